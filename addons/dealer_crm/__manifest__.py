@@ -1,0 +1,23 @@
+{
+    "name": "Dealer CRM",
+    "summary": "Car dealership CRM: customers, vehicles, visits, sales leads, roles and integration API",
+    "version": "19.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "Dealer CRM Suite",
+    "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
+    "license": "LGPL-3",
+    "application": True,
+    "depends": ["crm", "mail", "phone_validation", "utm", "base_automation"],
+    "external_dependencies": {"python": ["phonenumbers"]},
+    "data": [
+        "security/dealer_crm_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+        "views/dealer_crm_menus.xml",
+        "views/dealer_vehicle_views.xml",
+        "views/dealer_visit_views.xml",
+    ],
+    "demo": [],
+    "installable": True,
+}

@@ -1,0 +1,262 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from ..tools.vin import normalize_vin, vin_problem
+
+DEFAULT_FLEET_KM_PER_DAY = 40.0  # ~15,000 km a year, until the fleet's own log tells better
+
+
+class DealerVehicle(models.Model):
+    _name = "dealer.vehicle"
+    _description = "Vehicle"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------
+
+    name = fields.Char(compute="_compute_name", store=True, readonly=False, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
+    vin = fields.Char(string="VIN", tracking=True, copy=False, help="Vehicle identification number, 17 characters.")
+    plate = fields.Char(string="Licence plate", tracking=True, copy=False, index="btree_not_null")
+    brand_id = fields.Many2one("dealer.vehicle.brand", string="Make", index=True)
+    model_id = fields.Many2one(
+        "dealer.vehicle.model", string="Model", index=True, domain="[('brand_id', '=?', brand_id)]"
+    )
+    model_year = fields.Integer()
+    color = fields.Char(string="Colour")
+    state = fields.Selection(
+        [
+            ("stock", "In stock"),
+            ("reserved", "Reserved"),
+            ("sold", "Sold"),
+            ("customer", "Customer's car"),
+            ("trade_in", "Trade-in"),
+        ],
+        default="customer",
+        required=True,
+        tracking=True,
+        index=True,
+        help="In stock and reserved cars belong to the dealer; sold and customer's cars to their owner.",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Owner", tracking=True, index="btree_not_null", check_company=True
+    )
+    list_price = fields.Monetary(string="Price", help="Asking price of a car in stock.")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    purchase_date = fields.Date(help="The day the owner bought the car.")
+    delivery_date = fields.Date(help="The day the car was handed to its owner; follow-ups and services count from it.")
+    warranty_end = fields.Date(string="Warranty ends", tracking=True, index="btree_not_null")
+    insurance_end = fields.Date(string="Insurance policy ends", tracking=True, index="btree_not_null")
+    odometer_ids = fields.One2many("dealer.vehicle.odometer", "vehicle_id", string="Odometer log")
+    visit_ids = fields.One2many("dealer.visit", "vehicle_id", string="Visits")
+    visit_count = fields.Integer(compute="_compute_visit_count")
+    last_odometer_km = fields.Integer(string="Last odometer (km)", readonly=True)
+    last_odometer_date = fields.Date(string="Last odometer reading", readonly=True)
+    km_per_day = fields.Float(
+        string="Own average km/day",
+        readonly=True,
+        digits=(10, 1),
+        help="From the odometer log; empty until two readings at least 30 days apart exist.",
+    )
+    projected_km = fields.Integer(
+        string="Projected mileage (km)",
+        compute="_compute_projected_km",
+        help="Today's odometer, extrapolated from the last reading at the vehicle's own "
+        "average km/day, or at the fleet-wide average when the vehicle has too short a history.",
+    )
+    next_service_date = fields.Date(
+        string="Next maintenance due",
+        readonly=True,
+        index="btree_not_null",
+        help="The earlier of: the last maintenance plus the model's interval in months, "
+        "and the day the projected mileage reaches the next service mileage.",
+    )
+    next_service_km = fields.Integer(string="Next maintenance at (km)", readonly=True)
+    next_service_reason = fields.Selection(
+        [("date", "By date"), ("mileage", "By mileage")], string="Due by", readonly=True
+    )
+
+    _vin_company_uniq = models.UniqueIndex(
+        "(company_id, vin) WHERE vin IS NOT NULL AND active IS TRUE",
+        "A vehicle with this VIN already exists in this company.",
+    )
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    @api.depends("brand_id", "model_id", "model_year", "plate", "vin")
+    def _compute_name(self):
+        for vehicle in self:
+            parts = [vehicle.model_id.display_name or vehicle.brand_id.name, vehicle.model_year or False]
+            label = " ".join(str(p) for p in parts if p)
+            ident = vehicle.plate or vehicle.vin
+            vehicle.name = f"{label} ({ident})" if label and ident else label or ident or False
+
+    def _compute_visit_count(self):
+        counts = dict(self.env["dealer.visit"]._read_group([("vehicle_id", "in", self.ids)], ["vehicle_id"], ["__count"]))
+        for vehicle in self:
+            vehicle.visit_count = counts.get(vehicle, 0)
+
+    @api.depends("last_odometer_km", "last_odometer_date", "km_per_day")
+    @api.depends_context("today")
+    def _compute_projected_km(self):
+        today = fields.Date.context_today(self)
+        fleet_rate = None
+        for vehicle in self:
+            if not vehicle.last_odometer_date:
+                vehicle.projected_km = 0
+                continue
+            rate = vehicle.km_per_day
+            if not rate:
+                fleet_rate = fleet_rate if fleet_rate is not None else self._fleet_km_per_day()
+                rate = fleet_rate
+            days = max((today - vehicle.last_odometer_date).days, 0)
+            vehicle.projected_km = int(round(vehicle.last_odometer_km + days * rate))
+
+    # ------------------------------------------------------------
+    # Constraints and CRUD
+    # ------------------------------------------------------------
+
+    @api.constrains("vin")
+    def _check_vin(self):
+        for vehicle in self.filtered("vin"):
+            problem = vin_problem(vehicle.vin)
+            if problem:
+                raise ValidationError(self._vin_error_message(vehicle.vin, *problem))
+
+    def _vin_error_message(self, vin, code, details):
+        if code == "length":
+            return self.env._("VIN %(vin)s must have 17 characters, not %(count)s.", vin=vin, count=details)
+        if code == "ioq":
+            return self.env._("VIN %(vin)s must not contain the letters I, O or Q (found %(letters)s).",
+                              vin=vin, letters=details)
+        if code == "alphabet":
+            return self.env._("VIN %(vin)s may only contain digits and Latin capital letters.", vin=vin)
+        return self.env._(
+            "VIN %(vin)s has a wrong check digit: the 9th character is %(found)s, expected %(expected)s.",
+            vin=vin, found=details[0], expected=details[1],
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("vin"):
+                vals["vin"] = normalize_vin(vals["vin"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("vin"):
+            vals["vin"] = normalize_vin(vals["vin"])
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_view_visits(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_crm.dealer_visit_action")
+        action["domain"] = [("vehicle_id", "=", self.id)]
+        action["context"] = {"default_vehicle_id": self.id, "default_partner_id": self.partner_id.id}
+        return action
+
+    # ------------------------------------------------------------
+    # Mileage statistics (set-based)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _fleet_km_per_day(self):
+        """Average km/day over every vehicle of the company that has its own rate."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT avg(km_per_day) FROM dealer_vehicle WHERE km_per_day > 0 AND company_id = %s",
+                self.env.company.id,
+            )
+        )
+        return self.env.cr.fetchone()[0] or DEFAULT_FLEET_KM_PER_DAY
+
+    def _update_mileage_stats(self):
+        """Recompute last reading, own km/day and next maintenance of these vehicles.
+
+        Two statements for any number of vehicles; ``_cron_update_mileage_stats`` calls it
+        on the whole fleet so that due dates follow the fleet average too.
+        """
+        if not self:
+            return
+        self.env.flush_all()
+        ids = list(self.ids)
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH r AS (
+                SELECT vehicle_id,
+                       (array_agg(value_km ORDER BY date, id))[1] AS first_km, min(date) AS first_date,
+                       (array_agg(value_km ORDER BY date DESC, id DESC))[1] AS last_km, max(date) AS last_date
+                  FROM dealer_vehicle_odometer
+                 WHERE vehicle_id = ANY(%(ids)s)
+              GROUP BY vehicle_id
+            )
+            UPDATE dealer_vehicle v
+               SET last_odometer_km = r.last_km,
+                   last_odometer_date = r.last_date,
+                   km_per_day = CASE WHEN r.last_date - r.first_date >= 30 AND r.last_km >= r.first_km
+                                     THEN (r.last_km - r.first_km)::float / (r.last_date - r.first_date) END
+              FROM dealer_vehicle v2
+         LEFT JOIN r ON r.vehicle_id = v2.id
+             WHERE v.id = v2.id AND v.id = ANY(%(ids)s)
+            """,
+                ids=ids,
+            )
+        )
+        fleet = self._fleet_km_per_day()
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH base AS (
+                SELECT v.id,
+                       COALESCE(m.date, v.delivery_date, v.purchase_date) AS base_date,
+                       COALESCE(m.odometer_km, 0) AS base_km,
+                       COALESCE(NULLIF(vm.maintenance_interval_km, 0), 15000) AS ikm,
+                       COALESCE(vm.maintenance_interval_months, 12) AS imon,
+                       COALESCE(NULLIF(v.km_per_day, 0), %(fleet)s) AS rate,
+                       v.last_odometer_km, v.last_odometer_date
+                  FROM dealer_vehicle v
+             LEFT JOIN dealer_vehicle_model vm ON vm.id = v.model_id
+             LEFT JOIN LATERAL (
+                       SELECT date, odometer_km FROM dealer_visit
+                        WHERE vehicle_id = v.id AND kind = 'maintenance' AND state = 'done'
+                     ORDER BY date DESC, id DESC LIMIT 1) m ON TRUE
+                 WHERE v.id = ANY(%(ids)s)
+            ), due AS (
+                SELECT id, base_km + ikm AS due_km,
+                       CASE WHEN imon > 0 THEN (base_date + make_interval(months => imon))::date END AS by_date,
+                       (COALESCE(last_odometer_date, base_date)
+                        + GREATEST(0, ((base_km + ikm - COALESCE(last_odometer_km, base_km)) / rate)::int)) AS by_km
+                  FROM base WHERE base_date IS NOT NULL
+            )
+            UPDATE dealer_vehicle v
+               SET next_service_km = due.due_km,
+                   next_service_date = LEAST(due.by_date, due.by_km),
+                   next_service_reason = CASE WHEN due.by_date IS NULL OR due.by_km < due.by_date
+                                              THEN 'mileage' ELSE 'date' END
+              FROM due WHERE due.id = v.id
+            """,
+                ids=ids,
+                fleet=fleet,
+            )
+        )
+        self.invalidate_recordset(
+            ["last_odometer_km", "last_odometer_date", "km_per_day", "next_service_date", "next_service_km",
+             "next_service_reason"]
+        )
+
+    @api.model
+    def _cron_update_mileage_stats(self):
+        self.search([])._update_mileage_stats()

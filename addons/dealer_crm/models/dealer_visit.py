@@ -1,0 +1,133 @@
+from odoo import api, fields, models
+
+VISIT_KINDS = [
+    ("maintenance", "Maintenance"),
+    ("repair", "Repair"),
+    ("warranty", "Warranty"),
+    ("body", "Body repair"),
+    ("tyres", "Tyres"),
+    ("diagnostics", "Diagnostics"),
+    ("other", "Other"),
+]
+
+
+class DealerVisit(models.Model):
+    _name = "dealer.visit"
+    _description = "Service visit / repair order"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Repair order", default=lambda self: self.env._("New"), copy=False, required=True)
+    external_id = fields.Char(
+        string="DMS reference", copy=False, help="The repair order's id in the DMS; a replay with it changes nothing."
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True, tracking=True)
+    vehicle_id = fields.Many2one("dealer.vehicle", required=True, index=True, check_company=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+    )
+    odometer_km = fields.Integer(string="Odometer (km)")
+    kind = fields.Selection(VISIT_KINDS, required=True, default="maintenance", index=True, tracking=True)
+    maintenance_level = fields.Char(
+        string="Maintenance step", help="The manufacturer's maintenance step, e.g. TO-1, TO-2, TO-3."
+    )
+    advisor_id = fields.Many2one(
+        "res.users", string="Service advisor", default=lambda self: self.env.user, index=True, tracking=True
+    )
+    state = fields.Selection(
+        [("open", "Open"), ("done", "Closed"), ("cancelled", "Cancelled")],
+        default="open",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    line_ids = fields.One2many("dealer.visit.line", "visit_id", string="Lines", copy=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    revenue = fields.Monetary(
+        compute="_compute_amounts", store=True, help="Sum of the lines that were done.", aggregator="sum"
+    )
+    declined_amount = fields.Monetary(
+        string="Declined", compute="_compute_amounts", store=True, aggregator="sum",
+        help="Sum of the lines the customer declined.",
+    )
+    deferred_amount = fields.Monetary(
+        string="Deferred", compute="_compute_amounts", store=True, aggregator="sum",
+        help="Sum of the lines the customer put off to a later date.",
+    )
+    note = fields.Text()
+
+    _external_id_uniq = models.UniqueIndex(
+        "(company_id, external_id) WHERE external_id IS NOT NULL",
+        "A visit with this DMS reference already exists.",
+    )
+    _partner_date_idx = models.Index("(partner_id, date DESC) WHERE state = 'done'")
+
+    @api.depends("vehicle_id")
+    def _compute_partner_id(self):
+        for visit in self:
+            if visit.vehicle_id.partner_id and not visit.partner_id:
+                visit.partner_id = visit.vehicle_id.partner_id
+
+    @api.depends("line_ids.amount", "line_ids.status")
+    def _compute_amounts(self):
+        totals = {
+            (visit.id, status): amount
+            for visit, status, amount in self.env["dealer.visit.line"]._read_group(
+                [("visit_id", "in", self.ids)], ["visit_id", "status"], ["amount:sum"]
+            )
+        }
+        for visit in self:
+            visit.revenue = totals.get((visit.id, "done"), 0.0)
+            visit.declined_amount = totals.get((visit.id, "declined"), 0.0)
+            visit.deferred_amount = totals.get((visit.id, "deferred"), 0.0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("dealer.visit") or self.env._("New")
+        visits = super().create(vals_list)
+        visits._log_odometer()
+        return visits
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"odometer_km", "date", "vehicle_id"} & set(vals):
+            self._log_odometer()
+        elif {"state", "kind"} & set(vals):
+            self.vehicle_id._update_mileage_stats()
+        return res
+
+    def _log_odometer(self):
+        """Every visit's odometer reading goes into its vehicle's log (one reading per visit)."""
+        visits = self.filtered("odometer_km")
+        readings = self.env["dealer.vehicle.odometer"].sudo().search([("visit_id", "in", visits.ids)])
+        by_visit = {r.visit_id.id: r for r in readings}
+        new_vals = []
+        for visit in visits:
+            reading = by_visit.get(visit.id)
+            vals = {"vehicle_id": visit.vehicle_id.id, "date": visit.date, "value_km": visit.odometer_km}
+            if reading:
+                reading.write(vals)
+            else:
+                new_vals.append({**vals, "source": "visit", "visit_id": visit.id})
+        if new_vals:
+            self.env["dealer.vehicle.odometer"].sudo().create(new_vals)
+        (self - visits).vehicle_id._update_mileage_stats()
+
+    def action_done(self):
+        self.write({"state": "done"})
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})
+
+    def action_reopen(self):
+        self.write({"state": "open"})

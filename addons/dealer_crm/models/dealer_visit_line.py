@@ -1,0 +1,25 @@
+from odoo import fields, models
+
+
+class DealerVisitLine(models.Model):
+    _name = "dealer.visit.line"
+    _description = "Repair order line"
+    _order = "visit_id, sequence, id"
+
+    visit_id = fields.Many2one("dealer.visit", required=True, ondelete="cascade", index=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(related="visit_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="visit_id.currency_id")
+    code = fields.Char(help="Operation or part number in the DMS.")
+    name = fields.Char(string="Operation or part", required=True)
+    amount = fields.Monetary(required=True, default=0.0)
+    status = fields.Selection(
+        [("done", "Done"), ("declined", "Declined"), ("deferred", "Deferred")],
+        required=True,
+        default="done",
+        index=True,
+        help="Declined and deferred lines are lost or postponed revenue that aftersales follows up.",
+    )
+    deferred_until = fields.Date(string="Deferred to", help="When the customer plans to do a deferred job.")
+
+    _amount_positive = models.Constraint("CHECK(amount >= 0)", "A line amount cannot be negative.")
