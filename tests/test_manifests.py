@@ -1,0 +1,84 @@
+"""Every addon's manifest is valid for Odoo 19 and lists exactly the files it ships."""
+
+import ast
+import csv
+import re
+
+import pytest
+from lxml import etree
+
+from repo_paths import ADDONS, MODULES
+
+ALLOWED_DEPENDS = {
+    "dealer_crm": {"crm", "mail", "phone_validation", "utm", "base_automation"},
+    "dealer_service_lost_sales": {"dealer_crm"},
+    "dealer_loyalty": {"dealer_crm", "sms"},
+}
+DATA_DIRS = ("data", "views", "security", "demo", "report", "wizards")
+
+
+def manifest(module):
+    return ast.literal_eval((ADDONS / module / "__manifest__.py").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_manifest_fields(module):
+    m = manifest(module)
+    assert re.fullmatch(r"19\.0\.\d+\.\d+\.\d+", m["version"]), m["version"]
+    assert m["license"] == "LGPL-3"
+    assert m["author"] == "Dealer CRM Suite"
+    assert m.get("installable", True)
+    assert set(m["depends"]) <= ALLOWED_DEPENDS[module], "depends must stay minimal"
+    assert (ADDONS / module / "readme" / "DESCRIPTION.md").exists()
+    assert (ADDONS / module / "i18n").is_dir()
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_listed_files_exist_and_shipped_files_are_listed(module):
+    m = manifest(module)
+    listed = [*m.get("data", []), *m.get("demo", [])]
+    assert len(listed) == len(set(listed)), "a file is listed twice"
+    for rel in listed:
+        assert (ADDONS / module / rel).is_file(), f"{rel} is listed but missing"
+    shipped = {
+        str(p.relative_to(ADDONS / module))
+        for d in DATA_DIRS
+        for p in (ADDONS / module / d).glob("*")
+        if p.suffix in (".xml", ".csv")
+    }
+    assert shipped <= set(listed), f"files shipped but not in the manifest: {sorted(shipped - set(listed))}"
+    security_first = [f for f in m.get("data", []) if f.startswith("security/")]
+    assert m["data"][: len(security_first)] == security_first, "security files load first"
+
+
+def all_files(suffix):
+    return sorted(p for module in MODULES for p in (ADDONS / module).rglob(f"*{suffix}") if "static" not in p.parts)
+
+
+@pytest.mark.parametrize("path", all_files(".xml"), ids=lambda p: str(p.relative_to(ADDONS)))
+def test_xml_parses_with_odoo_19_syntax(path):
+    root = etree.parse(str(path)).getroot()
+    assert root.tag == "odoo"
+    text = path.read_text(encoding="utf-8")
+    assert "<tree" not in text, "Odoo 19 uses <list>"
+    assert " attrs=" not in text and " states=" not in text, "Odoo 19 uses invisible/readonly expressions"
+    assert 'name="groups_id"' not in text, "Odoo 19 uses group_ids"
+    assert 'name="numbercall"' not in text and 'name="doall"' not in text
+
+
+@pytest.mark.parametrize("path", all_files(".csv"), ids=lambda p: str(p.relative_to(ADDONS)))
+def test_csv_parses(path):
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header = rows[0]
+    assert "id" in header
+    for row in rows[1:]:
+        assert len(row) == len(header), f"{path.name}: {row}"
+    ids = [row[header.index("id")] for row in rows[1:]]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_python_file_compiles(module):
+    for path in (ADDONS / module).rglob("*.py"):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
