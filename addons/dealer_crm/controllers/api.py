@@ -1,0 +1,142 @@
+"""The integration API (``/dealer/api/v1/``, see the repository's API.md).
+
+Every endpoint is a thin wrapper around :func:`handle`, which gives all of them the same
+contract: a JSON body in, JSON out; ``Authorization: Bearer <Odoo API key>``; errors as
+``{"error": {"code", "message", "field"}}`` and never HTML; nothing written on error
+(the work runs in a savepoint); idempotency by a key field of the body.
+
+To add an endpoint in another addon::
+
+    from odoo.addons.dealer_crm.controllers.api import handle, json_route
+
+    class MyApi(http.Controller):
+        @json_route("/dealer/api/v1/things")
+        def things(self):
+            return handle("things", "external_id", lambda env, payload: env["x"]._from_api(payload))
+
+The callable returns ``(response dict, record)`` or just the response dict; it raises
+``ApiInputError(field, message)`` (``odoo.addons.dealer_crm.tools.api_input``) for bad input,
+``ApiNotFound`` for an unknown id in the path.  ``handle(..., key_field=None)`` skips idempotency.
+"""
+
+import hashlib
+import json
+import logging
+import re
+
+from odoo import http
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from ..tools.api_input import ApiInputError
+
+_logger = logging.getLogger(__name__)
+
+API_GROUP = "dealer_crm.group_integration"
+MAX_BODY = 1024 * 1024
+
+
+class ApiNotFound(Exception):
+    """An unknown id in the path: answered with 404 not_found."""
+
+
+def json_route(path, **kw):
+    return http.route(path, type="http", auth="public", csrf=False, save_session=False, **kw)
+
+
+def error(status, code, message, field=None):
+    return request.make_json_response({"error": {"code": code, "message": message, "field": field}}, status=status)
+
+
+def _authenticate():
+    header = request.httprequest.headers.get("Authorization") or ""
+    match = re.match(r"^bearer\s+(\S+)$", header.strip(), re.IGNORECASE)
+    if not match:
+        return None
+    return request.env["res.users.apikeys"].sudo()._check_credentials(scope="rpc", key=match.group(1))
+
+
+def _read_payload():
+    mimetype = request.httprequest.mimetype
+    if mimetype != "application/json":
+        raise ApiInputError(None, "Content-Type must be application/json")
+    raw = request.httprequest.get_data()  # cached: a retried request (serialization failure) reads it again
+    if len(raw) > MAX_BODY:
+        raise ApiInputError(None, "the body is larger than 1 MiB")
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiInputError(None, "the body is not valid UTF-8 JSON") from None
+    if not isinstance(payload, dict):
+        raise ApiInputError(None, "the body must be a JSON object")
+    return payload
+
+
+def handle(endpoint, key_field, work, success_status=201):
+    """Authenticate, parse, claim the idempotency key and run ``work(env, payload)``."""
+    if request.httprequest.method != "POST":
+        return error(405, "method_not_allowed", "use POST")
+    uid = _authenticate()
+    if not uid:
+        return error(401, "unauthorized", "missing or invalid API key")
+    request.update_env(user=uid)
+    env = request.env
+    if not env.user.has_group(API_GROUP):
+        return error(403, "forbidden", "this API key's user is not in the Integration (API) group")
+    try:
+        payload = _read_payload()
+        key = None
+        if key_field:
+            value = payload.get(key_field)
+            if not isinstance(value, str) or not value.strip():
+                raise ApiInputError(key_field, f"{key_field} is required")
+            if len(value) > 128:
+                raise ApiInputError(key_field, f"{key_field} must have at most 128 characters")
+            key = value.strip()
+        body_hash = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        with env.cr.savepoint():
+            if key:
+                previous = env["dealer.api.request"]._claim(endpoint, key, body_hash)
+                if previous:
+                    if previous["body_hash"] != body_hash:
+                        return error(409, "conflict", f"{key_field} {key} was already used with a different body")
+                    return request.make_json_response({**previous["response"], "replayed": True}, status=200)
+            result = work(env, payload)
+            response, record = result if isinstance(result, tuple) else (result, None)
+            response = {**response, "replayed": False}
+            if key:
+                env["dealer.api.request"]._store_result(endpoint, key, success_status, response, record)
+            env.flush_all()
+        return request.make_json_response(response, status=success_status)
+    except ApiInputError as exc:
+        return error(400, "invalid_input", exc.message, exc.field)
+    except ApiNotFound as exc:
+        return error(404, "not_found", str(exc) or "not found")
+    except AccessError:
+        return error(403, "forbidden", "this API key's user may not do this")
+    except (UserError, ValidationError) as exc:
+        return error(400, "invalid_input", str(exc), None)
+    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+        # a concurrent request with the same key: Odoo's request runner (retrying) rolls back and
+        # replays this request, which then answers as a replay; caught below it was a 500
+        raise
+    except Exception:
+        _logger.exception("dealer API %s failed", endpoint)
+        return error(500, "internal", "internal error; it has been logged")
+
+
+class DealerCrmApi(http.Controller):
+    @json_route("/dealer/api/v1/visits")
+    def visits(self, **_form):
+        return handle(
+            "visits", "external_id", lambda env, payload: env["dealer.visit"]._dealer_create_from_api(payload)
+        )
+
+    @json_route("/dealer/api/v1/leads")
+    def leads(self, **_form):
+        return handle("leads", "external_id", lambda env, body: env["crm.lead"]._dealer_create_from_api(body))
+
+    @json_route("/dealer/api/v1/calls")
+    def calls(self, **_form):
+        return handle("calls", "call_id", lambda env, body: env["crm.lead"]._dealer_register_call_from_api(body))

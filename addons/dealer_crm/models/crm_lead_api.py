@@ -1,0 +1,223 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+from ..tools import api_input as inp
+from .crm_lead import DEALER_CHANNELS, DEALER_INTERESTS
+
+CALL_LINES = ["sales", "service"]
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # ------------------------------------------------------------
+    # POST /dealer/api/v1/leads
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_create_from_api(self, payload):
+        """A request from the website, a call-tracking system, the OEM portal… (API.md).
+
+        The contact is matched (phone, e-mail, VIN) or created, consent recorded on it,
+        UTM names created when new; the new lead is routed and its response clock starts
+        at once (``create`` does both).  Returns ``(response, lead)``.
+        """
+        name = inp.text(payload, "name", required=True, max_len=256)
+        Partner = self.env["res.partner"]
+        phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
+        email = inp.email(payload)
+        if not phone and not email:
+            raise inp.ApiInputError("phone", "phone or email is required")
+        channel = inp.choice(payload, "channel", [c for c, _l in DEALER_CHANNELS], default="web")
+        interest = inp.choice(payload, "interest", [i for i, _l in DEALER_INTERESTS], default="new_car")
+        vin = inp.text(payload, "vin", max_len=40)
+        budget = inp.number(payload, "budget", minimum=0)
+        utm = self._dealer_api_utm(inp.obj(payload, "utm"))
+        consent = self._dealer_api_consent(inp.obj(payload, "consent"))
+        vals = {
+            "vehicle_model_text": inp.text(payload, "vehicle_model", max_len=256),
+            "description": inp.text(payload, "message", max_len=20000),
+        }
+        partner, created = Partner._dealer_api_partner(name=name, phone=phone, email=email, vin=vin)
+        if consent:
+            partner.write(consent)
+        vals.update(self._dealer_api_vehicle_vals(vin, interest, partner))
+        duplicate = self.search(
+            [
+                ("partner_id", "=", partner.id),
+                ("dealer_interest", "=", interest),
+                ("won_status", "=", "pending"),
+            ],
+            order="id",
+            limit=1,
+        )
+        lead = self.create(
+            {
+                **vals,
+                **utm,
+                "name": self.env._("%(name)s: %(interest)s", name=name, interest=dict(DEALER_INTERESTS)[interest]),
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "contact_name": name,
+                "phone": phone or partner.phone,
+                "email_from": email or partner.email,
+                "dealer_channel": channel,
+                "dealer_interest": interest,
+                "expected_revenue": budget or 0.0,
+                **({"budget": budget} if budget is not None else {}),
+            }
+        )
+        response = {
+            "lead_id": lead.id,
+            "partner_id": partner.id,
+            "partner_created": created,
+            "team_id": lead.team_id.id or None,
+            "user_id": lead.user_id.id or None,
+            "duplicate_of": duplicate.id or None,
+        }
+        return response, lead
+
+    @api.model
+    def _dealer_api_utm(self, utm):
+        vals = {}
+        for key, model, fname in (
+            ("source", "utm.source", "source_id"),
+            ("medium", "utm.medium", "medium_id"),
+            ("campaign", "utm.campaign", "campaign_id"),
+        ):
+            try:
+                value = inp.text(utm, key, max_len=128)
+            except inp.ApiInputError as exc:
+                raise inp.ApiInputError(f"utm.{key}", f"utm.{exc.message}") from None
+            if value:
+                vals[fname] = self.env["utm.mixin"]._find_or_create_record(model, value).id
+        return vals
+
+    @api.model
+    def _dealer_api_consent(self, consent):
+        vals = {}
+        for channel in ("email", "sms", "telegram"):
+            try:
+                value = inp.boolean(consent, channel)
+            except inp.ApiInputError:
+                raise inp.ApiInputError(f"consent.{channel}", f"consent.{channel} must be true or false") from None
+            if value is not None:
+                vals[f"consent_{channel}"] = value
+        return vals
+
+    @api.model
+    def _dealer_api_vehicle_vals(self, vin, interest, partner):
+        """A VIN names the customer's car for a trade-in, else the stock car they want."""
+        if not vin:
+            return {}
+        Vehicle = self.env["dealer.vehicle"]
+        if interest == "trade_in":
+            vehicle = Vehicle._dealer_api_vehicle(vin)
+            if not vehicle.partner_id:
+                vehicle.partner_id = partner
+            return {"trade_in_vehicle_id": vehicle.id}
+        vehicle = Vehicle._dealer_api_vehicle(vin, create=False)
+        return {"vehicle_id": vehicle.id} if vehicle else {}
+
+    # ------------------------------------------------------------
+    # POST /dealer/api/v1/calls
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_register_call_from_api(self, payload):
+        """A call the PBX reports (API.md): logged on the contact, leads and call-backs follow.
+
+        An unknown number creates a contact; a missed inbound call creates a call-back
+        activity for the responsible person and starts the escalation clock; an answered
+        inbound call stops the clock of the open lead on that line, or creates a lead when
+        the contact has none.  Returns ``(response, lead or contact)``.
+        """
+        Partner = self.env["res.partner"]
+        caller = Partner._dealer_api_normalize_phone(inp.text(payload, "caller", required=True, max_len=64), "caller")
+        line = inp.choice(payload, "line", CALL_LINES, default="sales")
+        direction = inp.choice(payload, "direction", ["inbound", "outbound"], default="inbound")
+        status = inp.choice(payload, "status", ["answered", "missed"], default="answered")
+        started_at = inp.timestamp(payload, "started_at") or fields.Datetime.now()
+        duration = inp.number(payload, "duration_s", minimum=0, integer=True) or 0
+        agent = self._dealer_api_agent(inp.text(payload, "agent_login", max_len=128))
+        recording = inp.text(payload, "recording_url", max_len=2048)
+        if recording and not recording.startswith(("https://", "http://")):
+            raise inp.ApiInputError("recording_url", "recording_url must be an http(s) URL")
+
+        partner, created = Partner._dealer_api_partner(name=caller, phone=caller)
+        lead = self._dealer_open_lead_on_line(partner, line)
+        activity = self.env["mail.activity"]
+        inbound = direction == "inbound"
+        if inbound and status == "missed":
+            lead = lead or self._dealer_lead_from_call(partner, line, started_at)
+            activity = lead._dealer_register_missed_call(started_at, caller)[:1]
+        elif status == "answered":
+            if inbound and not lead:
+                lead = self._dealer_lead_from_call(partner, line, started_at, agent)
+            if lead:
+                lead._dealer_register_contact(started_at)
+        body = self._dealer_call_note(direction, status, started_at, duration, agent, recording)
+        (lead or partner).message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        if lead:
+            partner.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        response = {
+            "partner_id": partner.id,
+            "partner_created": created,
+            "lead_id": lead.id or None,
+            "activity_id": activity.id or None,
+        }
+        return response, lead or partner
+
+    @api.model
+    def _dealer_api_agent(self, login):
+        if not login:
+            return self.env["res.users"]
+        agent = self.env["res.users"].sudo().search([("login", "=", login)], limit=1)
+        if not agent:
+            raise inp.ApiInputError("agent_login", f"no user with login {login}")
+        return agent
+
+    @api.model
+    def _dealer_open_lead_on_line(self, partner, line):
+        service = ("dealer_interest", "=", "service")
+        domain = [("partner_id", "=", partner.id), ("won_status", "=", "pending")]
+        domain.append(service if line == "service" else ("dealer_interest", "!=", "service"))
+        return self.search(domain, order="id desc", limit=1)
+
+    @api.model
+    def _dealer_lead_from_call(self, partner, line, started_at, agent=None):
+        vals = {
+            "name": self.env._("Call from %(caller)s", caller=partner.display_name),
+            "type": "opportunity",
+            "partner_id": partner.id,
+            "phone": partner.phone,
+            "dealer_channel": "phone",
+            "dealer_interest": "service" if line == "service" else "new_car",
+        }
+        if agent:
+            vals["user_id"] = agent.id
+        lead = self.with_context(dealer_sla_skip=True).create(vals)
+        lead._dealer_start_sla(start=started_at)
+        return lead
+
+    @api.model
+    def _dealer_call_note(self, direction, status, started_at, duration, agent, recording):
+        labels = {
+            ("inbound", "answered"): self.env._("Inbound call, answered"),
+            ("inbound", "missed"): self.env._("Inbound call, missed"),
+            ("outbound", "answered"): self.env._("Outbound call, answered"),
+            ("outbound", "missed"): self.env._("Outbound call, not answered"),
+        }
+        parts = [labels[direction, status], fields.Datetime.to_string(started_at) + " UTC"]
+        if duration:
+            parts.append(self.env._("%(minutes)s min %(seconds)s s", minutes=duration // 60, seconds=duration % 60))
+        if agent:
+            parts.append(agent.name)
+        body = Markup("<p>%s</p>") % " · ".join(parts)
+        if recording:
+            body += Markup('<p><a href="%s" target="_blank" rel="noopener">%s</a></p>') % (
+                recording,
+                self.env._("Recording"),
+            )
+        return body

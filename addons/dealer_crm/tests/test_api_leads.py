@@ -1,0 +1,194 @@
+from datetime import datetime, timedelta
+
+from odoo.tests import new_test_user, tagged
+
+from .api_common import DealerApiCase
+
+LEADS = "/dealer/api/v1/leads"
+CALLS = "/dealer/api/v1/calls"
+COUNTED = [
+    "res.partner",
+    "crm.lead",
+    "mail.activity",
+    "mail.message",
+    "utm.source",
+    "utm.campaign",
+    "dealer.api.request",
+    "dealer.vehicle",
+]
+
+
+def lead_body(**over):
+    body = {
+        "external_id": "WEB-1",
+        "name": "Anna Smirnova",
+        "phone": "8 (903) 555-12-34",
+        "email": "Anna@Example.ru",
+        "channel": "web",
+        "interest": "new_car",
+        "vehicle_model": "Kia Sportage",
+        "budget": 3200000,
+        "message": "Is the white one available?",
+        "utm": {"source": "yandex-direct-test", "medium": "cpc", "campaign": "sportage-autumn-test"},
+        "consent": {"email": True, "sms": False, "telegram": True},
+    }
+    body.update(over)
+    return body
+
+
+class RoutedApiCase(DealerApiCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["crm.team"].search([]).write({"assignment_optout": True})
+        cls.head = new_test_user(cls.env, login="api_team_head", groups="dealer_crm.group_sales_head")
+        cls.seller = new_test_user(cls.env, login="api_seller", groups="dealer_crm.group_sales_manager")
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "API test showroom",
+                "user_id": cls.head.id,
+                "assignment_optout": False,
+                "crm_team_member_ids": [(0, 0, {"user_id": cls.seller.id})],
+            }
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestLeadsApi(RoutedApiCase):
+    def test_lead_created_routed_with_deadline_utm_and_consent(self):
+        status, body = self.post(LEADS, lead_body())
+        self.assertEqual(status, 201, body)
+        lead = self.env["crm.lead"].browse(body["lead_id"])
+        partner = lead.partner_id
+        self.assertTrue(body["partner_created"])
+        self.assertEqual(partner.id, body["partner_id"])
+        self.assertEqual(partner.phone, "+79035551234")
+        self.assertEqual(partner.email, "anna@example.ru")
+        self.assertTrue(partner.consent_email)
+        self.assertFalse(partner.consent_sms)
+        self.assertTrue(partner.consent_telegram)
+        self.assertEqual(lead.dealer_channel, "web")
+        self.assertEqual(lead.vehicle_model_text, "Kia Sportage")
+        self.assertEqual(lead.source_id.name, "yandex-direct-test")
+        self.assertEqual(lead.campaign_id.name, "sportage-autumn-test")
+        self.assertEqual(lead.user_id, self.seller)
+        self.assertEqual((body["team_id"], body["user_id"]), (self.team.id, self.seller.id))
+        self.assertEqual(lead.dealer_sla_state, "running")
+        self.assertEqual(lead.dealer_sla_deadline - lead.dealer_sla_start, timedelta(minutes=15))
+        self.assertIsNone(body["duplicate_of"])
+
+    def test_known_contact_reused_and_open_lead_reported(self):
+        _s, first = self.post(LEADS, lead_body())
+        status, second = self.post(LEADS, lead_body(external_id="WEB-2", phone="+7 903 555 12 34", email=None))
+        self.assertEqual(status, 201)
+        self.assertFalse(second["partner_created"])
+        self.assertEqual(second["partner_id"], first["partner_id"])
+        self.assertEqual(second["duplicate_of"], first["lead_id"])
+        _s, third = self.post(LEADS, lead_body(external_id="WEB-3", interest="service"))
+        self.assertIsNone(third["duplicate_of"], "another interest is another need")
+
+    def test_replay_and_conflict(self):
+        _s, first = self.post(LEADS, lead_body())
+        before = self.table_counts(*COUNTED)
+        status, again = self.post(LEADS, lead_body())
+        self.assertEqual((status, again["lead_id"], again["replayed"]), (200, first["lead_id"], True))
+        self.assertEqual(self.table_counts(*COUNTED), before)
+        self.assertApiError(self.post(LEADS, lead_body(name="Somebody else")), 409, "conflict")
+
+    def test_bad_input_writes_nothing(self):
+        cases = [
+            ({"name": ""}, "name"),
+            ({"phone": None, "email": None}, "phone"),
+            ({"phone": "12"}, "phone"),
+            ({"email": "anna@"}, "email"),
+            ({"channel": "pigeon"}, "channel"),
+            ({"interest": "boat"}, "interest"),
+            ({"budget": -1}, "budget"),
+            ({"budget": "a lot"}, "budget"),
+            ({"vin": "SHORTVIN"}, "vin"),
+            ({"utm": "google"}, "utm"),
+            ({"utm": {"source": 5}}, "utm.source"),
+            ({"consent": {"sms": "yes"}}, "consent.sms"),
+            ({"external_id": 42}, "external_id"),
+        ]
+        before = self.table_counts(*COUNTED)
+        for over, field in cases:
+            with self.subTest(field=field):
+                self.assertApiError(self.post(LEADS, lead_body(**over)), 400, "invalid_input", field)
+        self.assertEqual(self.table_counts(*COUNTED), before)
+
+    def test_trade_in_vin_registers_the_customers_car(self):
+        _s, body = self.post(LEADS, lead_body(interest="trade_in", vin="XW8ZZZ61ZHG000777"))
+        lead = self.env["crm.lead"].browse(body["lead_id"])
+        self.assertEqual(lead.trade_in_vehicle_id.vin, "XW8ZZZ61ZHG000777")
+        self.assertEqual(lead.trade_in_vehicle_id.partner_id, lead.partner_id)
+
+
+@tagged("post_install", "-at_install")
+class TestCallsApi(RoutedApiCase):
+    def call(self, **over):
+        body = {
+            "call_id": "PBX-1",
+            "caller": "+7 916 000-11-22",
+            "status": "missed",
+            "started_at": "2026-11-20T10:00:00+03:00",
+        }
+        body.update(over)
+        return self.post(CALLS, body)
+
+    def test_missed_call_from_unknown_number(self):
+        status, body = self.call()
+        self.assertEqual(status, 201, body)
+        self.assertTrue(body["partner_created"])
+        partner = self.env["res.partner"].browse(body["partner_id"])
+        self.assertEqual(partner.phone, "+79160001122")
+        lead = self.env["crm.lead"].browse(body["lead_id"])
+        self.assertEqual(lead.dealer_channel, "phone")
+        activity = self.env["mail.activity"].browse(body["activity_id"])
+        self.assertEqual(activity.user_id, self.seller, "the call-back goes to the responsible person")
+        self.assertEqual(activity.res_id, lead.id)
+        self.assertEqual(lead.dealer_sla_start, datetime(2026, 11, 20, 7, 0))
+        self.assertEqual(lead.dealer_sla_deadline, datetime(2026, 11, 20, 7, 10), "missed call: 10 minutes")
+        self.assertIn("missed", lead.message_ids[:1].body)
+
+    def test_answered_call_stops_the_clock_of_the_open_lead(self):
+        _s, lead_answer = self.post(LEADS, lead_body(phone="+79160001122"))
+        lead = self.env["crm.lead"].browse(lead_answer["lead_id"])
+        self.assertEqual(lead.dealer_sla_state, "running")
+        status, body = self.call(
+            status="answered",
+            call_id="PBX-2",
+            duration_s=125,
+            started_at=(lead.dealer_sla_start + timedelta(minutes=4)).isoformat() + "+00:00",
+        )
+        self.assertEqual(status, 201, body)
+        self.assertEqual(body["lead_id"], lead.id)
+        self.assertFalse(body["partner_created"])
+        self.assertIsNone(body["activity_id"])
+        self.assertEqual(lead.dealer_sla_state, "met")
+        self.assertAlmostEqual(lead.dealer_response_minutes, 4.0, places=1)
+
+    def test_answered_call_without_lead_creates_one(self):
+        _s, body = self.call(status="answered", line="service", call_id="PBX-3")
+        lead = self.env["crm.lead"].browse(body["lead_id"])
+        self.assertEqual(lead.dealer_interest, "service")
+        self.assertIn(lead.dealer_sla_state, ("met", "late"))
+
+    def test_call_errors(self):
+        before = self.table_counts(*COUNTED)
+        self.assertApiError(self.call(caller=None), 400, "invalid_input", "caller")
+        self.assertApiError(self.call(call_id=None), 400, "invalid_input", "call_id")
+        self.assertApiError(self.call(status="busy"), 400, "invalid_input", "status")
+        self.assertApiError(self.call(started_at="yesterday"), 400, "invalid_input", "started_at")
+        self.assertApiError(self.call(duration_s=-3), 400, "invalid_input", "duration_s")
+        self.assertApiError(self.call(agent_login="nobody-here"), 400, "invalid_input", "agent_login")
+        self.assertApiError(self.call(recording_url="ftp://x"), 400, "invalid_input", "recording_url")
+        self.assertEqual(self.table_counts(*COUNTED), before)
+        self.assertApiError(self.post(CALLS, {"call_id": "x"}, key=False), 401, "unauthorized")
+
+    def test_call_replay(self):
+        _s, first = self.call()
+        before = self.table_counts(*COUNTED)
+        status, again = self.call()
+        self.assertEqual((status, again["replayed"], again["activity_id"]), (200, True, first["activity_id"]))
+        self.assertEqual(self.table_counts(*COUNTED), before)

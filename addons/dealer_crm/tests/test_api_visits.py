@@ -1,0 +1,175 @@
+import threading
+
+import psycopg2
+
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .api_common import DealerApiCase
+
+URL = "/dealer/api/v1/visits"
+COUNTED = [
+    "res.partner",
+    "dealer.vehicle",
+    "dealer.visit",
+    "dealer.visit.line",
+    "dealer.vehicle.odometer",
+    "dealer.api.request",
+    "mail.message",
+    "mail.activity",
+]
+
+
+def visit_body(**over):
+    body = {
+        "external_id": "RO-1001",
+        "vin": "xw8zzz61zhg000123",
+        "plate": "A123BC77",
+        "name": "Ivan Petrov",
+        "phone": "+7 (916) 123-45-67",
+        "email": "Ivan.Petrov@Example.com",
+        "date": "2026-03-02",
+        "mileage_km": 15230,
+        "kind": "maintenance",
+        "lines": [
+            {"name": "TO-1 oil and filters", "amount": 12000, "status": "done"},
+            {"name": "Brake pads", "amount": 8000, "status": "declined"},
+            {"name": "Wiper blades", "amount": 1500, "status": "deferred", "deferred_until": "2026-05-01"},
+        ],
+    }
+    body.update(over)
+    return body
+
+
+@tagged("post_install", "-at_install")
+class TestVisitsApi(DealerApiCase):
+    def test_visit_created_with_customer_vehicle_and_odometer(self):
+        status, body = self.post(URL, visit_body())
+        self.assertEqual(status, 201, body)
+        self.assertFalse(body["replayed"])
+        visit = self.env["dealer.visit"].browse(body["visit_id"])
+        self.assertEqual(visit.state, "done")
+        self.assertEqual(body["revenue"], 12000)
+        self.assertEqual(visit.declined_amount, 8000)
+        self.assertEqual(visit.deferred_amount, 1500)
+        vehicle = visit.vehicle_id
+        self.assertEqual(vehicle.id, body["vehicle_id"])
+        self.assertEqual(vehicle.vin, "XW8ZZZ61ZHG000123", "the VIN is stored normalised")
+        self.assertEqual(vehicle.partner_id.id, body["partner_id"])
+        self.assertEqual(vehicle.partner_id.email, "ivan.petrov@example.com")
+        self.assertEqual(vehicle.partner_id.phone, "+79161234567")
+        self.assertEqual(vehicle.last_odometer_km, 15230, "the visit's odometer feeds the vehicle's log")
+
+    def test_replay_returns_the_original_and_creates_nothing(self):
+        status, first = self.post(URL, visit_body())
+        self.assertEqual(status, 201)
+        before = self.table_counts(*COUNTED[:5])
+        for _i in range(3):
+            status, again = self.post(URL, visit_body())
+            self.assertEqual(status, 200)
+            self.assertTrue(again["replayed"])
+            self.assertEqual(again["visit_id"], first["visit_id"])
+        self.assertEqual(self.table_counts(*COUNTED[:5]), before)
+        log = self.env["dealer.api.request"].search([("endpoint", "=", "visits"), ("key", "=", "RO-1001")])
+        self.assertEqual(log.replay_count, 3)
+
+    def test_same_key_other_body_is_a_conflict(self):
+        self.post(URL, visit_body())
+        self.assertApiError(self.post(URL, visit_body(mileage_km=99999)), 409, "conflict")
+
+    def test_second_visit_reuses_vehicle_and_customer(self):
+        _s, first = self.post(URL, visit_body())
+        _s, second = self.post(
+            URL, visit_body(external_id="RO-1002", phone="89161234567", date="2026-09-01", mileage_km=25000, lines=[])
+        )
+        self.assertEqual(second["vehicle_id"], first["vehicle_id"])
+        self.assertEqual(second["partner_id"], first["partner_id"])
+        vehicle = self.env["dealer.vehicle"].browse(first["vehicle_id"])
+        self.assertEqual(len(vehicle.odometer_ids), 2)
+        self.assertAlmostEqual(vehicle.km_per_day, (25000 - 15230) / 183, places=1)
+
+    def test_bad_input_names_the_field_and_writes_nothing(self):
+        cases = [
+            ({"external_id": ""}, "external_id"),
+            ({"external_id": "x" * 129}, "external_id"),
+            ({"vin": None, "plate": None}, "vin"),
+            ({"vin": "XW8ZZZ61ZHG00012"}, "vin"),
+            ({"vin": "1M8GDM9AXKP042788"[:8] + "1" + "1M8GDM9AXKP042788"[9:]}, "vin"),
+            ({"phone": "not a phone"}, "phone"),
+            ({"email": "nobody@"}, "email"),
+            ({"date": "02.03.2026"}, "date"),
+            ({"mileage_km": -5}, "mileage_km"),
+            ({"mileage_km": "15000"}, "mileage_km"),
+            ({"kind": "teleport"}, "kind"),
+            ({"lines": {"name": "x"}}, "lines"),
+            ({"lines": [{"name": "x", "amount": -1}]}, "amount"),
+            ({"lines": [{"name": "x", "amount": 1, "status": "maybe"}]}, "status"),
+            ({"lines": [{"amount": 1}]}, "name"),
+        ]
+        before = self.table_counts(*COUNTED)
+        for over, field in cases:
+            with self.subTest(field=field, over=over):
+                self.assertApiError(self.post(URL, visit_body(**over)), 400, "invalid_input", field)
+        self.assertEqual(self.table_counts(*COUNTED), before)
+
+    def test_malformed_bodies_are_json_errors(self):
+        self.assertApiError(self.post(URL, None, raw="{not json"), 400, "invalid_input")
+        self.assertApiError(self.post(URL, None, raw="[1, 2]"), 400, "invalid_input")
+        self.assertApiError(
+            self.post(URL, None, raw="{}", headers={"Content-Type": "text/plain"}), 400, "invalid_input"
+        )
+
+    def test_authentication_errors_are_json(self):
+        self.assertApiError(self.post(URL, visit_body(), key=False), 401, "unauthorized")
+        self.assertApiError(self.post(URL, visit_body(), key="wrong-key"), 401, "unauthorized")
+        self.assertApiError(self.post(URL, visit_body(), key=self.plain_key), 403, "forbidden")
+        self.env["res.users.apikeys"].sudo().search([("user_id", "=", self.api_user.id)]).unlink()
+        self.assertApiError(self.post(URL, visit_body()), 401, "unauthorized")
+        self.assertFalse(self.env["dealer.visit"].search([("external_id", "=", "RO-1001")]))
+
+
+@tagged("post_install", "-at_install")
+class TestIdempotencyKeyRace(DealerApiCase):
+    """Two identical requests at the same instant: the unique index lets exactly one claim the key.
+
+    Odoo runs requests in REPEATABLE READ: the second transaction waits on the index, then
+    fails with a serialization error once the first commits, and Odoo's request runner
+    retries it; the retry finds the committed key and answers as a replay.
+    """
+
+    @mute_logger("odoo.sql_db")  # the expected serialization failure is logged as a bad query
+    def test_concurrent_claims_one_wins(self):
+        db = db_connect(self.env.cr.dbname)
+        company = self.env.company.id
+        sql = """INSERT INTO dealer_api_request (endpoint, key, company_id, body_hash, replay_count)
+                 VALUES ('race-test', 'K-1', %s, 'h', 0) ON CONFLICT DO NOTHING RETURNING id"""
+        results = {}
+        try:
+            with db.cursor() as first, db.cursor() as second:
+                first.execute(sql, [company])
+                results["first"] = first.fetchone()
+
+                def claim_second():
+                    try:
+                        second.execute(sql, [company])
+                        results["second"] = second.fetchone()
+                    except psycopg2.errors.SerializationFailure:
+                        results["retried"] = True
+                        second.rollback()
+                        second.execute(sql, [company])  # what Odoo's retry runs
+                        results["second"] = second.fetchone()
+
+                racer = threading.Thread(target=claim_second)
+                racer.start()
+                racer.join(timeout=1)
+                self.assertTrue(racer.is_alive(), "the second claim waits for the first transaction")
+                first.commit()
+                racer.join(timeout=10)
+                second.commit()
+            self.assertIsNotNone(results["first"])
+            self.assertIsNone(results["second"], "the second identical request must not claim the key")
+        finally:
+            with db.cursor() as cleanup:
+                cleanup.execute("DELETE FROM dealer_api_request WHERE endpoint = 'race-test'")
+                cleanup.commit()

@@ -1,0 +1,132 @@
+"""Validation of integration API payloads, plain Python.
+
+Model methods behind the endpoints read their input through these helpers; a bad value
+raises :class:`ApiInputError` naming the field, which the controller turns into a
+``400 invalid_input`` JSON error after rolling back everything the request wrote.
+"""
+
+import re
+from datetime import date, datetime, timezone
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ApiInputError(ValueError):
+    """Bad input: ``field`` is the payload's field name (None for the body itself)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def text(payload, field, required=False, max_len=None):
+    value = payload.get(field)
+    if value is None or value == "":
+        if required:
+            raise ApiInputError(field, f"{field} is required")
+        return None
+    if not isinstance(value, str):
+        raise ApiInputError(field, f"{field} must be a string")
+    value = value.strip()
+    if required and not value:
+        raise ApiInputError(field, f"{field} is required")
+    if max_len and len(value) > max_len:
+        raise ApiInputError(field, f"{field} must have at most {max_len} characters")
+    if "\x00" in value:
+        raise ApiInputError(field, f"{field} must not contain NUL characters")
+    return value or None
+
+
+def number(payload, field, required=False, minimum=None, integer=False):
+    value = payload.get(field)
+    if value is None:
+        if required:
+            raise ApiInputError(field, f"{field} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ApiInputError(field, f"{field} must be a number")
+    if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
+        raise ApiInputError(field, f"{field} must be a finite number")
+    if integer and value != int(value):
+        raise ApiInputError(field, f"{field} must be a whole number")
+    if minimum is not None and value < minimum:
+        raise ApiInputError(field, f"{field} must be at least {minimum}")
+    if abs(value) > 1e12:
+        raise ApiInputError(field, f"{field} is too large")
+    return int(value) if integer else float(value)
+
+
+def choice(payload, field, choices, default=None):
+    value = payload.get(field, default)
+    if value is None:
+        return default
+    if value not in choices:
+        raise ApiInputError(field, f"{field} must be one of: {', '.join(choices)}")
+    return value
+
+
+def email(payload, field="email"):
+    value = text(payload, field, max_len=254)
+    if value is None:
+        return None
+    value = value.lower()
+    if not EMAIL_RE.match(value):
+        raise ApiInputError(field, f"{field} is not a valid e-mail address")
+    return value
+
+
+def boolean(payload, field):
+    value = payload.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise ApiInputError(field, f"{field} must be true or false")
+    return value
+
+
+def obj(payload, field):
+    value = payload.get(field)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ApiInputError(field, f"{field} must be an object")
+    return value
+
+
+def items(payload, field, required=False):
+    value = payload.get(field)
+    if value is None:
+        if required:
+            raise ApiInputError(field, f"{field} is required")
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ApiInputError(field, f"{field} must be a list of objects")
+    if len(value) > 500:
+        raise ApiInputError(field, f"{field} has more than 500 items")
+    return value
+
+
+def day(payload, field, required=False):
+    """An ISO 8601 date (``2026-05-01``); a timestamp is accepted and its date taken."""
+    value = text(payload, field, required=required, max_len=40)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value[:10]) if len(value) > 10 else date.fromisoformat(value)
+    except ValueError:
+        raise ApiInputError(field, f"{field} must be an ISO 8601 date (YYYY-MM-DD)") from None
+
+
+def timestamp(payload, field, required=False):
+    """An ISO 8601 timestamp with an offset, returned as a naive UTC datetime (Odoo's storage)."""
+    value = text(payload, field, required=required, max_len=40)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiInputError(field, f"{field} must be an ISO 8601 timestamp with an offset") from None
+    if moment.tzinfo is None:
+        raise ApiInputError(field, f"{field} must have a UTC offset, e.g. 2026-05-01T10:00:00+03:00")
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
