@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..tools.api_input import ApiInputError
 from ..tools.vin import normalize_vin, vin_problem
 
 DEFAULT_FLEET_KM_PER_DAY = 40.0  # ~15,000 km a year, until the fleet's own log tells better
@@ -46,7 +47,9 @@ class DealerVehicle(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Owner", tracking=True, index="btree_not_null", check_company=True
     )
-    list_price = fields.Monetary(string="Price", help="Asking price of a car in stock.")
+    list_price = fields.Monetary(
+        string="Price", help="Asking price of a car in stock.", groups="dealer_crm.group_dealer_see_money"
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     purchase_date = fields.Date(help="The day the owner bought the car.")
     delivery_date = fields.Date(help="The day the car was handed to its owner; follow-ups and services count from it.")
@@ -99,7 +102,9 @@ class DealerVehicle(models.Model):
             vehicle.name = f"{label} ({ident})" if label and ident else label or ident or False
 
     def _compute_visit_count(self):
-        counts = dict(self.env["dealer.visit"]._read_group([("vehicle_id", "in", self.ids)], ["vehicle_id"], ["__count"]))
+        counts = dict(
+            self.env["dealer.visit"]._read_group([("vehicle_id", "in", self.ids)], ["vehicle_id"], ["__count"])
+        )
         for vehicle in self:
             vehicle.visit_count = counts.get(vehicle, 0)
 
@@ -107,15 +112,17 @@ class DealerVehicle(models.Model):
     @api.depends_context("today")
     def _compute_projected_km(self):
         today = fields.Date.context_today(self)
-        fleet_rate = None
+        fleet_rates = {}
         for vehicle in self:
             if not vehicle.last_odometer_date:
                 vehicle.projected_km = 0
                 continue
             rate = vehicle.km_per_day
             if not rate:
-                fleet_rate = fleet_rate if fleet_rate is not None else self._fleet_km_per_day()
-                rate = fleet_rate
+                company = vehicle.company_id or self.env.company
+                if company not in fleet_rates:
+                    fleet_rates[company] = self._fleet_km_per_day(company)
+                rate = fleet_rates[company]
             days = max((today - vehicle.last_odometer_date).days, 0)
             vehicle.projected_km = int(round(vehicle.last_odometer_km + days * rate))
 
@@ -130,17 +137,43 @@ class DealerVehicle(models.Model):
             if problem:
                 raise ValidationError(self._vin_error_message(vehicle.vin, *problem))
 
+    def _check_vin_free(self, pairs):
+        """Refuse a VIN already used in the company, naming it, before the unique index says it less clearly.
+
+        ``pairs`` are ``(vin, company_id)`` about to be written; one query for the whole batch.
+        """
+        seen = set()
+        for pair in pairs:
+            if pair in seen:
+                raise ValidationError(self._vin_taken_message(pair[0]))
+            seen.add(pair)
+        if not pairs:
+            return
+        taken = self.sudo().search_fetch(
+            [("vin", "in", [vin for vin, _company in pairs]), ("id", "not in", self.ids)], ["vin", "company_id"]
+        )
+        used = {(vehicle.vin, vehicle.company_id.id) for vehicle in taken}
+        for pair in pairs:
+            if pair in used:
+                raise ValidationError(self._vin_taken_message(pair[0]))
+
+    def _vin_taken_message(self, vin):
+        return self.env._("A vehicle with VIN %(vin)s already exists in this company.", vin=vin)
+
     def _vin_error_message(self, vin, code, details):
         if code == "length":
             return self.env._("VIN %(vin)s must have 17 characters, not %(count)s.", vin=vin, count=details)
         if code == "ioq":
-            return self.env._("VIN %(vin)s must not contain the letters I, O or Q (found %(letters)s).",
-                              vin=vin, letters=details)
+            return self.env._(
+                "VIN %(vin)s must not contain the letters I, O or Q (found %(letters)s).", vin=vin, letters=details
+            )
         if code == "alphabet":
             return self.env._("VIN %(vin)s may only contain digits and Latin capital letters.", vin=vin)
         return self.env._(
             "VIN %(vin)s has a wrong check digit: the 9th character is %(found)s, expected %(expected)s.",
-            vin=vin, found=details[0], expected=details[1],
+            vin=vin,
+            found=details[0],
+            expected=details[1],
         )
 
     @api.model_create_multi
@@ -148,11 +181,27 @@ class DealerVehicle(models.Model):
         for vals in vals_list:
             if vals.get("vin"):
                 vals["vin"] = normalize_vin(vals["vin"])
+        default_company = self.env.company.id
+        self._check_vin_free(
+            [
+                (vals["vin"], vals.get("company_id", default_company) or False)
+                for vals in vals_list
+                if vals.get("vin") and vals.get("active", True)
+            ]
+        )
         return super().create(vals_list)
 
     def write(self, vals):
         if vals.get("vin"):
             vals["vin"] = normalize_vin(vals["vin"])
+        if vals.get("vin") or vals.get("company_id") or vals.get("active"):
+            self._check_vin_free(
+                [
+                    (vals.get("vin", vehicle.vin), vals.get("company_id", vehicle.company_id.id) or False)
+                    for vehicle in self
+                    if vals.get("vin", vehicle.vin)
+                ]
+            )
         return super().write(vals)
 
     # ------------------------------------------------------------
@@ -171,13 +220,13 @@ class DealerVehicle(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _fleet_km_per_day(self):
+    def _fleet_km_per_day(self, company=None):
         """Average km/day over every vehicle of the company that has its own rate."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 "SELECT avg(km_per_day) FROM dealer_vehicle WHERE km_per_day > 0 AND company_id = %s",
-                self.env.company.id,
+                (company or self.env.company).id,
             )
         )
         return self.env.cr.fetchone()[0] or DEFAULT_FLEET_KM_PER_DAY
@@ -215,20 +264,25 @@ class DealerVehicle(models.Model):
                 ids=ids,
             )
         )
-        fleet = self._fleet_km_per_day()
         self.env.cr.execute(
             SQL(
                 """
-            WITH base AS (
+            WITH fleet AS (
+                SELECT company_id, avg(km_per_day) AS rate FROM dealer_vehicle
+                 WHERE km_per_day > 0
+                   AND company_id IN (SELECT company_id FROM dealer_vehicle WHERE id = ANY(%(ids)s))
+              GROUP BY company_id
+            ), base AS (
                 SELECT v.id,
                        COALESCE(m.date, v.delivery_date, v.purchase_date) AS base_date,
                        COALESCE(m.odometer_km, 0) AS base_km,
                        COALESCE(NULLIF(vm.maintenance_interval_km, 0), 15000) AS ikm,
                        COALESCE(vm.maintenance_interval_months, 12) AS imon,
-                       COALESCE(NULLIF(v.km_per_day, 0), %(fleet)s) AS rate,
+                       COALESCE(NULLIF(v.km_per_day, 0), fleet.rate, %(fleet)s) AS rate,
                        v.last_odometer_km, v.last_odometer_date
                   FROM dealer_vehicle v
              LEFT JOIN dealer_vehicle_model vm ON vm.id = v.model_id
+             LEFT JOIN fleet ON fleet.company_id = v.company_id
              LEFT JOIN LATERAL (
                        SELECT date, odometer_km FROM dealer_visit
                         WHERE vehicle_id = v.id AND kind = 'maintenance' AND state = 'done'
@@ -249,14 +303,40 @@ class DealerVehicle(models.Model):
               FROM due WHERE due.id = v.id
             """,
                 ids=ids,
-                fleet=fleet,
+                fleet=DEFAULT_FLEET_KM_PER_DAY,
             )
         )
         self.invalidate_recordset(
-            ["last_odometer_km", "last_odometer_date", "km_per_day", "next_service_date", "next_service_km",
-             "next_service_reason"]
+            [
+                "last_odometer_km",
+                "last_odometer_date",
+                "km_per_day",
+                "next_service_date",
+                "next_service_km",
+                "next_service_reason",
+            ]
         )
 
     @api.model
     def _cron_update_mileage_stats(self):
         self.search([])._update_mileage_stats()
+
+    # ------------------------------------------------------------
+    # Integration API
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_api_vehicle(self, vin=None, plate=None, create=True):
+        """The vehicle with this VIN (else plate) in the current company, created when unknown."""
+        if vin:
+            vin = normalize_vin(vin)
+            problem = vin_problem(vin)
+            if problem:
+                raise ApiInputError("vin", self._vin_error_message(vin, *problem))
+        domain = [("vin", "=", vin)] if vin else [("plate", "=ilike", plate)]
+        vehicle = self.search([*domain, ("company_id", "in", [self.env.company.id, False])], limit=1)
+        if not vehicle and create:
+            vehicle = self.create({"vin": vin, "plate": plate, "state": "customer"})
+        elif plate and not vehicle.plate:
+            vehicle.plate = plate
+        return vehicle

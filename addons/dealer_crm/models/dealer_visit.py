@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+
+from ..tools import api_input as inp
 
 VISIT_KINDS = [
     ("maintenance", "Maintenance"),
@@ -52,14 +54,26 @@ class DealerVisit(models.Model):
     line_ids = fields.One2many("dealer.visit.line", "visit_id", string="Lines", copy=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     revenue = fields.Monetary(
-        compute="_compute_amounts", store=True, help="Sum of the lines that were done.", aggregator="sum"
+        compute="_compute_amounts",
+        store=True,
+        help="Sum of the lines that were done.",
+        aggregator="sum",
+        groups="dealer_crm.group_dealer_see_money",
     )
     declined_amount = fields.Monetary(
-        string="Declined", compute="_compute_amounts", store=True, aggregator="sum",
+        string="Declined",
+        compute="_compute_amounts",
+        store=True,
+        aggregator="sum",
+        groups="dealer_crm.group_dealer_see_money",
         help="Sum of the lines the customer declined.",
     )
     deferred_amount = fields.Monetary(
-        string="Deferred", compute="_compute_amounts", store=True, aggregator="sum",
+        string="Deferred",
+        compute="_compute_amounts",
+        store=True,
+        aggregator="sum",
+        groups="dealer_crm.group_dealer_see_money",
         help="Sum of the lines the customer put off to a later date.",
     )
     note = fields.Text()
@@ -72,9 +86,10 @@ class DealerVisit(models.Model):
 
     @api.depends("vehicle_id")
     def _compute_partner_id(self):
+        # The owner of the chosen vehicle, also when the vehicle is changed (the first version kept
+        # the previous vehicle's owner); a vehicle without an owner keeps the customer typed in.
         for visit in self:
-            if visit.vehicle_id.partner_id and not visit.partner_id:
-                visit.partner_id = visit.vehicle_id.partner_id
+            visit.partner_id = visit.vehicle_id.partner_id or visit.partner_id
 
     @api.depends("line_ids.amount", "line_ids.status")
     def _compute_amounts(self):
@@ -96,6 +111,7 @@ class DealerVisit(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("dealer.visit") or self.env._("New")
         visits = super().create(vals_list)
         visits._log_odometer()
+        visits._dealer_sync_lifecycle()
         return visits
 
     def write(self, vals):
@@ -104,7 +120,20 @@ class DealerVisit(models.Model):
             self._log_odometer()
         elif {"state", "kind"} & set(vals):
             self.vehicle_id._update_mileage_stats()
+        if {"state", "kind", "partner_id"} & set(vals):
+            self._dealer_sync_lifecycle()
         return res
+
+    def _dealer_sync_lifecycle(self):
+        """A closed maintenance visit moves its customer to first, then regular service (set-based)."""
+        visits = self.filtered(lambda v: v.state == "done" and v.kind == "maintenance" and v.partner_id)
+        if not visits:
+            return
+        refs = {visit.partner_id.id: visit for visit in visits}
+        partners = visits.partner_id.sudo()
+        at_first = partners.filtered(lambda p: p.dealer_stage == "first_service")
+        (partners - at_first)._dealer_lifecycle_advance("first_service", "maintenance", refs=refs)
+        at_first._dealer_lifecycle_advance("regular_service", "maintenance", refs=refs)
 
     def _log_odometer(self):
         """Every visit's odometer reading goes into its vehicle's log (one reading per visit)."""
@@ -131,3 +160,65 @@ class DealerVisit(models.Model):
 
     def action_reopen(self):
         self.write({"state": "open"})
+
+    # ------------------------------------------------------------
+    # Integration API
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_create_from_api(self, payload):
+        """``POST /dealer/api/v1/visits``: a repair order closed in the DMS (API.md)."""
+        vin = inp.text(payload, "vin", max_len=40)
+        plate = inp.text(payload, "plate", max_len=20)
+        if not vin and not plate:
+            raise inp.ApiInputError("vin", "vin or plate is required")
+        lines = inp.items(payload, "lines")
+        line_vals = []
+        for line in lines:
+            name = inp.text(line, "name", required=True, max_len=256)
+            amount = inp.number(line, "amount", required=True, minimum=0)
+            status = inp.choice(line, "status", ["done", "declined", "deferred"], default="done")
+            line_vals.append(
+                {
+                    "name": name,
+                    "amount": amount,
+                    "status": status,
+                    "code": inp.text(line, "code", max_len=64),
+                    "deferred_until": inp.day(line, "deferred_until"),
+                }
+            )
+        values = {
+            "external_id": payload["external_id"].strip(),
+            "date": inp.day(payload, "date") or fields.Date.context_today(self),
+            "odometer_km": inp.number(payload, "mileage_km", minimum=0, integer=True) or 0,
+            "kind": inp.choice(payload, "kind", [k for k, _label in VISIT_KINDS], default="maintenance"),
+            "maintenance_level": inp.text(payload, "maintenance_level", max_len=32),
+            "state": "done",
+        }
+        Partner = self.env["res.partner"]
+        phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
+        email = inp.email(payload)
+        name = inp.text(payload, "name", max_len=256)
+        vehicle = self.env["dealer.vehicle"]._dealer_api_vehicle(vin, plate)
+        partner = vehicle.partner_id
+        if not partner and (phone or email or name):
+            partner, _created = Partner._dealer_api_partner(name=name, phone=phone, email=email, vin=vehicle.vin)
+        if not partner:
+            raise inp.ApiInputError("phone", "the vehicle has no owner: give the customer's phone, email or name")
+        if not vehicle.partner_id:
+            vehicle.partner_id = partner
+        visit = self.create(
+            {
+                **values,
+                "vehicle_id": vehicle.id,
+                "partner_id": partner.id,
+                "line_ids": [Command.create(v) for v in line_vals],
+            }
+        )
+        response = {
+            "visit_id": visit.id,
+            "partner_id": partner.id,
+            "vehicle_id": vehicle.id,
+            "revenue": visit.revenue,
+        }
+        return response, visit

@@ -12,7 +12,7 @@ class DealerVisitLine(models.Model):
     currency_id = fields.Many2one(related="visit_id.currency_id")
     code = fields.Char(help="Operation or part number in the DMS.")
     name = fields.Char(string="Operation or part", required=True)
-    amount = fields.Monetary(required=True, default=0.0)
+    amount = fields.Monetary(required=True, default=0.0, groups="dealer_crm.group_dealer_see_money")
     status = fields.Selection(
         [("done", "Done"), ("declined", "Declined"), ("deferred", "Deferred")],
         required=True,

@@ -1,0 +1,388 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import email_normalize
+
+from ..tools.vin import normalize_vin
+
+# The dealer's life-cycle chain (DOMAIN §2), in order.  A customer only moves forward;
+# the trade-in / next-car stage closes a cycle and lets the next deal start a new one.
+LIFECYCLE_STAGES = [
+    ("prospect", "Prospect"),
+    ("lead", "Lead"),
+    ("negotiation", "Negotiation / test drive"),
+    ("customer", "Customer (car delivered)"),
+    ("first_service", "First service (TO-1)"),
+    ("regular_service", "Regular service"),
+    ("trade_in", "Trade-in / next car"),
+]
+LIFECYCLE_RANK = {code: rank for rank, (code, _label) in enumerate(LIFECYCLE_STAGES)}
+# From trade-in a new purchase cycle may start again: these moves are not "backwards".
+RESTART_TARGETS = {"negotiation", "customer"}
+
+MONEY_GROUP = "dealer_crm.group_dealer_see_money"
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # ------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------
+
+    vehicle_ids = fields.One2many("dealer.vehicle", "partner_id", string="Vehicles")
+    dealer_visit_ids = fields.One2many("dealer.visit", "partner_id", string="Service visits")
+    dealer_lifecycle_event_ids = fields.One2many("dealer.lifecycle.event", "partner_id", string="Life-cycle history")
+    dealer_vehicle_count = fields.Integer(string="Vehicles (count)", compute="_compute_dealer_counts")
+    dealer_visit_count = fields.Integer(string="Visits (count)", compute="_compute_dealer_counts")
+    dealer_lead_count = fields.Integer(string="Sales leads (count)", compute="_compute_dealer_lead_stats")
+    dealer_purchase_count = fields.Integer(
+        string="Purchases", compute="_compute_dealer_lead_stats", help="Won sales deals of this customer."
+    )
+    dealer_last_visit_date = fields.Date(string="Last visit", compute="_compute_dealer_counts")
+    dealer_currency_id = fields.Many2one("res.currency", compute="_compute_dealer_currency_id")
+    dealer_revenue_total = fields.Monetary(
+        string="Total revenue",
+        compute="_compute_dealer_revenue",
+        currency_field="dealer_currency_id",
+        groups=MONEY_GROUP,
+        help="Closed service visits plus won car deals, all time.",
+    )
+    dealer_revenue_12m = fields.Monetary(
+        string="Revenue, 12 months",
+        compute="_compute_dealer_revenue",
+        currency_field="dealer_currency_id",
+        groups=MONEY_GROUP,
+        help="Closed service visits plus won car deals of the last 12 months.",
+    )
+    dealer_revenue_24m = fields.Monetary(
+        string="Revenue, 24 months",
+        compute="_compute_dealer_revenue",
+        currency_field="dealer_currency_id",
+        groups=MONEY_GROUP,
+        help="Closed service visits plus won car deals of the last 24 months.",
+    )
+    dealer_sales_user_id = fields.Many2one(
+        "res.users",
+        domain=[("share", "=", False)],
+        string="Sales manager",
+        index="btree_not_null",
+        tracking=True,
+        help="The sales manager responsible for this customer.",
+    )
+    dealer_advisor_id = fields.Many2one(
+        "res.users",
+        domain=[("share", "=", False)],
+        string="Service advisor",
+        index="btree_not_null",
+        tracking=True,
+        help="The service advisor who usually receives this customer.",
+    )
+    dealer_preferred_channel = fields.Selection(
+        [("email", "E-mail"), ("sms", "SMS"), ("telegram", "Telegram"), ("phone", "Phone call")],
+        string="Preferred channel",
+    )
+    consent_email = fields.Boolean(string="E-mail consent", help="The customer agreed to receive e-mails.")
+    consent_sms = fields.Boolean(string="SMS consent", help="The customer agreed to receive SMS.")
+    consent_telegram = fields.Boolean(string="Telegram consent", help="The customer agreed to Telegram messages.")
+    consent_email_date = fields.Datetime(
+        string="E-mail consent changed", compute="_compute_consent_email_date", store=True, readonly=True
+    )
+    consent_sms_date = fields.Datetime(
+        string="SMS consent changed", compute="_compute_consent_sms_date", store=True, readonly=True
+    )
+    consent_telegram_date = fields.Datetime(
+        string="Telegram consent changed", compute="_compute_consent_telegram_date", store=True, readonly=True
+    )
+    dealer_stage = fields.Selection(
+        LIFECYCLE_STAGES,
+        string="Life-cycle stage",
+        default="prospect",
+        index=True,
+        help="Where the customer is in the dealer's chain; kept automatically from leads, "
+        "delivered cars, maintenance visits and trade-in requests.",
+    )
+    dealer_duplicate_ids = fields.Many2many(
+        "res.partner",
+        string="Possible duplicates",
+        compute="_compute_dealer_duplicate_ids",
+        help="Other contacts with the same phone, e-mail or VIN.",
+    )
+
+    # Duplicate lookups (forms, imports, the integration API) search these on 100k+ contacts.
+    _dealer_phone_sanitized_idx = models.Index("(phone_sanitized) WHERE phone_sanitized IS NOT NULL")
+    _dealer_email_normalized_idx = models.Index("(email_normalized) WHERE email_normalized IS NOT NULL")
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    def _compute_dealer_currency_id(self):
+        for partner in self:
+            partner.dealer_currency_id = (partner.company_id or self.env.company).currency_id
+
+    def _compute_dealer_counts(self):
+        Vehicle, Visit = self.env["dealer.vehicle"], self.env["dealer.visit"]
+        vehicles = dict(Vehicle._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
+        visits = {
+            partner: (count, last)
+            for partner, count, last in Visit._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "done")], ["partner_id"], ["__count", "date:max"]
+            )
+        }
+        for partner in self:
+            partner.dealer_vehicle_count = vehicles.get(partner, 0)
+            partner.dealer_visit_count, partner.dealer_last_visit_date = visits.get(partner, (0, False))
+
+    def _compute_dealer_lead_stats(self):
+        Lead = self.env["crm.lead"]
+        if not Lead.has_access("read"):
+            self.dealer_lead_count = self.dealer_purchase_count = 0
+            return
+        stats = {}
+        domain = [("partner_id", "in", self.ids), ("active", "in", [True, False])]
+        for partner, status, count in Lead._read_group(domain, ["partner_id", "won_status"], ["__count"]):
+            stats.setdefault(partner, {})[status] = count
+        for partner in self:
+            counts = stats.get(partner, {})
+            partner.dealer_lead_count = sum(counts.values())
+            partner.dealer_purchase_count = counts.get("won", 0)
+
+    @api.depends_context("today", "allowed_company_ids")
+    def _compute_dealer_revenue(self):
+        """Two grouped queries for the whole list (closed visits, won deals) per partner and day.
+
+        Sudo: an advisor sees revenue of won deals without having access to sales leads;
+        the totals stay limited to the companies the user works in.
+        """
+        today = fields.Date.context_today(self)
+        since_12, since_24 = today - relativedelta(months=12), today - relativedelta(months=24)
+        totals = {partner.id: [0.0, 0.0, 0.0] for partner in self}
+        companies = self.env.companies.ids
+        visit_rows = (
+            self.env["dealer.visit"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "done"), ("company_id", "in", companies)],
+                ["partner_id", "date:day"],
+                ["revenue:sum"],
+            )
+        )
+        lead_rows = (
+            self.env["crm.lead"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids), ("won_status", "=", "won"), ("company_id", "in", companies + [False])],
+                ["partner_id", "date_closed:day"],
+                ["expected_revenue:sum"],
+            )
+        )
+        for partner, when, amount in visit_rows + lead_rows:
+            bucket = totals[partner.id]
+            bucket[0] += amount
+            day = fields.Date.to_date(when) if when else None
+            if day and day > since_24:
+                bucket[2] += amount
+                if day > since_12:
+                    bucket[1] += amount
+        for partner in self:
+            partner.dealer_revenue_total, partner.dealer_revenue_12m, partner.dealer_revenue_24m = totals[partner.id]
+
+    @api.depends("consent_email")
+    def _compute_consent_email_date(self):
+        self._stamp_consent_date("consent_email")
+
+    @api.depends("consent_sms")
+    def _compute_consent_sms_date(self):
+        self._stamp_consent_date("consent_sms")
+
+    @api.depends("consent_telegram")
+    def _compute_consent_telegram_date(self):
+        self._stamp_consent_date("consent_telegram")
+
+    def _stamp_consent_date(self, fname):
+        """The date changes whenever the consent does; a contact created without consent has none."""
+        now = fields.Datetime.now()
+        for partner in self:
+            if partner[fname] or partner[f"{fname}_date"]:
+                partner[f"{fname}_date"] = now
+
+    @api.depends("phone", "email", "vehicle_ids.vin", "company_id")
+    def _compute_dealer_duplicate_ids(self):
+        for partner in self:
+            if not (partner.phone or partner.email or partner.vehicle_ids):
+                partner.dealer_duplicate_ids = False
+                continue
+            found = self.browse()
+            for vin in partner.vehicle_ids.filtered("vin").mapped("vin") or [None]:
+                found |= self._dealer_find_duplicates(phone=partner.phone, email=partner.email, vin=vin)
+            partner.dealer_duplicate_ids = found - partner._origin - partner
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if not self.env.context.get("install_mode") and not self.env.context.get("dealer_skip_duplicate_check"):
+            partners._dealer_flag_duplicates()
+        return partners
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def _dealer_action(self, xmlid, domain, context=None):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = domain
+        action["context"] = context or {}
+        return action
+
+    def action_dealer_view_vehicles(self):
+        return self._dealer_action(
+            "dealer_crm.dealer_vehicle_action", [("partner_id", "=", self.id)], {"default_partner_id": self.id}
+        )
+
+    def action_dealer_view_visits(self):
+        return self._dealer_action(
+            "dealer_crm.dealer_visit_action", [("partner_id", "=", self.id)], {"default_partner_id": self.id}
+        )
+
+    def action_dealer_view_leads(self):
+        return self._dealer_action(
+            "dealer_crm.crm_lead_action_dealer_sales",
+            [("partner_id", "=", self.id), ("active", "in", [True, False])],
+            {"default_partner_id": self.id, "default_type": "opportunity"},
+        )
+
+    def action_dealer_view_lifecycle(self):
+        return self._dealer_action("dealer_crm.dealer_lifecycle_event_action", [("partner_id", "=", self.id)])
+
+    def action_dealer_open_duplicates(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Possible duplicates"),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.dealer_duplicate_ids.ids)],
+        }
+
+    def action_dealer_merge_duplicates(self):
+        """Open Odoo's own merge wizard on this contact and its duplicates."""
+        self.ensure_one()
+        partners = self | self.dealer_duplicate_ids
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "base.partner.merge.automatic.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "res.partner", "active_ids": partners.ids, "active_id": self.id},
+        }
+
+    # ------------------------------------------------------------
+    # Duplicate control
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_find_duplicates(self, phone=None, email=None, vin=None):
+        """Contacts matching a phone (normalised like ``phone_sanitized``), an e-mail or a VIN.
+
+        The lookup runs as superuser so that a contact of another showroom of the group is found
+        too; the result keeps only the contacts the caller may read. Callers that need to know
+        that a hidden match exists use ``_dealer_find_duplicates_hidden_count``.
+        """
+        found = self._dealer_find_duplicates_all(phone=phone, email=email, vin=vin)
+        return self.browse(found.ids)._filtered_access("read")
+
+    @api.model
+    def _dealer_find_duplicates_hidden_count(self, phone=None, email=None, vin=None):
+        found = self._dealer_find_duplicates_all(phone=phone, email=email, vin=vin)
+        return len(found) - len(self.browse(found.ids)._filtered_access("read"))
+
+    @api.model
+    def _dealer_find_duplicates_all(self, phone=None, email=None, vin=None):
+        Partner = self.sudo().with_context(active_test=True)
+        domains = []
+        sanitized = phone and self._phone_format(number=phone, country=self.env.company.country_id)
+        if sanitized:
+            domains.append([("phone_sanitized", "=", sanitized)])
+        normalized_email = email and email_normalize(email)
+        if normalized_email:
+            domains.append([("email_normalized", "=", normalized_email)])
+        if vin and normalize_vin(vin):
+            vehicles = self.env["dealer.vehicle"].sudo().search([("vin", "=", normalize_vin(vin))])
+            if vehicles.partner_id:
+                domains.append([("id", "in", vehicles.partner_id.ids)])
+        if not domains:
+            return Partner.browse()
+        return Partner.search(Domain.OR(domains), limit=50)
+
+    def _dealer_flag_duplicates(self):
+        """Imports and API calls do not show the form's warning: note the match on each new card instead.
+
+        One search for the whole batch, on the stored normalised phone and e-mail.
+        """
+        phones = {p.phone_sanitized for p in self if p.phone_sanitized}
+        emails = {p.email_normalized for p in self if p.email_normalized}
+        if not (phones or emails):
+            return
+        domain = Domain.OR(
+            [
+                Domain("phone_sanitized", "in", list(phones)) if phones else Domain.FALSE,
+                Domain("email_normalized", "in", list(emails)) if emails else Domain.FALSE,
+            ]
+        ) & Domain("id", "not in", self.ids)
+        others = self.sudo().search_fetch(domain, ["phone_sanitized", "email_normalized"], limit=1000)
+        others = self.browse(others.ids)._filtered_access("read")
+        for partner in self:
+            matches = others.filtered(
+                lambda o, p=partner: (p.phone_sanitized and o.phone_sanitized == p.phone_sanitized)
+                or (p.email_normalized and o.email_normalized == p.email_normalized)
+            )
+            if matches:
+                names = ", ".join(matches.mapped("display_name"))
+                partner.message_post(
+                    body=self.env._("Possible duplicate of: %(names)s", names=names), subtype_xmlid="mail.mt_note"
+                )
+
+    # ------------------------------------------------------------
+    # Life cycle
+    # ------------------------------------------------------------
+
+    def _dealer_lifecycle_advance(self, stage, trigger, refs=None):
+        """Move these partners to ``stage`` where that is a forward move; log every move.
+
+        One write per distinct current stage at most and one ``create`` of history rows,
+        whatever the number of partners.  ``refs`` maps a partner id to the record that
+        caused the move (a lead, a visit).  Moves from ``trade_in`` to a new purchase
+        (negotiation, customer) restart the cycle; any other backward move is ignored.
+        """
+        refs = refs or {}
+        target_rank = LIFECYCLE_RANK[stage]
+        partners = self.sudo().exists()
+        moving = partners.filtered(
+            lambda p: LIFECYCLE_RANK.get(p.dealer_stage or "prospect", 0) < target_rank
+            or (p.dealer_stage == "trade_in" and stage in RESTART_TARGETS)
+        )
+        if not moving:
+            return moving
+        history = []
+        for partner in moving:
+            ref = refs.get(partner.id)
+            history.append(
+                {
+                    "partner_id": partner.id,
+                    "from_stage": partner.dealer_stage or "prospect",
+                    "to_stage": stage,
+                    "trigger": trigger,
+                    "res_reference": f"{ref._name},{ref.id}" if ref else False,
+                    "company_id": (ref and "company_id" in ref and ref.company_id.id) or self.env.company.id,
+                }
+            )
+        moving.write({"dealer_stage": stage})
+        self.env["dealer.lifecycle.event"].sudo().create(history)
+        return moving

@@ -1,0 +1,77 @@
+from odoo.tests import Form, new_test_user
+
+from .customer_common import DealerCustomerCase
+
+
+class TestDuplicates(DealerCustomerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ivan = cls.make_customer("Ivan Petrov", phone="+7 (916) 123-45-67", email="Ivan.Petrov@Example.com")
+        cls.car = cls.make_vehicle("XW8ZZZ1ZZPG000101", partner_id=cls.ivan.id)
+
+    def test_phone_in_another_format_matches(self):
+        Partner = self.env["res.partner"]
+        self.assertEqual(Partner._dealer_find_duplicates(phone="89161234567"), self.ivan)
+        self.assertEqual(Partner._dealer_find_duplicates(phone="+7 916 123 45 67"), self.ivan)
+        self.assertFalse(Partner._dealer_find_duplicates(phone="89161234568"))
+
+    def test_email_case_and_vin_match(self):
+        Partner = self.env["res.partner"]
+        self.assertEqual(Partner._dealer_find_duplicates(email="  ivan.petrov@EXAMPLE.com"), self.ivan)
+        self.assertEqual(Partner._dealer_find_duplicates(vin="xw8zzz1zzpg000101"), self.ivan)
+        self.assertFalse(Partner._dealer_find_duplicates(email="other@example.com", vin="XW8ZZZ1ZZPG000999"))
+
+    def test_form_warns_about_the_existing_card(self):
+        form = Form(self.env["res.partner"])
+        form.name = "I. Petrov"
+        form.phone = "8 916 123-45-67"
+        self.assertEqual(form.dealer_duplicate_ids[:], self.ivan)
+        form.phone = "8 916 765-43-21"
+        self.assertFalse(form.dealer_duplicate_ids[:])
+
+    def test_merge_button_opens_odoo_merge_wizard(self):
+        twin = self.make_customer("Ivan P.", phone="89161234567")
+        action = twin.action_dealer_merge_duplicates()
+        self.assertEqual(action["res_model"], "base.partner.merge.automatic.wizard")
+        self.assertEqual(set(action["context"]["active_ids"]), {twin.id, self.ivan.id})
+
+    def test_other_company_contact_is_found_without_access_error(self):
+        other = self.env["res.company"].create({"name": "Second showroom", "country_id": self.env.ref("base.ru").id})
+        hidden = self.make_customer("Olga", phone="+7 903 111-22-33", company_id=other.id)
+        operator = new_test_user(
+            self.env,
+            login="t_dup_operator",
+            groups="dealer_crm.group_call_center",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        Partner = self.env["res.partner"].with_user(operator)
+        # The caller may not read the other showroom's contact: it is not returned but counted.
+        self.assertFalse(Partner._dealer_find_duplicates(phone="89031112233"))
+        self.assertEqual(Partner._dealer_find_duplicates_hidden_count(phone="89031112233"), 1)
+        # A user of both showrooms gets it.
+        both = new_test_user(
+            self.env,
+            login="t_dup_both",
+            groups="dealer_crm.group_call_center",
+            company_id=self.company.id,
+            company_ids=[self.company.id, other.id],
+        )
+        found = (
+            self.env["res.partner"]
+            .with_user(both)
+            .with_context(allowed_company_ids=[self.company.id, other.id])
+            ._dealer_find_duplicates(phone="89031112233")
+        )
+        self.assertEqual(found, hidden)
+
+    def test_imported_contact_gets_a_duplicate_note(self):
+        other, twin = self.env["res.partner"].create(
+            [
+                {"name": "Unrelated", "phone": "+7 999 000 00 00"},
+                {"name": "Petrov I.", "email": "IVAN.PETROV@example.com"},
+            ]
+        )
+        self.assertIn("Possible duplicate of: Ivan Petrov", twin.message_ids[0].body)
+        self.assertFalse(other.message_ids.filtered(lambda m: "Possible duplicate" in (m.body or "")))

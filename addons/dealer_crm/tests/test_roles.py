@@ -1,0 +1,140 @@
+from odoo.exceptions import AccessError
+from odoo.tests import Form, new_test_user
+
+from .customer_common import DealerCustomerCase
+
+# fmt: off
+ROLES = [
+    "call_center", "receptionist", "service_client_manager", "service_advisor", "sales_manager", "fi_manager",
+    "documents_clerk", "cashier", "marketer", "sales_head", "dealer_manager", "integration",
+]
+ALL = "rwcu"
+_ = ""
+
+# The access matrix of the dealership: model → rights of each role in ROLES order
+# (r=read, w=write, c=create, u=unlink; "_" = no access at all).
+ACL_MATRIX = {
+    #                               call   recep  svc_cm advis  sales  f&i    docs   cash   mark   head   dir    api
+    "dealer.vehicle.brand":        ["r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   ALL,   "r"],
+    "dealer.vehicle.model":        ["r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   ALL,   "r"],
+    "dealer.vehicle":              ["rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", ALL,   "rwc"],
+    "dealer.vehicle.odometer":     ["rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", ALL,   "rwc"],
+    "dealer.visit":                ["r",   "r",   "r",   "rwc", "r",   "r",   "r",   "r",   "r",   "r",   ALL,   "rwc"],
+    "dealer.visit.line":           ["r",   "r",   "r",   ALL,   "r",   "r",   "r",   "r",   "r",   "r",   ALL,   "rwc"],
+    "dealer.lifecycle.event":      ["r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   ALL,   "r"],
+    "crm.lead":                    ["rwc", "rwc", _,     _,     "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", ALL,   "rwc"],
+    "res.partner":                 ["rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc", "rwc"],
+    "dealer.api.request":          [_,     _,     _,     _,     _,     _,     _,     _,     _,     _,     "ru",  _],
+    "dealer.reservation":          ["r",   "r",   "r",   "r",   "rwc", "r",   "r",   "rw",  "r",   "rwc", ALL,   "r"],
+    "dealer.walkin":               ["r",   "rwc", "r",   "r",   "rwc", "r",   "r",   "r",   "r",   "rwc", ALL,   "rwc"],
+    "dealer.traffic":              ["rwc", "rwc", "r",   "r",   "r",   "r",   "r",   "r",   ALL,   "r",   ALL,   "rwc"],
+    "dealer.sla.policy":           ["r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   ALL,   "r"],
+    "dealer.sla.escalation":       ["r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   ALL,   "r"],
+    "dealer.funnel.target":        ["r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "rwc", ALL,   ALL,   "r"],
+    "dealer.funnel.report":        [_,     _,     _,     _,     "r",   _,     _,     _,     "r",   "r",   "r",   _],
+    "dealer.lead.response.report": [_,     _,     _,     _,     "r",   _,     _,     _,     _,     "r",   "r",   _],
+    "dealer.funnel.export":        [_,     _,     _,     _,     "rwc", _,     _,     _,     "rwc", "rwc", "rwc", _],
+}
+# fmt: on
+OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
+
+
+class TestRoles(DealerCustomerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.users = {
+            role: new_test_user(cls.env, login=f"t_role_{role}", groups=f"dealer_crm.group_{role}") for role in ROLES
+        }
+
+    def test_acl_matrix(self):
+        for model, rights in ACL_MATRIX.items():
+            for role, expected in zip(ROLES, rights, strict=True):
+                Model = self.env[model].with_user(self.users[role])
+                for letter, operation in OPERATIONS.items():
+                    with self.subTest(model=model, role=role, operation=operation):
+                        self.assertEqual(Model.has_access(operation), letter in expected)
+
+    def test_sales_manager_sees_own_and_unassigned_leads_only(self):
+        customer = self.make_customer()
+        other = new_test_user(self.env, login="t_other_sales", groups="dealer_crm.group_sales_manager")
+        own = self.make_deal(customer, user_id=self.users["sales_manager"].id)
+        unassigned = self.make_deal(customer, user_id=False)
+        foreign = self.make_deal(customer, user_id=other.id)
+        deals = own | unassigned | foreign
+        visible = self.env["crm.lead"].with_user(self.users["sales_manager"]).search([("id", "in", deals.ids)])
+        self.assertEqual(visible, own | unassigned)
+        head_sees = self.env["crm.lead"].with_user(self.users["sales_head"]).search([("id", "in", deals.ids)])
+        self.assertEqual(head_sees, deals)
+        with self.assertRaises(AccessError):
+            foreign.with_user(self.users["sales_manager"]).read(["name"])
+        with self.assertRaises(AccessError):
+            own.with_user(self.users["service_advisor"]).read(["name"])
+
+    def test_receptionist_hands_a_visitor_to_a_sales_manager(self):
+        customer = self.make_customer()
+        deal = (
+            self.env["crm.lead"]
+            .with_user(self.users["receptionist"])
+            .create(
+                {
+                    "name": "Walk-in",
+                    "partner_id": customer.id,
+                    "user_id": self.users["sales_manager"].id,
+                }
+            )
+        )
+        self.assertEqual(deal.user_id, self.users["sales_manager"])
+        with self.assertRaises(AccessError):
+            deal.with_user(self.users["receptionist"]).unlink()
+
+    def test_call_center_opens_contact_and_lead_forms_without_money(self):
+        operator = self.users["call_center"]
+        customer = self.make_customer()
+        car = self.make_vehicle("XW8ZZZ1ZZPG000501", partner_id=customer.id)
+        self.env["dealer.visit"].create(
+            {"vehicle_id": car.id, "state": "done", "line_ids": [(0, 0, {"name": "Oil", "amount": 3000})]}
+        )
+        deal = self.make_deal(customer, budget=1_500_000, user_id=False)
+        partner_form = Form(customer.with_user(operator))
+        self.assertEqual(partner_form.dealer_visit_count, 1)
+        lead_form = Form(deal.with_user(operator))
+        self.assertEqual(lead_form.partner_id, customer)
+        for model, money in (
+            ("res.partner", "dealer_revenue_12m"),
+            ("crm.lead", "budget"),
+            ("dealer.vehicle", "list_price"),
+            ("dealer.visit", "revenue"),
+        ):
+            arch = self.env[model].with_user(operator).get_views([(False, "form")])["views"]["form"]["arch"]
+            self.assertNotIn(f'name="{money}"', arch, model)
+        with self.assertRaises(AccessError):
+            customer.with_user(operator).read(["dealer_revenue_total"])
+        visit_views = (
+            self.env["dealer.visit"]
+            .with_user(operator)
+            .get_views([(False, "list"), (False, "pivot"), (False, "graph"), (False, "search")])["views"]
+        )
+        for view_type, view in visit_views.items():
+            self.assertNotIn('name="revenue"', view["arch"], view_type)
+            self.assertNotIn("declined_amount", view["arch"], view_type)
+        # An advisor sees the money, the call centre creates a contact and an activity.
+        self.assertTrue(customer.with_user(self.users["service_advisor"]).dealer_revenue_total)
+        new = self.env["res.partner"].with_user(operator).create({"name": "Caller", "phone": "+7 900 000 00 00"})
+        new.activity_schedule("mail.mail_activity_data_call", user_id=operator.id, summary="Call back")
+        self.assertEqual(len(new.activity_ids), 1)
+
+    def test_multi_company_rules(self):
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        car = self.env["dealer.vehicle"].create({"vin": "XW8ZZZ1ZZPG000502", "company_id": other.id})
+        advisor = self.users["service_advisor"]
+        self.assertFalse(self.env["dealer.vehicle"].with_user(advisor).search([("id", "=", car.id)]))
+        event = self.env["dealer.lifecycle.event"].create(
+            {
+                "partner_id": self.make_customer().id,
+                "to_stage": "lead",
+                "trigger": "manual",
+                "company_id": other.id,
+            }
+        )
+        self.assertFalse(self.env["dealer.lifecycle.event"].with_user(advisor).search([("id", "=", event.id)]))
