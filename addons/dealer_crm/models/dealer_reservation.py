@@ -1,0 +1,193 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+RELEASE_BATCH = 500
+
+
+class DealerReservation(models.Model):
+    _name = "dealer.reservation"
+    _description = "Car reservation"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    vehicle_id = fields.Many2one(
+        "dealer.vehicle",
+        string="Vehicle",
+        required=True,
+        index=True,
+        check_company=True,
+        tracking=True,
+        domain="[('state', '=', 'stock')]",
+    )
+    lead_id = fields.Many2one(
+        "crm.lead", string="Deal", required=True, index=True, check_company=True, tracking=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(related="lead_id.partner_id", string="Customer")
+    user_id = fields.Many2one(
+        "res.users", string="Salesperson", default=lambda self: self.env.user, index=True, tracking=True
+    )
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company, required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_start = fields.Datetime(string="Reserved on", default=fields.Datetime.now, required=True)
+    date_expiry = fields.Datetime(
+        string="Hold until",
+        compute="_compute_date_expiry",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+        help="Without a recorded prepayment the reservation is released automatically at this moment "
+        "(reservation start + the company's hold time).",
+    )
+    prepayment_amount = fields.Monetary(string="Prepayment", tracking=True)
+    prepayment_date = fields.Date(
+        string="Prepayment received",
+        tracking=True,
+        help="Once a prepayment is recorded the reservation is no longer released automatically.",
+    )
+    state = fields.Selection(
+        [("active", "Active"), ("released", "Released"), ("converted", "Converted to sale")],
+        default="active",
+        required=True,
+        index=True,
+        tracking=True,
+        readonly=True,
+    )
+
+    _vehicle_active_uniq = models.UniqueIndex(
+        "(vehicle_id) WHERE state = 'active'", "This vehicle is already reserved."
+    )
+
+    @api.depends("vehicle_id", "lead_id")
+    def _compute_name(self):
+        for reservation in self:
+            reservation.name = " / ".join(
+                filter(None, [reservation.vehicle_id.display_name, reservation.lead_id.partner_id.display_name])
+            )
+
+    @api.depends("date_start", "company_id")
+    def _compute_date_expiry(self):
+        for reservation in self:
+            hours = reservation.company_id.dealer_reservation_hours or 48
+            reservation.date_expiry = reservation.date_start and reservation.date_start + timedelta(hours=hours)
+
+    @api.constrains("prepayment_amount", "prepayment_date")
+    def _check_prepayment(self):
+        for reservation in self:
+            if reservation.prepayment_amount < 0:
+                raise ValidationError(self.env._("Prepayment cannot be negative."))
+            if reservation.prepayment_date and not reservation.prepayment_amount:
+                raise ValidationError(self.env._("Enter the Prepayment amount received."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Refuse a vehicle that is not in stock or already reserved, then mark it reserved.
+
+        The unique index guards against two reservations racing; this check gives the
+        user a message naming the car before the database has to refuse.
+        """
+        vehicle_ids = [vals.get("vehicle_id") for vals in vals_list]
+        if len(set(vehicle_ids)) != len(vehicle_ids):
+            raise ValidationError(self.env._("The same vehicle cannot be reserved twice."))
+        vehicles = self.env["dealer.vehicle"].browse(vehicle_ids)
+        taken = self.sudo().search([("vehicle_id", "in", vehicles.ids), ("state", "=", "active")])
+        if taken:
+            raise ValidationError(
+                self.env._(
+                    "Vehicle %(vehicle)s is already reserved (%(reservation)s).",
+                    vehicle=taken[0].vehicle_id.display_name,
+                    reservation=taken[0].display_name,
+                )
+            )
+        not_in_stock = vehicles.filtered(lambda v: v.state != "stock")
+        if not_in_stock:
+            raise ValidationError(
+                self.env._(
+                    "Vehicle %(vehicle)s is not in stock and cannot be reserved.", vehicle=not_in_stock[0].display_name
+                )
+            )
+        reservations = super().create(vals_list)
+        vehicles.write({"state": "reserved"})
+        return reservations
+
+    def write(self, vals):
+        if "vehicle_id" in vals and any(r.state != "active" or r.vehicle_id.id != vals["vehicle_id"] for r in self):
+            raise UserError(
+                self.env._("Vehicle of a reservation cannot be changed: release it and reserve the other car.")
+            )
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_release(self):
+        self._check_active()
+        self._release(self.env._("Released by %(user)s.", user=self.env.user.name))
+        return True
+
+    def action_convert(self):
+        """The deal is signed: the reservation ends and the car is sold."""
+        self._check_active()
+        self.write({"state": "converted"})
+        self.vehicle_id.write({"state": "sold"})
+        return True
+
+    def _check_active(self):
+        if any(r.state != "active" for r in self):
+            raise UserError(self.env._("Only an active reservation can be released or converted."))
+
+    # ------------------------------------------------------------
+    # Release and notification
+    # ------------------------------------------------------------
+
+    def _release(self, reason):
+        """Free the cars and tell the salespeople of other open deals interested in them.
+
+        :param str reason: why, posted on each reservation's and deal's chatter
+        """
+        self.write({"state": "released"})
+        self.vehicle_id.filtered(lambda v: v.state == "reserved").write({"state": "stock"})
+        body = Markup("<p>%s</p>") % reason
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
+        self.lead_id._message_log_batch(bodies=dict.fromkeys(self.lead_id.ids, body))
+        self._notify_interested()
+
+    def _interested_leads(self):
+        """Open deals, other than the reserving ones, that want the same car or the same model."""
+        models_ = self.vehicle_id.model_id
+        domain = [("won_status", "=", "pending"), ("id", "not in", self.lead_id.ids), ("user_id", "!=", False)]
+        if models_:
+            domain += ["|", ("vehicle_id", "in", self.vehicle_id.ids), ("vehicle_id.model_id", "in", models_.ids)]
+        else:
+            domain += [("vehicle_id", "in", self.vehicle_id.ids)]
+        return self.env["crm.lead"].sudo().search(domain)
+
+    def _notify_interested(self):
+        leads = self._interested_leads()
+        vals_list = []
+        for lead in leads:
+            vehicle = self.vehicle_id.filtered(
+                lambda v, lead=lead: v == lead.vehicle_id or (v.model_id and v.model_id == lead.vehicle_id.model_id)
+            )[:1]
+            summary = self.env._("Car available again: %(vehicle)s", vehicle=vehicle.display_name)
+            vals_list.append(lead._dealer_activity_vals(lead.user_id, summary))
+        self.env["mail.activity"].sudo().create(vals_list)
+
+    @api.model
+    def _cron_release_expired(self, limit=RELEASE_BATCH):
+        """Release active reservations past their hold time that have no prepayment."""
+        expired = self.sudo().search(
+            [("state", "=", "active"), ("prepayment_date", "=", False), ("date_expiry", "<=", fields.Datetime.now())],
+            limit=limit,
+        )
+        if expired:
+            expired._release(self.env._("Released automatically: no prepayment within the hold time."))
+        if len(expired) == limit:
+            self.env.ref("dealer_crm.ir_cron_dealer_reservation_release")._trigger()

@@ -1,0 +1,111 @@
+import base64
+from io import BytesIO
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import UserError
+
+from .common_sales import DealerSalesCase
+
+
+class TestDealerFunnel(DealerSalesCase):
+    """A month of one team with hand-computed plan, fact and %.
+
+    Plan: NV 1000, NG 100, NL 20, NS 4, AC 2,000,000.
+    Fact: NV 600 (web traffic) → 60 %; NG 40 + 20 counted + 3 walk-ins = 63 → 63 %;
+    NL 5 leads → 25 %; NS 2 won → 50 %; AC (1,800,000 + 2,400,000) / 2 = 2,100,000 → 105 %.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = fields.Date.context_today(cls.env["res.users"])
+        cls.month = today.replace(day=1)
+        cls.env["dealer.funnel.target"].create(
+            {
+                "month": today,
+                "team_id": cls.team.id,
+                "target_nv": 1000,
+                "target_ng": 100,
+                "target_nl": 20,
+                "target_ns": 4,
+                "target_ac": 2_000_000,
+            }
+        )
+        cls.env["dealer.traffic"].create(
+            [
+                {"date": today, "channel": "web", "team_id": cls.team.id, "views_count": 600, "visitors_count": 40},
+                {"date": today, "channel": "phone", "team_id": cls.team.id, "views_count": 0, "visitors_count": 20},
+            ]
+        )
+        cls.env["dealer.walkin"].create([{"name": f"Guest {i}", "team_id": cls.team.id} for i in range(3)])
+        customer = cls.env["res.partner"].create({"name": "Buyer", "phone": "+79001230000"})
+        leads = cls.env["crm.lead"]
+        for i in range(5):
+            leads |= cls._lead(
+                name=f"Deal {i}",
+                user_id=cls.salesperson_1.id,
+                partner_id=customer.id,
+                expected_revenue=(1_800_000, 2_400_000, 999, 999, 999)[i],
+            )
+        for lead, plate in zip(leads[:2], ("W001WW77", "W002WW77"), strict=True):
+            lead.vehicle_id = cls._vehicle(plate=plate)
+        leads[:2].action_set_won()
+        cls.other_team = cls.env["crm.team"].create({"name": "H2 other team"})
+        cls._lead(name="Elsewhere", team_id=cls.other_team.id, user_id=cls.salesperson_2.id)
+
+    def _row(self):
+        return self.env["dealer.funnel.report"].search([("team_id", "=", self.team.id), ("month", "=", self.month)])
+
+    def test_plan_fact_and_percent(self):
+        row = self._row()
+        self.assertEqual(len(row), 1)
+        expected = {
+            "nv": (1000, 600, 60.0),
+            "ng": (100, 63, 63.0),
+            "nl": (20, 5, 25.0),
+            "ns": (4, 2, 50.0),
+            "ac": (2_000_000, 2_100_000, 105.0),
+        }
+        for kpi, (plan, fact, pct) in expected.items():
+            self.assertAlmostEqual(row[f"plan_{kpi}"], plan, msg=f"plan {kpi}")
+            self.assertAlmostEqual(row[f"fact_{kpi}"], fact, msg=f"fact {kpi}")
+            self.assertAlmostEqual(row[f"pct_{kpi}"], pct, msg=f"% {kpi}")
+
+    def test_team_without_plan_has_facts_and_no_percent(self):
+        row = self.env["dealer.funnel.report"].search(
+            [("team_id", "=", self.other_team.id), ("month", "=", self.month)]
+        )
+        self.assertEqual(row.fact_nl, 1)
+        self.assertFalse(row.pct_nl)
+
+    def test_xlsx_export_has_the_same_numbers(self):
+        wizard = self.env["dealer.funnel.export"].create(
+            {"date_from": self.month, "date_to": self.month, "team_ids": [(6, 0, self.team.ids)]}
+        )
+        action = wizard.action_export()
+        self.assertIn(f"/web/content/{wizard.attachment_id.id}", action["url"])
+        book = openpyxl.load_workbook(BytesIO(base64.b64decode(wizard.attachment_id.datas)))
+        sheet = book.active
+        header = [cell.value for cell in sheet[1]]
+        values = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+        self.assertEqual(sheet.max_row, 2, "one team, one month")
+        self.assertEqual(values["Month"], self.month.strftime("%Y-%m"))
+        self.assertEqual(values["Sales team"], self.team.name)
+        self.assertEqual((values["NV plan"], values["NV fact"], values["NV %"]), (1000, 600, 60))
+        self.assertEqual((values["NG plan"], values["NG fact"], values["NG %"]), (100, 63, 63))
+        self.assertEqual((values["NL plan"], values["NL fact"], values["NL %"]), (20, 5, 25))
+        self.assertEqual((values["NS plan"], values["NS fact"], values["NS %"]), (4, 2, 50))
+        self.assertEqual((values["AC plan"], values["AC fact"], values["AC %"]), (2_000_000, 2_100_000, 105))
+
+    def test_export_refuses_reversed_months(self):
+        wizard = self.env["dealer.funnel.export"].create(
+            {"date_from": self.month, "date_to": fields.Date.subtract(self.month, days=1)}
+        )
+        with self.assertRaisesRegex(UserError, "From month"):
+            wizard.action_export()
+
+    def test_plan_month_is_stored_as_first_day(self):
+        target = self.env["dealer.funnel.target"].search([("team_id", "=", self.team.id)])
+        self.assertEqual(target.month, self.month)

@@ -1,0 +1,112 @@
+from datetime import datetime
+
+import psycopg2
+
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, freeze_time
+from odoo.tools import SQL, mute_logger
+
+from .common_sales import DealerSalesCase
+
+
+class TestDealerReservation(DealerSalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesperson_3 = cls.env["res.users"].create({"name": "Third seller", "login": "h2_sales_3"})
+        cls.car = cls._vehicle(vin=False, plate="A001AA77")
+        cls.twin = cls._vehicle(plate="A002AA77")
+        cls.other_car = cls._vehicle(model=cls.other_model, plate="B001BB77")
+        cls.buyer_lead = cls._lead(name="Buyer", user_id=cls.salesperson_1.id)
+        cls.same_car_lead = cls._lead(name="Wants the car", user_id=cls.salesperson_2.id, vehicle_id=cls.car.id)
+        cls.same_model_lead = cls._lead(name="Wants an Alpha", user_id=cls.salesperson_3.id, vehicle_id=cls.twin.id)
+        cls.other_lead = cls._lead(name="Wants a Beta", user_id=cls.team_head.id, vehicle_id=cls.other_car.id)
+
+    def _reserve(self, car=None, lead=None, **vals):
+        values = {
+            "vehicle_id": (car or self.car).id,
+            "lead_id": (lead or self.buyer_lead).id,
+            "user_id": self.salesperson_1.id,
+        }
+        values.update(vals)
+        return self.env["dealer.reservation"].with_user(self.salesperson_1).create(values)
+
+    def test_reserving_marks_car_reserved_and_refuses_a_second_reservation(self):
+        self._reserve()
+        self.assertEqual(self.car.state, "reserved")
+        with self.assertRaisesRegex(ValidationError, "already reserved"):
+            self._reserve(lead=self.same_car_lead)
+        self.assertEqual(self.env["dealer.reservation"].search_count([("vehicle_id", "=", self.car.id)]), 1)
+
+    def test_database_refuses_two_active_reservations(self):
+        reservation = self._reserve()
+        self.env.flush_all()
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError), self.env.cr.savepoint():
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO dealer_reservation (vehicle_id, lead_id, company_id, date_start, state)"
+                    " VALUES (%s, %s, %s, now(), 'active')",
+                    self.car.id,
+                    self.same_car_lead.id,
+                    reservation.company_id.id,
+                )
+            )
+
+    def test_car_not_in_stock_cannot_be_reserved(self):
+        sold = self._vehicle(state="sold", plate="C001CC77")
+        with self.assertRaisesRegex(ValidationError, "not in stock"):
+            self._reserve(car=sold)
+
+    def test_released_after_hold_time_without_prepayment_and_interested_sellers_told(self):
+        with freeze_time("2026-03-02 10:00:00"):
+            reservation = self._reserve()
+        self.assertEqual(reservation.date_expiry, datetime(2026, 3, 4, 10, 0), "48 hours by default")
+        with freeze_time("2026-03-04 09:59:00"):
+            self.env["dealer.reservation"]._cron_release_expired()
+        self.assertEqual(reservation.state, "active")
+        with freeze_time("2026-03-04 10:01:00"):
+            self.env["dealer.reservation"]._cron_release_expired()
+        self.assertEqual(reservation.state, "released")
+        self.assertEqual(self.car.state, "stock")
+        told = self.activities_of(self.salesperson_2, self.same_car_lead)
+        self.assertEqual(len(told), 1, "the salesperson of a deal on the same car is told")
+        self.assertIn(self.car.display_name, told.summary)
+        self.assertEqual(len(self.activities_of(self.salesperson_3, self.same_model_lead)), 1, "same model too")
+        self.assertFalse(self.activities_of(self.team_head, self.other_lead), "another model: nobody told")
+        self.assertFalse(self.activities_of(self.salesperson_1, self.buyer_lead), "not the reserving deal")
+        self.assertIn("no prepayment", self.buyer_lead.message_ids[0].body)
+
+    def test_not_released_with_prepayment(self):
+        with freeze_time("2026-03-02 10:00:00"):
+            reservation = self._reserve(prepayment_amount=50000, prepayment_date="2026-03-02")
+        with freeze_time("2026-03-10 10:00:00"):
+            self.env["dealer.reservation"]._cron_release_expired()
+        self.assertEqual(reservation.state, "active")
+        self.assertEqual(self.car.state, "reserved")
+
+    def test_hold_time_is_configurable(self):
+        self.company.dealer_reservation_hours = 24
+        with freeze_time("2026-03-02 10:00:00"):
+            reservation = self._reserve()
+        self.assertEqual(reservation.date_expiry, datetime(2026, 3, 3, 10, 0))
+
+    def test_released_car_can_be_reserved_again_and_convert_sells_it(self):
+        self._reserve().action_release()
+        second = self._reserve(lead=self.same_car_lead)
+        self.assertEqual(self.car.state, "reserved")
+        second.action_convert()
+        self.assertEqual(second.state, "converted")
+        self.assertEqual(self.car.state, "sold")
+
+    def test_prepayment_date_without_amount_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "Prepayment"):
+            self._reserve(prepayment_date="2026-03-02")
+
+    def test_reserve_from_the_deal(self):
+        action = self.same_car_lead.action_dealer_reserve_vehicle()
+        form = Form(self.env["dealer.reservation"].with_context(action["context"]))
+        self.assertEqual(form.vehicle_id, self.car, "the deal's car is proposed when in stock")
+        reservation = form.save()
+        self.assertEqual(reservation.lead_id, self.same_car_lead)
+        self.assertEqual(reservation.user_id, self.salesperson_2)
+        self.assertEqual(self.car.state, "reserved")

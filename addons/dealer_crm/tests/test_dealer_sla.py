@@ -1,0 +1,149 @@
+from datetime import datetime
+
+from odoo.tests import freeze_time
+
+from .common_sales import DealerSalesCase
+
+
+class TestDealerRouting(DealerSalesCase):
+    def test_new_lead_goes_to_least_loaded_member_with_channel_deadline(self):
+        self._lead(name="Busy", user_id=self.salesperson_1.id)
+        with freeze_time("2026-03-02 10:00:00"):
+            lead = self.env["crm.lead"].create(
+                {"name": "Web request", "team_id": self.team.id, "user_id": False, "dealer_channel": "web"}
+            )
+        self.assertEqual(lead.user_id, self.salesperson_2, "salesperson 1 already has an open lead")
+        self.assertEqual(lead.team_id, self.team)
+        self.assertEqual(lead.dealer_sla_deadline, datetime(2026, 3, 2, 10, 15), "web: 15 minutes")
+        self.assertEqual(lead.dealer_sla_state, "running")
+
+    def test_routing_follows_member_interest_domains(self):
+        members = self.team.crm_team_member_ids
+        members.filtered(
+            lambda m: m.user_id == self.salesperson_1
+        ).assignment_domain = "[('dealer_interest', '=', 'used_car')]"
+        members.filtered(
+            lambda m: m.user_id == self.salesperson_2
+        ).assignment_domain = "[('dealer_interest', '!=', 'used_car')]"
+        used = self._lead(name="Used", dealer_interest="used_car")
+        new = self._lead(name="New", dealer_interest="new_car")
+        (used | new)._dealer_start_sla()
+        self.assertEqual(used.user_id, self.salesperson_1)
+        self.assertEqual(new.user_id, self.salesperson_2)
+
+    def test_paused_member_gets_nothing(self):
+        self.team.crm_team_member_ids.filtered(lambda m: m.user_id == self.salesperson_2).assignment_optout = True
+        leads = self._lead(name="A") | self._lead(name="B")
+        leads._dealer_start_sla()
+        self.assertEqual(leads.user_id, self.salesperson_1)
+
+    def test_service_request_gets_no_sales_clock(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Booking", "team_id": self.team.id, "user_id": False, "dealer_interest": "service"}
+        )
+        self.assertFalse(lead.dealer_sla_state)
+        self.assertFalse(lead.user_id, "not handed to a salesperson")
+
+    def test_start_twice_keeps_the_first_deadline(self):
+        lead = self._lead(user_id=self.salesperson_1.id)
+        with freeze_time("2026-03-02 10:00:00"):
+            lead._dealer_start_sla()
+        with freeze_time("2026-03-02 10:05:00"):
+            lead._dealer_start_sla()
+        self.assertEqual(lead.dealer_sla_deadline, datetime(2026, 3, 2, 10, 15))
+
+
+class TestDealerEscalation(DealerSalesCase):
+    def _escalate_at(self, when):
+        with freeze_time(when):
+            self.env["crm.lead"]._cron_dealer_escalate()
+
+    def test_missed_call_nobody_returns_reaches_team_head_then_director(self):
+        lead = self._lead(name="Caller", user_id=self.salesperson_1.id, dealer_channel="phone")
+        with freeze_time("2026-03-02 10:00:00"):
+            callback = lead._dealer_register_missed_call(caller="+79001234567")
+        self.assertEqual(callback.user_id, self.salesperson_1)
+        self.assertEqual(callback.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+        self.assertEqual(lead.dealer_sla_deadline, datetime(2026, 3, 2, 10, 10), "missed call: 10 minutes")
+
+        self._escalate_at("2026-03-02 10:09:00")
+        self.assertFalse(self.activities_of(self.team_head, lead), "not yet late at 10:09")
+
+        self._escalate_at("2026-03-02 10:10:00")
+        self.assertEqual(len(self.activities_of(self.team_head, lead)), 1, "on the team head's list at 10:10")
+        self.assertFalse(self.activities_of(self.director, lead))
+        self.assertIn("Team head", lead.message_ids[0].body)
+
+        self._escalate_at("2026-03-02 10:20:00")
+        self.assertEqual(len(self.activities_of(self.team_head, lead)), 1, "no second activity for the head")
+        self.assertFalse(self.activities_of(self.director, lead), "director only 30 minutes after the deadline")
+
+        self._escalate_at("2026-03-02 10:40:00")
+        self.assertEqual(len(self.activities_of(self.director, lead)), 1, "then on the director's list")
+        self.assertEqual(lead.dealer_escalation_level, 2)
+        self.assertFalse(lead.dealer_next_escalation_date, "end of the chain")
+
+        self._escalate_at("2026-03-02 12:00:00")
+        self.assertEqual(len(self.activities_of(self.director, lead)), 1)
+
+    def test_unrouted_missed_call_is_assigned_first(self):
+        lead = self._lead(name="Unknown caller")
+        with freeze_time("2026-03-02 10:00:00"):
+            callback = lead._dealer_register_missed_call()
+        self.assertIn(lead.user_id, self.salesperson_1 | self.salesperson_2)
+        self.assertEqual(callback.user_id, lead.user_id)
+
+
+class TestDealerFirstContact(DealerSalesCase):
+    def _started_lead(self, **vals):
+        lead = self._lead(user_id=self.salesperson_1.id, **vals)
+        with freeze_time("2026-03-02 10:00:00"):
+            lead._dealer_start_sla()
+        return lead
+
+    def test_contacted_button_stops_clock_and_records_response_time(self):
+        lead = self._started_lead()
+        with freeze_time("2026-03-02 10:07:00"):
+            lead.with_user(self.salesperson_1).action_dealer_contacted()
+        self.assertEqual(lead.dealer_sla_state, "met")
+        self.assertAlmostEqual(lead.dealer_response_minutes, 7.0)
+        self.assertEqual(lead.dealer_first_contact_date, datetime(2026, 3, 2, 10, 7))
+        with freeze_time("2026-03-02 11:00:00"):
+            self.env["crm.lead"]._cron_dealer_escalate()
+        self.assertFalse(self.activities_of(self.team_head, lead), "a contacted lead is not escalated")
+
+    def test_call_activity_done_late_counts_as_late_contact(self):
+        lead = self._lead(user_id=self.salesperson_1.id)
+        with freeze_time("2026-03-02 10:00:00"):
+            callback = lead._dealer_register_missed_call()
+        with freeze_time("2026-03-02 10:12:00"):
+            callback.with_user(self.salesperson_1).action_feedback(feedback="Called back")
+        self.assertEqual(lead.dealer_sla_state, "late")
+        self.assertAlmostEqual(lead.dealer_response_minutes, 12.0)
+
+    def test_todo_activity_done_does_not_stop_clock(self):
+        lead = self._started_lead()
+        todo = lead.activity_schedule("mail.mail_activity_data_todo", user_id=self.salesperson_1.id)
+        todo.action_feedback()
+        self.assertEqual(lead.dealer_sla_state, "running")
+
+    def test_stage_move_stops_clock(self):
+        lead = self._started_lead()
+        other_stage = self.env["crm.stage"].search([("id", "!=", lead.stage_id.id), ("is_won", "=", False)], limit=1)
+        with freeze_time("2026-03-02 10:20:00"):
+            lead.stage_id = other_stage
+        self.assertEqual(lead.dealer_sla_state, "late")
+        self.assertAlmostEqual(lead.dealer_response_minutes, 20.0)
+
+    def test_message_to_customer_stops_clock_but_note_does_not(self):
+        lead = self._started_lead()
+        lead.with_user(self.salesperson_1).message_post(body="internal", subtype_xmlid="mail.mt_note")
+        self.assertEqual(lead.dealer_sla_state, "running")
+        with freeze_time("2026-03-02 10:03:00"):
+            lead.with_user(self.salesperson_1).message_post(
+                body="Hello, your car is ready for a test drive",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertEqual(lead.dealer_sla_state, "met")
+        self.assertAlmostEqual(lead.dealer_response_minutes, 3.0)

@@ -1,0 +1,1 @@
+from . import dealer_funnel_export
