@@ -1,0 +1,162 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .dealer_automation import DEALER_ROLES
+
+# Parameters an administrator must fill in for the steps that use them.
+REQUIRED_PARAMS = {
+    "role": "dealer_role",
+    "team": "dealer_team_id",
+    "reason": "dealer_reason_id",
+    "message": "dealer_message",
+    "campaign": "dealer_campaign_id",
+}
+
+
+class IrActionsServer(models.Model):
+    """The "Dealership step" action type: one of the suite's building blocks with its parameters.
+
+    An administrator adds it to an automation rule like any other action (Settings >
+    Automation Rules > Actions To Do > Add an action > Dealership step), picks the step and
+    fills in the fields it needs; no Python. Each step is a documented method of the record's
+    model (see ``_dealer_step_specs``) called once on all the records the action runs on.
+    """
+
+    _inherit = "ir.actions.server"
+
+    state = fields.Selection(selection_add=[("dealer_step", "Dealership step")], ondelete={"dealer_step": "cascade"})
+    dealer_step = fields.Selection(
+        [
+            ("assign_role", "Leads: assign to the person of a role"),
+            ("route_team", "Leads: hand to a team with a response deadline"),
+            ("start_clock", "Leads: start the response clock"),
+            ("stop_clock", "Leads: stop the response clock (customer contacted)"),
+            ("escalate", "Leads: escalate one level now"),
+            ("reserve_vehicle", "Leads: reserve the car of interest"),
+            ("release_vehicle", "Leads: release the reserved car"),
+            ("schedule_activity", "Any record: activity for a role N days after a date"),
+            ("notify_role", "Any record: internal message to the person of a role"),
+        ],
+        string="Dealership step",
+        help="The dealership operation this action performs on the records of the rule.",
+    )
+    dealer_role = fields.Selection(
+        DEALER_ROLES,
+        string="Role",
+        help="Whose task it is: the person the record names for this role (the deal's salesperson, the "
+        "visit's advisor, the team's F&I manager …), else any user of the role in the record's company.",
+    )
+    dealer_days = fields.Integer(
+        string="Days", help="Due this many days after the date below (negative: before it; empty date: today)."
+    )
+    dealer_date_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Counted from",
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id), ('ttype', 'in', ('date', 'datetime'))]",
+        help="Date of the record the days count from; empty: the day the rule runs.",
+    )
+    dealer_summary = fields.Char(
+        string="Title or subject",
+        help="Title of the activity (a record never gets two open activities with the same title), "
+        "of the opportunity, or subject of the message.",
+    )
+    dealer_activity_type_id = fields.Many2one("mail.activity.type", string="Activity type")
+    dealer_team_id = fields.Many2one("crm.team", string="Team", help="Sales team the leads are handed to.")
+    dealer_minutes = fields.Integer(
+        string="Respond within (min)",
+        help="Response deadline in minutes from the lead's arrival; empty: the response-time policy of its channel.",
+    )
+    dealer_reason_id = fields.Many2one("crm.lost.reason", string="Lost reason")
+    dealer_message = fields.Text(string="Message", help="Text of the message (or the reason written in the chatter).")
+
+    @api.model
+    def _dealer_step_specs(self):
+        """``{step: (method, parameters)}``; the other dealership addons add their steps."""
+        return {
+            "assign_role": ("_dealer_assign_role", ("role",)),
+            "route_team": ("_dealer_route_to_team", ("team", "minutes")),
+            "start_clock": ("_dealer_start_response_clock", ("minutes",)),
+            "stop_clock": ("_dealer_stop_response_clock", ()),
+            "escalate": ("_dealer_escalate_now", ()),
+            "reserve_vehicle": ("_dealer_reserve_vehicle", ()),
+            "release_vehicle": ("_dealer_release_vehicle", ("message",)),
+            "schedule_activity": (
+                "_dealer_schedule_role_activity",
+                ("role", "days", "date_field", "summary", "activity_type"),
+            ),
+            "notify_role": ("_dealer_notify_role", ("role", "message")),
+        }
+
+    def _dealer_step_value(self, param):
+        """The value of one parameter, as the building-block method expects it."""
+        values = {
+            "role": self.dealer_role,
+            "days": self.dealer_days,
+            "date_field": self.dealer_date_field_id.name or None,
+            "summary": self.dealer_summary or None,
+            "activity_type": self.dealer_activity_type_id or None,
+            "team": self.dealer_team_id,
+            "minutes": self.dealer_minutes or None,
+            "reason": self.dealer_reason_id,
+            "message": self.dealer_message or None,
+        }
+        return values[param] if param in values else self[REQUIRED_PARAMS[param]]
+
+    # ------------------------------------------------------------
+    # Name, checks, runner
+    # ------------------------------------------------------------
+
+    def _name_depends(self):
+        return [*super()._name_depends(), "dealer_step"]
+
+    def _generate_action_name(self):
+        if self.state == "dealer_step" and self.dealer_step:
+            labels = dict(self._fields["dealer_step"]._description_selection(self.env))
+            return self.env._("Dealership: %(step)s", step=labels[self.dealer_step])
+        return super()._generate_action_name()
+
+    @api.constrains(
+        "state",
+        "dealer_step",
+        "model_id",
+        "dealer_role",
+        "dealer_team_id",
+        "dealer_reason_id",
+        "dealer_message",
+        "dealer_date_field_id",
+    )
+    def _check_dealer_step(self):
+        for action in self.filtered(lambda a: a.state == "dealer_step"):
+            if not action.dealer_step:
+                raise ValidationError(self.env._("Choose the Dealership step of action %(name)s.", name=action.name))
+            method, params = action._dealer_step_specs()[action.dealer_step]
+            if not hasattr(self.env[action.model_id.model], method):
+                raise ValidationError(
+                    self.env._(
+                        "The dealership step of action %(name)s cannot run on %(model)s.",
+                        name=action.name,
+                        model=action.model_id.name,
+                    )
+                )
+            for param in params:
+                fname = REQUIRED_PARAMS.get(param)
+                if fname and not action[fname]:
+                    raise ValidationError(
+                        self.env._(
+                            "Action %(name)s: fill in %(field)s.",
+                            name=action.name,
+                            field=action._fields[fname].string,
+                        )
+                    )
+            if action.dealer_date_field_id and action.dealer_date_field_id.model_id != action.model_id:
+                raise ValidationError(self.env._("Counted from must be a date of the action's model."))
+
+    def _run_action_dealer_step_multi(self, eval_context=None):
+        """Call the step's method once on all the records the action runs on."""
+        records = eval_context.get("records") or eval_context.get("record")
+        if not records or not self.dealer_step:
+            return False
+        method, params = self._dealer_step_specs()[self.dealer_step]
+        getattr(records, method)(**{param: self._dealer_step_value(param) for param in params})
+        return False
