@@ -1,1 +1,1 @@
-from . import vin
+from . import api_input, vin
