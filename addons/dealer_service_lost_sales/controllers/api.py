@@ -1,0 +1,23 @@
+"""Service-booking endpoints of the integration API (API.md); thin wrappers on dealer_crm's framework."""
+
+from odoo import http
+from odoo.addons.dealer_crm.controllers.api import handle, json_route
+
+
+class DealerServiceApi(http.Controller):
+    @json_route("/dealer/api/v1/service-bookings")
+    def service_bookings(self, **_form):
+        return handle(
+            "service-bookings",
+            "external_id",
+            lambda env, payload: env["crm.lead"]._dealer_service_booking_from_api(payload),
+        )
+
+    @json_route("/dealer/api/v1/service-bookings/<string:external_id>/cancel")
+    def service_booking_cancel(self, external_id, **_form):
+        return handle(
+            "service-bookings-cancel",
+            None,
+            lambda env, payload: env["crm.lead"]._dealer_service_booking_cancel_from_api(external_id, payload),
+            success_status=200,
+        )

@@ -1,0 +1,467 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.addons.dealer_crm.tools import api_input as inp
+from odoo.exceptions import UserError
+
+from .dealer_loss_event import FULL_LOSS_KINDS
+
+SERVICE_SOURCES = [
+    ("web", "Website"),
+    ("phone", "Phone"),
+    ("oem", "Manufacturer (OEM)"),
+    ("recall", "Recall campaign"),
+    ("campaign", "Campaign"),
+    ("reminder", "Reminder"),
+    ("visit", "Visit (deferred work)"),
+    ("import", "Imported list"),
+    ("manual", "Entered by hand"),
+]
+MONEY_GROUPS = (
+    "dealer_crm.group_service_advisor,dealer_crm.group_service_client_manager,"
+    "dealer_crm.group_sales_head,dealer_crm.group_integration"
+)
+NO_SHOW_GRACE_PARAM = "dealer_service_lost_sales.no_show_grace_minutes"
+DEFERRED_GRACE_PARAM = "dealer_service_lost_sales.deferred_grace_days"
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # ------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------
+
+    dealer_kind = fields.Selection(
+        [("sales", "Sales"), ("service", "Service")],
+        string="Line of business",
+        default="sales",
+        required=True,
+        index=True,
+        help="Service opportunities live in the service pipeline and feed the lost-sales reports; "
+        "sales leads stay in the sales pipeline.",
+    )
+    service_line_ids = fields.One2many(
+        "dealer.service.line", "lead_id", string="Operations and parts", groups=MONEY_GROUPS
+    )
+    service_planned_at = fields.Datetime(
+        string="Planned at",
+        index="btree_not_null",
+        help="When the car is booked in; still in Scheduling past this time (plus a grace period) is a no-show.",
+    )
+    service_source = fields.Selection(
+        SERVICE_SOURCES,
+        string="Service source",
+        index="btree_not_null",
+        help="Where the opportunity came from: a booking, a declined or deferred visit line, a campaign, an import.",
+    )
+    service_external_id = fields.Char(
+        string="Booking reference", copy=False, help="The booking's id in the website or DMS; a replay changes nothing."
+    )
+    service_visit_id = fields.Many2one(
+        "dealer.visit",
+        string="Origin visit",
+        index="btree_not_null",
+        copy=False,
+        help="The visit whose deferred work this opportunity follows up.",
+    )
+    service_accepted_amount = fields.Monetary(
+        string="Won revenue",
+        currency_field="company_currency",
+        readonly=True,
+        copy=False,
+        groups=MONEY_GROUPS,
+        help="Sum of the accepted lines.",
+    )
+    loss_event_ids = fields.One2many("dealer.loss.event", "lead_id", string="Loss events", groups=MONEY_GROUPS)
+    loss_amount = fields.Monetary(
+        string="Lost revenue",
+        currency_field="company_currency",
+        compute="_compute_loss_amount",
+        groups=MONEY_GROUPS,
+        help="Sum of this opportunity's entries in the ledger of lost revenue (cut scope, declined quote, ...).",
+    )
+
+    _service_external_id_uniq = models.UniqueIndex(
+        "(company_id, service_external_id) WHERE service_external_id IS NOT NULL",
+        "A service booking with this reference already exists.",
+    )
+
+    def _compute_loss_amount(self):
+        totals = dict(
+            self.env["dealer.loss.event"]._read_group([("lead_id", "in", self.ids)], ["lead_id"], ["amount:sum"])
+        )
+        for lead in self:
+            lead.loss_amount = totals.get(lead, 0.0)
+
+    def _compute_team_id(self):
+        """A service opportunity stays in the service team whoever its advisor is."""
+        service = self.filtered(lambda lead: lead.dealer_kind == "service" and lead.team_id)
+        return super(CrmLead, self - service)._compute_team_id()
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        team = None
+        for vals in vals_list:
+            if vals.get("dealer_kind") == "service" or self.env.context.get("default_dealer_kind") == "service":
+                team = team or self._dealer_service_team()
+                vals.setdefault("team_id", team.id)
+                vals.setdefault("type", "opportunity")
+                vals.setdefault("dealer_interest", "service")
+                if not vals.get("stage_id"):
+                    vals["stage_id"] = self._dealer_service_stage("scheduling").id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "stage_id" in vals or "active" in vals:
+            self._dealer_mark_recovered()
+        return res
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_set_lost(self, **additional_values):
+        """A service opportunity lost needs a reason: the whole open amount goes to the loss ledger."""
+        service = self.filtered(lambda lead: lead.dealer_kind == "service" and lead.active)
+        events = []
+        if service:
+            reason = self.env["crm.lost.reason"].browse(additional_values.get("lost_reason_id"))
+            if not reason:
+                raise UserError(self.env._("A service opportunity can only be marked lost with a Lost Reason."))
+            kind = self.env.context.get("dealer_loss_kind")
+            events = [
+                lead._dealer_loss_event_vals(kind or lead._dealer_full_loss_kind(reason), lead.expected_revenue, reason)
+                for lead in service
+            ]
+            # the reason is set before Odoo archives the leads, so rules triggered by the archiving
+            # (e.g. "no-show: call back") already see why the opportunity was lost
+            service.write({"lost_reason_id": reason.id})
+        res = super().action_set_lost(**additional_values)
+        if events:
+            self.env["dealer.loss.event"].sudo().create(events)
+        return res
+
+    def action_set_won(self):
+        """Service opportunities are won at the Delivery stage of their own pipeline."""
+        service = self.filtered(lambda lead: lead.dealer_kind == "service")
+        if service:
+            service.action_unarchive()
+            service.write({"stage_id": self._dealer_service_stage("delivery").id})
+        return super(CrmLead, self - service).action_set_won() if self - service else True
+
+    def action_dealer_decline_quote(self):
+        """The customer refuses the whole quote: every open line is declined, the opportunity lost."""
+        reason = self.env["crm.lost.reason"]._dealer_by_code("price")
+        self.with_context(dealer_loss_kind="quote_declined").action_set_lost(lost_reason_id=reason.id)
+        self.service_line_ids.filtered(lambda line: line.state == "proposed").write({"state": "declined"})
+        return True
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_service_team(self):
+        return self.env.ref("dealer_service_lost_sales.crm_team_service")
+
+    @api.model
+    def _dealer_service_stage(self, step):
+        return self.env["crm.stage"].search([("dealer_service_step", "=", step)], order="sequence, id", limit=1)
+
+    def _dealer_update_service_revenue(self):
+        """Expected revenue = proposed + accepted lines; won revenue = accepted lines."""
+        leads = self.filtered(lambda lead: lead.dealer_kind == "service")
+        if not leads:
+            return
+        totals = {
+            (lead.id, state): amount
+            for lead, state, amount in self.env["dealer.service.line"]._read_group(
+                [("lead_id", "in", leads.ids)], ["lead_id", "state"], ["amount:sum"]
+            )
+        }
+        by_values = defaultdict(lambda: self.browse())
+        for lead in leads:
+            accepted = totals.get((lead.id, "accepted"), 0.0)
+            values = (accepted + totals.get((lead.id, "proposed"), 0.0), accepted)
+            if values != (lead.expected_revenue, lead.service_accepted_amount):
+                by_values[values] |= lead
+        for (expected, accepted), group in by_values.items():
+            group.write({"expected_revenue": expected, "service_accepted_amount": accepted})
+
+    def _dealer_full_loss_kind(self, reason):
+        """Which loss it is follows from the reason and the stage the opportunity was in."""
+        self.ensure_one()
+        if reason.dealer_code == "no_show":
+            return "no_show"
+        if self.stage_id.dealer_service_step in (False, "scheduling"):
+            return "appointment_cancelled"
+        if "accepted" in self.service_line_ids.mapped("state"):
+            return "order_cancelled"
+        return "quote_declined"
+
+    def _dealer_loss_event_vals(self, kind, amount, reason, line=None):
+        self.ensure_one()
+        return {
+            "kind": kind,
+            "date": fields.Date.context_today(self),
+            "company_id": self.company_id.id or self.env.company.id,
+            "lead_id": self.id,
+            "service_line_id": line.id if line else False,
+            "stage_id": self.stage_id.id,
+            "reason_id": reason.id if reason else False,
+            "amount": amount or 0.0,
+            "advisor_id": self.user_id.id,
+            "partner_id": self.partner_id.id,
+            "vehicle_id": self.vehicle_id.id,
+            "competitor": line.competitor if line else False,
+        }
+
+    def _dealer_mark_recovered(self):
+        """A lost service opportunity that is later won counts as recovered (the recovery rate KPI)."""
+        won = self.filtered(lambda lead: lead.dealer_kind == "service" and lead.won_status == "won")
+        if won:
+            events = (
+                self.env["dealer.loss.event"]
+                .sudo()
+                .search(
+                    [
+                        ("lead_id", "in", won.ids),
+                        ("kind", "in", FULL_LOSS_KINDS),
+                        ("recovered", "=", False),
+                    ]
+                )
+            )
+            events.write({"recovered": True})
+
+    @api.model
+    def _dealer_service_opportunity_vals(self, vehicle, name, source, planned_at=None, lines=(), **extra):
+        """Values of one service opportunity; every creation path goes through here."""
+        return {
+            "name": name,
+            "dealer_kind": "service",
+            "type": "opportunity",
+            "partner_id": vehicle.partner_id.id,
+            "vehicle_id": vehicle.id,
+            "company_id": vehicle.company_id.id or self.env.company.id,
+            "service_source": source,
+            "service_planned_at": planned_at,
+            "date_deadline": planned_at and fields.Date.to_date(planned_at),
+            "service_line_ids": [Command.create(dict(line)) for line in lines],
+            **extra,
+        }
+
+    @api.model
+    def _dealer_service_opportunity_from_reminder(self, vehicles, campaign_name, planned_at=None):
+        """Hook for the loyalty addon: a reminder campaign booked these vehicles in.
+
+        One opportunity per vehicle, source ``reminder``, tagged with the campaign (utm).
+        Returns the opportunities.
+        """
+        campaign = self.env["utm.campaign"].search([("name", "=", campaign_name)], limit=1) if campaign_name else None
+        if campaign_name and not campaign:
+            campaign = self.env["utm.campaign"].create({"name": campaign_name})
+        vals_list = [
+            self._dealer_service_opportunity_vals(
+                vehicle,
+                self.env._("%(campaign)s: %(vehicle)s", campaign=campaign_name or "", vehicle=vehicle.display_name),
+                "reminder",
+                planned_at=planned_at,
+                campaign_id=campaign.id if campaign else False,
+            )
+            for vehicle in vehicles
+        ]
+        return self.create(vals_list)
+
+    # ------------------------------------------------------------
+    # Integration API
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_service_booking_from_api(self, payload):
+        """``POST /dealer/api/v1/service-bookings`` (API.md): a booking becomes an opportunity in Scheduling."""
+        external_id = inp.text(payload, "external_id", required=True, max_len=128)
+        existing = self.with_context(active_test=False).search(
+            [("service_external_id", "=", external_id), ("company_id", "in", [self.env.company.id, False])], limit=1
+        )
+        if existing:
+            return {**existing._dealer_booking_response(), "replayed": True}
+        values = self._dealer_parse_booking(payload)
+        Partner = self.env["res.partner"]
+        vehicle = self.env["dealer.vehicle"]._dealer_api_vehicle(values["vin"], values["plate"])
+        partner = vehicle.partner_id
+        if not partner:
+            partner, _created = Partner._dealer_api_partner(
+                name=values["name"], phone=values["phone"], email=values["email"], vin=vehicle.vin
+            )
+            vehicle.partner_id = partner
+        if values["mileage_km"]:
+            self.env["dealer.vehicle.odometer"].sudo().create(
+                {"vehicle_id": vehicle.id, "value_km": values["mileage_km"], "source": "api"}
+            )
+        lead = self.create(
+            self._dealer_service_opportunity_vals(
+                vehicle,
+                self.env._("Service booking %(ref)s: %(vehicle)s", ref=external_id, vehicle=vehicle.display_name),
+                values["source"],
+                planned_at=values["planned_at"],
+                lines=values["lines"],
+                partner_id=partner.id,
+                service_external_id=external_id,
+                description=values["comment"],
+            )
+        )
+        return {**lead._dealer_booking_response(), "replayed": False}
+
+    @api.model
+    def _dealer_parse_booking(self, payload):
+        phone = self.env["res.partner"]._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
+        email = inp.email(payload)
+        if not phone and not email:
+            raise inp.ApiInputError("phone", "phone or email is required")
+        vin = inp.text(payload, "vin", max_len=40)
+        plate = inp.text(payload, "plate", max_len=20)
+        if not vin and not plate:
+            raise inp.ApiInputError("vin", "vin or plate is required")
+        lines = []
+        for op in inp.items(payload, "operations"):
+            lines.append(
+                {
+                    "code": inp.text(op, "code", max_len=64),
+                    "name": inp.text(op, "name", required=True, max_len=256),
+                    "amount": inp.number(op, "amount", required=True, minimum=0),
+                    "state": "proposed",
+                }
+            )
+        return {
+            "phone": phone,
+            "email": email,
+            "vin": vin,
+            "plate": plate,
+            "name": inp.text(payload, "name", max_len=256),
+            "mileage_km": inp.number(payload, "mileage_km", minimum=0, integer=True),
+            "planned_at": inp.timestamp(payload, "planned_at", required=True),
+            "source": inp.choice(payload, "source", ["web", "phone", "oem", "campaign", "reminder"], default="web"),
+            "comment": inp.text(payload, "comment", max_len=4000),
+            "lines": lines,
+        }
+
+    @api.model
+    def _dealer_service_lead_from_import(self, payload, source):
+        """One row of an imported aftersales list; rows sharing an external_id add lines to one opportunity."""
+        external_id = inp.text(payload, "external_id", required=True, max_len=128)
+        op = payload["operations"][0]
+        line = {
+            "name": inp.text(op, "name", required=True, max_len=256),
+            "code": inp.text(op, "code", max_len=64),
+            "amount": inp.number(op, "amount", minimum=0) or 0.0,
+        }
+        due = inp.day(payload, "planned_at")
+        existing = self.with_context(active_test=False).search(
+            [("service_external_id", "=", external_id), ("company_id", "in", [self.env.company.id, False])], limit=1
+        )
+        if existing:
+            existing.write({"service_line_ids": [Command.create(line)]})
+            return existing
+        vin, plate = inp.text(payload, "vin", max_len=40), inp.text(payload, "plate", max_len=20)
+        if not vin and not plate:
+            raise inp.ApiInputError("vin", "vin or plate is required")
+        Partner = self.env["res.partner"]
+        phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
+        email = inp.email(payload)
+        vehicle = self.env["dealer.vehicle"]._dealer_api_vehicle(vin, plate)
+        if not vehicle.partner_id and (phone or email or payload.get("name")):
+            vehicle.partner_id = Partner._dealer_api_partner(
+                name=inp.text(payload, "name", max_len=256), phone=phone, email=email, vin=vehicle.vin
+            )[0]
+        vals = self._dealer_service_opportunity_vals(
+            vehicle,
+            self.env._(
+                "%(origin)s lead %(ref)s: %(vehicle)s",
+                origin=source.upper(),
+                ref=external_id,
+                vehicle=vehicle.display_name,
+            ),
+            source,
+            lines=[line],
+            service_external_id=external_id,
+        )
+        vals["date_deadline"] = due
+        return self.create(vals)
+
+    def _dealer_booking_response(self):
+        self.ensure_one()
+        return {
+            "opportunity_id": self.id,
+            "partner_id": self.partner_id.id,
+            "vehicle_id": self.vehicle_id.id,
+            "stage": "scheduled",
+            "expected_revenue": self.expected_revenue,
+        }
+
+    @api.model
+    def _dealer_service_booking_cancel_from_api(self, external_id, payload):
+        """``POST .../service-bookings/{external_id}/cancel``: a lost event at the booking's current stage."""
+        from odoo.addons.dealer_crm.controllers.api import ApiNotFound
+
+        lead = self.with_context(active_test=False).search(
+            [("service_external_id", "=", external_id), ("company_id", "in", [self.env.company.id, False])], limit=1
+        )
+        if not lead:
+            raise ApiNotFound(f"no service booking {external_id}")
+        code = inp.text(payload, "reason", required=True, max_len=64)
+        reason = self.env["crm.lost.reason"]._dealer_by_code(code)
+        if not reason:
+            raise inp.ApiInputError("reason", f"reason {code} is not a known loss reason code")
+        comment = inp.text(payload, "comment", max_len=4000)
+        if lead.active:
+            if comment:
+                lead.message_post(body=comment)
+            lead.action_set_lost(lost_reason_id=reason.id)
+        event = lead.loss_event_ids.filtered(lambda e: e.kind in FULL_LOSS_KINDS)[:1]
+        return {"opportunity_id": lead.id, "loss_event_id": event.id, "lost_amount": event.amount}
+
+    # ------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_dealer_detect_no_show(self):
+        """Bookings still in Scheduling some minutes after their planned time are no-shows."""
+        grace = int(self.env["ir.config_parameter"].sudo().get_param(NO_SHOW_GRACE_PARAM, 60))
+        limit = fields.Datetime.now() - timedelta(minutes=grace)
+        leads = self.search(
+            [
+                ("dealer_kind", "=", "service"),
+                ("stage_id.dealer_service_step", "=", "scheduling"),
+                ("service_planned_at", "<", limit),
+            ]
+        )
+        reason = self.env["crm.lost.reason"]._dealer_by_code("no_show")
+        if leads:
+            leads.with_context(dealer_loss_kind="no_show").action_set_lost(lost_reason_id=reason.id)
+        return leads
+
+    @api.model
+    def _cron_dealer_deferred_not_done(self):
+        """Deferred work still open long after its due date is lost as 'deferred and never done'."""
+        grace = int(self.env["ir.config_parameter"].sudo().get_param(DEFERRED_GRACE_PARAM, 30))
+        limit = fields.Date.context_today(self) - timedelta(days=grace)
+        leads = self.search(
+            [
+                ("dealer_kind", "=", "service"),
+                ("service_source", "=", "visit"),
+                ("won_status", "=", "pending"),
+                ("date_deadline", "<", limit),
+            ]
+        )
+        reason = self.env["crm.lost.reason"]._dealer_by_code("deferred_not_done")
+        if leads:
+            leads.with_context(dealer_loss_kind="deferred_not_done").action_set_lost(lost_reason_id=reason.id)
+        return leads

@@ -1,0 +1,126 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+REPEAT_WINDOW_PARAM = "dealer_service_lost_sales.repeat_repair_days"
+COMPLAINT_CATEGORIES = [
+    ("engine", "Engine"),
+    ("transmission", "Transmission"),
+    ("brakes", "Brakes"),
+    ("suspension", "Suspension / steering"),
+    ("electrical", "Electrical / electronics"),
+    ("body", "Body / paint"),
+    ("climate", "Climate / heating"),
+    ("noise", "Noise / vibration"),
+    ("service_quality", "Quality of our work"),
+    ("service_time", "Waiting time / deadlines"),
+    ("communication", "Communication / staff"),
+    ("price", "Price / invoice"),
+    ("other", "Other"),
+]
+
+
+class DealerCustomerIssue(models.Model):
+    """A problem a customer reports with their car or our service.
+
+    The same vehicle coming back with the same complaint category within the configured
+    window (``dealer_service_lost_sales.repeat_repair_days``, default 90) is a repeat repair:
+    a churn risk the service manager must see.
+    """
+
+    _name = "dealer.customer.issue"
+    _description = "Customer issue"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Subject", required=True, tracking=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, tracking=True)
+    vehicle_id = fields.Many2one("dealer.vehicle", string="Vehicle", index="btree_not_null", check_company=True)
+    visit_id = fields.Many2one("dealer.visit", string="Visit", index="btree_not_null", check_company=True)
+    category = fields.Selection(COMPLAINT_CATEGORIES, string="Complaint category", required=True, index=True)
+    user_id = fields.Many2one("res.users", string="Responsible", default=lambda self: self.env.user, tracking=True)
+    description = fields.Html()
+    state = fields.Selection(
+        [("new", "New"), ("in_progress", "In progress"), ("solved", "Solved"), ("cancelled", "Cancelled")],
+        default="new",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    is_open = fields.Boolean(compute="_compute_is_open", store=True, index=True)
+    is_repeat_repair = fields.Boolean(
+        string="Repeat repair",
+        readonly=True,
+        index=True,
+        help="The same vehicle had an issue of the same category within the repeat-repair window.",
+    )
+    repeat_count = fields.Integer(
+        string="Earlier issues",
+        readonly=True,
+        help="How many earlier issues of the same category this vehicle had within the window.",
+    )
+
+    _vehicle_category_idx = models.Index("(vehicle_id, category, date) WHERE vehicle_id IS NOT NULL")
+
+    @api.depends("state")
+    def _compute_is_open(self):
+        for issue in self:
+            issue.is_open = issue.state in ("new", "in_progress")
+
+    @api.onchange("visit_id")
+    def _onchange_visit_id(self):
+        if self.visit_id:
+            self.vehicle_id = self.visit_id.vehicle_id
+            self.partner_id = self.visit_id.partner_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        issues = super().create(vals_list)
+        issues._detect_repeat_repair()
+        return issues
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"vehicle_id", "category", "date"} & set(vals):
+            self._detect_repeat_repair()
+        return res
+
+    def _detect_repeat_repair(self):
+        """Count, in one query, earlier issues of the same vehicle and category within the window."""
+        issues = self.filtered("vehicle_id")
+        if not issues:
+            return
+        days = int(self.env["ir.config_parameter"].sudo().get_param(REPEAT_WINDOW_PARAM, 90))
+        earliest = min(issues.mapped("date")) - timedelta(days=days)
+        history = self.sudo().search_fetch(
+            [
+                ("vehicle_id", "in", issues.vehicle_id.ids),
+                ("category", "in", list(set(issues.mapped("category")))),
+                ("date", ">=", earliest),
+            ],
+            ["vehicle_id", "category", "date"],
+        )
+        for issue in issues:
+            count = sum(
+                1
+                for other in history
+                if other.id != issue.id
+                and other.vehicle_id == issue.vehicle_id
+                and other.category == issue.category
+                and issue.date - timedelta(days=days) <= other.date <= issue.date
+                and (other.date, other.id) < (issue.date, issue.id)
+            )
+            if issue.repeat_count != count or issue.is_repeat_repair != bool(count):
+                issue.write({"is_repeat_repair": bool(count), "repeat_count": count})
+
+    def action_start(self):
+        self.write({"state": "in_progress"})
+
+    def action_solve(self):
+        self.write({"state": "solved"})
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})

@@ -1,0 +1,79 @@
+from odoo import api, fields, models
+
+OPEN_STATES = ("proposed", "accepted")
+
+
+class DealerServiceLine(models.Model):
+    """An operation or part proposed to the customer in a service opportunity.
+
+    Declining a line that was proposed or accepted, or lowering an accepted amount, is a
+    partial loss: it is written to the loss ledger at once (see :meth:`write`).
+    """
+
+    _name = "dealer.service.line"
+    _description = "Service opportunity line"
+    _order = "lead_id, sequence, id"
+
+    lead_id = fields.Many2one("crm.lead", string="Opportunity", required=True, ondelete="cascade", index=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="lead_id.company_currency")
+    kind = fields.Selection([("operation", "Operation"), ("part", "Part")], default="operation", required=True)
+    code = fields.Char(help="Operation or part number.")
+    name = fields.Char(string="Operation or part", required=True)
+    amount = fields.Monetary(required=True, default=0.0)
+    state = fields.Selection(
+        [("proposed", "Proposed"), ("accepted", "Accepted"), ("declined", "Declined"), ("deferred", "Deferred")],
+        default="proposed",
+        required=True,
+        index=True,
+        help="Proposed and accepted lines make the expected revenue; accepted lines the won revenue.",
+    )
+    deferred_until = fields.Date(string="Deferred to")
+    loss_reason_id = fields.Many2one(
+        "crm.lost.reason",
+        string="Decline reason",
+        help="Why the customer declined this line (recorded in the loss ledger).",
+    )
+    competitor = fields.Char()
+
+    _amount_positive = models.Constraint("CHECK(amount >= 0)", "A line amount cannot be negative.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.lead_id._dealer_update_service_revenue()
+        return lines
+
+    def write(self, vals):
+        before = {line.id: (line.state, line.amount) for line in self} if {"state", "amount"} & set(vals) else {}
+        res = super().write(vals)
+        if before:
+            self._record_scope_reduction(before)
+        if {"state", "amount", "lead_id"} & set(vals):
+            self.lead_id._dealer_update_service_revenue()
+        return res
+
+    def unlink(self):
+        leads = self.lead_id
+        res = super().unlink()
+        leads.exists()._dealer_update_service_revenue()
+        return res
+
+    def _record_scope_reduction(self, before):
+        """A declined open line loses its amount; an accepted line made cheaper loses the difference."""
+        events = []
+        for line in self:
+            old_state, old_amount = before[line.id]
+            if old_state in OPEN_STATES and line.state == "declined":
+                lost = old_amount
+            elif old_state == "accepted" and line.state == "accepted" and line.amount < old_amount:
+                lost = old_amount - line.amount
+            else:
+                continue
+            if lost > 0 and line.lead_id.active:
+                events.append(
+                    line.lead_id._dealer_loss_event_vals("scope_reduced", lost, line.loss_reason_id, line=line)
+                )
+        if events:
+            self.env["dealer.loss.event"].sudo().create(events)

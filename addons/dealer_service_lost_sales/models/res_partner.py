@@ -1,0 +1,24 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    dealer_issue_ids = fields.One2many("dealer.customer.issue", "partner_id", string="Customer issues")
+    dealer_open_issue_count = fields.Integer(string="Open issues", compute="_compute_dealer_open_issue_count")
+
+    def _compute_dealer_open_issue_count(self):
+        counts = dict(
+            self.env["dealer.customer.issue"]
+            .sudo()
+            ._read_group([("partner_id", "in", self.ids), ("is_open", "=", True)], ["partner_id"], ["__count"])
+        )
+        for partner in self:
+            partner.dealer_open_issue_count = counts.get(partner, 0)
+
+    def action_dealer_view_issues(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_service_lost_sales.dealer_customer_issue_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id, "search_default_filter_open": 1}
+        return action

@@ -1,0 +1,1 @@
+from . import dealer_lost_revenue_report

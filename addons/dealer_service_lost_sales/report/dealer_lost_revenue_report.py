@@ -1,0 +1,164 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+from ..models.crm_lost_reason import LOSS_CATEGORIES
+from ..models.dealer_loss_event import LOSS_KINDS
+
+MONTHS = [
+    (str(m), name)
+    for m, name in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+]
+
+
+class DealerLostRevenueReport(models.Model):
+    """One lost-revenue ledger: lost and realised revenue of service and sales in money.
+
+    Rows (a UNION, one SQL view):
+      * service loss events (lost = potential = the event's amount);
+      * won service opportunities (realised = potential = accepted amount);
+      * done lines of closed visits (realised = potential = the line's amount);
+      * lost sales leads with an expected revenue (lost = potential);
+      * won sales leads (realised = potential = expected revenue).
+    Potential = lost + realised, so % lost = lost / potential.  Recovered = lost amount of
+    service opportunities later won back.  Ids are ``source id * 4 + branch`` (no window
+    function), so filters on date/company/reason reach each branch and its indexes.
+    """
+
+    _name = "dealer.lost.revenue.report"
+    _description = "Lost revenue ledger"
+    _auto = False
+    _order = "date desc"
+    _rec_name = "date"
+
+    date = fields.Date(readonly=True)
+    year = fields.Char(readonly=True, help="Compare the same month across years for seasonality.")
+    month = fields.Selection(MONTHS, string="Month of year", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    business = fields.Selection([("service", "Service"), ("sales", "Sales")], string="Line of business", readonly=True)
+    row_type = fields.Selection([("lost", "Lost"), ("realised", "Realised")], string="Type", readonly=True)
+    kind = fields.Selection(LOSS_KINDS, string="Loss event", readonly=True)
+    reason_id = fields.Many2one("crm.lost.reason", string="Reason", readonly=True)
+    category = fields.Selection(LOSS_CATEGORIES, readonly=True)
+    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    advisor_id = fields.Many2one("res.users", string="Advisor / salesperson", readonly=True)
+    brand_id = fields.Many2one("dealer.vehicle.brand", string="Make", readonly=True)
+    lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
+    lost_amount = fields.Monetary(string="Lost revenue", readonly=True, aggregator="sum")
+    potential_amount = fields.Monetary(string="Potential revenue", readonly=True, aggregator="sum")
+    realised_amount = fields.Monetary(string="Realised revenue", readonly=True, aggregator="sum")
+    recovered_amount = fields.Monetary(string="Recovered revenue", readonly=True, aggregator="sum")
+    lost_count = fields.Integer(string="Losses", readonly=True, aggregator="sum")
+    recovered_count = fields.Integer(string="Recovered losses", readonly=True, aggregator="sum")
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT u.*,
+                   EXTRACT(YEAR FROM u.date)::int::varchar AS year,
+                   EXTRACT(MONTH FROM u.date)::int::varchar AS month
+              FROM (%s UNION ALL %s UNION ALL %s UNION ALL %s) u
+            """,
+            self._query_loss_events(),
+            self._query_won_service(),
+            self._query_visit_revenue(),
+            self._query_sales_leads(),
+        )
+
+    def _query_loss_events(self):
+        return SQL("""
+            SELECT ev.id * 4 AS id, ev.date, ev.company_id, 'service' AS business, 'lost' AS row_type, ev.kind,
+                   ev.reason_id, ev.category, ev.stage_id, ev.advisor_id, ev.brand_id, ev.lead_id,
+                   ev.amount AS lost_amount, ev.amount AS potential_amount, 0.0 AS realised_amount,
+                   CASE WHEN ev.recovered THEN ev.amount ELSE 0.0 END AS recovered_amount,
+                   1 AS lost_count, CASE WHEN ev.recovered THEN 1 ELSE 0 END AS recovered_count
+              FROM dealer_loss_event ev
+        """)
+
+    def _query_won_service(self):
+        return SQL("""
+            SELECT l.id * 4 + 1, l.date_closed::date, l.company_id, 'service', 'realised', NULL,
+                   NULL, NULL, l.stage_id, l.user_id, v.brand_id, l.id,
+                   0.0, l.service_accepted_amount, l.service_accepted_amount, 0.0, 0, 0
+              FROM crm_lead l
+              LEFT JOIN dealer_vehicle v ON v.id = l.vehicle_id
+             WHERE l.dealer_kind = 'service' AND l.won_status = 'won' AND l.service_accepted_amount > 0
+        """)
+
+    def _query_visit_revenue(self):
+        return SQL("""
+            SELECT vl.id * 4 + 2, vi.date, vi.company_id, 'service', 'realised', NULL,
+                   NULL, NULL, NULL, vi.advisor_id, ve.brand_id, NULL,
+                   0.0, vl.amount, vl.amount, 0.0, 0, 0
+              FROM dealer_visit_line vl
+              JOIN dealer_visit vi ON vi.id = vl.visit_id
+              LEFT JOIN dealer_vehicle ve ON ve.id = vi.vehicle_id
+             WHERE vi.state = 'done' AND vl.status = 'done' AND vl.amount > 0
+        """)
+
+    def _query_sales_leads(self):
+        return SQL("""
+            SELECT l.id * 4 + 3, COALESCE(l.date_closed, l.write_date)::date, l.company_id, 'sales',
+                   CASE WHEN l.won_status = 'lost' THEN 'lost' ELSE 'realised' END, NULL,
+                   l.lost_reason_id, r.dealer_category, l.stage_id, l.user_id, v.brand_id, l.id,
+                   CASE WHEN l.won_status = 'lost' THEN l.expected_revenue ELSE 0.0 END,
+                   l.expected_revenue,
+                   CASE WHEN l.won_status = 'won' THEN l.expected_revenue ELSE 0.0 END,
+                   0.0, CASE WHEN l.won_status = 'lost' THEN 1 ELSE 0 END, 0
+              FROM crm_lead l
+              LEFT JOIN crm_lost_reason r ON r.id = l.lost_reason_id
+              LEFT JOIN dealer_vehicle v ON v.id = l.vehicle_id
+             WHERE COALESCE(l.dealer_kind, 'sales') = 'sales' AND l.won_status IN ('won', 'lost')
+               AND l.expected_revenue > 0
+        """)
+
+    def _dealer_loss_rate(self, company, date_from, date_to, reason):
+        """(lost amount for ``reason``, potential service revenue) in [date_from, date_to)."""
+        domain = [
+            ("business", "=", "service"),
+            ("company_id", "=", company.id),
+            ("date", ">=", date_from),
+            ("date", "<", date_to),
+        ]
+        [(potential,)] = self._read_group(domain, [], ["potential_amount:sum"])
+        [(lost,)] = self._read_group([*domain, ("reason_id", "=", reason.id)], [], ["lost_amount:sum"])
+        return lost or 0.0, potential or 0.0
+
+    def _dealer_kpis(self, domain):
+        """Totals of the KPI cards and of the xlsx export: money, % lost, recovery rate."""
+        [(lost, potential, recovered, count, rec_count)] = self._read_group(
+            domain,
+            [],
+            [
+                "lost_amount:sum",
+                "potential_amount:sum",
+                "recovered_amount:sum",
+                "lost_count:sum",
+                "recovered_count:sum",
+            ],
+        )
+        lost, potential, recovered = lost or 0.0, potential or 0.0, recovered or 0.0
+        return {
+            "lost": lost,
+            "potential": potential,
+            "lost_pct": 100.0 * lost / potential if potential else 0.0,
+            "recovered": recovered,
+            "recovery_rate": 100.0 * (rec_count or 0) / count if count else 0.0,
+        }

@@ -1,0 +1,12 @@
+from . import (
+    test_access,
+    test_api_hardening,
+    test_api_http,
+    test_automation,
+    test_issues,
+    test_kpis,
+    test_loss_events,
+    test_pipeline,
+    test_sources,
+    test_ui_tours,
+)

@@ -1,0 +1,108 @@
+from datetime import date
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+
+from .common import ServiceLostSalesCase
+
+
+class TestAccess(ServiceLostSalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client_manager = new_test_user(cls.env, login="svc_scm", groups="dealer_crm.group_service_client_manager")
+        cls.sales_head = new_test_user(cls.env, login="svc_head", groups="dealer_crm.group_sales_head")
+        cls.operator = new_test_user(cls.env, login="svc_cc", groups="dealer_crm.group_call_center")
+        cls.salesman = new_test_user(cls.env, login="svc_sales", groups="dealer_crm.group_sales_manager")
+        cls.lead = cls.service_lead([("Oil", 5000, "proposed")], user_id=False)
+        cls.sales_lead = cls.Lead.create(
+            {"name": "Someone's car deal", "type": "opportunity", "user_id": cls.salesman.id}
+        )
+
+    def test_advisor_works_every_service_opportunity_but_not_others_sales(self):
+        Lead = self.Lead.with_user(self.advisor)
+        self.assertIn(self.lead, Lead.search([]))
+        self.assertNotIn(self.sales_lead, Lead.search([]))
+        lead = self.lead.with_user(self.advisor)
+        lead.service_line_ids.amount = 6000
+        self.lost_via_wizard(lead, self.reason["price"])
+        self.assertEqual(self.Event.with_user(self.advisor).search([("lead_id", "=", self.lead.id)]).amount, 6000)
+        new = Lead.create({"name": "Walk-in", "dealer_kind": "service", "vehicle_id": self.vehicle.id})
+        self.assertEqual(new.stage_id, self.stage["scheduling"])
+        with self.assertRaises(AccessError):
+            new.unlink()
+
+    def test_client_manager_creates_but_cannot_delete(self):
+        lead = self.Lead.with_user(self.client_manager).create(
+            {"name": "Booking by phone", "dealer_kind": "service", "vehicle_id": self.vehicle.id}
+        )
+        issue = (
+            self.env["dealer.customer.issue"]
+            .with_user(self.client_manager)
+            .create({"name": "Noise", "partner_id": self.customer.id, "category": "noise", "date": date(2026, 1, 1)})
+        )
+        with self.assertRaises(AccessError):
+            lead.unlink()
+        with self.assertRaises(AccessError):
+            issue.unlink()
+        with self.assertRaises(AccessError):
+            self.Event.with_user(self.client_manager).create({"kind": "no_show", "amount": 1})
+
+    def test_sales_head_reads_the_ledger_only(self):
+        self.lost_via_wizard(self.lead, self.reason["price"])
+        Report = self.env["dealer.lost.revenue.report"].with_user(self.sales_head)
+        self.assertTrue(Report.search([("lead_id", "=", self.lead.id)]))
+        event = self.lead.loss_event_ids.with_user(self.sales_head)
+        self.assertEqual(event.amount, 5000)
+        with self.assertRaises(AccessError):
+            event.write({"amount": 1})
+
+    def test_call_centre_sees_no_money(self):
+        self.lost_via_wizard(self.lead, self.reason["price"])
+        for model in ("dealer.loss.event", "dealer.lost.revenue.report", "dealer.service.line"):
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                self.env[model].with_user(self.operator).search([])
+        for field in ("loss_amount", "service_accepted_amount", "service_line_ids", "loss_event_ids"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                self.lead.with_user(self.operator).read([field])
+        issue = (
+            self.env["dealer.customer.issue"]
+            .with_user(self.operator)
+            .create({"name": "Rude staff", "partner_id": self.customer.id, "category": "communication"})
+        )
+        self.assertTrue(issue.exists())
+
+    def test_multi_company_rule(self):
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        event = self.Event.create({"kind": "no_show", "amount": 10, "company_id": other.id})
+        self.assertNotIn(event, self.Event.with_user(self.advisor).search([]))
+
+    def test_every_screen_opens_for_its_roles(self):
+        """The actions behind the menus load their views for the roles that see the menu."""
+        screens = {
+            "dealer_service_lost_sales.crm_lead_service_action": [self.advisor, self.client_manager],
+            "dealer_service_lost_sales.dealer_customer_issue_action": [
+                self.advisor,
+                self.client_manager,
+                self.operator,
+            ],
+            "dealer_service_lost_sales.dealer_lost_revenue_report_action": [self.advisor, self.sales_head],
+            "dealer_service_lost_sales.dealer_lost_revenue_report_action_ledger": [self.sales_head],
+            "dealer_service_lost_sales.dealer_lost_revenue_report_action_seasonality": [self.sales_head],
+            "dealer_service_lost_sales.dealer_loss_event_action": [self.advisor, self.sales_head],
+            "dealer_service_lost_sales.dealer_loss_improvement_action": [self.advisor, self.sales_head],
+            "dealer_service_lost_sales.dealer_lost_sales_export_action": [self.advisor, self.sales_head],
+            "dealer_service_lost_sales.dealer_service_import_action": [self.advisor],
+        }
+        for xmlid, users in screens.items():
+            action = self.env.ref(xmlid)
+            for user in users:
+                with self.subTest(action=xmlid, user=user.login):
+                    Model = self.env[action.res_model].with_user(user)
+                    views = Model.get_views(
+                        [(False, mode) for mode in action.view_mode.split(",")] + [(False, "search")]
+                    )
+                    self.assertTrue(views["views"])
+                    self.assertTrue(Model.has_access("read"))
+        partner_form = self.env["res.partner"].with_user(self.advisor).get_views([(False, "form")])
+        self.assertIn("dealer_open_issue_count", partner_form["views"]["form"]["arch"])

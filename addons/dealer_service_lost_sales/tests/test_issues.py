@@ -1,0 +1,47 @@
+from datetime import date
+
+from .common import ServiceLostSalesCase
+
+
+class TestCustomerIssues(ServiceLostSalesCase):
+    def issue(self, day, category="brakes", vehicle=None):
+        return self.env["dealer.customer.issue"].create(
+            {
+                "name": "Brakes squeal",
+                "partner_id": self.customer.id,
+                "vehicle_id": (vehicle or self.vehicle).id,
+                "category": category,
+                "date": day,
+            }
+        )
+
+    def test_repeat_repair_within_the_window(self):
+        first = self.issue(date(2026, 1, 10))
+        self.assertFalse(first.is_repeat_repair)
+        second = self.issue(date(2026, 3, 1))
+        self.assertTrue(second.is_repeat_repair)
+        self.assertEqual(second.repeat_count, 1)
+        third = self.issue(date(2026, 3, 20))
+        self.assertEqual(third.repeat_count, 2)
+
+    def test_no_repeat_outside_window_or_other_category(self):
+        self.issue(date(2025, 1, 10))
+        self.assertFalse(self.issue(date(2025, 6, 1)).is_repeat_repair, "more than 90 days later")
+        self.assertFalse(self.issue(date(2025, 6, 5), category="electrical").is_repeat_repair)
+        other = self.env["dealer.vehicle"].create({"plate": "Z001ZZ77", "partner_id": self.customer.id})
+        self.assertFalse(self.issue(date(2025, 6, 6), vehicle=other).is_repeat_repair)
+
+    def test_window_is_configurable(self):
+        self.env["ir.config_parameter"].sudo().set_param("dealer_service_lost_sales.repeat_repair_days", "200")
+        self.issue(date(2025, 1, 10))
+        self.assertTrue(self.issue(date(2025, 6, 1)).is_repeat_repair)
+
+    def test_open_issues_on_the_customer_card(self):
+        first = self.issue(date(2026, 1, 10))
+        self.issue(date(2026, 2, 10), category="noise")
+        self.assertEqual(self.customer.dealer_open_issue_count, 2)
+        first.action_solve()
+        self.customer.invalidate_recordset(["dealer_open_issue_count"])
+        self.assertEqual(self.customer.dealer_open_issue_count, 1)
+        action = self.customer.action_dealer_view_issues()
+        self.assertEqual(action["domain"], [("partner_id", "=", self.customer.id)])

@@ -1,0 +1,175 @@
+import base64
+import io
+from datetime import date
+
+import openpyxl
+
+from odoo import Command
+
+from .common import ServiceLostSalesCase
+
+
+class TestLostSalesKpis(ServiceLostSalesCase):
+    """A known data set in a fresh company, so hand-computed numbers hold whatever else is in the database.
+
+    Losses (service): 2025-01-10 no-show 100; 2025-01-20 price 300 (later recovered);
+    2025-02-15 capacity 400; 2026-01-05 no-show 200.  Realised: visits of 2025-01 (600),
+    2025-02 (600), 2026-01 (800).  Sales: one lost lead of 5,000.
+    Totals: lost 1,000 of 3,000 potential = 33.33 %; recovery rate 1 of 4 = 25 %.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create({"name": "KPI Motors"})
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
+        cls.env.user.company_ids |= cls.company
+        cls.Report = cls.env["dealer.lost.revenue.report"]
+        vehicle = cls.env["dealer.vehicle"].create(
+            {"plate": "K001KK77", "brand_id": cls.brand.id, "company_id": cls.company.id}
+        )
+        events = [
+            (date(2025, 1, 10), "no_show", 100, False),
+            (date(2025, 1, 20), "price", 300, True),
+            (date(2025, 2, 15), "capacity", 400, False),
+            (date(2026, 1, 5), "no_show", 200, False),
+        ]
+        cls.env["dealer.loss.event"].create(
+            [
+                {
+                    "date": day,
+                    "kind": "no_show" if code == "no_show" else "order_cancelled",
+                    "reason_id": cls.reason[code].id,
+                    "amount": amount,
+                    "recovered": recovered,
+                    "company_id": cls.company.id,
+                    "vehicle_id": vehicle.id,
+                    "stage_id": cls.stage["scheduling"].id,
+                    "advisor_id": cls.advisor.id,
+                }
+                for day, code, amount, recovered in events
+            ]
+        )
+        cls.env["dealer.visit"].create(
+            [
+                {
+                    "vehicle_id": vehicle.id,
+                    "company_id": cls.company.id,
+                    "date": day,
+                    "state": "done",
+                    "partner_id": cls.customer.id,
+                    "line_ids": [Command.create({"name": "Work", "amount": amount, "status": "done"})],
+                }
+                for day, amount in ((date(2025, 1, 15), 600), (date(2025, 2, 10), 600), (date(2026, 1, 12), 800))
+            ]
+        )
+        lead = cls.Lead.create(
+            {
+                "name": "Lost sale",
+                "type": "opportunity",
+                "expected_revenue": 5000,
+                "company_id": cls.company.id,
+                "user_id": False,
+                "team_id": False,
+            }
+        )
+        lead.action_set_lost(lost_reason_id=cls.reason["competitor"].id)
+        lead.date_closed = "2025-03-01 10:00:00"
+        cls.service = [("company_id", "=", cls.company.id), ("business", "=", "service")]
+
+    def test_totals_percent_lost_and_recovery(self):
+        kpis = self.Report._dealer_kpis(self.service)
+        self.assertEqual(kpis["lost"], 1000)
+        self.assertEqual(kpis["potential"], 3000)
+        self.assertAlmostEqual(kpis["lost_pct"], 33.33, places=2)
+        self.assertEqual(kpis["recovered"], 300)
+        self.assertEqual(kpis["recovery_rate"], 25.0)
+
+    def test_by_reason_category_and_make(self):
+        by_reason = {
+            r.dealer_code: lost
+            for r, lost in self.Report._read_group(
+                [*self.service, ("row_type", "=", "lost")], ["reason_id"], ["lost_amount:sum"]
+            )
+        }
+        self.assertEqual(by_reason, {"no_show": 300, "price": 300, "capacity": 400})
+        by_category = dict(
+            self.Report._read_group([*self.service, ("row_type", "=", "lost")], ["category"], ["lost_amount:sum"])
+        )
+        self.assertEqual(by_category, {"customer": 300, "price": 300, "capacity": 400})
+        [(brand, lost, potential)] = self.Report._read_group(
+            self.service, ["brand_id"], ["lost_amount:sum", "potential_amount:sum"]
+        )
+        self.assertEqual((brand, lost, potential), (self.brand, 1000, 3000))
+
+    def test_monthly_trend_and_seasonality(self):
+        trend = {
+            (y, m): (lost, pot)
+            for y, m, lost, pot in self.Report._read_group(
+                self.service, ["year", "month"], ["lost_amount:sum", "potential_amount:sum"]
+            )
+        }
+        self.assertEqual(
+            trend,
+            {
+                ("2025", "1"): (400, 1000),
+                ("2025", "2"): (400, 1000),
+                ("2026", "1"): (200, 1000),
+            },
+        )
+        january = dict(self.Report._read_group([*self.service, ("month", "=", "1")], ["year"], ["lost_amount:sum"]))
+        self.assertEqual(january, {"2025": 400, "2026": 200}, "same month across years")
+
+    def test_one_ledger_for_sales_and_service(self):
+        ledger = dict(
+            self.Report._read_group(
+                [("company_id", "=", self.company.id), ("row_type", "=", "lost")], ["business"], ["lost_amount:sum"]
+            )
+        )
+        self.assertEqual(ledger, {"service": 1000, "sales": 5000})
+
+    def test_xlsx_reproduces_the_pivot(self):
+        wizard = self.env["dealer.lost.sales.export"].create(
+            {
+                "date_from": date(2025, 1, 1),
+                "date_to": date(2026, 12, 31),
+                "business": "service",
+                "groupby": "reason_id",
+            }
+        )
+        self.assertAlmostEqual(wizard.kpi_lost_pct, 33.33, places=2)
+        wizard.action_export()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file))).active
+        rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=2, values_only=True)}
+        self.assertEqual(rows["No-show"], (300, 300, 1.0))
+        self.assertEqual(rows["Workshop capacity"], (400, 400, 1.0))
+        self.assertEqual(rows["None"], (0, 2000, 0))
+        self.assertEqual(rows["Total"][:2], (1000, 3000))
+        self.assertAlmostEqual(rows["Total"][2], 1 / 3)
+        pivot = {
+            r.display_name if r else "None": (lost, pot)
+            for r, lost, pot in self.Report._read_group(
+                [*self.service, ("date", ">=", date(2025, 1, 1))],
+                ["reason_id"],
+                ["lost_amount:sum", "potential_amount:sum"],
+            )
+        }
+        for label, (lost, pot) in pivot.items():
+            self.assertEqual(rows[label][:2], (lost, pot), label)
+
+    def test_improvement_action_measures_before_and_after(self):
+        action = self.env["dealer.loss.improvement"].create(
+            {
+                "name": "Call the day before",
+                "reason_id": self.reason["no_show"].id,
+                "company_id": self.company.id,
+                "start_date": date(2025, 2, 1),
+                "period_days": 31,
+            }
+        )
+        # before = [2025-01-01, 2025-02-01): no-show 100 of 1,000; after = [2025-02-01, 2025-03-04): 0 of 1,000
+        self.assertEqual((action.before_lost, action.before_potential), (100, 1000))
+        self.assertAlmostEqual(action.before_rate, 10.0)
+        self.assertEqual((action.after_lost, action.after_potential), (0, 1000))
+        self.assertAlmostEqual(action.after_rate, 0.0)
+        self.assertAlmostEqual(action.rate_change, -10.0)

@@ -1,0 +1,204 @@
+import base64
+import io
+from datetime import date, datetime
+
+import openpyxl
+
+from odoo import Command
+from odoo.addons.dealer_crm.tools.api_input import ApiInputError
+
+from .common import ServiceLostSalesCase
+
+
+def booking(**over):
+    body = {
+        "external_id": "BK-1",
+        "name": "Maria Booking",
+        "phone": "+7 916 555-44-33",
+        "vin": "XW8ZZZ61ZHG000123",
+        "mileage_km": 30500,
+        "planned_at": "2026-06-01T10:00:00+03:00",
+        "source": "web",
+        "operations": [
+            {"code": "TO2", "name": "Maintenance TO-2", "amount": 15000},
+            {"name": "Brake fluid", "amount": 2500},
+        ],
+        "comment": "Rattle at the front",
+    }
+    body.update(over)
+    return body
+
+
+class TestBookingMethod(ServiceLostSalesCase):
+    def test_booking_creates_scheduled_opportunity(self):
+        result = self.Lead._dealer_service_booking_from_api(booking())
+        lead = self.Lead.browse(result["opportunity_id"])
+        self.assertEqual(result["stage"], "scheduled")
+        self.assertFalse(result["replayed"])
+        self.assertEqual(result["expected_revenue"], 17500)
+        self.assertEqual(lead.stage_id, self.stage["scheduling"])
+        self.assertEqual(lead.service_planned_at, datetime(2026, 6, 1, 7, 0))
+        self.assertEqual(lead.vehicle_id.vin, "XW8ZZZ61ZHG000123")
+        self.assertEqual(lead.partner_id.id, result["partner_id"])
+        self.assertEqual(lead.vehicle_id.partner_id, lead.partner_id)
+        self.assertEqual(lead.vehicle_id.last_odometer_km, 30500)
+        self.assertEqual(len(lead.service_line_ids), 2)
+
+    def test_replay_returns_the_same_opportunity(self):
+        first = self.Lead._dealer_service_booking_from_api(booking())
+        again = self.Lead._dealer_service_booking_from_api(booking())
+        self.assertTrue(again["replayed"])
+        self.assertEqual(again["opportunity_id"], first["opportunity_id"])
+        self.assertEqual(self.Lead.search_count([("service_external_id", "=", "BK-1")]), 1)
+
+    def test_bad_input_names_the_field_and_writes_nothing(self):
+        counts = {m: self.env[m].search_count([]) for m in ("crm.lead", "res.partner", "dealer.vehicle")}
+        cases = [
+            (booking(planned_at=None), "planned_at"),
+            (booking(planned_at="2026-06-01 10:00"), "planned_at"),
+            (booking(phone=None), "phone"),
+            (booking(vin=None), "vin"),
+            (booking(source="fax"), "source"),
+            (booking(operations=[{"name": "Oil", "amount": -1}]), "amount"),
+            (booking(vin="XW8ZZZ61ZHG00012"), "vin"),
+        ]
+        for body, field in cases:
+            with self.subTest(field=field), self.assertRaises(ApiInputError) as ctx, self.env.cr.savepoint():
+                self.Lead._dealer_service_booking_from_api(body)
+            self.assertEqual(ctx.exception.field, field)
+        self.assertEqual(counts, {m: self.env[m].search_count([]) for m in counts})
+
+    def test_cancel_records_a_loss_at_the_current_stage(self):
+        result = self.Lead._dealer_service_booking_from_api(booking())
+        lead = self.Lead.browse(result["opportunity_id"])
+        lead.stage_id = self.stage["reception"]
+        answer = self.Lead._dealer_service_booking_cancel_from_api("BK-1", {"reason": "customer_cancelled"})
+        event = self.Event.browse(answer["loss_event_id"])
+        self.assertEqual(answer["lost_amount"], 17500)
+        self.assertEqual(event.stage_id, self.stage["reception"])
+        self.assertEqual(event.reason_id, self.reason["customer_cancelled"])
+        self.assertEqual(lead.won_status, "lost")
+        again = self.Lead._dealer_service_booking_cancel_from_api("BK-1", {"reason": "customer_cancelled"})
+        self.assertEqual(again["loss_event_id"], event.id)
+        self.assertEqual(len(lead.loss_event_ids), 1)
+
+    def test_cancel_unknown_booking_or_reason(self):
+        from odoo.addons.dealer_crm.controllers.api import ApiNotFound
+
+        with self.assertRaises(ApiNotFound):
+            self.Lead._dealer_service_booking_cancel_from_api("NOPE", {"reason": "price"})
+        self.Lead._dealer_service_booking_from_api(booking())
+        with self.assertRaises(ApiInputError) as ctx:
+            self.Lead._dealer_service_booking_cancel_from_api("BK-1", {"reason": "bored"})
+        self.assertEqual(ctx.exception.field, "reason")
+
+
+class TestVisitSources(ServiceLostSalesCase):
+    def make_visit(self, state="done"):
+        return self.env["dealer.visit"].create(
+            {
+                "vehicle_id": self.vehicle.id,
+                "advisor_id": self.advisor.id,
+                "date": date(2026, 3, 2),
+                "state": state,
+                "line_ids": [
+                    Command.create({"name": "TO-1", "amount": 12000, "status": "done"}),
+                    Command.create({"name": "Brake pads", "amount": 8000, "status": "declined"}),
+                    Command.create(
+                        {"name": "Wipers", "amount": 1500, "status": "deferred", "deferred_until": date(2026, 5, 1)}
+                    ),
+                    Command.create(
+                        {"name": "Tyres", "amount": 20000, "status": "deferred", "deferred_until": date(2026, 10, 1)}
+                    ),
+                ],
+            }
+        )
+
+    def test_closing_a_visit_records_declined_and_opens_deferred(self):
+        visit = self.make_visit(state="open")
+        self.assertFalse(self.Event.search([("visit_id", "=", visit.id)]))
+        visit.action_done()
+        event = self.Event.search([("visit_id", "=", visit.id)])
+        self.assertEqual(event.kind, "line_declined")
+        self.assertEqual(event.amount, 8000)
+        self.assertEqual(event.advisor_id, self.advisor)
+        self.assertEqual(event.brand_id, self.brand)
+        self.assertEqual(event.date, date(2026, 3, 2))
+        lead = self.Lead.search([("service_visit_id", "=", visit.id)])
+        self.assertEqual(lead.dealer_kind, "service")
+        self.assertEqual(lead.service_source, "visit")
+        self.assertEqual(lead.date_deadline, date(2026, 5, 1))
+        self.assertEqual(lead.expected_revenue, 21500)
+        self.assertEqual(sorted(lead.service_line_ids.mapped("name")), ["Tyres", "Wipers"])
+        # closing again (reopen + close, or a DMS replay) changes nothing
+        visit.action_reopen()
+        visit.action_done()
+        self.assertEqual(self.Event.search_count([("visit_id", "=", visit.id)]), 1)
+        self.assertEqual(self.Lead.search_count([("service_visit_id", "=", visit.id)]), 1)
+
+    def test_visit_created_closed_is_followed_up(self):
+        visit = self.make_visit(state="done")
+        self.assertEqual(self.Event.search_count([("visit_id", "=", visit.id)]), 1)
+        self.assertEqual(self.Lead.search_count([("service_visit_id", "=", visit.id)]), 1)
+
+
+class TestOtherSources(ServiceLostSalesCase):
+    def test_reminder_hook_creates_one_opportunity_per_vehicle(self):
+        other = self.env["dealer.vehicle"].create({"plate": "T002TT77", "partner_id": self.customer.id})
+        leads = self.Lead._dealer_service_opportunity_from_reminder(
+            self.vehicle | other, "Winter tyres 2026", datetime(2026, 11, 1, 9, 0)
+        )
+        self.assertEqual(len(leads), 2)
+        self.assertEqual(set(leads.mapped("service_source")), {"reminder"})
+        self.assertEqual(leads.vehicle_id, self.vehicle | other)
+        self.assertEqual(leads.campaign_id.name, "Winter tyres 2026")
+        self.assertEqual(set(leads.stage_id.ids), {self.stage["scheduling"].id})
+
+    def test_vehicle_action_creates_an_opportunity(self):
+        action = self.vehicle.action_create_service_opportunity()
+        lead = self.Lead.browse(action["res_id"])
+        self.assertEqual(lead.vehicle_id, self.vehicle)
+        self.assertEqual(lead.partner_id, self.customer)
+        self.assertEqual(lead.dealer_kind, "service")
+
+    def run_import(self, data, filename):
+        wizard = self.env["dealer.service.import"].create(
+            {"file": base64.b64encode(data), "filename": filename, "default_source": "oem"}
+        )
+        wizard.action_import()
+        return wizard
+
+    def test_csv_import_with_a_bad_row(self):
+        csv_text = (
+            "external_id,name,phone,vin,plate,source,operation,amount,planned_at\n"
+            "OEM-1,Ivan,+79160000001,,A111AA77,recall,Airbag recall,0,2026-07-01\n"
+            "OEM-1,Ivan,+79160000001,,A111AA77,recall,Cabin filter,1800,2026-07-01\n"
+            "OEM-2,Petr,+79160000002,,,oem,Software update,500,\n"
+            "OEM-3,Olga,+79160000003,,B222BB77,oem,Brake discs,abc,\n"
+            "OEM-4,Nina,+79160000004,,C333CC77,web,Service TO-1,9000,\n"
+        )
+        wizard = self.run_import(csv_text.encode(), "oem.csv")
+        self.assertEqual(wizard.imported_count, 2)
+        self.assertIn("Row 4: vin", wizard.error_log)
+        self.assertIn("Row 5: amount", wizard.error_log)
+        recall = self.Lead.search([("service_external_id", "=", "OEM-1")])
+        self.assertEqual(recall.service_source, "recall")
+        self.assertEqual(len(recall.service_line_ids), 2)
+        self.assertEqual(recall.expected_revenue, 1800)
+        self.assertEqual(recall.date_deadline, date(2026, 7, 1))
+        self.assertFalse(self.Lead.search([("service_external_id", "in", ["OEM-2", "OEM-3"])]))
+        self.assertFalse(self.env["dealer.vehicle"].search([("plate", "=", "B222BB77")]))
+
+    def test_xlsx_import(self):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["external_id", "name", "phone", "plate", "operation", "amount"])
+        sheet.append(["X-1", "Ivan", "+79160000009", "X999XX77", "Timing belt", 25000])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        wizard = self.run_import(buffer.getvalue(), "list.xlsx")
+        self.assertEqual(wizard.imported_count, 1, wizard.error_log)
+        lead = wizard.lead_ids
+        self.assertEqual(lead.service_source, "oem")
+        self.assertEqual(lead.expected_revenue, 25000)
+        self.assertEqual(lead.vehicle_id.partner_id.name, "Ivan")

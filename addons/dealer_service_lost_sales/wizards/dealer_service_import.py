@@ -1,0 +1,108 @@
+import base64
+import csv
+import io
+
+from odoo import fields, models
+from odoo.addons.dealer_crm.tools.api_input import ApiInputError
+from odoo.exceptions import UserError
+
+COLUMNS = ["external_id", "name", "phone", "email", "vin", "plate", "source", "operation", "amount", "planned_at"]
+SOURCES = ("oem", "recall", "web", "campaign")
+
+
+class DealerServiceImport(models.TransientModel):
+    """Import a list of aftersales leads (OEM, recall, web, campaigns) from CSV or xlsx.
+
+    One row = one opportunity line; rows with the same ``external_id`` make one opportunity.
+    Good rows are imported; bad rows are listed with their number and the field at fault.
+    """
+
+    _name = "dealer.service.import"
+    _description = "Import aftersales leads"
+
+    file = fields.Binary(
+        required=True, help="CSV (comma-separated, UTF-8) or xlsx with a header row: " + ", ".join(COLUMNS)
+    )
+    filename = fields.Char()
+    default_source = fields.Selection(
+        [("oem", "Manufacturer (OEM)"), ("recall", "Recall campaign"), ("web", "Website"), ("campaign", "Campaign")],
+        default="oem",
+        required=True,
+    )
+    state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
+    imported_count = fields.Integer(readonly=True)
+    error_log = fields.Text(string="Rejected rows", readonly=True)
+    lead_ids = fields.Many2many("crm.lead", string="Created opportunities", readonly=True)
+
+    def _read_rows(self):
+        data = base64.b64decode(self.file or b"")
+        if (self.filename or "").lower().endswith(".xlsx"):
+            import openpyxl
+
+            sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+            table = [[("" if c is None else str(c)).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise UserError(self.env._("File: the CSV file must be UTF-8 encoded.")) from None
+            table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        if not table:
+            raise UserError(self.env._("File: the file is empty."))
+        header = [h.lower() for h in table[0]]
+        missing = {"external_id", "vin", "operation"} - set(header)
+        if missing and {"plate"} - set(header):
+            raise UserError(self.env._("File: missing columns %(cols)s.", cols=", ".join(sorted(missing))))
+        return [(n, dict(zip(header, row, strict=False))) for n, row in enumerate(table[1:], start=2) if any(row)]
+
+    def _row_payload(self, row):
+        amount = row.get("amount") or "0"
+        try:
+            amount = float(amount.replace(",", "."))
+        except ValueError:
+            raise ApiInputError("amount", "amount must be a number") from None
+        source = (row.get("source") or self.default_source).lower()
+        if source not in SOURCES:
+            raise ApiInputError("source", f"source must be one of: {', '.join(SOURCES)}")
+        return {
+            "external_id": row.get("external_id"),
+            "name": row.get("name") or None,
+            "phone": row.get("phone") or None,
+            "email": row.get("email") or None,
+            "vin": row.get("vin") or None,
+            "plate": row.get("plate") or None,
+            "planned_at": row.get("planned_at") or None,
+            "operations": [{"name": row.get("operation") or None, "code": row.get("code") or None, "amount": amount}],
+        }, source
+
+    def action_import(self):
+        """Each row is imported in its own savepoint: a bad row leaves nothing behind."""
+        self.ensure_one()
+        Lead = self.env["crm.lead"]
+        errors, leads = [], Lead
+        for number, row in self._read_rows():
+            try:
+                payload, source = self._row_payload(row)
+                with self.env.cr.savepoint():
+                    leads |= Lead._dealer_service_lead_from_import(payload, source)
+            except ApiInputError as exc:
+                errors.append(
+                    self.env._("Row %(row)s: %(field)s: %(msg)s", row=number, field=exc.field, msg=exc.message)
+                )
+            except (UserError, ValueError) as exc:
+                errors.append(self.env._("Row %(row)s: %(msg)s", row=number, msg=str(exc)))
+        self.write(
+            {
+                "state": "done",
+                "imported_count": len(leads),
+                "error_log": "\n".join(errors) or False,
+                "lead_ids": [fields.Command.set(leads.ids)],
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
