@@ -1,0 +1,448 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+CAMPAIGN_TRIGGERS = [
+    ("tyre_season", "Tyre season (started on the day the weather changes)"),
+    ("insurance", "Insurance renewal"),
+    ("maintenance", "Maintenance due"),
+    ("warranty", "Warranty ending"),
+    ("delivery", "Follow-up after delivery"),
+    ("custom", "Any date field"),
+]
+
+# The vehicle date each built-in trigger counts from; tyre season counts from the window end.
+TRIGGER_VEHICLE_FIELDS = {
+    "insurance": "insurance_end",
+    "maintenance": "next_service_date",
+    "warranty": "warranty_end",
+    "delivery": "delivery_date",
+}
+
+# A step is planned when its day is at most PLAN_AHEAD_DAYS away and not older than PLAN_GRACE_DAYS,
+# so a cron that missed a day catches up but stale reminders are never sent.
+PLAN_AHEAD_DAYS = 1
+PLAN_GRACE_DAYS = 1
+
+
+class DealerCampaign(models.Model):
+    _name = "dealer.campaign"
+    _description = "Reminder campaign"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    state = fields.Selection(
+        [("draft", "Draft"), ("running", "Running"), ("done", "Stopped")],
+        default="draft",
+        required=True,
+        index=True,
+        tracking=True,
+        help="Only running campaigns enrol customers and plan messages.",
+    )
+    trigger = fields.Selection(CAMPAIGN_TRIGGERS, required=True, default="maintenance", tracking=True)
+    date_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Trigger date field",
+        ondelete="cascade",
+        domain="[('model', 'in', ('dealer.vehicle', 'res.partner')), ('ttype', 'in', ('date', 'datetime')),"
+        " ('store', '=', True)]",
+        help="For 'Any date field': the stored date of the vehicle or of the customer the step offsets count from.",
+    )
+    audience_model = fields.Selection(
+        [("dealer.vehicle", "Vehicles"), ("res.partner", "Customers")],
+        compute="_compute_audience_model",
+        store=True,
+        help="Vehicle campaigns write to the owner about one car; customer campaigns about the customer.",
+    )
+    audience_domain = fields.Char(
+        string="Audience",
+        default="[]",
+        help="Which vehicles (or customers) the campaign reaches, e.g. a make, a segment or a city.",
+    )
+    season_start = fields.Date(
+        string="Season started on",
+        tracking=True,
+        help="The day the weather changed and the tyre season campaign was started.",
+    )
+    window_days = fields.Integer(
+        string="Booking window (days)",
+        default=21,
+        help="Tyre season: the booking window closes this many days after the start; steps count back from there.",
+    )
+    window_end = fields.Date(string="Booking window closes", compute="_compute_window_end", store=True)
+    stop_on_booking = fields.Boolean(
+        default=True,
+        help="Stop the remaining steps for a vehicle (or customer) once a visit or a service opportunity "
+        "is created after they were enrolled.",
+    )
+    stop_on_renewal = fields.Boolean(
+        compute="_compute_stop_on_renewal",
+        store=True,
+        readonly=False,
+        help="Insurance: stop the remaining steps once the policy end date moves later (the policy was renewed).",
+    )
+    attribution_days = fields.Integer(
+        default=30, help="A visit within this many days after a message counts as a booking of the campaign."
+    )
+    budget = fields.Monetary(
+        groups="dealer_crm.group_dealer_see_money",
+        help="What the campaign costs (messages, offer); used for the ROI.",
+    )
+    step_ids = fields.One2many("dealer.campaign.step", "campaign_id", string="Steps", copy=True)
+    enrolment_ids = fields.One2many("dealer.campaign.enrolment", "campaign_id", string="Enrolments")
+    enrolment_count = fields.Integer(compute="_compute_results")
+    dispatch_count = fields.Integer(compute="_compute_results")
+    sent_count = fields.Integer(string="Sent", compute="_compute_results")
+    delivered_count = fields.Integer(string="Delivered", compute="_compute_results")
+    failed_count = fields.Integer(string="Failed", compute="_compute_results")
+    skipped_count = fields.Integer(string="Skipped", compute="_compute_results")
+    booking_count = fields.Integer(
+        string="Bookings",
+        compute="_compute_results",
+        help="Visits of reminded customers within the attribution days after a message of this campaign.",
+    )
+    revenue = fields.Monetary(
+        string="Revenue attributed", compute="_compute_results", groups="dealer_crm.group_dealer_see_money"
+    )
+    roi = fields.Float(
+        string="ROI (%)",
+        compute="_compute_results",
+        groups="dealer_crm.group_dealer_see_money",
+        help="(revenue - budget) / budget.",
+    )
+    deliverability = fields.Float(
+        string="Deliverability (%)", compute="_compute_results", help="Delivered messages / sent messages."
+    )
+
+    _window_days_positive = models.Constraint("CHECK(window_days > 0)", "The booking window must be at least one day.")
+
+    # ------------------------------------------------------------
+    # Computes and constraints
+    # ------------------------------------------------------------
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for campaign in self:
+            campaign.currency_id = (campaign.company_id or self.env.company).currency_id
+
+    @api.depends("trigger", "date_field_id")
+    def _compute_audience_model(self):
+        for campaign in self:
+            is_partner = campaign.trigger == "custom" and campaign.date_field_id.model == "res.partner"
+            campaign.audience_model = "res.partner" if is_partner else "dealer.vehicle"
+
+    @api.depends("season_start", "window_days")
+    def _compute_window_end(self):
+        for campaign in self:
+            start = campaign.season_start
+            campaign.window_end = start + timedelta(days=campaign.window_days) if start else False
+
+    @api.depends("trigger")
+    def _compute_stop_on_renewal(self):
+        for campaign in self:
+            campaign.stop_on_renewal = campaign.trigger == "insurance"
+
+    def _compute_results(self):
+        # sudo: money columns are hidden from some roles by the fields' groups, not by the query.
+        report = self.env["dealer.campaign.report"].sudo()
+        groups = report._read_group(
+            [("campaign_id", "in", self.ids)],
+            ["campaign_id"],
+            [
+                "__count",
+                "sent_count:sum",
+                "delivered_count:sum",
+                "failed_count:sum",
+                "skipped_count:sum",
+                "booking_count:sum",
+                "revenue:sum",
+            ],
+        )
+        stats = {campaign: values for campaign, *values in groups}
+        enrolments = dict(
+            self.env["dealer.campaign.enrolment"]._read_group(
+                [("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"]
+            )
+        )
+        for campaign in self:
+            count, sent, delivered, failed, skipped, bookings, revenue = stats.get(campaign, [0] * 7)
+            campaign.enrolment_count = enrolments.get(campaign, 0)
+            campaign.dispatch_count = count
+            campaign.sent_count = sent
+            campaign.delivered_count = delivered
+            campaign.failed_count = failed
+            campaign.skipped_count = skipped
+            campaign.booking_count = bookings
+            campaign.revenue = revenue
+            campaign.roi = (revenue - campaign.budget) / campaign.budget * 100 if campaign.budget else 0.0
+            campaign.deliverability = delivered / sent * 100 if sent else 0.0
+
+    @api.constrains("trigger", "date_field_id")
+    def _check_date_field(self):
+        for campaign in self:
+            if campaign.trigger == "custom" and not campaign.date_field_id:
+                raise ValidationError(
+                    self.env._(
+                        "Campaign %(name)s: pick the Trigger date field for a campaign on any date field.",
+                        name=campaign.name,
+                    )
+                )
+            field = campaign.date_field_id
+            if field and (
+                field.model not in ("dealer.vehicle", "res.partner") or field.ttype not in ("date", "datetime")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Trigger date field: %(field)s is not a date of a vehicle or a customer.",
+                        field=field.display_name,
+                    )
+                )
+
+    @api.constrains("audience_domain", "audience_model")
+    def _check_audience_domain(self):
+        for campaign in self:
+            try:
+                # _search checks the field names without running the query
+                self.env[campaign.audience_model].sudo()._search(campaign._dealer_audience_domain())
+            except Exception as error:
+                raise ValidationError(
+                    self.env._(
+                        "Audience: the filter of %(name)s is not valid (%(error)s).", name=campaign.name, error=error
+                    )
+                ) from error
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_start(self):
+        for campaign in self:
+            campaign._dealer_start()
+        return True
+
+    def action_stop(self):
+        """Stop for good: queued messages are cancelled with the reason 'stopped'."""
+        self.write({"state": "done"})
+        self.env["dealer.dispatch"].search([("campaign_id", "in", self.ids), ("state", "=", "queued")]).write(
+            {"state": "cancelled", "skip_reason": "stopped"}
+        )
+        return True
+
+    def action_reset_draft(self):
+        self.write({"state": "draft"})
+        return True
+
+    def action_view_dispatches(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_loyalty.dealer_dispatch_action")
+        action["domain"] = [("campaign_id", "=", self.id)]
+        action["context"] = {"search_default_group_state": 1}
+        return action
+
+    def action_view_enrolments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_loyalty.dealer_campaign_enrolment_action")
+        action["domain"] = [("campaign_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    def _dealer_start(self, start_date=None):
+        """Start the campaign (a button, or the API on the day the weather changes).
+
+        Tyre season counts its steps back from the end of the booking window that opens today
+        (or on ``start_date``); other triggers simply start enrolling. Enrolment and planning
+        run at once so the first reminders leave with the next sending run.
+        """
+        self.ensure_one()
+        if not self.step_ids:
+            raise UserError(
+                self.env._("Campaign %(name)s has no steps: add at least one step before starting it.", name=self.name)
+            )
+        vals = {"state": "running"}
+        if self.trigger == "tyre_season":
+            vals["season_start"] = fields.Date.to_date(start_date) or fields.Date.context_today(self)
+        self.write(vals)
+        self._dealer_plan()
+        return True
+
+    def _dealer_audience_domain(self):
+        domain = Domain(safe_eval(self.audience_domain or "[]"))
+        if self.company_id:
+            domain &= Domain("company_id", "in", [self.company_id.id, False])
+        return domain
+
+    def _dealer_trigger_sql(self, alias):
+        """SQL of the trigger date of each audience row (``alias`` is the audience table)."""
+        if self.trigger == "tyre_season":
+            return SQL("%s::date", self.window_end)
+        fname = TRIGGER_VEHICLE_FIELDS.get(self.trigger) or self.date_field_id.name
+        return SQL("%s::date", SQL.identifier(alias, fname))
+
+    def _dealer_plan(self, today=None):
+        """Enrol the audience whose steps are due soon, then plan each step: set-based, idempotent."""
+        today = today or fields.Date.context_today(self)
+        for campaign in self.filtered(lambda c: c.state == "running" and c.step_ids):
+            campaign._dealer_enrol_sql(today)
+            for step in campaign.step_ids:
+                step._plan_dispatch_sql(today)
+
+    def _dealer_enrol_sql(self, today):
+        """ONE INSERT … SELECT … ON CONFLICT DO NOTHING enrolling every audience row due within the plan window.
+
+        Tyre season enrols its whole audience on the start day: a booking made after the
+        weather changed then stops the reminders of that customer.
+        """
+        self.ensure_one()
+        if self.trigger == "tyre_season" and not self.window_end:
+            return 0
+        offsets = self.step_ids.mapped("offset_days")
+        model = self.env[self.audience_model].sudo().with_context(active_test=True)
+        audience = model._search(self._dealer_audience_domain())
+        alias = "a"
+        trig = self._dealer_trigger_sql(alias)
+        # blocked customers (loyalty status set by hand) get no campaign at all
+        if self.audience_model == "dealer.vehicle":
+            partner_sql, vehicle_sql = SQL("a.partner_id"), SQL("a.id")
+            partner_filter = SQL(
+                "a.partner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM res_partner bp"
+                " WHERE bp.id = a.partner_id AND bp.loyalty_status = 'blocked')"
+            )
+        else:
+            partner_sql, vehicle_sql = SQL("a.id"), SQL("NULL::int")
+            partner_filter = SQL("a.loyalty_status IS DISTINCT FROM 'blocked'")
+        self.env.flush_all()
+        query = SQL(
+            """
+            INSERT INTO dealer_campaign_enrolment
+                   (campaign_id, company_id, partner_id, vehicle_id, occurrence_date, enrolled_at, state,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT %(campaign)s, COALESCE(a.company_id, %(company)s), %(partner)s, %(vehicle)s, %(trig)s,
+                   %(now)s, 'active', %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM %(table)s a
+             WHERE a.id IN %(audience)s
+               AND %(partner_filter)s
+               AND %(trig)s IS NOT NULL
+               AND (%(enrol_early)s OR %(trig)s + %(min_offset)s <= %(today)s::date + %(ahead)s)
+               AND %(trig)s + %(max_offset)s >= %(today)s::date - %(grace)s
+            ON CONFLICT DO NOTHING
+            """,
+            now=fields.Datetime.now(),
+            campaign=self.id,
+            company=(self.company_id or self.env.company).id,
+            partner=partner_sql,
+            vehicle=vehicle_sql,
+            trig=trig,
+            uid=self.env.uid,
+            table=SQL.identifier(model._table),
+            audience=audience.subselect(),
+            partner_filter=partner_filter,
+            min_offset=min(offsets),
+            max_offset=max(offsets),
+            today=today,
+            enrol_early=self.trigger == "tyre_season",
+            ahead=PLAN_AHEAD_DAYS,
+            grace=PLAN_GRACE_DAYS,
+        )
+        self.env.cr.execute(query)
+        self.invalidate_recordset(["enrolment_ids"])
+        return self.env.cr.rowcount
+
+    @api.model
+    def _dealer_apply_stop_conditions(self):
+        """Stop enrolments that booked, renewed or opted out and cancel their queued messages (set-based)."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+            UPDATE dealer_campaign_enrolment e SET state = 'stopped', stop_reason = 'booked',
+                   write_date = now() AT TIME ZONE 'UTC'
+              FROM dealer_campaign c
+             WHERE c.id = e.campaign_id AND c.stop_on_booking AND c.state = 'running' AND e.state = 'active'
+               AND CASE WHEN e.vehicle_id IS NOT NULL THEN
+                        EXISTS (SELECT 1 FROM dealer_visit v
+                                 WHERE v.vehicle_id = e.vehicle_id AND v.create_date > e.enrolled_at
+                                   AND v.state != 'cancelled')
+                        OR EXISTS (SELECT 1 FROM crm_lead l
+                                    WHERE l.vehicle_id = e.vehicle_id AND l.create_date > e.enrolled_at
+                                      AND l.dealer_interest = 'service')
+                   ELSE
+                        EXISTS (SELECT 1 FROM dealer_visit v
+                                 WHERE v.partner_id = e.partner_id AND v.create_date > e.enrolled_at
+                                   AND v.state != 'cancelled')
+                        OR EXISTS (SELECT 1 FROM crm_lead l
+                                    WHERE l.partner_id = e.partner_id AND l.create_date > e.enrolled_at
+                                      AND l.dealer_interest = 'service')
+                   END
+            """
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE dealer_campaign_enrolment e SET state = 'stopped', stop_reason = 'renewed',
+                   write_date = now() AT TIME ZONE 'UTC'
+              FROM dealer_campaign c, dealer_vehicle v
+             WHERE c.id = e.campaign_id AND c.stop_on_renewal AND c.state = 'running' AND e.state = 'active'
+               AND v.id = e.vehicle_id AND v.insurance_end > e.occurrence_date
+            """
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE dealer_dispatch d SET state = 'cancelled', skip_reason = e.stop_reason,
+                   write_date = now() AT TIME ZONE 'UTC'
+              FROM dealer_campaign_enrolment e
+             WHERE e.id = d.enrolment_id AND e.state = 'stopped' AND d.state = 'queued'
+            """
+            )
+        )
+        dispatch = self.env["dealer.dispatch"]
+        cr.execute(
+            SQL(
+                """
+            UPDATE dealer_dispatch d SET state = 'cancelled', skip_reason = 'opt_out',
+                   write_date = now() AT TIME ZONE 'UTC'
+              FROM res_partner p
+             WHERE p.id = d.partner_id AND d.state = 'queued' AND d.channel != 'activity'
+               AND NOT (CASE d.channel WHEN 'email' THEN %(email)s WHEN 'sms' THEN %(sms)s
+                                       WHEN 'telegram' THEN %(telegram)s ELSE TRUE END)
+            """,
+                email=dispatch._dealer_consent_sql("email"),
+                sms=dispatch._dealer_consent_sql("sms"),
+                telegram=dispatch._dealer_consent_sql("telegram"),
+            )
+        )
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_plan(self):
+        """Hourly: stop what must stop, then enrol and plan every running campaign of every company."""
+        campaigns = self.sudo()
+        campaigns._dealer_apply_stop_conditions()
+        for campaign in campaigns.search([("state", "=", "running")]):
+            campaign._dealer_plan()
+            self.env["ir.cron"]._commit_progress(1)

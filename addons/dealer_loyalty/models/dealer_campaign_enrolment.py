@@ -1,0 +1,45 @@
+from odoo import fields, models
+
+STOP_REASONS = [
+    ("booked", "Booked a visit"),
+    ("renewed", "Policy renewed"),
+    ("opt_out", "Opted out"),
+    ("stopped", "Campaign stopped"),
+]
+
+
+class DealerCampaignEnrolment(models.Model):
+    """One customer (and vehicle) in one campaign for one occurrence of its trigger date.
+
+    Enrolments are written by set-based SQL when a campaign plans; their ``enrolled_at``
+    is the moment after which a visit or a service opportunity counts as a booking.
+    """
+
+    _name = "dealer.campaign.enrolment"
+    _description = "Campaign enrolment"
+    _order = "id desc"
+    _rec_name = "partner_id"
+
+    campaign_id = fields.Many2one("dealer.campaign", required=True, ondelete="cascade", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    vehicle_id = fields.Many2one("dealer.vehicle", ondelete="cascade", index="btree_not_null", readonly=True)
+    occurrence_date = fields.Date(
+        string="Trigger date",
+        required=True,
+        readonly=True,
+        help="The date the steps count from: policy end, maintenance due, window end…",
+    )
+    enrolled_at = fields.Datetime(required=True, readonly=True)
+    state = fields.Selection(
+        [("active", "Active"), ("stopped", "Stopped")], default="active", required=True, index=True, readonly=True
+    )
+    stop_reason = fields.Selection(STOP_REASONS, readonly=True)
+    dispatch_ids = fields.One2many("dealer.dispatch", "enrolment_id", string="Messages")
+
+    _occurrence_uniq = models.UniqueIndex(
+        "(campaign_id, partner_id, COALESCE(vehicle_id, 0), occurrence_date)",
+        "This customer is already enrolled in the campaign for this date.",
+    )

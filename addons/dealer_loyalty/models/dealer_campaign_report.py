@@ -1,0 +1,82 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+from .dealer_campaign_step import DISPATCH_CHANNELS
+from .dealer_dispatch import DISPATCH_STATES
+
+
+class DealerCampaignReport(models.Model):
+    """Campaign results, one row per dispatch, with last-touch attribution of visits.
+
+    A visit of an enrolled vehicle (or customer) within the campaign's attribution days
+    after a sent message is a booking of the *latest* such message, so a visit is never
+    counted twice across steps or campaigns.
+    """
+
+    _name = "dealer.campaign.report"
+    _description = "Campaign results"
+    _auto = False
+    _order = "date desc"
+
+    campaign_id = fields.Many2one("dealer.campaign", readonly=True)
+    step_id = fields.Many2one("dealer.campaign.step", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    channel = fields.Selection(DISPATCH_CHANNELS, readonly=True)
+    state = fields.Selection(DISPATCH_STATES, readonly=True)
+    date = fields.Date(string="Planned on", readonly=True)
+    dispatch_count = fields.Integer(string="Messages", readonly=True, aggregator="sum")
+    sent_count = fields.Integer(string="Sent", readonly=True, aggregator="sum")
+    delivered_count = fields.Integer(string="Delivered", readonly=True, aggregator="sum")
+    failed_count = fields.Integer(string="Failed", readonly=True, aggregator="sum")
+    skipped_count = fields.Integer(string="Skipped", readonly=True, aggregator="sum")
+    deliverability = fields.Float(
+        string="Deliverability (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Share of sent messages that were delivered (average over sent messages).",
+    )
+    booking_count = fields.Integer(string="Bookings", readonly=True, aggregator="sum")
+    revenue = fields.Float(
+        string="Revenue attributed", readonly=True, aggregator="sum", groups="dealer_crm.group_dealer_see_money"
+    )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            WITH sent AS (
+                SELECT d.id, d.vehicle_id, d.partner_id, d.sent_at, d.sent_at::date AS sent_day,
+                       d.sent_at::date + c.attribution_days AS last_day
+                  FROM dealer_dispatch d
+                  JOIN dealer_campaign c ON c.id = d.campaign_id
+                 WHERE d.state IN ('sent', 'delivered') AND d.channel != 'activity'
+            ), candidate AS (
+                SELECT v.id AS visit_id, v.revenue, s.id AS dispatch_id, s.sent_at
+                  FROM sent s JOIN dealer_visit v ON v.vehicle_id = s.vehicle_id
+                 WHERE v.state != 'cancelled' AND v.date BETWEEN s.sent_day AND s.last_day
+                 UNION ALL
+                SELECT v.id, v.revenue, s.id, s.sent_at
+                  FROM sent s JOIN dealer_visit v ON v.partner_id = s.partner_id
+                 WHERE s.vehicle_id IS NULL AND v.state != 'cancelled' AND v.date BETWEEN s.sent_day AND s.last_day
+            ), touch AS (
+                SELECT DISTINCT ON (visit_id) visit_id, revenue, dispatch_id
+                  FROM candidate
+              ORDER BY visit_id, sent_at DESC, dispatch_id DESC
+            ), attributed AS (
+                SELECT dispatch_id, count(*) AS visits, sum(revenue) AS revenue FROM touch GROUP BY dispatch_id
+            )
+            SELECT d.id, d.campaign_id, d.step_id, d.company_id, d.partner_id, d.channel, d.state,
+                   d.scheduled_at::date AS date, 1 AS dispatch_count,
+                   (d.state IN ('sent', 'delivered', 'bounced'))::int AS sent_count,
+                   (d.state = 'delivered')::int AS delivered_count,
+                   (d.state IN ('failed', 'bounced'))::int AS failed_count,
+                   (d.state IN ('skipped', 'cancelled'))::int AS skipped_count,
+                   CASE WHEN d.state IN ('sent', 'delivered', 'bounced')
+                        THEN (d.state = 'delivered')::int * 100.0 END AS deliverability,
+                   COALESCE(a.visits, 0) AS booking_count,
+                   COALESCE(a.revenue, 0) AS revenue
+              FROM dealer_dispatch d
+         LEFT JOIN attributed a ON a.dispatch_id = d.id
+            """
+        )

@@ -1,0 +1,467 @@
+"""Dispatch log: one row per message (or activity) a campaign step owes one customer.
+
+Exactly-once design (why the send loop looks the way it does):
+
+* Planning inserts rows with ON CONFLICT DO NOTHING on a unique index over
+  (step, partner, vehicle, occurrence): a row can exist only once.
+* E-mail, SMS and activities are *handed to Odoo's own outbox* (``mail.mail`` via
+  ``message_notify``, ``sms.sms`` via ``_message_sms(put_in_queue=True)``) in the same
+  transaction that marks the row ``sent``.  No provider is called before commit, so a
+  crash rolls back both the row and the queued message: the rerun sends it once.
+  Odoo's mail/SMS queue crons then talk to the providers; their outcome comes back
+  through ``mail.notification`` in ``_cron_sync_delivery``.
+* Telegram is called by us over HTTP and cannot be rolled back, so each Telegram row is
+  first marked ``sending`` and committed, then sent, then marked sent and committed
+  (at-most-once).  A row left in ``sending`` by a crash is never resent; after
+  SENDING_TIMEOUT it is marked failed "interrupted" so a person can check.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from .dealer_campaign_step import DISPATCH_CHANNELS
+from .dealer_telegram import DealerTelegramError
+
+DISPATCH_STATES = [
+    ("queued", "Queued"),
+    ("sending", "Sending"),
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("failed", "Failed"),
+    ("bounced", "Bounced"),
+    ("skipped", "Skipped"),
+    ("cancelled", "Cancelled"),
+]
+SKIP_REASONS = [
+    ("consent", "No consent"),
+    ("no_address", "No address"),
+    ("cap", "Frequency cap"),
+    ("booked", "Booked a visit"),
+    ("renewed", "Policy renewed"),
+    ("opt_out", "Opted out"),
+    ("stopped", "Campaign stopped"),
+]
+MAX_ATTEMPTS = 5
+SENDING_TIMEOUT = timedelta(minutes=15)
+DEFAULT_BATCH_SIZE = 200
+# mail.notification failure types a later attempt may overcome (provider or account trouble).
+TRANSIENT_FAILURES = ("sms_server", "sms_credit", "sms_acc", "mail_smtp", "unknown")
+COUNTED_STATES = ("sending", "sent", "delivered")
+
+_logger = logging.getLogger(__name__)
+
+
+class DealerDispatch(models.Model):
+    _name = "dealer.dispatch"
+    _description = "Campaign dispatch"
+    _order = "scheduled_at desc, id desc"
+
+    # ------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------
+
+    campaign_id = fields.Many2one("dealer.campaign", required=True, ondelete="cascade", index=True, readonly=True)
+    step_id = fields.Many2one("dealer.campaign.step", required=True, ondelete="cascade", index=True, readonly=True)
+    enrolment_id = fields.Many2one("dealer.campaign.enrolment", ondelete="cascade", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    vehicle_id = fields.Many2one("dealer.vehicle", ondelete="cascade", index="btree_not_null", readonly=True)
+    occurrence_date = fields.Date(
+        string="Trigger date",
+        required=True,
+        readonly=True,
+        help="Occurrence key: the trigger date this message belongs to.",
+    )
+    channel = fields.Selection(DISPATCH_CHANNELS, required=True, index=True, readonly=True)
+    scheduled_at = fields.Datetime(
+        required=True, index=True, readonly=True, help="Not before this time; quiet hours and retries move it later."
+    )
+    state = fields.Selection(DISPATCH_STATES, default="queued", required=True, index=True, readonly=True)
+    skip_reason = fields.Selection(SKIP_REASONS, string="Reason", readonly=True)
+    attempts = fields.Integer(readonly=True)
+    last_error = fields.Char(readonly=True)
+    next_retry_at = fields.Datetime(readonly=True)
+    sent_at = fields.Datetime(index="btree_not_null", readonly=True)
+    sending_since = fields.Datetime(readonly=True, help="When the Telegram call of this row started.")
+    provider_message_id = fields.Char(string="Provider message id", readonly=True)
+    mail_message_id = fields.Many2one("mail.message", index="btree_not_null", ondelete="set null", readonly=True)
+    sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null", readonly=True)
+    activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
+
+    _once_per_occurrence = models.UniqueIndex(
+        "(step_id, partner_id, COALESCE(vehicle_id, 0), occurrence_date)",
+        "This message was already planned for this customer, vehicle and trigger date.",
+    )
+    _due_idx = models.Index("(scheduled_at, id) WHERE state = 'queued'")
+    _cap_idx = models.Index("(partner_id, sent_at) WHERE state IN ('sending', 'sent', 'delivered')")
+
+    @api.depends("campaign_id", "step_id", "partner_id")
+    def _compute_display_name(self):
+        for row in self:
+            row.display_name = f"{row.campaign_id.name} / {row.step_id.name} / {row.partner_id.display_name}"
+
+    # ------------------------------------------------------------
+    # Consent and addresses (SQL for planning, Python for the last check)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_consent_field(self, channel):
+        fname = f"consent_{channel}"
+        field = self.env["res.partner"]._fields.get(fname)
+        return fname if field and field.store else None
+
+    @api.model
+    def _dealer_consent_sql(self, channel):
+        """Consent of partner ``p`` for ``channel``.
+
+        Uses dealer_crm's consent_* fields; until they exist, a blacklisted e-mail or phone
+        means no consent and Telegram counts as consented once the customer opened the bot.
+        """
+        fname = self._dealer_consent_field(channel)
+        if fname:
+            return SQL("COALESCE(%s, FALSE)", SQL.identifier("p", fname))
+        if channel == "email":
+            return SQL("NOT EXISTS (SELECT 1 FROM mail_blacklist b WHERE b.active AND b.email = p.email_normalized)")
+        if channel == "sms":
+            return SQL("NOT EXISTS (SELECT 1 FROM phone_blacklist b WHERE b.active AND b.number = p.phone_sanitized)")
+        return SQL("p.telegram_chat_id IS NOT NULL")
+
+    @api.model
+    def _dealer_address_sql(self, channel):
+        return {
+            "email": SQL("COALESCE(p.email, '') != ''"),
+            "sms": SQL("COALESCE(p.phone, '') != ''"),
+            "telegram": SQL("p.telegram_chat_id IS NOT NULL"),
+        }.get(channel, SQL("TRUE"))
+
+    def _dealer_has_consent(self):
+        """Last check right before sending: consent can be withdrawn after planning."""
+        self.ensure_one()
+        partner = self.partner_id
+        fname = self._dealer_consent_field(self.channel)
+        if fname:
+            return bool(partner[fname])
+        if self.channel == "email":
+            return not partner.is_blacklisted
+        if self.channel == "sms":
+            return not partner.phone_blacklisted
+        return bool(partner.telegram_chat_id)
+
+    def _dealer_has_address(self):
+        self.ensure_one()
+        partner = self.partner_id
+        return bool(
+            {"email": partner.email, "sms": partner.phone, "telegram": partner.telegram_chat_id}.get(self.channel, True)
+        )
+
+    # ------------------------------------------------------------
+    # Quiet hours and frequency cap
+    # ------------------------------------------------------------
+
+    def _dealer_timezone(self):
+        tz_name = self.partner_id.tz or (self.company_id or self.env.company).partner_id.tz or "UTC"
+        try:
+            return pytz.timezone(tz_name)
+        except pytz.UnknownTimeZoneError:
+            return pytz.utc
+
+    def _dealer_quiet_until(self, now):
+        """The next allowed UTC time when ``now`` falls in the step's quiet hours, else None."""
+        self.ensure_one()
+        start, end = self.step_id.quiet_start, self.step_id.quiet_end
+        if start == end:
+            return None
+        tz = self._dealer_timezone()
+        local = pytz.utc.localize(now).astimezone(tz)
+        hour = local.hour + local.minute / 60.0
+        quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)
+        if not quiet:
+            return None
+        end_time = time(int(end) % 24, int(round((end % 1) * 60)) % 60)
+        resume = tz.localize(datetime.combine(local.date(), end_time))
+        if resume <= local:  # the quiet hours end tomorrow (e.g. 22:30 → 09:00 next day)
+            resume = tz.localize(datetime.combine(local.date() + timedelta(days=1), end_time))
+        return resume.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _dealer_cap_usage(self, now):
+        """Messages each partner of these rows got within their company's cap period, across all campaigns."""
+        usage = {}
+        for company, rows in self.grouped("company_id").items():
+            days = (company or self.env.company).dealer_msg_cap_days or 0
+            groups = self.sudo()._read_group(
+                [
+                    ("partner_id", "in", rows.partner_id.ids),
+                    ("state", "in", COUNTED_STATES),
+                    ("channel", "!=", "activity"),
+                    ("sent_at", ">=", now - timedelta(days=days)),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+            usage.update({partner.id: count for partner, count in groups})
+        return usage
+
+    def _dealer_over_cap(self, usage):
+        cap = (self.company_id or self.env.company).dealer_msg_cap_count
+        return bool(cap) and usage.get(self.partner_id.id, 0) >= cap
+
+    def _dealer_precheck(self, usage, now):
+        """Why this row must not go out now: ('skipped', reason), ('defer', when) or None."""
+        self.ensure_one()
+        if self.channel == "activity":
+            return None
+        if not self._dealer_has_consent():
+            return ("skipped", "consent")
+        if not self._dealer_has_address():
+            return ("skipped", "no_address")
+        resume = self._dealer_quiet_until(now)
+        if resume:
+            return ("defer", resume)
+        if self._dealer_over_cap(usage):
+            return ("skipped", "cap")
+        return None
+
+    # ------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------
+
+    def _dealer_record(self):
+        """The record the message is rendered on and logged in the chatter of: the vehicle, else the customer."""
+        return self.vehicle_id or self.partner_id
+
+    def _dealer_send_one(self):
+        """Hand one row to its channel; returns the values that mark it sent (same transaction)."""
+        self.ensure_one()
+        record = self._dealer_record().sudo()
+        step = self.step_id.sudo()
+        if self.channel == "email":
+            template = self._dealer_checked_template(step.mail_template_id, record)
+            subject = template._render_field("subject", record.ids)[record.id]
+            body = template._render_field("body_html", record.ids)[record.id]
+            extra = {}
+            if template.email_from:
+                extra["email_from"] = template._render_field("email_from", record.ids)[record.id]
+            message = record.message_notify(
+                partner_ids=self.partner_id.ids, subject=subject, body=body, force_send=False, **extra
+            )
+            return {"state": "sent", "mail_message_id": message.id}
+        if self.channel == "sms":
+            template = self._dealer_checked_template(step.sms_template_id, record)
+            body = template._render_field("body", record.ids)[record.id]
+            message = record._message_sms(body, partner_ids=self.partner_id.ids, put_in_queue=True)
+            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
+            return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
+        if self.channel == "telegram":
+            text = self.env["mail.render.mixin"]._render_template(
+                step.telegram_text, record._name, record.ids, engine="inline_template"
+            )[record.id]
+            company = self.company_id or self.env.company
+            message_id = self.env["dealer.telegram"]._dealer_send_message(
+                company, self.partner_id.telegram_chat_id, text
+            )
+            return {"state": "delivered", "provider_message_id": message_id}
+        return self._dealer_schedule_activity(record, step)
+
+    def _dealer_checked_template(self, template, record):
+        """A template renders one model: a vehicle template cannot write about a customer-only enrolment."""
+        if template.model != record._name:
+            raise UserError(
+                self.env._(
+                    "Template %(template)s is made for %(model)s, but this message is about %(record)s.",
+                    template=template.display_name,
+                    model=template.model,
+                    record=record.display_name,
+                )
+            )
+        return template
+
+    def _dealer_schedule_activity(self, record, step):
+        user = step.activity_user_id or self.env["res.users"].sudo().search(
+            [
+                ("all_group_ids", "in", step.activity_group_id.id),
+                ("share", "=", False),
+                ("company_ids", "in", (self.company_id or self.env.company).id),
+            ],
+            limit=1,
+            order="id",
+        )
+        if not user:
+            raise UserError(
+                self.env._(
+                    "Step %(step)s: no user has the role %(role)s.", step=step.name, role=step.activity_group_id.name
+                )
+            )
+        activity = record.activity_schedule(
+            activity_type_id=(step.activity_type_id or self.env.ref("mail.mail_activity_data_call")).id,
+            date_deadline=self.scheduled_at.date(),
+            summary=step.activity_summary or step.name,
+            user_id=user.id,
+        )
+        return {"state": "delivered", "activity_id": activity.id}
+
+    def _dealer_failure_vals(self, error, transient, now):
+        """Transient errors retry at now + 2^attempts minutes up to MAX_ATTEMPTS; the rest fail for good."""
+        if transient and self.attempts < MAX_ATTEMPTS:
+            retry_at = now + timedelta(minutes=2**self.attempts)
+            return {"state": "queued", "scheduled_at": retry_at, "next_retry_at": retry_at, "last_error": error}
+        return {"state": "failed", "last_error": error, "next_retry_at": False}
+
+    def _dealer_process(self, now):
+        """Process rows locked by the caller; every outcome is written in the caller's transaction."""
+        usage = self._dealer_cap_usage(now)
+        for row in self:
+            verdict = row._dealer_precheck(usage, now)
+            if verdict and verdict[0] == "defer":
+                row.write({"scheduled_at": verdict[1]})
+            elif verdict:
+                row.write({"state": "skipped", "skip_reason": verdict[1]})
+            elif row._dealer_deliver(now) and row.channel != "activity":
+                usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
+
+    def _dealer_deliver(self, now):
+        """Send one row and record the outcome on it; True when it went out."""
+        self.ensure_one()
+        self.attempts += 1
+        try:
+            with self.env.cr.savepoint():
+                vals = self._dealer_send_one()
+        except (UserError, ValidationError) as error:
+            self.write(self._dealer_failure_vals(str(error), False, now))
+            return False
+        except DealerTelegramError as error:
+            self.write(self._dealer_failure_vals(str(error), error.transient, now))
+            return False
+        except Exception as error:  # one bad row must not block the queue
+            _logger.exception("Campaign dispatch %s failed", self.id)
+            # Telegram may have received the call already: never retry it; the outbox channels rolled back.
+            self.write(self._dealer_failure_vals(repr(error), self.channel != "telegram", now))
+            return False
+        self.write({**vals, "sent_at": now, "last_error": False, "next_retry_at": False})
+        return True
+
+    @api.model
+    def _dealer_due_domain(self, now):
+        return Domain("state", "=", "queued") & Domain("scheduled_at", "<=", now)
+
+    @api.model
+    def _dealer_batch_size(self):
+        param = self.env["ir.config_parameter"].sudo().get_param("dealer_loyalty.dispatch_batch_size")
+        return int(param or DEFAULT_BATCH_SIZE)
+
+    @api.model
+    def _dealer_send_outbox(self, now):
+        """E-mail, SMS and activities: batches locked with SKIP LOCKED, committed after each batch."""
+        domain = self._dealer_due_domain(now) & Domain("channel", "!=", "telegram")
+        batch_size = self._dealer_batch_size()
+        while True:
+            rows = self.search(domain, limit=batch_size, order="scheduled_at, id").try_lock_for_update()
+            if not rows:
+                return
+            rows._dealer_process(now)
+            remaining = self.search_count(domain)
+            if not self.env["ir.cron"]._commit_progress(len(rows), remaining=remaining) or not remaining:
+                return
+
+    @api.model
+    def _dealer_send_telegram(self, now):
+        """Telegram: claim one row (``sending``, committed) before the HTTP call, record the outcome, commit."""
+        domain = self._dealer_due_domain(now) & Domain("channel", "=", "telegram")
+        batch_size = self._dealer_batch_size()
+        while True:
+            rows = self.search(domain, limit=batch_size, order="scheduled_at, id")
+            claimed = 0
+            for row in rows:
+                if not row.try_lock_for_update():
+                    continue
+                row.invalidate_recordset()
+                if row.state != "queued":
+                    continue
+                claimed += 1
+                if row._dealer_precheck(row._dealer_cap_usage(now), now):
+                    row._dealer_process(now)
+                else:
+                    row.write({"state": "sending", "sending_since": now})
+                    self.env["ir.cron"]._commit_progress(0)
+                    row._dealer_deliver(now)
+                self.env["ir.cron"]._commit_progress(1)
+            if not claimed:
+                return
+
+    @api.model
+    def _dealer_recover_interrupted(self, now):
+        """Rows stuck in ``sending`` (a crash during a Telegram call) fail instead of risking a duplicate."""
+        stuck = self.search([("state", "=", "sending"), ("sending_since", "<", now - SENDING_TIMEOUT)])
+        stuck.write(
+            {
+                "state": "failed",
+                "last_error": self.env._(
+                    "Interrupted while sending; not retried because the message may already have been delivered."
+                ),
+            }
+        )
+
+    # ------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_send_due(self):
+        """Send every due message: stop conditions first, then outbox channels, then Telegram.
+
+        Runs as superuser: the cron user may not belong to every company whose customers are due.
+        """
+        dispatch = self.sudo()
+        now = fields.Datetime.now()
+        dispatch._dealer_recover_interrupted(now)
+        dispatch.env["dealer.campaign"]._dealer_apply_stop_conditions()
+        dispatch._dealer_send_outbox(now)
+        dispatch._dealer_send_telegram(now)
+
+    @api.model
+    def _cron_sync_delivery(self):
+        """Copy the outcome Odoo's mail/SMS queues recorded on mail.notification (set-based).
+
+        sent → delivered, bounce → bounced, canceled → cancelled; an exception retries with
+        back-off when the failure is transient (provider/credit/SMTP), else fails for good.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE dealer_dispatch d
+               SET state = CASE n.status
+                               WHEN 'sent' THEN 'delivered' WHEN 'bounce' THEN 'bounced'
+                               WHEN 'canceled' THEN 'cancelled' WHEN 'exception' THEN
+                                   CASE WHEN n.retry THEN 'queued' ELSE 'failed' END
+                           END,
+                   scheduled_at = CASE WHEN n.retry THEN n.retry_at ELSE d.scheduled_at END,
+                   next_retry_at = CASE WHEN n.retry THEN n.retry_at END,
+                   last_error = CASE WHEN n.status IN ('exception', 'bounce')
+                                     THEN COALESCE(n.reason, d.last_error) ELSE d.last_error END,
+                   write_date = now() AT TIME ZONE 'UTC'
+              FROM (SELECT x.id, mn.notification_status AS status,
+                           COALESCE(mn.failure_reason, mn.failure_type) AS reason,
+                           (mn.notification_status = 'exception' AND x.attempts < %(max)s
+                            AND COALESCE(mn.failure_type, 'unknown') IN %(transient)s) AS retry,
+                           (now() AT TIME ZONE 'UTC') + make_interval(mins => power(2, x.attempts)::int) AS retry_at
+                      FROM dealer_dispatch x
+                      JOIN mail_notification mn
+                        ON mn.mail_message_id = x.mail_message_id AND mn.res_partner_id = x.partner_id
+                     WHERE x.state = 'sent' AND x.channel IN ('email', 'sms')
+                       AND mn.notification_status IN ('sent', 'bounce', 'canceled', 'exception')) n
+             WHERE n.id = d.id
+            """,
+                transient=TRANSIENT_FAILURES,
+                max=MAX_ATTEMPTS,
+            )
+        )
+        self.env.invalidate_all()

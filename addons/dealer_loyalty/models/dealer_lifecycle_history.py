@@ -1,0 +1,52 @@
+from odoo import fields, models
+
+from .res_partner import BREAK_ROLES, BREAK_STAGES, LOYALTY_STATUSES
+
+try:  # dealer_crm's LTV chain (prospect -> ... -> trade-in), when it defines one
+    from odoo.addons.dealer_crm.models.res_partner import LIFECYCLE_STAGES as LTV_STAGES
+except ImportError:  # pragma: no cover - older dealer_crm without the LTV stage
+    LTV_STAGES = []
+
+
+class DealerLoyaltyStatusHistory(models.Model):
+    """One row per change of a customer's loyalty status, written set-based by the daily run.
+
+    A change to *sleeping* is a chain break: it records the stage of the life cycle where
+    the customer stopped coming and the role that owned the next step.
+    """
+
+    _name = "dealer.loyalty.status.history"
+    _description = "Loyalty status change"
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", index=True)
+    date = fields.Date(required=True, index=True)
+    old_status = fields.Selection(LOYALTY_STATUSES, string="From")
+    new_status = fields.Selection(LOYALTY_STATUSES, string="To", required=True, index=True)
+    is_chain_break = fields.Boolean(
+        string="Chain break", index=True, help="The customer became sleeping: the life-cycle chain broke here."
+    )
+    break_stage = fields.Selection(
+        BREAK_STAGES,
+        string="Broken at stage",
+        index=True,
+        help="The step of the life cycle that should have followed the customer's last event.",
+    )
+    break_role = fields.Selection(
+        BREAK_ROLES, string="Responsible role", index=True, help="The role that owned that step."
+    )
+    ltv_stage = fields.Selection(
+        LTV_STAGES,
+        string="LTV stage",
+        index=True,
+        help="The customer's stage in dealer CRM's life-cycle (LTV) chain when the chain broke.",
+    )
+    last_event_date = fields.Date(string="Last visit or purchase")
+    revenue_at_risk = fields.Float(
+        groups="dealer_crm.group_dealer_see_money",
+        digits=(16, 2),
+        aggregator="sum",
+        help="What the customer spent in the RFM window before the last event: the yearly business now at risk.",
+    )

@@ -1,0 +1,237 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .res_partner import LOYALTY_STATUSES, RISK_LEVELS
+
+STRATEGY_ROLES = [
+    ("call_center", "Call-centre operator"),
+    ("service_advisor", "Service advisor"),
+    ("sales_manager", "Sales manager"),
+    ("fi_manager", "F&I manager"),
+    ("marketer", "Marketer"),
+]
+ROLE_GROUPS = {
+    "call_center": "dealer_crm.group_call_center",
+    "service_advisor": "dealer_crm.group_service_advisor",
+    "sales_manager": "dealer_crm.group_sales_manager",
+    "fi_manager": "dealer_crm.group_fi_manager",
+    "marketer": "dealer_crm.group_marketer",
+}
+RISK_ORDER = [code for code, _label in RISK_LEVELS]
+
+
+class DealerRetentionStrategy(models.Model):
+    """What to do with the customers of a segment or risk level: an offer and a task for a role."""
+
+    _name = "dealer.retention.strategy"
+    _description = "Retention strategy"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", index=True, help="Empty: customers of every company.")
+    segment_ids = fields.Many2many("dealer.segment", string="Segments", help="Empty: any segment.")
+    min_risk_level = fields.Selection(
+        RISK_LEVELS, string="Risk level from", help="Only customers at this risk level or higher; empty: any."
+    )
+    loyalty_status = fields.Selection(LOYALTY_STATUSES, help="Only customers with this loyalty status; empty: any.")
+    offer = fields.Text(translate=True, help="The offer written on the customer's card, e.g. 10% off the next TO.")
+    role = fields.Selection(
+        STRATEGY_ROLES, string="Task for", help="The role whose users get an activity for each customer; empty: none."
+    )
+    campaign_id = fields.Many2one(
+        "dealer.campaign",
+        string="Enrol in campaign",
+        index="btree_not_null",
+        domain="[('audience_model', '=', 'res.partner')]",
+        help="The matching customers are enrolled in this running customer campaign with today as their trigger "
+        "date, so its steps (offset 0 = today, +3 = in three days) go out to them. Vehicle campaigns write about "
+        "one car and cannot take customers from a strategy.",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        default=lambda self: self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+    )
+    activity_summary = fields.Char(string="Task", translate=True, help="Title of the activity, e.g. Win-back call.")
+    deadline_days = fields.Integer(string="Due in (days)", default=3)
+    auto_apply = fields.Boolean(string="Apply daily", help="The daily run applies this strategy by itself.")
+    last_applied = fields.Datetime(readonly=True)
+    partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
+
+    @api.constrains("role", "activity_summary", "deadline_days")
+    def _check_activity(self):
+        for strategy in self:
+            if strategy.role and not strategy.activity_summary:
+                raise ValidationError(
+                    self.env._("Strategy %(name)s: set the Task title for the role's activity.", name=strategy.name)
+                )
+            if strategy.deadline_days < 0:
+                raise ValidationError(
+                    self.env._("Strategy %(name)s: Due in (days) must not be negative.", name=strategy.name)
+                )
+
+    @api.constrains("campaign_id")
+    def _check_campaign(self):
+        for strategy in self:
+            if strategy.campaign_id and strategy.campaign_id.audience_model != "res.partner":
+                raise ValidationError(
+                    self.env._(
+                        "Strategy %(name)s: Enrol in campaign must be a customer campaign; %(campaign)s writes "
+                        "about vehicles.",
+                        name=strategy.name,
+                        campaign=strategy.campaign_id.name,
+                    )
+                )
+
+    def _compute_partner_count(self):
+        for strategy in self:
+            strategy.partner_count = self.env["res.partner"].search_count(strategy._partner_domain())
+
+    def _partner_domain(self):
+        self.ensure_one()
+        domain = [("loyalty_status", "!=", "blocked"), ("segment_id", "!=", False)]
+        if self.segment_ids:
+            domain.append(("segment_id", "in", self.segment_ids.ids))
+        if self.min_risk_level:
+            domain.append(("risk_level", "in", RISK_ORDER[RISK_ORDER.index(self.min_risk_level) :]))
+        if self.loyalty_status:
+            domain.append(("loyalty_status", "=", self.loyalty_status))
+        if self.company_id:
+            domain.append(("company_id", "in", [self.company_id.id, False]))
+        return domain
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_view_partners(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_loyalty.res_partner_loyalty_action")
+        action["domain"] = self._partner_domain()
+        action["context"] = {}
+        return action
+
+    def action_apply(self):
+        created = self._apply()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": self.env._("%(count)s activities created.", count=created),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------
+
+    def _apply(self):
+        """Write the offer on the matching customers and give the role one activity per customer.
+
+        Customers who already have an open activity with the same title are skipped, so a
+        strategy can run every day without piling up tasks.
+        """
+        created = 0
+        for strategy in self:
+            partners = self.env["res.partner"].search(strategy._partner_domain())
+            if partners:
+                partners.sudo().write({"retention_strategy_id": strategy.id, "retention_offer": strategy.offer})
+                created += strategy._create_activities(partners)
+                strategy._enrol_in_campaign(partners)
+            strategy.last_applied = fields.Datetime.now()
+        return created
+
+    def _role_users(self):
+        """Internal users explicitly in the role's group (a director, who implies every role, is left out)."""
+        group = self.env.ref(ROLE_GROUPS[self.role])
+        return group.sudo().user_ids.filtered(lambda u: u.active and not u.share).sorted("id")
+
+    def _pick_user(self, partner, users, index):
+        """The customer's own sales manager/salesperson if they hold the role, else round-robin in the company."""
+        for fname in ("dealer_sales_user_id", "user_id"):
+            own = partner[fname] if fname in partner._fields else None
+            if own and own in users:
+                return own
+        if partner.company_id:
+            users = users.filtered(lambda u: partner.company_id in u.company_ids) or users
+        return users[index % len(users)]
+
+    def _create_activities(self, partners):
+        self.ensure_one()
+        if not self.role:
+            return 0
+        users = self._role_users()
+        if not users:
+            return 0
+        existing = {
+            res_id
+            for [res_id] in self.env["mail.activity"]
+            .sudo()
+            ._read_group(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("summary", "=", self.activity_summary),
+                ],
+                ["res_id"],
+            )
+        }
+        deadline = fields.Date.add(fields.Date.context_today(self), days=self.deadline_days)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        vals_list = [
+            {
+                "res_model_id": model_id,
+                "res_id": partner.id,
+                "activity_type_id": self.activity_type_id.id,
+                "summary": self.activity_summary,
+                "note": self.offer or False,
+                "date_deadline": deadline,
+                "user_id": self._pick_user(partner, users, index).id,
+                "automated": True,
+            }
+            for index, partner in enumerate(partners.filtered(lambda p: p.id not in existing))
+        ]
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+        return len(vals_list)
+
+    def _enrol_in_campaign(self, partners):
+        """Enrol the customers not yet enrolled today; the campaign's own planner sends the steps."""
+        self.ensure_one()
+        campaign = self.campaign_id
+        if not campaign or campaign.state != "running":
+            return 0
+        today = fields.Date.context_today(self)
+        Enrolment = self.env["dealer.campaign.enrolment"].sudo()
+        done = {
+            partner.id
+            for [partner] in Enrolment._read_group(
+                [
+                    ("campaign_id", "=", campaign.id),
+                    ("partner_id", "in", partners.ids),
+                    ("occurrence_date", "=", today),
+                ],
+                ["partner_id"],
+            )
+        }
+        now = fields.Datetime.now()
+        Enrolment.create(
+            [
+                {
+                    "campaign_id": campaign.id,
+                    "company_id": (partner.company_id or campaign.company_id or self.env.company).id,
+                    "partner_id": partner.id,
+                    "occurrence_date": today,
+                    "enrolled_at": now,
+                }
+                for partner in partners
+                if partner.id not in done
+            ]
+        )
+        return len(partners) - len(done)
+
+    @api.model
+    def _cron_apply(self):
+        self.search([("auto_apply", "=", True)])._apply()

@@ -1,0 +1,482 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..tools.rfm import parse_thresholds
+from .dealer_lifecycle_settings import LOYALTY_DEFAULTS
+
+LOYALTY_STATUSES = [
+    ("new", "New"),
+    ("active", "Active"),
+    ("loyal", "Loyal"),
+    ("returned", "Returned"),
+    ("sleeping", "Sleeping"),
+    ("blocked", "Blocked"),
+]
+
+RISK_LEVELS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+
+# Where the chain broke (DOMAIN §2), derived from the customer's last event, and the role
+# that owned the next step of the chain.
+BREAK_STAGES = [
+    ("after_delivery", "Follow-up after delivery"),
+    ("maintenance", "Next maintenance (TO)"),
+    ("tyre_change", "Seasonal tyre change"),
+    ("insurance_renewal", "Insurance renewal"),
+    ("repair", "After a repair"),
+]
+BREAK_ROLES = [
+    ("sales_manager", "Sales manager"),
+    ("service_advisor", "Service advisor"),
+    ("fi_manager", "F&I manager"),
+    ("call_center", "Call-centre operator"),
+    ("marketer", "Marketer"),
+]
+STAGE_ROLE = {
+    "after_delivery": "sales_manager",
+    "maintenance": "service_advisor",
+    "tyre_change": "call_center",
+    "insurance_renewal": "fi_manager",
+    "repair": "service_advisor",
+}
+# dealer_crm's LTV-chain stage on the customer (whichever name it carries).
+LTV_STAGE_FIELDS = ("dealer_lifecycle_stage", "dealer_stage")
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # ------------------------------------------------------------
+    # RFM
+    # ------------------------------------------------------------
+
+    rfm_r = fields.Integer(
+        string="Recency score", readonly=True, aggregator="avg", help="1 to 5; 5 = visited most recently."
+    )
+    rfm_f = fields.Integer(
+        string="Frequency score", readonly=True, aggregator="avg", help="1 to 5; 5 = visits most often."
+    )
+    rfm_m = fields.Integer(
+        string="Monetary score", readonly=True, aggregator="avg", help="1 to 5; 5 = spends the most."
+    )
+    rfm_score = fields.Char(
+        string="RFM",
+        readonly=True,
+        index="btree_not_null",
+        help="Recency, frequency and monetary scores side by side, e.g. 545.",
+    )
+    recency_days = fields.Integer(
+        string="Days since last visit",
+        readonly=True,
+        aggregator="avg",
+        help="Days since the customer's last closed visit or won purchase, at the last RFM run.",
+    )
+    frequency = fields.Integer(
+        string="Visits in window",
+        readonly=True,
+        aggregator="avg",
+        help="Closed visits and won purchases within the RFM window (24 months by default).",
+    )
+    monetary = fields.Float(
+        string="Spent in window",
+        groups="dealer_crm.group_dealer_see_money",
+        readonly=True,
+        digits=(16, 2),
+        aggregator="sum",
+        help="Revenue of closed visits and won purchases within the RFM window.",
+    )
+    segment_id = fields.Many2one("dealer.segment", string="Segment", readonly=True, index="btree_not_null")
+    rfm_date = fields.Date(string="RFM computed on", readonly=True)
+
+    # ------------------------------------------------------------
+    # Loyalty status (life cycle)
+    # ------------------------------------------------------------
+
+    loyalty_status = fields.Selection(
+        LOYALTY_STATUSES,
+        readonly=True,
+        index="btree_not_null",
+        help="New: first visit recently. Loyal: many visits in the window. Returned: came back after "
+        "sleeping. Sleeping: no visit for a long time. Blocked: set by hand.",
+    )
+    loyalty_status_date = fields.Date(string="Status since", readonly=True)
+    loyalty_blocked = fields.Boolean(
+        string="Loyalty blocked",
+        readonly=True,
+        copy=False,
+        help="Set by hand: the customer gets no loyalty offers or reminders.",
+    )
+    loyalty_first_date = fields.Date(string="First visit or purchase", readonly=True)
+    loyalty_last_date = fields.Date(string="Last visit or purchase", readonly=True)
+    loyalty_cohort_month = fields.Date(
+        string="Cohort", readonly=True, index="btree_not_null", help="Month of the first visit or purchase."
+    )
+    loyalty_retained_12m = fields.Boolean(
+        string="Retained after 12 months",
+        readonly=True,
+        help="Came back within 12 months after the first visit or purchase.",
+    )
+    loyalty_history_ids = fields.One2many("dealer.loyalty.status.history", "partner_id", string="Status history")
+
+    # ------------------------------------------------------------
+    # Churn risk
+    # ------------------------------------------------------------
+
+    risk_score = fields.Integer(
+        readonly=True, aggregator="avg", help="Sum of the contributions of the customer's risk signals."
+    )
+    risk_level = fields.Selection(
+        RISK_LEVELS,
+        readonly=True,
+        index="btree_not_null",
+        help="Sum of the weights of the customer's churn-risk signals, against the thresholds of the settings.",
+    )
+    risk_signal_ids = fields.One2many("dealer.risk.signal", "partner_id", string="Risk signals")
+    retention_strategy_id = fields.Many2one(
+        "dealer.retention.strategy", string="Retention strategy", readonly=True, index="btree_not_null"
+    )
+    retention_offer = fields.Text(string="Retention offer", readonly=True)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_recompute_loyalty(self):
+        """Button: recompute RFM, loyalty status and risk for every customer (not only the selection)."""
+        if not self.env.user.has_group("dealer_crm.group_marketer"):
+            raise AccessError(self.env._("Only marketers may recompute the loyalty figures."))
+        self.sudo()._dealer_refresh_loyalty()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": self.env._("Segments, statuses and risk scores are up to date."),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_loyalty_block(self):
+        self._dealer_set_blocked(True)
+
+    def action_loyalty_unblock(self):
+        self._dealer_set_blocked(False)
+
+    def _dealer_set_blocked(self, blocked):
+        if not self.env.user.has_group("dealer_crm.group_marketer"):
+            raise AccessError(self.env._("Only marketers may block or unblock a customer's loyalty."))
+        self.sudo().write({"loyalty_blocked": blocked})
+        self.sudo()._dealer_update_lifecycle(partner_ids=self.ids)
+
+    # ------------------------------------------------------------
+    # Parameters
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_loyalty_params(self):
+        """Loyalty settings with their defaults; a bad value is reported by its setting name."""
+        icp = self.env["ir.config_parameter"].sudo()
+        params = {}
+        for key, default in LOYALTY_DEFAULTS.items():
+            raw = icp.get_param(f"dealer_loyalty.{key}") or default
+            try:
+                params[key] = type(default)(raw)
+            except ValueError:
+                raise UserError(
+                    self.env._("The loyalty setting %(key)s has an invalid value: %(value)s", key=key, value=raw)
+                ) from None
+        for key in ("rfm_r_thresholds", "rfm_f_thresholds", "rfm_m_thresholds"):
+            try:
+                params[key] = parse_thresholds(params[key])
+            except ValueError:
+                raise UserError(
+                    self.env._("The loyalty setting %(key)s must be ascending numbers separated by commas.", key=key)
+                ) from None
+        # scores are single digits side by side in rfm_score ("545")
+        if not 2 <= params["rfm_bands"] <= 9 or len(params["rfm_r_thresholds"]) > 8:
+            raise UserError(self.env._("The loyalty settings allow 2 to 9 score bands (at most 8 thresholds)."))
+        counts = {len(params[f"rfm_{key}_thresholds"]) for key in "rfm"}
+        if params["rfm_method"] == "bands" and (len(counts) > 1 or 0 in counts):
+            raise UserError(self.env._("The loyalty settings need as many recency, frequency and monetary thresholds."))
+        return params
+
+    # ------------------------------------------------------------
+    # Set-based computations
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_events_sql(self, partner_ids=None):
+        """Every customer event that counts for loyalty: closed visits and won purchases."""
+        visit_filter = SQL("AND partner_id = ANY(%s)", partner_ids) if partner_ids else SQL()
+        return SQL(
+            """
+            SELECT partner_id, date AS day, COALESCE(revenue, 0) AS amount, kind::text AS kind, id AS ref_id
+              FROM dealer_visit
+             WHERE state = 'done' AND partner_id IS NOT NULL %(vf)s
+             UNION ALL
+            SELECT partner_id, date_closed::date, COALESCE(expected_revenue, 0), 'purchase', id
+              FROM crm_lead
+             WHERE won_status = 'won' AND partner_id IS NOT NULL AND date_closed IS NOT NULL %(vf)s
+            """,
+            vf=visit_filter,
+        )
+
+    @api.model
+    def _dealer_rfm_score_sql(self, column, params, higher_is_better):
+        """Score expression of one RFM column, mirroring ``tools.rfm.quantile_scores``/``band_score``."""
+        ident = SQL.identifier(column)
+        if params["rfm_method"] == "bands":
+            thresholds = params[f"rfm_{column[0]}_thresholds"]
+            bucket = SQL("width_bucket(%s::float8, %s::float8[])", ident, thresholds)
+            if higher_is_better:
+                return SQL("(1 + %s)", bucket)
+            return SQL("(%s - %s)", len(thresholds) + 1, bucket)
+        order = SQL("ASC") if higher_is_better else SQL("DESC")
+        return SQL(
+            "LEAST(%(b)s, 1 + ((rank() OVER (ORDER BY %(col)s %(order)s) - 1) * %(b)s)"
+            " / GREATEST(count(*) OVER () - 1, 1))::int",
+            b=params["rfm_bands"],
+            col=ident,
+            order=order,
+        )
+
+    @api.model
+    def _dealer_rfm_sql(self, today=None, params=None):
+        """The single statement that scores every customer and stores R/F/M and segment.
+
+        Kept in one method so that a benchmark can run it as it is.
+        """
+        params = params or self._dealer_loyalty_params()
+        today = today or fields.Date.context_today(self)
+        start = fields.Date.subtract(today, months=params["rfm_window_months"])
+        return SQL(
+            """
+            WITH events AS (%(events)s),
+            agg AS (
+                SELECT partner_id,
+                       %(today)s::date - max(day) AS recency_days,
+                       count(*) FILTER (WHERE day > %(start)s) AS frequency,
+                       COALESCE(sum(amount) FILTER (WHERE day > %(start)s), 0) AS monetary
+                  FROM events WHERE day <= %(today)s
+              GROUP BY partner_id
+            ),
+            scored AS (
+                SELECT agg.*, %(r)s AS r, %(f)s AS f, %(m)s AS m FROM agg
+            ),
+            combos AS (
+                SELECT c.r, c.f, c.m,
+                       (SELECT s.id FROM dealer_segment s
+                         WHERE s.active AND c.r BETWEEN s.r_min AND s.r_max
+                           AND c.f BETWEEN s.f_min AND s.f_max AND c.m BETWEEN s.m_min AND s.m_max
+                      ORDER BY s.sequence, s.id LIMIT 1) AS segment_id
+                  FROM (SELECT DISTINCT r, f, m FROM scored) c
+            ),
+            result AS (
+                SELECT p.id, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, combos.segment_id
+                  FROM res_partner p
+             LEFT JOIN scored s ON s.partner_id = p.id
+             LEFT JOIN combos ON combos.r = s.r AND combos.f = s.f AND combos.m = s.m
+                 WHERE s.partner_id IS NOT NULL OR p.rfm_r IS NOT NULL
+            )
+            UPDATE res_partner p
+               SET rfm_r = result.r, rfm_f = result.f, rfm_m = result.m,
+                   rfm_score = result.r::text || result.f::text || result.m::text,
+                   recency_days = result.recency_days, frequency = result.frequency,
+                   monetary = result.monetary, segment_id = result.segment_id,
+                   rfm_date = CASE WHEN result.r IS NULL THEN NULL ELSE %(today)s::date END
+              FROM result
+             WHERE p.id = result.id
+               AND (p.rfm_r, p.rfm_f, p.rfm_m, p.recency_days, p.frequency, p.monetary, p.segment_id)
+                   IS DISTINCT FROM (result.r, result.f, result.m, result.recency_days, result.frequency,
+                                     result.monetary, result.segment_id)
+            """,
+            events=self._dealer_events_sql(),
+            today=today,
+            start=start,
+            r=self._dealer_rfm_score_sql("recency_days", params, higher_is_better=False),
+            f=self._dealer_rfm_score_sql("frequency", params, higher_is_better=True),
+            m=self._dealer_rfm_score_sql("monetary", params, higher_is_better=True),
+        )
+
+    @api.model
+    def _dealer_prepare_bulk_sql(self):
+        """Flush, and give this transaction's sorts of millions of visits enough memory to stay in RAM."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+
+    @api.model
+    def _dealer_update_rfm(self, today=None):
+        self._dealer_prepare_bulk_sql()
+        self.env.cr.execute(self._dealer_rfm_sql(today=today))
+        self.invalidate_model(
+            ["rfm_r", "rfm_f", "rfm_m", "rfm_score", "recency_days", "frequency", "monetary", "segment_id", "rfm_date"]
+        )
+
+    @api.model
+    def _dealer_break_case_sql(self, today):
+        """Stage of the chain where a customer fell asleep, and the role owning that stage."""
+        stage = SQL(
+            """CASE WHEN c.new_status <> 'sleeping' THEN NULL
+                    WHEN EXISTS (SELECT 1 FROM dealer_vehicle v
+                                  WHERE v.partner_id = c.id AND v.active
+                                    AND v.insurance_end > c.last_day AND v.insurance_end <= %(today)s)
+                         THEN 'insurance_renewal'
+                    WHEN c.last_kind = 'purchase' THEN 'after_delivery'
+                    WHEN c.last_kind = 'maintenance' THEN 'maintenance'
+                    WHEN c.last_kind = 'tyres' THEN 'tyre_change'
+                    ELSE 'repair' END""",
+            today=today,
+        )
+        role = SQL(
+            "CASE %s END",
+            SQL(" ").join(SQL("WHEN stage = %s THEN %s", st, role) for st, role in STAGE_ROLE.items()),
+        )
+        return stage, role
+
+    @api.model
+    def _dealer_lifecycle_sql(self, today=None, params=None, partner_ids=None):
+        """One statement: new loyalty status of every customer, its transition logged in the history."""
+        params = params or self._dealer_loyalty_params()
+        today = today or fields.Date.context_today(self)
+        ltv_field = next((name for name in LTV_STAGE_FIELDS if name in self._fields and self._fields[name].store), None)
+        ltv = SQL("p.%s::text", SQL.identifier(ltv_field)) if ltv_field else SQL("NULL::text")
+        stage, role = self._dealer_break_case_sql(today)
+        only = SQL("AND p.id = ANY(%s)", partner_ids) if partner_ids else SQL()
+        return SQL(
+            """
+            WITH events AS (%(events)s),
+            ev AS (
+                SELECT partner_id, day, amount, kind,
+                       lag(day) OVER (PARTITION BY partner_id ORDER BY day, ref_id) AS prev_day,
+                       min(day) OVER (PARTITION BY partner_id) AS first_day,
+                       max(day) OVER (PARTITION BY partner_id) AS last_day
+                  FROM events WHERE day <= %(today)s
+            ),
+            agg AS (
+                SELECT partner_id, min(first_day) AS first_day, min(last_day) AS last_day,
+                       count(*) FILTER (WHERE day > %(start)s) AS n_window,
+                       bool_or(prev_day IS NOT NULL AND day > %(today)s::date - %(sleeping)s
+                               AND day - prev_day > %(sleeping)s) AS returned,
+                       bool_or(day > first_day AND day <= (first_day + interval '12 months')::date) AS came_back,
+                       COALESCE(sum(amount) FILTER (
+                           WHERE day > (last_day - make_interval(months => %(window)s))::date), 0) AS at_risk,
+                       CASE WHEN bool_or(kind = 'purchase') FILTER (WHERE day = last_day) THEN 'purchase'
+                            ELSE min(kind) FILTER (WHERE day = last_day) END AS last_kind
+                  FROM ev GROUP BY partner_id
+            ),
+            calc AS (
+                SELECT p.id, p.company_id, p.loyalty_status AS old_status, %(ltv)s AS ltv_stage, agg.*,
+                       CASE WHEN p.loyalty_blocked THEN 'blocked'
+                            WHEN agg.partner_id IS NULL THEN NULL
+                            WHEN %(today)s::date - agg.last_day > %(sleeping)s THEN 'sleeping'
+                            WHEN %(today)s::date - agg.first_day <= %(new_days)s THEN 'new'
+                            WHEN agg.returned THEN 'returned'
+                            WHEN agg.n_window >= %(loyal)s THEN 'loyal'
+                            ELSE 'active' END AS new_status,
+                       CASE WHEN agg.came_back THEN TRUE
+                            WHEN (agg.first_day + interval '12 months')::date <= %(today)s THEN FALSE END AS retained
+                  FROM res_partner p
+             LEFT JOIN agg ON agg.partner_id = p.id
+                 WHERE (agg.partner_id IS NOT NULL OR p.loyalty_status IS NOT NULL OR p.loyalty_blocked) %(only)s
+            ),
+            breaks AS (
+                SELECT c.*, %(stage)s AS stage FROM calc c
+                 WHERE c.new_status IS NOT NULL AND c.new_status IS DISTINCT FROM c.old_status
+            ),
+            hist AS (
+                INSERT INTO dealer_loyalty_status_history
+                       (partner_id, company_id, date, old_status, new_status, is_chain_break, break_stage,
+                        break_role, ltv_stage, revenue_at_risk, last_event_date,
+                        create_uid, write_uid, create_date, write_date)
+                SELECT id, company_id, %(today)s, old_status, new_status, new_status = 'sleeping', stage,
+                       %(role)s, CASE WHEN stage IS NOT NULL THEN ltv_stage END,
+                       CASE WHEN stage IS NOT NULL THEN at_risk ELSE 0 END, last_day,
+                       %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                  FROM breaks
+             RETURNING partner_id
+            )
+            UPDATE res_partner p
+               SET loyalty_status = c.new_status,
+                   loyalty_status_date = CASE WHEN c.new_status IS DISTINCT FROM c.old_status
+                                              THEN %(today)s::date ELSE p.loyalty_status_date END,
+                   loyalty_first_date = c.first_day,
+                   loyalty_last_date = c.last_day,
+                   loyalty_cohort_month = date_trunc('month', c.first_day)::date,
+                   loyalty_retained_12m = c.retained
+              FROM calc c
+             WHERE p.id = c.id
+               AND (p.loyalty_status, p.loyalty_first_date, p.loyalty_last_date, p.loyalty_retained_12m)
+                   IS DISTINCT FROM (c.new_status, c.first_day, c.last_day, c.retained)
+            """,
+            events=self._dealer_events_sql(partner_ids),
+            today=today,
+            start=fields.Date.subtract(today, months=params["rfm_window_months"]),
+            window=params["rfm_window_months"],
+            sleeping=params["sleeping_days"],
+            new_days=params["new_days"],
+            loyal=params["loyal_min_events"],
+            ltv=ltv,
+            only=only,
+            stage=stage,
+            role=role,
+            uid=self.env.uid,
+        )
+
+    @api.model
+    def _dealer_update_lifecycle(self, today=None, partner_ids=None):
+        self._dealer_prepare_bulk_sql()
+        self.env.cr.execute(self._dealer_lifecycle_sql(today=today, partner_ids=partner_ids))
+        self.invalidate_model(
+            [
+                "loyalty_status",
+                "loyalty_status_date",
+                "loyalty_first_date",
+                "loyalty_last_date",
+                "loyalty_cohort_month",
+                "loyalty_retained_12m",
+                "loyalty_history_ids",
+            ]
+        )
+        self.env["dealer.loyalty.status.history"].invalidate_model()
+
+    @api.model
+    def _dealer_update_risk_score(self, params=None):
+        """Risk score = sum of the signals' contributions; the level follows the configured thresholds."""
+        params = params or self._dealer_loyalty_params()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH score AS (
+                    SELECT p.id, COALESCE(s.total, 0) AS total
+                      FROM res_partner p
+                 LEFT JOIN (SELECT partner_id, sum(contribution) AS total
+                              FROM dealer_risk_signal GROUP BY partner_id) s ON s.partner_id = p.id
+                     WHERE s.partner_id IS NOT NULL OR p.risk_score <> 0 OR p.risk_level IS NOT NULL
+                )
+                UPDATE res_partner p
+                   SET risk_score = score.total,
+                       risk_level = CASE WHEN score.total >= %(high)s THEN 'high'
+                                         WHEN score.total >= %(medium)s THEN 'medium'
+                                         WHEN score.total > 0 THEN 'low' END
+                  FROM score WHERE p.id = score.id
+                   AND (p.risk_score, p.risk_level) IS DISTINCT FROM (score.total, CASE
+                            WHEN score.total >= %(high)s THEN 'high' WHEN score.total >= %(medium)s THEN 'medium'
+                            WHEN score.total > 0 THEN 'low' END)
+                """,
+                high=params["risk_high"],
+                medium=params["risk_medium"],
+            )
+        )
+        self.invalidate_model(["risk_score", "risk_level", "risk_signal_ids"])
+
+    @api.model
+    def _dealer_refresh_loyalty(self, today=None):
+        """Everything the loyalty screens show, for all customers, in a handful of statements."""
+        self._dealer_update_rfm(today=today)
+        self._dealer_update_lifecycle(today=today)
+        self.env["dealer.risk.rule"]._compute_signals(today=today)
+
+    @api.model
+    def _cron_dealer_refresh_loyalty(self):
+        self._dealer_refresh_loyalty()

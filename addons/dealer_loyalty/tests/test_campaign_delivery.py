@@ -1,0 +1,143 @@
+import json
+from datetime import datetime
+from unittest.mock import patch
+
+from odoo.addons.sms.tests.common import SMSCase
+from odoo.exceptions import UserError
+from odoo.tests import freeze_time, tagged
+
+from .campaign_common import CampaignTestMixin, FakeResponse
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignDelivery(CampaignTestMixin, SMSCase):
+    """Provider outcomes: SMS through Odoo's mocked IAP gateway, and the Telegram opt-in webhook."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+        cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
+
+    def _sms_campaign(self):
+        campaign = self._campaign("warranty", [("sms", -30)], audience_domain=f"[('id', '=', {self.vehicles[0].id})]")
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        return self._dispatches(campaign)
+
+    def _send_sms_queue(self, **mock):
+        with self.mockSMSGateway(**mock):
+            self.env["sms.sms"].search([("state", "=", "outgoing")]).send(unlink_sent=False)
+        self.env["dealer.dispatch"]._cron_sync_delivery()
+
+    def test_sms_delivered(self):
+        row = self._sms_campaign()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self._send_sms_queue(force_delivered=True)
+        self.assertEqual(row.state, "delivered")
+        self.assertSMSIapSent([self.partners[0].phone_sanitized])
+
+    def test_sms_provider_error_retries_with_backoff(self):
+        row = self._sms_campaign()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+            self._send_sms_queue(sim_error="server_error")
+        self.assertEqual(row.state, "queued", "a server error is transient")
+        self.assertEqual(row.attempts, 1)
+        self.assertTrue(row.next_retry_at)
+        with freeze_time(row.next_retry_at):
+            self._run_cron()
+        self.assertEqual(row.state, "sent")
+        self.assertEqual(row.attempts, 2)
+        self._send_sms_queue(force_delivered=True)
+        self.assertEqual(row.state, "delivered")
+
+    def test_sms_wrong_number_fails_for_good(self):
+        row = self._sms_campaign()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self._send_sms_queue(sim_error="wrong_number_format")
+        self.assertEqual(row.state, "failed")
+        self.assertTrue(row.last_error)
+
+    def test_results_count_bookings_revenue_roi(self):
+        row = self._sms_campaign()
+        campaign = row.campaign_id
+        campaign.budget = 1000.0
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self._send_sms_queue(force_delivered=True)
+        visit = self.env["dealer.visit"].create(
+            {
+                "vehicle_id": self.vehicles[0].id,
+                "partner_id": self.partners[0].id,
+                "date": datetime(2026, 12, 5).date(),
+                "state": "done",
+                "line_ids": [(0, 0, {"name": "Tyre change", "amount": 3000.0, "status": "done"})],
+            }
+        )
+        self.env["dealer.visit"].create(
+            {  # too late to count
+                "vehicle_id": self.vehicles[0].id,
+                "partner_id": self.partners[0].id,
+                "date": datetime(2027, 3, 1).date(),
+                "state": "done",
+                "line_ids": [(0, 0, {"name": "Repair", "amount": 500.0, "status": "done"})],
+            }
+        )
+        self.env.flush_all()
+        campaign.invalidate_recordset()
+        self.assertEqual(visit.sudo().revenue, 3000.0)
+        self.assertEqual((campaign.sent_count, campaign.delivered_count, campaign.booking_count), (1, 1, 1))
+        self.assertEqual(campaign.revenue, 3000.0)
+        self.assertAlmostEqual(campaign.roi, 200.0)
+        self.assertAlmostEqual(campaign.deliverability, 100.0)
+
+    def test_telegram_optin_webhook(self):
+        partner = self.partners[0]
+        partner.telegram_chat_id = False
+        if "consent_telegram" in partner._fields:
+            partner.consent_telegram = False
+        secret = self.company.dealer_telegram_webhook_secret
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 5,
+                "chat": {"id": 4242, "type": "private"},
+                "text": f"/start {partner.telegram_optin_token}",
+            },
+        }
+        headers = {"Content-Type": "application/json"}
+        bad = self.url_open("/dealer/telegram/webhook/not-the-secret", data=json.dumps(update), headers=headers)
+        self.assertEqual(bad.status_code, 404)
+        self.assertFalse(partner.telegram_chat_id)
+        response = self.url_open(f"/dealer/telegram/webhook/{secret}", data=json.dumps(update), headers=headers)
+        self.assertEqual(response.status_code, 200)
+        answer = response.json()
+        self.assertTrue(answer["linked"])
+        self.assertEqual((answer["method"], answer["chat_id"]), ("sendMessage", "4242"), "welcome in the answer")
+        partner.invalidate_recordset()
+        self.assertEqual(partner.telegram_chat_id, "4242")
+        if "consent_telegram" in partner._fields:
+            self.assertTrue(partner.consent_telegram)
+        self.assertIn(f"t.me/dealer_test_bot?start={partner.telegram_optin_token}", partner.telegram_optin_url)
+        wrong = dict(update, message=dict(update["message"], text="/start nope", chat={"id": 1}))
+        response = self.url_open(f"/dealer/telegram/webhook/{secret}", data=json.dumps(wrong), headers=headers)
+        self.assertFalse(response.json()["linked"])
+
+    def test_register_webhook(self):
+        calls = []
+
+        def post(model, token, method, payload):
+            calls.append((token, method, payload["url"]))
+            return FakeResponse(200, {"ok": True, "result": True})
+
+        with patch.object(type(self.env["dealer.telegram"]), "_dealer_telegram_post", post):
+            self.company.action_dealer_telegram_set_webhook()
+        secret = self.company.dealer_telegram_webhook_secret
+        self.assertEqual(calls[0][:2], ("123:TEST", "setWebhook"))
+        self.assertTrue(calls[0][2].endswith(f"/dealer/telegram/webhook/{secret}"))
+        self.company.dealer_telegram_bot_token = False
+        with self.assertRaises(UserError):
+            self.company.action_dealer_telegram_set_webhook()

@@ -1,0 +1,258 @@
+from datetime import datetime
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+
+from .campaign_common import CampaignTestMixin
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignPlanning(CampaignTestMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+
+    def test_insurance_each_step_on_its_day(self):
+        """A month, a week and 3 days before the policy ends, plus the F&I call a week before."""
+        car, other = self.vehicles[0], self.vehicles[1]
+        car.insurance_end = self._d("2026-12-31")
+        other.insurance_end = self._d("2027-03-01")
+        campaign = self._campaign("insurance", [("email", -30), ("sms", -7), ("sms", -3), ("activity", -7)])
+        campaign.action_start()
+        expected = {"2026-12-01": ["email"], "2026-12-24": ["activity", "sms"], "2026-12-28": ["sms"]}
+        for day, channels in expected.items():
+            with freeze_time(f"{day} 06:00:00"):
+                before = self._dispatches(campaign)
+                campaign._dealer_plan()
+                new = self._dispatches(campaign) - before
+                self.assertEqual(sorted(new.mapped("channel")), channels, day)
+                self.assertEqual(new.partner_id, car.partner_id)
+                self.assertEqual(new.vehicle_id, car)
+                self.assertTrue(all(r.occurrence_date == car.insurance_end for r in new))
+        email = self._dispatches(campaign).filtered(lambda r: r.channel == "email")
+        self.assertEqual(email.scheduled_at, datetime(2026, 12, 1, 10, 0), "planned at 10:00 customer time")
+        with freeze_time("2026-12-15 06:00:00"):
+            before = self._dispatches(campaign)
+            campaign._dealer_plan()
+            self.assertEqual(self._dispatches(campaign), before, "no step is due on an in-between day")
+
+    def test_rerun_plans_nothing_new(self):
+        self.vehicles[:3].write({"warranty_end": self._d("2026-12-31")})
+        campaign = self._campaign("warranty", [("email", -30)])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+            self.assertEqual(len(self._dispatches(campaign)), 3)
+            step = campaign.step_ids
+            self.assertEqual(step._plan_dispatch_sql(), 0)
+            campaign._dealer_plan()
+            self.assertEqual(len(self._dispatches(campaign)), 3)
+            self.assertEqual(len(campaign.enrolment_ids), 3)
+
+    def test_blocked_customer_gets_no_campaign(self):
+        self.vehicles[:3].write({"warranty_end": self._d("2026-12-31")})
+        blocked = self.vehicles[1].partner_id
+        blocked.write({"loyalty_blocked": True, "loyalty_status": "blocked"})
+        campaign = self._campaign("warranty", [("email", -30)])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        self.assertEqual(len(self._dispatches(campaign)), 2)
+        self.assertNotIn(blocked, self._dispatches(campaign).partner_id)
+
+    def test_tyre_season_counts_back_from_window_end(self):
+        campaign = self._campaign("tyre_season", [("email", -7), ("sms", -3), ("telegram", -1)], window_days=21)
+        with freeze_time("2026-10-15 06:00:00"):
+            campaign._dealer_start()
+            self.assertEqual(campaign.season_start, self._d("2026-10-15"))
+            self.assertEqual(campaign.window_end, self._d("2026-11-05"))
+            self.assertEqual(len(campaign.enrolment_ids), 5, "the whole audience is enrolled on the start day")
+            self.assertFalse(self._dispatches(campaign), "no reminder before a week before the window closes")
+        for day, channel in (("2026-10-29", "email"), ("2026-11-02", "sms"), ("2026-11-04", "telegram")):
+            with freeze_time(f"{day} 06:00:00"):
+                before = self._dispatches(campaign)
+                campaign._dealer_plan()
+                new = self._dispatches(campaign) - before
+                self.assertEqual(set(new.mapped("channel")), {channel})
+                self.assertEqual(new.partner_id, self.partners)
+
+    def test_api_start_with_date(self):
+        campaign = self._campaign("tyre_season", [("email", -7)], window_days=10)
+        with freeze_time("2026-10-20 06:00:00"):
+            campaign._dealer_start(start_date="2026-10-17")
+        self.assertEqual(campaign.state, "running")
+        self.assertEqual(campaign.window_end, self._d("2026-10-27"))
+        self.assertEqual(len(self._dispatches(campaign)), 5, "the -7 step (Oct 20) is due at once")
+
+    def test_other_triggers_pick_the_right_vehicle(self):
+        cases = [
+            ("maintenance", "next_service_date", -3, "2026-06-10", "2026-06-07"),
+            ("warranty", "warranty_end", -30, "2026-07-31", "2026-07-01"),
+            ("delivery", "delivery_date", 1, "2026-05-04", "2026-05-05"),
+        ]
+        for trigger, fname, offset, trigger_day, send_day in cases:
+            with self.subTest(trigger=trigger):
+                self.vehicles.write({fname: False})
+                self.vehicles[2][fname] = self._d(trigger_day)
+                self.vehicles[3][fname] = self._d("2027-01-01")
+                campaign = self._campaign(trigger, [("sms", offset)])
+                with freeze_time(f"{send_day} 06:00:00"):
+                    campaign.action_start()
+                rows = self._dispatches(campaign)
+                self.assertEqual(rows.vehicle_id, self.vehicles[2])
+                self.assertEqual(rows.channel, "sms")
+                self.assertEqual(rows.scheduled_at.date(), self._d(send_day))
+
+    def test_any_date_field(self):
+        field = self.env["ir.model.fields"]._get("dealer.vehicle", "purchase_date")
+        self.vehicles[4].purchase_date = self._d("2025-09-01")
+        campaign = self._campaign("custom", [("email", 365)], date_field_id=field.id)
+        with freeze_time("2026-09-01 06:00:00"):
+            campaign.action_start()
+        self.assertEqual(self._dispatches(campaign).vehicle_id, self.vehicles[4])
+
+    def test_bad_configuration_is_refused(self):
+        with self.assertRaises(ValidationError):
+            self._campaign("custom", [("email", 1)])
+        with self.assertRaises(ValidationError):
+            self._campaign("warranty", [("email", 1)], audience_domain="[('id', '=',")
+        with self.assertRaises(ValidationError):
+            self._campaign("warranty", [("email", 1)], audience_domain="[('no_such_field', '=', 1)]")
+        with self.assertRaises(ValidationError):
+            self.env["dealer.campaign.step"].create(
+                {"campaign_id": self._campaign("warranty").id, "name": "x", "channel": "sms"}
+            )
+        empty = self.env["dealer.campaign"].create({"name": "Empty", "trigger": "warranty"})
+        with self.assertRaises(UserError):
+            empty.action_start()
+
+    def test_no_consent_is_logged_as_skipped(self):
+        self.vehicles[0].warranty_end = self._d("2026-12-31")
+        self._set_consent(self.partners[0], "email", False)
+        campaign = self._campaign("warranty", [("email", -30)])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        row = self._dispatches(campaign)
+        self.assertEqual((row.state, row.skip_reason), ("skipped", "consent"))
+
+    def test_customer_date_field_writes_about_the_customer(self):
+        """A campaign on a date of the customer plans one message per customer, without a vehicle."""
+        field = self.env["ir.model.fields"]._get("res.partner", "create_date")
+        template = self.env["mail.template"].create(
+            {
+                "name": "Anniversary",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "subject": "Hello {{ object.name }}",
+                "body_html": "<p>Thank you for a year with us.</p>",
+            }
+        )
+        campaign = self.env["dealer.campaign"].create(
+            {
+                "name": "Customer anniversary",
+                "trigger": "custom",
+                "date_field_id": field.id,
+                "audience_domain": f"[('id', 'in', {self.partners[:2].ids})]",
+                "step_ids": [(0, 0, {"name": "Same day", "channel": "email", "mail_template_id": template.id})],
+            }
+        )
+        self.assertEqual(campaign.audience_model, "res.partner")
+        campaign.action_start()
+        rows = self._dispatches(campaign)
+        self.assertEqual(rows.partner_id, self.partners[:2])
+        self.assertFalse(rows.vehicle_id)
+        with freeze_time(rows[0].scheduled_at):
+            self._run_cron()
+        self.assertEqual(set(rows.mapped("state")), {"sent"})
+        self.assertEqual(rows[0].mail_message_id.model, "res.partner")
+
+    def test_marketer_runs_a_campaign(self):
+        self.vehicles[0].warranty_end = self._d("2026-12-31")
+        campaign = self._campaign("warranty", [("email", -30)]).with_user(self.marketer)
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        self.assertEqual(campaign.dispatch_count, 1)
+        self.assertEqual(
+            self.env["dealer.dispatch"].with_user(self.marketer).search_count([("campaign_id", "=", campaign.id)]), 1
+        )
+        call_center = new_test_user(self.env, login="campaign_cc", groups="dealer_crm.group_call_center")
+        fields_seen = self.env["dealer.campaign"].with_user(call_center).fields_get(["revenue", "sent_count"])
+        self.assertEqual(list(fields_seen), ["sent_count"], "the call centre sees no money figures")
+
+    def test_preferred_channel_per_customer(self):
+        self.vehicles.write({"warranty_end": self._d("2026-12-31")})
+        self.partners[0].dealer_preferred_channel = "sms"
+        self.partners[1].dealer_preferred_channel = "telegram"
+        self.partners[2].dealer_preferred_channel = "phone"
+        campaign = self._campaign("warranty", [("email", -30)])
+        campaign.step_ids.write(
+            {
+                "channel": "preferred",
+                "sms_template_id": self.sms_template.id,
+                "telegram_text": "Hi {{ object.plate }}",
+            }
+        )
+        self._set_consent(self.partners[1], "telegram", False)
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        channels = {row.partner_id: (row.channel, row.state) for row in self._dispatches(campaign)}
+        self.assertEqual(channels[self.partners[0]], ("sms", "queued"))
+        self.assertEqual(channels[self.partners[1]], ("telegram", "skipped"), "consent of the preferred channel")
+        self.assertEqual(channels[self.partners[2]], ("email", "queued"), "no message channel preferred: e-mail")
+        self.assertEqual(channels[self.partners[3]], ("email", "queued"))
+
+    def test_plan_cron_plans_running_campaigns_only(self):
+        self.vehicles.write({"warranty_end": self._d("2026-12-31")})
+        running = self._campaign("warranty", [("email", -30)])
+        draft = self._campaign("warranty", [("email", -30)])
+        with freeze_time("2026-11-20 06:00:00"):
+            running.action_start()
+        self.assertFalse(self._dispatches(running), "nothing due yet on the start day")
+        with freeze_time("2026-12-01 06:00:00"), self._fake_commits():
+            self.env["dealer.campaign"]._cron_plan()
+        self.assertEqual(len(self._dispatches(running)), 5)
+        self.assertFalse(self._dispatches(draft))
+
+    def test_shipped_insurance_campaign_works(self):
+        campaigns = [
+            self.env.ref(f"dealer_loyalty.dealer_campaign_{key}")
+            for key in ("tyre", "insurance", "maintenance", "warranty", "delivery")
+        ]
+        for campaign in campaigns:
+            self.assertEqual(campaign.state, "draft")
+            self.assertTrue(campaign.step_ids)
+        insurance = self.env.ref("dealer_loyalty.dealer_campaign_insurance")
+        self.assertEqual(sorted(insurance.step_ids.mapped("offset_days")), [-30, -7, -7, -3])
+        self.assertIn("activity", insurance.step_ids.mapped("channel"))
+        insurance.audience_domain = f"[('id', '=', {self.vehicles[0].id})]"
+        self.vehicles[0].insurance_end = self._d("2026-12-31")
+        with freeze_time("2026-12-01 06:00:00"):
+            insurance.action_start()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        row = self._dispatches(insurance)
+        self.assertEqual((row.channel, row.state), ("email", "sent"))
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", row.mail_message_id.id)])
+        self.assertEqual(mail.subject, "Your car insurance ends soon")
+        self.assertIn(self.vehicles[0].name, str(mail.body_html))
+        self.assertEqual(mail.email_from, self.company.email_formatted or self.env.user.email_formatted)
+
+    def test_marketer_opens_every_screen(self):
+        screens = {
+            "dealer.campaign": ["kanban", "list", "form", "search"],
+            "dealer.dispatch": ["list", "form", "pivot", "graph", "search"],
+            "dealer.campaign.report": ["pivot", "graph", "search"],
+            "dealer.campaign.enrolment": ["list"],
+        }
+        for model, modes in screens.items():
+            views = self.env[model].with_user(self.marketer).get_views([(False, mode) for mode in modes])
+            self.assertEqual(set(views["views"]), set(modes), model)
+        menu = self.env.ref("dealer_loyalty.dealer_campaign_menu")
+        visible = self.env["ir.ui.menu"].with_user(self.marketer)._visible_menu_ids()
+        self.assertIn(menu.id, visible)
+
+    def test_campaigns_and_log_stay_in_their_company(self):
+        other_company = self.env["res.company"].create({"name": "Other showroom"})
+        theirs = self._campaign("warranty", [("email", -30)], company_id=other_company.id)
+        ours = self._campaign("warranty", [("email", -30)])
+        marketer = self.marketer.with_user(self.marketer)
+        visible = self.env["dealer.campaign"].with_user(marketer).search([("id", "in", (theirs | ours).ids)])
+        self.assertEqual(visible, ours)

@@ -1,0 +1,255 @@
+from datetime import datetime
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase, freeze_time, tagged
+
+from .campaign_common import CampaignTestMixin, FakeResponse, WorkerKilled
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignSending(CampaignTestMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+        cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
+
+    def _started(self, steps, day="2026-12-01"):
+        campaign = self._campaign("warranty", steps)
+        with freeze_time(f"{day} 06:00:00"):
+            campaign.action_start()
+        return campaign
+
+    def _mails_to(self, partner):
+        return self.env["mail.mail"].search([("recipient_ids", "in", partner.ids)])
+
+    def test_email_sms_activity_are_handed_over(self):
+        campaign = self._started([("email", -30), ("sms", -30), ("activity", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        self.assertEqual(set(rows.mapped("state")), {"sent", "delivered"})
+        for partner in self.partners:
+            self.assertEqual(len(self._mails_to(partner)), 1, "one e-mail per customer")
+            sms = self.env["sms.sms"].search([("partner_id", "=", partner.id)])
+            self.assertEqual(len(sms), 1)
+            self.assertEqual(sms.state, "outgoing", "queued in Odoo's SMS outbox")
+        activities = rows.filtered(lambda r: r.channel == "activity").activity_id
+        self.assertEqual(len(activities), 5)
+        self.assertEqual(activities.user_id, self.fi_user)
+
+    def test_nothing_before_scheduled_time(self):
+        campaign = self._started([("email", -30)])
+        with freeze_time("2026-12-01 09:55:00"):
+            self._run_cron()
+        self.assertEqual(set(self._dispatches(campaign).mapped("state")), {"queued"})
+        self.assertFalse(self._mails_to(self.partners))
+
+    def test_quiet_hours_defer_not_drop(self):
+        """21:00-09:00 Moscow time nothing leaves; the message waits for 09:00."""
+        self.partners[0].tz = "Europe/Moscow"
+        campaign = self._started([("email", -30)])
+        row = self._dispatches(campaign).filtered(lambda r: r.partner_id == self.partners[0])
+        self.assertEqual(row.scheduled_at, datetime(2026, 12, 1, 7, 0), "10:00 in Moscow is 07:00 UTC")
+        with freeze_time("2026-12-01 19:30:00"):  # 22:30 in Moscow, others at 19:30 UTC
+            row.scheduled_at = datetime(2026, 12, 1, 19, 0)
+            self._run_cron()
+        self.assertFalse(self._mails_to(self.partners[0]), "no message in quiet hours")
+        self.assertEqual(row.state, "queued")
+        self.assertEqual(row.scheduled_at, datetime(2026, 12, 2, 6, 0), "deferred to 09:00 Moscow")
+        self.assertEqual(len(self._mails_to(self.partners[1])), 1, "a customer outside quiet hours got it")
+        with freeze_time("2026-12-02 06:01:00"):
+            self._run_cron()
+        self.assertEqual(row.state, "sent")
+        self.assertEqual(len(self._mails_to(self.partners[0])), 1)
+
+    def test_consent_withdrawn_after_planning(self):
+        campaign = self._started([("email", -30), ("sms", -30)])
+        self._set_consent(self.partners[0], "email", False)
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign).filtered(lambda r: r.partner_id == self.partners[0])
+        email = rows.filtered(lambda r: r.channel == "email")
+        self.assertEqual((email.state, email.skip_reason), ("cancelled", "opt_out"))
+        self.assertFalse(self._mails_to(self.partners[0]))
+        self.assertEqual(rows.filtered(lambda r: r.channel == "sms").state, "sent", "SMS consent still holds")
+
+    def test_frequency_cap_across_campaigns(self):
+        self.company.dealer_msg_cap_count = 1
+        first = self._started([("email", -30)])
+        second = self._started([("sms", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self.assertEqual(set(self._dispatches(first).mapped("state")), {"sent"})
+        rows = self._dispatches(second)
+        self.assertEqual(set(rows.mapped("state")), {"skipped"})
+        self.assertEqual(set(rows.mapped("skip_reason")), {"cap"})
+        self.assertFalse(self.env["sms.sms"].search([("partner_id", "in", self.partners.ids)]))
+
+    def test_stop_on_booking(self):
+        campaign = self._started([("email", -30), ("sms", -3)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        visit = self.env["dealer.visit"].create(
+            {
+                "vehicle_id": self.vehicles[0].id,
+                "partner_id": self.partners[0].id,
+                "date": datetime(2026, 12, 10).date(),
+            }
+        )
+        self._set_create_date(visit, datetime(2026, 12, 10, 12, 0))
+        with freeze_time("2026-12-28 06:00:00"):
+            campaign._dealer_plan()
+        with freeze_time("2026-12-28 10:05:00"):
+            self._run_cron()
+        sms_rows = self._dispatches(campaign).filtered(lambda r: r.channel == "sms")
+        booked = sms_rows.filtered(lambda r: r.vehicle_id == self.vehicles[0])
+        self.assertEqual((booked.state, booked.skip_reason), ("cancelled", "booked"))
+        self.assertEqual(set((sms_rows - booked).mapped("state")), {"sent"})
+        self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", self.partners[0].id)]))
+
+    def test_stop_on_renewal(self):
+        self.vehicles.write({"insurance_end": datetime(2026, 12, 31).date()})
+        campaign = self._campaign("insurance", [("email", -30), ("email", -7)])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        self.vehicles[1].insurance_end = datetime(2027, 12, 31).date()
+        with freeze_time("2026-12-24 06:00:00"):
+            campaign._dealer_plan()
+        with freeze_time("2026-12-24 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        renewed = rows.filtered(lambda r: r.vehicle_id == self.vehicles[1])
+        self.assertEqual(set(renewed.mapped("state")), {"cancelled"})
+        self.assertEqual(set(renewed.mapped("skip_reason")), {"renewed"})
+        self.assertFalse(self._mails_to(self.partners[1]))
+        self.assertEqual(len(self._mails_to(self.partners[2])), 2)
+
+    def test_crash_between_batches_sends_each_once(self):
+        self.env["ir.config_parameter"].sudo().set_param("dealer_loyalty.dispatch_batch_size", "2")
+        campaign = self._started([("sms", -30)])
+        origin = type(self.env["dealer.dispatch"])._dealer_send_one
+        calls = []
+
+        def crashing(row):
+            calls.append(row.id)
+            if len(calls) == 3:
+                raise WorkerKilled("worker killed")
+            return origin(row)
+
+        with freeze_time("2026-12-01 10:05:00"):
+            with patch.object(type(self.env["dealer.dispatch"]), "_dealer_send_one", crashing):
+                self._run_cron_until_crash()
+            rows = self._dispatches(campaign)
+            self.assertEqual(rows.mapped("state").count("sent"), 2, "the first batch was committed")
+            self._run_cron()
+        self.assertEqual(set(rows.mapped("state")), {"sent"})
+        for partner in self.partners:
+            self.assertEqual(self.env["sms.sms"].search_count([("partner_id", "=", partner.id)]), 1, partner.name)
+        self.assertEqual(set(rows.mapped("attempts")), {1})
+
+    def test_telegram_retry_then_success_then_permanent_failure(self):
+        campaign = self._started([("telegram", -30)])
+        rows = self._dispatches(campaign)
+        telegram = type(self.env["dealer.telegram"])
+        with (
+            freeze_time("2026-12-01 10:05:00"),
+            patch.object(telegram, "_dealer_telegram_post", return_value=FakeResponse(502, {"ok": False})) as post,
+        ):
+            self._run_cron()
+        self.assertEqual(post.call_count, 5)
+        self.assertEqual(set(rows.mapped("state")), {"queued"})
+        self.assertEqual(rows[0].next_retry_at, datetime(2026, 12, 1, 10, 7), "retry at now + 2^1 minutes")
+        self.assertEqual(rows[0].last_error, "HTTP 502")
+        replies = [FakeResponse(200, {"ok": True, "result": {"message_id": 70 + i}}) for i in range(4)]
+        replies.append(FakeResponse(403, {"ok": False, "description": "Forbidden: bot was blocked by the user"}))
+        with (
+            freeze_time("2026-12-01 10:08:00"),
+            patch.object(telegram, "_dealer_telegram_post", side_effect=replies) as post,
+        ):
+            self._run_cron()
+        self.assertEqual(post.call_count, 5)
+        self.assertEqual(rows.mapped("state"), ["delivered"] * 4 + ["failed"])
+        self.assertEqual(rows[0].provider_message_id, "70")
+        self.assertIn("blocked", rows[4].last_error)
+        payload = post.call_args_list[0].args[2]
+        self.assertEqual(
+            payload, {"chat_id": rows[0].partner_id.telegram_chat_id, "text": f"Hello {rows[0].vehicle_id.plate}"}
+        )
+
+    def test_telegram_crash_never_sends_twice(self):
+        campaign = self._started([("telegram", -30)])
+        rows = self._dispatches(campaign)
+        sent_to, crashes = [], []
+
+        def post(model, token, method, payload):
+            if len(sent_to) == 2 and not crashes:
+                crashes.append(payload["chat_id"])
+                raise WorkerKilled("worker killed during the HTTP call")
+            sent_to.append(payload["chat_id"])
+            return FakeResponse(200, {"ok": True, "result": {"message_id": len(sent_to)}})
+
+        telegram = type(self.env["dealer.telegram"])
+        with freeze_time("2026-12-01 10:05:00"), patch.object(telegram, "_dealer_telegram_post", post):
+            self._run_cron_until_crash()
+            self.assertEqual(rows.mapped("state"), ["delivered", "delivered", "sending", "queued", "queued"])
+            self._run_cron()
+        self.assertEqual(rows.mapped("state"), ["delivered", "delivered", "sending", "delivered", "delivered"])
+        self.assertEqual(len(sent_to), len(set(sent_to)), "no chat got a message twice")
+        with freeze_time("2026-12-01 10:30:00"), patch.object(telegram, "_dealer_telegram_post", post):
+            self._run_cron()
+        self.assertEqual(rows[2].state, "failed", "an interrupted send is reported, not retried")
+        self.assertEqual(len(sent_to), 4)
+
+    def test_one_broken_row_does_not_block_the_queue(self):
+        campaign = self._started([("email", -30)])
+        rows = self._dispatches(campaign)
+        origin = type(self.env["dealer.dispatch"])._dealer_send_one
+
+        def broken_first(row):
+            if row == rows[0]:
+                raise ValueError("template crashed")
+            return origin(row)
+
+        with freeze_time("2026-12-01 10:05:00"):
+            with (
+                patch.object(type(self.env["dealer.dispatch"]), "_dealer_send_one", broken_first),
+                self.assertLogs("odoo.addons.dealer_loyalty.models.dealer_dispatch", level="ERROR"),
+            ):
+                self._run_cron()
+        self.assertEqual(rows[0].state, "queued", "retried later with back-off")
+        self.assertIn("template crashed", rows[0].last_error)
+        self.assertEqual(rows[0].scheduled_at, datetime(2026, 12, 1, 10, 7))
+        self.assertEqual(set(rows[1:].mapped("state")), {"sent"})
+
+    def test_quiet_hours_edges(self):
+        """Early morning waits for the same day's end; a window ending at midnight resumes at 00:00."""
+        campaign = self._started([("email", -30)])
+        row = self._dispatches(campaign)[0]
+        self.assertEqual(row._dealer_quiet_until(datetime(2026, 12, 1, 2, 0)), datetime(2026, 12, 1, 9, 0))
+        self.assertIsNone(row._dealer_quiet_until(datetime(2026, 12, 1, 9, 0)))
+        self.assertEqual(row._dealer_quiet_until(datetime(2026, 12, 1, 21, 0)), datetime(2026, 12, 2, 9, 0))
+        row.step_id.write({"quiet_start": 22.0, "quiet_end": 24.0})
+        self.assertEqual(row._dealer_quiet_until(datetime(2026, 12, 1, 23, 0)), datetime(2026, 12, 2, 0, 0))
+        self.assertIsNone(row._dealer_quiet_until(datetime(2026, 12, 1, 21, 59)))
+
+    def test_customer_enrolment_in_vehicle_campaign_fails_clearly(self):
+        """An enrolment without a vehicle (e.g. from a retention strategy) cannot use a vehicle template."""
+        campaign = self._campaign("warranty", [("email", -30)])
+        campaign.state = "running"
+        self.env["dealer.campaign.enrolment"].create(
+            {
+                "campaign_id": campaign.id,
+                "partner_id": self.partners[0].id,
+                "occurrence_date": datetime(2026, 12, 31).date(),
+                "enrolled_at": datetime(2026, 11, 30),
+            }
+        )
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.step_ids._plan_dispatch_sql()
+        row = self._dispatches(campaign)
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self.assertEqual(row.state, "failed")
+        self.assertIn("made for dealer.vehicle", row.last_error)
+        self.assertFalse(self._mails_to(self.partners[0]))

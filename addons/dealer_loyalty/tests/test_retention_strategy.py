@@ -1,0 +1,128 @@
+from datetime import date
+
+from odoo.exceptions import ValidationError
+from odoo.tests import freeze_time, new_test_user
+
+from .loyalty_common import LoyaltyCase
+
+
+@freeze_time("2026-06-30")
+class TestRetentionStrategy(LoyaltyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.operators = new_test_user(cls.env, login="h4_cc1", groups="dealer_crm.group_call_center") | new_test_user(
+            cls.env, login="h4_cc2", groups="dealer_crm.group_call_center"
+        )
+        cls.advisor = new_test_user(cls.env, login="h4_advisor", groups="dealer_crm.group_service_advisor")
+        cls.marketer = new_test_user(cls.env, login="h4_mkt", groups="dealer_crm.group_marketer")
+        cls.at_risk = cls.env.ref("dealer_loyalty.segment_at_risk")
+        cls.hibernating = cls.env.ref("dealer_loyalty.segment_hibernating")
+        cls.partners = cls.env["res.partner"]
+        for index in range(4):
+            partner = cls._customer(f"Strategy customer {index}")
+            cls._visit(cls._vehicle(partner), date(2026, 6, 1), amount=1000)
+            cls.partners |= partner
+        cls.risky = cls._customer("Risky")
+        car = cls._vehicle(cls.risky, warranty_end=date(2026, 7, 10))
+        cls._visit(car, date(2026, 6, 1), satisfaction="1")
+        cls.env["res.partner"]._dealer_refresh_loyalty(today=cls.TODAY)
+        # put the first three in "at risk" by hand: the segment, not the scores, drives strategies
+        cls.partners[:3].write({"segment_id": cls.at_risk.id})
+        cls.partners[3].write({"segment_id": cls.hibernating.id})
+
+    def _activities(self, partners):
+        return self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)])
+
+    def test_segment_strategy_gives_call_centre_a_task_per_customer(self):
+        self.partners[1].user_id = self.operators[1]
+        strategy = (
+            self.env["dealer.retention.strategy"]
+            .with_user(self.marketer)
+            .create(
+                {
+                    "name": "Win back",
+                    "segment_ids": [(6, 0, self.at_risk.ids)],
+                    "role": "call_center",
+                    "activity_summary": "Win-back call",
+                    "offer": "10% off the next TO",
+                    "deadline_days": 2,
+                }
+            )
+        )
+        strategy.action_apply()
+        activities = self._activities(self.partners)
+        self.assertEqual(sorted(activities.mapped("res_id")), sorted(self.partners[:3].ids))
+        self.assertTrue(set(activities.user_id.ids) <= set(self.env.ref("dealer_crm.group_call_center").user_ids.ids))
+        own = activities.filtered(lambda a: a.res_id == self.partners[1].id)
+        self.assertEqual(own.user_id, self.operators[1], "the customer's own operator gets the call")
+        self.assertEqual(set(activities.mapped("summary")), {"Win-back call"})
+        self.assertEqual(set(activities.mapped("date_deadline")), {date(2026, 7, 2)})
+        self.assertEqual(self.partners[0].retention_offer, "10% off the next TO")
+        self.assertEqual(self.partners[0].retention_strategy_id, strategy)
+        self.assertFalse(self.partners[3].retention_strategy_id)
+        strategy.action_apply()
+        self.assertEqual(len(self._activities(self.partners)), 3, "applying again adds no duplicate task")
+
+    def test_risk_strategy_goes_to_service_advisors(self):
+        self.assertEqual(self.risky.risk_level, "medium")
+        strategy = self.env["dealer.retention.strategy"].create(
+            {
+                "name": "Risky customers",
+                "min_risk_level": "medium",
+                "role": "service_advisor",
+                "activity_summary": "Retention call",
+            }
+        )
+        strategy._apply()
+        activity = self._activities(self.risky)
+        self.assertEqual(len(activity), 1)
+        self.assertTrue(activity.user_id.has_group("dealer_crm.group_service_advisor"))
+        self.assertFalse(self._activities(self.partners), "low-risk customers are left alone")
+
+    def test_offer_only_strategy_and_daily_run(self):
+        strategy = self.env["dealer.retention.strategy"].create(
+            {
+                "name": "Hibernating offer",
+                "segment_ids": [(6, 0, self.hibernating.ids)],
+                "offer": "Free car wash",
+                "auto_apply": True,
+            }
+        )
+        self.env["dealer.retention.strategy"]._cron_apply()
+        self.assertEqual(self.partners[3].retention_offer, "Free car wash")
+        self.assertFalse(self._activities(self.partners[3]))
+        self.assertTrue(strategy.last_applied)
+
+    def test_task_title_required_with_role(self):
+        with self.assertRaisesRegex(Exception, "Task title"):
+            self.env["dealer.retention.strategy"].create({"name": "No title", "role": "call_center"})
+
+    def test_enrols_customers_in_a_running_campaign(self):
+        last_visit = self.env["ir.model.fields"]._get("res.partner", "loyalty_last_date")
+        campaign = self.env["dealer.campaign"].create(
+            {"name": "Win-back messages", "trigger": "custom", "date_field_id": last_visit.id}
+        )
+        vehicle_campaign = self.env["dealer.campaign"].create({"name": "Car follow-up", "trigger": "delivery"})
+        with self.assertRaises(ValidationError):
+            self.env["dealer.retention.strategy"].create(
+                {
+                    "name": "Wrong audience",
+                    "segment_ids": [(6, 0, self.at_risk.ids)],
+                    "campaign_id": vehicle_campaign.id,
+                }
+            )
+        strategy = self.env["dealer.retention.strategy"].create(
+            {
+                "name": "At risk into campaign",
+                "segment_ids": [(6, 0, self.at_risk.ids)],
+                "campaign_id": campaign.id,
+            }
+        )
+        strategy._apply()
+        self.assertFalse(campaign.enrolment_ids, "a draft campaign enrols nobody")
+        campaign.state = "running"
+        strategy._apply()
+        strategy._apply()
+        self.assertEqual(sorted(campaign.enrolment_ids.partner_id.ids), sorted(self.partners[:3].ids))
+        self.assertEqual(set(campaign.enrolment_ids.mapped("occurrence_date")), {date(2026, 6, 30)})
