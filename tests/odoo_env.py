@@ -1,0 +1,86 @@
+"""Plumbing of the repo-level tests that need the Odoo test database of ``./suite test``.
+
+``./suite test`` runs ``pytest tests/`` with pytest-odoo bound to a freshly installed database
+(the three addons with demo data) and sets ``DEALER_TEST_DB`` to its name; without a database
+it unsets the variable and disables the plugin.  Modules that need Odoo call
+:func:`require_test_db` first, at module level, so that they skip cleanly.
+
+The connection settings and the Odoo command line come from ``./suite`` itself (through
+``bench/benchlib.py``), so these tests reach exactly the PostgreSQL and Odoo that ``./suite``
+uses instead of repeating its rules.
+"""
+
+import contextlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+from repo_paths import ROOT
+
+DB = os.environ.get("DEALER_TEST_DB")
+SKIP_REASON = "no Odoo test database (DEALER_TEST_DB unset)"
+
+
+def require_test_db():
+    """Skip the calling test module when ``./suite test`` gave no Odoo test database."""
+    if not DB:
+        pytest.skip(SKIP_REASON, allow_module_level=True)
+    return DB
+
+
+def benchlib():
+    """``bench/benchlib.py`` (which loads ``./suite`` as a module)."""
+    bench = str(ROOT / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    import benchlib as module
+
+    return module
+
+
+def odoo_and_pg():
+    return benchlib().odoo_and_pg()
+
+
+def pg_connect(dbname):
+    """A plain psycopg2 connection (autocommit) to ``dbname`` on ``./suite``'s PostgreSQL."""
+    _odoo, pg = odoo_and_pg()
+    conn = benchlib().suite.pg_connect(pg, dbname)
+    conn.autocommit = True
+    return conn
+
+
+@contextlib.contextmanager
+def pg_cursor(dbname):
+    conn = pg_connect(dbname)
+    try:
+        with conn.cursor() as cr:
+            yield cr
+    finally:
+        conn.close()
+
+
+def committed_env(dbname):
+    """A superuser environment whose work is committed (for data a separate server must see)."""
+    return benchlib().odoo_env(dbname, commit=True)
+
+
+def write_conf(name):
+    """An Odoo config file for sub-commands that take no connection options (``odoo module …``)."""
+    odoo, pg = odoo_and_pg()
+    return benchlib().suite.write_odoo_conf(odoo, pg, name)
+
+
+def run_odoo(args, log_name, timeout=300):
+    """Run ``odoo <args>`` (a sub-command or a --stop-after-init run); return (exit code, log tail)."""
+    odoo, _pg = odoo_and_pg()
+    log_path = benchlib().suite.STATE / log_name
+    log_path.parent.mkdir(exist_ok=True)
+    with log_path.open("w") as log:
+        rc = subprocess.run(
+            [*odoo[0], *args], stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
+        ).returncode
+    tail = log_path.read_text(errors="replace").splitlines()[-30:]
+    return rc, "\n".join(tail)
