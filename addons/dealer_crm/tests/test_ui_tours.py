@@ -1,0 +1,76 @@
+"""Showroom flows in a real browser: a walk-in registered, a deal worked to delivery."""
+
+from odoo.tests import tagged
+
+from .tour_common import DealerTourCase
+
+
+@tagged("post_install", "-at_install")
+class TestDealerCrmTours(DealerTourCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.receptionist = cls._tour_user("h8_reception", "dealer_crm.group_receptionist")
+        cls.salesperson = cls._tour_user("h8_sales", "dealer_crm.group_sales_manager")
+        showroom = cls.env.ref("dealer_crm.crm_team_dealer_showroom")
+        cls.customer = cls.env["res.partner"].create({"name": "H8 Tour Customer", "phone": "+79005554433"})
+        cls.vehicle = cls.env["dealer.vehicle"].create({"name": "H8 Tourmobile", "state": "stock"})
+        cls.lead = (
+            cls.env["crm.lead"]
+            .with_context(dealer_sla_skip=True)
+            .create(
+                {
+                    "name": "H8 Tour deal",
+                    "type": "opportunity",
+                    "partner_id": cls.customer.id,
+                    "team_id": showroom.id,
+                    "user_id": cls.salesperson.id,
+                    "stage_id": cls.env.ref("dealer_crm.crm_stage_dealer_request").id,
+                    "dealer_channel": "web",
+                }
+            )
+        )
+
+    def _check_walkin(self, lang):
+        self.run_tour("/odoo/action-dealer_crm.dealer_walkin_action", "dealer_walkin_tour", self.receptionist, lang)
+        walkin = self.env["dealer.walkin"].search([("name", "=", "H8 Walk-in Visitor")])
+        self.assertEqual(len(walkin), 1, "the visitor is recorded once")
+        self.assertEqual(walkin.receptionist_id, self.receptionist)
+        self.assertEqual(walkin.interest, "new_car", "the first interest offered is a new car")
+        self.assertEqual(walkin.lead_id.dealer_channel, "walk_in", "a showroom lead was created at once")
+        self.assertEqual(walkin.partner_id.phone, "+79001112233", "the visitor became a contact")
+
+    def test_walkin_tour(self):
+        self._check_walkin("en_US")
+
+    def test_walkin_tour_ru(self):
+        self._check_walkin("ru_RU")
+
+    def _check_sales_deal(self, lang):
+        self.run_tour(
+            "/odoo/action-dealer_crm.crm_lead_action_dealer_sales", "dealer_sales_deal_tour", self.salesperson, lang
+        )
+        reservation = self.env["dealer.reservation"].search([("lead_id", "=", self.lead.id)])
+        self.assertEqual(reservation.state, "converted", "the reservation became a sale")
+        self.assertEqual(reservation.prepayment_amount, 50000)
+        self.assertEqual(self.lead.won_status, "won", "the deal is won at delivery")
+        self.assertEqual(self.lead.stage_id, self.env.ref("dealer_crm.crm_stage_dealer_delivery"))
+        self.assertEqual(self.vehicle.state, "sold")
+        self.assertEqual(self.vehicle.partner_id, self.customer, "the car now belongs to the customer")
+
+    def test_sales_deal_tour(self):
+        self._check_sales_deal("en_US")
+
+    def test_sales_deal_tour_ru(self):
+        self._check_sales_deal("ru_RU")
+
+    def test_sales_dashboard_for_sales_roles_only(self):
+        """The sales manager finds a Dashboard under Sales with his leads counted; the receptionist does not."""
+        menu = self.env.ref("dealer_crm.dealer_crm_dashboard_menu")
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.salesperson)._visible_menu_ids())
+        self.assertNotIn(menu.id, self.env["ir.ui.menu"].with_user(self.receptionist)._visible_menu_ids())
+        action = self.env.ref("dealer_crm.dealer_crm_dashboard_action")
+        self.assertEqual(action.view_ids[0].view_mode, "pivot", "the dashboard opens on the KPI table")
+        self.env.flush_all()
+        rows = self.env["dealer.funnel.report"].with_user(self.salesperson)._read_group([], [], ["fact_nl:sum"])
+        self.assertGreaterEqual(rows[0][0], 1, "the open request of the fixture counts as a lead (NL)")
