@@ -75,13 +75,66 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """New leads are routed and their response clock starts at once (skip with the
-        ``dealer_sla_skip`` context key, e.g. for imports of historical leads)."""
-        leads = super().create(vals_list)
+        ``dealer_sla_skip`` context key, e.g. for imports of historical leads).
+
+        Both are decided before the INSERT and written with it: one write cycle per lead
+        instead of three (create, then routing, then clock), which is what lets the
+        integration API take a burst of web leads.
+        """
         if not self.env.context.get("dealer_sla_skip"):
-            # Routing is the dealership's decision, not the creator's: a receptionist or the API
-            # user may not be allowed to write the lead once it belongs to a salesperson.
-            leads._dealer_sla_eligible().sudo()._dealer_start_sla()
-        return leads
+            vals_list = self._dealer_presets(vals_list)
+        return super().create(vals_list)
+
+    @api.model
+    def _dealer_presets(self, vals_list):
+        """Return ``vals_list`` with the salesperson, team and response clock of new leads.
+
+        Each lead is probed as an in-memory record with the values it will be created with
+        (defaults and the creator's team included), so the decision is the one
+        ``_dealer_route`` and ``_dealer_set_clock`` take on a saved lead. Routing is the
+        dealership's decision, not the creator's: it runs as superuser, so a receptionist
+        or the API user need no rights on teams.
+        """
+        defaults = self.default_get(["user_id", "active", "type", "team_id", "dealer_channel", "dealer_interest"])
+        leads = self.sudo()
+        default_teams = {}
+        probe_list = []
+        for vals in vals_list:
+            values = {**defaults, **vals}
+            if not values.get("team_id") and values.get("user_id"):
+                # crm.lead's own default team of the salesperson (_compute_team_id), once per user and type
+                key = (values["user_id"], values.get("type"))
+                if key not in default_teams:
+                    domain = [("use_leads" if values.get("type") == "lead" else "use_opportunities", "=", True)]
+                    default_teams[key] = self.env["crm.team"]._get_default_team_id(user_id=key[0], domain=domain).id
+                values["team_id"] = default_teams[key]
+            probe_list.append(leads.new(values))
+        probes = leads.concat(*probe_list)
+        # _dealer_sla_eligible() before the won/lost status exists: a new lead is lost only when
+        # archived, won only when created in a won stage
+        Stage = self.env["crm.stage"].sudo()
+        eligible = leads.concat(
+            *(
+                probe
+                for probe, vals in zip(probes, vals_list, strict=True)
+                if probe.active
+                and probe.dealer_interest not in SLA_SKIP_INTERESTS
+                and not Stage.browse(vals.get("stage_id")).is_won
+            )
+        )
+        if not eligible:
+            return vals_list
+        vals_list = [dict(vals) for vals in vals_list]
+        routed = eligible._dealer_route_targets()
+        for probe, (team, user) in routed.items():
+            probe.update({"team_id": team, "user_id": user})  # the probe's company follows, as on save
+        clocks = eligible._dealer_clock_vals(fields.Datetime.now())
+        for index, probe in enumerate(probes):
+            if probe in routed:
+                team, user = routed[probe]
+                vals_list[index].update({"team_id": team.id, "user_id": user.id})
+            vals_list[index].update(clocks.get(probe, {}))
+        return vals_list
 
     def _dealer_sla_eligible(self):
         """Leads whose response clock starts on creation: open sales requests.
@@ -163,9 +216,20 @@ class CrmLead(models.Model):
         batch run (and merges duplicates) — right for a nightly re-balance, too slow for a lead
         that must be answered within minutes.
         """
+        by_target = {}
+        for lead, target in self._dealer_route_targets().items():
+            by_target.setdefault(target, []).append(lead.id)
+        for (team, user), lead_ids in by_target.items():
+            self.browse(lead_ids).with_context(dealer_sla_skip=True).write({"team_id": team.id, "user_id": user.id})
+
+    def _dealer_route_targets(self):
+        """``{lead: (team, user)}`` for the leads that need routing and found a member.
+
+        Works on saved leads and on in-memory probes of leads about to be created.
+        """
         leads = self._dealer_needs_routing()
         if not leads:
-            return
+            return {}
         teams = self.env["crm.team"].search([("assignment_optout", "=", False)], order="sequence, id")
         members = teams.crm_team_member_ids.filtered(lambda m: not m.assignment_optout and m.user_id.active)
         load = dict(
@@ -173,14 +237,13 @@ class CrmLead(models.Model):
                 [("user_id", "in", members.user_id.ids), ("won_status", "=", "pending")], ["user_id"], ["__count"]
             )
         )
-        by_target = {}
+        targets = {}
         for lead in leads:
             member = self._dealer_pick_member(lead, teams, members, load)
             if member:
                 load[member.user_id] = load.get(member.user_id, 0) + 1
-                by_target.setdefault((member.crm_team_id, member.user_id), []).append(lead.id)
-        for (team, user), lead_ids in by_target.items():
-            self.browse(lead_ids).with_context(dealer_sla_skip=True).write({"team_id": team.id, "user_id": user.id})
+                targets[lead] = (member.crm_team_id, member.user_id)
+        return targets
 
     @api.model
     def _dealer_pick_member(self, lead, teams, members, load):
@@ -220,30 +283,40 @@ class CrmLead(models.Model):
         return leads._dealer_set_clock(start or fields.Datetime.now(), channel)
 
     def _dealer_set_clock(self, start, channel=None):
-        policy = self.env["dealer.sla.policy"]
-        first_level = self.env["dealer.sla.escalation"].search([], order="sequence, id", limit=1)
-        started = self.browse()
         groups = {}
-        for (lead_channel, company), leads in self.grouped(lambda lead: (lead.dealer_channel, lead.company_id)).items():
-            minutes = policy._minutes_for(channel or lead_channel, company)
-            if minutes is not None:
-                groups[minutes] = groups.get(minutes, self.browse()) | leads
-        for minutes, leads in groups.items():
-            deadline = start + timedelta(minutes=minutes)
-            leads.with_context(dealer_sla_skip=True).write(
-                {
-                    "dealer_sla_start": start,
-                    "dealer_sla_deadline": deadline,
-                    "dealer_sla_state": "running",
-                    "dealer_first_contact_date": False,
-                    "dealer_response_minutes": 0.0,
-                    "dealer_escalation_level": 0,
-                    "dealer_next_escalation_date": first_level
-                    and deadline + timedelta(minutes=first_level.delay_minutes),
-                }
-            )
+        for lead, vals in self._dealer_clock_vals(start, channel).items():
+            groups.setdefault(vals["dealer_sla_deadline"], (vals, []))[1].append(lead.id)
+        started = self.browse()
+        for vals, lead_ids in groups.values():
+            leads = self.browse(lead_ids)
+            leads.with_context(dealer_sla_skip=True).write(vals)
             started |= leads
         return started
+
+    def _dealer_clock_vals(self, start, channel=None):
+        """``{lead: values}`` starting the response clock at ``start``, for the leads whose
+        channel has a response-time policy in their company."""
+        policy = self.env["dealer.sla.policy"]
+        first_level = self.env["dealer.sla.escalation"].search([], order="sequence, id", limit=1)
+        minutes_cache, result = {}, {}
+        for lead in self:
+            key = (channel or lead.dealer_channel, lead.company_id)
+            if key not in minutes_cache:
+                minutes_cache[key] = policy._minutes_for(*key)
+            minutes = minutes_cache[key]
+            if minutes is None:
+                continue
+            deadline = start + timedelta(minutes=minutes)
+            result[lead] = {
+                "dealer_sla_start": start,
+                "dealer_sla_deadline": deadline,
+                "dealer_sla_state": "running",
+                "dealer_first_contact_date": False,
+                "dealer_response_minutes": 0.0,
+                "dealer_escalation_level": 0,
+                "dealer_next_escalation_date": first_level and deadline + timedelta(minutes=first_level.delay_minutes),
+            }
+        return result
 
     def _dealer_register_contact(self, contact_date=None):
         """Stop the response clock: the customer was really contacted.
