@@ -27,4 +27,5 @@ class ResPartner(models.Model):
         if matches:
             return matches[0], False
         vals = {"name": name or phone or email, "phone": phone, "email": email}
-        return self.create(vals), True
+        # the API user follows no contact it creates (it would be notified of every message)
+        return self.with_context(mail_create_nosubscribe=True).create(vals), True
