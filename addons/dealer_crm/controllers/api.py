@@ -35,10 +35,20 @@ _logger = logging.getLogger(__name__)
 
 API_GROUP = "dealer_crm.group_integration"
 MAX_BODY = 1024 * 1024
+MAX_BATCH = 100
 
 
 class ApiNotFound(Exception):
     """An unknown id in the path: answered with 404 not_found."""
+
+
+class ApiConflict(Exception):
+    """An idempotency key already used with a different body: answered with 409 conflict."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 def json_route(path, **kw):
@@ -73,6 +83,63 @@ def _read_payload():
     return payload
 
 
+def idempotency_key(payload, key_field, label=None):
+    """The request's idempotency key (``label`` names it in errors, e.g. ``leads[2].external_id``)."""
+    label = label or key_field
+    value = payload.get(key_field)
+    if not isinstance(value, str) or not value.strip():
+        raise ApiInputError(label, f"{label} is required")
+    if len(value) > 128:
+        raise ApiInputError(label, f"{label} must have at most 128 characters")
+    return value.strip()
+
+
+def body_digest(payload):
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def handle_batch(env, payload, list_field, endpoint, key_field, create_batch):
+    """A batch of requests of ``endpoint`` in one body: ``{list_field: [request, ...]}``.
+
+    Every item keeps its own idempotency key, shared with the single endpoint (a request
+    sent alone and again in a batch is the same request): replayed items answer with
+    their stored result, new ones are created together by ``create_batch(env, items,
+    indexes)`` (returning ``(responses, records)``). One invalid item rejects the batch
+    and nothing is written. Returns ``(response, records, status)`` for :func:`handle`.
+    """
+    items = payload.get(list_field)
+    if not isinstance(items, list) or not items:
+        raise ApiInputError(list_field, f"{list_field} must be a non-empty list")
+    if len(items) > MAX_BATCH:
+        raise ApiInputError(list_field, f"{list_field} may hold at most {MAX_BATCH} items")
+    Requests = env["dealer.api.request"]
+    results, new, seen = [None] * len(items), [], set()
+    for index, item in enumerate(items):
+        label = f"{list_field}[{index}]"
+        if not isinstance(item, dict):
+            raise ApiInputError(label, f"{label} must be an object")
+        key = idempotency_key(item, key_field, f"{label}.{key_field}")
+        if key in seen:
+            raise ApiInputError(f"{label}.{key_field}", f"{label}.{key_field} {key} appears twice in this batch")
+        seen.add(key)
+        digest = body_digest(item)
+        previous = Requests._claim(endpoint, key, digest)
+        if not previous:
+            new.append((index, key))
+        elif previous["body_hash"] != digest:
+            raise ApiConflict(f"{label}.{key_field}", f"{key_field} {key} was already used with a different body")
+        else:
+            results[index] = {**previous["response"], "replayed": True}
+    records = None
+    if new:
+        responses, records = create_batch(env, [items[i] for i, _key in new], [i for i, _key in new])
+        for (index, key), response, record in zip(new, responses, records, strict=True):
+            results[index] = {**response, "replayed": False}
+            Requests._store_result(endpoint, key, 201, results[index], record)
+    response = {"results": results, "created": len(new), "replayed": not new}
+    return response, records, 201 if new else 200
+
+
 def handle(endpoint, key_field, work, success_status=201):
     """Authenticate, parse, claim the idempotency key and run ``work(env, payload)``."""
     if request.httprequest.method != "POST":
@@ -86,15 +153,8 @@ def handle(endpoint, key_field, work, success_status=201):
         return error(403, "forbidden", "this API key's user is not in the Integration (API) group")
     try:
         payload = _read_payload()
-        key = None
-        if key_field:
-            value = payload.get(key_field)
-            if not isinstance(value, str) or not value.strip():
-                raise ApiInputError(key_field, f"{key_field} is required")
-            if len(value) > 128:
-                raise ApiInputError(key_field, f"{key_field} must have at most 128 characters")
-            key = value.strip()
-        body_hash = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = idempotency_key(payload, key_field) if key_field else None
+        body_hash = body_digest(payload)
         with env.cr.savepoint():
             if key:
                 previous = env["dealer.api.request"]._claim(endpoint, key, body_hash)
@@ -103,14 +163,17 @@ def handle(endpoint, key_field, work, success_status=201):
                         return error(409, "conflict", f"{key_field} {key} was already used with a different body")
                     return request.make_json_response({**previous["response"], "replayed": True}, status=200)
             result = work(env, payload)
-            response, record = result if isinstance(result, tuple) else (result, None)
-            response = {**response, "replayed": False}
+            response, record, *status = result if isinstance(result, tuple) else (result, None)
+            status = status[0] if status else success_status
+            response = {"replayed": False, **response}
             if key:
-                env["dealer.api.request"]._store_result(endpoint, key, success_status, response, record)
+                env["dealer.api.request"]._store_result(endpoint, key, status, response, record)
             env.flush_all()
-        return request.make_json_response(response, status=success_status)
+        return request.make_json_response(response, status=status)
     except ApiInputError as exc:
         return error(400, "invalid_input", exc.message, exc.field)
+    except ApiConflict as exc:
+        return error(409, "conflict", exc.message, exc.field)
     except ApiNotFound as exc:
         return error(404, "not_found", str(exc) or "not found")
     except AccessError:
@@ -136,6 +199,21 @@ class DealerCrmApi(http.Controller):
     @json_route("/dealer/api/v1/leads")
     def leads(self, **_form):
         return handle("leads", "external_id", lambda env, body: env["crm.lead"]._dealer_create_from_api(body))
+
+    @json_route("/dealer/api/v1/leads/batch")
+    def leads_batch(self, **_form):
+        return handle(
+            "leads_batch",
+            None,
+            lambda env, body: handle_batch(
+                env,
+                body,
+                "leads",
+                "leads",
+                "external_id",
+                lambda env, items, indexes: env["crm.lead"]._dealer_create_batch_from_api(items, indexes),
+            ),
+        )
 
     @json_route("/dealer/api/v1/calls")
     def calls(self, **_form):

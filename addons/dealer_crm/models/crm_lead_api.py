@@ -23,6 +23,50 @@ class CrmLead(models.Model):
         UTM names created when new; the new lead is routed and its response clock starts
         at once (``create`` does both).  Returns ``(response, lead)``.
         """
+        responses, leads = self._dealer_create_batch_from_api([payload])
+        return responses[0], leads
+
+    @api.model
+    def _dealer_create_batch_from_api(self, payloads, indexes=None):
+        """Several lead requests at once (``POST /dealer/api/v1/leads/batch``): each one is
+        checked and its contact matched as for a single request, then every lead is created
+        by ONE ``create`` call, so routing, the response clock and the ORM's work are shared.
+
+        An invalid request raises ``ApiInputError`` naming it (``leads[2].phone`` when there
+        are several; ``indexes`` are their places in the request) and nothing is written.
+        Returns ``(responses, leads)`` in request order.
+        """
+        prepared = []
+        for index, payload in zip(indexes or range(len(payloads)), payloads, strict=True):
+            try:
+                prepared.append(self._dealer_api_lead_vals(payload))
+            except inp.ApiInputError as exc:
+                if indexes is None:
+                    raise
+                field = f"leads[{index}].{exc.field}" if exc.field else f"leads[{index}]"
+                raise inp.ApiInputError(field, f"leads[{index}]: {exc.message}") from None
+        # the API user follows nothing it creates: customers' replies go to the salesperson
+        leads = self.with_context(mail_create_nosubscribe=True).create([vals for vals, _info in prepared])
+        responses, first_open = [], {}
+        for lead, (_vals, info) in zip(leads, prepared, strict=True):
+            # an open lead of the same contact and interest, saved before or earlier in this batch
+            first = first_open.setdefault((info["partner"].id, lead.dealer_interest), lead)
+            duplicate = info["duplicate"] or (first if first != lead else None)
+            responses.append(
+                {
+                    "lead_id": lead.id,
+                    "partner_id": info["partner"].id,
+                    "partner_created": info["created"],
+                    "team_id": lead.team_id.id or None,
+                    "user_id": lead.user_id.id or None,
+                    "duplicate_of": duplicate.id if duplicate else None,
+                }
+            )
+        return responses, leads
+
+    @api.model
+    def _dealer_api_lead_vals(self, payload):
+        """Check one lead request, find or create its contact: ``(create values, info)``."""
         name = inp.text(payload, "name", required=True, max_len=256)
         Partner = self.env["res.partner"]
         phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
@@ -52,31 +96,21 @@ class CrmLead(models.Model):
             order="id",
             limit=1,
         )
-        lead = self.create(
-            {
-                **vals,
-                **utm,
-                "name": self.env._("%(name)s: %(interest)s", name=name, interest=dict(DEALER_INTERESTS)[interest]),
-                "type": "opportunity",
-                "partner_id": partner.id,
-                "contact_name": name,
-                "phone": phone or partner.phone,
-                "email_from": email or partner.email,
-                "dealer_channel": channel,
-                "dealer_interest": interest,
-                "expected_revenue": budget or 0.0,
-                **({"budget": budget} if budget is not None else {}),
-            }
+        vals.update(
+            utm,
+            name=self.env._("%(name)s: %(interest)s", name=name, interest=dict(DEALER_INTERESTS)[interest]),
+            type="opportunity",
+            partner_id=partner.id,
+            contact_name=name,
+            phone=phone or partner.phone,
+            email_from=email or partner.email,
+            dealer_channel=channel,
+            dealer_interest=interest,
+            expected_revenue=budget or 0.0,
         )
-        response = {
-            "lead_id": lead.id,
-            "partner_id": partner.id,
-            "partner_created": created,
-            "team_id": lead.team_id.id or None,
-            "user_id": lead.user_id.id or None,
-            "duplicate_of": duplicate.id or None,
-        }
-        return response, lead
+        if budget is not None:
+            vals["budget"] = budget
+        return vals, {"partner": partner, "created": created, "duplicate": duplicate}
 
     @api.model
     def _dealer_api_utm(self, utm):

@@ -19,6 +19,7 @@ from .test_api_visits import visit_body
 FUZZ_EXAMPLES = int(os.environ.get("DEALER_FUZZ_EXAMPLES", "150"))
 REPLAYS = int(os.environ.get("DEALER_REPLAYS", "1000"))
 
+BATCH = "/dealer/api/v1/leads/batch"
 ENDPOINTS = {
     "/dealer/api/v1/leads": [
         "external_id",
@@ -197,10 +198,10 @@ class TestApiHardening(ApiHardeningMixin, DealerApiCase):
         self.fuzz("/dealer/api/v1/visits", ENDPOINTS["/dealer/api/v1/visits"])
 
     def test_malformed_bytes_and_content_types(self):
-        self.check_malformed_bodies(list(ENDPOINTS), max(FUZZ_EXAMPLES // 3, 20))
+        self.check_malformed_bodies([*ENDPOINTS, BATCH], max(FUZZ_EXAMPLES // 3, 20))
 
     def test_every_endpoint_answers_401_403_405_in_json(self):
-        for path in ENDPOINTS:
+        for path in [*ENDPOINTS, BATCH]:
             with self.subTest(path=path):
                 self.assertApiError(self.post(path, None, raw="", method="GET"), 405, "method_not_allowed")
                 self.assertApiError(self.post(path, {}, key=False), 401, "unauthorized")

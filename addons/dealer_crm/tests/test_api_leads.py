@@ -5,6 +5,7 @@ from odoo.tests import new_test_user, tagged
 from .api_common import DealerApiCase
 
 LEADS = "/dealer/api/v1/leads"
+BATCH = "/dealer/api/v1/leads/batch"
 CALLS = "/dealer/api/v1/calls"
 COUNTED = [
     "res.partner",
@@ -122,6 +123,74 @@ class TestLeadsApi(RoutedApiCase):
         lead = self.env["crm.lead"].browse(body["lead_id"])
         self.assertEqual(lead.trade_in_vehicle_id.vin, "XW8ZZZ61ZHG000777")
         self.assertEqual(lead.trade_in_vehicle_id.partner_id, lead.partner_id)
+
+
+@tagged("post_install", "-at_install")
+class TestLeadsBatchApi(RoutedApiCase):
+    def batch_body(self, n, **over):
+        return {
+            "leads": [
+                lead_body(
+                    external_id=f"OEM-{i}", name=f"Customer {i}", phone=f"+7 903 555 20 {i:02d}", email=None, **over
+                )
+                for i in range(n)
+            ]
+        }
+
+    def test_batch_creates_every_lead_routed_with_clock(self):
+        status, body = self.post(BATCH, self.batch_body(3, channel="oem"))
+        self.assertEqual(status, 201, body)
+        self.assertEqual((body["created"], body["replayed"]), (3, False))
+        leads = self.env["crm.lead"].browse([r["lead_id"] for r in body["results"]])
+        self.assertEqual(leads.mapped("contact_name"), ["Customer 0", "Customer 1", "Customer 2"])
+        self.assertEqual(set(leads.mapped("user_id")), {self.seller})
+        self.assertEqual(set(leads.mapped("dealer_sla_state")), {"running"})
+        self.assertEqual(set(leads.mapped("dealer_channel")), {"oem"})
+        self.assertTrue(all(r["partner_created"] and not r["replayed"] for r in body["results"]))
+        api_partner = self.api_user.partner_id
+        self.assertNotIn(api_partner, leads.message_partner_ids, "the API user must not follow the leads it creates")
+        self.assertNotIn(api_partner, leads.partner_id.message_partner_ids)
+        self.assertIn(self.seller.partner_id, leads[0].message_partner_ids, "the salesperson follows the lead")
+
+    def test_same_key_as_single_request_and_partial_replay(self):
+        _s, single = self.post(LEADS, self.batch_body(1)["leads"][0])
+        status, body = self.post(BATCH, self.batch_body(2))
+        self.assertEqual(status, 201, body)
+        self.assertEqual(body["results"][0], {**single, "replayed": True}, "sent alone before: the same lead")
+        self.assertFalse(body["results"][1]["replayed"])
+        before = self.table_counts(*COUNTED)
+        status, again = self.post(BATCH, self.batch_body(2))
+        self.assertEqual((status, again["created"], again["replayed"]), (200, 0, True))
+        self.assertEqual([r["lead_id"] for r in again["results"]], [r["lead_id"] for r in body["results"]])
+        self.assertEqual(self.table_counts(*COUNTED), before)
+
+    def test_two_requests_of_one_contact_in_a_batch(self):
+        body = self.batch_body(2)
+        body["leads"][1]["phone"] = body["leads"][0]["phone"]
+        _s, answer = self.post(BATCH, body)
+        first, second = answer["results"]
+        self.assertEqual(second["partner_id"], first["partner_id"])
+        self.assertFalse(second["partner_created"])
+        self.assertEqual(second["duplicate_of"], first["lead_id"])
+
+    def test_one_bad_item_rejects_the_batch_and_writes_nothing(self):
+        before = self.table_counts(*COUNTED)
+        body = self.batch_body(3)
+        body["leads"][2]["phone"] = "12"
+        self.assertApiError(self.post(BATCH, body), 400, "invalid_input", "leads[2].phone")
+        body = self.batch_body(2)
+        body["leads"][1]["external_id"] = "OEM-0"
+        self.assertApiError(self.post(BATCH, body), 400, "invalid_input", "leads[1].external_id")
+        self.assertApiError(self.post(BATCH, {"leads": []}), 400, "invalid_input", "leads")
+        self.assertApiError(self.post(BATCH, {"leads": ["x"]}), 400, "invalid_input", "leads[0]")
+        self.assertApiError(self.post(BATCH, self.batch_body(101)), 400, "invalid_input", "leads")
+        self.assertEqual(self.table_counts(*COUNTED), before)
+        self.post(BATCH, self.batch_body(1))
+        before = self.table_counts(*COUNTED)
+        body = self.batch_body(2)
+        body["leads"][0]["name"] = "Somebody else"
+        self.assertApiError(self.post(BATCH, body), 409, "conflict", "leads[0].external_id")
+        self.assertEqual(self.table_counts(*COUNTED), before)
 
 
 @tagged("post_install", "-at_install")
