@@ -18,6 +18,7 @@ from pathlib import Path
 import benchlib
 
 CLIENT_THREADS = 4
+BATCH_SIZE = 10  # leads per request in the batch runs (OEM and web-form feeds push bursts)
 
 
 def make_api_user(bench):
@@ -151,7 +152,8 @@ def load(port, key, path, bodies, seconds):
     }
 
 
-def lead_bodies(tag, n):
+def lead_bodies(tag, n, first=0):
+    """New contacts each time: a run starting at ``first`` matches no contact of another run."""
     return [
         {
             "external_id": f"bench-{tag}-{i}",
@@ -163,25 +165,27 @@ def lead_bodies(tag, n):
             "vehicle_model": "Kia Rio",
             "message": "Test drive, please",
         }
-        for i in range(n)
+        for i in range(first, first + n)
     ]
 
 
-def json2_bodies(tag, n):
-    return [
+def json2_bodies(tag, n, per_request=1):
+    vals = [
         {
-            "vals_list": [
-                {
-                    "name": f"Bench json2 lead {tag} {i}",
-                    "type": "lead",
-                    "phone": f"+7 917 {i // 10000 % 1000:03d} {i % 10000:04d}",
-                    "email_from": f"json2-{tag}-{i}@bench.example.com",
-                    "description": "Test drive, please",
-                }
-            ]
+            "name": f"Bench json2 lead {tag} {i}",
+            "type": "lead",
+            "phone": f"+7 917 {i // 10000 % 1000:03d} {i % 10000:04d}",
+            "email_from": f"json2-{tag}-{i}@bench.example.com",
+            "description": "Test drive, please",
         }
         for i in range(n)
     ]
+    return [{"vals_list": vals[i : i + per_request]} for i in range(0, n, per_request)]
+
+
+def batch_bodies(tag, n, per_request):
+    leads = lead_bodies(tag, n, first=1_000_000)
+    return [{"leads": leads[i : i + per_request]} for i in range(0, n, per_request)]
 
 
 def visit_bodies(bench, tag, n):
@@ -218,9 +222,16 @@ def bench_p4(bench, odoo, pg, opts):
         benchlib.say(f"P4 warm-up: {warm['statuses']} {warm['errors'][:1]}")
         leads = load(port, key, "/dealer/api/v1/leads", lead_bodies(tag, n), opts.api_seconds)
         json2 = load(port, key, "/json/2/crm.lead/create", json2_bodies(tag, n), opts.api_seconds)
+        batch = load(port, key, "/dealer/api/v1/leads/batch", batch_bodies(f"b{tag}", n, BATCH_SIZE), opts.api_seconds)
+        json2_batch = load(
+            port, key, "/json/2/crm.lead/create", json2_bodies(f"b{tag}", n, BATCH_SIZE), opts.api_seconds
+        )
         visits = load(port, key, "/dealer/api/v1/visits", visit_bodies(bench, tag, n), opts.api_seconds)
     finally:
         stop_server(proc)
+    for res in (batch, json2_batch):  # leads per second, not requests
+        res["ok"] *= BATCH_SIZE
+        res["rate"] *= BATCH_SIZE
     for key_, name, res in (("P4a", "POST /dealer/api/v1/leads", leads), ("P4c", "POST /dealer/api/v1/visits", visits)):
         bench.add(
             key_,
@@ -243,6 +254,28 @@ def bench_p4(bench, odoo, pg, opts):
             res["p95"] <= 0.150,
             rows=res["ok"],
         )
+    bench.add(
+        "P4d",
+        f"POST /dealer/api/v1/leads/batch, {BATCH_SIZE} leads per request: throughput",
+        batch["rate"],
+        json2_batch["rate"],
+        "≥ 100 leads/s",
+        batch["rate"] >= 100,
+        rows=batch["ok"],
+        unit="leads/s",
+        note=f"{batch['ok']}/{n} leads created in {batch['wall']:.1f} s, statuses {batch['statuses']} "
+        f"{batch['errors'][:1] if batch['errors'] else ''}; baseline: /json/2/crm.lead/create with "
+        f"{BATCH_SIZE} vals per request, {json2_batch['ok']} leads, statuses {json2_batch['statuses']}",
+    )
+    bench.add(
+        "P4d-p95",
+        f"POST /dealer/api/v1/leads/batch, {BATCH_SIZE} leads per request: p95 latency of a request",
+        batch["p95"],
+        json2_batch["p95"],
+        "≤ 150 ms",
+        batch["p95"] <= 0.150,
+        rows=batch["ok"],
+    )
     bench.add(
         "P4b",
         "POST /json/2/crm.lead/create (peer baseline): throughput",

@@ -61,6 +61,48 @@ def _growth(records):
     return "\n".join(lines)
 
 
+def _points(records, key):
+    """``[(scale, rows, seconds)]`` of one benchmark, smallest scale first."""
+    points = []
+    for record in sorted(records, key=lambda r: r["visits"]):
+        row = next((r for r in record["rows"] if r["key"] == key), None)
+        rows = row and (row.get("growth_rows") or row.get("rows"))
+        if rows:
+            points.append((record["scale"], rows, row["ours"]))
+    return points
+
+
+def _marginal(records):
+    """Cost of each extra row between two scales: (T₂ − T₁) / (rows₂ − rows₁).
+
+    A fixed cost per run (planning, round trips, the ORM's setup) divides into fewer rows
+    at a small scale, so the average cost per row falls as data grows even when the work per
+    row is constant; the slope between scales is what stays flat when the work is linear,
+    and what grows when it is not (a sort, an index that stops fitting in memory).
+    """
+    lines = [
+        "| benchmark | slopes between scales | spread | result |",
+        "|---|---|---|---|",
+    ]
+    for key, per in GROWTH.items():
+        points = _points(records, key)
+        slopes = [
+            (f"{a[0]}→{b[0]}", (b[2] - a[2]) / (b[1] - a[1]) * 1e6)
+            for a, b in zip(points, points[1:], strict=False)
+            if b[1] > a[1]
+        ]
+        if len(slopes) < 2:
+            verdict, spread = "-", "-"
+        else:
+            ref = slopes[-1][1]
+            worst = max(abs(value / ref - 1) for _label, value in slopes) if ref > 0 else float("inf")
+            spread = f"±{worst * 100:.0f}% of the largest"
+            verdict = _verdict(worst <= GROWTH_TOLERANCE)
+        cells = ", ".join(f"{label}: {value:.2f} µs" for label, value in slopes) or "-"
+        lines.append(f"| {key} per extra {per[:-1] if per.endswith('s') else per} | {cells} | {spread} | {verdict} |")
+    return "\n".join(lines)
+
+
 def write_results_md(folder):
     folder = Path(folder)
     records = [json.loads(p.read_text()) for p in sorted(folder.glob("results-*.json"))]
@@ -90,7 +132,13 @@ def write_results_md(folder):
             "",
             f"Target: flat within ±{GROWTH_TOLERANCE * 100:.0f}% from the smallest to the largest scale.",
             "",
+            "Average cost per row (total time ÷ rows at each scale):",
+            "",
             _growth(records),
+            "",
+            "Marginal cost per row (the time each extra row adds from one scale to the next; fixed costs cancel out):",
+            "",
+            _marginal(records),
             "",
         ]
     analysis = folder / "ANALYSIS.md"
