@@ -452,7 +452,7 @@ class DealerDispatch(models.Model):
                            COALESCE(mn.failure_reason, mn.failure_type) AS reason,
                            (mn.notification_status = 'exception' AND x.attempts < %(max)s
                             AND COALESCE(mn.failure_type, 'unknown') IN %(transient)s) AS retry,
-                           (now() AT TIME ZONE 'UTC') + make_interval(mins => power(2, x.attempts)::int) AS retry_at
+                           %(now)s::timestamp + make_interval(mins => power(2, x.attempts)::int) AS retry_at
                       FROM dealer_dispatch x
                       JOIN mail_notification mn
                         ON mn.mail_message_id = x.mail_message_id AND mn.res_partner_id = x.partner_id
@@ -462,6 +462,8 @@ class DealerDispatch(models.Model):
             """,
                 transient=TRANSIENT_FAILURES,
                 max=MAX_ATTEMPTS,
+                # the same clock as _dealer_failure_vals and the send cron, not the database's
+                now=fields.Datetime.now(),
             )
         )
         self.env.invalidate_all()
