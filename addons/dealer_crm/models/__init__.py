@@ -22,5 +22,6 @@ from . import dealer_reservation
 from . import dealer_followup
 from . import dealer_traffic
 from . import dealer_funnel_target
+from . import base_automation
 from . import dealer_automation
 from . import dealer_automation_action
