@@ -41,6 +41,18 @@ class TestAutomationRulesCrm(DealerAutomationCase):
     @freeze_time("2026-05-04 09:00:00")
     def test_admin_sends_oem_leads_to_fleet_sales_with_30_minute_deadline(self):
         self.env["dealer.sla.policy"].search([("channel", "=", "oem")]).minutes = 120
+        # rules are looked up once per transaction: a rule made (or switched off) after a lead
+        # was created in the same transaction must count at once (another rule on leads keeps
+        # the lookup in use meanwhile)
+        self.env["base.automation"].create(
+            {
+                "name": "Never matches",
+                "model_id": self.env.ref("crm.model_crm_lead").id,
+                "trigger": "on_create",
+                "filter_domain": "[('id', '=', 0)]",
+            }
+        )
+        self.env["crm.lead"].create({"name": "Before the rule", "partner_id": self.customer.id})
         rule = self._build_oem_rule()
         self.assertEqual(rule.action_server_ids.name, "Dealership: Leads: hand to a team with a response deadline")
         leads = self.env["crm.lead"].create(
