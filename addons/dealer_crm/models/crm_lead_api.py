@@ -45,8 +45,13 @@ class CrmLead(models.Model):
                     raise
                 field = f"leads[{index}].{exc.field}" if exc.field else f"leads[{index}]"
                 raise inp.ApiInputError(field, f"leads[{index}]: {exc.message}") from None
-        # the API user follows nothing it creates: customers' replies go to the salesperson
-        leads = self.with_context(mail_create_nosubscribe=True).create([vals for vals, _info in prepared])
+        # The API user follows nothing it creates: customers' replies go to the salesperson.
+        # The salesperson's assignment e-mail leaves through Odoo's mail queue, started at once,
+        # instead of an SMTP session inside the request.
+        leads = self.with_context(mail_create_nosubscribe=True, mail_notify_force_send=False).create(
+            [vals for vals, _info in prepared]
+        )
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         responses, first_open = [], {}
         for lead, (_vals, info) in zip(leads, prepared, strict=True):
             # an open lead of the same contact and interest, saved before or earlier in this batch

@@ -138,6 +138,8 @@ class TestLeadsBatchApi(RoutedApiCase):
         }
 
     def test_batch_creates_every_lead_routed_with_clock(self):
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", queue.id)])
         status, body = self.post(BATCH, self.batch_body(3, channel="oem"))
         self.assertEqual(status, 201, body)
         self.assertEqual((body["created"], body["replayed"]), (3, False))
@@ -151,6 +153,13 @@ class TestLeadsBatchApi(RoutedApiCase):
         self.assertNotIn(api_partner, leads.message_partner_ids, "the API user must not follow the leads it creates")
         self.assertNotIn(api_partner, leads.partner_id.message_partner_ids)
         self.assertIn(self.seller.partner_id, leads[0].message_partner_ids, "the salesperson follows the lead")
+        seller = self.seller.partner_id
+        assignment = self.env["mail.mail"].search(
+            [("model", "=", "crm.lead"), ("res_id", "in", leads.ids), ("recipient_ids", "in", seller.ids)]
+        )
+        self.assertEqual(len(assignment), 3, "the salesperson is told of each new lead by e-mail")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", queue.id)])
+        self.assertGreater(triggers, triggers_before, "the mail queue that sends it starts at once")
 
     def test_same_key_as_single_request_and_partial_replay(self):
         _s, single = self.post(LEADS, self.batch_body(1)["leads"][0])
