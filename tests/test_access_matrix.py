@@ -80,6 +80,7 @@ MATRIX = {
     "dealer.visit":                   "r--- r--- r--- rwc- r--- r--- r--- r--- r--- r--- rwcu rwc-",
     "dealer.visit.line":              "r--- r--- r--- rwcu r--- r--- r--- r--- r--- r--- rwcu rwc-",
     "dealer.walkin":                  "r--- rwc- r--- r--- rwc- r--- r--- r--- r--- rwc- rwcu rwc-",
+    "base.automation":                "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "ir.actions.server":              "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "mail.activity":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
     "res.company":                    "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
