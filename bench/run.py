@@ -538,7 +538,7 @@ def merge_results(old, new):
         **old,
         **extra,
         "rows": rows,
-        "commands": [*commands, new["command"]],
+        "commands": [*(c for c in commands if c != new["command"]), new["command"]],
         "command": new["command"],
         "started": new["started"],
         "machine": new["machine"],
