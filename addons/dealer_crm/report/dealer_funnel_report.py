@@ -9,8 +9,8 @@ class DealerFunnelReport(models.Model):
 
     Facts: NV = counted views, NG = counted visitors + showroom walk-ins, NL = leads created,
     NS = deals won (by closing date), AC = won revenue / NS. ``%`` = fact / plan × 100.
-    Percentages and averages are exact per team and month; summed over several rows the
-    pivot shows their average.
+    Percentages and averages stay exact in totals too (a quarter, all teams): they are
+    recomputed from the summed plan and fact, not averaged over rows (``_read_group_select``).
     """
 
     _name = "dealer.funnel.report"
@@ -37,6 +37,43 @@ class DealerFunnelReport(models.Model):
     fact_ac = fields.Float(string="Fact AC", readonly=True, aggregator="avg")
     pct_ac = fields.Float(string="AC %", readonly=True, aggregator="avg", digits=(16, 1))
     fact_revenue = fields.Float(string="Won revenue", readonly=True)
+
+    def _read_group_select(self, aggregate_spec, query):
+        """Ratios of a group = ratio of its sums: AC = won revenue / deals won, % = fact / plan."""
+        fname, _prop, func = aggregate_spec.partition(":")
+        if func != "avg" or not (fname.startswith("pct_") or fname in ("fact_ac", "plan_ac")):
+            return super()._read_group_select(aggregate_spec, query)
+
+        def total(name):
+            return SQL("SUM(%s)", self._field_to_sql(self._table, name, query))
+
+        fact_ac = SQL(
+            "CASE WHEN %(ns)s > 0 THEN %(revenue)s / %(ns)s ELSE 0 END",
+            ns=total("fact_ns"),
+            revenue=total("fact_revenue"),
+        )
+        # the planned average cheque of several months weighs each month by its planned sales
+        plan_ac = SQL(
+            "CASE WHEN %(ns)s > 0 THEN %(weighted)s / %(ns)s ELSE AVG(%(ac)s) END",
+            ns=total("plan_ns"),
+            weighted=SQL(
+                "SUM(%s * %s)",
+                self._field_to_sql(self._table, "plan_ac", query),
+                self._field_to_sql(self._table, "plan_ns", query),
+            ),
+            ac=self._field_to_sql(self._table, "plan_ac", query),
+        )
+        if fname == "fact_ac":
+            return fact_ac
+        if fname == "plan_ac":
+            return plan_ac
+        kpi = fname[len("pct_") :]
+        fact, plan = (fact_ac, plan_ac) if kpi == "ac" else (total(f"fact_{kpi}"), total(f"plan_{kpi}"))
+        return SQL(
+            "CASE WHEN %(plan)s > 0 THEN ROUND((%(fact)s * 100.0 / %(plan)s)::numeric, 1)::float8 END",
+            fact=fact,
+            plan=plan,
+        )
 
     @property
     def _table_query(self):

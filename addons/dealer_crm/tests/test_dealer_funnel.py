@@ -73,6 +73,23 @@ class TestDealerFunnel(DealerSalesCase):
             self.assertAlmostEqual(row[f"fact_{kpi}"], fact, msg=f"fact {kpi}")
             self.assertAlmostEqual(row[f"pct_{kpi}"], pct, msg=f"% {kpi}")
 
+    def test_totals_are_ratios_of_sums_not_averages(self):
+        """Both teams together: AC = 4,200,000 / 2 deals, NL % = 6 leads / 20 planned, NS % = 2 / 4.
+
+        An average over the two rows would say AC 1,050,000 (the other team sold nothing) and
+        NL 25 % (the other team has no plan).
+        """
+        [(fact_ac, pct_nl, pct_ns, pct_ac, plan_ac)] = self.env["dealer.funnel.report"]._read_group(
+            [("team_id", "in", [self.team.id, self.other_team.id]), ("month", "=", self.month)],
+            [],
+            ["fact_ac:avg", "pct_nl:avg", "pct_ns:avg", "pct_ac:avg", "plan_ac:avg"],
+        )
+        self.assertAlmostEqual(fact_ac, 2_100_000)
+        self.assertAlmostEqual(pct_nl, 30.0)
+        self.assertAlmostEqual(pct_ns, 50.0)
+        self.assertAlmostEqual(plan_ac, 2_000_000)
+        self.assertAlmostEqual(pct_ac, 105.0)
+
     def test_team_without_plan_has_facts_and_no_percent(self):
         row = self.env["dealer.funnel.report"].search(
             [("team_id", "=", self.other_team.id), ("month", "=", self.month)]
