@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.orm.models import parse_read_group_spec
 from odoo.tools import SQL
 
 KPIS = ("nv", "ng", "nl", "ns", "ac")
@@ -40,7 +41,7 @@ class DealerFunnelReport(models.Model):
 
     def _read_group_select(self, aggregate_spec, query):
         """Ratios of a group = ratio of its sums: AC = won revenue / deals won, % = fact / plan."""
-        fname, _prop, func = aggregate_spec.partition(":")
+        fname, _prop, func = parse_read_group_spec(aggregate_spec)
         if func != "avg" or not (fname.startswith("pct_") or fname in ("fact_ac", "plan_ac")):
             return super()._read_group_select(aggregate_spec, query)
 
