@@ -142,22 +142,28 @@ sc AS (
            LEAST(%(b)s, 1 + ((rank() OVER (ORDER BY mon) - 1) * %(b)s) / GREATEST(n - 1, 1))::int AS m
       FROM (SELECT *, count(*) OVER () AS n FROM agg) agg
 )
-UPDATE res_partner p
-   SET rfm_r = sc.r, rfm_f = sc.f, rfm_m = sc.m, rfm_score = sc.r::text || sc.f::text || sc.m::text,
-       recency_days = sc.rec, frequency = sc.freq, monetary = sc.mon, rfm_date = %(today)s,
-       segment_id = (SELECT s.id FROM dealer_segment s
-                      WHERE s.active AND sc.r BETWEEN s.r_min AND s.r_max AND sc.f BETWEEN s.f_min AND s.f_max
-                        AND sc.m BETWEEN s.m_min AND s.m_max ORDER BY s.sequence, s.id LIMIT 1)
-  FROM sc WHERE p.id = sc.partner_id
-   AND (p.rfm_r, p.rfm_f, p.rfm_m, p.recency_days, p.frequency, p.monetary)
-       IS DISTINCT FROM (sc.r, sc.f, sc.m, sc.rec, sc.freq, sc.mon)
+INSERT INTO dealer_customer_score AS cs
+       (partner_id, r, f, m, score, recency_days, frequency, monetary, segment_id, date)
+SELECT sc.partner_id, sc.r, sc.f, sc.m, sc.r::text || sc.f::text || sc.m::text, sc.rec, sc.freq, sc.mon,
+       (SELECT s.id FROM dealer_segment s
+         WHERE s.active AND sc.r BETWEEN s.r_min AND s.r_max AND sc.f BETWEEN s.f_min AND s.f_max
+           AND sc.m BETWEEN s.m_min AND s.m_max ORDER BY s.sequence, s.id LIMIT 1),
+       %(today)s
+  FROM sc
+    ON CONFLICT (partner_id) DO UPDATE
+   SET r = excluded.r, f = excluded.f, m = excluded.m, score = excluded.score, recency_days = excluded.recency_days,
+       frequency = excluded.frequency, monetary = excluded.monetary, segment_id = excluded.segment_id,
+       date = excluded.date
+ WHERE (cs.r, cs.f, cs.m, cs.recency_days, cs.frequency, cs.monetary)
+       IS DISTINCT FROM (excluded.r, excluded.f, excluded.m, excluded.recency_days, excluded.frequency,
+                         excluded.monetary)
 """
 
 
 def rfm_snapshot(bench):
     bench.cr.execute(
-        "SELECT md5(string_agg(concat_ws(',', id, rfm_r, rfm_f, rfm_m, segment_id, recency_days,"
-        " frequency, monetary), ';' ORDER BY id)) FROM res_partner WHERE rfm_r IS NOT NULL"
+        "SELECT md5(string_agg(concat_ws(',', partner_id, r, f, m, segment_id, recency_days,"
+        " frequency, monetary), ';' ORDER BY partner_id)) FROM dealer_customer_score WHERE r IS NOT NULL"
     )
     return bench.cr.fetchone()[0]
 
@@ -184,16 +190,16 @@ def bench_p1(bench, today, runs):
 
     def reset():
         """Forget the last recency so that every score is written again (both sides skip unchanged rows)."""
-        bench.cr.execute("UPDATE res_partner SET recency_days = NULL WHERE rfm_r IS NOT NULL")
+        bench.cr.execute("UPDATE dealer_customer_score SET recency_days = NULL WHERE r IS NOT NULL")
 
-    t_ours, t_base, last = median_pair(bench, ours, base, runs, reset=reset, tables=("res_partner",))
+    t_ours, t_base, last = median_pair(bench, ours, base, runs, reset=reset, tables=("dealer_customer_score",))
     reset()
     ours()
     same_ours = rfm_snapshot(bench)
     reset()
     base()
     same = same_ours == rfm_snapshot(bench)
-    bench.checkpoint("res_partner")
+    bench.checkpoint("dealer_customer_score")
     scored = last["base"]
     bench.add(
         "P1a",
@@ -234,17 +240,20 @@ def naive_rfm(env, partner_ids, today, start, bands):
     columns = list(zip(*stats.values(), strict=True)) if stats else [[], [], []]
     r, f, m = scores(columns[0], False), scores(columns[1], True), scores(columns[2], True)
     for i, pid in enumerate(ids):
-        env["res.partner"].browse(pid).write(
-            {
-                "rfm_r": r[i],
-                "rfm_f": f[i],
-                "rfm_m": m[i],
-                "rfm_score": f"{r[i]}{f[i]}{m[i]}",
-                "recency_days": stats[pid][0],
-                "frequency": stats[pid][1],
-                "monetary": stats[pid][2],
-            }
-        )
+        values = {
+            "r": r[i],
+            "f": f[i],
+            "m": m[i],
+            "score": f"{r[i]}{f[i]}{m[i]}",
+            "recency_days": stats[pid][0],
+            "frequency": stats[pid][1],
+            "monetary": stats[pid][2],
+        }
+        score = env["res.partner"].browse(pid).rfm_id
+        if score:
+            score.write(values)
+        else:
+            env["dealer.customer.score"].create(dict(values, partner_id=pid))
     env.flush_all()
     return len(ids)
 

@@ -51,6 +51,7 @@ MATRIX = {
     "dealer.campaign.report":         "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.campaign.step":           "r--- r--- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu r---",
     "dealer.customer.issue":          "rwc- ---- rwc- rwc- ---- ---- ---- ---- ---- r--- rwcu ----",
+    "dealer.customer.score":          "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.dispatch":                "r--- r--- r--- r--- r--- r--- r--- r--- rw-- r--- rw-- r---",
     "dealer.funnel.export":           "---- ---- ---- ---- rwc- ---- ---- ---- rwc- rwc- rwc- ----",
     "dealer.funnel.report":           "---- ---- ---- ---- r--- ---- ---- ---- r--- r--- r--- ----",

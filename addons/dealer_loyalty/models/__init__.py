@@ -1,5 +1,6 @@
 from . import dealer_lifecycle_settings
 from . import dealer_segment
+from . import dealer_customer_score
 from . import res_partner
 from . import dealer_lifecycle_history
 from . import dealer_visit

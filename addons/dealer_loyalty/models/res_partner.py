@@ -39,6 +39,8 @@ STAGE_ROLE = {
     "insurance_renewal": "fi_manager",
     "repair": "service_advisor",
 }
+# Customer fields showing the figures of dealer.customer.score.
+RFM_FIELDS = ["rfm_r", "rfm_f", "rfm_m", "rfm_score", "recency_days", "frequency", "monetary", "segment_id", "rfm_date"]
 # dealer_crm's LTV-chain stage on the customer (whichever name it carries).
 LTV_STAGE_FIELDS = ("dealer_lifecycle_stage", "dealer_stage")
 
@@ -50,43 +52,20 @@ class ResPartner(models.Model):
     # RFM
     # ------------------------------------------------------------
 
-    rfm_r = fields.Integer(
-        string="Recency score", readonly=True, aggregator="avg", help="1 to 5; 5 = visited most recently."
+    # The figures live in dealer.customer.score (a narrow table rewritten every night); these
+    # related fields search, group, sort and sum in SQL through the link.
+    rfm_id = fields.Many2one(
+        "dealer.customer.score", string="RFM figures", readonly=True, copy=False, index="btree_not_null"
     )
-    rfm_f = fields.Integer(
-        string="Frequency score", readonly=True, aggregator="avg", help="1 to 5; 5 = visits most often."
-    )
-    rfm_m = fields.Integer(
-        string="Monetary score", readonly=True, aggregator="avg", help="1 to 5; 5 = spends the most."
-    )
-    rfm_score = fields.Char(
-        string="RFM",
-        readonly=True,
-        index="btree_not_null",
-        help="Recency, frequency and monetary scores side by side, e.g. 545.",
-    )
-    recency_days = fields.Integer(
-        string="Days since last visit",
-        readonly=True,
-        aggregator="avg",
-        help="Days since the customer's last closed visit or won purchase, at the last RFM run.",
-    )
-    frequency = fields.Integer(
-        string="Visits in window",
-        readonly=True,
-        aggregator="avg",
-        help="Closed visits and won purchases within the RFM window (24 months by default).",
-    )
-    monetary = fields.Float(
-        string="Spent in window",
-        groups="dealer_crm.group_dealer_see_money",
-        readonly=True,
-        digits=(16, 2),
-        aggregator="sum",
-        help="Revenue of closed visits and won purchases within the RFM window.",
-    )
-    segment_id = fields.Many2one("dealer.segment", string="Segment", readonly=True, index="btree_not_null")
-    rfm_date = fields.Date(string="RFM computed on", readonly=True)
+    rfm_r = fields.Integer(related="rfm_id.r")
+    rfm_f = fields.Integer(related="rfm_id.f")
+    rfm_m = fields.Integer(related="rfm_id.m")
+    rfm_score = fields.Char(related="rfm_id.score")
+    recency_days = fields.Integer(related="rfm_id.recency_days")
+    frequency = fields.Integer(related="rfm_id.frequency")
+    monetary = fields.Float(related="rfm_id.monetary", groups="dealer_crm.group_dealer_see_money")
+    segment_id = fields.Many2one(related="rfm_id.segment_id")
+    rfm_date = fields.Date(related="rfm_id.date")
 
     # ------------------------------------------------------------
     # Loyalty status (life cycle)
@@ -244,7 +223,9 @@ class ResPartner(models.Model):
     def _dealer_rfm_sql(self, today=None, params=None):
         """The single statement that scores every customer and stores R/F/M and segment.
 
-        Kept in one method so that a benchmark can run it as it is.
+        The figures go to ``dealer_customer_score`` (one row per customer, inserted or updated
+        when they changed); customers who lost every event keep a row without scores. Kept in
+        one method so that a benchmark can run it as it is.
         """
         params = params or self._dealer_loyalty_params()
         today = today or fields.Date.context_today(self)
@@ -272,23 +253,25 @@ class ResPartner(models.Model):
                   FROM (SELECT DISTINCT r, f, m FROM scored) c
             ),
             result AS (
-                SELECT p.id, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, combos.segment_id
-                  FROM res_partner p
-             LEFT JOIN scored s ON s.partner_id = p.id
+                SELECT COALESCE(s.partner_id, old.partner_id) AS partner_id, s.recency_days, s.frequency,
+                       s.monetary, s.r, s.f, s.m, combos.segment_id
+                  FROM scored s
+             FULL JOIN (SELECT partner_id FROM dealer_customer_score WHERE r IS NOT NULL) old
+                    ON old.partner_id = s.partner_id
              LEFT JOIN combos ON combos.r = s.r AND combos.f = s.f AND combos.m = s.m
-                 WHERE s.partner_id IS NOT NULL OR p.rfm_r IS NOT NULL
             )
-            UPDATE res_partner p
-               SET rfm_r = result.r, rfm_f = result.f, rfm_m = result.m,
-                   rfm_score = result.r::text || result.f::text || result.m::text,
-                   recency_days = result.recency_days, frequency = result.frequency,
-                   monetary = result.monetary, segment_id = result.segment_id,
-                   rfm_date = CASE WHEN result.r IS NULL THEN NULL ELSE %(today)s::date END
+            INSERT INTO dealer_customer_score AS cs
+                   (partner_id, r, f, m, score, recency_days, frequency, monetary, segment_id, date)
+            SELECT partner_id, r, f, m, r::text || f::text || m::text, recency_days, frequency, monetary,
+                   segment_id, CASE WHEN r IS NULL THEN NULL ELSE %(today)s::date END
               FROM result
-             WHERE p.id = result.id
-               AND (p.rfm_r, p.rfm_f, p.rfm_m, p.recency_days, p.frequency, p.monetary, p.segment_id)
-                   IS DISTINCT FROM (result.r, result.f, result.m, result.recency_days, result.frequency,
-                                     result.monetary, result.segment_id)
+                ON CONFLICT (partner_id) DO UPDATE
+               SET r = excluded.r, f = excluded.f, m = excluded.m, score = excluded.score,
+                   recency_days = excluded.recency_days, frequency = excluded.frequency,
+                   monetary = excluded.monetary, segment_id = excluded.segment_id, date = excluded.date
+             WHERE (cs.r, cs.f, cs.m, cs.recency_days, cs.frequency, cs.monetary, cs.segment_id)
+                   IS DISTINCT FROM (excluded.r, excluded.f, excluded.m, excluded.recency_days,
+                                     excluded.frequency, excluded.monetary, excluded.segment_id)
             """,
             events=self._dealer_events_sql(),
             today=today,
@@ -308,9 +291,10 @@ class ResPartner(models.Model):
     def _dealer_update_rfm(self, today=None):
         self._dealer_prepare_bulk_sql()
         self.env.cr.execute(self._dealer_rfm_sql(today=today))
-        self.invalidate_model(
-            ["rfm_r", "rfm_f", "rfm_m", "rfm_score", "recency_days", "frequency", "monetary", "segment_id", "rfm_date"]
-        )
+        scores = self.env["dealer.customer.score"]
+        scores.invalidate_model()
+        scores._dealer_link_partners()
+        self.invalidate_model(RFM_FIELDS)
 
     @api.model
     def _dealer_break_case_sql(self, today):

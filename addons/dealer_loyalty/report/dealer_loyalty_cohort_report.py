@@ -46,13 +46,14 @@ class DealerLoyaltyCohortReport(models.Model):
         return SQL(
             """
             SELECT p.id, p.id AS partner_id, p.company_id, p.loyalty_cohort_month AS cohort_month,
-                   p.segment_id, p.loyalty_status, p.risk_level, 1 AS customer_count,
+                   cs.segment_id, p.loyalty_status, p.risk_level, 1 AS customer_count,
                    CASE WHEN p.loyalty_retained_12m IS NOT NULL THEN 1 ELSE 0 END AS mature_count,
                    CASE WHEN p.loyalty_retained_12m THEN 1 ELSE 0 END AS retained_count,
                    CASE WHEN p.loyalty_retained_12m THEN 100.0
                         WHEN p.loyalty_retained_12m IS FALSE THEN 0.0 END AS retention_rate,
-                   COALESCE(p.monetary, 0) AS monetary
+                   COALESCE(cs.monetary, 0) AS monetary
               FROM res_partner p
+         LEFT JOIN dealer_customer_score cs ON cs.id = p.rfm_id
              WHERE p.loyalty_cohort_month IS NOT NULL
             """
         )

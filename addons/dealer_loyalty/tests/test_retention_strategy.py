@@ -28,8 +28,8 @@ class TestRetentionStrategy(LoyaltyCase):
         cls._visit(car, date(2026, 6, 1), satisfaction="1")
         cls.env["res.partner"]._dealer_refresh_loyalty(today=cls.TODAY)
         # put the first three in "at risk" by hand: the segment, not the scores, drives strategies
-        cls.partners[:3].write({"segment_id": cls.at_risk.id})
-        cls.partners[3].write({"segment_id": cls.hibernating.id})
+        cls.partners[:3].rfm_id.write({"segment_id": cls.at_risk.id})
+        cls.partners[3].rfm_id.write({"segment_id": cls.hibernating.id})
 
     def _activities(self, partners):
         return self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)])

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo.tests import freeze_time
+from odoo.tests import freeze_time, new_test_user
 
 from ..tools import rfm
 from .loyalty_common import LoyaltyCase
@@ -63,6 +63,47 @@ class TestRfm(LoyaltyCase):
                 self.assertEqual(partner.monetary, CUSTOMERS[index][1])
         self.assertFalse(self.stranger.segment_id)
         self.assertFalse(self.stranger.rfm_score)
+
+    def test_customer_list_filters_sorts_and_groups_by_rfm(self):
+        """The figures live in their own table; a marketer still filters, sorts and groups customers by them."""
+        self._refresh()
+        marketer = new_test_user(
+            self.env, "rfm.marketer", groups="dealer_crm.group_marketer,dealer_crm.group_dealer_see_money"
+        )
+        Partner = self.env["res.partner"].with_user(marketer)
+        ours = [("id", "in", self.customers.ids)]
+        champions = self.env.ref("dealer_loyalty.segment_champions")
+        self.assertEqual(Partner.search([*ours, ("segment_id", "=", champions.id)]), self.customers[0])
+        self.assertEqual(Partner.search([*ours, ("rfm_score", "=", "452")]), self.customers[2])
+        self.assertEqual(Partner.search(ours, order="recency_days desc").ids, self.customers.ids[::-1])
+        groups = dict(Partner._read_group(ours, ["segment_id"], ["__count"]))
+        self.assertEqual(groups[self.env.ref("dealer_loyalty.segment_loyal")], 3)
+        totals = Partner.formatted_read_group(ours, ["rfm_r"], ["monetary:sum", "frequency:avg"])
+        by_r = {row["rfm_r"]: row for row in totals}
+        # R = 5: customers 0 and 1 (100,000 + 20,000; 9 and 1 visits)
+        self.assertEqual(by_r[5]["monetary:sum"], 120000)
+        self.assertEqual(by_r[5]["frequency:avg"], 5)
+
+    def test_next_day_rescoring_rewrites_no_customer_row(self):
+        """Recency changes every day: only the narrow score rows are rewritten, never res_partner's."""
+        self._refresh()
+        self.env.flush_all()
+        self.env.cr.execute("SELECT id, ctid FROM res_partner WHERE id = ANY(%s)", [self.customers.ids])
+        before = dict(self.env.cr.fetchall())
+        self._refresh(today=self.TODAY + timedelta(days=1))
+        self.env.cr.execute("SELECT id, ctid FROM res_partner WHERE id = ANY(%s)", [self.customers.ids])
+        self.assertEqual(dict(self.env.cr.fetchall()), before)
+        self.assertEqual(self.customers[0].recency_days, 11)
+
+    def test_customer_without_events_loses_scores(self):
+        self._refresh()
+        gone = self.customers[9]
+        self.assertTrue(gone.segment_id)
+        self.env["dealer.visit"].search([("partner_id", "=", gone.id)]).write({"state": "cancelled"})
+        self._refresh()
+        self.assertFalse(gone.segment_id)
+        self.assertFalse(gone.rfm_score)
+        self.assertFalse(self.Partner.search([("id", "=", gone.id), ("rfm_score", "!=", False)]))
 
     def test_sql_agrees_with_python_rules(self):
         """The stored scores equal the plain-Python rules the benchmark compares against."""
