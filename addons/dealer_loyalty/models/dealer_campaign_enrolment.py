@@ -39,6 +39,7 @@ class DealerCampaignEnrolment(models.Model):
     stop_reason = fields.Selection(STOP_REASONS, readonly=True)
     dispatch_ids = fields.One2many("dealer.dispatch", "enrolment_id", string="Messages")
 
+    _plan_idx = models.Index("(campaign_id, occurrence_date) WHERE state = 'active'")
     _occurrence_uniq = models.UniqueIndex(
         "(campaign_id, partner_id, COALESCE(vehicle_id, 0), occurrence_date)",
         "This customer is already enrolled in the campaign for this date.",

@@ -119,7 +119,7 @@ class DealerCampaignStep(models.Model):
         so the log shows why they got nothing.  Returns the number of new rows.
         """
         self.ensure_one()
-        today = today or fields.Date.context_today(self)
+        today = fields.Date.to_date(today) or fields.Date.context_today(self)
         dispatch = self.env["dealer.dispatch"]
         channel = self._dealer_channel_sql()
         consent = SQL(
@@ -152,9 +152,8 @@ class DealerCampaignStep(models.Model):
               JOIN dealer_campaign_step s ON s.id = %(step)s AND s.campaign_id = e.campaign_id
               JOIN res_partner p ON p.id = e.partner_id
          LEFT JOIN unnest(%(timezones)s::text[]) AS tz(name) ON tz.name = p.tz
-             WHERE e.state = 'active'
-               AND e.occurrence_date + s.offset_days BETWEEN %(today)s::date - %(grace)s
-                                                         AND %(today)s::date + %(ahead)s
+             WHERE e.state = 'active' AND e.campaign_id = %(campaign)s
+               AND e.occurrence_date BETWEEN %(first)s AND %(last)s
             ON CONFLICT DO NOTHING
             """,
                 company_tz=company_tz,
@@ -164,9 +163,11 @@ class DealerCampaignStep(models.Model):
                 address=address,
                 uid=self.env.uid,
                 step=self.id,
-                today=today,
-                grace=PLAN_GRACE_DAYS,
-                ahead=PLAN_AHEAD_DAYS,
+                campaign=self.campaign_id.id,
+                # the step's day (occurrence + offset) is due: a range on the occurrence, which the
+                # enrolments' (campaign, occurrence) index answers; a step not due reads nothing
+                first=fields.Date.subtract(today, days=PLAN_GRACE_DAYS + self.offset_days),
+                last=fields.Date.add(today, days=PLAN_AHEAD_DAYS - self.offset_days),
             )
         )
         count = self.env.cr.rowcount
