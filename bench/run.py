@@ -542,12 +542,16 @@ def merge_results(old, new):
     rows = [row for row in old["rows"] if row["key"] not in fresh] + new["rows"]
     rows.sort(key=lambda row: row["key"])
     extra = {k: v for k, v in new.items() if k.startswith(("p1_", "p2_")) and v is not None}
-    commands = old.get("commands") or [old["command"]]
+    commands = [*(c for c in (old.get("commands") or [old["command"]]) if c != new["command"]), new["command"]]
+    # a command whose rows were all measured again by later commands is no longer listed
+    owners = {row.get("command") for row in rows}
+    if None not in owners:
+        commands = [c for c in commands if c in owners]
     return {
         **old,
         **extra,
         "rows": rows,
-        "commands": [*(c for c in commands if c != new["command"]), new["command"]],
+        "commands": commands,
         "command": new["command"],
         "started": new["started"],
         "machine": new["machine"],
@@ -614,14 +618,15 @@ def main():
     if opts.smoke:
         print("BENCH-JSON " + json.dumps({"rows": rows, **extra}))
         return
+    command = "python3 bench/run.py " + " ".join(sys.argv[1:])
     record = {
         "scale": opts.scale,
         "visits": scale,
         "db": opts.db,
         "started": started.isoformat(timespec="seconds"),
         "machine": machine_info(),
-        "command": "python3 bench/run.py " + " ".join(sys.argv[1:]),
-        "rows": rows,
+        "command": command,
+        "rows": [{**row, "command": command} for row in rows],
         **extra,
     }
     RESULTS.mkdir(exist_ok=True)
