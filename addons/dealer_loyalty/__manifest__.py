@@ -33,7 +33,7 @@
         "views/dealer_retention_menus.xml",
         "views/dealer_loyalty_dashboard_views.xml",
     ],
-    "demo": [],
+    "demo": ["demo/dealer_loyalty_demo.xml"],
     "assets": {
         "web.assets_tests": ["dealer_loyalty/static/tests/tours/**/*"],
     },

@@ -10,3 +10,4 @@ from . import test_automation
 from . import test_loyalty_settings
 from . import test_retention_tour
 from . import test_ui_tours
+from . import test_demo
