@@ -294,9 +294,31 @@ def bench_p1_naive(bench, today, params, t_ours, scored):
 # --------------------------------------------------------------------------
 
 
+BENCH_CAMPAIGN = "Bench tyre season"
+
+
+def drop_campaigns(bench):
+    """Remove the benchmark's campaigns, their enrolments and messages (this run's and any earlier run's).
+
+    Left in place they would grow the enrolment and dispatch tables (and their indexes) run
+    after run, and every later measurement with them.
+    """
+    cr = bench.cr
+    Campaign = bench.env["dealer.campaign"].with_context(active_test=False)
+    ids = Campaign.search([("name", "=like", f"{BENCH_CAMPAIGN} (%")]).ids
+    if ids:
+        cr.execute("DELETE FROM dealer_dispatch WHERE campaign_id = ANY(%s)", [ids])
+        cr.execute("DELETE FROM dealer_campaign_enrolment WHERE campaign_id = ANY(%s)", [ids])
+        bench.env["dealer.campaign"].browse(ids).unlink()
+    bench.env["mail.template"].search([("name", "=", "Bench tyre e-mail")]).unlink()
+    bench.env["sms.template"].search([("name", "=", "Bench tyre SMS")]).unlink()
+    bench.env.flush_all()
+
+
 def setup_campaigns(bench, today):
     """Three running tyre-season campaigns whose first step is due today for every vehicle."""
     env = bench.env
+    drop_campaigns(bench)
     vehicle_model = env["ir.model"]._get_id("dealer.vehicle")
     mail_tpl = env["mail.template"].create(
         {"name": "Bench tyre e-mail", "model_id": vehicle_model, "subject": "Tyres", "body_html": "<p>Tyres</p>"}
@@ -311,7 +333,7 @@ def setup_campaigns(bench, today):
     for channel, content in channels:
         campaigns |= env["dealer.campaign"].create(
             {
-                "name": f"Bench tyre season ({channel})",
+                "name": f"{BENCH_CAMPAIGN} ({channel})",
                 "company_id": bench.company_id,
                 "trigger": "tyre_season",
                 "season_start": today - datetime.timedelta(days=14),
@@ -405,6 +427,7 @@ def bench_p2(bench, today, runs):
         ours()
     rerun = [a - b for a, b in zip(planned_rows(bench, ids), (dispatches, enrolments), strict=True)]
     bench.p2_rerun_rows = sum(rerun)
+    drop_campaigns(bench)
     bench.checkpoint(*tables)
     bench.cr.execute("SELECT count(*) FROM dealer_vehicle WHERE company_id = %s", [bench.company_id])
     vehicles = bench.cr.fetchone()[0]
