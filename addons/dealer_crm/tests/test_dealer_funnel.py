@@ -5,6 +5,7 @@ import openpyxl
 
 from odoo import fields
 from odoo.exceptions import UserError
+from odoo.tests import TransactionCase
 
 from .common_sales import DealerSalesCase
 
@@ -126,3 +127,19 @@ class TestDealerFunnel(DealerSalesCase):
     def test_plan_month_is_stored_as_first_day(self):
         target = self.env["dealer.funnel.target"].search([("team_id", "=", self.team.id)])
         self.assertEqual(target.month, self.month)
+
+
+class TestDemoFunnel(TransactionCase):
+    """Installed with demo data, the plan-fact funnel of the showroom has a plan and facts."""
+
+    def test_showroom_month_has_plan_and_traffic(self):
+        target = self.env.ref("dealer_crm.dealer_funnel_target_this_month_demo", raise_if_not_found=False)
+        if not target:
+            self.skipTest("installed without demo data")
+        row = self.env["dealer.funnel.report"].search(
+            [("team_id", "=", target.team_id.id), ("month", "=", target.month)]
+        )
+        self.assertEqual((row.plan_nv, row.plan_nl, row.plan_ns), (12000, 60, 12))
+        self.assertEqual(row.fact_nv, 4100, "the month's advertising views")
+        self.assertGreaterEqual(row.fact_ng, 201, "counted web and phone guests, plus the walk-ins of this month")
+        self.assertAlmostEqual(row.pct_nv, 4100 / 12000 * 100, places=0)
