@@ -19,7 +19,9 @@ class TestCampaignPlanning(CampaignTestMixin, TransactionCase):
         car.insurance_end = self._d("2026-12-31")
         other.insurance_end = self._d("2027-03-01")
         campaign = self._campaign("insurance", [("email", -30), ("sms", -7), ("sms", -3), ("activity", -7)])
-        campaign.action_start()
+        with freeze_time("2026-11-20 06:00:00"):  # started before any step is due, whatever today is
+            campaign.action_start()
+            self.assertFalse(self._dispatches(campaign))
         expected = {"2026-12-01": ["email"], "2026-12-24": ["activity", "sms"], "2026-12-28": ["sms"]}
         for day, channels in expected.items():
             with freeze_time(f"{day} 06:00:00"):
