@@ -20,6 +20,7 @@
         "views/dealer_loss_improvement_views.xml",
         "views/dealer_customer_issue_views.xml",
         "views/res_partner_views.xml",
+        "views/dealer_visit_views.xml",
         "report/dealer_lost_revenue_report_views.xml",
         "wizards/dealer_wizard_views.xml",
         "views/dealer_service_lost_sales_menus.xml",

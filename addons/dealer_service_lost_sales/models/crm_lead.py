@@ -66,6 +66,14 @@ class CrmLead(models.Model):
         copy=False,
         help="The visit whose deferred work this opportunity follows up.",
     )
+    service_work_visit_ids = fields.One2many(
+        "dealer.visit",
+        "service_lead_id",
+        string="Workshop visits",
+        groups=MONEY_GROUPS + ",dealer_crm.group_dealer_manager",
+        help="The visits that carried out this job. Once one is closed, its done lines are the realised "
+        "revenue and the accepted amount here is not counted again.",
+    )
     service_accepted_amount = fields.Monetary(
         string="Won revenue",
         currency_field="company_currency",

@@ -1,20 +1,132 @@
-from odoo import api, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# A booking matches a visit of the same car when it was planned (or won) this many days around the visit date.
+LINK_WINDOW_DAYS = 3
+# Stages where the car is at the dealership: an open opportunity there is the job the visit carries out.
+IN_WORKSHOP_STEPS = ("reception", "in_progress", "completed", "quality", "delivery")
+LINK_GROUPS = (
+    "dealer_crm.group_service_advisor,dealer_crm.group_service_client_manager,"
+    "dealer_crm.group_sales_head,dealer_crm.group_dealer_manager,dealer_crm.group_integration"
+)
 
 
 class DealerVisit(models.Model):
     _inherit = "dealer.visit"
 
+    service_lead_id = fields.Many2one(
+        "crm.lead",
+        string="Service opportunity",
+        index="btree_not_null",
+        copy=False,
+        tracking=True,
+        groups=LINK_GROUPS,
+        domain="[('dealer_kind', '=', 'service'), ('vehicle_id', '=', vehicle_id)]",
+        help="The booking or service opportunity this visit carries out. Set when the visit is recorded "
+        "(an opportunity of the same car planned within 3 days of the visit, or already in the workshop). "
+        "Once the visit is closed, its done lines are the job's realised revenue and the opportunity's "
+        "accepted amount no longer counts a second time.",
+    )
+
+    @api.constrains("service_lead_id", "vehicle_id")
+    def _check_service_lead(self):
+        for visit in self.sudo().filtered("service_lead_id"):
+            lead = visit.service_lead_id
+            if lead.dealer_kind != "service" or lead.vehicle_id != visit.vehicle_id:
+                raise ValidationError(
+                    self.env._(
+                        "Service opportunity: %(lead)s is not a service opportunity of %(vehicle)s.",
+                        lead=lead.display_name,
+                        vehicle=visit.vehicle_id.display_name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         visits = super().create(vals_list)
+        visits.filtered(lambda visit: not visit.sudo().service_lead_id)._dealer_link_service_leads()
         visits.filtered(lambda visit: visit.state == "done")._dealer_follow_up_lines()
         return visits
 
     def write(self, vals):
         res = super().write(vals)
         if vals.get("state") == "done":
+            self.filtered(lambda visit: not visit.sudo().service_lead_id)._dealer_link_service_leads()
             self._dealer_follow_up_lines()
         return res
+
+    def _dealer_link_service_leads(self):
+        """Link each visit to the service opportunity it carries out, found by car and date.
+
+        One search for every car of the batch.  A candidate is a service opportunity of the
+        same car, not lost, not the follow-up of this very visit and not linked to another
+        visit, that is open and planned within LINK_WINDOW_DAYS of the visit date or already in
+        a workshop stage, or won within LINK_WINDOW_DAYS of it.  The nearest planned date wins.
+        """
+        visits = self.sudo().filtered("vehicle_id")
+        if not visits:
+            return
+        window = timedelta(days=LINK_WINDOW_DAYS)
+        first, last = min(visits.mapped("date")) - window, max(visits.mapped("date")) + window
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .search(
+                [
+                    ("dealer_kind", "=", "service"),
+                    ("vehicle_id", "in", visits.vehicle_id.ids),
+                    "|",
+                    "&",
+                    ("won_status", "=", "pending"),
+                    "|",
+                    "&",
+                    ("service_planned_at", ">=", fields.Datetime.to_datetime(first)),
+                    ("service_planned_at", "<", fields.Datetime.to_datetime(last + timedelta(days=1))),
+                    ("stage_id.dealer_service_step", "in", IN_WORKSHOP_STEPS),
+                    "&",
+                    ("won_status", "=", "won"),
+                    "&",
+                    ("date_closed", ">=", fields.Datetime.to_datetime(first)),
+                    ("date_closed", "<", fields.Datetime.to_datetime(last + timedelta(days=1))),
+                ]
+            )
+        )
+        if not leads:
+            return
+        taken = set(self.sudo().search([("service_lead_id", "in", leads.ids)]).service_lead_id.ids)
+        by_vehicle = {}
+        for lead in leads.filtered(lambda lead: lead.id not in taken):
+            by_vehicle.setdefault(lead.vehicle_id.id, []).append(lead)
+
+        def days_from(when, day):
+            return abs((when.date() - day).days) if when else None
+
+        def match(lead, visit):
+            """(is it this visit's job, how far its date is): ``None`` when it is not."""
+            if lead.id in taken or lead.service_visit_id == visit:
+                return None
+            if lead.won_status == "won":
+                days = days_from(lead.date_closed, visit.date)
+                return days if days is not None and days <= LINK_WINDOW_DAYS else None
+            days = days_from(lead.service_planned_at, visit.date)
+            if days is not None and days <= LINK_WINDOW_DAYS:
+                return days
+            if lead.stage_id.dealer_service_step in IN_WORKSHOP_STEPS:
+                return LINK_WINDOW_DAYS + 1  # in the workshop: after any booking of that day
+            return None
+
+        for visit in visits.sorted("date"):
+            scored = [
+                (days, -lead.id, lead)
+                for lead in by_vehicle.get(visit.vehicle_id.id, [])
+                if (days := match(lead, visit)) is not None
+            ]
+            if scored:
+                lead = min(scored, key=lambda item: item[:2])[2]
+                visit.service_lead_id = lead
+                taken.add(lead.id)
 
     def _dealer_follow_up_lines(self):
         """A closed visit: declined lines are lost revenue, deferred lines a new service opportunity.

@@ -31,7 +31,8 @@ class DealerLostRevenueReport(models.Model):
 
     Rows (a UNION, one SQL view):
       * service loss events (lost = potential = the event's amount);
-      * won service opportunities (realised = potential = accepted amount);
+      * won service opportunities (realised = potential = accepted amount), unless a closed
+        visit carried the job out: then its lines below are the realised revenue, counted once;
       * done lines of closed visits (realised = potential = the line's amount);
       * lost sales leads with an expected revenue (lost = potential);
       * won sales leads (realised = potential = expected revenue).
@@ -100,6 +101,7 @@ class DealerLostRevenueReport(models.Model):
               FROM crm_lead l
               LEFT JOIN dealer_vehicle v ON v.id = l.vehicle_id
              WHERE l.dealer_kind = 'service' AND l.won_status = 'won' AND l.service_accepted_amount > 0
+               AND NOT EXISTS (SELECT 1 FROM dealer_visit vi WHERE vi.service_lead_id = l.id AND vi.state = 'done')
         """)
 
     def _query_visit_revenue(self):

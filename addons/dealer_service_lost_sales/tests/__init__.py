@@ -9,4 +9,5 @@ from . import (
     test_pipeline,
     test_sources,
     test_ui_tours,
+    test_visit_booking,
 )
