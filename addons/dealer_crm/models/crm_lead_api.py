@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from ..tools import api_input as inp
 from .crm_lead import DEALER_CHANNELS, DEALER_INTERESTS
@@ -84,13 +84,15 @@ class CrmLead(models.Model):
         budget = inp.number(payload, "budget", minimum=0)
         utm = self._dealer_api_utm(inp.obj(payload, "utm"))
         consent = self._dealer_api_consent(inp.obj(payload, "consent"))
-        vals = {
-            "vehicle_model_text": inp.text(payload, "vehicle_model", max_len=256),
-            "description": inp.text(payload, "message", max_len=20000),
-        }
+        message = inp.text(payload, "message", max_len=20000)
+        vals = {"vehicle_model_text": inp.text(payload, "vehicle_model", max_len=256), "description": message}
         partner, created = Partner._dealer_api_partner(name=name, phone=phone, email=email, vin=vin)
         if consent:
             partner.write(consent)
+        if not created:
+            phone, email, note = self._dealer_api_keep_card(partner, phone, email)
+            if note:
+                vals["description"] = Markup("<p>%s</p>") % note + (Markup("<p>%s</p>") % message if message else "")
         vals.update(self._dealer_api_vehicle_vals(vin, interest, partner))
         duplicate = self.search(
             [
@@ -116,6 +118,38 @@ class CrmLead(models.Model):
         if budget is not None:
             vals["budget"] = budget
         return vals, {"partner": partner, "created": created, "duplicate": duplicate}
+
+    @api.model
+    def _dealer_api_keep_card(self, partner, phone, email):
+        """A known customer's card keeps its phone and e-mail: ``(phone, email, note)`` for the lead.
+
+        A lead linked to a contact shares the contact's phone and e-mail in Odoo's CRM (a lead
+        with other values writes them on the contact, and from there on every lead of the
+        contact).  An anonymous request must not rewrite a customer's card: where its value
+        differs from one on the card, the lead takes the card's value and the request's one
+        is written in a note at the top of the lead's description for the salesperson to check.
+        Empty values on the card are filled as before.
+        """
+        differ = []
+        if email and partner.email and (tools.email_normalize(partner.email) or partner.email) != email:
+            differ.append(self.env._("e-mail %(email)s", email=email))
+            email = None
+        if phone and partner.phone:
+            try:
+                card_phone = partner._dealer_api_normalize_phone(partner.phone)
+            except inp.ApiInputError:
+                card_phone = partner.phone
+            if card_phone != phone:
+                differ.append(self.env._("phone %(phone)s", phone=phone))
+                phone = None
+        if not differ:
+            return phone, email, None
+        note = self.env._(
+            "The request gave another %(details)s; the customer card keeps its own. Check with the customer "
+            "and update the card if it changed.",
+            details=", ".join(differ),
+        )
+        return phone, email, note
 
     @api.model
     def _dealer_api_utm(self, utm):

@@ -88,6 +88,35 @@ class TestLeadsApi(RoutedApiCase):
         _s, third = self.post(LEADS, lead_body(external_id="WEB-3", interest="service"))
         self.assertIsNone(third["duplicate_of"], "another interest is another need")
 
+    def test_known_customer_card_is_not_rewritten(self):
+        """A request with another e-mail or phone leaves the customer's card and earlier leads alone."""
+        _s, first = self.post(LEADS, lead_body())
+        partner = self.env["res.partner"].browse(first["partner_id"])
+        first_lead = self.env["crm.lead"].browse(first["lead_id"])
+        status, second = self.post(
+            LEADS, lead_body(external_id="WEB-2", email="Someone.Else@example.com", interest="service")
+        )
+        self.assertEqual((status, second["partner_id"]), (201, partner.id), second)
+        lead = self.env["crm.lead"].browse(second["lead_id"])
+        self.assertEqual(partner.email, "anna@example.ru")
+        self.assertEqual(lead.email_from, "anna@example.ru")
+        self.assertEqual(first_lead.email_from, "anna@example.ru")
+        self.assertIn("someone.else@example.com", str(lead.description))
+        self.assertIn("Is the white one available?", str(lead.description), "the customer's message stays")
+        # matched by e-mail, another phone
+        _s, third = self.post(LEADS, lead_body(external_id="WEB-3", phone="+7 916 000 00 01", interest="finance"))
+        lead = self.env["crm.lead"].browse(third["lead_id"])
+        self.assertEqual(third["partner_id"], partner.id)
+        self.assertEqual(partner.phone, "+79035551234")
+        self.assertEqual(lead.phone, "+79035551234")
+        self.assertIn("+79160000001", str(lead.description))
+        # an empty value on the card is filled in
+        partner.email = False
+        _s, fourth = self.post(LEADS, lead_body(external_id="WEB-4", email="anna.new@example.ru", interest="parts"))
+        self.assertEqual(fourth["partner_id"], partner.id)
+        self.assertEqual(partner.email, "anna.new@example.ru")
+        self.assertNotIn("customer card", str(self.env["crm.lead"].browse(fourth["lead_id"]).description))
+
     def test_replay_and_conflict(self):
         _s, first = self.post(LEADS, lead_body())
         before = self.table_counts(*COUNTED)
