@@ -1,10 +1,15 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 # A booking matches a visit of the same car when it was planned (or won) this many days around the visit date.
 LINK_WINDOW_DAYS = 3
-# Stages where the car is at the dealership: an open opportunity there is the job the visit carries out.
+# Stages where the car is at the dealership: an open opportunity there is the job the visit carries out,
+# if it entered that stage at most WORKSHOP_DAYS before the visit.
 IN_WORKSHOP_STEPS = ("reception", "in_progress", "completed", "quality", "delivery")
+WORKSHOP_DAYS = 30
 LINK_GROUPS = (
     "dealer_crm.group_service_advisor,dealer_crm.group_service_client_manager,"
     "dealer_crm.group_sales_head,dealer_crm.group_dealer_manager,dealer_crm.group_integration"
@@ -19,7 +24,7 @@ class DealerVisit(models.Model):
         string="Service opportunity",
         index="btree_not_null",
         copy=False,
-        tracking=True,
+        check_company=True,
         groups=LINK_GROUPS,
         domain="[('dealer_kind', '=', 'service'), ('vehicle_id', '=', vehicle_id)]",
         help="The booking or service opportunity this visit carries out. Set when the visit is recorded "
@@ -28,15 +33,14 @@ class DealerVisit(models.Model):
         "accepted amount no longer counts a second time.",
     )
 
-    @api.constrains("service_lead_id", "vehicle_id")
+    @api.constrains("service_lead_id")
     def _check_service_lead(self):
         for visit in self.sudo().filtered("service_lead_id"):
             lead = visit.service_lead_id
             if lead.dealer_kind != "service" or lead.vehicle_id != visit.vehicle_id:
                 raise ValidationError(
                     self.env._(
-                        "Service opportunity: %(lead)s is not a service opportunity of %(vehicle)s.",
-                        lead=lead.display_name,
+                        "Service opportunity: choose a service opportunity of the visit's car (%(vehicle)s).",
                         vehicle=visit.vehicle_id.display_name,
                     )
                 )
@@ -44,65 +48,100 @@ class DealerVisit(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         visits = super().create(vals_list)
-        visits.filtered(lambda visit: not visit.sudo().service_lead_id)._dealer_link_service_leads()
+        visits._dealer_link_service_leads()
         visits.filtered(lambda visit: visit.state == "done")._dealer_follow_up_lines()
         return visits
 
     def write(self, vals):
+        if "vehicle_id" in vals and "service_lead_id" not in vals:
+            # another car: the booking of the old one is not this visit's job any more
+            moved = self.sudo().filtered(lambda v: v.service_lead_id and v.vehicle_id.id != vals["vehicle_id"])
+            moved._dealer_set_service_leads(dict.fromkeys(moved.ids))
         res = super().write(vals)
+        if vals.get("state") == "cancelled":
+            linked = self.sudo().filtered("service_lead_id")
+            linked._dealer_set_service_leads(dict.fromkeys(linked.ids))
+        if vals.get("state") == "done" or "vehicle_id" in vals:
+            self._dealer_link_service_leads()
         if vals.get("state") == "done":
-            self.filtered(lambda visit: not visit.sudo().service_lead_id)._dealer_link_service_leads()
             self._dealer_follow_up_lines()
         return res
 
-    def _dealer_link_service_leads(self):
-        """Link each visit to the service opportunity it carries out, found by car and date.
+    def _dealer_set_service_leads(self, links):
+        """Write ``{visit id: lead id or None}`` in ONE statement (no per-visit write cycle)."""
+        if not links:
+            return
+        self.flush_model(["service_lead_id"])
+        rows = SQL(", ").join(SQL("(%s, %s::int)", visit_id, lead_id) for visit_id, lead_id in links.items())
+        self.env.cr.execute(
+            SQL(
+                "UPDATE dealer_visit v SET service_lead_id = m.lead FROM (VALUES %s) AS m(visit, lead)"
+                " WHERE v.id = m.visit",
+                rows,
+            )
+        )
+        self.browse(list(links)).invalidate_recordset(["service_lead_id"])
+        self.env["crm.lead"].invalidate_model(["service_work_visit_ids"])
 
-        One search for every car of the batch.  A candidate is a service opportunity of the
-        same car, not lost, not the follow-up of this very visit and not linked to another
-        visit, that is open and planned within LINK_WINDOW_DAYS of the visit date or already in
-        a workshop stage, or won within LINK_WINDOW_DAYS of it.  The nearest planned date wins.
+    def _dealer_link_service_leads(self):
+        """Link each unlinked visit to the service opportunity it carries out, found by car and date.
+
+        Two searches for every car of the batch and one UPDATE.  A candidate is a service
+        opportunity of the visit's car and company, not the follow-up of this very visit and
+        not carried out by another (not cancelled) visit, that is open and planned within
+        LINK_WINDOW_DAYS of the visit date (or in a workshop stage it entered at most
+        WORKSHOP_DAYS before), or won within LINK_WINDOW_DAYS of it.  The nearest date wins.
         """
-        visits = self.sudo().filtered("vehicle_id")
+        visits = self.sudo().filtered(lambda v: v.vehicle_id and not v.service_lead_id and v.state != "cancelled")
         if not visits:
             return
-        # the car's open and won service opportunities (a few per car): the dates are checked
-        # below; an OR of date ranges in SQL cost more to plan than to run
-        leads = (
-            self.env["crm.lead"]
-            .sudo()
-            .search(
-                [
-                    ("dealer_kind", "=", "service"),
-                    ("vehicle_id", "in", visits.vehicle_id.ids),
-                    ("won_status", "in", ("pending", "won")),
-                ]
-            )
+        window = timedelta(days=LINK_WINDOW_DAYS)
+        first, last = min(visits.mapped("date")) - window, max(visits.mapped("date")) + window + timedelta(days=1)
+        Lead = self.env["crm.lead"].sudo()
+        base = [("dealer_kind", "=", "service"), ("vehicle_id", "in", visits.vehicle_id.ids)]
+        # two plain searches: an OR of date ranges cost PostgreSQL more to plan than to run
+        leads = Lead.search([*base, ("won_status", "=", "pending")]) | Lead.search(
+            [
+                *base,
+                ("won_status", "=", "won"),
+                ("date_closed", ">=", fields.Datetime.to_datetime(first)),
+                ("date_closed", "<", fields.Datetime.to_datetime(last)),
+            ]
         )
         if not leads:
             return
-        taken = set(self.sudo().search([("service_lead_id", "in", leads.ids)]).service_lead_id.ids)
+        taken = set(
+            self.sudo().search([("service_lead_id", "in", leads.ids), ("state", "!=", "cancelled")]).service_lead_id.ids
+        )
         by_vehicle = {}
         for lead in leads.filtered(lambda lead: lead.id not in taken):
             by_vehicle.setdefault(lead.vehicle_id.id, []).append(lead)
 
-        def days_from(when, day):
-            return abs((when.date() - day).days) if when else None
+        def local_date(when):
+            return fields.Datetime.context_timestamp(self, when).date() if when else None
 
         def match(lead, visit):
-            """(is it this visit's job, how far its date is): ``None`` when it is not."""
+            """How many days the lead's date is from the visit's; ``None`` when it is not the visit's job."""
             if lead.id in taken or lead.service_visit_id == visit:
                 return None
+            if lead.company_id and lead.company_id != visit.company_id:
+                return None
             if lead.won_status == "won":
-                days = days_from(lead.date_closed, visit.date)
-                return days if days is not None and days <= LINK_WINDOW_DAYS else None
-            days = days_from(lead.service_planned_at, visit.date)
-            if days is not None and days <= LINK_WINDOW_DAYS:
-                return days
-            if lead.stage_id.dealer_service_step in IN_WORKSHOP_STEPS:
+                day = local_date(lead.date_closed)
+                return abs((day - visit.date).days) if abs((day - visit.date).days) <= LINK_WINDOW_DAYS else None
+            day = local_date(lead.service_planned_at)
+            if day and abs((day - visit.date).days) <= LINK_WINDOW_DAYS:
+                return abs((day - visit.date).days)
+            moved = local_date(lead.date_last_stage_update)
+            if (
+                lead.stage_id.dealer_service_step in IN_WORKSHOP_STEPS
+                and moved
+                and -LINK_WINDOW_DAYS <= (visit.date - moved).days <= WORKSHOP_DAYS
+            ):
                 return LINK_WINDOW_DAYS + 1  # in the workshop: after any booking of that day
             return None
 
+        links = {}
         for visit in visits.sorted("date"):
             scored = [
                 (days, -lead.id, lead)
@@ -111,8 +150,23 @@ class DealerVisit(models.Model):
             ]
             if scored:
                 lead = min(scored, key=lambda item: item[:2])[2]
-                visit.service_lead_id = lead
+                links[visit.id] = lead.id
                 taken.add(lead.id)
+        visits._dealer_set_service_leads(links)
+
+    @api.model
+    def _dealer_backfill_service_links(self, batch_size=1000):
+        """Link the visits recorded before the link existed (the upgrade runs it), car by car in batches."""
+        self.env.cr.execute(
+            "SELECT DISTINCT vehicle_id FROM crm_lead"
+            " WHERE dealer_kind = 'service' AND won_status IN ('pending', 'won') AND vehicle_id IS NOT NULL"
+        )
+        vehicle_ids = [row[0] for row in self.env.cr.fetchall()]
+        Visit = self.sudo().with_context(active_test=False)
+        for start in range(0, len(vehicle_ids), batch_size):
+            chunk = vehicle_ids[start : start + batch_size]
+            Visit.search([("vehicle_id", "in", chunk), ("service_lead_id", "=", False)])._dealer_link_service_leads()
+            self.env.invalidate_all()
 
     def _dealer_follow_up_lines(self):
         """A closed visit: declined lines are lost revenue, deferred lines a new service opportunity.

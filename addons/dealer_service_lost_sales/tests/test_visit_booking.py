@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, freeze_time
 
 from .common import ServiceLostSalesCase
@@ -20,7 +20,7 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
         )
         cls.Report = cls.env["dealer.lost.revenue.report"]
 
-    def visit(self, day=date(2026, 3, 2), state="open", vehicle=None, amount=8000):
+    def visit(self, day=date(2026, 3, 2), state="open", vehicle=None, amount=8000, **vals):
         return self.env["dealer.visit"].create(
             {
                 "vehicle_id": (vehicle or self.vehicle).id,
@@ -28,8 +28,12 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
                 "date": day,
                 "state": state,
                 "line_ids": [Command.create({"name": "Brake pads", "amount": amount, "status": "done"})],
+                **vals,
             }
         )
+
+    def booking(self, planned=datetime(2026, 3, 2, 9, 0), **vals):
+        return self.service_lead([("Brake pads", 8000, "accepted")], service_planned_at=planned, **vals)
 
     def realised(self):
         self.env.flush_all()
@@ -39,7 +43,7 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
         return amount
 
     def test_booked_job_counts_once(self):
-        lead = self.service_lead([("Brake pads", 8000, "accepted")], service_planned_at=datetime(2026, 3, 2, 9, 0))
+        lead = self.booking()
         visit = self.visit()
         self.assertEqual(visit.service_lead_id, lead, "the booking of that car and day")
         self.assertEqual(lead.service_work_visit_ids, visit)
@@ -55,25 +59,61 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
     def test_visit_closed_before_the_win_is_linked_when_recorded(self):
         """The DMS sends the closed visit in the evening; the advisor won the opportunity that afternoon."""
         lead = self.service_lead([("Brake pads", 8000, "accepted")])
-        with freeze_time("2026-03-02 15:00:00"):
+        with freeze_time("2026-03-02 12:00:00"):
             lead.action_set_won()
         visit = self.visit(state="done")
         self.assertEqual(visit.service_lead_id, lead)
         self.assertEqual(self.realised(), 8000)
 
     def test_only_a_matching_opportunity_is_linked(self):
-        later = self.service_lead([("Tyres", 20000, "proposed")], service_planned_at=datetime(2026, 5, 1, 9, 0))
-        visit = self.visit()
-        self.assertFalse(visit.service_lead_id, "booked two months later: another visit")
-        in_workshop = self.service_lead([("Oil", 3000, "proposed")], stage_id=self.stage["reception"].id)
+        later = self.booking(planned=datetime(2026, 5, 1, 9, 0))
+        self.assertFalse(self.visit().service_lead_id, "booked two months later: another visit")
+        in_workshop = self.service_lead(
+            [("Oil", 3000, "proposed")],
+            stage_id=self.stage["reception"].id,
+            date_last_stage_update=datetime(2026, 3, 1, 10, 0),  # the car came in the day before
+        )
+        self.assertFalse(
+            self.visit(day=date(2026, 5, 20)).service_lead_id, "left in Reception for months: not the job of May"
+        )
         second = self.visit()
         self.assertEqual(second.service_lead_id, in_workshop, "the car is in the workshop: this is its job")
-        third = self.visit()
-        self.assertFalse(third.service_lead_id, "one job, one visit")
-        lost = self.service_lead([("Oil", 3000, "proposed")], service_planned_at=datetime(2026, 3, 2, 9, 0))
+        self.assertFalse(self.visit().service_lead_id, "one job, one visit")
+        lost = self.booking()
         lost.action_set_lost(lost_reason_id=self.reason["price"].id)
         self.assertFalse(self.visit().service_lead_id, "a lost booking was not carried out")
         self.assertFalse(later.service_work_visit_ids)
+
+    def test_cancelled_visit_frees_the_booking(self):
+        lead = self.booking()
+        self.assertFalse(self.visit(state="cancelled").service_lead_id, "a cancelled visit carried out nothing")
+        visit = self.visit()
+        self.assertEqual(visit.service_lead_id, lead)
+        visit.action_cancel()
+        self.assertFalse(visit.service_lead_id)
+        self.assertEqual(self.visit().service_lead_id, lead, "the visit that really happened")
+
+    def test_other_company_and_other_car(self):
+        branch = self.env["res.company"].create({"name": "Branch B"})
+        shared = self.env["dealer.vehicle"].create({"plate": "S004SS77", "company_id": False})
+        self.booking(vehicle_id=shared.id, company_id=branch.id, user_id=False)
+        self.assertFalse(self.visit(vehicle=shared).service_lead_id, "another showroom's booking")
+        lead = self.booking()
+        visit = self.visit()
+        self.assertEqual(visit.service_lead_id, lead)
+        visit.vehicle_id = shared
+        self.assertFalse(visit.service_lead_id, "another car: not that booking any more")
+
+    def test_upgrade_links_earlier_visits(self):
+        lead = self.booking()
+        with freeze_time("2026-03-02 17:00:00"):
+            lead.action_set_won()
+        visit = self.visit(state="done")
+        visit._dealer_set_service_leads({visit.id: None})  # as recorded before the link existed
+        self.assertEqual(self.realised(), 16000, "counted twice without the link")
+        self.env["dealer.visit"]._dealer_backfill_service_links()
+        self.assertEqual(visit.service_lead_id, lead)
+        self.assertEqual(self.realised(), 8000)
 
     def test_advisor_links_by_hand_and_a_wrong_link_is_refused(self):
         lead = self.service_lead([("Oil", 3000, "proposed")])
@@ -88,3 +128,7 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
         for wrong in (other, sale):
             with self.assertRaisesRegex(ValidationError, "Service opportunity"):
                 visit.service_lead_id = wrong
+        branch = self.env["res.company"].create({"name": "Branch C"})
+        elsewhere = self.service_lead([("Oil", 3000, "proposed")], company_id=branch.id, user_id=False)
+        with self.assertRaises(UserError):
+            visit.sudo().service_lead_id = elsewhere
