@@ -85,14 +85,17 @@ class CrmLead(models.Model):
         utm = self._dealer_api_utm(inp.obj(payload, "utm"))
         consent = self._dealer_api_consent(inp.obj(payload, "consent"))
         message = inp.text(payload, "message", max_len=20000)
-        vals = {"vehicle_model_text": inp.text(payload, "vehicle_model", max_len=256), "description": message}
+        vals = {
+            "vehicle_model_text": inp.text(payload, "vehicle_model", max_len=256),
+            "description": tools.plaintext2html(message) if message else False,
+        }
         partner, created = Partner._dealer_api_partner(name=name, phone=phone, email=email, vin=vin)
         if consent:
             partner.write(consent)
         if not created:
             phone, email, note = self._dealer_api_keep_card(partner, phone, email)
             if note:
-                vals["description"] = Markup("<p>%s</p>") % note + (Markup("<p>%s</p>") % message if message else "")
+                vals["description"] = Markup("<p>%s</p>") % note + (vals["description"] or "")
         vals.update(self._dealer_api_vehicle_vals(vin, interest, partner))
         duplicate = self.search(
             [
@@ -125,23 +128,30 @@ class CrmLead(models.Model):
 
         A lead linked to a contact shares the contact's phone and e-mail in Odoo's CRM (a lead
         with other values writes them on the contact, and from there on every lead of the
-        contact).  An anonymous request must not rewrite a customer's card: where its value
-        differs from one on the card, the lead takes the card's value and the request's one
-        is written in a note at the top of the lead's description for the salesperson to check.
-        Empty values on the card are filled as before.
+        contact).  An anonymous request must not rewrite a customer's card: the lead takes the
+        card's values exactly, and a request value that differs from the card's is written in a
+        note at the top of the lead's description for the salesperson to check.  Empty values
+        on the card are filled at once (so a later request of the same batch sees them).
         """
         differ = []
-        if email and partner.email and (tools.email_normalize(partner.email) or partner.email) != email:
-            differ.append(self.env._("e-mail %(email)s", email=email))
-            email = None
-        if phone and partner.phone:
-            try:
-                card_phone = partner._dealer_api_normalize_phone(partner.phone)
-            except inp.ApiInputError:
-                card_phone = partner.phone
-            if card_phone != phone:
-                differ.append(self.env._("phone %(phone)s", phone=phone))
-                phone = None
+        if email:
+            card = tools.email_normalize(partner.email) or partner.email
+            if not card:
+                partner.email = email  # filled now: a later request of the same batch finds it on the card
+            elif card != (tools.email_normalize(email) or email):
+                differ.append(self.env._("e-mail %(email)s", email=email))
+            email = partner.email
+        if phone:
+            if not partner.phone:
+                partner.phone = phone
+            else:
+                try:
+                    card_phone = partner._dealer_api_normalize_phone(partner.phone)
+                except inp.ApiInputError:
+                    card_phone = partner.phone
+                if card_phone != phone:
+                    differ.append(self.env._("phone %(phone)s", phone=phone))
+            phone = partner.phone
         if not differ:
             return phone, email, None
         note = self.env._(

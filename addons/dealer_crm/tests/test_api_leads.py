@@ -110,6 +110,7 @@ class TestLeadsApi(RoutedApiCase):
         self.assertEqual(partner.phone, "+79035551234")
         self.assertEqual(lead.phone, "+79035551234")
         self.assertIn("+79160000001", str(lead.description))
+        self.assertEqual(first_lead.phone, "+79035551234")
         # an empty value on the card is filled in
         partner.email = False
         _s, fourth = self.post(LEADS, lead_body(external_id="WEB-4", email="anna.new@example.ru", interest="parts"))
@@ -210,6 +211,19 @@ class TestLeadsBatchApi(RoutedApiCase):
         self.assertEqual(second["partner_id"], first["partner_id"])
         self.assertFalse(second["partner_created"])
         self.assertEqual(second["duplicate_of"], first["lead_id"])
+
+    def test_known_contact_twice_in_a_batch_keeps_one_email(self):
+        """A card without e-mail takes the first request's; the second one's goes in its note."""
+        _s, known = self.post(LEADS, lead_body(email=None))
+        partner = self.env["res.partner"].browse(known["partner_id"])
+        body = self.batch_body(2)
+        for item, email in zip(body["leads"], ("first@example.com", "second@example.com"), strict=True):
+            item.update(phone="+7 903 555 12 34", email=email)
+        _s, answer = self.post(BATCH, body)
+        leads = self.env["crm.lead"].browse([result["lead_id"] for result in answer["results"]])
+        self.assertEqual(partner.email, "first@example.com")
+        self.assertEqual(leads.mapped("email_from"), ["first@example.com", "first@example.com"])
+        self.assertIn("second@example.com", str(leads[1].description))
 
     def test_one_bad_item_rejects_the_batch_and_writes_nothing(self):
         before = self.table_counts(*COUNTED)
