@@ -166,27 +166,24 @@ class DealerVisit(models.Model):
     # ------------------------------------------------------------
 
     @api.model
+    def _dealer_api_line_vals(self, line):
+        """Create values of one line of ``POST /dealer/api/v1/visits`` (other addons add their fields)."""
+        return {
+            "name": inp.text(line, "name", required=True, max_len=256),
+            "amount": inp.number(line, "amount", required=True, minimum=0),
+            "status": inp.choice(line, "status", ["done", "declined", "deferred"], default="done"),
+            "code": inp.text(line, "code", max_len=64),
+            "deferred_until": inp.day(line, "deferred_until"),
+        }
+
+    @api.model
     def _dealer_create_from_api(self, payload):
         """``POST /dealer/api/v1/visits``: a repair order closed in the DMS (API.md)."""
         vin = inp.text(payload, "vin", max_len=40)
         plate = inp.text(payload, "plate", max_len=20)
         if not vin and not plate:
             raise inp.ApiInputError("vin", "vin or plate is required")
-        lines = inp.items(payload, "lines")
-        line_vals = []
-        for line in lines:
-            name = inp.text(line, "name", required=True, max_len=256)
-            amount = inp.number(line, "amount", required=True, minimum=0)
-            status = inp.choice(line, "status", ["done", "declined", "deferred"], default="done")
-            line_vals.append(
-                {
-                    "name": name,
-                    "amount": amount,
-                    "status": status,
-                    "code": inp.text(line, "code", max_len=64),
-                    "deferred_until": inp.day(line, "deferred_until"),
-                }
-            )
+        line_vals = [self._dealer_api_line_vals(line) for line in inp.items(payload, "lines")]
         values = {
             "external_id": payload["external_id"].strip(),
             "date": inp.day(payload, "date") or fields.Date.context_today(self),

@@ -9,5 +9,6 @@ from . import (
     dealer_service_line,
     dealer_vehicle,
     dealer_visit,
+    dealer_visit_line,
     res_partner,
 )

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -66,6 +67,20 @@ class DealerVisit(models.Model):
         if vals.get("state") == "done":
             self._dealer_follow_up_lines()
         return res
+
+    @api.model
+    def _dealer_api_line_vals(self, line):
+        """A declined line may name why: ``reason``, the code of a loss reason (``price``, ``competitor``…)."""
+        vals = super()._dealer_api_line_vals(line)
+        code = inp.text(line, "reason", max_len=64)
+        if code:
+            if vals["status"] != "declined":
+                raise inp.ApiInputError("reason", "reason is given for declined lines only")
+            reason = self.env["crm.lost.reason"].sudo()._dealer_by_code(code)
+            if not reason:
+                raise inp.ApiInputError("reason", f"reason {code} is not a known loss reason code")
+            vals["loss_reason_id"] = reason.id
+        return vals
 
     def _dealer_set_service_leads(self, links):
         """Write ``{visit id: lead id or None}`` in ONE statement (no per-visit write cycle)."""
@@ -199,6 +214,7 @@ class DealerVisit(models.Model):
                     "advisor_id": line.visit_id.advisor_id.id,
                     "partner_id": line.visit_id.partner_id.id,
                     "vehicle_id": line.visit_id.vehicle_id.id,
+                    "reason_id": line.sudo().loss_reason_id.id,
                 }
                 for line in declined
                 if line.id not in done

@@ -6,6 +6,7 @@ import openpyxl
 
 from odoo import Command
 from odoo.addons.dealer_crm.tools.api_input import ApiInputError
+from odoo.tests import Form
 
 from .common import ServiceLostSalesCase
 
@@ -140,6 +141,35 @@ class TestVisitSources(ServiceLostSalesCase):
         visit = self.make_visit(state="done")
         self.assertEqual(self.Event.search_count([("visit_id", "=", visit.id)]), 1)
         self.assertEqual(self.Lead.search_count([("service_visit_id", "=", visit.id)]), 1)
+
+    def test_declined_line_reason_from_the_dms_and_by_hand(self):
+        def payload(ref, **line):
+            return {
+                "external_id": ref,
+                "plate": self.vehicle.plate,
+                "date": "2026-03-02",
+                "lines": [{"name": "Brake pads", "amount": 8000, "status": "declined", **line}],
+            }
+
+        Visit = self.env["dealer.visit"]
+        _response, visit = Visit._dealer_create_from_api(payload("RO-1", reason="competitor"))
+        event = self.Event.search([("visit_id", "=", visit.id)])
+        self.assertEqual(event.reason_id, self.reason["competitor"])
+        self.assertEqual(event.category, self.reason["competitor"].dealer_category)
+        for bad, message in (
+            ({"reason": "bored"}, "not a known loss reason"),
+            ({"reason": "price", "status": "done"}, "declined lines only"),
+        ):
+            with self.assertRaisesRegex(ApiInputError, message) as ctx:
+                Visit._dealer_create_from_api(payload("RO-2", **bad))
+            self.assertEqual(ctx.exception.field, "reason")
+        # the advisor enters the reason after the visit was closed: the ledger follows
+        _response, later = Visit._dealer_create_from_api(payload("RO-3"))
+        event = self.Event.search([("visit_id", "=", later.id)])
+        self.assertFalse(event.reason_id)
+        with Form(later.with_user(self.advisor)) as form, form.line_ids.edit(0) as line:
+            line.loss_reason_id = self.reason["price"]
+        self.assertEqual(event.reason_id, self.reason["price"])
 
 
 class TestOtherSources(ServiceLostSalesCase):
