@@ -449,6 +449,7 @@ class CrmLead(models.Model):
                 ("dealer_kind", "=", "service"),
                 ("stage_id.dealer_service_step", "=", "scheduling"),
                 ("service_planned_at", "<", limit),
+                ("service_work_visit_ids", "=", False),  # the car came: a visit carries the booking out
             ]
         )
         reason = self.env["crm.lost.reason"]._dealer_by_code("no_show")
@@ -467,6 +468,7 @@ class CrmLead(models.Model):
                 ("service_source", "=", "visit"),
                 ("won_status", "=", "pending"),
                 ("date_deadline", "<", limit),
+                ("service_work_visit_ids", "=", False),
             ]
         )
         reason = self.env["crm.lost.reason"]._dealer_by_code("deferred_not_done")

@@ -50,6 +50,7 @@ class DealerVisit(models.Model):
     def create(self, vals_list):
         visits = super().create(vals_list)
         visits._dealer_link_service_leads()
+        visits._dealer_advance_service_leads()
         visits.filtered(lambda visit: visit.state == "done")._dealer_follow_up_lines()
         return visits
 
@@ -64,9 +65,30 @@ class DealerVisit(models.Model):
             linked._dealer_set_service_leads(dict.fromkeys(linked.ids))
         if vals.get("state") == "done" or "vehicle_id" in vals:
             self._dealer_link_service_leads()
+        if vals.get("state") == "done" or {"vehicle_id", "service_lead_id"} & set(vals):
+            self._dealer_advance_service_leads()
         if vals.get("state") == "done":
             self._dealer_follow_up_lines()
         return res
+
+    def _dealer_advance_service_leads(self):
+        """The booking follows the workshop: a visit means the car came in (Reception), a closed
+        visit that its work is finished (Work completed).  Open opportunities only, never backwards;
+        the advisor still hands the car over (Delivery, won).  One write per target stage."""
+        visits = self.sudo().filtered(lambda v: v.service_lead_id and v.state != "cancelled")
+        leads = visits.service_lead_id.filtered(lambda lead: lead.won_status == "pending")
+        if not leads:
+            return
+        Lead = self.env["crm.lead"].sudo()
+        finished = visits.filtered(lambda v: v.state == "done").service_lead_id & leads
+        moves = (
+            (finished, ("scheduling", "reception", "in_progress"), "completed"),
+            (leads - finished, ("scheduling",), "reception"),
+        )
+        for group, before, step in moves:
+            behind = group.filtered(lambda lead, before=before: lead.stage_id.dealer_service_step in (False, *before))
+            if behind:
+                behind.write({"stage_id": Lead._dealer_service_stage(step).id})
 
     @api.model
     def _dealer_api_line_vals(self, line):

@@ -56,6 +56,23 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
         self.visit(day=date(2026, 6, 1), state="done", amount=5000)
         self.assertEqual(self.realised(), 13000)
 
+    def test_booking_follows_the_workshop_and_is_no_no_show(self):
+        lead = self.booking()
+        self.assertEqual(lead.stage_id, self.stage["scheduling"])
+        visit = self.visit()
+        self.assertEqual(lead.stage_id, self.stage["reception"], "the car came in")
+        with freeze_time("2026-03-02 18:00:00"):
+            self.Lead._cron_dealer_detect_no_show()
+        self.assertEqual(lead.won_status, "pending", "the car came: no no-show")
+        visit.action_done()
+        self.assertEqual(lead.stage_id, self.stage["completed"], "the work is finished")
+        self.assertEqual(lead.won_status, "pending", "the advisor hands the car over")
+        # a booking whose car never came is still a no-show
+        missed = self.booking(planned=datetime(2026, 4, 1, 9, 0))
+        with freeze_time("2026-04-01 18:00:00"):
+            self.Lead._cron_dealer_detect_no_show()
+        self.assertEqual(missed.won_status, "lost")
+
     def test_visit_closed_before_the_win_is_linked_when_recorded(self):
         """The DMS sends the closed visit in the evening; the advisor won the opportunity that afternoon."""
         lead = self.service_lead([("Brake pads", 8000, "accepted")])
