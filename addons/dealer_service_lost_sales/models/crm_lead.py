@@ -444,7 +444,8 @@ class CrmLead(models.Model):
         """Bookings still in Scheduling some minutes after their planned time are no-shows."""
         grace = int(self.env["ir.config_parameter"].sudo().get_param(NO_SHOW_GRACE_PARAM, 60))
         limit = fields.Datetime.now() - timedelta(minutes=grace)
-        leads = self.search(
+        # sudo: the linked visits are a field of the service roles, whoever the cron runs as
+        leads = self.sudo().search(
             [
                 ("dealer_kind", "=", "service"),
                 ("stage_id.dealer_service_step", "=", "scheduling"),
@@ -453,6 +454,7 @@ class CrmLead(models.Model):
             ]
         )
         reason = self.env["crm.lost.reason"]._dealer_by_code("no_show")
+        leads = self.browse(leads.ids)
         if leads:
             leads.with_context(dealer_loss_kind="no_show").action_set_lost(lost_reason_id=reason.id)
         return leads
@@ -462,7 +464,7 @@ class CrmLead(models.Model):
         """Deferred work still open long after its due date is lost as 'deferred and never done'."""
         grace = int(self.env["ir.config_parameter"].sudo().get_param(DEFERRED_GRACE_PARAM, 30))
         limit = fields.Date.context_today(self) - timedelta(days=grace)
-        leads = self.search(
+        leads = self.sudo().search(
             [
                 ("dealer_kind", "=", "service"),
                 ("service_source", "=", "visit"),
@@ -472,6 +474,7 @@ class CrmLead(models.Model):
             ]
         )
         reason = self.env["crm.lost.reason"]._dealer_by_code("deferred_not_done")
+        leads = self.browse(leads.ids)
         if leads:
             leads.with_context(dealer_loss_kind="deferred_not_done").action_set_lost(lost_reason_id=reason.id)
         return leads

@@ -55,6 +55,8 @@ class DealerVisit(models.Model):
         return visits
 
     def write(self, vals):
+        keys = {"state", "vehicle_id", "service_lead_id"} & set(vals)
+        before = {visit.id: (visit.state, visit.service_lead_id) for visit in self.sudo()} if keys else {}
         if "vehicle_id" in vals and "service_lead_id" not in vals:
             # another car: the booking of the old one is not this visit's job any more
             moved = self.sudo().filtered(lambda v: v.service_lead_id and v.vehicle_id.id != vals["vehicle_id"])
@@ -65,11 +67,33 @@ class DealerVisit(models.Model):
             linked._dealer_set_service_leads(dict.fromkeys(linked.ids))
         if vals.get("state") == "done" or "vehicle_id" in vals:
             self._dealer_link_service_leads()
-        if vals.get("state") == "done" or {"vehicle_id", "service_lead_id"} & set(vals):
-            self._dealer_advance_service_leads()
+        if keys:
+            # only real transitions move a booking: a new link, or the visit closed now (not a replay)
+            self.sudo().filtered(
+                lambda v: v.service_lead_id
+                and (v.service_lead_id != before[v.id][1] or (v.state == "done" and before[v.id][0] != "done"))
+            )._dealer_advance_service_leads()
+            released = self.env["crm.lead"].sudo().union(*(lead for _state, lead in before.values()))
+            self._dealer_release_service_leads(released - self.sudo().service_lead_id)
         if vals.get("state") == "done":
             self._dealer_follow_up_lines()
         return res
+
+    def _dealer_release_service_leads(self, leads):
+        """Bookings no visit carries out any more (visit cancelled, another car or booking chosen)
+        go back from Reception to Scheduling, where the no-show check sees them again."""
+        if not leads:
+            return
+        still = set(
+            self.sudo().search([("service_lead_id", "in", leads.ids), ("state", "!=", "cancelled")]).service_lead_id.ids
+        )
+        back = leads.filtered(
+            lambda lead: lead.id not in still
+            and lead.won_status == "pending"
+            and lead.stage_id.dealer_service_step == "reception"
+        )
+        if back:
+            back.write({"stage_id": self.env["crm.lead"]._dealer_service_stage("scheduling").id})
 
     def _dealer_advance_service_leads(self):
         """The booking follows the workshop: a visit means the car came in (Reception), a closed
@@ -86,7 +110,7 @@ class DealerVisit(models.Model):
             (leads - finished, ("scheduling",), "reception"),
         )
         for group, before, step in moves:
-            behind = group.filtered(lambda lead, before=before: lead.stage_id.dealer_service_step in (False, *before))
+            behind = group.filtered(lambda lead, before=before: lead.stage_id.dealer_service_step in before)
             if behind:
                 behind.write({"stage_id": Lead._dealer_service_stage(step).id})
 

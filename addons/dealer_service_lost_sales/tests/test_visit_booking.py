@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, freeze_time
+from odoo.tests import Form, freeze_time, new_test_user
 
 from .common import ServiceLostSalesCase
 
@@ -72,6 +72,39 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
         with freeze_time("2026-04-01 18:00:00"):
             self.Lead._cron_dealer_detect_no_show()
         self.assertEqual(missed.won_status, "lost")
+
+    def test_booking_goes_back_when_no_visit_carries_it_out(self):
+        lead = self.booking()
+        visit = self.visit()
+        self.assertEqual(lead.stage_id, self.stage["reception"])
+        visit.action_cancel()
+        self.assertEqual(lead.stage_id, self.stage["scheduling"], "the car did not come after all")
+        with freeze_time("2026-03-02 18:00:00"):
+            self.Lead._cron_dealer_detect_no_show()
+        self.assertEqual(lead.won_status, "lost", "a no-show again")
+        other = self.booking()
+        visit = self.visit()
+        self.assertEqual(other.stage_id, self.stage["reception"])
+        visit.vehicle_id = self.env["dealer.vehicle"].create({"plate": "D005DD77", "partner_id": self.customer.id})
+        self.assertEqual(other.stage_id, self.stage["scheduling"], "the visit was of another car")
+        # a replayed close does not push a booking the advisor moved back by hand
+        third = self.booking()
+        visit = self.visit(state="done")
+        self.assertEqual(third.stage_id, self.stage["completed"])
+        third.stage_id = self.stage["in_progress"]
+        visit.write({"state": "done"})
+        self.assertEqual(third.stage_id, self.stage["in_progress"])
+
+    def test_checks_skip_carried_out_work_whoever_runs_them(self):
+        deferred = self.service_lead(
+            [("Wipers", 1500, "proposed")], service_source="visit", date_deadline=date(2026, 3, 1)
+        )
+        self.visit(day=date(2026, 3, 10)).service_lead_id = deferred  # done in a later visit
+        manager = new_test_user(self.env, login="svc_sales_mgr", groups="dealer_crm.group_sales_manager")
+        with freeze_time("2026-06-01 08:00:00"):
+            self.Lead.with_user(manager)._cron_dealer_detect_no_show()
+            self.Lead._cron_dealer_deferred_not_done()
+        self.assertEqual(deferred.won_status, "pending", "its work was carried out")
 
     def test_visit_closed_before_the_win_is_linked_when_recorded(self):
         """The DMS sends the closed visit in the evening; the advisor won the opportunity that afternoon."""
