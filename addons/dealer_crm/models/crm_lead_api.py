@@ -133,24 +133,19 @@ class CrmLead(models.Model):
         note at the top of the lead's description for the salesperson to check.  Empty values
         on the card are filled at once (so a later request of the same batch sees them).
         """
+        # compared in the forms the contact was matched by (Odoo's email_normalized, phone_sanitized)
         differ = []
         if email:
-            card = tools.email_normalize(partner.email) or partner.email
-            if not card:
+            if not partner.email:
                 partner.email = email  # filled now: a later request of the same batch finds it on the card
-            elif card != (tools.email_normalize(email) or email):
+            elif (partner.email_normalized or partner.email) != (tools.email_normalize(email) or email):
                 differ.append(self.env._("e-mail %(email)s", email=email))
             email = partner.email
         if phone:
             if not partner.phone:
                 partner.phone = phone
-            else:
-                try:
-                    card_phone = partner._dealer_api_normalize_phone(partner.phone)
-                except inp.ApiInputError:
-                    card_phone = partner.phone
-                if card_phone != phone:
-                    differ.append(self.env._("phone %(phone)s", phone=phone))
+            elif (partner.phone_sanitized or partner.phone) != phone:
+                differ.append(self.env._("phone %(phone)s", phone=phone))
             phone = partner.phone
         if not differ:
             return phone, email, None

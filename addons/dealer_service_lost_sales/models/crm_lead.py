@@ -22,6 +22,8 @@ MONEY_GROUPS = (
     "dealer_crm.group_service_advisor,dealer_crm.group_service_client_manager,"
     "dealer_crm.group_sales_head,dealer_crm.group_integration"
 )
+# who sees the link between workshop visits and service opportunities
+SERVICE_LINK_GROUPS = MONEY_GROUPS + ",dealer_crm.group_dealer_manager"
 NO_SHOW_GRACE_PARAM = "dealer_service_lost_sales.no_show_grace_minutes"
 DEFERRED_GRACE_PARAM = "dealer_service_lost_sales.deferred_grace_days"
 
@@ -70,7 +72,7 @@ class CrmLead(models.Model):
         "dealer.visit",
         "service_lead_id",
         string="Workshop visits",
-        groups=MONEY_GROUPS + ",dealer_crm.group_dealer_manager",
+        groups=SERVICE_LINK_GROUPS,
         help="The visits that carried out this job. Once one is closed, its done lines are the realised "
         "revenue and the accepted amount here is not counted again.",
     )

@@ -5,16 +5,14 @@ from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .crm_lead import SERVICE_LINK_GROUPS
+
 # A booking matches a visit of the same car when it was planned (or won) this many days around the visit date.
 LINK_WINDOW_DAYS = 3
 # Stages where the car is at the dealership: an open opportunity there is the job the visit carries out,
 # if it entered that stage at most WORKSHOP_DAYS before the visit.
 IN_WORKSHOP_STEPS = ("reception", "in_progress", "completed", "quality", "delivery")
 WORKSHOP_DAYS = 30
-LINK_GROUPS = (
-    "dealer_crm.group_service_advisor,dealer_crm.group_service_client_manager,"
-    "dealer_crm.group_sales_head,dealer_crm.group_dealer_manager,dealer_crm.group_integration"
-)
 
 
 class DealerVisit(models.Model):
@@ -26,7 +24,7 @@ class DealerVisit(models.Model):
         index="btree_not_null",
         copy=False,
         check_company=True,
-        groups=LINK_GROUPS,
+        groups=SERVICE_LINK_GROUPS,
         domain="[('dealer_kind', '=', 'service'), ('vehicle_id', '=', vehicle_id)]",
         help="The booking or service opportunity this visit carries out. Set when the visit is recorded "
         "(an opportunity of the same car planned within 3 days of the visit, or already in the workshop). "
@@ -187,12 +185,12 @@ class DealerVisit(models.Model):
                 return None
             if lead.company_id and lead.company_id != visit.company_id:
                 return None
+            day = local_date(lead.date_closed if lead.won_status == "won" else lead.service_planned_at)
+            days = abs((day - visit.date).days) if day else None
+            if days is not None and days <= LINK_WINDOW_DAYS:
+                return days
             if lead.won_status == "won":
-                day = local_date(lead.date_closed)
-                return abs((day - visit.date).days) if abs((day - visit.date).days) <= LINK_WINDOW_DAYS else None
-            day = local_date(lead.service_planned_at)
-            if day and abs((day - visit.date).days) <= LINK_WINDOW_DAYS:
-                return abs((day - visit.date).days)
+                return None
             moved = local_date(lead.date_last_stage_update)
             if (
                 lead.stage_id.dealer_service_step in IN_WORKSHOP_STEPS

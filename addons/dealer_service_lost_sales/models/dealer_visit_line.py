@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .dealer_visit import LINK_GROUPS
+from .crm_lead import SERVICE_LINK_GROUPS
 
 
 class DealerVisitLine(models.Model):
@@ -9,7 +9,7 @@ class DealerVisitLine(models.Model):
     loss_reason_id = fields.Many2one(
         "crm.lost.reason",
         string="Decline reason",
-        groups=LINK_GROUPS,
+        groups=SERVICE_LINK_GROUPS,
         help="Why the customer declined this job; the loss ledger reports lost revenue by it.",
     )
 
