@@ -1,5 +1,7 @@
 import json
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -26,7 +28,12 @@ class DealerApiRequest(models.Model):
     response = fields.Text(readonly=True)
     res_model = fields.Char(string="Record model", readonly=True)
     res_id = fields.Many2oneReference(string="Record", model_field="res_model", readonly=True)
-    replay_count = fields.Integer(readonly=True, default=0)
+    replay_count = fields.Integer(
+        readonly=True,
+        default=0,
+        help="How many times the same request came again and was answered with the stored result "
+        "(replays arriving at the same moment may count once).",
+    )
 
     _endpoint_key_uniq = models.UniqueIndex("(endpoint, company_id, key)")
 
@@ -34,43 +41,77 @@ class DealerApiRequest(models.Model):
     def _claim(self, endpoint, key, body_hash):
         """Insert the request's row; return ``None`` when claimed, else the existing row's values.
 
-        Raw SQL because ``ON CONFLICT DO NOTHING`` is the race-free way to claim a key.
+        A key already stored is answered from its row, and the request writes nothing but
+        its replay count: replays of one key arriving together must all get their 200, not
+        queue on the row or fail on each other's updates (Odoo runs requests in REPEATABLE
+        READ, where updating a row another transaction changed since the snapshot fails).
+        A new key is claimed by ``INSERT … ON CONFLICT DO NOTHING``, the race-free way: a
+        concurrent first request with the same key waits on the unique index, fails with a
+        serialization error once the first commits, and Odoo's retry finds the stored row.
         """
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO dealer_api_request
-                   (endpoint, key, company_id, user_id, body_hash, replay_count,
-                    create_uid, write_uid, create_date, write_date)
-            VALUES (%(endpoint)s, %(key)s, %(company)s, %(uid)s, %(hash)s, 0,
-                    %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC')
-       ON CONFLICT DO NOTHING
-         RETURNING id
-                """,
-                endpoint=endpoint,
-                key=key,
-                company=self.env.company.id,
-                uid=self.env.uid,
-                hash=body_hash,
+        company = self.env.company.id
+        row = self._dealer_stored(endpoint, company, key)
+        if not row:
+            cr.execute(
+                SQL(
+                    """
+                INSERT INTO dealer_api_request
+                       (endpoint, key, company_id, user_id, body_hash, replay_count,
+                        create_uid, write_uid, create_date, write_date)
+                VALUES (%(endpoint)s, %(key)s, %(company)s, %(uid)s, %(hash)s, 0,
+                        %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC')
+           ON CONFLICT DO NOTHING
+             RETURNING id
+                    """,
+                    endpoint=endpoint,
+                    key=key,
+                    company=company,
+                    uid=self.env.uid,
+                    hash=body_hash,
+                )
             )
-        )
-        if cr.fetchone():
-            return None
-        cr.execute(
+            if cr.fetchone():
+                return None
+            row = self._dealer_stored(endpoint, company, key)
+        request_id, body_hash_before, status, response = row
+        self._dealer_count_replay(request_id)
+        return {"body_hash": body_hash_before, "status": status, "response": json.loads(response or "{}")}
+
+    @api.model
+    def _dealer_stored(self, endpoint, company, key):
+        self.env.cr.execute(
             SQL(
-                """
-            UPDATE dealer_api_request SET replay_count = replay_count + 1
-             WHERE endpoint = %s AND company_id = %s AND key = %s
-         RETURNING body_hash, status, response
-                """,
+                "SELECT id, body_hash, status, response FROM dealer_api_request"
+                " WHERE endpoint = %s AND company_id = %s AND key = %s",
                 endpoint,
-                self.env.company.id,
+                company,
                 key,
             )
         )
-        body_hash_before, status, response = cr.fetchone()
-        return {"body_hash": body_hash_before, "status": status, "response": json.loads(response or "{}")}
+        return self.env.cr.fetchone()
+
+    @api.model
+    def _dealer_count_replay(self, request_id):
+        """Count a replay unless another replay of the same key is being counted right now.
+
+        ``NOWAIT`` and the savepoint keep the answer independent of the counter: a row locked
+        or changed by a concurrent replay is left to that one (simultaneous replays may count
+        once), and the failed statement is not logged as an error.
+        """
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    SQL("SELECT 1 FROM dealer_api_request WHERE id = %s FOR UPDATE NOWAIT", request_id),
+                    log_exceptions=False,
+                )
+                cr.execute(
+                    SQL("UPDATE dealer_api_request SET replay_count = replay_count + 1 WHERE id = %s", request_id),
+                    log_exceptions=False,
+                )
+        except (errors.LockNotAvailable, errors.SerializationFailure):
+            pass
 
     @api.model
     def _store_result(self, endpoint, key, status, response, record=None):

@@ -2,6 +2,7 @@ import threading
 
 import psycopg2
 
+from odoo import api
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -173,3 +174,50 @@ class TestIdempotencyKeyRace(DealerApiCase):
             with db.cursor() as cleanup:
                 cleanup.execute("DELETE FROM dealer_api_request WHERE endpoint = 'race-test'")
                 cleanup.commit()
+
+    def test_simultaneous_replays_both_answer(self):
+        """Two replays of a stored key in flight together: both get the stored result.
+
+        The second transaction took its snapshot before the first counted its replay and
+        committed; it used to fail updating the row and, after Odoo's five retries, answer 500.
+        """
+        db = db_connect(self.env.cr.dbname)
+        company = self.env.company.id
+        try:
+            with db.cursor() as setup:
+                setup.execute(
+                    """INSERT INTO dealer_api_request (endpoint, key, company_id, body_hash, status, response,
+                                                      replay_count)
+                       VALUES ('race-test', 'K-2', %s, 'h', 201, '{"visit_id": 7}', 0)""",
+                    [company],
+                )
+                setup.commit()
+            with db.cursor() as first, db.cursor() as second:
+                second.execute("SELECT 1")  # its snapshot predates the first replay's commit
+                claims = [
+                    api.Environment(first, self.env.uid, {})["dealer.api.request"]._claim("race-test", "K-2", "h")
+                ]
+                first.commit()
+                claims.append(
+                    api.Environment(second, self.env.uid, {})["dealer.api.request"]._claim("race-test", "K-2", "h")
+                )
+                second.commit()
+            for claim in claims:
+                self.assertEqual(claim["status"], 201)
+                self.assertEqual(claim["response"], {"visit_id": 7})
+            with db.cursor() as check:
+                check.execute("SELECT replay_count FROM dealer_api_request WHERE endpoint = 'race-test'")
+                self.assertEqual(check.fetchone()[0], 1, "the replay that could not lock the row is not counted")
+        finally:
+            with db.cursor() as cleanup:
+                cleanup.execute("DELETE FROM dealer_api_request WHERE endpoint = 'race-test'")
+                cleanup.commit()
+
+    def test_sequential_replays_are_counted(self):
+        request_model = self.env["dealer.api.request"]
+        self.assertIsNone(request_model._claim("count-test", "K-3", "h"))
+        request_model._store_result("count-test", "K-3", 201, {"visit_id": 9})
+        for _i in range(3):
+            self.assertEqual(request_model._claim("count-test", "K-3", "h")["response"], {"visit_id": 9})
+        stored = request_model.search([("endpoint", "=", "count-test")])
+        self.assertEqual(stored.replay_count, 3)
