@@ -3,6 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 
 from ..tools import api_input as inp
+from ..tools.vin import normalize_vin, vin_problem
 from .crm_lead import DEALER_CHANNELS, DEALER_INTERESTS
 
 CALL_LINES = ["sales", "service"]
@@ -28,40 +29,48 @@ class CrmLead(models.Model):
 
     @api.model
     def _dealer_create_batch_from_api(self, payloads, indexes=None):
-        """Several lead requests at once (``POST /dealer/api/v1/leads/batch``): each one is
-        checked and its contact matched as for a single request, then every lead is created
-        by ONE ``create`` call, so routing, the response clock and the ORM's work are shared.
+        """Several lead requests at once (``POST /dealer/api/v1/leads/batch``).
+
+        Each request is checked as a single one; then the contacts of all of them are matched
+        and the new ones created by ONE ``create``, and every lead is created by ONE ``create``
+        call, so routing, the response clock and the ORM's work are shared.
 
         An invalid request raises ``ApiInputError`` naming it (``leads[2].phone`` when there
         are several; ``indexes`` are their places in the request) and nothing is written.
         Returns ``(responses, leads)`` in request order.
         """
-        prepared = []
+        requests = []
         for index, payload in zip(indexes or range(len(payloads)), payloads, strict=True):
             try:
-                prepared.append(self._dealer_api_lead_vals(payload))
+                requests.append(self._dealer_api_parse_lead(payload))
             except inp.ApiInputError as exc:
                 if indexes is None:
                     raise
                 field = f"leads[{index}].{exc.field}" if exc.field else f"leads[{index}]"
                 raise inp.ApiInputError(field, f"leads[{index}]: {exc.message}") from None
+        contacts = self.env["res.partner"]._dealer_api_partners(requests)
+        duplicates = self._dealer_api_open_leads(
+            [(contact["partner"], request["interest"]) for request, contact in zip(requests, contacts, strict=True)]
+        )
+        vals_list = [
+            self._dealer_api_lead_vals(request, contact) for request, contact in zip(requests, contacts, strict=True)
+        ]
         # The API user follows nothing it creates: customers' replies go to the salesperson.
         # The salesperson's assignment e-mail leaves through Odoo's mail queue, started at once,
         # instead of an SMTP session inside the request.
-        leads = self.with_context(mail_create_nosubscribe=True, mail_notify_force_send=False).create(
-            [vals for vals, _info in prepared]
-        )
+        leads = self.with_context(mail_create_nosubscribe=True, mail_notify_force_send=False).create(vals_list)
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         responses, first_open = [], {}
-        for lead, (_vals, info) in zip(leads, prepared, strict=True):
+        for lead, contact in zip(leads, contacts, strict=True):
+            partner = contact["partner"]
             # an open lead of the same contact and interest, saved before or earlier in this batch
-            first = first_open.setdefault((info["partner"].id, lead.dealer_interest), lead)
-            duplicate = info["duplicate"] or (first if first != lead else None)
+            first = first_open.setdefault((partner.id, lead.dealer_interest), lead)
+            duplicate = duplicates.get((partner.id, lead.dealer_interest)) or (first if first != lead else None)
             responses.append(
                 {
                     "lead_id": lead.id,
-                    "partner_id": info["partner"].id,
-                    "partner_created": info["created"],
+                    "partner_id": partner.id,
+                    "partner_created": contact["created"],
                     "team_id": lead.team_id.id or None,
                     "user_id": lead.user_id.id or None,
                     "duplicate_of": duplicate.id if duplicate else None,
@@ -70,91 +79,93 @@ class CrmLead(models.Model):
         return responses, leads
 
     @api.model
-    def _dealer_api_lead_vals(self, payload):
-        """Check one lead request, find or create its contact: ``(create values, info)``."""
-        name = inp.text(payload, "name", required=True, max_len=256)
-        Partner = self.env["res.partner"]
-        phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
-        email = inp.email(payload)
-        if not phone and not email:
-            raise inp.ApiInputError("phone", "phone or email is required")
-        channel = inp.choice(payload, "channel", [c for c, _l in DEALER_CHANNELS], default="web")
-        interest = inp.choice(payload, "interest", [i for i, _l in DEALER_INTERESTS], default="new_car")
-        vin = inp.text(payload, "vin", max_len=40)
-        budget = inp.number(payload, "budget", minimum=0)
-        utm = self._dealer_api_utm(inp.obj(payload, "utm"))
-        consent = self._dealer_api_consent(inp.obj(payload, "consent"))
-        message = inp.text(payload, "message", max_len=20000)
-        vals = {
-            "vehicle_model_text": inp.text(payload, "vehicle_model", max_len=256),
-            "description": tools.plaintext2html(message) if message else False,
+    def _dealer_api_parse_lead(self, payload):
+        """Check one lead request and read its values; writes nothing except new UTM names."""
+        request = {
+            "name": inp.text(payload, "name", required=True, max_len=256),
+            "phone": self.env["res.partner"]._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64)),
+            "email": inp.email(payload),
         }
-        partner, created = Partner._dealer_api_partner(name=name, phone=phone, email=email, vin=vin)
-        if consent:
-            partner.write(consent)
-        if not created:
-            phone, email, note = self._dealer_api_keep_card(partner, phone, email)
-            if note:
-                vals["description"] = Markup("<p>%s</p>") % note + (vals["description"] or "")
-        vals.update(self._dealer_api_vehicle_vals(vin, interest, partner))
-        duplicate = self.search(
-            [
-                ("partner_id", "=", partner.id),
-                ("dealer_interest", "=", interest),
-                ("won_status", "=", "pending"),
-            ],
-            order="id",
-            limit=1,
+        if not request["phone"] and not request["email"]:
+            raise inp.ApiInputError("phone", "phone or email is required")
+        vin = inp.text(payload, "vin", max_len=40)
+        if vin:
+            vin = normalize_vin(vin)
+            problem = vin_problem(vin)
+            if problem:
+                raise inp.ApiInputError("vin", self.env["dealer.vehicle"]._vin_error_message(vin, *problem))
+        message = inp.text(payload, "message", max_len=20000)
+        request.update(
+            vin=vin,
+            channel=inp.choice(payload, "channel", [c for c, _l in DEALER_CHANNELS], default="web"),
+            interest=inp.choice(payload, "interest", [i for i, _l in DEALER_INTERESTS], default="new_car"),
+            budget=inp.number(payload, "budget", minimum=0),
+            utm=self._dealer_api_utm(inp.obj(payload, "utm")),
+            consent=self._dealer_api_consent(inp.obj(payload, "consent")),
+            description=tools.plaintext2html(message) if message else False,
+            vehicle_model=inp.text(payload, "vehicle_model", max_len=256),
         )
-        vals.update(
-            utm,
-            name=self.env._("%(name)s: %(interest)s", name=name, interest=dict(DEALER_INTERESTS)[interest]),
-            type="opportunity",
-            partner_id=partner.id,
-            contact_name=name,
-            phone=phone or partner.phone,
-            email_from=email or partner.email,
-            dealer_channel=channel,
-            dealer_interest=interest,
-            expected_revenue=budget or 0.0,
-        )
-        if budget is not None:
-            vals["budget"] = budget
-        return vals, {"partner": partner, "created": created, "duplicate": duplicate}
+        return request
 
     @api.model
-    def _dealer_api_keep_card(self, partner, phone, email):
-        """A known customer's card keeps its phone and e-mail: ``(phone, email, note)`` for the lead.
-
-        A lead linked to a contact shares the contact's phone and e-mail in Odoo's CRM (a lead
-        with other values writes them on the contact, and from there on every lead of the
-        contact).  An anonymous request must not rewrite a customer's card: the lead takes the
-        card's values exactly, and a request value that differs from the card's is written in a
-        note at the top of the lead's description for the salesperson to check.  Empty values
-        on the card are filled at once (so a later request of the same batch sees them).
-        """
-        # compared in the forms the contact was matched by (Odoo's email_normalized, phone_sanitized)
-        differ = []
-        if email:
-            if not partner.email:
-                partner.email = email  # filled now: a later request of the same batch finds it on the card
-            elif (partner.email_normalized or partner.email) != (tools.email_normalize(email) or email):
-                differ.append(self.env._("e-mail %(email)s", email=email))
-            email = partner.email
-        if phone:
-            if not partner.phone:
-                partner.phone = phone
-            elif (partner.phone_sanitized or partner.phone) != phone:
-                differ.append(self.env._("phone %(phone)s", phone=phone))
-            phone = partner.phone
-        if not differ:
-            return phone, email, None
-        note = self.env._(
-            "The request gave another %(details)s; the customer card keeps its own. Check with the customer "
-            "and update the card if it changed.",
-            details=", ".join(differ),
+    def _dealer_api_open_leads(self, pairs):
+        """The oldest open lead of each ``(contact, interest)`` pair, in one search."""
+        partners = self.env["res.partner"].concat(*(partner for partner, _interest in pairs))
+        if not partners:
+            return {}
+        leads = self.search_fetch(
+            [
+                ("partner_id", "in", partners.ids),
+                ("dealer_interest", "in", list({interest for _partner, interest in pairs})),
+                ("won_status", "=", "pending"),
+            ],
+            ["partner_id", "dealer_interest"],
+            order="id",
         )
-        return phone, email, note
+        found = {}
+        for lead in leads:
+            found.setdefault((lead.partner_id.id, lead.dealer_interest), lead)
+        return found
+
+    @api.model
+    def _dealer_api_lead_vals(self, request, contact):
+        """The create values of a checked request whose contact is known (``_dealer_api_partners``)."""
+        partner, interest = contact["partner"], request["interest"]
+        description = request["description"]
+        if contact["differ"]:
+            details = [
+                self.env._("e-mail %(email)s", email=value)
+                if kind == "email"
+                else self.env._("phone %(phone)s", phone=value)
+                for kind, value in contact["differ"]
+            ]
+            note = self.env._(
+                "The request gave another %(details)s; the customer card keeps its own. Check with the customer "
+                "and update the card if it changed.",
+                details=", ".join(details),
+            )
+            description = Markup("<p>%s</p>") % note + (description or "")
+        vals = {
+            **request["utm"],
+            **self._dealer_api_vehicle_vals(request["vin"], interest, partner),
+            "name": self.env._(
+                "%(name)s: %(interest)s", name=request["name"], interest=dict(DEALER_INTERESTS)[interest]
+            ),
+            "type": "opportunity",
+            "partner_id": partner.id,
+            "contact_name": request["name"],
+            # a lead shares its contact's phone and e-mail (Odoo's CRM): the card's, which keeps its own
+            "phone": partner.phone,
+            "email_from": partner.email,
+            "dealer_channel": request["channel"],
+            "dealer_interest": interest,
+            "vehicle_model_text": request["vehicle_model"],
+            "description": description,
+            "expected_revenue": request["budget"] or 0.0,
+        }
+        if request["budget"] is not None:
+            vals["budget"] = request["budget"]
+        return vals
 
     @api.model
     def _dealer_api_utm(self, utm):

@@ -225,6 +225,45 @@ class TestLeadsBatchApi(RoutedApiCase):
         self.assertEqual(leads.mapped("email_from"), ["first@example.com", "first@example.com"])
         self.assertIn("second@example.com", str(leads[1].description))
 
+    def test_new_contact_gathers_the_batchs_requests(self):
+        """Requests of one new customer in a batch make one card: by phone, then by the e-mail the
+        card got from a later request, then by the VIN of a trade-in; the later consent wins."""
+        body = self.batch_body(5)
+        items = body["leads"]
+        items[0].update(phone="+7 903 555 30 01", email=None, consent={"sms": True})
+        items[1].update(phone="+7 903 555 30 01", email="Boris@Example.ru", interest="finance", consent={"sms": False})
+        items[2].update(phone="+7 903 555 30 02", email="boris@example.ru", interest="service")
+        items[3].update(phone="+7 903 555 30 03", interest="trade_in", vin="XW8ZZZ61ZHG000888")
+        items[4].update(phone="+7 903 555 30 04", interest="trade_in", vin="XW8ZZZ61ZHG000888")
+        before = self.env["res.partner"].search_count([])
+        status, answer = self.post(BATCH, body)
+        self.assertEqual(status, 201, answer)
+        results = answer["results"]
+        self.assertEqual(self.env["res.partner"].search_count([]), before + 2)
+        self.assertEqual([r["partner_created"] for r in results], [True, False, False, True, False])
+        self.assertEqual(len({r["partner_id"] for r in results[:3]}), 1)
+        self.assertEqual(results[4]["partner_id"], results[3]["partner_id"], "the trade-in car names its owner")
+        boris = self.env["res.partner"].browse(results[0]["partner_id"])
+        self.assertEqual((boris.phone, boris.email), ("+79035553001", "boris@example.ru"))
+        self.assertFalse(boris.consent_sms, "the later request's consent is recorded")
+        leads = self.env["crm.lead"].browse([r["lead_id"] for r in results])
+        self.assertEqual(leads[:3].mapped("email_from"), ["boris@example.ru"] * 3)
+        self.assertEqual(leads[2].phone, "+79035553001", "the lead shows the card's phone")
+        self.assertIn("+79035553002", str(leads[2].description), "the other phone is noted for the salesperson")
+        self.assertNotIn("customer card", str(leads[1].description), "filling an empty e-mail needs no note")
+        self.assertEqual(leads[3].trade_in_vehicle_id.partner_id, leads[3].partner_id)
+        self.assertEqual(leads[4].trade_in_vehicle_id, leads[3].trade_in_vehicle_id)
+
+    def test_known_contact_consent_in_a_batch(self):
+        _s, known = self.post(LEADS, lead_body())
+        partner = self.env["res.partner"].browse(known["partner_id"])
+        body = self.batch_body(2)
+        for item, consent in zip(body["leads"], ({"email": False}, {"sms": True}), strict=True):
+            item.update(phone="+7 903 555 12 34", consent=consent)
+        _s, answer = self.post(BATCH, body)
+        self.assertEqual({r["partner_id"] for r in answer["results"]}, {partner.id})
+        self.assertEqual((partner.consent_email, partner.consent_sms, partner.consent_telegram), (False, True, True))
+
     def test_one_bad_item_rejects_the_batch_and_writes_nothing(self):
         before = self.table_counts(*COUNTED)
         body = self.batch_body(3)
