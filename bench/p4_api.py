@@ -18,6 +18,7 @@ from pathlib import Path
 import benchlib
 
 CLIENT_THREADS = 4
+LEADS = "/dealer/api/v1/leads"
 BATCH_SIZE = 10  # leads per request in the batch runs (OEM and web-form feeds push bursts)
 
 
@@ -209,6 +210,22 @@ def visit_bodies(bench, tag, n):
     ]
 
 
+def measure_floors(port, key, tag, n, seconds):
+    """What the same server answers per second when a request creates nothing.
+
+    The ceiling any endpoint of this server can reach on this machine: Odoo's HTTP stack
+    alone (a 401 answered before any lookup), plus Odoo's API-key check (a 400 for an empty
+    body, answered right after authentication), plus the idempotency lookup (a replay).
+    """
+    replay = lead_bodies(f"floor{tag}", 1)
+    load(port, key, "/dealer/api/v1/leads", replay, seconds)  # stored once, replayed below
+    return [
+        ("P4e", "request rejected before authentication (401)", load(port, "wrong", LEADS, [{}] * n, seconds)),
+        ("P4f", "authenticated request rejected for an empty body (400)", load(port, key, LEADS, [{}] * n, seconds)),
+        ("P4g", "replay of a stored lead request (200)", load(port, key, LEADS, replay * n, seconds)),
+    ]
+
+
 def bench_p4(bench, odoo, pg, opts):
     key = make_api_user(bench)
     tag = str(int(time.time()))
@@ -227,6 +244,7 @@ def bench_p4(bench, odoo, pg, opts):
             port, key, "/json/2/crm.lead/create", json2_bodies(f"b{tag}", n, BATCH_SIZE), opts.api_seconds
         )
         visits = load(port, key, "/dealer/api/v1/visits", visit_bodies(bench, tag, n), opts.api_seconds)
+        floors = measure_floors(port, key, tag, n, opts.api_seconds)
     finally:
         stop_server(proc)
     for res in (batch, json2_batch):  # leads per second, not requests
@@ -276,6 +294,18 @@ def bench_p4(bench, odoo, pg, opts):
         batch["p95"] <= 0.150,
         rows=batch["ok"],
     )
+    for key_, name, res in floors:
+        bench.add(
+            key_,
+            f"Ceiling, nothing created: {name}",
+            res["sent"] / res["wall"] if res["wall"] else 0,
+            None,
+            "-",
+            None,
+            rows=res["sent"],
+            unit="req/s",
+            note=f"p95 {res['p95'] * 1000:.0f} ms, statuses {res['statuses']}",
+        )
     bench.add(
         "P4b",
         "POST /json/2/crm.lead/create (peer baseline): throughput",
