@@ -24,6 +24,7 @@
         "report/dealer_lost_revenue_report_views.xml",
         "wizards/dealer_wizard_views.xml",
         "views/dealer_service_lost_sales_menus.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/dealer_service_lost_sales_demo.xml"],
     "assets": {

@@ -10,5 +10,6 @@ from . import (
     dealer_vehicle,
     dealer_visit,
     dealer_visit_line,
+    res_config_settings,
     res_partner,
 )

@@ -6,6 +6,7 @@ from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.exceptions import UserError
 
 from .dealer_loss_event import FULL_LOSS_KINDS
+from .res_config_settings import service_param
 
 SERVICE_SOURCES = [
     ("web", "Website"),
@@ -24,8 +25,6 @@ MONEY_GROUPS = (
 )
 # who sees the link between workshop visits and service opportunities
 SERVICE_LINK_GROUPS = MONEY_GROUPS + ",dealer_crm.group_dealer_manager"
-NO_SHOW_GRACE_PARAM = "dealer_service_lost_sales.no_show_grace_minutes"
-DEFERRED_GRACE_PARAM = "dealer_service_lost_sales.deferred_grace_days"
 
 
 class CrmLead(models.Model):
@@ -444,7 +443,7 @@ class CrmLead(models.Model):
     @api.model
     def _cron_dealer_detect_no_show(self):
         """Bookings still in Scheduling some minutes after their planned time are no-shows."""
-        grace = int(self.env["ir.config_parameter"].sudo().get_param(NO_SHOW_GRACE_PARAM, 60))
+        grace = service_param(self.env, "no_show_grace_minutes")
         limit = fields.Datetime.now() - timedelta(minutes=grace)
         # sudo: the linked visits are a field of the service roles, whoever the cron runs as
         leads = self.sudo().search(
@@ -464,7 +463,7 @@ class CrmLead(models.Model):
     @api.model
     def _cron_dealer_deferred_not_done(self):
         """Deferred work still open long after its due date is lost as 'deferred and never done'."""
-        grace = int(self.env["ir.config_parameter"].sudo().get_param(DEFERRED_GRACE_PARAM, 30))
+        grace = service_param(self.env, "deferred_grace_days")
         limit = fields.Date.context_today(self) - timedelta(days=grace)
         leads = self.sudo().search(
             [

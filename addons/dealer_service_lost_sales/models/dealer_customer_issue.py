@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-REPEAT_WINDOW_PARAM = "dealer_service_lost_sales.repeat_repair_days"
+from .res_config_settings import service_param
+
 COMPLAINT_CATEGORIES = [
     ("engine", "Engine"),
     ("transmission", "Transmission"),
@@ -24,7 +25,7 @@ class DealerCustomerIssue(models.Model):
     """A problem a customer reports with their car or our service.
 
     The same vehicle coming back with the same complaint category within the configured
-    window (``dealer_service_lost_sales.repeat_repair_days``, default 90) is a repeat repair:
+    window (setting *Repeat repair within*, default 90 days) is a repeat repair:
     a churn risk the service manager must see.
     """
 
@@ -93,7 +94,7 @@ class DealerCustomerIssue(models.Model):
         issues = self.filtered("vehicle_id")
         if not issues:
             return
-        days = int(self.env["ir.config_parameter"].sudo().get_param(REPEAT_WINDOW_PARAM, 90))
+        days = service_param(self.env, "repeat_repair_days")
         earliest = min(issues.mapped("date")) - timedelta(days=days)
         history = self.sudo().search_fetch(
             [

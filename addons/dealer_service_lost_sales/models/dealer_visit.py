@@ -6,13 +6,11 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .crm_lead import SERVICE_LINK_GROUPS
+from .res_config_settings import service_param
 
-# A booking matches a visit of the same car when it was planned (or won) this many days around the visit date.
-LINK_WINDOW_DAYS = 3
 # Stages where the car is at the dealership: an open opportunity there is the job the visit carries out,
-# if it entered that stage at most WORKSHOP_DAYS before the visit.
+# if it entered that stage at most the "workshop" setting's days before the visit.
 IN_WORKSHOP_STEPS = ("reception", "in_progress", "completed", "quality", "delivery")
-WORKSHOP_DAYS = 30
 
 
 class DealerVisit(models.Model):
@@ -27,7 +25,8 @@ class DealerVisit(models.Model):
         groups=SERVICE_LINK_GROUPS,
         domain="[('dealer_kind', '=', 'service'), ('vehicle_id', '=', vehicle_id)]",
         help="The booking or service opportunity this visit carries out. Set when the visit is recorded "
-        "(an opportunity of the same car planned within 3 days of the visit, or already in the workshop). "
+        "(an opportunity of the same car planned within the booking window of the visit, 3 days unless set "
+        "otherwise in Settings, or already in the workshop). "
         "Once the visit is closed, its done lines are the job's realised revenue and the opportunity's "
         "accepted amount no longer counts a second time.",
     )
@@ -148,13 +147,16 @@ class DealerVisit(models.Model):
         Two searches for every car of the batch and one UPDATE.  A candidate is a service
         opportunity of the visit's car and company, not the follow-up of this very visit and
         not carried out by another (not cancelled) visit, that is open and planned within
-        LINK_WINDOW_DAYS of the visit date (or in a workshop stage it entered at most
-        WORKSHOP_DAYS before), or won within LINK_WINDOW_DAYS of it.  The nearest date wins.
+        the booking window of the visit date (setting, 3 days by default; or in a workshop
+        stage it entered at most the workshop setting's days before, 30 by default), or won
+        within the booking window.  The nearest date wins.
         """
         visits = self.sudo().filtered(lambda v: v.vehicle_id and not v.service_lead_id and v.state != "cancelled")
         if not visits:
             return
-        window = timedelta(days=LINK_WINDOW_DAYS)
+        link_days = service_param(self.env, "booking_link_days")
+        workshop_days = service_param(self.env, "workshop_link_days")
+        window = timedelta(days=link_days)
         first, last = min(visits.mapped("date")) - window, max(visits.mapped("date")) + window + timedelta(days=1)
         Lead = self.env["crm.lead"].sudo()
         base = [("dealer_kind", "=", "service"), ("vehicle_id", "in", visits.vehicle_id.ids)]
@@ -187,7 +189,7 @@ class DealerVisit(models.Model):
                 return None
             day = local_date(lead.date_closed if lead.won_status == "won" else lead.service_planned_at)
             days = abs((day - visit.date).days) if day else None
-            if days is not None and days <= LINK_WINDOW_DAYS:
+            if days is not None and days <= link_days:
                 return days
             if lead.won_status == "won":
                 return None
@@ -195,9 +197,9 @@ class DealerVisit(models.Model):
             if (
                 lead.stage_id.dealer_service_step in IN_WORKSHOP_STEPS
                 and moved
-                and -LINK_WINDOW_DAYS <= (visit.date - moved).days <= WORKSHOP_DAYS
+                and -link_days <= (visit.date - moved).days <= workshop_days
             ):
-                return LINK_WINDOW_DAYS + 1  # in the workshop: after any booking of that day
+                return link_days + 1  # in the workshop: after any booking of that day
             return None
 
         links = {}

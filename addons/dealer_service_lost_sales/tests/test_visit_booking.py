@@ -182,3 +182,30 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
         elsewhere = self.service_lead([("Oil", 3000, "proposed")], company_id=branch.id, user_id=False)
         with self.assertRaises(UserError):
             visit.sudo().service_lead_id = elsewhere
+
+    def test_windows_are_settings(self):
+        """The admin widens the booking window and narrows the workshop one in Settings."""
+        booking = self.booking(planned=datetime(2026, 3, 7, 9, 0))
+        self.assertFalse(self.visit().service_lead_id, "five days before the booking: not its visit by default")
+        settings = Form(self.env["res.config.settings"])
+        settings.dealer_booking_link_days = 7
+        settings.dealer_workshop_link_days = 2
+        settings.save().execute()
+        self.assertEqual(self.visit(day=date(2026, 3, 2)).service_lead_id, booking, "within the 7 days set")
+        in_workshop = self.service_lead(
+            [("Oil", 3000, "proposed")],
+            stage_id=self.stage["reception"].id,
+            date_last_stage_update=datetime(2026, 4, 1, 10, 0),
+        )
+        self.assertFalse(self.visit(day=date(2026, 4, 20)).service_lead_id, "in Reception for longer than 2 days")
+        self.assertEqual(self.visit(day=date(2026, 4, 2)).service_lead_id, in_workshop)
+
+    def test_settings_refuse_values_out_of_range(self):
+        Settings = self.env["res.config.settings"]
+        with self.assertRaisesRegex(ValidationError, "Booking matches a visit within"):
+            Settings.create({"dealer_booking_link_days": 45})
+        with self.assertRaisesRegex(ValidationError, "No-show after"):
+            Settings.create({"dealer_no_show_grace_minutes": -5})
+        self.env["ir.config_parameter"].sudo().set_param("dealer_service_lost_sales.booking_link_days", "three")
+        with self.assertRaisesRegex(UserError, "dealer_service_lost_sales.booking_link_days"):
+            self.visit()
