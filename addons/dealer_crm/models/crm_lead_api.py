@@ -109,23 +109,21 @@ class CrmLead(models.Model):
 
     @api.model
     def _dealer_api_open_leads(self, pairs):
-        """The oldest open lead of each ``(contact, interest)`` pair, in one search."""
+        """The oldest open lead of each ``(contact, interest)`` pair, in one grouped query
+        (one row per pair, however many open leads a contact has)."""
         partners = self.env["res.partner"].concat(*(partner for partner, _interest in pairs))
         if not partners:
             return {}
-        leads = self.search_fetch(
+        groups = self._read_group(
             [
                 ("partner_id", "in", partners.ids),
                 ("dealer_interest", "in", list({interest for _partner, interest in pairs})),
                 ("won_status", "=", "pending"),
             ],
             ["partner_id", "dealer_interest"],
-            order="id",
+            ["id:min"],
         )
-        found = {}
-        for lead in leads:
-            found.setdefault((lead.partner_id.id, lead.dealer_interest), lead)
-        return found
+        return {(partner.id, interest): self.browse(first) for partner, interest, first in groups}
 
     @api.model
     def _dealer_api_lead_vals(self, request, contact):
