@@ -12,7 +12,7 @@ from repo_paths import ADDONS, MODULES
 ALLOWED_DEPENDS = {
     "dealer_crm": {"crm", "mail", "phone_validation", "utm", "base_automation"},
     "dealer_service_lost_sales": {"dealer_crm"},
-    "dealer_loyalty": {"dealer_crm", "sms"},
+    "dealer_loyalty": {"dealer_crm", "sms", "link_tracker"},  # link_tracker: tracked links of campaign e-mails
 }
 DATA_DIRS = ("data", "views", "security", "demo", "report", "wizards")
 

@@ -1,12 +1,12 @@
 {
     "name": "Dealer Loyalty",
     "summary": "RFM segmentation, churn risk, retention strategies and reminder campaigns",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Marketing",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
     "license": "LGPL-3",
-    "depends": ["dealer_crm", "sms"],
+    "depends": ["dealer_crm", "sms", "link_tracker"],
     "data": [
         "security/dealer_loyalty_security.xml",
         "security/ir.model.access.csv",

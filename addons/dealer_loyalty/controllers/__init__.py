@@ -1,1 +1,2 @@
 from . import telegram
+from . import tracking

@@ -16,3 +16,4 @@ from . import dealer_campaign_enrolment
 from . import dealer_dispatch
 from . import dealer_campaign_report
 from . import dealer_loyalty_automation
+from . import mail_mail

@@ -128,6 +128,17 @@ class DealerCampaign(models.Model):
     deliverability = fields.Float(
         string="Deliverability (%)", compute="_compute_results", help="Delivered messages / sent messages."
     )
+    opened_count = fields.Integer(string="E-mails opened", compute="_compute_results")
+    clicked_count = fields.Integer(string="E-mails clicked", compute="_compute_results")
+    open_rate = fields.Float(
+        string="Open rate (%)",
+        compute="_compute_results",
+        help="Opened e-mails / sent e-mails. An open is counted when the customer's mail program shows the "
+        "e-mail's images or a link is clicked; programs that block images or load them ahead distort it.",
+    )
+    click_rate = fields.Float(
+        string="Click rate (%)", compute="_compute_results", help="E-mails with a clicked link / sent e-mails."
+    )
 
     _window_days_positive = models.Constraint("CHECK(window_days > 0)", "The booking window must be at least one day.")
 
@@ -171,6 +182,9 @@ class DealerCampaign(models.Model):
                 "skipped_count:sum",
                 "booking_count:sum",
                 "revenue:sum",
+                "emailed_count:sum",
+                "opened_count:sum",
+                "clicked_count:sum",
             ],
         )
         stats = {campaign: values for campaign, *values in groups}
@@ -180,7 +194,9 @@ class DealerCampaign(models.Model):
             )
         )
         for campaign in self:
-            count, sent, delivered, failed, skipped, bookings, revenue = stats.get(campaign, [0] * 7)
+            count, sent, delivered, failed, skipped, bookings, revenue, emailed, opened, clicked = stats.get(
+                campaign, [0] * 10
+            )
             campaign.enrolment_count = enrolments.get(campaign, 0)
             campaign.dispatch_count = count
             campaign.sent_count = sent
@@ -191,6 +207,10 @@ class DealerCampaign(models.Model):
             campaign.revenue = revenue
             campaign.roi = (revenue - campaign.budget) / campaign.budget * 100 if campaign.budget else 0.0
             campaign.deliverability = delivered / sent * 100 if sent else 0.0
+            campaign.opened_count = opened
+            campaign.clicked_count = clicked
+            campaign.open_rate = opened / emailed * 100 if emailed else 0.0
+            campaign.click_rate = clicked / emailed * 100 if emailed else 0.0
 
     @api.constrains("trigger", "date_field_id")
     def _check_date_field(self):

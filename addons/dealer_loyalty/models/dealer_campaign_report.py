@@ -36,6 +36,21 @@ class DealerCampaignReport(models.Model):
         aggregator="avg",
         help="Share of sent messages that were delivered (average over sent messages).",
     )
+    emailed_count = fields.Integer(string="E-mails sent", readonly=True, aggregator="sum")
+    opened_count = fields.Integer(string="Opened", readonly=True, aggregator="sum")
+    clicked_count = fields.Integer(string="Clicked", readonly=True, aggregator="sum")
+    open_rate = fields.Float(
+        string="Open rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Share of sent e-mails opened (images shown or a link clicked; average over sent e-mails).",
+    )
+    click_rate = fields.Float(
+        string="Click rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Share of sent e-mails with a click on a link (average over sent e-mails).",
+    )
     booking_count = fields.Integer(string="Bookings", readonly=True, aggregator="sum")
     revenue = fields.Float(
         string="Revenue attributed", readonly=True, aggregator="sum", groups="dealer_crm.group_dealer_see_money"
@@ -74,6 +89,13 @@ class DealerCampaignReport(models.Model):
                    (d.state IN ('skipped', 'cancelled'))::int AS skipped_count,
                    CASE WHEN d.state IN ('sent', 'delivered', 'bounced')
                         THEN (d.state = 'delivered')::int * 100.0 END AS deliverability,
+                   (d.channel = 'email' AND d.state IN ('sent', 'delivered', 'bounced'))::int AS emailed_count,
+                   (d.opened_at IS NOT NULL)::int AS opened_count,
+                   (d.clicked_at IS NOT NULL)::int AS clicked_count,
+                   CASE WHEN d.channel = 'email' AND d.state IN ('sent', 'delivered', 'bounced')
+                        THEN (d.opened_at IS NOT NULL)::int * 100.0 END AS open_rate,
+                   CASE WHEN d.channel = 'email' AND d.state IN ('sent', 'delivered', 'bounced')
+                        THEN (d.clicked_at IS NOT NULL)::int * 100.0 END AS click_rate,
                    COALESCE(a.visits, 0) AS booking_count,
                    COALESCE(a.revenue, 0) AS revenue
               FROM dealer_dispatch d

@@ -17,11 +17,13 @@ Exactly-once design (why the send loop looks the way it does):
 """
 
 import logging
+import re
 from datetime import datetime, time, timedelta
 
 import pytz
+from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -96,6 +98,11 @@ class DealerDispatch(models.Model):
     mail_message_id = fields.Many2one("mail.message", index="btree_not_null", ondelete="set null", readonly=True)
     sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null", readonly=True)
     activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
+    opened_at = fields.Datetime(
+        string="Opened", readonly=True, help="When the customer's mail program first showed the e-mail's images."
+    )
+    clicked_at = fields.Datetime(string="Clicked", readonly=True, help="The customer's first click on a link.")
+    click_count = fields.Integer(string="Clicks", readonly=True)
 
     _once_per_occurrence = models.UniqueIndex(
         "(step_id, partner_id, COALESCE(vehicle_id, 0), occurrence_date)",
@@ -247,11 +254,26 @@ class DealerDispatch(models.Model):
             template = self._dealer_checked_template(step.mail_template_id, record)
             subject = template._render_field("subject", record.ids)[record.id]
             body = template._render_field("body_html", record.ids)[record.id]
+            # links become Odoo's tracked short links (link_tracker, whose links only administrators
+            # create: sudo); the outgoing copy of each e-mail names this row in them and in an open
+            # pixel (mail.mail._prepare_outgoing_body)
+            body = (
+                self.env["mail.render.mixin"]
+                .sudo()
+                ._shorten_links(body, {"title": f"{self.campaign_id.name}: {step.name}"})
+            )
             extra = {}
             if template.email_from:
                 extra["email_from"] = template._render_field("email_from", record.ids)[record.id]
+            # a message to the customer, not an internal note: the e-mail's preview line would
+            # otherwise start with "Internal communication:" in the customer's inbox
             message = record.message_notify(
-                partner_ids=self.partner_id.ids, subject=subject, body=body, force_send=False, **extra
+                partner_ids=self.partner_id.ids,
+                subject=subject,
+                body=body,
+                force_send=False,
+                subtype_xmlid="mail.mt_comment",
+                **extra,
             )
             return {"state": "sent", "mail_message_id": message.id}
         if self.channel == "sms":
@@ -467,3 +489,45 @@ class DealerDispatch(models.Model):
             )
         )
         self.env.invalidate_all()
+
+    # ------------------------------------------------------------
+    # Opens and clicks of e-mails
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_tracking_token(self, dispatch_id):
+        return tools.hmac(self.env(su=True), "dealer_loyalty-dispatch-tracking", dispatch_id)
+
+    @api.model
+    def _dealer_tracked(self, dispatch_id, token):
+        """The e-mail row a tracking URL names, or an empty recordset when its token is wrong."""
+        if not tools.consteq(token or "", self._dealer_tracking_token(dispatch_id)):
+            return self.browse()
+        return self.sudo().browse(dispatch_id).exists().filtered(lambda row: row.channel == "email")
+
+    def _dealer_track_outgoing_body(self, body):
+        """The body of this row's outgoing e-mail: its short links and an open pixel name the row."""
+        self.ensure_one()
+        token = self._dealer_tracking_token(self.id)
+        base = self.get_base_url().rstrip("/")
+        suffix = f"/d/{self.id}/{token}"
+        short_link = re.escape(base) + r"/r/[\w-]+(?=[\"'])"
+        body = body.__class__(re.sub(short_link, lambda match: match.group(0) + suffix, body))
+        pixel = Markup('<img src="%s" alt="" width="1" height="1"/>') % (
+            f"{base}/dealer/loyalty/open/{self.id}/{token}/blank.gif"
+        )
+        return tools.mail.append_content_to_html(body, pixel, plaintext=False)
+
+    def _dealer_register_open(self):
+        """First open only; a click implies an open (images are often blocked)."""
+        self.filtered(lambda row: not row.opened_at).sudo().write({"opened_at": fields.Datetime.now()})
+
+    def _dealer_register_click(self):
+        now = fields.Datetime.now()
+        for row in self.sudo():
+            vals = {"click_count": row.click_count + 1}
+            if not row.clicked_at:
+                vals["clicked_at"] = now
+            if not row.opened_at:
+                vals["opened_at"] = now
+            row.write(vals)

@@ -1,6 +1,7 @@
 from . import test_campaign_planning
 from . import test_campaign_sending
 from . import test_campaign_delivery
+from . import test_campaign_tracking
 from . import test_rfm
 from . import test_lifecycle
 from . import test_chain_break

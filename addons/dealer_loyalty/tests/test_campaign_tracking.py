@@ -1,0 +1,97 @@
+from datetime import datetime
+
+from odoo.tests import HttpCase, freeze_time, tagged
+
+from .campaign_common import CampaignTestMixin
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"}
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignTracking(CampaignTestMixin, HttpCase):
+    """Opens and clicks of a campaign e-mail come back to its dispatch row and the campaign's results."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+        cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
+        cls.mail_template.body_html = (
+            "<p>Your car <t t-out='object.plate'/> needs you: "
+            "<a href='https://dealer.example.com/service?plate=1'>book a visit</a></p>"
+        )
+
+    def _sent_campaign(self):
+        campaign = self._campaign("warranty", [("email", -30)])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        self.assertEqual(set(rows.mapped("state")), {"sent"})
+        return campaign, rows
+
+    def _outgoing(self, row):
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", row.mail_message_id.id)])
+        self.assertEqual(len(mail), 1)
+        return str(mail._prepare_outgoing_body())
+
+    def test_open_and_click_are_traced_to_the_row(self):
+        campaign, rows = self._sent_campaign()
+        row = rows[0]
+        body = self._outgoing(row)
+        token = row._dealer_tracking_token(row.id)
+        pixel = f"/dealer/loyalty/open/{row.id}/{token}/blank.gif"
+        self.assertIn(pixel, body, "the customer's copy carries an open pixel")
+        link = self.env["link.tracker"].search([("url", "=", "https://dealer.example.com/service?plate=1")])
+        self.assertEqual(len(link), 1, "the link became one of Odoo's tracked short links")
+        tracked = f"{link.short_url}/d/{row.id}/{token}"
+        self.assertIn(tracked, body)
+        self.assertNotIn("/blank.gif", str(row.mail_message_id.body), "the chatter copy has no pixel")
+        self.assertNotIn("/d/", str(row.mail_message_id.body))
+        self.assertNotIn("Internal communication", body, "a message to the customer, not an internal note")
+
+        # a forged token still gets its image, and records nothing
+        response = self.url_open(f"/dealer/loyalty/open/{row.id}/forged/blank.gif", headers=BROWSER)
+        self.assertEqual((response.status_code, response.headers["Content-Type"]), (200, "image/gif"))
+        self.assertFalse(row.opened_at)
+        self.assertEqual(campaign.open_rate, 0.0)
+
+        response = self.url_open(pixel, headers=BROWSER)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(row.opened_at)
+        self.assertFalse(row.clicked_at)
+
+        response = self.url_open(tracked, headers=BROWSER, allow_redirects=False)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response.headers["Location"], "https://dealer.example.com/service?plate=1")
+        self.url_open(tracked, headers=BROWSER, allow_redirects=False)
+        self.assertEqual((row.click_count, bool(row.clicked_at)), (2, True))
+        self.assertEqual(link.count, 2, "Odoo's link tracker counts the clicks too")
+
+        # a click without an open (images blocked) counts as an open as well
+        other = rows[1]
+        other_link = f"{link.short_url}/d/{other.id}/{other._dealer_tracking_token(other.id)}"
+        self.url_open(other_link, headers=BROWSER, allow_redirects=False)
+        self.assertTrue(other.opened_at and other.clicked_at)
+        campaign.invalidate_recordset()
+        self.assertEqual((campaign.opened_count, campaign.clicked_count), (2, 2))
+        self.assertAlmostEqual(campaign.open_rate, 2 / len(rows) * 100)
+        report = self.env["dealer.campaign.report"]._read_group(
+            [("campaign_id", "=", campaign.id)], [], ["open_rate:avg", "click_rate:avg"]
+        )
+        self.assertAlmostEqual(report[0][0], 2 / len(rows) * 100)
+
+    def test_a_forged_click_goes_nowhere_else(self):
+        _campaign, rows = self._sent_campaign()
+        row = rows[0]
+        link = self.env["link.tracker"].search([("url", "=", "https://dealer.example.com/service?plate=1")])
+        # a wrong token: the link still works, the row records nothing
+        response = self.url_open(f"{link.short_url}/d/{row.id}/forged", headers=BROWSER, allow_redirects=False)
+        self.assertEqual(response.headers["Location"], "https://dealer.example.com/service?plate=1")
+        self.assertFalse(row.clicked_at or row.opened_at)
+        # an unknown code is not a redirect to anywhere
+        token = row._dealer_tracking_token(row.id)
+        response = self.url_open(f"/r/nosuchcode/d/{row.id}/{token}", headers=BROWSER, allow_redirects=False)
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(row.clicked_at)
