@@ -84,6 +84,7 @@ MATRIX = {
     "base.automation":                "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "ir.actions.server":              "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "mail.activity":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
+    "mail.mail":                      "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "res.company":                    "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "res.config.settings":            "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "res.partner":                    "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc-",
