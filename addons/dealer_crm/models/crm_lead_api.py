@@ -39,10 +39,10 @@ class CrmLead(models.Model):
         are several; ``indexes`` are their places in the request) and nothing is written.
         Returns ``(responses, leads)`` in request order.
         """
-        requests = []
+        requests, utm_ids = [], {}  # UTM names looked up once per batch (a feed sends the same ones)
         for index, payload in zip(indexes or range(len(payloads)), payloads, strict=True):
             try:
-                requests.append(self._dealer_api_parse_lead(payload))
+                requests.append(self._dealer_api_parse_lead(payload, utm_ids))
             except inp.ApiInputError as exc:
                 if indexes is None:
                     raise
@@ -79,8 +79,11 @@ class CrmLead(models.Model):
         return responses, leads
 
     @api.model
-    def _dealer_api_parse_lead(self, payload):
-        """Check one lead request and read its values; writes nothing except new UTM names."""
+    def _dealer_api_parse_lead(self, payload, utm_ids=None):
+        """Check one lead request and read its values; writes nothing except new UTM names.
+
+        ``utm_ids`` (a dict, filled here) remembers the UTM records already found in the batch.
+        """
         request = {
             "name": inp.text(payload, "name", required=True, max_len=256),
             "phone": self.env["res.partner"]._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64)),
@@ -100,7 +103,7 @@ class CrmLead(models.Model):
             channel=inp.choice(payload, "channel", [c for c, _l in DEALER_CHANNELS], default="web"),
             interest=inp.choice(payload, "interest", [i for i, _l in DEALER_INTERESTS], default="new_car"),
             budget=inp.number(payload, "budget", minimum=0),
-            utm=self._dealer_api_utm(inp.obj(payload, "utm")),
+            utm=self._dealer_api_utm(inp.obj(payload, "utm"), utm_ids),
             consent=self._dealer_api_consent(inp.obj(payload, "consent")),
             description=tools.plaintext2html(message) if message else False,
             vehicle_model=inp.text(payload, "vehicle_model", max_len=256),
@@ -166,7 +169,9 @@ class CrmLead(models.Model):
         return vals
 
     @api.model
-    def _dealer_api_utm(self, utm):
+    def _dealer_api_utm(self, utm, known=None):
+        """UTM record ids of a request, created when new; ``known`` caches them by model and name."""
+        known = {} if known is None else known
         vals = {}
         for key, model, fname in (
             ("source", "utm.source", "source_id"),
@@ -178,7 +183,10 @@ class CrmLead(models.Model):
             except inp.ApiInputError as exc:
                 raise inp.ApiInputError(f"utm.{key}", f"utm.{exc.message}") from None
             if value:
-                vals[fname] = self.env["utm.mixin"]._find_or_create_record(model, value).id
+                name = (model, value.lower())
+                if name not in known:
+                    known[name] = self.env["utm.mixin"]._find_or_create_record(model, value).id
+                vals[fname] = known[name]
         return vals
 
     @api.model

@@ -42,36 +42,41 @@ class ResPartner(models.Model):
         are returned in ``differ`` for the lead's note.  Consent is recorded on the contact,
         the later request winning.  Returns, in order, dicts ``{partner, created, differ}``.
         """
-        cards, found, pending = [], [], {}  # cards: the new contacts' values; pending: match key -> card
+        cards, found, pending = [], [], {}  # cards: the new contacts' values; pending: match key -> index
         consents = {}  # existing contact -> consent values
         for request in requests:
             phone, email = request["phone"], request["email"]
-            keys = [("phone", phone), ("email", email and (tools.email_normalize(email) or email))]
-            keys.append(("vin", request["vin"]) if request.get("interest") == "trade_in" else ("vin", None))
+            # a trade-in's VIN names the car the new contact will own
+            keys = [
+                ("phone", phone),
+                ("email", email and (tools.email_normalize(email) or email)),
+                ("vin", request["vin"] if request.get("interest") == "trade_in" else None),
+            ]
             partner = self._dealer_find_duplicates(phone=phone, email=email, vin=request["vin"])[:1]
             if partner:
                 differ = self._dealer_api_fill_card(partner, phone, email)
                 consents.setdefault(partner, {}).update(request["consent"])
                 found.append({"partner": partner, "created": False, "differ": differ})
                 continue
-            card = next((pending[key] for key in keys if key[1] and key in pending), None)
-            if card is None:
-                card = {"name": request["name"] or phone or email, "phone": phone, "email": email}
-                cards.append(card)
-                found.append({"card": card, "created": True, "differ": []})
+            slot = next((pending[key] for key in keys if key[1] and key in pending), None)
+            if slot is None:
+                slot = len(cards)
+                cards.append({"name": request["name"] or phone or email, "phone": phone, "email": email})
+                found.append({"slot": slot, "created": True, "differ": []})
             else:
-                found.append({"card": card, "created": False, "differ": self._dealer_api_fill_card(card, phone, email)})
+                differ = self._dealer_api_fill_card(cards[slot], phone, email)
+                found.append({"slot": slot, "created": False, "differ": differ})
+            card = cards[slot]
             card.update(request["consent"])
             email_key = card["email"] and (tools.email_normalize(card["email"]) or card["email"])
             for key in (("phone", card["phone"]), ("email", email_key), keys[2]):
                 if key[1]:
-                    pending.setdefault(key, card)
+                    pending.setdefault(key, slot)
         # the API user follows no contact it creates (it would be notified of every message)
         created = self.with_context(mail_create_nosubscribe=True).create(cards) if cards else self.browse()
-        by_card = {id(card): partner for card, partner in zip(cards, created, strict=True)}
         for contact in found:
-            if "card" in contact:
-                contact["partner"] = by_card[id(contact.pop("card"))]
+            if "slot" in contact:
+                contact["partner"] = created[contact.pop("slot")]
         by_values = {}
         for partner, consent in consents.items():
             if consent:
