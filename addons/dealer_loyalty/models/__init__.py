@@ -4,6 +4,7 @@ from . import dealer_customer_score
 from . import res_partner
 from . import dealer_lifecycle_history
 from . import dealer_visit
+from . import dealer_vehicle
 from . import dealer_risk_rule
 from . import dealer_risk_signal
 from . import dealer_retention_strategy

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .dealer_campaign import PLAN_AHEAD_DAYS, PLAN_GRACE_DAYS
@@ -106,6 +106,85 @@ class DealerCampaignStep(models.Model):
             for hour in (step.quiet_start, step.quiet_end, step.send_hour):
                 if not 0 <= hour <= 24:
                     raise ValidationError(self.env._("Step %(step)s: hours must be between 0 and 24.", step=step.name))
+
+    # ------------------------------------------------------------
+    # Telegram text: written by marketers, so checked on save and at rendering
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        steps = super().create(vals_list)
+        steps._dealer_check_telegram_text()
+        return steps
+
+    def write(self, vals):
+        res = super().write(vals)
+        self._dealer_check_telegram_text()
+        return res
+
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=""):
+        res = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
+        self._dealer_check_telegram_text()
+        return res
+
+    def _dealer_telegram_texts(self):
+        """Every translation of each step's Telegram text: ``{step: [text, …]}``."""
+        self.flush_recordset(["telegram_text"])
+        self.env.cr.execute(SQL("SELECT id, telegram_text FROM dealer_campaign_step WHERE id IN %s", tuple(self.ids)))
+        return {
+            self.browse(step_id): [text for text in (texts or {}).values() if text]
+            for step_id, texts in self.env.cr.fetchall()
+        }
+
+    def _dealer_has_unsafe_text(self):
+        """True when a translation of the Telegram text holds more than the placeholders Odoo lets anyone use.
+
+        Odoo's ``mail.render.mixin`` evaluates such expressions as Python; only a Mail Template
+        Editor may write them (``mail.template`` applies the same rule on save).
+        """
+        self.ensure_one()
+        render = self.env["mail.render.mixin"]
+        model = self.sudo().audience_model or "dealer.vehicle"
+        return any(
+            render._has_unsafe_expression_template_inline_template(text, model)
+            for text in self._dealer_telegram_texts().get(self, [])
+        )
+
+    def _dealer_check_telegram_text(self):
+        """A Marketer may use the allowed placeholders ({{ object.plate }} …), never code."""
+        if not self or self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+            return
+        for step in self:
+            if step._dealer_has_unsafe_text():
+                raise AccessError(
+                    self.env._(
+                        "Step %(step)s: the Telegram text may only use the placeholders of the vehicle or customer "
+                        "(for example {{ object.name }}); only a Mail Template Editor may write other expressions.",
+                        step=step.name,
+                    )
+                )
+
+    def _dealer_render_telegram_text(self, record):
+        """The Telegram text of this step for ``record``, never evaluated with more rights than its author.
+
+        Expressions beyond the allowed placeholders are evaluated only when the last person who
+        wrote the step is a Mail Template Editor (the save check keeps others from writing them;
+        this also covers steps written before that check existed). The sending cron runs as
+        superuser, which Odoo's renderer treats as an administrator: hence the explicit check.
+        """
+        self.ensure_one()
+        render = self.env["mail.render.mixin"]
+        text = self.telegram_text
+        if render._has_unsafe_expression_template_inline_template(text or "", record._name):
+            author = self.sudo().write_uid
+            if not (author._is_superuser() or author.has_group("mail.group_mail_template_editor")):
+                raise UserError(
+                    self.env._(
+                        "Step %(step)s: the Telegram text holds expressions its author may not use; not sent.",
+                        step=self.name,
+                    )
+                )
+        return render._render_template(text, record._name, record.ids, engine="inline_template")[record.id]
 
     # ------------------------------------------------------------
     # Planning

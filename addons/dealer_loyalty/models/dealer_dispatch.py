@@ -29,7 +29,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .dealer_campaign_step import DISPATCH_CHANNELS
-from .dealer_telegram import DealerTelegramError
+from .dealer_telegram import DealerTelegramError, scrub_bot_token
 
 DISPATCH_STATES = [
     ("queued", "Queued"),
@@ -283,9 +283,7 @@ class DealerDispatch(models.Model):
             sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
             return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
         if self.channel == "telegram":
-            text = self.env["mail.render.mixin"]._render_template(
-                step.telegram_text, record._name, record.ids, engine="inline_template"
-            )[record.id]
+            text = step._dealer_render_telegram_text(record)
             company = self.company_id or self.env.company
             message_id = self.env["dealer.telegram"]._dealer_send_message(
                 company, self.partner_id.telegram_chat_id, text
@@ -360,12 +358,17 @@ class DealerDispatch(models.Model):
             self.write(self._dealer_failure_vals(str(error), False, now))
             return False
         except DealerTelegramError as error:
-            self.write(self._dealer_failure_vals(str(error), error.transient, now))
+            # at most once: only an error proving nothing was delivered is retried (see DealerTelegramError)
+            vals = self._dealer_failure_vals(str(error), error.transient, now)
+            if vals["state"] == "queued" and error.retry_after:
+                retry_at = max(vals["scheduled_at"], now + timedelta(seconds=error.retry_after))
+                vals.update(scheduled_at=retry_at, next_retry_at=retry_at)
+            self.write(vals)
             return False
         except Exception as error:  # one bad row must not block the queue
             _logger.exception("Campaign dispatch %s failed", self.id)
             # Telegram may have received the call already: never retry it; the outbox channels rolled back.
-            self.write(self._dealer_failure_vals(repr(error), self.channel != "telegram", now))
+            self.write(self._dealer_failure_vals(scrub_bot_token(repr(error)), self.channel != "telegram", now))
             return False
         self.write({**vals, "sent_at": now, "last_error": False, "next_retry_at": False})
         return True

@@ -116,6 +116,10 @@ class ResPartner(models.Model):
     )
     retention_offer = fields.Text(string="Retention offer", readonly=True)
 
+    def mail_allowed_qweb_expressions(self):
+        """Placeholders anybody may put in a campaign text about a customer (read as fields, never evaluated)."""
+        return (*super().mail_allowed_qweb_expressions(), "object.company_id.name", "object.retention_offer")
+
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------

@@ -1,5 +1,6 @@
 from . import test_campaign_planning
 from . import test_campaign_sending
+from . import test_template_safety
 from . import test_campaign_delivery
 from . import test_campaign_tracking
 from . import test_rfm
