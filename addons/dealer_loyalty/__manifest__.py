@@ -1,7 +1,7 @@
 {
     "name": "Dealer Loyalty",
     "summary": "RFM segmentation, churn risk, retention strategies and reminder campaigns",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Marketing",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
@@ -37,5 +37,6 @@
     "assets": {
         "web.assets_tests": ["dealer_loyalty/static/tests/tours/**/*"],
     },
+    "post_init_hook": "post_init_hook",
     "installable": True,
 }

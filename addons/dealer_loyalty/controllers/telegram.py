@@ -1,10 +1,13 @@
 from odoo import http
 from odoo.http import request
+from odoo.tools import consteq
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class DealerTelegramWebhook(http.Controller):
     @http.route(
-        "/dealer/telegram/webhook/<string:secret>",
+        "/dealer/telegram/webhook/<int:company_id>",
         type="http",
         auth="none",
         methods=["POST"],
@@ -12,21 +15,28 @@ class DealerTelegramWebhook(http.Controller):
         save_session=False,
         readonly=False,
     )
-    def dealer_telegram_webhook(self, secret, **kwargs):
-        """Telegram's update for a company bot; ``/start <token>`` links the chat to the contact."""
+    def dealer_telegram_webhook(self, company_id, **kwargs):
+        """An update of a company's bot, authenticated by the secret Telegram sends in a header.
+
+        The path names the company only: the secret never appears in a URL (nor in access logs).
+        ``/start <token>`` links the chat to the contact, ``/stop`` unlinks it.
+        """
         env = request.env(su=True)
-        company = secret and env["res.company"].search([("dealer_telegram_webhook_secret", "=", secret)], limit=1)
-        if not company:
-            return request.make_json_response({"ok": False}, status=404)
+        company = env["res.company"].browse(company_id).exists()
+        secret = company.dealer_telegram_webhook_secret if company else None
+        given = request.httprequest.headers.get(SECRET_HEADER) or ""
+        if not secret or not consteq(given.encode(), secret.encode()):
+            return request.make_json_response({"ok": False}, status=403)
         try:
             update = request.get_json_data()
         except ValueError:
             return request.make_json_response({"ok": False, "error": "invalid JSON"}, status=400)
-        partner = env["res.partner"]._dealer_telegram_handle_update(company, update)
-        if not partner:
-            return request.make_json_response({"ok": True, "linked": False})
-        # Telegram executes a method returned as the webhook's answer: the welcome needs no outgoing call.
-        welcome = env._("You will now receive reminders from %(company)s here.", company=company.name)
-        return request.make_json_response(
-            {"ok": True, "linked": True, "method": "sendMessage", "chat_id": partner.telegram_chat_id, "text": welcome}
-        )
+        if not isinstance(update, dict):
+            return request.make_json_response({"ok": False, "error": "invalid update"}, status=400)
+        partners, reply = env["res.partner"]._dealer_telegram_handle_update(company, update)
+        answer = {"ok": True, "linked": bool(partners and partners[0].telegram_chat_id)}
+        if reply:
+            # Telegram executes a method returned as the webhook's answer: the reply needs no outgoing call.
+            chat_id = update["message"]["chat"]["id"]
+            answer.update(method="sendMessage", chat_id=str(chat_id), text=reply)
+        return request.make_json_response(answer)

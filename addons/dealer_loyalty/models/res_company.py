@@ -1,9 +1,13 @@
 import secrets
 
-import requests
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from .dealer_telegram import DealerTelegramError
+
+# Default lifetime of a customer's Telegram opt-in link (company setting "Telegram link valid (days)").
+TELEGRAM_LINK_DAYS = 30
 
 
 class ResCompany(models.Model):
@@ -24,7 +28,13 @@ class ResCompany(models.Model):
         groups="base.group_system",
         copy=False,
         default=lambda self: secrets.token_urlsafe(24),
-        help="Secret part of the webhook URL /dealer/telegram/webhook/<secret> registered with Telegram's setWebhook.",
+        help="Telegram sends it in the X-Telegram-Bot-Api-Secret-Token header of every update (registered by "
+        "Register webhook); updates without it are refused. Never part of a URL.",
+    )
+    dealer_telegram_link_days = fields.Integer(
+        string="Telegram link valid (days)",
+        default=TELEGRAM_LINK_DAYS,
+        help="A customer's Telegram opt-in link works this many days after it was issued, and only once.",
     )
     dealer_msg_cap_count = fields.Integer(
         string="Messages per customer (cap)",
@@ -34,19 +44,31 @@ class ResCompany(models.Model):
     )
     dealer_msg_cap_days = fields.Integer(string="Cap period (days)", default=7)
 
+    @api.constrains("dealer_telegram_link_days")
+    def _check_dealer_telegram_link_days(self):
+        if any(company.dealer_telegram_link_days < 1 for company in self):
+            raise ValidationError(self.env._("Telegram link valid (days) must be at least 1."))
+
     def action_dealer_telegram_set_webhook(self):
-        """Register this company's webhook URL with Telegram so opt-ins reach Odoo."""
+        """Register this company's webhook with Telegram so opt-ins reach Odoo.
+
+        The URL names the company only; the secret travels as ``secret_token``, which Telegram
+        sends back in the X-Telegram-Bot-Api-Secret-Token header (so it stays out of access logs).
+        """
         self.ensure_one()
         if not self.dealer_telegram_bot_token:
             raise UserError(self.env._("Set the Telegram bot token of %(company)s first.", company=self.name))
-        url = f"{self.get_base_url()}/dealer/telegram/webhook/{self.dealer_telegram_webhook_secret}"
+        if not self.dealer_telegram_webhook_secret:
+            self.dealer_telegram_webhook_secret = secrets.token_urlsafe(24)
+        url = f"{self.get_base_url()}/dealer/telegram/webhook/{self.id}"
+        payload = {"url": url, "allowed_updates": ["message"], "secret_token": self.dealer_telegram_webhook_secret}
         try:
-            response = self.env["dealer.telegram"]._dealer_telegram_post(
-                self.dealer_telegram_bot_token, "setWebhook", {"url": url, "allowed_updates": ["message"]}
+            response = self.env["dealer.telegram"]._dealer_telegram_call(
+                self.dealer_telegram_bot_token, "setWebhook", payload
             )
             data = response.json()
-        except (requests.RequestException, ValueError) as error:
-            raise UserError(self.env._("Telegram could not be reached: %(error)s", error=error)) from error
+        except (DealerTelegramError, ValueError) as error:
+            raise UserError(self.env._("Telegram could not be reached: %(error)s", error=error)) from None
         if not data.get("ok"):
             raise UserError(
                 self.env._("Telegram refused the webhook: %(error)s", error=data.get("description") or data)
@@ -56,3 +78,25 @@ class ResCompany(models.Model):
             "tag": "display_notification",
             "params": {"type": "success", "message": self.env._("Telegram webhook registered: %(url)s", url=url)},
         }
+
+    def _dealer_telegram_rotate_shared_secrets(self):
+        """Give a new random webhook secret to every company sharing its secret with another (or having none).
+
+        A column default is computed once for the rows that exist when the column is added:
+        every company then had the same secret. Run by the install hook and the 19.0.1.3.0 migration.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM res_company c
+                 WHERE c.dealer_telegram_webhook_secret IS NULL
+                    OR EXISTS (SELECT 1 FROM res_company o
+                                WHERE o.id != c.id
+                                  AND o.dealer_telegram_webhook_secret = c.dealer_telegram_webhook_secret)
+                """
+            )
+        )
+        companies = self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+        for company in companies:  # a handful of showrooms, not customers
+            company.dealer_telegram_webhook_secret = secrets.token_urlsafe(24)
+        return companies

@@ -13,3 +13,4 @@ from . import test_loyalty_settings
 from . import test_retention_tour
 from . import test_ui_tours
 from . import test_demo
+from . import test_telegram

@@ -1,17 +1,14 @@
-import json
 from datetime import datetime
-from unittest.mock import patch
 
 from odoo.addons.sms.tests.common import SMSCase
-from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin, FakeResponse
+from .campaign_common import CampaignTestMixin
 
 
 @tagged("post_install", "-at_install")
 class TestCampaignDelivery(CampaignTestMixin, SMSCase):
-    """Provider outcomes: SMS through Odoo's mocked IAP gateway, and the Telegram opt-in webhook."""
+    """Provider outcomes: SMS through Odoo's mocked IAP gateway (Telegram: test_telegram.py)."""
 
     @classmethod
     def setUpClass(cls):
@@ -93,51 +90,3 @@ class TestCampaignDelivery(CampaignTestMixin, SMSCase):
         self.assertEqual(campaign.revenue, 3000.0)
         self.assertAlmostEqual(campaign.roi, 200.0)
         self.assertAlmostEqual(campaign.deliverability, 100.0)
-
-    def test_telegram_optin_webhook(self):
-        partner = self.partners[0]
-        partner.telegram_chat_id = False
-        if "consent_telegram" in partner._fields:
-            partner.consent_telegram = False
-        secret = self.company.dealer_telegram_webhook_secret
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 5,
-                "chat": {"id": 4242, "type": "private"},
-                "text": f"/start {partner.telegram_optin_token}",
-            },
-        }
-        headers = {"Content-Type": "application/json"}
-        bad = self.url_open("/dealer/telegram/webhook/not-the-secret", data=json.dumps(update), headers=headers)
-        self.assertEqual(bad.status_code, 404)
-        self.assertFalse(partner.telegram_chat_id)
-        response = self.url_open(f"/dealer/telegram/webhook/{secret}", data=json.dumps(update), headers=headers)
-        self.assertEqual(response.status_code, 200)
-        answer = response.json()
-        self.assertTrue(answer["linked"])
-        self.assertEqual((answer["method"], answer["chat_id"]), ("sendMessage", "4242"), "welcome in the answer")
-        partner.invalidate_recordset()
-        self.assertEqual(partner.telegram_chat_id, "4242")
-        if "consent_telegram" in partner._fields:
-            self.assertTrue(partner.consent_telegram)
-        self.assertIn(f"t.me/dealer_test_bot?start={partner.telegram_optin_token}", partner.telegram_optin_url)
-        wrong = dict(update, message=dict(update["message"], text="/start nope", chat={"id": 1}))
-        response = self.url_open(f"/dealer/telegram/webhook/{secret}", data=json.dumps(wrong), headers=headers)
-        self.assertFalse(response.json()["linked"])
-
-    def test_register_webhook(self):
-        calls = []
-
-        def post(model, token, method, payload):
-            calls.append((token, method, payload["url"]))
-            return FakeResponse(200, {"ok": True, "result": True})
-
-        with patch.object(type(self.env["dealer.telegram"]), "_dealer_telegram_post", post):
-            self.company.action_dealer_telegram_set_webhook()
-        secret = self.company.dealer_telegram_webhook_secret
-        self.assertEqual(calls[0][:2], ("123:TEST", "setWebhook"))
-        self.assertTrue(calls[0][2].endswith(f"/dealer/telegram/webhook/{secret}"))
-        self.company.dealer_telegram_bot_token = False
-        with self.assertRaises(UserError):
-            self.company.action_dealer_telegram_set_webhook()

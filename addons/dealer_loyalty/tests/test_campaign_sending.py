@@ -152,15 +152,16 @@ class TestCampaignSending(CampaignTestMixin, TransactionCase):
         campaign = self._started([("telegram", -30)])
         rows = self._dispatches(campaign)
         telegram = type(self.env["dealer.telegram"])
+        too_many = FakeResponse(429, {"ok": False, "description": "Too Many Requests: retry after 5"})
         with (
             freeze_time("2026-12-01 10:05:00"),
-            patch.object(telegram, "_dealer_telegram_post", return_value=FakeResponse(502, {"ok": False})) as post,
+            patch.object(telegram, "_dealer_telegram_post", return_value=too_many) as post,
         ):
             self._run_cron()
         self.assertEqual(post.call_count, 5)
-        self.assertEqual(set(rows.mapped("state")), {"queued"})
+        self.assertEqual(set(rows.mapped("state")), {"queued"}, "429: Telegram did not take the message")
         self.assertEqual(rows[0].next_retry_at, datetime(2026, 12, 1, 10, 7), "retry at now + 2^1 minutes")
-        self.assertEqual(rows[0].last_error, "HTTP 502")
+        self.assertEqual(rows[0].last_error, "Too Many Requests: retry after 5")
         replies = [FakeResponse(200, {"ok": True, "result": {"message_id": 70 + i}}) for i in range(4)]
         replies.append(FakeResponse(403, {"ok": False, "description": "Forbidden: bot was blocked by the user"}))
         with (

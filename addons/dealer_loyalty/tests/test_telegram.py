@@ -1,0 +1,291 @@
+import importlib.util
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from unittest.mock import patch
+
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, TransactionCase, freeze_time, tagged
+
+from .campaign_common import CampaignTestMixin, FakeResponse
+
+BOT_TOKEN = "7123456789:AAH-s3cretBotToken_xyz"
+REQUESTS_POST = "odoo.addons.dealer_loyalty.models.dealer_telegram.requests.post"
+
+
+def _refused(url):
+    """What requests raises when nothing answers on the port: the URL (with the token) is in the text."""
+    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    return requests.ConnectionError(MaxRetryError(None, url, reason))
+
+
+@tagged("post_install", "-at_install")
+class TestTelegramSecrets(TransactionCase):
+    """Each contact its own opt-in token and each company its own webhook secret, also for rows older than the addon."""
+
+    def _duplicate_like_a_column_default(self):
+        """What Odoo did when it added the columns to tables with rows: one default value for all of them."""
+        partners = self.env["res.partner"].create([{"name": f"Old customer {i}"} for i in range(4)])
+        keeper = self.env["res.partner"].create({"name": "Customer after install"})
+        companies = self.env["res.company"].create([{"name": "Showroom North"}, {"name": "Showroom South"}])
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET telegram_optin_token = 'same-for-all' WHERE id = ANY(%s)", [partners.ids]
+        )
+        self.env.cr.execute(
+            "UPDATE res_company SET dealer_telegram_webhook_secret = 'same-secret' WHERE id = ANY(%s)",
+            [companies.ids],
+        )
+        self.env.invalidate_all()
+        return partners, keeper, companies
+
+    def _assert_own_secrets(self, partners, keeper, keeper_token, companies):
+        tokens = partners.mapped("telegram_optin_token")
+        self.assertEqual(len(set(tokens)), len(partners), "every contact has its own token")
+        self.assertNotIn("same-for-all", tokens)
+        self.assertTrue(all(len(token) >= 22 for token in tokens), "long enough not to be guessed")
+        self.assertEqual(keeper.telegram_optin_token, keeper_token, "a token that was unique still works")
+        secrets = companies.mapped("dealer_telegram_webhook_secret")
+        self.assertEqual(len(set(secrets)), 2)
+        self.assertNotIn("same-secret", secrets)
+
+    def test_install_hook_gives_each_row_its_own_secret(self):
+        from odoo.addons.dealer_loyalty import post_init_hook  # what installing the addon runs
+
+        partners, keeper, companies = self._duplicate_like_a_column_default()
+        keeper_token = keeper.telegram_optin_token
+        post_init_hook(self.env)
+        self._assert_own_secrets(partners, keeper, keeper_token, companies)
+
+    def test_upgrade_gives_each_row_its_own_secret(self):
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.3.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("dealer_loyalty_migrate_19_0_1_3_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        partners, keeper, companies = self._duplicate_like_a_column_default()
+        keeper_token = keeper.telegram_optin_token
+        migration.migrate(self.env.cr, "19.0.1.2.0")
+        self._assert_own_secrets(partners, keeper, keeper_token, companies)
+
+    def test_new_contacts_get_distinct_tokens(self):
+        partners = self.env["res.partner"].create([{"name": f"New {i}"} for i in range(3)])
+        self.assertEqual(len(set(partners.mapped("telegram_optin_token"))), 3)
+
+
+@tagged("post_install", "-at_install")
+class TestTelegramSending(CampaignTestMixin, TransactionCase):
+    """At-most-once Telegram delivery through the real send cron, and no bot token in errors or logs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+        cls.company.dealer_telegram_bot_token = BOT_TOKEN
+        cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
+
+    def _row(self):
+        campaign = self._campaign(
+            "warranty", [("telegram", -30)], audience_domain=f"[('id', '=', {self.vehicles[0].id})]"
+        )
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        return self._dispatches(campaign)
+
+    def _run_cron_at(self, when, **post):
+        with freeze_time(when), patch(REQUESTS_POST, **post) as fake_post:
+            self._run_cron()
+        return fake_post
+
+    def test_network_error_leaves_no_token_in_the_row_or_the_log(self):
+        row = self._row()
+        url = f"https://api.telegram.org/bot{BOT_TOKEN}/sendMessage"
+        urllib3_log = logging.getLogger("urllib3.connectionpool")  # logs each request line at DEBUG
+        self.addCleanup(urllib3_log.setLevel, urllib3_log.level)
+        urllib3_log.setLevel(logging.DEBUG)
+        with self.assertLogs(level="DEBUG") as logs:
+            self._run_cron_at("2026-12-01 10:05:00", side_effect=_refused(url))
+            urllib3_log.debug('%s "POST %s HTTP/1.1" 200 7', "https://api.telegram.org:443", url[24:])
+        self.assertEqual(row.state, "queued", "nothing was sent: retried later")
+        self.assertIn("Connection refused", row.last_error, "the error still says what happened")
+        self.assertNotIn(BOT_TOKEN, row.last_error)
+        self.assertNotIn(BOT_TOKEN.split(":")[1], "\n".join(logs.output))
+        self.assertIn("bot<token>", "\n".join(logs.output), "the request line is logged, masked")
+        self.company.dealer_telegram_webhook_secret = "s3cret"
+        with patch(REQUESTS_POST, side_effect=_refused(url.replace("sendMessage", "setWebhook"))):
+            with self.assertRaises(UserError) as caught:
+                self.company.action_dealer_telegram_set_webhook()
+        self.assertNotIn(BOT_TOKEN, str(caught.exception))
+
+    def test_timeout_is_not_sent_again(self):
+        row = self._row()
+        timeout = requests.ReadTimeout("HTTPSConnectionPool(host='api.telegram.org', port=443): Read timed out.")
+        post = self._run_cron_at("2026-12-01 10:05:00", side_effect=timeout)
+        self.assertEqual(post.call_count, 1)
+        self.assertEqual(row.state, "failed", "a person checks: the message may have arrived")
+        self.assertIn("may have been delivered", row.last_error)
+        post = self._run_cron_at("2026-12-02 10:05:00", return_value=FakeResponse(200, {"ok": True}))
+        self.assertEqual(post.call_count, 0, "never sent twice")
+
+    def test_server_error_is_not_sent_again(self):
+        row = self._row()
+        self._run_cron_at("2026-12-01 10:05:00", return_value=FakeResponse(502, {"ok": False}))
+        self.assertEqual(row.state, "failed")
+        self.assertIn("may have been delivered", row.last_error)
+        post = self._run_cron_at("2026-12-02 10:05:00", return_value=FakeResponse(200, {"ok": True}))
+        self.assertEqual(post.call_count, 0)
+
+    def test_refused_and_rate_limited_are_retried(self):
+        row = self._row()
+        self._run_cron_at("2026-12-01 10:05:00", side_effect=_refused("/bot1:x/sendMessage"))
+        self.assertEqual((row.state, row.next_retry_at), ("queued", datetime(2026, 12, 1, 10, 7)))
+        too_many = {
+            "ok": False,
+            "description": "Too Many Requests: retry after 600",
+            "parameters": {"retry_after": 600},
+        }
+        self._run_cron_at("2026-12-01 10:07:00", return_value=FakeResponse(429, too_many))
+        self.assertEqual(row.state, "queued")
+        self.assertEqual(row.next_retry_at, datetime(2026, 12, 1, 10, 17), "Telegram's retry_after is honoured")
+        post = self._run_cron_at("2026-12-01 10:10:00", return_value=FakeResponse(200, {"ok": True}))
+        self.assertEqual(post.call_count, 0, "not before retry_after")
+        ok = FakeResponse(200, {"ok": True, "result": {"message_id": 9}})
+        post = self._run_cron_at("2026-12-01 10:17:00", return_value=ok)
+        self.assertEqual(post.call_count, 1)
+        self.assertEqual((row.state, row.provider_message_id, row.attempts), ("delivered", "9", 3))
+
+
+@tagged("post_install", "-at_install")
+class TestTelegramWebhook(CampaignTestMixin, HttpCase):
+    """The bot's webhook over HTTP: Telegram's secret header, one-time expiring links, /stop."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+        cls.company.dealer_telegram_webhook_secret = "webhook-s3cret_42"
+        cls.customer = cls.partners[0]
+        cls.customer.write({"telegram_chat_id": False, "consent_telegram": False})
+
+    def _post(self, text, chat_id=4242, secret="webhook-s3cret_42", path=None, language="en"):
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 5,
+                "from": {"id": chat_id, "language_code": language},
+                "chat": {"id": chat_id, "type": "private"},
+                "text": text,
+            },
+        }
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        return self.url_open(
+            path or f"/dealer/telegram/webhook/{self.company.id}", data=json.dumps(update), headers=headers
+        )
+
+    def test_secret_header_is_required(self):
+        token = self.customer.telegram_optin_token
+        for secret in (None, "", "webhook-s3cret_41", "webhook-s3cret_42 "):
+            response = self._post(f"/start {token}", secret=secret)
+            self.assertEqual(response.status_code, 403, secret)
+        response = self._post(f"/start {token}", path="/dealer/telegram/webhook/webhook-s3cret_42")
+        self.assertEqual(response.status_code, 404, "the secret is no longer part of any URL")
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.telegram_chat_id, "nothing linked without the secret")
+        response = self._post(f"/start {token}")
+        self.assertEqual(response.status_code, 200)
+        answer = response.json()
+        self.assertEqual((answer["linked"], answer["method"], answer["chat_id"]), (True, "sendMessage", "4242"))
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.telegram_chat_id, "4242")
+        self.assertTrue(self.customer.consent_telegram)
+
+    def test_link_works_once(self):
+        token = self.customer.telegram_optin_token
+        self.assertIn(f"t.me/dealer_test_bot?start={token}", self.customer.telegram_optin_url)
+        self.assertTrue(self._post(f"/start {token}").json()["linked"])
+        self.customer.invalidate_recordset()
+        self.assertNotEqual(self.customer.telegram_optin_token, token, "a used link is replaced")
+        self.assertFalse(self.customer.telegram_optin_url, "no link to hand out while the card is linked")
+        answer = self._post(f"/start {token}", chat_id=5555).json()
+        self.assertFalse(answer["linked"])
+        self.assertIn("not valid", answer["text"])
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.telegram_chat_id, "4242", "a forwarded, used link takes nothing over")
+
+    def test_expired_link_is_refused(self):
+        self.customer.telegram_optin_date = fields.Datetime.now() - timedelta(days=31)
+        self.assertFalse(self.customer.telegram_optin_url, "the form offers no expired link")
+        answer = self._post(f"/start {self.customer.telegram_optin_token}").json()
+        self.assertFalse(answer["linked"])
+        self.assertIn("expired", answer["text"])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.telegram_chat_id)
+        self.customer.action_dealer_telegram_new_link()
+        self.assertTrue(self._post(f"/start {self.customer.telegram_optin_token}").json()["linked"])
+
+    def test_card_linked_to_another_chat_is_not_taken_over(self):
+        self.customer.telegram_chat_id = "1111"
+        answer = self._post(f"/start {self.customer.telegram_optin_token}", chat_id=2222).json()
+        self.assertFalse(answer["linked"])
+        self.assertIn("another Telegram chat", answer["text"])
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.telegram_chat_id, "1111")
+        self.customer.action_dealer_telegram_unlink()
+        self.assertFalse(self.customer.consent_telegram)
+        self.assertTrue(self._post(f"/start {self.customer.telegram_optin_token}", chat_id=2222).json()["linked"])
+
+    def test_stop_ends_telegram_messages(self):
+        self.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
+        other = self.partners[1]
+        campaign = self._campaign(
+            "warranty", [("telegram", -30)], audience_domain=f"[('id', 'in', {self.vehicles[:2].ids})]"
+        )
+        self.customer.write({"telegram_chat_id": "4242", "consent_telegram": True})
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        rows = self._dispatches(campaign)
+        self.assertEqual(rows.mapped("state"), ["queued", "queued"])
+        answer = self._post("/stop").json()
+        self.assertIn("no longer receive", answer["text"])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.consent_telegram, "consent withdrawn by the customer")
+        self.assertFalse(self.customer.telegram_chat_id)
+        self.assertIn("/stop", self.customer.message_ids[:1].body)
+        telegram = type(self.env["dealer.telegram"])
+        ok = FakeResponse(200, {"ok": True, "result": {"message_id": 1}})
+        with (
+            freeze_time("2026-12-01 10:05:00"),
+            patch.object(telegram, "_dealer_telegram_post", return_value=ok) as post,
+        ):
+            self._run_cron()
+        self.assertEqual([call.args[2]["chat_id"] for call in post.call_args_list], [other.telegram_chat_id])
+        by_partner = {row.partner_id: row for row in rows}
+        self.assertIn(by_partner[self.customer].state, ("skipped", "cancelled"), "withdrawn consent stops the row")
+        self.assertEqual(by_partner[other].state, "delivered")
+        self._post("Стоп", chat_id=int(other.telegram_chat_id), language="ru")
+        other.invalidate_recordset()
+        self.assertFalse(other.consent_telegram, "the Russian word is understood")
+
+    def test_register_webhook_sends_the_secret_as_header_token(self):
+        calls = []
+
+        def post(model, token, method, payload):
+            calls.append((token, method, payload))
+            return FakeResponse(200, {"ok": True, "result": True})
+
+        with patch.object(type(self.env["dealer.telegram"]), "_dealer_telegram_post", post):
+            self.company.action_dealer_telegram_set_webhook()
+        token, method, payload = calls[0]
+        self.assertEqual((token, method), ("123:TEST", "setWebhook"))
+        self.assertTrue(payload["url"].endswith(f"/dealer/telegram/webhook/{self.company.id}"))
+        self.assertNotIn("webhook-s3cret_42", payload["url"])
+        self.assertEqual(payload["secret_token"], "webhook-s3cret_42")
+        self.company.dealer_telegram_bot_token = False
+        with self.assertRaises(UserError):
+            self.company.action_dealer_telegram_set_webhook()
