@@ -22,6 +22,7 @@
         "views/dealer_loyalty_menus.xml",
         "views/dealer_campaign_views.xml",
         "views/dealer_dispatch_views.xml",
+        "views/dealer_unsubscribe_templates.xml",
         "views/dealer_telegram_views.xml",
         "views/res_partner_views.xml",
         "views/dealer_visit_views.xml",

@@ -1,2 +1,3 @@
 from . import telegram
 from . import tracking
+from . import unsubscribe

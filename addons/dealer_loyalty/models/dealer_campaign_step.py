@@ -201,10 +201,13 @@ class DealerCampaignStep(models.Model):
         today = fields.Date.to_date(today) or fields.Date.context_today(self)
         dispatch = self.env["dealer.dispatch"]
         channel = self._dealer_channel_sql()
+        # a call task contacts the customer on their phone: it needs the consent an SMS needs
+        call_consent = dispatch._dealer_consent_sql("sms") if self._dealer_is_call() else SQL("TRUE")
         consent = SQL(
-            "(CASE %s WHEN 'email' THEN %s WHEN 'sms' THEN %s WHEN 'telegram' THEN %s ELSE TRUE END)",
+            "(CASE %s WHEN 'email' THEN %s WHEN 'sms' THEN %s WHEN 'telegram' THEN %s ELSE %s END)",
             channel,
             *(dispatch._dealer_consent_sql(name) for name in MESSAGE_CHANNELS),
+            call_consent,
         )
         address = SQL(
             "(CASE %s WHEN 'email' THEN %s WHEN 'sms' THEN %s WHEN 'telegram' THEN %s ELSE TRUE END)",
@@ -253,6 +256,14 @@ class DealerCampaignStep(models.Model):
         self.invalidate_recordset(["dispatch_ids"])
         self.campaign_id.invalidate_recordset()
         return count
+
+    def _dealer_is_call(self):
+        """An activity step whose task is to phone the customer (its type, else the default, is a call)."""
+        self.ensure_one()
+        if self.channel != "activity":
+            return False
+        activity_type = self.sudo().activity_type_id or self.env.ref("mail.mail_activity_data_call")
+        return activity_type.category == "phonecall"
 
     def _dealer_channel_sql(self):
         """The channel of each planned row: the step's, or the customer's preferred one (alias ``p``)."""

@@ -128,19 +128,26 @@ class DealerDispatch(models.Model):
 
     @api.model
     def _dealer_consent_sql(self, channel):
-        """Consent of partner ``p`` for ``channel``.
+        """Consent of partner ``p`` for ``channel``: the customer's consent and Odoo's blacklists.
 
-        Uses dealer_crm's consent_* fields; until they exist, a blacklisted e-mail or phone
-        means no consent and Telegram counts as consented once the customer opened the bot.
+        An address in ``mail.blacklist`` (e-mail) or ``phone.blacklist`` (SMS) gets nothing,
+        whatever the consent field says: the blacklist is where Odoo records an unsubscribe or
+        a "stop" and where staff block an address. Without dealer_crm's consent_* fields the
+        blacklists alone decide, and Telegram counts as consented once the customer opened the bot.
         """
         fname = self._dealer_consent_field(channel)
-        if fname:
-            return SQL("COALESCE(%s, FALSE)", SQL.identifier("p", fname))
+        consent = SQL("COALESCE(%s, FALSE)", SQL.identifier("p", fname)) if fname else SQL("TRUE")
         if channel == "email":
-            return SQL("NOT EXISTS (SELECT 1 FROM mail_blacklist b WHERE b.active AND b.email = p.email_normalized)")
+            return SQL(
+                "(%s AND NOT EXISTS (SELECT 1 FROM mail_blacklist b WHERE b.active AND b.email = p.email_normalized))",
+                consent,
+            )
         if channel == "sms":
-            return SQL("NOT EXISTS (SELECT 1 FROM phone_blacklist b WHERE b.active AND b.number = p.phone_sanitized)")
-        return SQL("p.telegram_chat_id IS NOT NULL")
+            return SQL(
+                "(%s AND NOT EXISTS (SELECT 1 FROM phone_blacklist b WHERE b.active AND b.number = p.phone_sanitized))",
+                consent,
+            )
+        return consent if fname else SQL("p.telegram_chat_id IS NOT NULL")
 
     @api.model
     def _dealer_address_sql(self, channel):
@@ -151,17 +158,22 @@ class DealerDispatch(models.Model):
         }.get(channel, SQL("TRUE"))
 
     def _dealer_has_consent(self):
-        """Last check right before sending: consent can be withdrawn after planning."""
+        """Last check right before sending: consent can be withdrawn (or the address blacklisted) after planning.
+
+        A call task of a campaign (an activity step of the type "phone call") contacts the
+        customer on their phone number, so it needs the same consent as an SMS.
+        """
         self.ensure_one()
         partner = self.partner_id
-        fname = self._dealer_consent_field(self.channel)
-        if fname:
-            return bool(partner[fname])
-        if self.channel == "email":
+        channel = "sms" if self.channel == "activity" else self.channel
+        fname = self._dealer_consent_field(channel)
+        if fname and not partner[fname]:
+            return False
+        if channel == "email":
             return not partner.is_blacklisted
-        if self.channel == "sms":
+        if channel == "sms":
             return not partner.phone_blacklisted
-        return bool(partner.telegram_chat_id)
+        return bool(fname or partner.telegram_chat_id)
 
     def _dealer_has_address(self):
         self.ensure_one()
@@ -225,7 +237,11 @@ class DealerDispatch(models.Model):
         """Why this row must not go out now: ('skipped', reason), ('defer', when) or None."""
         self.ensure_one()
         if self.channel == "activity":
-            return None
+            if not self.step_id._dealer_is_call():
+                return None
+            if not self._dealer_has_consent():
+                return ("skipped", "consent")
+            return None if self.partner_id.phone else ("skipped", "no_address")
         if not self._dealer_has_consent():
             return ("skipped", "consent")
         if not self._dealer_has_address():
@@ -520,6 +536,51 @@ class DealerDispatch(models.Model):
             f"{base}/dealer/loyalty/open/{self.id}/{token}/blank.gif"
         )
         return tools.mail.append_content_to_html(body, pixel, plaintext=False)
+
+    # ------------------------------------------------------------
+    # Unsubscribe (a link in each campaign e-mail, and RFC 8058 one-click headers)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_unsubscribe_token(self, dispatch_id):
+        return tools.hmac(self.env(su=True), "dealer_loyalty-dispatch-unsubscribe", dispatch_id)
+
+    @api.model
+    def _dealer_unsubscribe_row(self, dispatch_id, token):
+        """The e-mail row an unsubscribe URL names, or an empty recordset when its token is wrong."""
+        if not tools.consteq(token or "", self._dealer_unsubscribe_token(dispatch_id)):
+            return self.browse()
+        return self.sudo().browse(dispatch_id).exists().filtered(lambda row: row.channel == "email")
+
+    def _dealer_unsubscribe_url(self):
+        self.ensure_one()
+        base = self.get_base_url().rstrip("/")
+        return f"{base}/dealer/loyalty/unsubscribe/{self.id}/{self._dealer_unsubscribe_token(self.id)}"
+
+    def _dealer_unsubscribe_footer(self, body):
+        """The customer's copy ends with a link to stop the dealership's e-mails, in their language."""
+        self.ensure_one()
+        lang = self.partner_id.lang or self.env.context.get("lang")
+        label = self.with_context(lang=lang).env._("Unsubscribe from these e-mails")
+        footer = Markup('<p style="font-size: 12px; color: #888888;"><a href="%s">%s</a></p>') % (
+            self._dealer_unsubscribe_url(),
+            label,
+        )
+        return tools.mail.append_content_to_html(body, footer, plaintext=False)
+
+    def _dealer_unsubscribe(self):
+        """The customer asked to stop e-mails: Odoo's blacklist gets the address and e-mail consent is withdrawn.
+
+        Both are honoured by the next planning and the next send (``_dealer_consent_sql``); the
+        consent change is tracked on the customer with the source "unsubscribe link".
+        """
+        for row in self.sudo():
+            partner = row.partner_id
+            note = self.env._("Unsubscribed from the campaign e-mail %(campaign)s.", campaign=row.campaign_id.name)
+            if partner.email_normalized:
+                self.env["mail.blacklist"].sudo()._add(partner.email_normalized, message=note)
+            if "consent_email" in partner._fields and partner.consent_email:
+                partner.with_context(dealer_consent_source="unsubscribe").write({"consent_email": False})
 
     def _dealer_register_open(self):
         """First open only; a click implies an open (images are often blocked)."""

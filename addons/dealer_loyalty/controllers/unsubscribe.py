@@ -1,0 +1,45 @@
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.http import request
+
+
+class DealerCampaignUnsubscribe(http.Controller):
+    """The unsubscribe link of campaign e-mails (and the RFC 8058 one-click POST of mail programs).
+
+    GET only shows the question: mail scanners open links, and opening must not unsubscribe.
+    POST adds the address to Odoo's e-mail blacklist and withdraws the customer's e-mail consent.
+    """
+
+    @http.route(
+        "/dealer/loyalty/unsubscribe/<int:dispatch_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def dealer_campaign_unsubscribe(self, dispatch_id, token, **_kw):
+        row = request.env["dealer.dispatch"]._dealer_unsubscribe_row(dispatch_id, token)
+        if not row:
+            raise NotFound()
+        done = request.httprequest.method == "POST"
+        if done:
+            row._dealer_unsubscribe()
+        partner = row.partner_id
+        if partner.lang:
+            request.update_context(lang=partner.lang)
+        env = request.env
+        values = {
+            "email": partner.email_normalized or partner.email or "",
+            "company": (row.company_id or partner.company_id or env.company).name,
+        }
+        if done:
+            message = env._("Done: %(email)s will no longer receive e-mails from %(company)s.", **values)
+        else:
+            message = env._("Stop the e-mails of %(company)s to %(email)s?", **values)
+        return request.render(
+            "dealer_loyalty.dealer_unsubscribe_page",
+            {"done": done, "message": message, "action": f"/dealer/loyalty/unsubscribe/{dispatch_id}/{token}"},
+        )
