@@ -129,6 +129,21 @@ def test_uninstall_and_reinstall_keep_dealer_crm_data(safety_db, module):
     odoo_module(conf, db, "install", module)
     assert module_state(db, module) == "installed"
     assert assert_kept(before, fingerprint(db), removed=owned) == counts
+    if module == "dealer_loyalty":
+        assert_own_telegram_tokens(db)
+
+
+def assert_own_telegram_tokens(dbname):
+    """Installed on a base with contacts, dealer_loyalty gives each contact its own Telegram opt-in token.
+
+    (Odoo fills a new column of existing rows with ONE computed default; the install hook replaces it.
+    Companies' webhook secrets: addons/dealer_loyalty/tests/test_telegram.py, with two companies.)
+    """
+    with pg_cursor(dbname) as cr:
+        cr.execute("SELECT count(*), count(DISTINCT telegram_optin_token) FROM res_partner")
+        partners, tokens = cr.fetchone()
+    assert partners > 50
+    assert tokens == partners, f"{partners} contacts share {tokens} opt-in tokens"
 
 
 def test_upgrade_keeps_data(safety_db):
