@@ -55,7 +55,7 @@ class TestTelegramSecrets(TransactionCase):
         self.assertNotIn("same-secret", secrets)
 
     def test_install_hook_gives_each_row_its_own_secret(self):
-        from odoo.addons.dealer_loyalty import post_init_hook  # what installing the addon runs
+        from .. import post_init_hook  # what installing the addon runs
 
         partners, keeper, companies = self._duplicate_like_a_column_default()
         keeper_token = keeper.telegram_optin_token
