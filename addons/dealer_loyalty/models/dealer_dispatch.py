@@ -56,6 +56,9 @@ DEFAULT_BATCH_SIZE = 200
 # mail.notification failure types a later attempt may overcome (provider or account trouble).
 TRANSIENT_FAILURES = ("sms_server", "sms_credit", "sms_acc", "mail_smtp", "unknown")
 COUNTED_STATES = ("sending", "sent", "delivered")
+# quiet hours of messages without a campaign step (automation rules): the step's defaults
+DEFAULT_QUIET_START = 21.0
+DEFAULT_QUIET_END = 9.0
 
 _logger = logging.getLogger(__name__)
 
@@ -69,8 +72,21 @@ class DealerDispatch(models.Model):
     # Fields
     # ------------------------------------------------------------
 
-    campaign_id = fields.Many2one("dealer.campaign", required=True, ondelete="cascade", index=True, readonly=True)
-    step_id = fields.Many2one("dealer.campaign.step", required=True, ondelete="cascade", index=True, readonly=True)
+    campaign_id = fields.Many2one("dealer.campaign", ondelete="cascade", index=True, readonly=True)
+    step_id = fields.Many2one("dealer.campaign.step", ondelete="cascade", index=True, readonly=True)
+    # a message of an automation rule ("message to the customer") has no campaign: its own text and origin
+    action_id = fields.Many2one(
+        "ir.actions.server",
+        string="Automation action",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        help="The automation rule's action that queued this message (no campaign).",
+    )
+    res_model = fields.Char(string="About model", readonly=True)
+    res_id = fields.Many2oneReference(string="About record", model_field="res_model", readonly=True)
+    subject = fields.Char(readonly=True)
+    body = fields.Text(string="Message", readonly=True, help="The text of a message queued by an automation rule.")
     enrolment_id = fields.Many2one("dealer.campaign.enrolment", ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one("res.company", index=True, readonly=True)
     partner_id = fields.Many2one(
@@ -108,13 +124,20 @@ class DealerDispatch(models.Model):
         "(step_id, partner_id, COALESCE(vehicle_id, 0), occurrence_date)",
         "This message was already planned for this customer, vehicle and trigger date.",
     )
+    _once_per_rule_message = models.UniqueIndex(
+        "(COALESCE(action_id, 0), partner_id, res_model, res_id, occurrence_date, md5(body)) WHERE step_id IS NULL",
+        "This automation message was already queued for this customer and record today.",
+    )
     _due_idx = models.Index("(scheduled_at, id) WHERE state = 'queued'")
     _cap_idx = models.Index("(partner_id, sent_at) WHERE state IN ('sending', 'sent', 'delivered')")
 
-    @api.depends("campaign_id", "step_id", "partner_id")
+    @api.depends("campaign_id", "step_id", "action_id", "partner_id")
     def _compute_display_name(self):
         for row in self:
-            row.display_name = f"{row.campaign_id.name} / {row.step_id.name} / {row.partner_id.display_name}"
+            origin = row.action_id.name or row.subject
+            if row.step_id:
+                origin = f"{row.campaign_id.name} / {row.step_id.name}"
+            row.display_name = f"{origin or ''} / {row.partner_id.display_name}"
 
     # ------------------------------------------------------------
     # Consent and addresses (SQL for planning, Python for the last check)
@@ -196,7 +219,8 @@ class DealerDispatch(models.Model):
     def _dealer_quiet_until(self, now):
         """The next allowed UTC time when ``now`` falls in the step's quiet hours, else None."""
         self.ensure_one()
-        start, end = self.step_id.quiet_start, self.step_id.quiet_end
+        step = self.step_id
+        start, end = (step.quiet_start, step.quiet_end) if step else (DEFAULT_QUIET_START, DEFAULT_QUIET_END)
         if start == end:
             return None
         tz = self._dealer_timezone()
@@ -264,6 +288,8 @@ class DealerDispatch(models.Model):
     def _dealer_send_one(self):
         """Hand one row to its channel; returns the values that mark it sent (same transaction)."""
         self.ensure_one()
+        if not self.step_id:
+            return self._dealer_send_text()
         record = self._dealer_record().sudo()
         step = self.step_id.sudo()
         if self.channel == "email":
@@ -306,6 +332,64 @@ class DealerDispatch(models.Model):
             )
             return {"state": "delivered", "provider_message_id": message_id}
         return self._dealer_schedule_activity(record, step)
+
+    @api.model
+    def _dealer_queue_messages(self, vals_list):
+        """Create the rows not queued yet today for the same rule, customer, record and text."""
+        if not vals_list:
+            return self
+        key = ("action_id", "partner_id", "res_model", "res_id", "occurrence_date", "body")
+        existing = self.search_fetch(
+            [
+                ("step_id", "=", False),
+                ("occurrence_date", "in", list({vals["occurrence_date"] for vals in vals_list})),
+                ("partner_id", "in", list({vals["partner_id"] for vals in vals_list})),
+            ],
+            list(key),
+        )
+        seen = {
+            (row.action_id.id or False, row.partner_id.id, row.res_model, row.res_id, row.occurrence_date, row.body)
+            for row in existing
+        }
+        todo = []
+        for vals in vals_list:
+            ident = tuple(vals[name] for name in key)
+            if ident not in seen:
+                seen.add(ident)
+                todo.append(vals)
+        return self.create(todo)
+
+    def _dealer_send_text(self):
+        """A message of an automation rule: its plain text (never rendered) on the row's channel.
+
+        It is logged in the chatter of the record the rule ran on when that record has one,
+        else of the customer; the text is escaped, so it can carry no markup or code.
+        """
+        record = self.partner_id.sudo()
+        if self.res_model in self.env and self.res_id:
+            origin = self.env[self.res_model].sudo().browse(self.res_id).exists()
+            if origin and hasattr(origin, "_message_sms"):
+                record = origin
+        if self.channel == "email":
+            message = record.message_notify(
+                partner_ids=self.partner_id.ids,
+                subject=self.subject or (self.company_id or self.env.company).name,
+                body=Markup("<p>%s</p>") % self.body,
+                force_send=False,
+                subtype_xmlid="mail.mt_comment",
+            )
+            return {"state": "sent", "mail_message_id": message.id}
+        if self.channel == "sms":
+            message = record._message_sms(self.body, partner_ids=self.partner_id.ids, put_in_queue=True)
+            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
+            return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
+        if self.channel == "telegram":
+            company = self.company_id or self.env.company
+            message_id = self.env["dealer.telegram"]._dealer_send_message(
+                company, self.partner_id.telegram_chat_id, self.body
+            )
+            return {"state": "delivered", "provider_message_id": message_id}
+        raise UserError(self.env._("An automation message cannot go out as %(channel)s.", channel=self.channel))
 
     def _dealer_checked_template(self, template, record):
         """A template renders one model: a vehicle template cannot write about a customer-only enrolment."""
@@ -576,7 +660,10 @@ class DealerDispatch(models.Model):
         """
         for row in self.sudo():
             partner = row.partner_id
-            note = self.env._("Unsubscribed from the campaign e-mail %(campaign)s.", campaign=row.campaign_id.name)
+            note = self.env._(
+                "Unsubscribed from the campaign e-mail %(campaign)s.",
+                campaign=row.campaign_id.name or row.action_id.name or row.subject or "",
+            )
             if partner.email_normalized:
                 self.env["mail.blacklist"].sudo()._add(partner.email_normalized, message=note)
             if "consent_email" in partner._fields and partner.consent_email:

@@ -1,17 +1,9 @@
 """Loyalty building blocks for automation rules (see dealer_crm/models/dealer_automation.py)."""
 
-import logging
-
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
-
-from .dealer_telegram import DealerTelegramError
-
-_logger = logging.getLogger(__name__)
 
 CHANNEL_ADDRESS = {"email": "email", "sms": "phone", "telegram": "telegram_chat_id"}
 
@@ -53,33 +45,52 @@ class MailThread(models.AbstractModel):
         campaign.invalidate_recordset(["enrolment_count"])
         return campaign.enrolment_count - before
 
-    def _dealer_post_to_customer(self, message, subject=None):
-        """Send ``message`` to each record's customer on the customer's preferred channel, if the
-        customer consented to it and has an address there (e-mail, SMS queued for the SMS cron,
-        Telegram); a customer who prefers phone calls gives the record's responsible person a call
-        task; otherwise nothing is sent and the chatter says why.
+    def _dealer_post_to_customer(self, message, subject=None, action=None):
+        """Queue ``message`` to each record's customer on the customer's preferred channel (e-mail
+        by default, SMS, Telegram) in the dispatch log; a customer who prefers phone calls gives the
+        record's responsible person a call task when they may be phoned (SMS consent, number not
+        blacklisted).
 
-        :returns: ``{channel: number of records}``, channel ``skipped`` for those not sent
+        Nothing leaves in the caller's transaction: the sending cron sends the queued rows with
+        the same consent and blacklist check, quiet hours, frequency cap and log as campaign
+        messages. A rule that fires twice on one record in a day queues its text once.
+
+        :param action: the automation rule's server action, recorded on the rows
+        :returns: ``{channel: number of records}``; ``skipped`` for records without a customer or
+            a customer who prefers calls but may not be phoned
         """
         if not message:
             raise UserError(self.env._("Enter the Message to send."))
         customers = self._dealer_customers()
         counts = {}
-        skipped = {}
         calls = self.browse()
+        vals_list = []
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
         for record in self:
             partner = customers.get(record.id)
             channel = partner._dealer_message_channel() if partner else None
             if channel == "phone":
                 calls |= record
             elif channel:
-                channel = record._dealer_send_on_channel(partner, channel, message, subject) or "skipped"
-            if not channel or channel == "skipped":
-                skipped[record.id] = Markup("<p>%s</p>") % self.env._(
-                    "Message not sent: the customer has no consent or address for their preferred channel."
+                vals_list.append(
+                    {
+                        "partner_id": partner.id,
+                        "vehicle_id": record.id if record._name == "dealer.vehicle" else False,
+                        "company_id": record._dealer_message_company(partner).id,
+                        "channel": channel,
+                        "occurrence_date": today,
+                        "scheduled_at": now,
+                        "action_id": action.id if action else False,
+                        "res_model": record._name,
+                        "res_id": record.id,
+                        "subject": subject or False,
+                        "body": message,
+                    }
                 )
-                channel = "skipped"
+            channel = channel or "skipped"
             counts[channel] = counts.get(channel, 0) + 1
+        self.env["dealer.dispatch"].sudo()._dealer_queue_messages(vals_list)
         if calls:
             calls._dealer_schedule_role_activity(
                 "responsible",
@@ -87,31 +98,11 @@ class MailThread(models.AbstractModel):
                 note=message,
                 activity_type=self.env.ref("mail.mail_activity_data_call"),
             )
-        if skipped:
-            self._message_log_batch(bodies=skipped)
         return counts
 
-    def _dealer_send_on_channel(self, partner, channel, message, subject):
-        self.ensure_one()
-        if channel == "email":
-            self.message_post(
-                body=Markup("<p>%s</p>") % message,
-                subject=subject,
-                partner_ids=partner.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
-        elif channel == "sms":
-            self._message_sms(message, partner_ids=partner.ids, put_in_queue=True)
-        else:
-            company = (self._fields.get("company_id") and self.company_id) or partner.company_id or self.env.company
-            try:
-                self.env["dealer.telegram"]._dealer_send_message(company, partner.telegram_chat_id, message)
-            except DealerTelegramError as error:
-                _logger.info("Telegram message to %s not sent: %s", partner.id, error)
-                return None
-            self._message_log(body=Markup("<p>%s</p>") % self.env._("Sent by Telegram: %(text)s", text=message))
-        return channel
+    def _dealer_message_company(self, partner):
+        company = self._fields.get("company_id") and self.company_id
+        return company or partner.company_id or self.env.company
 
 
 class ResPartner(models.Model):
@@ -128,14 +119,15 @@ class ResPartner(models.Model):
     )
 
     def _dealer_message_channel(self):
-        """The preferred channel when the customer consented to it and can be reached there."""
+        """The channel of a message of an automation rule: the preferred one, e-mail by default."""
         self.ensure_one()
         channel = self.dealer_preferred_channel
         if channel == "phone":
-            return "phone" if self.phone else None
-        if channel in CHANNEL_ADDRESS and self[f"consent_{channel}"] and self[CHANNEL_ADDRESS[channel]]:
-            return channel
-        return None
+            # a call needs what an SMS needs (see dealer.dispatch._dealer_has_consent)
+            may_call = self.phone and self.consent_sms and not self.phone_blacklisted
+            return "phone" if may_call else None
+        # the channel's consent, blacklist, quiet hours and cap are checked when the row is sent
+        return channel if channel in CHANNEL_ADDRESS else "email"
 
     @api.model
     def _dealer_update_risk_score(self, params=None):
@@ -202,7 +194,7 @@ class IrActionsServer(models.Model):
             **super()._dealer_step_specs(),
             "enrol_campaign": ("_dealer_enrol_in_campaign", ("campaign",)),
             "recompute_segments": ("_dealer_recompute_segments", ()),
-            "post_to_customer": ("_dealer_post_to_customer", ("message", "subject")),
+            "post_to_customer": ("_dealer_post_to_customer", ("message", "subject", "action")),
         }
 
     def _dealer_step_value(self, param):
@@ -210,4 +202,6 @@ class IrActionsServer(models.Model):
             return self.dealer_campaign_id
         if param == "subject":
             return self.dealer_summary or None
+        if param == "action":
+            return self
         return super()._dealer_step_value(param)

@@ -117,28 +117,38 @@ class TestAutomationRulesLoyalty(DealerAutomationCase):
             self.customer.with_user(self.sales_1)._dealer_recompute_segments()
         self.customer.with_user(self.marketer)._dealer_recompute_segments()
 
-    def test_message_on_the_preferred_channel_with_consent(self):
+    def test_message_on_the_preferred_channel_is_queued(self):
+        """Queued in the dispatch log (sent by its cron, see test_automation_message); calls are tasks."""
         Partner = self.env["res.partner"]
-        by_mail = Partner.create(
-            {"name": "Mail", "email": "mail@example.com", "dealer_preferred_channel": "email", "consent_email": True}
-        )
-        by_sms = Partner.create(
-            {"name": "Sms", "phone": "+79005550102", "dealer_preferred_channel": "sms", "consent_sms": True}
-        )
-        by_telegram = Partner.create(
-            {"name": "Tg", "telegram_chat_id": "777", "dealer_preferred_channel": "telegram", "consent_telegram": True}
-        )
-        no_consent = Partner.create({"name": "No", "email": "no@example.com", "dealer_preferred_channel": "email"})
+        by_mail = Partner.create({"name": "Mail", "email": "mail@example.com", "dealer_preferred_channel": "email"})
+        by_sms = Partner.create({"name": "Sms", "phone": "+79005550102", "dealer_preferred_channel": "sms"})
+        by_telegram = Partner.create({"name": "Tg", "telegram_chat_id": "777", "dealer_preferred_channel": "telegram"})
         by_phone = Partner.create(
-            {"name": "Call", "phone": "+79005550103", "dealer_preferred_channel": "phone", "user_id": self.sales_1.id}
+            {
+                "name": "Call",
+                "phone": "+79005550103",
+                "dealer_preferred_channel": "phone",
+                "user_id": self.sales_1.id,
+                "consent_sms": True,
+            }
         )
-        partners = by_mail | by_sms | by_telegram | no_consent | by_phone
-        with patch.object(type(self.env["dealer.telegram"]), "_dealer_send_message", return_value="42") as telegram:
+        no_call = Partner.create(
+            {
+                "name": "No call",
+                "phone": "+79005550104",
+                "dealer_preferred_channel": "phone",
+                "user_id": self.sales_1.id,
+            }
+        )
+        partners = by_mail | by_sms | by_telegram | by_phone | no_call
+        with patch.object(type(self.env["dealer.telegram"]), "_dealer_telegram_post") as telegram:
             counts = partners._dealer_post_to_customer("Your car is ready.", subject="Your car")
-        self.assertEqual(counts, {"email": 1, "sms": 1, "telegram": 1, "skipped": 1, "phone": 1})
-        self.assertIn(by_mail, by_mail.message_ids.filtered(lambda m: m.subject == "Your car").partner_ids)
-        self.assertEqual(self.env["sms.sms"].search([("partner_id", "=", by_sms.id)]).state, "outgoing")
-        self.assertEqual(telegram.call_args.args[1:], ("777", "Your car is ready."))
-        self.assertFalse(no_consent.message_ids.filtered(lambda m: m.subject == "Your car"))
-        self.assertTrue(no_consent.message_ids.filtered(lambda m: "Message not sent" in (m.body or "")))
+        telegram.assert_not_called()
+        self.assertEqual(counts, {"email": 1, "sms": 1, "telegram": 1, "phone": 1, "skipped": 1})
+        rows = self.env["dealer.dispatch"].search([("partner_id", "in", partners.ids)])
+        self.assertEqual(
+            {(row.partner_id, row.channel, row.state) for row in rows},
+            {(by_mail, "email", "queued"), (by_sms, "sms", "queued"), (by_telegram, "telegram", "queued")},
+        )
         self.assertEqual(self.activities(by_phone, "Call the customer").user_id, self.sales_1)
+        self.assertFalse(self.activities(no_call, "Call the customer"), "no call without consent to be phoned")

@@ -1,0 +1,108 @@
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.tests import TransactionCase, freeze_time, tagged
+
+from .campaign_common import CampaignTestMixin, FakeResponse
+
+TEXT = "Your car is ready."
+
+
+@tagged("post_install", "-at_install")
+class TestAutomationMessage(CampaignTestMixin, TransactionCase):
+    """The automation step "message to the customer" goes through the dispatch log and its sending cron."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+        cls.company.write({"dealer_msg_cap_count": 1, "dealer_msg_cap_days": 7})
+        cls.by_mail, cls.by_telegram, cls.blacklisted, cls.capped, cls.by_sms = cls.partners
+        for partner, channel in zip(cls.partners, ("email", "telegram", "email", "sms", "sms"), strict=True):
+            partner.dealer_preferred_channel = channel
+        cls.env["mail.blacklist"]._add(cls.blacklisted.email)
+        cls.rule = cls.env["base.automation"].create(
+            {
+                "name": "Car ready: tell the customer",
+                "model_id": cls.env["ir.model"]._get_id("crm.lead"),
+                "trigger": "on_create",
+                "filter_domain": "[('name', '=like', 'Ready%')]",
+                "action_server_ids": [
+                    Command.create(
+                        {
+                            "name": "Message to the customer",
+                            "model_id": cls.env["ir.model"]._get_id("crm.lead"),
+                            "state": "dealer_step",
+                            "dealer_step": "post_to_customer",
+                            "dealer_message": TEXT,
+                            "dealer_summary": "Your car",
+                        }
+                    )
+                ],
+            }
+        )
+        cls.action = cls.rule.action_server_ids
+
+    def _leads(self, partners, name="Ready"):
+        return self.env["crm.lead"].create([{"name": name, "partner_id": partner.id} for partner in partners])
+
+    def _rows(self, partner=None):
+        domain = [("action_id", "=", self.action.id)]
+        if partner:
+            domain.append(("partner_id", "=", partner.id))
+        return self.env["dealer.dispatch"].search(domain, order="id")
+
+    def test_rule_message_is_queued_then_sent_with_consent_quiet_hours_and_cap(self):
+        telegram = type(self.env["dealer.telegram"])
+        reply = FakeResponse(200, {"ok": True, "result": {"message_id": 7}})
+        with patch.object(telegram, "_dealer_telegram_post", return_value=reply) as post:
+            # the capped customer already had a message this week
+            with freeze_time("2026-12-01 12:00:00"):
+                self._leads(self.capped)
+                self._run_cron()
+            self.assertEqual(self._rows(self.capped).state, "sent")
+
+            with freeze_time("2026-12-02 23:00:00"):  # quiet hours (21:00-09:00, customers in UTC)
+                leads = self._leads(self.partners)
+                self._leads(self.by_mail)  # the rule fires again on the same day: queued once
+                self.assertEqual(post.call_count, 0, "Telegram is never called in the triggering transaction")
+                rows = self._rows() - self._rows(self.capped)[:1]
+                self.assertEqual(len(rows), 6, "one row per customer and lead")
+                self.assertEqual(set(rows.mapped("state")), {"queued"})
+                self.assertEqual(set(rows.mapped("body")), {TEXT})
+                self.assertEqual(set(rows.mapped("res_model")), {"crm.lead"})
+                self._run_cron()
+            self.assertEqual(post.call_count, 0, "nothing leaves in quiet hours")
+            blacklisted = self._rows(self.blacklisted)
+            self.assertEqual((blacklisted.state, blacklisted.skip_reason), ("cancelled", "opt_out"))
+            deferred = self._rows(self.by_telegram)
+            self.assertEqual((deferred.state, str(deferred.scheduled_at)), ("queued", "2026-12-03 09:00:00"))
+
+            with freeze_time("2026-12-03 09:05:00"):
+                self._run_cron()
+        self.assertEqual(post.call_count, 1)
+        self.assertEqual(post.call_args.args[2], {"chat_id": self.by_telegram.telegram_chat_id, "text": TEXT})
+        self.assertEqual(self._rows(self.by_telegram).state, "delivered")
+        self.assertEqual(
+            [(row.state, row.skip_reason) for row in self._rows(self.by_mail)],
+            [("sent", False), ("skipped", "cap")],
+            "two leads, two rows; the cap (1 a week) lets one out",
+        )
+        capped = self._rows(self.capped)[1]
+        self.assertEqual((capped.state, capped.skip_reason), ("skipped", "cap"))
+        self.assertEqual(self._rows(self.by_sms).state, "sent")
+        self.assertEqual(self.env["sms.sms"].search([("number", "=", self.by_sms.phone_sanitized)]).body, TEXT)
+        lead = leads.filtered(lambda lead: lead.partner_id == self.by_mail)
+        message = self._rows(self.by_mail)[0].mail_message_id
+        self.assertEqual((message.model, message.res_id, message.subject), ("crm.lead", lead.id, "Your car"))
+        self.assertFalse(
+            self.env["mail.mail"].search([("recipient_ids", "in", self.blacklisted.ids)]),
+            "no e-mail to a blacklisted address",
+        )
+
+    def test_same_rule_same_record_same_day_queues_once(self):
+        lead = self._leads(self.by_mail)
+        with freeze_time("2026-12-02 10:00:00"):
+            lead._dealer_post_to_customer(TEXT, action=self.action)
+            lead._dealer_post_to_customer(TEXT, action=self.action)
+        self.assertEqual(len(self._rows(self.by_mail).filtered(lambda r: str(r.occurrence_date) == "2026-12-02")), 1)
