@@ -316,6 +316,24 @@ class DealerCampaign(models.Model):
         fname = TRIGGER_VEHICLE_FIELDS.get(self.trigger) or self.date_field_id.name
         return SQL("%s::date", SQL.identifier(alias, fname))
 
+    def _dealer_occurrence_sql(self, alias, trig):
+        """SQL of the occurrence key of each audience row: stable for one real-world occurrence.
+
+        A maintenance due date is projected from the mileage and moves whenever the car's or the
+        fleet's average changes; the interval it belongs to does not: it starts at the last done
+        maintenance visit (else delivery, else purchase), as in dealer.vehicle._update_mileage_stats.
+        """
+        fname = TRIGGER_VEHICLE_FIELDS.get(self.trigger) or self.date_field_id.name
+        if self.audience_model != "dealer.vehicle" or fname != "next_service_date":
+            return trig
+        return SQL(
+            """COALESCE((SELECT max(m.date) FROM dealer_visit m
+                          WHERE m.vehicle_id = %(a)s.id AND m.kind = 'maintenance' AND m.state = 'done'),
+                        %(a)s.delivery_date, %(a)s.purchase_date, %(trig)s)""",
+            a=SQL.identifier(alias),
+            trig=trig,
+        )
+
     def _dealer_plan(self, today=None):
         """Enrol the audience whose steps are due soon, then plan each step: set-based, idempotent."""
         today = today or fields.Date.context_today(self)
@@ -352,10 +370,11 @@ class DealerCampaign(models.Model):
         query = SQL(
             """
             INSERT INTO dealer_campaign_enrolment
-                   (campaign_id, company_id, partner_id, vehicle_id, occurrence_date, enrolled_at, state,
-                    create_uid, create_date, write_uid, write_date)
+                   (campaign_id, company_id, partner_id, vehicle_id, occurrence_date, occurrence_key, enrolled_at,
+                    state, create_uid, create_date, write_uid, write_date)
             SELECT %(campaign)s, COALESCE(a.company_id, %(company)s), %(partner)s, %(vehicle)s, %(trig)s,
-                   %(now)s, 'active', %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                   %(occurrence)s, %(now)s, 'active', %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s,
+                   now() AT TIME ZONE 'UTC'
               FROM %(table)s a
              WHERE a.id IN %(audience)s
                AND %(partner_filter)s
@@ -370,6 +389,7 @@ class DealerCampaign(models.Model):
             partner=partner_sql,
             vehicle=vehicle_sql,
             trig=trig,
+            occurrence=self._dealer_occurrence_sql(alias, trig),
             uid=self.env.uid,
             table=SQL.identifier(model._table),
             audience=audience.subselect(),

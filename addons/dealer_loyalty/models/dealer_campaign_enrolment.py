@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 STOP_REASONS = [
     ("booked", "Booked a visit"),
@@ -32,6 +33,13 @@ class DealerCampaignEnrolment(models.Model):
         readonly=True,
         help="The date the steps count from: policy end, maintenance due, window end…",
     )
+    occurrence_key = fields.Date(
+        string="Occurrence",
+        readonly=True,
+        help="Which real-world occurrence this enrolment is for: the start of the service interval (last "
+        "maintenance, else delivery) for maintenance reminders, whose projected due date moves with the "
+        "mileage; the trigger date otherwise. A customer is enrolled once per occurrence.",
+    )
     enrolled_at = fields.Datetime(required=True, readonly=True)
     state = fields.Selection(
         [("active", "Active"), ("stopped", "Stopped")], default="active", required=True, index=True, readonly=True
@@ -41,6 +49,16 @@ class DealerCampaignEnrolment(models.Model):
 
     _plan_idx = models.Index("(campaign_id, occurrence_date) WHERE state = 'active'")
     _occurrence_uniq = models.UniqueIndex(
-        "(campaign_id, partner_id, COALESCE(vehicle_id, 0), occurrence_date)",
-        "This customer is already enrolled in the campaign for this date.",
+        "(campaign_id, partner_id, COALESCE(vehicle_id, 0), COALESCE(occurrence_key, occurrence_date))",
+        "This customer is already enrolled in the campaign for this occurrence.",
     )
+
+    def init(self):
+        """Enrolments made before the occurrence key existed are keyed by their trigger date (as they were)."""
+        super().init()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE dealer_campaign_enrolment SET occurrence_key = occurrence_date"
+                " WHERE occurrence_key IS NULL AND occurrence_date IS NOT NULL"
+            )
+        )

@@ -3,6 +3,7 @@ from . import test_campaign_sending
 from . import test_template_safety
 from . import test_consent_blacklist
 from . import test_automation_message
+from . import test_campaign_occurrence
 from . import test_campaign_delivery
 from . import test_campaign_tracking
 from . import test_rfm
