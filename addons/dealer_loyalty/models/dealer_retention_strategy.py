@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 from .res_partner import LOYALTY_STATUSES, RISK_LEVELS
 
@@ -129,18 +130,34 @@ class DealerRetentionStrategy(models.Model):
     # ------------------------------------------------------------
 
     def _apply(self):
-        """Write the offer on the matching customers and give the role one activity per customer.
+        """Apply each strategy to its customers, once per episode.
 
-        Customers who already have an open activity with the same title are skipped, so a
-        strategy can run every day without piling up tasks.
+        An episode starts the day a customer begins to match a strategy (``retention_since``)
+        and ends the day they no longer match it: only then is the offer written, the role's
+        task created and the customer enrolled in the strategy's campaign (with the episode's
+        start as the trigger date), so a strategy applied every day does not repeat itself.
+        A customer follows one strategy at a time: the first matching one in sequence order.
         """
         created = 0
-        for strategy in self:
-            partners = self.env["res.partner"].search(strategy._partner_domain())
-            if partners:
-                partners.sudo().write({"retention_strategy_id": strategy.id, "retention_offer": strategy.offer})
-                created += strategy._create_activities(partners)
-                strategy._enrol_in_campaign(partners)
+        today = fields.Date.context_today(self)
+        Partner = self.env["res.partner"]
+        taken = Partner
+        for strategy in self.sorted(lambda s: (s.sequence, s.id)):
+            partners = Partner.search(strategy._partner_domain()) - taken
+            taken |= partners
+            ended = Partner.sudo().search(
+                Domain("retention_strategy_id", "=", strategy.id) & ~Domain(strategy._partner_domain())
+            )
+            ended.write({"retention_strategy_id": False, "retention_offer": False, "retention_since": False})
+            new = partners.filtered(lambda p, s=strategy: p.retention_strategy_id != s)
+            # customers in this strategy from before episodes were recorded: their episode is not restarted
+            ongoing = (partners - new).filtered(lambda p: not p.retention_since)
+            new.sudo().write(
+                {"retention_strategy_id": strategy.id, "retention_offer": strategy.offer, "retention_since": today}
+            )
+            ongoing.sudo().write({"retention_since": today})
+            created += strategy._create_activities(new)
+            strategy._enrol_in_campaign(partners - ongoing)
             strategy.last_applied = fields.Datetime.now()
         return created
 
@@ -198,39 +215,34 @@ class DealerRetentionStrategy(models.Model):
         return len(vals_list)
 
     def _enrol_in_campaign(self, partners):
-        """Enrol the customers not yet enrolled today; the campaign's own planner sends the steps."""
+        """Enrol each customer once per episode, the episode's first day being the trigger date."""
         self.ensure_one()
         campaign = self.campaign_id
         if not campaign or campaign.state != "running":
             return 0
-        today = fields.Date.context_today(self)
         Enrolment = self.env["dealer.campaign.enrolment"].sudo()
-        done = {
-            partner.id
-            for [partner] in Enrolment._read_group(
-                [
-                    ("campaign_id", "=", campaign.id),
-                    ("partner_id", "in", partners.ids),
-                    ("occurrence_date", "=", today),
-                ],
-                ["partner_id"],
+        done = set(
+            Enrolment._read_group(
+                [("campaign_id", "=", campaign.id), ("partner_id", "in", partners.ids)],
+                ["partner_id", "occurrence_date:day"],
             )
-        }
+        )
         now = fields.Datetime.now()
+        todo = partners.filtered(lambda p: p.retention_since and (p, p.retention_since) not in done)
         Enrolment.create(
             [
                 {
                     "campaign_id": campaign.id,
                     "company_id": (partner.company_id or campaign.company_id or self.env.company).id,
                     "partner_id": partner.id,
-                    "occurrence_date": today,
+                    "occurrence_date": partner.retention_since,
+                    "occurrence_key": partner.retention_since,
                     "enrolled_at": now,
                 }
-                for partner in partners
-                if partner.id not in done
+                for partner in todo
             ]
         )
-        return len(partners) - len(done)
+        return len(todo)
 
     @api.model
     def _cron_apply(self):

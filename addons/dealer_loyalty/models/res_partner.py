@@ -115,6 +115,13 @@ class ResPartner(models.Model):
         "dealer.retention.strategy", string="Retention strategy", readonly=True, index="btree_not_null"
     )
     retention_offer = fields.Text(string="Retention offer", readonly=True)
+    retention_since = fields.Date(
+        string="In the strategy since",
+        readonly=True,
+        copy=False,
+        help="The day the customer began to match their retention strategy: the strategy's offer, task and "
+        "campaign are applied once from this day until they no longer match it.",
+    )
 
     def mail_allowed_qweb_expressions(self):
         """Placeholders anybody may put in a campaign text about a customer (read as fields, never evaluated)."""

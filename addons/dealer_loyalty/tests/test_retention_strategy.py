@@ -126,3 +126,61 @@ class TestRetentionStrategy(LoyaltyCase):
         strategy._apply()
         self.assertEqual(sorted(campaign.enrolment_ids.partner_id.ids), sorted(self.partners[:3].ids))
         self.assertEqual(set(campaign.enrolment_ids.mapped("occurrence_date")), {date(2026, 6, 30)})
+
+    def test_daily_run_applies_once_per_episode(self):
+        """Run every day, a strategy messages and tasks a customer once per time they enter it."""
+        last_visit = self.env["ir.model.fields"]._get("res.partner", "loyalty_last_date")
+        campaign = self.env["dealer.campaign"].create(
+            {
+                "name": "Win-back messages",
+                "trigger": "custom",
+                "date_field_id": last_visit.id,
+                "state": "running",
+                "step_ids": [(0, 0, {"name": "Offer", "channel": "activity", "activity_user_id": self.advisor.id})],
+            }
+        )
+        strategy = self.env["dealer.retention.strategy"].create(
+            {
+                "name": "Daily win-back",
+                "sequence": -100,
+                "segment_ids": [(6, 0, self.at_risk.ids)],
+                "role": "call_center",
+                "activity_summary": "Daily win-back call",
+                "campaign_id": campaign.id,
+                "auto_apply": True,
+            }
+        )
+        customer = self.partners[0]
+        Strategy = self.env["dealer.retention.strategy"]
+        for day in ("2026-06-30", "2026-07-01", "2026-07-02", "2026-07-03"):
+            with freeze_time(f"{day} 03:00:00"):
+                Strategy._cron_apply()
+                if day == "2026-07-01":
+                    self._activities(customer).action_done()  # the call centre made the call
+        self.assertEqual(customer.retention_strategy_id, strategy)
+        self.assertEqual(customer.retention_since, date(2026, 6, 30))
+        enrolments = campaign.enrolment_ids.filtered(lambda e: e.partner_id == customer)
+        self.assertEqual(enrolments.mapped("occurrence_date"), [date(2026, 6, 30)], "one enrolment, not one a day")
+        calls = (
+            self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", customer.id),
+                    ("summary", "=", "Daily win-back call"),
+                ]
+            )
+        )
+        self.assertEqual(len(calls), 1, "the call done on day two is not given again on day three")
+
+        # the customer leaves the segment, then falls back into it: a new episode
+        customer.rfm_id.segment_id = self.hibernating
+        with freeze_time("2026-07-10 03:00:00"):
+            Strategy._cron_apply()
+        self.assertFalse(customer.retention_strategy_id)
+        customer.rfm_id.segment_id = self.at_risk
+        with freeze_time("2026-08-01 03:00:00"):
+            Strategy._cron_apply()
+        enrolments = campaign.enrolment_ids.filtered(lambda e: e.partner_id == customer)
+        self.assertEqual(sorted(enrolments.mapped("occurrence_date")), [date(2026, 6, 30), date(2026, 8, 1)])
