@@ -22,6 +22,15 @@ LIFECYCLE_RANK = {code: rank for rank, (code, _label) in enumerate(LIFECYCLE_STA
 RESTART_TARGETS = {"negotiation", "customer"}
 
 MONEY_GROUP = "dealer_crm.group_dealer_see_money"
+CONSENT_FIELDS = ("consent_email", "consent_sms", "consent_telegram")
+# How a consent change reached the card; writers other than staff pass ``dealer_consent_source``
+# in the context (e.g. dealer_loyalty's unsubscribe link and Telegram bot).
+CONSENT_SOURCES = [
+    ("user", "Staff (form, list or import)"),
+    ("api", "Integration API"),
+    ("unsubscribe", "Unsubscribe link"),
+    ("telegram", "Telegram bot"),
+]
 
 
 class ResPartner(models.Model):
@@ -83,9 +92,26 @@ class ResPartner(models.Model):
         [("email", "E-mail"), ("sms", "SMS"), ("telegram", "Telegram"), ("phone", "Phone call")],
         string="Preferred channel",
     )
-    consent_email = fields.Boolean(string="E-mail consent", help="The customer agreed to receive e-mails.")
-    consent_sms = fields.Boolean(string="SMS consent", help="The customer agreed to receive SMS.")
-    consent_telegram = fields.Boolean(string="Telegram consent", help="The customer agreed to Telegram messages.")
+    # Consent is personal data a dealer must be able to prove: every change is tracked in the
+    # chatter (who and when) with the channel it came through (consent_source).
+    consent_email = fields.Boolean(
+        string="E-mail consent", tracking=True, help="The customer agreed to receive e-mails."
+    )
+    consent_sms = fields.Boolean(
+        string="SMS consent",
+        tracking=True,
+        help="The customer agreed to receive SMS; campaign call tasks need it too (contact on their phone number).",
+    )
+    consent_telegram = fields.Boolean(
+        string="Telegram consent", tracking=True, help="The customer agreed to Telegram messages."
+    )
+    consent_source = fields.Selection(
+        CONSENT_SOURCES,
+        string="Consent changed through",
+        readonly=True,
+        tracking=True,
+        help="Where the last consent change came from; the chatter keeps who changed what and when.",
+    )
     consent_email_date = fields.Datetime(
         string="E-mail consent changed", compute="_compute_consent_email_date", store=True, readonly=True
     )
@@ -225,10 +251,31 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if any(vals.get(fname) for fname in CONSENT_FIELDS) and not vals.get("consent_source"):
+                vals["consent_source"] = self._dealer_consent_source()
         partners = super().create(vals_list)
         if not self.env.context.get("install_mode") and not self.env.context.get("dealer_skip_duplicate_check"):
             partners._dealer_flag_duplicates()
         return partners
+
+    def write(self, vals):
+        if any(fname in vals for fname in CONSENT_FIELDS) and "consent_source" not in vals:
+            changed = self.filtered(
+                lambda p: any(fname in vals and p[fname] != vals[fname] for fname in CONSENT_FIELDS)
+            )
+            if changed and changed != self:
+                # only the cards whose consent really changes get a new source
+                super(ResPartner, changed).write({"consent_source": self._dealer_consent_source()})
+            elif changed:
+                vals = {**vals, "consent_source": self._dealer_consent_source()}
+        return super().write(vals)
+
+    def _dealer_consent_source(self):
+        source = self.env.context.get("dealer_consent_source")
+        if source in dict(CONSENT_SOURCES):
+            return source
+        return "api" if self.env.user.has_group("dealer_crm.group_integration") else "user"
 
     # ------------------------------------------------------------
     # Actions

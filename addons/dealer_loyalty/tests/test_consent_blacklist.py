@@ -81,6 +81,7 @@ class TestConsentBlacklist(CampaignTestMixin, HttpCase):
         self.partners.invalidate_recordset()
         self.assertTrue(self.partners[0].is_blacklisted)
         self.assertFalse(self.partners[0].consent_email)
+        self.assertEqual(self.partners[0].consent_source, "unsubscribe", "the proof names the unsubscribe link")
         self.assertFalse(self.partners[1].is_blacklisted, "only the owner of the link")
 
         later = self._send([("email", -29)], day="2026-12-02")

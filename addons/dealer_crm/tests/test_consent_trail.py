@@ -1,0 +1,65 @@
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestConsentTrail(TransactionCase):
+    """A dealer can prove consent: who changed it, when, and through which channel."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.seller = new_test_user(cls.env, login="consent_seller", groups="dealer_crm.group_sales_manager")
+        cls.api_user = new_test_user(cls.env, login="consent_api", groups="dealer_crm.group_integration")
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Consent customer", "email": "consent@example.com", "consent_email": True}
+        )
+        # end of the creating transaction: what follows are changes of an existing card
+        cls.env.flush_all()
+        cls.env.cr.flush()
+
+    def _trail(self, partner, fname):
+        """(author, old value, new value) of each tracked change of ``fname``, oldest first."""
+        self.env.flush_all()
+        self.env.cr.flush()
+        values = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", "res.partner"),
+                    ("mail_message_id.res_id", "=", partner.id),
+                    ("field_id.name", "=", fname),
+                ],
+                order="id",
+            )
+        )
+        return [
+            (value.mail_message_id.author_id, value.old_value_integer, value.new_value_integer)
+            if value.field_id.ttype == "boolean"
+            else (value.mail_message_id.author_id, value.old_value_char, value.new_value_char)
+            for value in values
+        ]
+
+    def test_staff_change_is_tracked_with_author_and_source(self):
+        self.assertEqual(self.customer.consent_source, "user", "created with consent by staff")
+        self.customer.with_user(self.seller).write({"consent_email": False, "consent_sms": True})
+        self.assertEqual(self._trail(self.customer, "consent_email"), [(self.seller.partner_id, 1, 0)])
+        self.assertEqual(self._trail(self.customer, "consent_sms"), [(self.seller.partner_id, 0, 1)])
+        self.assertEqual(self.customer.consent_source, "user")
+        self.assertTrue(self.customer.consent_email_date)
+
+    def test_source_of_other_channels(self):
+        self.customer.with_context(dealer_consent_source="unsubscribe").write({"consent_email": False})
+        self.assertEqual(self.customer.consent_source, "unsubscribe")
+        self.assertEqual(
+            [new for _author, _old, new in self._trail(self.customer, "consent_source")],
+            ["Unsubscribe link"],
+        )
+        # the integration user (its rights aside: sudo keeps the user)
+        self.customer.with_user(self.api_user).sudo().write({"consent_telegram": True})
+        self.assertEqual(self.customer.consent_source, "api")
+
+    def test_unchanged_consent_keeps_its_source(self):
+        self.customer.with_context(dealer_consent_source="telegram").write({"consent_telegram": True})
+        (self.customer | self.env["res.partner"].create({"name": "Other"})).write({"consent_telegram": True})
+        self.assertEqual(self.customer.consent_source, "telegram", "writing the same value changes nothing")
