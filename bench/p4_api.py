@@ -41,7 +41,7 @@ def make_api_user(bench):
                 }
             )
         )
-    key = env["res.users.apikeys"].with_user(user).sudo()._generate("rpc", "bench", None)
+    key = env["res.users.apikeys"].with_user(user).sudo()._generate("dealer_api", "bench", None)
     env.cr.commit()
     return key
 

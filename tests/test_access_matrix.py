@@ -88,6 +88,10 @@ MATRIX = {
     "res.company":                    "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "res.config.settings":            "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "res.partner":                    "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc-",
+    # Odoo's own rights, unchanged: the suite only adds the integration key (scope dealer_api)
+    "res.users":                      "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
+    "res.users.apikeys":              "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
+    "res.users.apikeys.description":  "r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c-",
 }
 # fmt: on
 

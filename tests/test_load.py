@@ -50,7 +50,7 @@ def make_api_key(tag):
                 }
             )
         )
-        return env["res.users.apikeys"].with_user(user).sudo()._generate("rpc", "load test", None)
+        return env["res.users.apikeys"].with_user(user).sudo()._generate("dealer_api", "load test", None)
 
 
 def lead_body(tag, i):

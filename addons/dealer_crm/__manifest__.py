@@ -28,6 +28,8 @@
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/dealer_api_request_views.xml",
+        "views/res_users_views.xml",
+        "views/crm_lead_api_views.xml",
         "views/crm_lead_sla_views.xml",
         "views/dealer_sla_policy_views.xml",
         "views/dealer_walkin_views.xml",

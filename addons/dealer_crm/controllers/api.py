@@ -1,7 +1,8 @@
 """The integration API (``/dealer/api/v1/``, see the repository's API.md).
 
 Every endpoint is a thin wrapper around :func:`handle`, which gives all of them the same
-contract: a JSON body in, JSON out; ``Authorization: Bearer <Odoo API key>``; errors as
+contract: a JSON body in, JSON out; ``Authorization: Bearer <integration key>`` (an Odoo API key
+of scope ``dealer_api``, which opens nothing else); errors as
 ``{"error": {"code", "message", "field"}}`` and never HTML; nothing written on error
 (the work runs in a savepoint); idempotency by a key field of the body.
 
@@ -23,6 +24,8 @@ import hashlib
 import json
 import logging
 import re
+
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -64,16 +67,22 @@ def _authenticate():
     match = re.match(r"^bearer\s+(\S+)$", header.strip(), re.IGNORECASE)
     if not match:
         return None
-    return request.env["res.users.apikeys"].sudo()._check_credentials(scope="rpc", key=match.group(1))
+    return request.env["res.users.apikeys"].sudo()._dealer_api_check_credentials(match.group(1))
 
 
 def _read_payload():
     mimetype = request.httprequest.mimetype
     if mimetype != "application/json":
         raise ApiInputError(None, "Content-Type must be application/json")
-    raw = request.httprequest.get_data()  # cached: a retried request (serialization failure) reads it again
-    if len(raw) > MAX_BODY:
+    # refused before it is read: by its announced length, else while reading (werkzeug stops at the limit)
+    length = request.httprequest.content_length
+    if length is not None and length > MAX_BODY:
         raise ApiInputError(None, "the body is larger than 1 MiB")
+    request.httprequest.max_content_length = MAX_BODY
+    try:
+        raw = request.httprequest.get_data()  # cached: a retried request (serialization failure) reads it again
+    except RequestEntityTooLarge:
+        raise ApiInputError(None, "the body is larger than 1 MiB") from None
     try:
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

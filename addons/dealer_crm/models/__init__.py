@@ -6,6 +6,7 @@ from . import dealer_visit
 from . import dealer_visit_line
 from . import dealer_api_request
 from . import res_partner_api
+from . import res_users_apikeys_api
 from . import res_partner
 from . import dealer_lifecycle_event
 from . import crm_stage

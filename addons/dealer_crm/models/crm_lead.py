@@ -56,12 +56,14 @@ class CrmLead(models.Model):
         "dealer.vehicle",
         string="Vehicle of interest",
         index="btree_not_null",
+        check_company=True,
         help="The car offered or sold in this deal; on won it becomes the customer's car.",
     )
     trade_in_vehicle_id = fields.Many2one(
         "dealer.vehicle",
         string="Trade-in vehicle",
         index="btree_not_null",
+        check_company=True,
         help="The customer's current car offered in part exchange.",
     )
     vehicle_model_text = fields.Char(string="Model asked for", help="The model as the customer named it.")
@@ -143,10 +145,14 @@ class CrmLead(models.Model):
         return missing
 
     def _dealer_deliver(self):
-        """A won deal delivers its car: the vehicle is sold to the customer today."""
+        """A won deal delivers its car: the vehicle is sold to the customer today.
+
+        Written with the rights of whoever wins the deal: a car they may not change (another
+        showroom's) is refused, not rewritten behind their back.
+        """
         today = fields.Date.context_today(self)
         for partner, leads in self.filtered("vehicle_id").grouped("partner_id").items():
-            leads.vehicle_id.sudo().write({"state": "sold", "partner_id": partner.id, "delivery_date": today})
+            leads.vehicle_id.write({"state": "sold", "partner_id": partner.id, "delivery_date": today})
         self.partner_id._dealer_lifecycle_advance("customer", "won", refs={lead.partner_id.id: lead for lead in self})
 
     def _dealer_sync_lifecycle(self):

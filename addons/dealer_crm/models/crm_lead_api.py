@@ -7,10 +7,65 @@ from ..tools.vin import normalize_vin, vin_problem
 from .crm_lead import DEALER_CHANNELS, DEALER_INTERESTS
 
 CALL_LINES = ["sales", "service"]
+# what an API request may propose for an existing customer's card (a person applies it)
+PROPOSABLE = ("phone", "email", "consent_email", "consent_sms", "consent_telegram")
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
+
+    dealer_card_proposal = fields.Json(
+        string="Proposed card changes",
+        readonly=True,
+        copy=False,
+        help="What the integration request said about an existing customer (phone, e-mail, consent): "
+        "never written to the card by the request itself, only by a person who checked it.",
+    )
+    dealer_card_proposal_pending = fields.Boolean(compute="_compute_dealer_card_proposal_pending")
+
+    @api.depends("dealer_card_proposal")
+    def _compute_dealer_card_proposal_pending(self):
+        for lead in self:
+            lead.dealer_card_proposal_pending = bool(lead.dealer_card_proposal)
+
+    def action_dealer_apply_card_proposal(self):
+        """A salesperson checked the request's details with the customer: write them to the card,
+        with the salesperson's own rights, and note who did it on the card."""
+        for lead in self.filtered("dealer_card_proposal"):
+            partner, proposal = lead.partner_id, lead.dealer_card_proposal
+            if not partner:
+                continue
+            partner.with_context(dealer_consent_source="user").write(
+                {fname: value for fname, value in proposal.items() if fname in PROPOSABLE}
+            )
+            partner.message_post(
+                body=self.env._(
+                    "Details from the request of lead %(lead)s applied by %(user)s: %(details)s",
+                    lead=lead.display_name,
+                    user=self.env.user.name,
+                    details=self._dealer_card_proposal_text(proposal),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        self.dealer_card_proposal = False
+
+    def action_dealer_dismiss_card_proposal(self):
+        self.dealer_card_proposal = False
+
+    @api.model
+    def _dealer_card_proposal_text(self, proposal):
+        labels = {
+            "email": lambda v: self.env._("e-mail %(email)s", email=v),
+            "phone": lambda v: self.env._("phone %(phone)s", phone=v),
+            "consent_email": lambda v: self.env._("e-mail consent: %(answer)s", answer=self._dealer_yes_no(v)),
+            "consent_sms": lambda v: self.env._("SMS consent: %(answer)s", answer=self._dealer_yes_no(v)),
+            "consent_telegram": lambda v: self.env._("Telegram consent: %(answer)s", answer=self._dealer_yes_no(v)),
+        }
+        return ", ".join(labels[fname](value) for fname, value in proposal.items() if fname in labels)
+
+    @api.model
+    def _dealer_yes_no(self, value):
+        return self.env._("yes") if value else self.env._("no")
 
     # ------------------------------------------------------------
     # POST /dealer/api/v1/leads
@@ -133,17 +188,12 @@ class CrmLead(models.Model):
         """The create values of a checked request whose contact is known (``_dealer_api_partners``)."""
         partner, interest = contact["partner"], request["interest"]
         description = request["description"]
-        if contact["differ"]:
-            details = [
-                self.env._("e-mail %(email)s", email=value)
-                if kind == "email"
-                else self.env._("phone %(phone)s", phone=value)
-                for kind, value in contact["differ"]
-            ]
+        proposal = contact["proposal"]
+        if proposal:
             note = self.env._(
-                "The request gave another %(details)s; the customer card keeps its own. Check with the customer "
-                "and update the card if it changed.",
-                details=", ".join(details),
+                "The request proposes for the customer card: %(details)s. The card keeps its own details until "
+                "you check them with the customer and press “Apply to customer card”.",
+                details=self._dealer_card_proposal_text(proposal),
             )
             description = Markup("<p>%s</p>") % note + (description or "")
         vals = {
@@ -163,6 +213,7 @@ class CrmLead(models.Model):
             "vehicle_model_text": request["vehicle_model"],
             "description": description,
             "expected_revenue": request["budget"] or 0.0,
+            "dealer_card_proposal": proposal or False,
         }
         if request["budget"] is not None:
             vals["budget"] = request["budget"]

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.fields import Domain
+from odoo.tools import SQL, escape_psql
 
 from ..tools.api_input import ApiInputError
 from ..tools.vin import normalize_vin, vin_problem
@@ -325,6 +326,13 @@ class DealerVehicle(models.Model):
     # Integration API
     # ------------------------------------------------------------
 
+    def _check_company_domain(self, companies):
+        """A record of no showroom (a lead not yet routed) may name a car of the showrooms its user
+        works in, not any car; a record of a showroom only that showroom's cars (Odoo's rule)."""
+        if not companies:
+            return Domain("company_id", "in", [*self.env.companies.ids, False])
+        return super()._check_company_domain(companies)
+
     @api.model
     def _dealer_api_vehicle(self, vin=None, plate=None, create=True):
         """The vehicle with this VIN (else plate) in the current company, created when unknown."""
@@ -333,10 +341,32 @@ class DealerVehicle(models.Model):
             problem = vin_problem(vin)
             if problem:
                 raise ApiInputError("vin", self._vin_error_message(vin, *problem))
-        domain = [("vin", "=", vin)] if vin else [("plate", "=ilike", plate)]
+        # =ilike for the case only: a plate's % or _ must not match other cars' plates
+        domain = [("vin", "=", vin)] if vin else [("plate", "=ilike", escape_psql(plate))]
         vehicle = self.search([*domain, ("company_id", "in", [self.env.company.id, False])], limit=1)
         if not vehicle and create:
             vehicle = self.create({"vin": vin, "plate": plate, "state": "customer"})
         elif plate and not vehicle.plate:
             vehicle.plate = plate
         return vehicle
+
+    def _dealer_odometer_doubt(self, value_km, max_km_per_day=2000):
+        """Why a reading sent by a customer or a website is not believable for this car, else ``False``.
+
+        Below the last reading, or more than ``max_km_per_day`` per day since it: such a reading would
+        move the car's projected mileage and its service reminders.
+        """
+        self.ensure_one()
+        last_km, last_date = self.last_odometer_km, self.last_odometer_date
+        if not last_date:
+            return False
+        days = max((fields.Date.context_today(self) - last_date).days, 1)
+        if last_km <= value_km <= last_km + days * max_km_per_day:
+            return False
+        return self.env._(
+            "The request gave an odometer reading of %(value)s km, not recorded: the last reading is "
+            "%(last)s km on %(date)s. Check it when the car comes in.",
+            value=value_km,
+            last=last_km,
+            date=last_date,
+        )

@@ -21,14 +21,23 @@ class ResPartner(models.Model):
     def _dealer_api_partner(self, name=None, phone=None, email=None, vin=None):
         """The contact an API request is about: matched by phone, e-mail or VIN, else created.
 
-        Returns ``(partner, created)``.  ``phone`` must already be normalised.
+        A matched contact is not written (an anonymous request proves nothing about the person);
+        a new one belongs to the API user's showroom. Returns ``(partner, created)``.
+        ``phone`` must already be normalised.
         """
         matches = self._dealer_find_duplicates(phone=phone, email=email, vin=vin)
         if matches:
             return matches[0], False
-        vals = {"name": name or phone or email, "phone": phone, "email": email}
-        # the API user follows no contact it creates (it would be notified of every message)
-        return self.with_context(mail_create_nosubscribe=True).create(vals), True
+        vals = {"name": name or phone or email, "phone": phone, "email": email, "company_id": self.env.company.id}
+        return self._dealer_api_create(vals), True
+
+    @api.model
+    def _dealer_api_create(self, vals_list):
+        """New contacts of API requests: in the API user's showroom, consent recorded as given through the API.
+
+        The API user follows no contact it creates (it would be notified of every message).
+        """
+        return self.with_context(mail_create_nosubscribe=True, dealer_consent_source="api").create(vals_list)
 
     @api.model
     def _dealer_api_partners(self, requests):
@@ -37,13 +46,17 @@ class ResPartner(models.Model):
         ``requests`` are dicts with ``name``, ``phone`` (normalised), ``email``, ``vin`` and
         ``consent`` (field values).  Each is matched as ``_dealer_api_partner`` does, and also
         against the contacts of the earlier requests of the list (by phone, e-mail, or the VIN
-        of a trade-in).  A known contact's card keeps its phone and e-mail: empty values are
-        filled at once (a later request of the list may match them), other differing values
-        are returned in ``differ`` for the lead's note.  Consent is recorded on the contact,
-        the later request winning.  Returns, in order, dicts ``{partner, created, differ}``.
+        of a trade-in).
+
+        A request is anonymous: a contact that existed before is never written. What the request
+        says otherwise about it (another or a missing phone or e-mail, a consent the card does not
+        have) is returned in ``proposal`` (field values) for a salesperson to check with the
+        customer and apply from the lead.  A contact this list creates takes the values and
+        consent of its requests (empty values filled by later requests, the later consent
+        winning) and belongs to the API user's showroom.
+        Returns, in order, dicts ``{partner, created, proposal}``.
         """
         cards, found, pending = [], [], {}  # cards: the new contacts' values; pending: match key -> index
-        consents = {}  # existing contact -> consent values
         for request in requests:
             phone, email = request["phone"], request["email"]
             # a trade-in's VIN names the car the new contact will own
@@ -54,59 +67,59 @@ class ResPartner(models.Model):
             ]
             partner = self._dealer_find_duplicates(phone=phone, email=email, vin=request["vin"])[:1]
             if partner:
-                differ = self._dealer_api_fill_card(partner, phone, email)
-                consents.setdefault(partner, {}).update(request["consent"])
-                found.append({"partner": partner, "created": False, "differ": differ})
+                proposal = self._dealer_api_proposal(partner, phone, email, request["consent"])
+                found.append({"partner": partner, "created": False, "proposal": proposal})
                 continue
             slot = next((pending[key] for key in keys if key[1] and key in pending), None)
             if slot is None:
                 slot = len(cards)
-                cards.append({"name": request["name"] or phone or email, "phone": phone, "email": email})
-                found.append({"slot": slot, "created": True, "differ": []})
+                cards.append(
+                    {
+                        "name": request["name"] or phone or email,
+                        "phone": phone,
+                        "email": email,
+                        "company_id": self.env.company.id,
+                    }
+                )
+                found.append({"slot": slot, "created": True, "proposal": {}})
             else:
-                differ = self._dealer_api_fill_card(cards[slot], phone, email)
-                found.append({"slot": slot, "created": False, "differ": differ})
+                card = cards[slot]
+                proposal = self._dealer_api_proposal(card, phone, email, {})
+                for fname in ("phone", "email"):  # the card is new: its empty values are filled at once
+                    if fname in proposal and not card[fname]:
+                        card[fname] = proposal.pop(fname)
+                found.append({"slot": slot, "created": False, "proposal": proposal})
             card = cards[slot]
             card.update(request["consent"])
             email_key = card["email"] and (tools.email_normalize(card["email"]) or card["email"])
             for key in (("phone", card["phone"]), ("email", email_key), keys[2]):
                 if key[1]:
                     pending.setdefault(key, slot)
-        # the API user follows no contact it creates (it would be notified of every message)
-        created = self.with_context(mail_create_nosubscribe=True).create(cards) if cards else self.browse()
+        created = self._dealer_api_create(cards) if cards else self.browse()
         for contact in found:
             if "slot" in contact:
                 contact["partner"] = created[contact.pop("slot")]
-        by_values = {}
-        for partner, consent in consents.items():
-            if consent:
-                by_values.setdefault(tuple(sorted(consent.items())), []).append(partner.id)
-        for values, ids in by_values.items():
-            self.browse(ids).write(dict(values))
         return found
 
     @api.model
-    def _dealer_api_fill_card(self, card, phone, email):
-        """Fill the empty phone or e-mail of ``card`` (a contact or the values of a new one) from a
-        request; return the request's values that differ from the card's as ``[(kind, value)]``.
+    def _dealer_api_proposal(self, card, phone, email, consent):
+        """What a request says that ``card`` (a contact or the values of a new one) does not: the field
+        values a person may apply to the card, e.g. ``{"email": ..., "consent_sms": True}``.
 
-        Compared in the forms contacts are matched by (Odoo's phone_sanitized, email_normalized).
+        Phones and e-mails are compared in the forms contacts are matched by (Odoo's
+        phone_sanitized, email_normalized).
         """
-        differ = []
+        proposal = {}
         if email:
-            if not card["email"]:
-                card["email"] = email
-            else:
-                on_card = card.email_normalized if isinstance(card, models.BaseModel) else None
-                if (on_card or tools.email_normalize(card["email"]) or card["email"]) != (
-                    tools.email_normalize(email) or email
-                ):
-                    differ.append(("email", email))
+            on_card = card.email_normalized if isinstance(card, models.BaseModel) else None
+            on_card = on_card or (card["email"] and (tools.email_normalize(card["email"]) or card["email"]))
+            if on_card != (tools.email_normalize(email) or email):
+                proposal["email"] = email
         if phone:
-            if not card["phone"]:
-                card["phone"] = phone
-            else:
-                on_card = card.phone_sanitized if isinstance(card, models.BaseModel) else None
-                if (on_card or card["phone"]) != phone:
-                    differ.append(("phone", phone))
-        return differ
+            on_card = card.phone_sanitized if isinstance(card, models.BaseModel) else None
+            if (on_card or card["phone"]) != phone:
+                proposal["phone"] = phone
+        for fname, value in consent.items():
+            if bool(card[fname]) != value:
+                proposal[fname] = value
+        return proposal

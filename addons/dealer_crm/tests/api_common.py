@@ -14,9 +14,11 @@ class DealerApiCase(HttpCase):
         cls.api_user = new_test_user(
             cls.env, login="dealer_api_bot", groups="base.group_user,dealer_crm.group_integration"
         )
-        cls.api_key = cls.env["res.users.apikeys"].with_user(cls.api_user).sudo()._generate(None, "test", None)
+        cls.api_key = cls.env["res.users.apikeys"].with_user(cls.api_user).sudo()._generate("dealer_api", "test", None)
         cls.plain_user = new_test_user(cls.env, login="dealer_api_plain", groups="base.group_user")
-        cls.plain_key = cls.env["res.users.apikeys"].with_user(cls.plain_user).sudo()._generate(None, "test", None)
+        cls.plain_key = (
+            cls.env["res.users.apikeys"].with_user(cls.plain_user).sudo()._generate("dealer_api", "test", None)
+        )
 
     def post(self, path, body, key=None, headers=None, raw=None, method="POST"):
         """POST ``body`` as JSON; returns ``(status, parsed JSON)`` and checks the answer is JSON."""

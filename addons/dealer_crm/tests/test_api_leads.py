@@ -47,6 +47,7 @@ class RoutedApiCase(DealerApiCase):
         cls.team = cls.env["crm.team"].create(
             {
                 "name": "API test showroom",
+                "dealer_is_dealership": True,
                 "user_id": cls.head.id,
                 "assignment_optout": False,
                 "crm_team_member_ids": [(0, 0, {"user_id": cls.seller.id})],
@@ -111,12 +112,14 @@ class TestLeadsApi(RoutedApiCase):
         self.assertEqual(lead.phone, "+79035551234")
         self.assertIn("+79160000001", str(lead.description))
         self.assertEqual(first_lead.phone, "+79035551234")
-        # an empty value on the card is filled in
+        # an empty value on the card is not filled by a stranger either: it is proposed
         partner.email = False
         _s, fourth = self.post(LEADS, lead_body(external_id="WEB-4", email="anna.new@example.ru", interest="parts"))
         self.assertEqual(fourth["partner_id"], partner.id)
-        self.assertEqual(partner.email, "anna.new@example.ru")
-        self.assertNotIn("customer card", str(self.env["crm.lead"].browse(fourth["lead_id"]).description))
+        self.assertFalse(partner.email)
+        lead = self.env["crm.lead"].browse(fourth["lead_id"])
+        self.assertEqual(lead.dealer_card_proposal, {"email": "anna.new@example.ru"})
+        self.assertIn("anna.new@example.ru", str(lead.description))
 
     def test_replay_and_conflict(self):
         _s, first = self.post(LEADS, lead_body())
@@ -212,8 +215,8 @@ class TestLeadsBatchApi(RoutedApiCase):
         self.assertFalse(second["partner_created"])
         self.assertEqual(second["duplicate_of"], first["lead_id"])
 
-    def test_known_contact_twice_in_a_batch_keeps_one_email(self):
-        """A card without e-mail takes the first request's; the second one's goes in its note."""
+    def test_known_contact_twice_in_a_batch_keeps_its_card(self):
+        """A card without e-mail keeps none: each request's e-mail is proposed on its own lead."""
         _s, known = self.post(LEADS, lead_body(email=None))
         partner = self.env["res.partner"].browse(known["partner_id"])
         body = self.batch_body(2)
@@ -221,8 +224,11 @@ class TestLeadsBatchApi(RoutedApiCase):
             item.update(phone="+7 903 555 12 34", email=email)
         _s, answer = self.post(BATCH, body)
         leads = self.env["crm.lead"].browse([result["lead_id"] for result in answer["results"]])
-        self.assertEqual(partner.email, "first@example.com")
-        self.assertEqual(leads.mapped("email_from"), ["first@example.com", "first@example.com"])
+        self.assertFalse(partner.email)
+        self.assertEqual(leads.mapped("email_from"), [False, False])
+        self.assertEqual(
+            [lead.dealer_card_proposal.get("email") for lead in leads], ["first@example.com", "second@example.com"]
+        )
         self.assertIn("second@example.com", str(leads[1].description))
 
     def test_new_contact_gathers_the_batchs_requests(self):
@@ -254,7 +260,7 @@ class TestLeadsBatchApi(RoutedApiCase):
         self.assertEqual(leads[3].trade_in_vehicle_id.partner_id, leads[3].partner_id)
         self.assertEqual(leads[4].trade_in_vehicle_id, leads[3].trade_in_vehicle_id)
 
-    def test_known_contact_consent_in_a_batch(self):
+    def test_known_contact_consent_in_a_batch_is_only_proposed(self):
         _s, known = self.post(LEADS, lead_body())
         partner = self.env["res.partner"].browse(known["partner_id"])
         body = self.batch_body(2)
@@ -262,7 +268,10 @@ class TestLeadsBatchApi(RoutedApiCase):
             item.update(phone="+7 903 555 12 34", consent=consent)
         _s, answer = self.post(BATCH, body)
         self.assertEqual({r["partner_id"] for r in answer["results"]}, {partner.id})
-        self.assertEqual((partner.consent_email, partner.consent_sms, partner.consent_telegram), (False, True, True))
+        self.assertEqual((partner.consent_email, partner.consent_sms, partner.consent_telegram), (True, False, True))
+        leads = self.env["crm.lead"].browse([r["lead_id"] for r in answer["results"]])
+        self.assertEqual(leads[0].dealer_card_proposal.get("consent_email"), False)
+        self.assertEqual(leads[1].dealer_card_proposal.get("consent_sms"), True)
 
     def test_one_bad_item_rejects_the_batch_and_writes_nothing(self):
         before = self.table_counts(*COUNTED)

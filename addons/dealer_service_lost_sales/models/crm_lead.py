@@ -1,7 +1,9 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models, tools
 from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.exceptions import UserError
 
@@ -310,10 +312,16 @@ class CrmLead(models.Model):
                 name=values["name"], phone=values["phone"], email=values["email"], vin=vehicle.vin
             )
             vehicle.partner_id = partner
+        description = tools.plaintext2html(values["comment"]) if values["comment"] else False
         if values["mileage_km"]:
-            self.env["dealer.vehicle.odometer"].sudo().create(
-                {"vehicle_id": vehicle.id, "value_km": values["mileage_km"], "source": "api"}
-            )
+            doubt = vehicle._dealer_odometer_doubt(values["mileage_km"])
+            if doubt:
+                description = Markup("<p>%s</p>") % doubt + (description or "")
+            else:
+                # with the integration user's rights: a reading of a car of its own showroom
+                self.env["dealer.vehicle.odometer"].create(
+                    {"vehicle_id": vehicle.id, "value_km": values["mileage_km"], "source": "api"}
+                )
         lead = self.create(
             self._dealer_service_opportunity_vals(
                 vehicle,
@@ -323,7 +331,7 @@ class CrmLead(models.Model):
                 lines=values["lines"],
                 partner_id=partner.id,
                 service_external_id=external_id,
-                description=values["comment"],
+                description=description,
             )
         )
         return {**lead._dealer_booking_response(), "replayed": False}

@@ -54,3 +54,62 @@ class TestServiceBookingsHttp(DealerApiCase):
         self.assertApiError(self.post(f"{URL}/NOPE/cancel", {"reason": "price"}), 404, "not_found")
         self.assertApiError(self.post(URL, booking(), key="wrong"), 401, "unauthorized")
         self.assertApiError(self.post(URL, booking(), key=self.plain_key), 403, "forbidden")
+
+
+@tagged("post_install", "-at_install")
+class TestServiceBookingsTrust(DealerApiCase):
+    """A web booking is anonymous: it neither rewrites the customer it names nor the car's history."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Oleg Known", "phone": "+79035550101", "consent_sms": False}
+        )
+        cls.car = cls.env["dealer.vehicle"].create(
+            {"vin": "XW8ZZZ61ZHG010101", "plate": "A123BC77", "partner_id": cls.customer.id, "state": "customer"}
+        )
+        cls.env["dealer.vehicle.odometer"].create(
+            {"vehicle_id": cls.car.id, "value_km": 50000, "date": "2026-01-01", "source": "visit"}
+        )
+
+    def test_booking_leaves_the_customer_card_alone(self):
+        before = self.customer.read(["name", "phone", "email", "consent_email", "consent_sms"])
+        status, body = self.post(
+            URL, booking(vin="XW8ZZZ61ZHG010101", plate=None, phone="+7 916 000 11 22", name="Not Oleg")
+        )
+        self.assertEqual((status, body["partner_id"]), (201, self.customer.id), body)
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.read(["name", "phone", "email", "consent_email", "consent_sms"]), before)
+
+    def test_plate_wildcards_match_no_other_car(self):
+        for plate in ("A123BC%", "A_23BC77"):
+            with self.subTest(plate=plate):
+                status, body = self.post(URL, booking(external_id=f"WEB-{plate}", plate=plate, email="x@example.com"))
+                self.assertEqual(status, 201, body)
+                self.assertNotEqual(body["vehicle_id"], self.car.id, "another car's plate matched a wildcard")
+                self.assertNotEqual(body["partner_id"], self.customer.id)
+        status, body = self.post(URL, booking(external_id="WEB-CASE", plate="a123bc77"))
+        self.assertEqual(body["vehicle_id"], self.car.id, "the plate itself still matches, in any case")
+
+    def test_an_implausible_odometer_is_noted_not_recorded(self):
+        readings = self.car.odometer_ids
+        status, body = self.post(URL, booking(external_id="WEB-KM1", plate="A123BC77", mileage_km=10))
+        self.assertEqual(status, 201, body)
+        self.assertEqual(self.car.odometer_ids, readings, "a reading below the last one was recorded")
+        self.assertEqual(self.car.last_odometer_km, 50000)
+        lead = self.env["crm.lead"].browse(body["opportunity_id"])
+        self.assertIn("10 km", str(lead.description))
+        status, body = self.post(URL, booking(external_id="WEB-KM2", plate="A123BC77", mileage_km=52000))
+        self.assertEqual(status, 201, body)
+        self.assertEqual(self.car.last_odometer_km, 52000, "a plausible reading is recorded")
+        self.assertEqual((self.car.odometer_ids - readings).source, "api")
+
+    def test_the_comment_is_text_not_html(self):
+        comment = '<a href="https://evil.example/login">Confirm your booking</a><img src="https://evil.example/p.gif">'
+        status, body = self.post(URL, booking(external_id="WEB-HTML", comment=comment))
+        self.assertEqual(status, 201, body)
+        description = str(self.env["crm.lead"].browse(body["opportunity_id"]).description)
+        self.assertNotIn(">Confirm your booking</a>", description, "a link disguised as the dealer's")
+        self.assertNotIn("<img", description)
+        self.assertIn("&lt;a href=", description, "the customer's words are kept, as text")

@@ -179,7 +179,10 @@ class TestVisitCarriesOutBooking(ServiceLostSalesCase):
             with self.assertRaisesRegex(ValidationError, "Service opportunity"):
                 visit.service_lead_id = wrong
         branch = self.env["res.company"].create({"name": "Branch C"})
-        elsewhere = self.service_lead([("Oil", 3000, "proposed")], company_id=branch.id, user_id=False)
+        car_c = self.env["dealer.vehicle"].create({"plate": "C004CC77", "company_id": branch.id})
+        elsewhere = self.service_lead(
+            [("Oil", 3000, "proposed")], company_id=branch.id, user_id=False, vehicle_id=car_c.id
+        )
         with self.assertRaises(UserError):
             visit.sudo().service_lead_id = elsewhere
 
