@@ -30,6 +30,7 @@
         "views/dealer_api_request_views.xml",
         "views/res_users_views.xml",
         "views/crm_lead_api_views.xml",
+        "views/res_config_settings_views.xml",
         "views/crm_lead_sla_views.xml",
         "views/dealer_sla_policy_views.xml",
         "views/dealer_walkin_views.xml",

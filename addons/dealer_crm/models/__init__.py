@@ -4,7 +4,9 @@ from . import dealer_vehicle
 from . import dealer_vehicle_odometer
 from . import dealer_visit
 from . import dealer_visit_line
+from . import dealer_data_retention
 from . import dealer_api_request
+from . import res_config_settings
 from . import res_partner_api
 from . import res_users_apikeys_api
 from . import res_partner

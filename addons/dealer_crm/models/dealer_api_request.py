@@ -36,6 +36,7 @@ class DealerApiRequest(models.Model):
     )
 
     _endpoint_key_uniq = models.UniqueIndex("(endpoint, company_id, key)")
+    _create_date_idx = models.Index("(create_date)")  # the nightly purge of old requests
 
     @api.model
     def _claim(self, endpoint, key, body_hash):
@@ -131,3 +132,22 @@ class DealerApiRequest(models.Model):
                 key=key,
             )
         )
+
+    @api.model
+    def _dealer_purge_before(self, cutoff, batch=10000):
+        """Delete the requests received before ``cutoff`` (``dealer.data.retention``), a batch per commit."""
+        cr = self.env.cr
+        while True:
+            cr.execute(
+                SQL(
+                    "DELETE FROM dealer_api_request WHERE id IN"
+                    " (SELECT id FROM dealer_api_request WHERE create_date < %s ORDER BY id LIMIT %s)",
+                    cutoff,
+                    batch,
+                )
+            )
+            deleted = cr.rowcount
+            self.env["ir.cron"]._commit_progress(deleted)
+            if deleted < batch:
+                break
+        self.env.invalidate_all()

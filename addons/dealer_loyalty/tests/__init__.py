@@ -17,3 +17,4 @@ from . import test_retention_tour
 from . import test_ui_tours
 from . import test_demo
 from . import test_telegram
+from . import test_data_retention

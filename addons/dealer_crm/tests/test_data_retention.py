@@ -1,0 +1,53 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestPersonalDataRetention(TransactionCase):
+    """Old integration requests (names, phones, e-mails in their answers) are forgotten every night."""
+
+    def setUp(self):
+        super().setUp()
+        cron_class = type(self.env["ir.cron"])
+        self.startPatcher(patch.object(cron_class, "_commit_progress", lambda *args, **kwargs: float("inf")))
+
+    def request(self, key, age_days):
+        Requests = self.env["dealer.api.request"]
+        Requests._claim("leads", key, "hash")
+        Requests._store_result("leads", key, 201, {"phone": "+79035550000"})
+        row = Requests.search([("key", "=", key)])
+        created = fields.Datetime.now() - timedelta(days=age_days)
+        self.env.cr.execute("UPDATE dealer_api_request SET create_date = %s WHERE id = %s", (created, row.id))
+        row.invalidate_recordset()
+        return row
+
+    def purge(self):
+        cron = self.env.ref("dealer_crm.ir_cron_purge_personal_data")
+        self.assertTrue(cron.active)
+        cron.ir_actions_server_id.run()
+
+    def test_requests_older_than_the_setting_are_deleted(self):
+        old, recent = self.request("OLD-1", 91), self.request("NEW-1", 89)
+        self.purge()
+        self.assertFalse(old.exists(), "a request of 91 days ago is kept with the default of 90 days")
+        self.assertTrue(recent.exists())
+        settings = self.env["res.config.settings"].create({"dealer_personal_data_retention_days": 30})
+        settings.execute()
+        self.purge()
+        self.assertFalse(recent.exists(), "the setting is obeyed")
+
+    def test_the_purge_deletes_in_batches(self):
+        rows = self.request("OLD-A", 100) | self.request("OLD-B", 100) | self.request("OLD-C", 100)
+        self.env["dealer.api.request"].sudo()._dealer_purge_before(fields.Datetime.now(), batch=2)
+        self.assertFalse(rows.exists())
+
+    def test_a_bad_setting_is_named(self):
+        with self.assertRaisesRegex(ValidationError, "Keep integration logs"):
+            self.env["res.config.settings"].create({"dealer_personal_data_retention_days": 0})
+        self.env["ir.config_parameter"].sudo().set_param("dealer_crm.personal_data_retention_days", "forever")
+        with self.assertRaisesRegex(UserError, "dealer_crm.personal_data_retention_days"):
+            self.env["dealer.data.retention"]._cron_purge_personal_data()
