@@ -57,6 +57,18 @@ class TestAccess(ServiceLostSalesCase):
         with self.assertRaises(AccessError):
             event.write({"amount": 1})
 
+    def test_advisor_ledger_shows_no_one_elses_sales_deals(self):
+        self.sales_lead.expected_revenue = 2_500_000
+        self.sales_lead.action_set_lost()
+        self.lost_via_wizard(self.lead, self.reason["price"])
+        sales_row = [("lead_id", "=", self.sales_lead.id), ("business", "=", "sales")]
+        self.assertTrue(self.env["dealer.lost.revenue.report"].with_user(self.sales_head).search(sales_row))
+        director = new_test_user(self.env, login="svc_director", groups="dealer_crm.group_dealer_manager")
+        self.assertTrue(self.env["dealer.lost.revenue.report"].with_user(director).search(sales_row))
+        Report = self.env["dealer.lost.revenue.report"].with_user(self.advisor)
+        self.assertFalse(Report.search(sales_row), "a service advisor sees a salesperson's lost deal")
+        self.assertTrue(Report.search([("lead_id", "=", self.lead.id)]), "the service losses stay")
+
     def test_call_centre_sees_no_money(self):
         self.lost_via_wizard(self.lead, self.reason["price"])
         for model in ("dealer.loss.event", "dealer.lost.revenue.report", "dealer.service.line"):

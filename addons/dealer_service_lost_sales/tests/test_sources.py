@@ -1,11 +1,13 @@
 import base64
 import io
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
 
 from odoo import Command
 from odoo.addons.dealer_crm.tools.api_input import ApiInputError
+from odoo.exceptions import UserError
 from odoo.tests import Form
 
 from .common import ServiceLostSalesCase
@@ -232,3 +234,25 @@ class TestOtherSources(ServiceLostSalesCase):
         self.assertEqual(lead.service_source, "oem")
         self.assertEqual(lead.expected_revenue, 25000)
         self.assertEqual(lead.vehicle_id.partner_id.name, "Ivan")
+
+    def test_xlsx_with_xml_entities_is_refused(self):
+        """A workbook that declares entities (here 10 000-fold expansion in one cell) is refused before
+        parsing, with the reason, and imports nothing."""
+        book = openpyxl.Workbook()
+        book.active.append(["external_id", "name", "phone", "plate", "operation", "amount"])
+        book.active.append(["X-2", "ENTITY", "+79160000010", "X998XX77", "Timing belt", 25000])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        entities = ['<!ENTITY e0 "ha">'] + [f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 5)]
+        source, forged = zipfile.ZipFile(io.BytesIO(buffer.getvalue())), io.BytesIO()
+        with zipfile.ZipFile(forged, "w") as target:
+            for name in source.namelist():
+                data = source.read(name)
+                if name == "xl/worksheets/sheet1.xml":
+                    data = f"<!DOCTYPE worksheet [{''.join(entities)}]>".encode() + data.replace(b"ENTITY", b"&e4;")
+                target.writestr(name, data)
+        leads_before = self.Lead.search_count([])
+        with self.assertRaisesRegex(UserError, "cannot be imported safely"):
+            self.run_import(forged.getvalue(), "forged.xlsx")
+        self.assertEqual(self.Lead.search_count([]), leads_before)
+        self.assertFalse(self.env["res.partner"].search([("name", "like", "hahaha")]))

@@ -1,6 +1,8 @@
 import base64
 import csv
 import io
+import re
+import zipfile
 
 from odoo import fields, models
 from odoo.addons.dealer_crm.tools.api_input import ApiInputError
@@ -8,6 +10,9 @@ from odoo.exceptions import UserError
 
 COLUMNS = ["external_id", "name", "phone", "email", "vin", "plate", "source", "operation", "amount", "planned_at"]
 SOURCES = ("oem", "recall", "web", "campaign")
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024  # an aftersales list of a few thousand rows unpacks to a few MB
+# a document type declaration (where entities are declared) in any encoding's ASCII-compatible bytes
+DTD = re.compile(rb"<!DOCTYPE|<!ENTITY|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)", re.IGNORECASE)
 
 
 class DealerServiceImport(models.TransientModel):
@@ -39,6 +44,7 @@ class DealerServiceImport(models.TransientModel):
         if (self.filename or "").lower().endswith(".xlsx"):
             import openpyxl
 
+            self._check_xlsx(data)
             sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
             table = [[("" if c is None else str(c)).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
         else:
@@ -54,6 +60,28 @@ class DealerServiceImport(models.TransientModel):
         if missing and {"plate"} - set(header):
             raise UserError(self.env._("File: missing columns %(cols)s.", cols=", ".join(sorted(missing))))
         return [(n, dict(zip(header, row, strict=False))) for n, row in enumerate(table[1:], start=2) if any(row)]
+
+    def _check_xlsx(self, data):
+        """Refuse a workbook that declares XML entities or unpacks to more than ``MAX_XLSX_UNPACKED``.
+
+        Spreadsheet programs never write a DTD; a file with one is made to expand entities (``billion
+        laughs``) or to read other files while openpyxl parses it, so it is refused before parsing.
+        """
+        refused = UserError(self.env._("File: this xlsx file cannot be imported safely; save it again as xlsx or CSV."))
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = archive.infolist()
+                if sum(member.file_size for member in members) > MAX_XLSX_UNPACKED:
+                    raise refused
+                for member in members:
+                    with archive.open(member) as stream:
+                        tail = b""
+                        while chunk := stream.read(1 << 16):
+                            if DTD.search(tail + chunk):
+                                raise refused
+                            tail = chunk[-32:]
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+            raise UserError(self.env._("File: this is not an xlsx file.")) from None
 
     def _row_payload(self, row):
         amount = row.get("amount") or "0"
