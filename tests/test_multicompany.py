@@ -14,7 +14,7 @@ require_test_db()
 
 from datetime import date, datetime  # noqa: E402
 
-from odoo.exceptions import AccessError  # noqa: E402
+from odoo.exceptions import AccessError, UserError  # noqa: E402
 from odoo.tests import TransactionCase, new_test_user  # noqa: E402
 
 # every kind of record of the issue: customers, leads, vehicles, visits, loss events, campaigns, dispatch rows
@@ -28,6 +28,7 @@ ISOLATED = [
     "dealer.campaign",
     "dealer.campaign.step",
     "dealer.dispatch",
+    "dealer.api.request",
 ]
 
 
@@ -97,7 +98,11 @@ class TestShowroomIsolation(TransactionCase):
                 "scheduled_at": datetime(2026, 3, 1, 10, 0),
             }
         )
+        api_request = env["dealer.api.request"].create(
+            {"endpoint": "leads", "key": "B-1", "company_id": company.id, "response": '{"phone": "+79160001122"}'}
+        )
         return {
+            "dealer.api.request": api_request,
             "res.partner": partner,
             "crm.lead": lead,
             "dealer.vehicle": vehicle,
@@ -155,4 +160,99 @@ class TestShowroomIsolation(TransactionCase):
             "dealer.campaign": {"name": "x"},
             "dealer.campaign.step": {"name": "x"},
             "dealer.dispatch": {"attempts": 1},
+            "dealer.api.request": {"status": 200},  # read-only log: refused by the rights too
         }[model]
+
+    # ------------------------------------------------------------
+    # What crosses showrooms without a user choosing it (issue 17)
+    # ------------------------------------------------------------
+
+    def test_showroom_b_never_sees_a_customer_from_showroom_as_api(self):
+        api_a = new_test_user(
+            self.env,
+            login="mc_api_a",
+            groups="base.group_user,dealer_crm.group_integration",
+            company_id=self.company_a.id,
+            company_ids=[self.company_a.id],
+        )
+        director_b = new_test_user(
+            self.env,
+            login="mc_director_b",
+            groups="dealer_crm.group_dealer_manager",
+            company_id=self.company_b.id,
+            company_ids=[self.company_b.id],
+        )
+        Lead = self.env["crm.lead"].with_user(api_a).with_context(mail_notify_force_send=False)
+        response, _lead = Lead._dealer_create_from_api(
+            {"external_id": "MC-1", "name": "Web Visitor A", "phone": "+7 903 555 88 01", "email": "mc.a@example.com"}
+        )
+        partner = self.env["res.partner"].browse(response["partner_id"])
+        self.assertEqual(partner.company_id, self.company_a)
+        self.assertFalse(self.env["res.partner"].with_user(director_b).search([("id", "=", partner.id)]))
+        self.assertFalse(
+            self.env["res.partner"].with_user(director_b)._dealer_find_duplicates(phone="+79035558801"),
+            "nor through the duplicate check of showroom B's own API or screens",
+        )
+
+    def test_a_campaign_of_no_showroom_reaches_only_its_authors_showrooms(self):
+        marketer_a = new_test_user(
+            self.env,
+            login="mc_marketer_a",
+            groups="dealer_crm.group_marketer",
+            company_id=self.company_a.id,
+            company_ids=[self.company_a.id],
+        )
+        campaigns = {}
+        for user in (marketer_a, self.group_director):
+            campaigns[user] = (
+                self.env["dealer.campaign"]
+                .with_user(user)
+                .create({"name": f"No showroom {user.login}", "company_id": False})
+            )
+        vehicle_b = self.records_b["dealer.vehicle"]
+        for user, campaign in campaigns.items():
+            audience = self.env[campaign.audience_model].sudo().search(campaign._dealer_audience_domain())
+            if user == marketer_a:
+                self.assertNotIn(vehicle_b, audience, "the superuser cron plans A's campaign for B's cars")
+            else:
+                self.assertIn(vehicle_b, audience, "guard: a campaign of a user of both showrooms reaches both")
+
+    def test_a_strategy_of_no_showroom_reaches_only_its_authors_showrooms(self):
+        marketer_a = new_test_user(
+            self.env,
+            login="mc_marketer_sa",
+            groups="dealer_crm.group_marketer",
+            company_id=self.company_a.id,
+            company_ids=[self.company_a.id],
+        )
+        partner_b = self.records_b["res.partner"]
+        score = (
+            self.env["dealer.customer.score"]
+            .sudo()
+            .create({"partner_id": partner_b.id, "segment_id": self.env.ref("dealer_loyalty.segment_loyal").id})
+        )
+        partner_b.sudo().rfm_id = score
+        Strategy = self.env["dealer.retention.strategy"]
+        strategy_a = Strategy.with_user(marketer_a).create({"name": "No showroom A", "company_id": False})
+        strategy_ab = Strategy.with_user(self.group_director).create({"name": "No showroom AB", "company_id": False})
+        Partner = self.env["res.partner"].sudo()
+        self.assertNotIn(partner_b, Partner.search(strategy_a._partner_domain()))
+        self.assertIn(partner_b, Partner.search(strategy_ab._partner_domain()), "guard")
+
+    def test_a_deal_names_only_its_showrooms_cars_and_winning_it_writes_with_the_users_rights(self):
+        vehicle_b = self.records_b["dealer.vehicle"]
+        with self.assertRaises(UserError):
+            self.env["crm.lead"].create({"name": "A deal", "company_id": self.company_a.id, "vehicle_id": vehicle_b.id})
+        # a deal of no showroom, set up by a user of both, then won by a user of A only
+        env_ab = self.env(
+            user=self.group_director, context={"allowed_company_ids": [self.company_a.id, self.company_b.id]}
+        )
+        partner_a = self.env["res.partner"].create({"name": "A buyer", "phone": "+79035558802"})
+        lead = env_ab["crm.lead"].create(
+            {"name": "Shared deal", "company_id": False, "partner_id": partner_a.id, "vehicle_id": vehicle_b.id}
+        )
+        won = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        with self.assertRaises(AccessError):
+            lead.with_user(self.director_a).write({"stage_id": won.id})
+            lead.env.flush_all()
+        self.assertNotEqual(vehicle_b.sudo().partner_id, partner_a, "B's car was sold by A's user")

@@ -305,8 +305,10 @@ class DealerCampaign(models.Model):
 
     def _dealer_audience_domain(self):
         domain = Domain(safe_eval(self.audience_domain or "[]"))
-        if self.company_id:
-            domain &= Domain("company_id", "in", [self.company_id.id, False])
+        # the cron plans as superuser: a campaign of no showroom reaches only its authors' showrooms
+        author, editor = (self.create_uid or self.env.user).sudo(), (self.write_uid or self.env.user).sudo()
+        companies = self.company_id or (author.company_ids & editor.company_ids)
+        domain &= Domain("company_id", "in", [*companies.ids, False])
         return domain
 
     def _dealer_trigger_sql(self, alias):

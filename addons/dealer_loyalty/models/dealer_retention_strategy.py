@@ -31,7 +31,11 @@ class DealerRetentionStrategy(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", index=True, help="Empty: customers of every company.")
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        help="Empty: customers of every company both its author and its last editor work for.",
+    )
     segment_ids = fields.Many2many("dealer.segment", string="Segments", help="Empty: any segment.")
     min_risk_level = fields.Selection(
         RISK_LEVELS, string="Risk level from", help="Only customers at this risk level or higher; empty: any."
@@ -98,8 +102,10 @@ class DealerRetentionStrategy(models.Model):
             domain.append(("risk_level", "in", RISK_ORDER[RISK_ORDER.index(self.min_risk_level) :]))
         if self.loyalty_status:
             domain.append(("loyalty_status", "=", self.loyalty_status))
-        if self.company_id:
-            domain.append(("company_id", "in", [self.company_id.id, False]))
+        # the cron applies as superuser: a strategy of no showroom reaches only its authors' showrooms
+        author, editor = (self.create_uid or self.env.user).sudo(), (self.write_uid or self.env.user).sudo()
+        companies = self.company_id or (author.company_ids & editor.company_ids)
+        domain.append(("company_id", "in", [*companies.ids, False]))
         return domain
 
     # ------------------------------------------------------------

@@ -155,6 +155,8 @@ class ResPartner(models.Model):
     def _dealer_set_blocked(self, blocked):
         if not self.env.user.has_group("dealer_crm.group_marketer"):
             raise AccessError(self.env._("Only marketers may block or unblock a customer's loyalty."))
+        # the field is read-only on screen, hence sudo; but only on customers the marketer may change
+        self.check_access("write")
         self.sudo().write({"loyalty_blocked": blocked})
         self.sudo()._dealer_update_lifecycle(partner_ids=self.ids)
 

@@ -86,6 +86,23 @@ class TestLifecycle(LoyaltyCase):
         with self.assertRaises(AccessError):
             self.loyal.with_user(clerk).action_recompute_loyalty()
 
+    def test_a_marketer_blocks_only_customers_of_their_showroom(self):
+        showroom_b = self.env["res.company"].create({"name": "Showroom B (block test)"})
+        customer_b = self.env["res.partner"].create({"name": "B customer", "company_id": showroom_b.id})
+        marketer_a = new_test_user(
+            self.env,
+            login="h4_marketer_a",
+            groups="dealer_crm.group_marketer",
+            company_id=self.env.company.id,
+            company_ids=[self.env.company.id],
+        )
+        for action in ("action_loyalty_block", "action_loyalty_unblock"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(customer_b.with_user(marketer_a), action)()
+        self.assertFalse(customer_b.loyalty_blocked)
+        self.loyal.with_user(marketer_a).action_loyalty_block()
+        self.assertTrue(self.loyal.loyalty_blocked, "a customer of their own showroom still can be blocked")
+
 
 @freeze_time("2026-06-30")
 class TestCohortRetention(LoyaltyCase):
