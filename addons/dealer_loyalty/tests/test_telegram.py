@@ -256,7 +256,11 @@ class TestTelegramWebhook(CampaignTestMixin, HttpCase):
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.consent_telegram, "consent withdrawn by the customer")
         self.assertFalse(self.customer.telegram_chat_id)
-        self.assertIn("/stop", self.customer.message_ids[:1].body)
+        self.assertTrue(
+            self.customer.message_ids.filtered(lambda m: "/stop" in (m.body or "")),
+            "the card says the customer stopped",
+        )
+        self.assertEqual(self.customer.consent_source, "telegram", "the consent trail names the bot")
         telegram = type(self.env["dealer.telegram"])
         ok = FakeResponse(200, {"ok": True, "result": {"message_id": 1}})
         with (
