@@ -70,6 +70,7 @@ class CrmLead(models.Model):
     budget = fields.Monetary(
         currency_field="company_currency",
         groups="dealer_crm.group_dealer_see_money",
+        copy=False,  # a duplicate made by a user who may not see money must not fail on reading it
         help="What the customer means to spend on the car, as told at the needs analysis.",
     )
     test_drive_date = fields.Datetime(string="Test drive")
@@ -87,26 +88,81 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        won = leads.filtered(lambda lead: lead.won_status == "won")
+        deals = leads._dealer_deals()
+        won = deals.filtered(lambda lead: lead.won_status == "won")
         won._dealer_check_won_data()
-        leads._dealer_sync_lifecycle()
+        deals._dealer_sync_lifecycle()
         won._dealer_deliver()
         return leads
 
     def write(self, vals):
         was_won = {lead.id for lead in self if lead.won_status == "won"}
         if vals.get("stage_id") and self.env["crm.stage"].browse(vals["stage_id"]).is_won:
-            self.filtered(lambda lead: lead.id not in was_won)._dealer_check_won_data(vals)
+            self._dealer_deals(vals).filtered(lambda lead: lead.id not in was_won)._dealer_check_won_data(vals)
         old_stage = {lead.id: lead.stage_id for lead in self} if "stage_id" in vals else {}
         res = super().write(vals)
-        newly_won = self.filtered(lambda lead: lead.won_status == "won" and lead.id not in was_won)
+        deals = self._dealer_deals()
+        newly_won = deals.filtered(lambda lead: lead.won_status == "won" and lead.id not in was_won)
         newly_won._dealer_check_won_data()
         if old_stage:
-            self.filtered(lambda lead: lead.stage_id != old_stage[lead.id])._dealer_schedule_handoff()
+            deals.filtered(lambda lead: lead.stage_id != old_stage[lead.id])._dealer_schedule_handoff()
         if LIFECYCLE_FIELDS & set(vals):
-            self._dealer_sync_lifecycle()
+            deals._dealer_sync_lifecycle()
         newly_won._dealer_deliver()
         return res
+
+    # ------------------------------------------------------------
+    # Which leads are the dealership's
+    # ------------------------------------------------------------
+
+    def _dealer_deals(self, vals=None):
+        """The leads that follow the dealership's rules; Odoo's own CRM keeps its behaviour for the rest.
+
+        A dealership deal belongs to a dealership team, or is about a car (a vehicle of
+        interest or a trade-in), or comes through the dealership's own channels (the
+        integration API, or the ``dealer_lead`` context of the dealership's screens). With
+        ``vals``, the values about to be written decide instead of the stored ones.
+        """
+        vals = vals or {}
+        channel = self.env.context.get("dealer_lead") or self.env.user.has_group("dealer_crm.group_integration")
+        Team, Vehicle = self.env["crm.team"], self.env["dealer.vehicle"]
+        return self.filtered(
+            lambda lead: (Team.browse(vals["team_id"]) if "team_id" in vals else lead.team_id).dealer_is_dealership
+            or (Vehicle.browse(vals["vehicle_id"]) if "vehicle_id" in vals else lead.vehicle_id)
+            or lead.trade_in_vehicle_id
+            or channel
+        )
+
+    # ------------------------------------------------------------
+    # Stages: a dealership team works in its own pipeline
+    # ------------------------------------------------------------
+
+    def _stage_find(self, team_id=False, domain=None, order="sequence, id", limit=1):
+        """The deals of dealership teams move through their teams' own stages.
+
+        Odoo's generic stages (no team) stay shared by every other team, as Odoo's own CRM and
+        its lead scoring expect; a dealership team falls back to them only when it has none of
+        its own that fit.
+        """
+        teams = self.env["crm.team"].browse(team_id) | self.team_id
+        if teams and all(teams.mapped("dealer_is_dealership")):
+            own = self.env["crm.stage"].search(
+                [("team_ids", "in", teams.ids), *(domain or [])], order=order, limit=limit
+            )
+            if own:
+                return own
+        return super()._stage_find(team_id=team_id, domain=domain, order=order, limit=limit)
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        """The pipeline of a dealership team shows its own stages, not Odoo's generic ones."""
+        team = self.env["crm.team"].browse(self.env.context.get("default_team_id")).exists()
+        if not team.dealer_is_dealership:
+            return super()._read_group_stage_ids(stages, domain)
+        stage_ids = stages.sudo()._search(
+            ["|", ("id", "in", stages.ids), ("team_ids", "in", team.ids)], order=stages._order
+        )
+        return stages.browse(stage_ids)
 
     # ------------------------------------------------------------
     # Dealership sales process

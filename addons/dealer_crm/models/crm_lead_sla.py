@@ -109,18 +109,22 @@ class CrmLead(models.Model):
                     default_teams[key] = self.env["crm.team"]._get_default_team_id(user_id=key[0], domain=domain).id
                 values["team_id"] = default_teams[key]
             probe_list.append(leads.new(values))
-        probes = leads.concat(*probe_list)
+        probes = leads.browse().concat(*probe_list)  # not ``leads.concat``: ``self`` is the original on copy()
         # _dealer_sla_eligible() before the won/lost status exists: a new lead is lost only when
         # archived, won only when created in a won stage
         Stage = self.env["crm.stage"].sudo()
-        eligible = leads.concat(
-            *(
-                probe
-                for probe, vals in zip(probes, vals_list, strict=True)
-                if probe.active
-                and probe.dealer_interest not in SLA_SKIP_INTERESTS
-                and not Stage.browse(vals.get("stage_id")).is_won
+        eligible = (
+            leads.browse()
+            .concat(
+                *(
+                    probe
+                    for probe, vals in zip(probes, vals_list, strict=True)
+                    if probe.active
+                    and probe.dealer_interest not in SLA_SKIP_INTERESTS
+                    and not Stage.browse(vals.get("stage_id")).is_won
+                )
             )
+            ._dealer_deals()
         )
         if not eligible:
             return vals_list
@@ -143,7 +147,7 @@ class CrmLead(models.Model):
         follow-up in the service pipeline, not requests waiting for a salesperson; a missed
         call starts the clock on any lead through ``_dealer_register_missed_call``.
         """
-        return self.filtered(
+        return self._dealer_deals().filtered(
             lambda lead: lead.active and lead.won_status == "pending" and lead.dealer_interest not in SLA_SKIP_INTERESTS
         )
 
@@ -230,7 +234,16 @@ class CrmLead(models.Model):
         leads = self._dealer_needs_routing()
         if not leads:
             return {}
-        teams = self.env["crm.team"].search([("assignment_optout", "=", False)], order="sequence, id")
+        # the dealership's teams, and a team a lead was explicitly handed to (an automation step)
+        teams = self.env["crm.team"].search(
+            [
+                ("assignment_optout", "=", False),
+                "|",
+                ("dealer_is_dealership", "=", True),
+                ("id", "in", leads.team_id.ids),
+            ],
+            order="sequence, id",
+        )
         members = teams.crm_team_member_ids.filtered(lambda m: not m.assignment_optout and m.user_id.active)
         load = dict(
             self.env["crm.lead"]._read_group(

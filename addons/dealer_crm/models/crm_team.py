@@ -4,6 +4,13 @@ from odoo import fields, models
 class CrmTeam(models.Model):
     _inherit = "crm.team"
 
+    dealer_is_dealership = fields.Boolean(
+        string="Dealership team",
+        help="The deals of this team follow the dealership's rules: routing and response time, the "
+        "customer's life cycle, hand-offs, and no car sold without complete customer data. "
+        "Other teams keep Odoo's own CRM behaviour.",
+    )
+
     dealer_fi_user_id = fields.Many2one(
         "res.users",
         string="F&I manager",

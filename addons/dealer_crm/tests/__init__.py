@@ -8,6 +8,7 @@ from . import test_duplicates
 from . import test_mileage
 from . import test_lifecycle
 from . import test_sales_process
+from . import test_dealership_scope
 from . import test_roles
 from . import test_dealer_sla
 from . import test_dealer_walkin

@@ -22,6 +22,7 @@ class DealerAutomationCase(TransactionCase):
         cls.team = cls.env["crm.team"].create(
             {
                 "name": "H7 showroom",
+                "dealer_is_dealership": True,
                 "sequence": 0,
                 "company_id": cls.company.id,
                 "crm_team_member_ids": [
@@ -37,6 +38,7 @@ class DealerAutomationCase(TransactionCase):
         cls.fleet_team = cls.env["crm.team"].create(
             {
                 "name": "H7 fleet sales",
+                "dealer_is_dealership": True,
                 "sequence": 1,
                 "company_id": cls.company.id,
                 "crm_team_member_ids": [Command.create({"user_id": cls.fleet_1.id})],

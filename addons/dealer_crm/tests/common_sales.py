@@ -20,6 +20,7 @@ class DealerSalesCase(TransactionCase):
         cls.team = cls.env["crm.team"].create(
             {
                 "name": "H2 showroom",
+                "dealer_is_dealership": True,
                 "sequence": 0,
                 "user_id": cls.team_head.id,
                 "company_id": cls.company.id,

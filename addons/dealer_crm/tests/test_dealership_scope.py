@@ -1,0 +1,93 @@
+"""The dealership's rules apply to dealership deals; Odoo's own CRM keeps its behaviour elsewhere."""
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import Form, new_test_user
+
+from .common_sales import DealerSalesCase
+
+
+class TestDealershipScope(DealerSalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fleet_seller = new_test_user(cls.env, login="scope_fleet", groups="sales_team.group_sale_salesman")
+        cls.generic_team = cls.env["crm.team"].create(
+            {
+                "name": "Accessories (not a dealership team)",
+                "crm_team_member_ids": [Command.create({"user_id": cls.fleet_seller.id})],
+            }
+        )
+        cls.generic_stage, cls.generic_won = cls.env["crm.stage"].create(
+            [
+                {"name": "Scope new", "sequence": 0},
+                {"name": "Scope won", "sequence": 98, "is_won": True},
+            ]
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Scope customer"})
+
+    def test_a_deal_of_another_team_is_won_without_a_car(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Roof boxes", "type": "opportunity", "team_id": self.generic_team.id, "partner_id": False}
+        )
+        lead.action_set_won()
+        self.assertEqual(lead.won_status, "won")
+
+    def test_a_dealership_deal_still_needs_the_car_and_the_customer(self):
+        lead = self._lead(name="Octavia", type="opportunity")
+        with self.assertRaisesRegex(UserError, "cannot be won"):
+            lead.action_set_won()
+        self.assertEqual(lead.won_status, "pending")
+
+    def test_a_deal_about_a_car_is_a_dealership_deal_whatever_its_team(self):
+        car = self._vehicle()
+        lead = self.env["crm.lead"].create(
+            {"name": "Fleet car", "type": "opportunity", "team_id": self.generic_team.id, "vehicle_id": car.id}
+        )
+        with self.assertRaisesRegex(UserError, "customer"):
+            lead.action_set_won()
+
+    def test_a_lead_of_another_team_is_neither_routed_nor_timed_and_leaves_the_life_cycle_alone(self):
+        stage_before = self.customer.dealer_stage
+        lead = self.env["crm.lead"].create(
+            {"name": "Accessories request", "team_id": self.generic_team.id, "partner_id": self.customer.id}
+        )
+        self.assertFalse(lead.user_id.filtered(lambda user: user in (self.salesperson_1 | self.salesperson_2)))
+        self.assertEqual(lead.team_id, self.generic_team)
+        self.assertFalse(lead.dealer_sla_deadline)
+        self.assertEqual(self.customer.dealer_stage, stage_before)
+        dealer_lead = self._lead(name="Showroom request", partner_id=self.customer.id)
+        self.assertEqual(dealer_lead.partner_id.dealer_stage, "lead", "a dealership lead moves the customer along")
+
+    def test_a_new_dealership_lead_is_routed_and_timed(self):
+        lead = self.env["crm.lead"].create({"name": "Showroom request", "team_id": self.team.id, "user_id": False})
+        self.assertIn(lead.user_id, self.salesperson_1 | self.salesperson_2)
+        self.assertTrue(lead.dealer_sla_deadline)
+
+    def test_a_dealership_team_starts_in_its_own_pipeline(self):
+        dealer_lead = self._lead(name="Showroom")
+        self.assertEqual(dealer_lead.stage_id, self.stage_new)
+        generic = self.env["crm.lead"].create({"name": "Generic", "team_id": self.generic_team.id})
+        self.assertFalse(generic.stage_id.team_ids, "another team keeps Odoo's shared stages")
+
+    def test_the_dealership_pipeline_shows_its_team_stages_only(self):
+        """The kanban's empty columns (crm.lead's group_expand on stage_id) per pipeline."""
+        no_stage = self.env["crm.stage"]
+        columns = self.env["crm.lead"].with_context(default_team_id=self.team.id)._read_group_stage_ids(no_stage, [])
+        self.assertIn(self.stage_new, columns)
+        self.assertNotIn(self.generic_stage, columns, "a stage shared by every team stays out of this pipeline")
+        generic = self.env["crm.lead"].with_context(default_team_id=self.generic_team.id)
+        self.assertIn(self.generic_stage, generic._read_group_stage_ids(no_stage, []))
+
+    def test_a_user_without_money_rights_duplicates_a_lead(self):
+        lead = self._lead(name="To copy")
+        lead.sudo().budget = 30000
+        copy = lead.with_user(self.fleet_seller).copy()
+        self.assertNotEqual(copy, lead)
+        self.assertFalse(copy.sudo().budget, "the budget stays on the original")
+
+    def test_the_team_form_offers_the_switch(self):
+        with Form(self.env["crm.team"]) as form:
+            form.name = "New showroom"
+            form.dealer_is_dealership = True
+        self.assertTrue(form.record.dealer_is_dealership)
