@@ -239,10 +239,15 @@ class TestShowroomIsolation(TransactionCase):
         self.assertNotIn(partner_b, Partner.search(strategy_a._partner_domain()))
         self.assertIn(partner_b, Partner.search(strategy_ab._partner_domain()), "guard")
 
-    def test_a_deal_names_only_its_showrooms_cars_and_winning_it_writes_with_the_users_rights(self):
+    def test_a_deal_names_only_its_showrooms_cars(self):
         vehicle_b = self.records_b["dealer.vehicle"]
         with self.assertRaises(UserError):
             self.env["crm.lead"].create({"name": "A deal", "company_id": self.company_a.id, "vehicle_id": vehicle_b.id})
+        with self.assertRaises(UserError):
+            self.env["crm.lead"].with_user(self.director_a).create({"name": "A deal", "vehicle_id": vehicle_b.id})
+
+    def test_winning_a_deal_writes_its_car_with_the_users_rights(self):
+        vehicle_b = self.records_b["dealer.vehicle"]
         # a deal of no showroom, set up by a user of both, then won by a user of A only
         env_ab = self.env(
             user=self.group_director, context={"allowed_company_ids": [self.company_a.id, self.company_b.id]}
@@ -253,6 +258,7 @@ class TestShowroomIsolation(TransactionCase):
         )
         won = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
         with self.assertRaises(AccessError):
-            lead.with_user(self.director_a).write({"stage_id": won.id})
-            lead.env.flush_all()
+            as_a = self.env["crm.lead"].with_user(self.director_a).browse(lead.id)
+            as_a.write({"stage_id": won.id})
+            as_a.env.flush_all()
         self.assertNotEqual(vehicle_b.sudo().partner_id, partner_a, "B's car was sold by A's user")
