@@ -12,7 +12,7 @@ class DealerDataRetention(models.AbstractModel):
         """Also forget when a customer opened or clicked a campaign message, and from which IP address a
         tracked link was clicked, once older than the retention setting (a campaign's old open and click
         rates go with them)."""
-        super()._dealer_purge_personal_data(cutoff)
+        res = super()._dealer_purge_personal_data(cutoff)
         self._dealer_purge_in_batches(
             SQL(
                 """
@@ -38,6 +38,7 @@ class DealerDataRetention(models.AbstractModel):
             )
         )
         self.env.invalidate_all()
+        return res
 
     @api.model
     def _dealer_purge_in_batches(self, query):
