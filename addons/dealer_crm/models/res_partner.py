@@ -45,11 +45,20 @@ class ResPartner(models.Model):
     dealer_lifecycle_event_ids = fields.One2many("dealer.lifecycle.event", "partner_id", string="Life-cycle history")
     dealer_vehicle_count = fields.Integer(string="Vehicles (count)", compute="_compute_dealer_counts")
     dealer_visit_count = fields.Integer(string="Visits (count)", compute="_compute_dealer_counts")
-    dealer_lead_count = fields.Integer(string="Sales leads (count)", compute="_compute_dealer_lead_stats")
+    dealer_lead_count = fields.Integer(
+        string="Deals (count)",
+        compute="_compute_dealer_lead_stats",
+        help="Deals of this customer and of its contacts, open, won and lost.",
+    )
     dealer_purchase_count = fields.Integer(
         string="Purchases", compute="_compute_dealer_lead_stats", help="Won sales deals of this customer."
     )
     dealer_last_visit_date = fields.Date(string="Last visit", compute="_compute_dealer_counts")
+    dealer_next_service_date = fields.Date(
+        string="Next service due",
+        compute="_compute_dealer_counts",
+        help="The earliest next maintenance date of the customer's cars.",
+    )
     dealer_currency_id = fields.Many2one("res.currency", compute="_compute_dealer_currency_id")
     dealer_revenue_total = fields.Monetary(
         string="Total revenue",
@@ -151,6 +160,13 @@ class ResPartner(models.Model):
     def _compute_dealer_counts(self):
         Vehicle, Visit = self.env["dealer.vehicle"], self.env["dealer.visit"]
         vehicles = dict(Vehicle._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
+        next_service = dict(
+            Vehicle._read_group(
+                [("partner_id", "in", self.ids), ("state", "in", ("sold", "customer"))],
+                ["partner_id"],
+                ["next_service_date:min"],
+            )
+        )
         visits = {
             partner: (count, last)
             for partner, count, last in Visit._read_group(
@@ -159,21 +175,25 @@ class ResPartner(models.Model):
         }
         for partner in self:
             partner.dealer_vehicle_count = vehicles.get(partner, 0)
+            partner.dealer_next_service_date = next_service.get(partner, False)
             partner.dealer_visit_count, partner.dealer_last_visit_date = visits.get(partner, (0, False))
 
     def _compute_dealer_lead_stats(self):
+        """Own deals plus those of the contacts below, as crm's ``opportunity_count`` counts them:
+        the card's one "Deals" button replaces crm's "Opportunities" button."""
         Lead = self.env["crm.lead"]
-        if not Lead.has_access("read"):
-            self.dealer_lead_count = self.dealer_purchase_count = 0
+        self.dealer_lead_count = self.dealer_purchase_count = 0
+        if not self.ids or not Lead.has_access("read"):
             return
-        stats = {}
-        domain = [("partner_id", "in", self.ids), ("active", "in", [True, False])]
-        for partner, status, count in Lead._read_group(domain, ["partner_id", "won_status"], ["__count"]):
-            stats.setdefault(partner, {})[status] = count
-        for partner in self:
-            counts = stats.get(partner, {})
-            partner.dealer_lead_count = sum(counts.values())
-            partner.dealer_purchase_count = counts.get("won", 0)
+        domain = [*self._get_contact_opportunities_domain(), ("active", "in", [True, False])]
+        current_ids = set(self._ids)
+        for lead_partner, status, count in Lead._read_group(domain, ["partner_id", "won_status"], ["__count"]):
+            partner = lead_partner
+            while partner:
+                if partner.id in current_ids:
+                    partner.dealer_lead_count += count
+                    partner.dealer_purchase_count += count if status == "won" else 0
+                partner = partner.parent_id
 
     @api.depends_context("today", "allowed_company_ids")
     def _compute_dealer_revenue(self):
@@ -299,11 +319,14 @@ class ResPartner(models.Model):
         )
 
     def action_dealer_view_leads(self):
-        return self._dealer_action(
+        """The customer's deals (and its contacts'), open, won and lost, list first as crm does."""
+        action = self._dealer_action(
             "dealer_crm.crm_lead_action_dealer_sales",
-            [("partner_id", "=", self.id), ("active", "in", [True, False])],
+            [*self._get_contact_opportunities_domain(), ("active", "in", [True, False])],
             {"default_partner_id": self.id, "default_type": "opportunity"},
         )
+        action["views"] = sorted(action["views"], key=lambda view: view[1] != "list")
+        return action
 
     def action_dealer_view_lifecycle(self):
         return self._dealer_action("dealer_crm.dealer_lifecycle_event_action", [("partner_id", "=", self.id)])

@@ -3,6 +3,7 @@ from . import (
     test_api_hardening,
     test_api_http,
     test_automation,
+    test_customer_card,
     test_issues,
     test_kpis,
     test_loss_events,

@@ -1,0 +1,79 @@
+"""The customer card as a role sees it: one "Deals" button, the Dealership block in the main area."""
+
+from datetime import date
+
+from lxml import etree
+
+from odoo.tests import new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
+
+from .customer_common import DealerCustomerCase
+
+DEAL_BUTTONS = ("action_view_opportunity", "action_dealer_view_leads")
+CARD_BLOCK_FIELDS = {
+    "dealer_stage",
+    "vehicle_ids",
+    "dealer_next_service_date",
+    "dealer_last_visit_date",
+    "consent_email",
+    "consent_sms",
+    "consent_telegram",
+}
+
+
+def form_arch(env):
+    return etree.fromstring(env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"])
+
+
+def visible_deal_buttons(arch):
+    buttons = arch.xpath("//div[@name='button_box']/button")
+    return [b.get("name") for b in buttons if b.get("name") in DEAL_BUTTONS and b.get("invisible") not in ("1", "True")]
+
+
+def block_hidden(arch, partner):
+    """Evaluate the block's ``invisible`` expression on the partner, as the web client does."""
+    expr = arch.xpath("//group[@name='dealer_card']")[0].get("invisible")
+    names = ("dealer_stage", "dealer_vehicle_count", "dealer_visit_count", "dealer_lead_count")
+    return bool(safe_eval(expr, {name: partner[name] for name in names}))
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerCard(DealerCustomerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.operator = new_test_user(cls.env, login="t_card_call", groups="dealer_crm.group_call_center")
+        cls.customer = cls.make_customer(is_company=True, name="Fleet LLC")
+        cls.driver = cls.make_customer(name="Driver of Fleet LLC", parent_id=cls.customer.id, phone="+7 916 000-00-02")
+        cls.car = cls.make_vehicle("XW8ZZZ1ZZPG000901", partner_id=cls.customer.id, state="customer")
+        cls.car.write({"next_service_date": date(2030, 5, 1)})
+        cls.own_deal = cls.make_deal(cls.customer)
+        cls.driver_deal = cls.make_deal(cls.driver, name="Second car")
+        cls.supplier = cls.env["res.partner"].create({"name": "Tyre wholesaler", "is_company": True})
+
+    def test_one_deals_button_for_every_deal_role(self):
+        for user in (self.salesman, self.operator):
+            with self.subTest(user=user.login):
+                self.assertEqual(visible_deal_buttons(form_arch(self.env(user=user))), ["action_dealer_view_leads"])
+
+    def test_deals_button_counts_and_opens_the_contacts_deals_too(self):
+        customer = self.customer.with_user(self.salesman)
+        self.assertEqual(customer.dealer_lead_count, 2, "own deal and the deal of the company's contact")
+        action = customer.action_dealer_view_leads()
+        self.assertEqual(action["views"][0][1], "list")
+        shown = self.env["crm.lead"].with_user(self.salesman).search(action["domain"])
+        self.assertEqual(shown, self.own_deal | self.driver_deal)
+
+    def test_dealership_block_in_main_area_for_sales_manager(self):
+        arch = form_arch(self.env(user=self.salesman))
+        blocks = arch.xpath("//sheet/group[@name='dealer_card']")
+        self.assertEqual(len(blocks), 1, "the Dealership block sits in the sheet, outside the notebook")
+        self.assertEqual(blocks[0].get("string"), "Dealership")
+        self.assertLessEqual(CARD_BLOCK_FIELDS, {f.get("name") for f in blocks[0].iter("field")})
+        customer = self.customer.with_user(self.salesman)
+        self.assertEqual(customer.dealer_next_service_date, date(2030, 5, 1))
+        self.assertFalse(block_hidden(arch, customer))
+
+    def test_supplier_gets_no_dealership_block(self):
+        arch = form_arch(self.env(user=self.salesman))
+        self.assertTrue(block_hidden(arch, self.supplier.with_user(self.salesman)))
