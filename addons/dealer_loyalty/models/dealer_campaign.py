@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
@@ -235,10 +235,25 @@ class DealerCampaign(models.Model):
 
     @api.constrains("audience_domain", "audience_model")
     def _check_audience_domain(self):
+        """The filter names real fields, and only fields its author may read.
+
+        The planning cron searches the audience as superuser; a filter on a field the author
+        cannot read (a signup token, a money figure) would let the enrolment counts leak its
+        values one guess at a time.  ``_search`` in the writer's environment (constraints run
+        as superuser) checks the field names and their access rights without running the query.
+        """
+        author_env = self.env(su=False)  # constraints run as superuser
         for campaign in self:
             try:
-                # _search checks the field names without running the query
-                self.env[campaign.audience_model].sudo()._search(campaign._dealer_audience_domain())
+                author_env[campaign.audience_model]._search(campaign._dealer_audience_domain())
+            except AccessError as error:
+                raise ValidationError(
+                    self.env._(
+                        "Audience: the filter of %(name)s uses a field you may not read (%(error)s).",
+                        name=campaign.name,
+                        error=error,
+                    )
+                ) from error
             except Exception as error:
                 raise ValidationError(
                     self.env._(

@@ -258,3 +258,23 @@ class TestCampaignPlanning(CampaignTestMixin, TransactionCase):
         marketer = self.marketer.with_user(self.marketer)
         visible = self.env["dealer.campaign"].with_user(marketer).search([("id", "in", (theirs | ours).ids)])
         self.assertEqual(visible, ours)
+
+    def test_audience_filter_on_a_field_the_author_may_not_read_is_refused(self):
+        """Enrolment counts of a filter on a hidden field (a signup token) would leak it guess by guess."""
+        hidden = next(
+            name
+            for name, field in self.env["res.partner"]._fields.items()
+            if field.store
+            and field.groups
+            and not self.env["res.partner"].with_user(self.marketer)._has_field_access(field, "read")
+        )
+        vals = {
+            "name": "Readable filter",
+            "trigger": "maintenance",
+            "company_id": self.company.id,
+            "audience_domain": "[('partner_id.name', '=like', 'a%')]",
+        }
+        self.assertTrue(self.env["dealer.campaign"].with_user(self.marketer).create(vals))
+        vals.update(name="Probe", audience_domain=f"[('partner_id.{hidden}', '=like', 'a%')]")
+        with self.assertRaisesRegex(ValidationError, "may not read"):
+            self.env["dealer.campaign"].with_user(self.marketer).create(vals)
