@@ -55,10 +55,11 @@ class DealerCampaignEnrolment(models.Model):
 
     def init(self):
         """Enrolments made before the occurrence key existed are keyed by their trigger date (as they were)."""
-        super().init()
+        res = super().init()
         self.env.cr.execute(
             SQL(
                 "UPDATE dealer_campaign_enrolment SET occurrence_key = occurrence_date"
                 " WHERE occurrence_key IS NULL AND occurrence_date IS NOT NULL"
             )
         )
+        return res
