@@ -285,15 +285,48 @@ class DealerDispatch(models.Model):
         """The record the message is rendered on and logged in the chatter of: the vehicle, else the customer."""
         return self.vehicle_id or self.partner_id
 
+    def _dealer_lang(self, template=None):
+        """The language this row's customer is written to in (an installed language code).
+
+        The template's own ``lang`` expression first (as Odoo's composer uses it), then the
+        customer's language, the language of the row's company (its partner) and the language
+        new contacts get in this database. The sending cron's own language never decides: it
+        would send a Russian-speaking customer the English text.
+        """
+        self.ensure_one()
+        installed = dict(self.env["res.lang"].get_installed())
+        candidates = []
+        if template and template.lang:
+            record = self._dealer_record().sudo()
+            candidates.append(template.sudo()._render_lang(record.ids)[record.id])
+        candidates += [
+            self.partner_id.lang,
+            (self.company_id or self.env.company).partner_id.lang,
+            self.env["ir.default"]._get("res.partner", "lang"),
+        ]
+        return next((lang for lang in candidates if lang in installed), self.env.lang or "en_US")
+
     def _dealer_send_one(self):
-        """Hand one row to its channel; returns the values that mark it sent (same transaction)."""
+        """Hand one row to its channel; returns the values that mark it sent (same transaction).
+
+        Messages are rendered in the customer's language (``_dealer_lang``); a staff activity
+        created from the customer's record is written in its assignee's language.
+        """
         self.ensure_one()
         if not self.step_id:
             return self._dealer_send_text()
-        record = self._dealer_record().sudo()
         step = self.step_id.sudo()
+        if self.channel == "activity":
+            return self._dealer_schedule_activity(self._dealer_record().sudo(), step)
+        record = self._dealer_record().sudo()
+        template = None
+        if self.channel in ("email", "sms"):
+            template = step.mail_template_id if self.channel == "email" else step.sms_template_id
+            self._dealer_checked_template(template, record)
+        lang = self._dealer_lang(template)
+        record, step = record.with_context(lang=lang), step.with_context(lang=lang)
+        template = template and template.with_context(lang=lang)
         if self.channel == "email":
-            template = self._dealer_checked_template(step.mail_template_id, record)
             subject = template._render_field("subject", record.ids)[record.id]
             body = template._render_field("body_html", record.ids)[record.id]
             # links become Odoo's tracked short links (link_tracker, whose links only administrators
@@ -319,19 +352,15 @@ class DealerDispatch(models.Model):
             )
             return {"state": "sent", "mail_message_id": message.id}
         if self.channel == "sms":
-            template = self._dealer_checked_template(step.sms_template_id, record)
             body = template._render_field("body", record.ids)[record.id]
             message = record._message_sms(body, partner_ids=self.partner_id.ids, put_in_queue=True)
             sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
             return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
-        if self.channel == "telegram":
-            text = step._dealer_render_telegram_text(record)
-            company = self.company_id or self.env.company
-            message_id = self.env["dealer.telegram"]._dealer_send_message(
-                company, self.partner_id.telegram_chat_id, text
-            )
-            return {"state": "delivered", "provider_message_id": message_id}
-        return self._dealer_schedule_activity(record, step)
+        # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
+        text = step._dealer_render_telegram_text(record)
+        company = self.company_id or self.env.company
+        message_id = self.env["dealer.telegram"]._dealer_send_message(company, self.partner_id.telegram_chat_id, text)
+        return {"state": "delivered", "provider_message_id": message_id}
 
     @api.model
     def _dealer_queue_messages(self, vals_list):
@@ -405,6 +434,7 @@ class DealerDispatch(models.Model):
         return template
 
     def _dealer_schedule_activity(self, record, step):
+        """A task for the staff: its summary is in the assignee's language, not the customer's."""
         user = step.activity_user_id or self.env["res.users"].sudo().search(
             [
                 ("all_group_ids", "in", step.activity_group_id.id),
@@ -420,6 +450,8 @@ class DealerDispatch(models.Model):
                     "Step %(step)s: no user has the role %(role)s.", step=step.name, role=step.activity_group_id.name
                 )
             )
+        lang = user.lang or self.env.lang
+        step, record = step.with_context(lang=lang), record.with_context(lang=lang)
         activity = record.activity_schedule(
             activity_type_id=(step.activity_type_id or self.env.ref("mail.mail_activity_data_call")).id,
             date_deadline=self.scheduled_at.date(),
@@ -644,7 +676,7 @@ class DealerDispatch(models.Model):
     def _dealer_unsubscribe_footer(self, body):
         """The customer's copy ends with a link to stop the dealership's e-mails, in their language."""
         self.ensure_one()
-        lang = self.partner_id.lang or self.env.context.get("lang")
+        lang = self._dealer_lang(self.step_id.sudo().mail_template_id)
         label = self.with_context(lang=lang).env._("Unsubscribe from these e-mails")
         footer = Markup('<p style="font-size: 12px; color: #888888;"><a href="%s">%s</a></p>') % (
             self._dealer_unsubscribe_url(),

@@ -1,5 +1,6 @@
 from . import test_campaign_planning
 from . import test_campaign_sending
+from . import test_campaign_language
 from . import test_template_safety
 from . import test_consent_blacklist
 from . import test_automation_message
@@ -18,3 +19,4 @@ from . import test_ui_tours
 from . import test_demo
 from . import test_telegram
 from . import test_data_retention
+from . import test_customer_card

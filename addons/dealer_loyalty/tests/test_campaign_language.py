@@ -1,0 +1,132 @@
+from datetime import date
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+
+from .campaign_common import CampaignTestMixin, FakeResponse
+
+REQUESTS_POST = "odoo.addons.dealer_loyalty.models.dealer_telegram.requests.post"
+RU_SUBJECT = "Пора переходить на зимние шины"
+RU_TEXT = "Запись на шиномонтаж скоро закроется"
+EN_SUBJECT = "Time to change to winter tyres"
+EN_TEXT = "The booking window for your tyre change is closing soon"
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignLanguage(CampaignTestMixin, TransactionCase):
+    """Customers get the dealership's messages in their language, whatever language the sending cron runs in."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+        cls.env["res.lang"]._activate_lang("ru_RU")
+        cls.env["ir.module.module"]._load_module_terms(["dealer_loyalty"], ["ru_RU"], overwrite=True)
+        cls.russian, cls.english, cls.unknown = cls.partners[:3]
+        cls.russian.lang = "ru_RU"
+        cls.english.lang = "en_US"
+        cls.unknown.lang = False  # no language on the card: the showroom's language
+        cls.company.partner_id.lang = "ru_RU"
+
+    def _tyre_campaign(self, vehicles):
+        """The shipped tyre-season texts on all three channels, the week before the booking window closes."""
+        shipped = self.env.ref("dealer_loyalty.dealer_campaign_tyre_step_3")
+        steps = [
+            {"channel": "email", "mail_template_id": self.env.ref("dealer_loyalty.mail_template_campaign_tyre").id},
+            {"channel": "sms", "sms_template_id": self.env.ref("dealer_loyalty.sms_template_campaign_tyre").id},
+            {"channel": "telegram", "telegram_text": shipped.telegram_text},
+        ]
+        campaign = self.env["dealer.campaign"].create(
+            {
+                "name": "Tyres",
+                "trigger": "tyre_season",
+                "window_days": 7,
+                "company_id": self.company.id,
+                "audience_domain": f"[('id', 'in', {vehicles.ids})]",
+                "step_ids": [(0, 0, {"name": vals["channel"], "offset_days": -7, **vals}) for vals in steps],
+            }
+        )
+        telegram_step = campaign.step_ids.filtered(lambda step: step.channel == "telegram")
+        telegram_step.update_field_translations(
+            "telegram_text", {"ru_RU": shipped.with_context(lang="ru_RU").telegram_text}
+        )
+        return campaign
+
+    def test_reminders_leave_in_each_customers_language(self):
+        self.assertEqual(
+            self.env.ref("dealer_loyalty.mail_template_campaign_tyre").with_context(lang="ru_RU").subject,
+            RU_SUBJECT,
+            "the Russian translation is loaded",
+        )
+        campaign = self._tyre_campaign(self.vehicles[:3])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-01 10:05:00"), patch(REQUESTS_POST) as post:
+            post.return_value = FakeResponse(200, {"ok": True, "result": {"message_id": 7}})
+            self._run_cron()  # the cron itself runs in English
+        rows = self._dispatches(campaign)
+        self.assertEqual(len(rows), 9)
+        self.assertEqual(set(rows.mapped("state")), {"sent", "delivered"}, rows.mapped("last_error"))
+        telegram = {call.kwargs["json"]["chat_id"]: call.kwargs["json"]["text"] for call in post.call_args_list}
+        expected = {self.russian: "ru", self.english: "en", self.unknown: "ru"}
+        for vehicle, (partner, lang) in zip(self.vehicles, expected.items(), strict=False):
+            subject, text = (RU_SUBJECT, RU_TEXT) if lang == "ru" else (EN_SUBJECT, EN_TEXT)
+            other = EN_TEXT if lang == "ru" else RU_TEXT
+            with self.subTest(customer=partner.name, lang=lang, channel="email"):
+                row = rows.filtered(lambda r, p=partner: r.partner_id == p and r.channel == "email")
+                mail = self.env["mail.mail"].search([("mail_message_id", "=", row.mail_message_id.id)])
+                self.assertEqual(mail.subject, subject)
+                self.assertEqual(row.mail_message_id.subject, subject)
+                outgoing = str(mail._prepare_outgoing_body())
+                self.assertIn(text, outgoing)
+                self.assertNotIn(other, outgoing)
+                footer = "Отписаться от этих писем" if lang == "ru" else "Unsubscribe from these e-mails"
+                self.assertIn(footer, outgoing, "the unsubscribe link speaks the customer's language")
+            with self.subTest(customer=partner.name, lang=lang, channel="sms"):
+                sms = self.env["sms.sms"].search([("partner_id", "=", partner.id)])
+                self.assertEqual(len(sms), 1)
+                self.assertIn(text, sms.body)
+                self.assertNotIn(other, sms.body)
+            with self.subTest(customer=partner.name, lang=lang, channel="telegram"):
+                self.assertIn(text, telegram[partner.telegram_chat_id])
+                self.assertIn(vehicle.name, telegram[partner.telegram_chat_id], "placeholders are filled")
+
+    def test_call_task_is_in_the_assignees_language(self):
+        """A task created from a Russian customer's car is read by staff: it speaks the assignee's language."""
+        shipped = self.env.ref("dealer_loyalty.dealer_campaign_insurance_step_call")
+        ru_manager = new_test_user(self.env, login="campaign_fi_ru", groups="dealer_crm.group_fi_manager")
+        ru_manager.lang = "ru_RU"
+        self.fi_user.lang = "en_US"
+        self.vehicles.write({"insurance_end": date(2026, 12, 31)})
+        tasks = {}
+        for user in (ru_manager, self.fi_user):
+            campaign = self._campaign(
+                "insurance", [("activity", -30)], audience_domain=f"[('id', '=', {self.vehicles[0].id})]"
+            )
+            campaign.step_ids.write({"activity_user_id": user.id})
+            campaign.step_ids.update_field_translations(
+                "activity_summary",
+                {"en_US": shipped.activity_summary, "ru_RU": shipped.with_context(lang="ru_RU").activity_summary},
+            )
+            with freeze_time("2026-12-01 06:00:00"):
+                campaign.action_start()
+            with freeze_time("2026-12-01 10:05:00"):
+                self._run_cron()
+            tasks[user] = self._dispatches(campaign).activity_id
+        self.assertEqual(tasks[ru_manager].summary, "Позвонить по продлению страховки")
+        self.assertEqual(tasks[self.fi_user].summary, "Call about the insurance renewal")
+
+    def test_bot_answers_in_the_customers_language(self):
+        """/start and /stop answers: the card's language, else the Telegram app's, else the showroom's."""
+        self.russian.telegram_chat_id = False
+        token = self.russian.telegram_optin_token
+
+        def update(text, chat, app_lang="en"):
+            message = {"text": text, "chat": {"id": chat}, "from": {"language_code": app_lang}}
+            return self.env["res.partner"]._dealer_telegram_handle_update(self.company, {"message": message})[1]
+
+        started = update(f"/start {token}", 555)
+        self.assertIn("Теперь вы будете получать здесь напоминания", started, "the card says Russian, the app English")
+        self.assertIn("/stop", started)
+        self.assertIn("Вы больше не будете получать здесь сообщения", update("/stop", 555))
+        self.assertIn("You will no longer receive messages", update("/stop", self.english.telegram_chat_id))
