@@ -334,8 +334,12 @@ class DealerVehicle(models.Model):
         return super()._check_company_domain(companies)
 
     @api.model
-    def _dealer_api_vehicle(self, vin=None, plate=None, create=True):
-        """The vehicle with this VIN (else plate) in the current company, created when unknown."""
+    def _dealer_api_vehicle(self, vin=None, plate=None, create=True, fill_plate=True):
+        """The vehicle with this VIN (else plate) in the current company, created when unknown.
+
+        ``fill_plate``: a known car without a plate takes the request's (the DMS's word); an
+        anonymous request (a web form) never writes on a car it did not create.
+        """
         if vin:
             vin = normalize_vin(vin)
             problem = vin_problem(vin)
@@ -346,7 +350,7 @@ class DealerVehicle(models.Model):
         vehicle = self.search([*domain, ("company_id", "in", [self.env.company.id, False])], limit=1)
         if not vehicle and create:
             vehicle = self.create({"vin": vin, "plate": plate, "state": "customer"})
-        elif plate and not vehicle.plate:
+        elif plate and not vehicle.plate and fill_plate:
             vehicle.plate = plate
         return vehicle
 

@@ -165,6 +165,14 @@ class TestApiNeverRewritesACustomer(DealerApiCase):
         self.assertEqual({r["partner_id"] for r in body["results"]}, {self.customer.id})
         self.assertCardUntouched(before)
 
+    def test_a_trade_in_does_not_take_a_known_car_without_owner(self):
+        ownerless = self.env["dealer.vehicle"].create({"vin": "XW8ZZZ61ZHG017702", "state": "customer"})
+        status, body = self.post(LEADS, lead_body(external_id="TRUST-TI", interest="trade_in", vin="XW8ZZZ61ZHG017702"))
+        self.assertEqual(status, 201, body)
+        self.assertEqual(self.env["crm.lead"].browse(body["lead_id"]).trade_in_vehicle_id, ownerless)
+        ownerless.invalidate_recordset()
+        self.assertFalse(ownerless.partner_id, "an anonymous trade-in gave a known car an owner")
+
     def test_a_call_does_not_touch_the_card(self):
         before = self.card()
         status, body = self.post(CALLS, {"call_id": "TRUST-C1", "caller": "+7 903 555 77 01", "status": "missed"})

@@ -304,15 +304,26 @@ class CrmLead(models.Model):
         if existing:
             return {**existing._dealer_booking_response(), "replayed": True}
         values = self._dealer_parse_booking(payload)
-        Partner = self.env["res.partner"]
-        vehicle = self.env["dealer.vehicle"]._dealer_api_vehicle(values["vin"], values["plate"])
+        Partner, Vehicle = self.env["res.partner"], self.env["dealer.vehicle"]
+        # an anonymous booking never writes on a car the register knows (its owner, its plate)
+        vehicle = Vehicle._dealer_api_vehicle(values["vin"], values["plate"], create=False, fill_plate=False)
+        new_car = not vehicle
+        if new_car:
+            vehicle = Vehicle._dealer_api_vehicle(values["vin"], values["plate"])
         partner = vehicle.partner_id
+        description = tools.plaintext2html(values["comment"]) if values["comment"] else False
         if not partner:
             partner, _created = Partner._dealer_api_partner(
                 name=values["name"], phone=values["phone"], email=values["email"], vin=vehicle.vin
             )
-            vehicle.partner_id = partner
-        description = tools.plaintext2html(values["comment"]) if values["comment"] else False
+            if new_car:
+                vehicle.partner_id = partner
+            else:
+                note = self.env._(
+                    "The car has no owner in the register; the booking names %(name)s. Set the owner once checked.",
+                    name=partner.display_name,
+                )
+                description = Markup("<p>%s</p>") % note + (description or "")
         if values["mileage_km"]:
             doubt = vehicle._dealer_odometer_doubt(values["mileage_km"])
             if doubt:

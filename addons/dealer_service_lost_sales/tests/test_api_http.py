@@ -113,3 +113,21 @@ class TestServiceBookingsTrust(DealerApiCase):
         self.assertNotIn(">Confirm your booking</a>", description, "a link disguised as the dealer's")
         self.assertNotIn("<img", description)
         self.assertIn("&lt;a href=", description, "the customer's words are kept, as text")
+
+    def test_a_known_car_without_owner_or_plate_is_not_taken_by_a_booking(self):
+        """A VIN typed into a web form proves nothing about whose car it is."""
+        ownerless = self.env["dealer.vehicle"].create({"vin": "XW8ZZZ61ZHG010202", "state": "customer"})
+        status, body = self.post(
+            URL, booking(external_id="WEB-OWNERLESS", vin="XW8ZZZ61ZHG010202", plate="B202BB77", phone="+79165550202")
+        )
+        self.assertEqual((status, body["vehicle_id"]), (201, ownerless.id), body)
+        ownerless.invalidate_recordset()
+        self.assertFalse(ownerless.partner_id, "the booking gave a known car an owner")
+        self.assertFalse(ownerless.plate, "the booking wrote a plate on a known car")
+        lead = self.env["crm.lead"].browse(body["opportunity_id"])
+        self.assertEqual(lead.partner_id.id, body["partner_id"], "the booking is still the requester's")
+        self.assertIn("no owner", str(lead.description))
+        # a car the register did not know is the requester's
+        status, body = self.post(URL, booking(external_id="WEB-NEWCAR", vin="XW8ZZZ61ZHG010303", phone="+79165550303"))
+        car = self.env["dealer.vehicle"].browse(body["vehicle_id"])
+        self.assertEqual(car.partner_id.id, body["partner_id"])
