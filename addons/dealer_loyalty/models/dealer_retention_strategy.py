@@ -183,12 +183,17 @@ class DealerRetentionStrategy(models.Model):
         return users[index % len(users)]
 
     def _create_activities(self, partners):
+        """A task per customer, written in its assignee's language (staff read it, not the customer).
+
+        A customer who already has this task, in any of its translations, gets no second one.
+        """
         self.ensure_one()
         if not self.role:
             return 0
         users = self._role_users()
         if not users:
             return 0
+        texts = {code: self.with_context(lang=code) for code, _name in self.env["res.lang"].get_installed()}
         existing = {
             res_id
             for [res_id] in self.env["mail.activity"]
@@ -197,26 +202,29 @@ class DealerRetentionStrategy(models.Model):
                 [
                     ("res_model", "=", "res.partner"),
                     ("res_id", "in", partners.ids),
-                    ("summary", "=", self.activity_summary),
+                    ("summary", "in", list({text.activity_summary for text in texts.values()})),
                 ],
                 ["res_id"],
             )
         }
         deadline = fields.Date.add(fields.Date.context_today(self), days=self.deadline_days)
         model_id = self.env["ir.model"]._get_id("res.partner")
-        vals_list = [
-            {
-                "res_model_id": model_id,
-                "res_id": partner.id,
-                "activity_type_id": self.activity_type_id.id,
-                "summary": self.activity_summary,
-                "note": self.offer or False,
-                "date_deadline": deadline,
-                "user_id": self._pick_user(partner, users, index).id,
-                "automated": True,
-            }
-            for index, partner in enumerate(partners.filtered(lambda p: p.id not in existing))
-        ]
+        vals_list = []
+        for index, partner in enumerate(partners.filtered(lambda p: p.id not in existing)):
+            user = self._pick_user(partner, users, index)
+            text = texts.get(user.lang) or self
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": self.activity_type_id.id,
+                    "summary": text.activity_summary,
+                    "note": text.offer or False,
+                    "date_deadline": deadline,
+                    "user_id": user.id,
+                    "automated": True,
+                }
+            )
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
         return len(vals_list)
 

@@ -130,3 +130,26 @@ class TestCampaignLanguage(CampaignTestMixin, TransactionCase):
         self.assertIn("/stop", started)
         self.assertIn("Вы больше не будете получать здесь сообщения", update("/stop", 555))
         self.assertIn("You will no longer receive messages", update("/stop", self.english.telegram_chat_id))
+
+    def test_retention_task_is_in_the_assignees_language(self):
+        """A retention strategy's task and offer note speak each assignee's language, and are not repeated."""
+        ru_operator = new_test_user(self.env, login="strategy_cc_ru", groups="dealer_crm.group_call_center")
+        en_operator = new_test_user(self.env, login="strategy_cc_en", groups="dealer_crm.group_call_center")
+        ru_operator.lang, en_operator.lang = "ru_RU", "en_US"
+        # the customer's own operator gets the task; the customer's language does not matter here
+        self.russian.user_id, self.english.user_id = en_operator, ru_operator
+        strategy = self.env["dealer.retention.strategy"].create(
+            {"name": "Win back", "role": "call_center", "activity_summary": "Win-back call", "offer": "10% off"}
+        )
+        strategy.update_field_translations("activity_summary", {"ru_RU": "Звонок для возврата клиента"})
+        strategy.update_field_translations("offer", {"ru_RU": "Скидка 10%"})
+        customers = self.russian | self.english
+        strategy._create_activities(customers)
+        strategy._create_activities(customers)  # a second run adds nothing
+        tasks = self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "in", customers.ids)])
+        self.assertEqual(len(tasks), 2)
+        by_user = {task.user_id: task for task in tasks}
+        self.assertEqual(by_user[ru_operator].summary, "Звонок для возврата клиента")
+        self.assertIn("Скидка 10%", str(by_user[ru_operator].note))
+        self.assertEqual(by_user[en_operator].summary, "Win-back call")
+        self.assertIn("10% off", str(by_user[en_operator].note))
