@@ -28,8 +28,8 @@ class DealerCampaignUnsubscribe(http.Controller):
         if done:
             row._dealer_unsubscribe()
         partner = row.partner_id
-        if partner.lang:
-            request.update_context(lang=partner.lang)
+        # the language of the e-mail the customer clicked in
+        request.update_context(lang=row._dealer_lang(row.step_id.mail_template_id))
         env = request.env
         values = {
             "email": partner.email_normalized or partner.email or "",

@@ -1,7 +1,7 @@
 from datetime import date
 from unittest.mock import patch
 
-from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user, tagged
 
 from .campaign_common import CampaignTestMixin, FakeResponse
 
@@ -12,13 +12,9 @@ EN_SUBJECT = "Time to change to winter tyres"
 EN_TEXT = "The booking window for your tyre change is closing soon"
 
 
-@tagged("post_install", "-at_install")
-class TestCampaignLanguage(CampaignTestMixin, TransactionCase):
-    """Customers get the dealership's messages in their language, whatever language the sending cron runs in."""
-
+class LanguageMixin(CampaignTestMixin):
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _setup_language_fixtures(cls):
         cls._setup_campaign_fixtures()
         cls.env["res.lang"]._activate_lang("ru_RU")
         cls.env["ir.module.module"]._load_module_terms(["dealer_loyalty"], ["ru_RU"], overwrite=True)
@@ -27,6 +23,16 @@ class TestCampaignLanguage(CampaignTestMixin, TransactionCase):
         cls.english.lang = "en_US"
         cls.unknown.lang = False  # no language on the card: the showroom's language
         cls.company.partner_id.lang = "ru_RU"
+
+    def _send_tyre_reminders(self, vehicles, post):
+        campaign = self._tyre_campaign(vehicles)
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-01 10:05:00"), patch(REQUESTS_POST) as fake_post:
+            fake_post.return_value = FakeResponse(200, {"ok": True, "result": {"message_id": 7}})
+            self._run_cron()  # the cron itself runs in English
+            post.extend(fake_post.call_args_list)
+        return self._dispatches(campaign)
 
     def _tyre_campaign(self, vehicles):
         """The shipped tyre-season texts on all three channels, the week before the booking window closes."""
@@ -52,22 +58,27 @@ class TestCampaignLanguage(CampaignTestMixin, TransactionCase):
         )
         return campaign
 
+
+@tagged("post_install", "-at_install")
+class TestCampaignLanguage(LanguageMixin, TransactionCase):
+    """Customers get the dealership's messages in their language, whatever language the sending cron runs in."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_language_fixtures()
+
     def test_reminders_leave_in_each_customers_language(self):
         self.assertEqual(
             self.env.ref("dealer_loyalty.mail_template_campaign_tyre").with_context(lang="ru_RU").subject,
             RU_SUBJECT,
             "the Russian translation is loaded",
         )
-        campaign = self._tyre_campaign(self.vehicles[:3])
-        with freeze_time("2026-12-01 06:00:00"):
-            campaign.action_start()
-        with freeze_time("2026-12-01 10:05:00"), patch(REQUESTS_POST) as post:
-            post.return_value = FakeResponse(200, {"ok": True, "result": {"message_id": 7}})
-            self._run_cron()  # the cron itself runs in English
-        rows = self._dispatches(campaign)
+        calls = []
+        rows = self._send_tyre_reminders(self.vehicles[:3], calls)
         self.assertEqual(len(rows), 9)
         self.assertEqual(set(rows.mapped("state")), {"sent", "delivered"}, rows.mapped("last_error"))
-        telegram = {call.kwargs["json"]["chat_id"]: call.kwargs["json"]["text"] for call in post.call_args_list}
+        telegram = {call.kwargs["json"]["chat_id"]: call.kwargs["json"]["text"] for call in calls}
         expected = {self.russian: "ru", self.english: "en", self.unknown: "ru"}
         for vehicle, (partner, lang) in zip(self.vehicles, expected.items(), strict=False):
             subject, text = (RU_SUBJECT, RU_TEXT) if lang == "ru" else (EN_SUBJECT, EN_TEXT)
@@ -153,3 +164,24 @@ class TestCampaignLanguage(CampaignTestMixin, TransactionCase):
         self.assertIn("Скидка 10%", str(by_user[ru_operator].note))
         self.assertEqual(by_user[en_operator].summary, "Win-back call")
         self.assertIn("10% off", str(by_user[en_operator].note))
+
+
+@tagged("post_install", "-at_install")
+class TestUnsubscribePageLanguage(LanguageMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_language_fixtures()
+
+    def test_unsubscribe_page_speaks_the_language_of_the_email(self):
+        """A customer without a language got the showroom's Russian e-mail: its unsubscribe page is Russian too."""
+        rows = self._send_tyre_reminders(self.vehicles[1:3], [])
+        for partner, question in (
+            (self.unknown, "Больше не присылать письма"),
+            (self.english, "Stop the e-mails of"),
+        ):
+            row = rows.filtered(lambda r, p=partner: r.partner_id == p and r.channel == "email")
+            path = row._dealer_unsubscribe_url().split("//", 1)[1].split("/", 1)[1]
+            response = self.url_open(f"/{path}")
+            self.assertEqual(response.status_code, 200)
+            self.assertIn(question, response.text)
