@@ -4,7 +4,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "addons"
-MODULES = ["dealer_crm", "dealer_service_lost_sales", "dealer_loyalty"]
+MODULES = ["dealer_crm", "dealer_service_lost_sales", "dealer_loyalty", "dealer_dashboard"]
 
 
 def load_plain_module(addon, relpath):

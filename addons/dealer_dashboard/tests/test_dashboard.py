@@ -1,0 +1,97 @@
+import json
+import re
+
+from odoo.addons.spreadsheet.utils.validate_data import (
+    chart_fields,
+    fields_in_spreadsheet,
+    list_fields,
+    markdown_link_regex,
+    menus_xml_ids_in_spreadsheet,
+    odoo_charts,
+    odoo_view_links,
+    pivot_measure_fields,
+)
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+MENU_LINK = "odoo://ir_menu_xml_id/"
+
+
+def linked_menus(data):
+    """Menus of the charts and of the title links (Odoo's helper only sees the charts' menus)."""
+    titles = (re.match(markdown_link_regex, cell) for sheet in data["sheets"] for cell in sheet["cells"].values())
+    return menus_xml_ids_in_spreadsheet(data) | {
+        m.group(2).removeprefix(MENU_LINK) for m in titles if m and m.group(2).startswith(MENU_LINK)
+    }
+
+
+@tagged("post_install", "-at_install")
+class TestDealershipDashboard(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dashboard = cls.env.ref("dealer_dashboard.spreadsheet_dashboard_dealership")
+        cls.data = json.loads(cls.dashboard.spreadsheet_data)
+        cls.head = new_test_user(cls.env, login="t_dash_head", groups="dealer_crm.group_sales_head")
+        cls.seller = new_test_user(cls.env, login="t_dash_seller", groups="dealer_crm.group_sales_manager")
+
+    def test_dashboard_in_its_group_for_the_sales_head_only(self):
+        self.assertEqual(self.dashboard.dashboard_group_id.name, "Dealership")
+        self.assertTrue(self.dashboard.is_published)
+        Dashboard = self.env["spreadsheet.dashboard"]
+        self.assertIn(self.dashboard, Dashboard.with_user(self.head).search([]))
+        self.assertNotIn(self.dashboard, Dashboard.with_user(self.seller).search([]))
+
+    def test_every_model_field_and_menu_exists(self):
+        """A renamed report field or menu breaks this test, not the dealer's dashboard; every menu
+        a title or chart links to opens for the sales head."""
+        used = fields_in_spreadsheet(self.data)
+        self.assertLessEqual(
+            {
+                "dealer.funnel.report",
+                "dealer.lead.response.report",
+                "dealer.lost.revenue.report",
+                "dealer.campaign.report",
+                "dealer.campaign",
+                "res.partner",
+            },
+            set(used),
+        )
+        for model, names in used.items():
+            self.assertIn(model, self.env)
+            self.assertLessEqual(set(names), set(self.env[model]._fields), model)
+        # the menus the web client gets (a menu under a parent hidden from the role is left out)
+        menus = self.env["ir.ui.menu"].with_user(self.head).load_menus(False)
+        reachable = {menu["xmlid"] for key, menu in menus.items() if key != "root"}
+        links = linked_menus(self.data)
+        self.assertGreaterEqual(len(links), 5)
+        for xmlid in links:
+            self.assertTrue(self.env.ref(xmlid).action, xmlid)
+            self.assertTrue(xmlid in reachable, f"the sales head cannot open {xmlid}")
+        for view in odoo_view_links(self.data):
+            self.assertTrue(self.env[view["action"]["modelName"]].with_user(self.head).has_access("read"))
+
+    def test_sales_head_reads_every_figure(self):
+        """Each pivot and chart is grouped, each list read, as the web client does for the sales head."""
+        for pivot in self.data["pivots"].values():
+            Model = self.env[pivot["model"]].with_user(self.head)
+            info = Model.fields_get()
+            dimensions = pivot["rows"] + pivot["columns"]
+            meas = pivot_measure_fields(pivot)
+            for name in (d["fieldName"] for d in dimensions):
+                self.assertTrue(info[name].get("groupable"), f"{pivot['model']}.{name} cannot be grouped")
+            groupby = [":".join(filter(None, (d["fieldName"], d.get("granularity")))) for d in dimensions]
+            for name in meas:
+                self.assertTrue(info[name].get("aggregator"), f"{pivot['model']}.{name} is no measure")
+            aggregates = [f"{m}:{info[m]['aggregator']}" for m in meas] + ["__count"]
+            Model.formatted_read_group(pivot["domain"], groupby, aggregates)
+        for chart in odoo_charts(self.data):
+            model, _fields = chart_fields(chart)
+            Model, meta = self.env[model].with_user(self.head), chart["metaData"]
+            measure = meta["measure"]
+            if measure != "__count":
+                measure = f"{measure}:{Model.fields_get([measure])[measure]['aggregator']}"
+            Model.formatted_read_group(chart["searchParams"]["domain"], meta["groupBy"], [measure])
+        for definition in self.data["lists"].values():
+            model, names = list_fields(definition)
+            records = self.env[model].with_user(self.head).search(definition["domain"], limit=10)
+            records.read(definition["columns"])
