@@ -8,6 +8,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .customer_common import DealerCustomerCase
+from .tour_common import DealerTourCase
 
 DEAL_BUTTONS = ("action_view_opportunity", "action_dealer_view_leads")
 CARD_BLOCK_FIELDS = {
@@ -77,3 +78,28 @@ class TestCustomerCard(DealerCustomerCase):
     def test_supplier_gets_no_dealership_block(self):
         arch = form_arch(self.env(user=self.salesman))
         self.assertTrue(block_hidden(arch, self.supplier.with_user(self.salesman)))
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerCardTour(DealerTourCase):
+    """The block as the browser renders it for a sales manager, in English and Russian."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.seller = cls._tour_user("t_card_tour_sales", "dealer_crm.group_sales_manager")
+        cls.customer = cls.env["res.partner"].create({"name": "Card Tour Customer", "dealer_stage": "customer"})
+        brand = cls.env["dealer.vehicle.brand"].create({"name": "Cardmake"})
+        car = cls.env["dealer.vehicle"].create(
+            {"vin": "XW8ZZZ1ZZPG000902", "brand_id": brand.id, "partner_id": cls.customer.id, "state": "customer"}
+        )
+        car.write({"next_service_date": date(2030, 5, 1)})
+        cls.supplier = cls.env["res.partner"].create({"name": "Card Tour Supplier", "is_company": True})
+
+    def test_customer_and_supplier_cards(self):
+        for lang in ("en_US", "ru_RU"):
+            with self.subTest(lang=lang):
+                url = f"/odoo/action-dealer_crm.res_partner_action_dealer_customers/{self.customer.id}"
+                self.run_tour(url, "dealer_customer_card_tour", self.seller, lang)
+                url = f"/odoo/action-dealer_crm.res_partner_action_dealer_customers/{self.supplier.id}"
+                self.run_tour(url, "dealer_supplier_card_tour", self.seller, lang)
