@@ -173,8 +173,9 @@ class DealerCampaignStep(models.Model):
         superuser, which Odoo's renderer treats as an administrator: hence the explicit check.
         """
         self.ensure_one()
-        render = self.env["mail.render.mixin"]
-        text = self.telegram_text
+        # the customer's translation (``record``'s language), checked as it is; errors stay in the staff's
+        render = self.env["mail.render.mixin"].with_context(lang=record.env.lang)
+        text = self.with_context(lang=record.env.lang).telegram_text
         if render._has_unsafe_expression_template_inline_template(text or "", record._name):
             author = self.sudo().write_uid
             if not (author._is_superuser() or author.has_group("mail.group_mail_template_editor")):

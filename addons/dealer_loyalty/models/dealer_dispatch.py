@@ -324,7 +324,7 @@ class DealerDispatch(models.Model):
             template = step.mail_template_id if self.channel == "email" else step.sms_template_id
             self._dealer_checked_template(template, record)
         lang = self._dealer_lang(template)
-        record, step = record.with_context(lang=lang), step.with_context(lang=lang)
+        record = record.with_context(lang=lang)
         template = template and template.with_context(lang=lang)
         if self.channel == "email":
             subject = template._render_field("subject", record.ids)[record.id]

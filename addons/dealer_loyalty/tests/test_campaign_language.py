@@ -1,6 +1,7 @@
 from datetime import date
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user, tagged
 
 from .campaign_common import CampaignTestMixin, FakeResponse
@@ -164,6 +165,42 @@ class TestCampaignLanguage(LanguageMixin, TransactionCase):
         self.assertIn("Скидка 10%", str(by_user[ru_operator].note))
         self.assertEqual(by_user[en_operator].summary, "Win-back call")
         self.assertIn("10% off", str(by_user[en_operator].note))
+
+    def test_code_in_a_translation_is_not_run_for_its_customers(self):
+        """Now that a customer gets the translation, the translation is what the safety check reads."""
+        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        with self.assertRaises(AccessError):
+            self.env.ref("dealer_loyalty.mail_template_campaign_tyre").with_user(self.marketer).write(
+                {"lang": "{{ object.env['ir.config_parameter'].sudo().get_param('database.secret') }}"}
+            )
+        self.vehicles.write({"warranty_end": date(2026, 12, 31)})
+        campaign = self._campaign(
+            "warranty", [("telegram", -30)], audience_domain=f"[('id', 'in', {self.vehicles[:2].ids})]"
+        )
+        step = campaign.step_ids
+        # a Marketer's Russian translation, stored as it would have been before the save check
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE dealer_campaign_step SET telegram_text = telegram_text || jsonb_build_object('ru_RU', %s::text),"
+            " write_uid = %s WHERE id = %s",
+            ("{{ object.env['ir.config_parameter'].sudo().get_param('database.secret') }}", self.marketer.id, step.id),
+        )
+        step.invalidate_recordset()
+        calls = []
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-01 10:05:00"), patch(REQUESTS_POST) as post:
+            post.return_value = FakeResponse(200, {"ok": True, "result": {"message_id": 7}})
+            self._run_cron()
+            calls = post.call_args_list
+        rows = self._dispatches(campaign)
+        russian = rows.filtered(lambda r: r.partner_id == self.russian)
+        english = rows.filtered(lambda r: r.partner_id == self.english)
+        self.assertEqual(russian.state, "failed")
+        self.assertIn("may not use", russian.last_error)
+        self.assertEqual(english.state, "delivered")
+        self.assertEqual([call.kwargs["json"]["text"] for call in calls], [f"Hello {self.vehicles[1].plate}"])
+        self.assertNotIn(secret, str(calls))
 
 
 @tagged("post_install", "-at_install")
