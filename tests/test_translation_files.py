@@ -15,8 +15,11 @@ from repo_paths import ADDONS, MODULES
 @pytest.mark.parametrize("module", MODULES)
 def test_every_russian_term_is_in_the_pot(module):
     i18n = ADDONS / module / "i18n"
-    po = polib.pofile(str(i18n / "ru.po"))
-    pot = {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(i18n / f"{module}.pot"))}
+    po_path, pot_path = i18n / "ru.po", i18n / f"{module}.pot"
+    if not (po_path.exists() and pot_path.exists()):
+        pytest.skip(f"{module}: no ru.po or no .pot, so Odoo merges nothing away")
+    po = polib.pofile(str(po_path))
+    pot = {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(pot_path))}
     lost = [
         entry.msgid for entry in po if entry.msgstr and not entry.obsolete and (entry.msgctxt, entry.msgid) not in pot
     ]
