@@ -12,6 +12,7 @@ from odoo.addons.spreadsheet.utils.validate_data import (
     pivot_measure_fields,
 )
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools.translate import code_translations
 
 MENU_LINK = "odoo://ir_menu_xml_id/"
 
@@ -40,6 +41,17 @@ class TestDealershipDashboard(TransactionCase):
         Dashboard = self.env["spreadsheet.dashboard"]
         self.assertIn(self.dashboard, Dashboard.with_user(self.head).search([]))
         self.assertNotIn(self.dashboard, Dashboard.with_user(self.seller).search([]))
+
+    def test_russian_dashboard(self):
+        """The name in the side panel and the titles in the sheet (translated by the web client)."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_dashboard"], ["ru_RU"], overwrite=True)
+        dashboard = self.dashboard.with_context(lang="ru_RU")
+        self.assertEqual((dashboard.name, dashboard.dashboard_group_id.name), ("Автосалон", "Автосалон"))
+        messages = code_translations.get_web_translations("dealer_dashboard", "ru_RU")["messages"]
+        web = {message["id"]: message["string"] for message in messages}
+        self.assertEqual(web.get("Sales funnel: plan and fact"), "Воронка продаж: план и факт")
+        self.assertEqual(web.get("Period"), "Период")
 
     def test_every_model_field_and_menu_exists(self):
         """A renamed report field or menu breaks this test, not the dealer's dashboard; every menu
