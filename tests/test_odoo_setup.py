@@ -11,11 +11,14 @@ first start serving /web/login with the Dealership menu, a second start that reu
 ``--update-odoo`` after a new commit of the source, and broken sources refused with a clear
 message.  The set-up installs from pip's cache or index like a user's first run (under a minute
 with a warm wheel cache, a few minutes otherwise), and the first start installs the three addons
-with demo data in a throwaway database (minutes on a loaded machine).
+with demo data in a throwaway database (minutes on a loaded machine); it runs with the Odoo tests
+of ``./suite test`` (DEALER_TEST_DB set) or with DEALER_TEST_ODOO_SETUP=1.
 """
 
 import ast
+import functools
 import http.cookiejar
+import http.server
 import importlib.util
 import json
 import os
@@ -23,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -159,6 +163,35 @@ def test_the_test_command_still_runs_the_rest_and_says_the_odoo_tests_were_skipp
     assert out.stdout.strip().splitlines()[-1].startswith("TOTAL: ")
 
 
+def test_without_git_the_user_is_told_to_install_it_or_use_an_archive(tmp_path):
+    env = {**fresh_user_env("https://git.example.com/odoo/odoo.git", tmp_path / "cache"), "PATH": str(tmp_path)}
+    out = run_suite(env, "run", "--db", "never_made", "--port", "1")
+    assert out.returncode != 0
+    assert "git is not installed" in out.stderr and "apt-get install git" in out.stderr
+    assert "set DEALER_ODOO_SOURCE to an archive of Odoo 19's source" in out.stderr
+
+
+def test_a_source_host_out_of_reach_is_answered_with_the_mirror_setting(tmp_path):
+    url = f"http://127.0.0.1:{SUITE.free_port()}/odoo/odoo.git"  # nothing listens there
+    out = run_suite(fresh_user_env(url, tmp_path / "cache"), "run", "--db", "never_made", "--port", "1")
+    assert out.returncode != 0
+    assert f"git could not clone {url} (branch 19.0" in out.stderr
+    assert "set DEALER_ODOO_SOURCE to a mirror of Odoo's repository" in out.stderr
+    assert not (tmp_path / "cache" / "src").exists() and not (tmp_path / "cache" / "src.new").exists()
+    with pytest.raises(SUITE.SetupError, match="downloading http://127.0.0.1:.* failed"):
+        SUITE.fetch_source(url.replace("odoo.git", "odoo_19.0.latest.tar.gz"), tmp_path / "cache")
+
+
+def test_a_half_done_set_up_is_resumed_not_used(tmp_path):
+    for path in ("src/odoo-bin", "venv/bin/python"):
+        (tmp_path / path).parent.mkdir(parents=True)
+        (tmp_path / path).write_text("")
+    (tmp_path / SUITE.INCOMPLETE).write_text("")
+    assert not SUITE.cache_ready(tmp_path)
+    (tmp_path / SUITE.INCOMPLETE).unlink()
+    assert SUITE.cache_ready(tmp_path), "a complete cache (also one made by hand) is used as it is"
+
+
 def test_an_official_style_archive_and_a_plain_folder_are_unpacked_into_a_tree(small_odoo, tmp_path):
     """The nightly source archives have one top folder and carry odoo-bin as setup/odoo."""
     archive = tmp_path / "odoo_19.0.latest.tar.gz"
@@ -172,6 +205,16 @@ def test_an_official_style_archive_and_a_plain_folder_are_unpacked_into_a_tree(s
     assert (tree / "addons" / "crm" / "__manifest__.py").exists()
     tree = SUITE.fetch_source(str(tree), tmp_path / "from-folder")
     assert (tree / "odoo" / "release.py").exists() and not (tree / ".git").exists()
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{httpd.server_address[1]}/{archive.name}"
+            tree = SUITE.fetch_source(url, tmp_path / "from-url")
+        finally:
+            httpd.shutdown()
+    assert (tree / "odoo-bin").exists() and not (tmp_path / "from-url" / "download" / archive.name).exists()
 
 
 def test_a_requirement_that_does_not_build_is_named():
@@ -246,6 +289,8 @@ class Server:
 
 
 def test_the_first_run_sets_odoo_up_serves_the_suite_and_later_runs_reuse_it(small_odoo, tmp_path):
+    if not os.environ.get("DEALER_TEST_DB") and not os.environ.get("DEALER_TEST_ODOO_SETUP"):
+        pytest.skip("runs with the Odoo tests of ./suite test (DEALER_TEST_DB) or with DEALER_TEST_ODOO_SETUP=1")
     cache = tmp_path / "cache"
     env = fresh_user_env(small_odoo, cache)
     db = f"dealer_setup_test_{os.getpid()}"
