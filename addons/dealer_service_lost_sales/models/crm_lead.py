@@ -253,8 +253,12 @@ class CrmLead(models.Model):
 
     @api.model
     def _dealer_service_opportunity_vals(self, vehicle, name, source, planned_at=None, lines=(), **extra):
-        """Values of one service opportunity; every creation path goes through here."""
-        return {
+        """Values of one service opportunity; every creation path goes through here.
+
+        Lines are only named when there are some: the call centre books visits but may not
+        write operations and parts (money).
+        """
+        vals = {
             "name": name,
             "dealer_kind": "service",
             "type": "opportunity",
@@ -264,16 +268,18 @@ class CrmLead(models.Model):
             "service_source": source,
             "service_planned_at": planned_at,
             "date_deadline": planned_at and fields.Date.to_date(planned_at),
-            "service_line_ids": [Command.create(dict(line)) for line in lines],
             **extra,
         }
+        if lines:
+            vals["service_line_ids"] = [Command.create(dict(line)) for line in lines]
+        return vals
 
     @api.model
-    def _dealer_service_opportunity_from_reminder(self, vehicles, campaign_name, planned_at=None):
-        """Hook for the loyalty addon: a reminder campaign booked these vehicles in.
+    def _dealer_service_opportunity_from_reminder(self, vehicles, campaign_name, planned_at=None, **extra):
+        """A reminder campaign booked these vehicles in (dealer_loyalty_service's booking calls it).
 
-        One opportunity per vehicle, source ``reminder``, tagged with the campaign (utm).
-        Returns the opportunities.
+        One opportunity per vehicle, source ``reminder``, tagged with the campaign (utm, found by its
+        name or made); ``extra`` are more values of each opportunity. Returns the opportunities.
         """
         campaign = self.env["utm.campaign"].search([("name", "=", campaign_name)], limit=1) if campaign_name else None
         if campaign_name and not campaign:
@@ -285,6 +291,7 @@ class CrmLead(models.Model):
                 "reminder",
                 planned_at=planned_at,
                 campaign_id=campaign.id if campaign else False,
+                **extra,
             )
             for vehicle in vehicles
         ]
