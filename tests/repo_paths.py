@@ -4,7 +4,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "addons"
-MODULES = ["dealer_crm", "dealer_service_lost_sales", "dealer_loyalty", "dealer_dashboard"]
+MODULES = [
+    "dealer_crm",
+    "dealer_service_lost_sales",
+    "dealer_loyalty",
+    "dealer_loyalty_service",
+    "dealer_dashboard",
+]
 
 
 def load_plain_module(addon, relpath):

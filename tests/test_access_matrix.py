@@ -20,7 +20,7 @@ require_test_db()
 from odoo.exceptions import AccessError  # noqa: E402
 from odoo.tests import TransactionCase, new_test_user  # noqa: E402
 
-SUITE_MODULES = ("dealer_crm", "dealer_service_lost_sales", "dealer_loyalty")
+SUITE_MODULES = ("dealer_crm", "dealer_service_lost_sales", "dealer_loyalty", "dealer_loyalty_service")
 ROLES = (
     "call_center",
     "receptionist",

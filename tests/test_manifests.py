@@ -13,6 +13,8 @@ ALLOWED_DEPENDS = {
     "dealer_crm": {"crm", "mail", "phone_validation", "utm", "base_automation"},
     "dealer_service_lost_sales": {"dealer_crm"},
     "dealer_loyalty": {"dealer_crm", "sms", "link_tracker"},  # link_tracker: tracked links of campaign e-mails
+    # the bridge: what needs both loyalty and lost sales (a booked reminder's service opportunity)
+    "dealer_loyalty_service": {"dealer_loyalty", "dealer_service_lost_sales"},
     # the bridge: a spreadsheet dashboard over the reports of the three addons
     "dealer_dashboard": {"spreadsheet_dashboard", "dealer_crm", "dealer_service_lost_sales", "dealer_loyalty"},
 }

@@ -1,0 +1,111 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    dealer_enrolment_id = fields.Many2one(
+        "dealer.campaign.enrolment",
+        string="Reminder",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The reminder this service opportunity was booked from: booked from the reminder itself, or "
+        "a booking about a car whose owner got a message of the campaign within its attribution days.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._dealer_credit_reminders(vals_list)
+        leads = super().create(vals_list)
+        leads.filtered(lambda lead: lead.dealer_kind == "service")._dealer_stop_reminders()
+        return leads
+
+    @api.model
+    def _dealer_credit_reminders(self, vals_list):
+        """Credit a service booking to the reminder that brought it (in place, before create).
+
+        A service opportunity about a car (or a customer) that got a message of a reminder campaign
+        within the campaign's attribution days, while still enrolled, is the campaign's: it gets the
+        campaign's UTM campaign and the link to the enrolment. The last message wins, as in the
+        campaign results. The source stays what the booking says (website, phone, by hand): it is the
+        channel the customer used, the reminder is why. Opportunities that name a campaign already
+        (booked from the reminder itself, imported campaign lists) are left as they are.
+        """
+        service_default = self.env.context.get("default_dealer_kind") == "service"
+        todo = [
+            vals
+            for vals in vals_list
+            if vals.get("dealer_kind", "service" if service_default else None) == "service"
+            and not vals.get("dealer_enrolment_id")
+            and not vals.get("campaign_id")
+            and (vals.get("vehicle_id") or vals.get("partner_id"))
+        ]
+        if not todo:
+            return
+        vehicles = self.env["dealer.vehicle"].browse({vals["vehicle_id"] for vals in todo if vals.get("vehicle_id")})
+        partner_ids = {vals["partner_id"] for vals in todo if vals.get("partner_id")} | set(vehicles.partner_id.ids)
+        # sudo: which reminder brought a booking is bookkeeping, whoever records the booking (the website's
+        # integration user, a receptionist); nothing of the messages is shown to them
+        messages = (
+            self.env["dealer.dispatch"]
+            .sudo()
+            .search(
+                [
+                    ("enrolment_id.state", "=", "active"),
+                    ("state", "in", ("sent", "delivered")),
+                    ("channel", "!=", "activity"),
+                    "|",
+                    ("vehicle_id", "in", vehicles.ids),
+                    "&",
+                    ("vehicle_id", "=", False),
+                    ("partner_id", "in", list(partner_ids)),
+                ],
+                order="sent_at desc, id desc",
+            )
+        )
+        today = fields.Date.context_today(self)
+        messages = messages.filtered(
+            lambda row: row.sent_at and row.sent_at.date() + timedelta(days=row.campaign_id.attribution_days) >= today
+        )
+        for vals in todo:
+            vehicle = vehicles.browse(vals.get("vehicle_id"))
+            partner_id = vals.get("partner_id") or vehicle.partner_id.id
+            message = next(
+                (
+                    row
+                    for row in messages
+                    if (row.vehicle_id and row.vehicle_id == vehicle)
+                    or (not row.vehicle_id and row.partner_id.id == partner_id)
+                ),
+                None,
+            )
+            if message:
+                vals["dealer_enrolment_id"] = message.enrolment_id.id
+                vals["campaign_id"] = message.campaign_id._dealer_utm_campaign().id
+
+    def _dealer_stop_reminders(self):
+        """The campaigns' stop-on-booking rule, applied when the booking is made.
+
+        The hourly planning applies the same rule (``dealer.campaign._dealer_apply_stop_conditions``);
+        applying it at once means no reminder leaves between the booking and the next planning run.
+        """
+        leads = self.filtered(lambda lead: lead.vehicle_id or lead.partner_id)
+        if not leads:
+            return
+        domain = Domain.AND(
+            [
+                [("state", "=", "active")],
+                [("campaign_id.stop_on_booking", "=", True)],
+                [("campaign_id.state", "=", "running")],
+                Domain("vehicle_id", "in", leads.vehicle_id.ids)
+                | (Domain("vehicle_id", "=", False) & Domain("partner_id", "in", leads.partner_id.ids)),
+            ]
+        )
+        # sudo: booking staff read enrolments and messages but do not edit them; stopping the reminders
+        # of the car they just booked is the campaign's own rule, not their edit
+        self.env["dealer.campaign.enrolment"].sudo().search(domain)._dealer_stop("booked")

@@ -1,0 +1,154 @@
+from datetime import date
+
+from odoo.addons.dealer_loyalty.tests.campaign_common import CampaignTestMixin
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestReminderBooking(CampaignTestMixin, TransactionCase):
+    """A reminder that is booked becomes its service opportunity, and its remaining steps stop."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_campaign_fixtures()
+        cls.vehicles.write({"warranty_end": date(2026, 12, 31)})
+        cls.operator = new_test_user(cls.env, login="reminder_operator", groups="dealer_crm.group_call_center")
+        cls.service_manager = new_test_user(
+            cls.env, login="reminder_scm", groups="dealer_crm.group_service_client_manager"
+        )
+        cls.Lead = cls.env["crm.lead"]
+
+    def _running_campaign(self):
+        """Warranty reminders: an e-mail 30 days ahead, a call task 25 days ahead, an SMS 3 days ahead."""
+        campaign = self._campaign("warranty", [("email", -30), ("activity", -25), ("sms", -3)])
+        campaign.step_ids.filtered(lambda step: step.channel == "activity").write(
+            {
+                "activity_group_id": self.env.ref("dealer_crm.group_call_center").id,
+                "activity_user_id": self.operator.id,
+            }
+        )
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        with freeze_time("2026-12-06 06:00:00"):
+            campaign._dealer_plan()
+        with freeze_time("2026-12-06 10:05:00"):
+            self._run_cron()
+        return campaign
+
+    def _service_leads(self, vehicle):
+        return self.Lead.with_context(active_test=False).search(
+            [("vehicle_id", "=", vehicle.id), ("dealer_kind", "=", "service")]
+        )
+
+    def _call_task(self, campaign, vehicle):
+        return self._dispatches(campaign).filtered(lambda row: row.channel == "activity" and row.vehicle_id == vehicle)
+
+    def test_call_centre_books_from_the_call_task(self):
+        campaign = self._running_campaign()
+        car, customer = self.vehicles[0], self.partners[0]
+        call = self._call_task(campaign, car)
+        self.assertTrue(call.activity_id, "the operator has a call task for the car")
+        self.assertEqual(call.activity_id.user_id, self.operator)
+
+        with freeze_time("2026-12-06 11:00:00"):
+            action = call.with_user(self.operator).action_dealer_book_visit()
+        lead = self.Lead.browse(action["res_id"])
+        self.assertEqual(action["res_model"], "crm.lead")
+        self.assertEqual(self._service_leads(car), lead)
+        self.assertEqual((lead.dealer_kind, lead.type, lead.service_source), ("service", "opportunity", "reminder"))
+        self.assertEqual(lead.stage_id.dealer_service_step, "scheduling")
+        self.assertEqual((lead.vehicle_id, lead.partner_id), (car, customer))
+        self.assertEqual(lead.campaign_id, campaign.utm_campaign_id)
+        self.assertEqual(lead.campaign_id.title, campaign.name)
+        self.assertEqual(lead.dealer_enrolment_id, call.enrolment_id)
+        self.assertEqual((call.enrolment_id.state, call.enrolment_id.stop_reason), ("stopped", "booked"))
+        self.assertFalse(
+            self.env["mail.activity"].search([("res_model", "=", "dealer.vehicle"), ("res_id", "=", car.id)]),
+            "the call task is done",
+        )
+
+        # booking the same reminder again opens the same opportunity
+        again = call.with_user(self.operator).action_dealer_book_visit()
+        self.assertEqual(again["res_id"], lead.id)
+        self.assertEqual(self._service_leads(car), lead)
+
+        # the remaining step (the SMS three days before) reaches every other customer, not this one
+        with freeze_time("2026-12-28 06:00:00"):
+            campaign._dealer_plan()
+        with freeze_time("2026-12-28 10:05:00"):
+            self._run_cron()
+        sms_rows = self._dispatches(campaign).filtered(lambda row: row.channel == "sms")
+        self.assertEqual(sms_rows.vehicle_id, self.vehicles - car)
+        self.assertEqual(set(sms_rows.mapped("state")), {"sent"})
+        self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", customer.id)]))
+
+    def test_service_client_manager_books_from_the_enrolment_and_the_car(self):
+        campaign = self._running_campaign()
+        enrolments = campaign.enrolment_ids.sorted("id")
+        first = enrolments.filtered(lambda enrolment: enrolment.vehicle_id == self.vehicles[1])
+        action = first.with_user(self.service_manager).action_dealer_book_visit()
+        lead = self.Lead.browse(action["res_id"])
+        self.assertEqual(
+            (lead.service_source, lead.vehicle_id, lead.dealer_enrolment_id), ("reminder", self.vehicles[1], first)
+        )
+        self.assertEqual(first.state, "stopped")
+
+        car = self.vehicles[2].with_user(self.service_manager)
+        self.assertEqual(car.dealer_reminder_enrolment_id.campaign_id, campaign)
+        lead = self.Lead.browse(car.action_dealer_book_reminder_visit()["res_id"])
+        self.assertEqual((lead.campaign_id, lead.vehicle_id), (campaign.utm_campaign_id, self.vehicles[2]))
+        car.invalidate_recordset(["dealer_reminder_enrolment_id"])  # as the form reloads after the booking
+        self.assertFalse(car.dealer_reminder_enrolment_id, "no running reminder left for the car")
+        self.assertEqual(len(self.env["utm.campaign"].search([("id", "=", campaign.utm_campaign_id.id)])), 1)
+        self.assertEqual(
+            self.Lead.search([("campaign_id", "=", campaign.utm_campaign_id.id)]).vehicle_id,
+            self.vehicles[1] | self.vehicles[2],
+            "both bookings are tagged with one UTM campaign",
+        )
+
+    def test_marketer_cannot_book_service(self):
+        campaign = self._running_campaign()
+        enrolment = campaign.enrolment_ids.filtered(lambda row: row.vehicle_id == self.vehicles[3])
+        with self.assertRaises(AccessError):
+            enrolment.with_user(self.marketer).action_dealer_book_visit()
+        with self.assertRaises(AccessError):
+            self._call_task(campaign, self.vehicles[3]).with_user(self.marketer).action_dealer_book_visit()
+        self.assertFalse(self._service_leads(self.vehicles[3]))
+        self.assertEqual(enrolment.state, "active")
+
+    def test_booking_after_a_reminder_is_credited_to_it(self):
+        campaign = self._running_campaign()
+        car = self.vehicles[4]
+        enrolment = campaign.enrolment_ids.filtered(lambda row: row.vehicle_id == car)
+        with freeze_time("2026-12-08 09:00:00"):
+            result = self.Lead._dealer_service_booking_from_api(
+                {
+                    "external_id": "WEB-77",
+                    "phone": self.partners[4].phone,
+                    "plate": car.plate,
+                    "planned_at": "2026-12-15T10:00:00+03:00",
+                    "source": "web",
+                }
+            )
+        lead = self.Lead.browse(result["opportunity_id"])
+        self.assertEqual(lead.vehicle_id, car)
+        self.assertEqual(lead.service_source, "web", "the channel the customer booked through stays")
+        self.assertEqual((lead.campaign_id, lead.dealer_enrolment_id), (campaign.utm_campaign_id, enrolment))
+        self.assertEqual((enrolment.state, enrolment.stop_reason), ("stopped", "booked"))
+        # the call task then opens that booking, it does not make a second one
+        action = self._call_task(campaign, car).with_user(self.operator).action_dealer_book_visit()
+        self.assertEqual(action["res_id"], lead.id)
+        self.assertEqual(self._service_leads(car), lead)
+
+    def test_booking_without_a_reminder_is_not_credited(self):
+        self._running_campaign()
+        stranger = self.env["res.partner"].create({"name": "Not reminded", "phone": "+79160000099"})
+        car = self.env["dealer.vehicle"].create({"plate": "B999BB77", "partner_id": stranger.id})
+        lead = self.Lead.browse(car.action_create_service_opportunity()["res_id"])
+        self.assertEqual(lead.service_source, "manual")
+        self.assertFalse(lead.campaign_id)
+        self.assertFalse(lead.dealer_enrolment_id)
