@@ -232,6 +232,8 @@ def test_a_requirement_that_does_not_build_is_named():
     )
     assert SUITE.pip_failed_requirement(build_failure) == ("python-ldap", "python-ldap==3.4.0")
     assert SUITE.pip_failed_requirement("ERROR: No matching distribution found for psycopg2==2.9.5\n")[0] == "psycopg2"
+    newer_pip = "ERROR: Failed to build installable wheels for some pyproject.toml based projects (python-ldap)\n"
+    assert SUITE.pip_failed_requirement(newer_pip) == ("python-ldap", "python-ldap")
     assert SUITE.pip_failed_requirement("ERROR: Could not install packages due to an OSError\n") is None
 
 
@@ -288,7 +290,7 @@ class Server:
                 self.proc.wait()
 
 
-def test_the_first_run_sets_odoo_up_serves_the_suite_and_later_runs_reuse_it(small_odoo, tmp_path):
+def test_the_first_run_sets_odoo_up_serves_the_suite_and_later_runs_reuse_it(small_odoo, tmp_path, capsys):
     if not os.environ.get("DEALER_TEST_DB") and not os.environ.get("DEALER_TEST_ODOO_SETUP"):
         pytest.skip("runs with the Odoo tests of ./suite test (DEALER_TEST_DB) or with DEALER_TEST_ODOO_SETUP=1")
     cache = tmp_path / "cache"
@@ -345,3 +347,13 @@ def test_the_first_run_sets_odoo_up_serves_the_suite_and_later_runs_reuse_it(sma
     finally:
         server.stop()
         SUITE.drop_db(pg, db)
+
+    # a pin this Python cannot have is named, and its newest wheel installed instead
+    odd = tmp_path / "odd-odoo"
+    odd.mkdir()
+    (odd / "requirements.txt").write_text("polib==0.0.1 ; python_version >= '3'  # no such release\n")
+    capsys.readouterr()
+    SUITE.install_requirements(cache / "venv" / "bin" / "python", odd, odd)
+    said = capsys.readouterr().out
+    assert "polib==0.0.1 does not install on Python" in said and "retrying with polib (its newest wheel" in said
+    assert (odd / "requirements-odoo.txt").read_text().splitlines()[-1] == "polib"
