@@ -152,3 +152,12 @@ class TestReminderBooking(CampaignTestMixin, TransactionCase):
         self.assertEqual(lead.service_source, "manual")
         self.assertFalse(lead.campaign_id)
         self.assertFalse(lead.dealer_enrolment_id)
+
+    def test_the_button_shows_to_who_may_book(self):
+        def form_has_button(user):
+            arch = self.env["dealer.vehicle"].with_user(user).get_views([(False, "form")])["views"]["form"]["arch"]
+            return 'name="action_dealer_book_reminder_visit"' in arch
+
+        self.assertTrue(form_has_button(self.operator))
+        self.assertTrue(form_has_button(self.service_manager))
+        self.assertFalse(form_has_button(self.marketer))
