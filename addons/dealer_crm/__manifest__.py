@@ -43,7 +43,7 @@
         "views/dealer_crm_dashboard_views.xml",
         "wizards/dealer_funnel_export_views.xml",
     ],
-    "demo": ["demo/dealer_crm_demo.xml"],
+    "demo": ["demo/dealer_crm_demo.xml", "demo/dealer_group_demo.xml"],
     "assets": {
         "web.assets_tests": ["dealer_crm/static/tests/tours/**/*"],
     },

@@ -21,3 +21,4 @@ from . import test_ui_tours
 from . import test_dealer_sales_ui
 from . import test_consent_trail
 from . import test_customer_card
+from . import test_demo

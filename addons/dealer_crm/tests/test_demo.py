@@ -1,0 +1,101 @@
+from lxml import etree
+
+from odoo.tests import TransactionCase, tagged
+from odoo.tools.safe_eval import safe_eval
+
+
+@tagged("post_install", "-at_install")
+class TestDealerGroupDemo(TransactionCase):
+    """Installed with demo data, the first login shows a Russian dealer group at work.
+
+    post_install: the screens are checked as the whole suite shapes them (the service addon
+    narrows the sales pipeline's action, for instance).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.south = cls.env.ref("dealer_crm.res_company_showroom_south_demo", raise_if_not_found=False)
+
+    def setUp(self):
+        super().setUp()
+        if not self.south:
+            self.skipTest("installed without demo data")
+
+    def _action_records(self, xmlid, user=None):
+        action = self.env.ref(xmlid)
+        domain = safe_eval(action.domain or "[]", {"uid": (user or self.env.user).id})
+        return self.env[action.res_model].with_user(user or self.env.user).search(domain)
+
+    def test_pipeline_shows_dealership_deals_in_dealership_stages_only(self):
+        deals = self._action_records("dealer_crm.crm_lead_action_dealer_sales")
+        odoo_demo = self.env["ir.model.data"].search([("module", "=", "crm"), ("model", "=", "crm.lead")])
+        self.assertTrue(odoo_demo, "Odoo's CRM demo is loaded too: the check below means something")
+        self.assertFalse(deals & self.env["crm.lead"].browse(odoo_demo.mapped("res_id")), "no furniture deals")
+        self.assertTrue(all(deals.team_id.mapped("dealer_is_dealership")))
+        self.assertGreaterEqual(len(deals.stage_id.filtered("dealer_step")), 6, "deals spread over the dealer steps")
+        self.assertFalse(deals.stage_id.filtered(lambda stage: not stage.dealer_step), "no generic CRM stage")
+
+    def test_russian_dealer_group_with_two_showrooms(self):
+        group = self.env.ref("base.main_company")
+        self.assertEqual(group.country_id, self.env.ref("base.ru"))
+        self.assertEqual(group.currency_id, self.env.ref("base.RUB"), "prices in roubles")
+        self.assertEqual(self.south.parent_id, group)
+        self.assertEqual(self.south.currency_id, self.env.ref("base.RUB"))
+        teams = self.env["crm.team"].search([("dealer_is_dealership", "=", True), ("member_ids", "!=", False)])
+        self.assertIn(self.south, teams.company_id, "the South showroom has its own team with members")
+        self.assertIn(self.env.ref("dealer_crm.crm_team_dealer_showroom"), teams)
+
+    def test_each_showroom_sees_its_own_deals(self):
+        south_user = self.env.ref("dealer_crm.user_sales_head_south_demo")
+        main_user = self.env.ref("dealer_crm.user_sales_head_demo")
+        south_deals = self._action_records("dealer_crm.crm_lead_action_dealer_sales", south_user)
+        main_deals = self._action_records("dealer_crm.crm_lead_action_dealer_sales", main_user)
+        self.assertGreaterEqual(len(south_deals), 3)
+        self.assertEqual(south_deals.company_id, self.south)
+        self.assertGreaterEqual(len(main_deals), 10)
+        self.assertNotIn(self.south, main_deals.company_id)
+        director = self.env.ref("dealer_crm.user_dealer_manager_demo")
+        self.assertEqual(director.company_ids & (self.south | self.env.ref("base.main_company")), director.company_ids)
+
+    def test_director_is_the_last_escalation_level(self):
+        last = self.env["dealer.sla.escalation"].search([], order="sequence desc, id desc", limit=1)
+        self.assertEqual(last.target, "director")
+        director = self.env.ref("dealer_crm.user_dealer_manager_demo")
+        self.assertEqual(self.env.ref("base.main_company").dealer_director_id, director)
+        self.assertEqual(self.south.dealer_director_id, director)
+
+    def test_reservations_active_prepaid_released_and_sold(self):
+        reservations = self.env["dealer.reservation"].search([])
+        self.assertEqual(set(reservations.mapped("state")), {"active", "released", "converted"})
+        active = reservations.filtered(lambda r: r.state == "active")
+        self.assertTrue(active.filtered("prepayment_date"), "one is held by a prepayment")
+        self.assertTrue(active.filtered(lambda r: not r.prepayment_date), "one waits for its prepayment")
+        self.assertEqual(set(active.vehicle_id.mapped("state")), {"reserved"})
+        released = reservations.filtered(lambda r: r.state == "released")
+        self.assertEqual(released.vehicle_id.state, "stock", "a released car is for sale again")
+        converted = reservations.filtered(lambda r: r.state == "converted")
+        self.assertEqual(converted.vehicle_id.state, "sold")
+
+    def test_customers_menu_opens_on_dealership_customers(self):
+        action = self.env.ref("dealer_crm.res_partner_action_dealer_customers")
+        self.assertEqual(safe_eval(action.context).get("search_default_dealer_customers"), 1)
+        arch = self.env["res.partner"].get_view(action.search_view_id.id, "search")["arch"]
+        node = etree.fromstring(arch).find(".//filter[@name='dealer_customers']")
+        domain = safe_eval(action.domain) + safe_eval(node.get("domain"), {"uid": self.env.uid})
+        customers = self.env["res.partner"].search(domain)
+        odoo_demo = self.env["ir.model.data"].search([("module", "=", "base"), ("model", "=", "res.partner")])
+        odoo_partners = self.env["res.partner"].browse(odoo_demo.mapped("res_id")).filtered("partner_share")
+        self.assertTrue(odoo_partners, "Odoo's demo contacts are loaded too: the check below means something")
+        self.assertFalse(customers & odoo_partners, "Odoo's demo companies are not the dealership's customers")
+        self.assertIn(self.env.ref("dealer_crm.res_partner_customer_01_demo"), customers)
+        self.assertIn(self.env.ref("dealer_crm.res_partner_customer_30_demo"), customers, "a prospect with a deal")
+        self.assertGreaterEqual(len(customers), 30)
+
+    def test_south_showroom_month_has_plan_and_fact(self):
+        team = self.env.ref("dealer_crm.crm_team_showroom_south_demo")
+        target = self.env.ref("dealer_crm.dealer_funnel_target_south_this_month_demo")
+        row = self.env["dealer.funnel.report"].search([("team_id", "=", team.id), ("month", "=", target.month)])
+        self.assertEqual(row.plan_nv, 6000)
+        self.assertEqual(row.fact_nv, 2300)
+        self.assertGreaterEqual(row.fact_nl, 1, "this month's new deals of the showroom")
