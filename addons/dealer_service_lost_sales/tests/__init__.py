@@ -4,6 +4,7 @@ from . import (
     test_api_http,
     test_automation,
     test_customer_card,
+    test_demo,
     test_issues,
     test_kpis,
     test_loss_events,
