@@ -198,7 +198,12 @@ class ResPartner(models.Model):
 
     @api.model
     def _dealer_events_sql(self, partner_ids=None):
-        """Every customer event that counts for loyalty: closed visits and won purchases."""
+        """Every customer event that counts for loyalty: closed visits and won purchases.
+
+        A purchase is a won dealership deal (a dealership team's, or one about a car, as
+        ``crm.lead._dealer_deals`` decides): a deal won in Odoo's own CRM (another
+        team's, without a car) is no car bought from the dealer and scores nobody.
+        """
         visit_filter = SQL("AND partner_id = ANY(%s)", partner_ids) if partner_ids else SQL()
         return SQL(
             """
@@ -209,6 +214,8 @@ class ResPartner(models.Model):
             SELECT partner_id, date_closed::date, COALESCE(expected_revenue, 0), 'purchase', id
               FROM crm_lead
              WHERE won_status = 'won' AND partner_id IS NOT NULL AND date_closed IS NOT NULL %(vf)s
+               AND (vehicle_id IS NOT NULL OR trade_in_vehicle_id IS NOT NULL
+                    OR team_id IN (SELECT id FROM crm_team WHERE dealer_is_dealership))
             """,
             vf=visit_filter,
         )
