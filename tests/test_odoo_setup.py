@@ -362,3 +362,32 @@ def test_the_first_run_sets_odoo_up_serves_the_suite_and_later_runs_reuse_it(sma
     assert "polib==0.0.1 does not install on Python" in said and "retrying with polib (its newest wheel" in said
     assert (odd / "requirements-odoo.txt").read_text().splitlines()[-1] == "polib"
     shutil.rmtree(cache)  # 0.5 GB; kept when a check above fails, to look into
+
+
+def test_without_postgresql_headers_psycopg2_is_replaced_by_the_prebuilt_driver(tmp_path):
+    """Odoo pins psycopg2, a source package: a machine without PostgreSQL's headers gets psycopg2-binary."""
+    if not os.environ.get("DEALER_TEST_DB") and not os.environ.get("DEALER_TEST_ODOO_SETUP"):
+        pytest.skip("runs with the Odoo tests of ./suite test (DEALER_TEST_DB) or with DEALER_TEST_ODOO_SETUP=1")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "requirements.txt").write_text("psycopg2==2.9.5\n")
+    subprocess.run([system_python(), "-m", "venv", str(tmp_path / "venv")], check=True)
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import benchlib; "
+        "benchlib.suite.install_requirements(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[3]).parent)"
+    )
+    # no pg_config on the PATH (nor a compiler), no wheel built earlier: as on a bare machine
+    env = {**fresh_user_env("-", tmp_path / "cache"), "PATH": str(tmp_path), "PIP_NO_CACHE_DIR": "1"}
+    out = subprocess.run(
+        [system_python(), "-c", code, str(ROOT / "bench"), str(tmp_path / "venv" / "bin" / "python"), str(src)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "psycopg2==2.9.5 does not install on Python" in out.stdout
+    assert "retrying with psycopg2-binary" in out.stdout
+    check = [str(tmp_path / "venv" / "bin" / "python"), "-c", "import psycopg2"]
+    assert subprocess.run(check, capture_output=True, check=False).returncode == 0
