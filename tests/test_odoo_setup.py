@@ -39,8 +39,12 @@ from odoo_env import benchlib
 from repo_paths import ROOT
 
 SUITE = benchlib().suite
-# What the three addons depend on, and the modules Odoo's server always loads.
-NEEDED = ["crm", "mail", "phone_validation", "utm", "base_automation", "sms", "link_tracker", "web", "rpc"]
+
+
+def odoo_modules_needed():
+    """The Odoo modules this repository's addons depend on, and those Odoo's server always loads."""
+    ours = {p.parent.name: ast.literal_eval(p.read_text()) for p in (ROOT / "addons").glob("*/__manifest__.py")}
+    return sorted({d for m in ours.values() for d in m.get("depends", []) if d not in ours} | {"web", "rpc"})
 
 
 def odoo_tree():
@@ -85,7 +89,7 @@ def small_odoo(tmp_path_factory):
     repo = tmp_path_factory.mktemp("odoo-source")
     # every module's manifest (Odoo lists them all; base's data names their categories), the code of
     # the modules installed with the three addons only
-    modules = [f"addons/{m}" for m in module_closure(tree, NEEDED)]
+    modules = [f"addons/{m}" for m in module_closure(tree, odoo_modules_needed())]
     paths = ["odoo-bin", "requirements.txt", "setup", "odoo", "addons/*/__manifest__.py", *modules]
     leave_out = [":(exclude)**/i18n/**", ":(exclude)odoo/addons/test_*", ":(exclude)addons/**/tests/**"]
     archive = subprocess.run(
