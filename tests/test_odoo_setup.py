@@ -1,18 +1,20 @@
 """``./suite run`` sets Odoo 19 up by itself when none is found (README, 'Set-up: the two commands').
 
 These machines reach no source host, so the source is a small but real Odoo 19 tree: the Odoo
-modules the three addons need, taken with ``git archive`` from the Odoo the tests run on and
-committed into a temporary git repository on branch 19.0 (the official repository's layout).
+modules the repository's addons need and those Odoo installs with them (every other module by
+its manifest only), taken with ``git archive`` from the Odoo the tests run on and committed into
+a temporary git repository on branch 19.0 (the official repository's layout).
 ``DEALER_ODOO_SOURCE`` points at it and ``DEALER_ODOO_DIR`` at a temporary folder, so the user's
-cache is never touched.  ``./suite`` is started the way a new user starts it: with the system's
-Python, no ODOO_HOME, no importable ``odoo``.  The whole path runs: clone, virtualenv, Odoo's
+cache is never touched. ``./suite`` is started the way a new user starts it: with the system's
+Python, no ODOO_HOME, no importable ``odoo``. The whole path runs: clone, virtualenv, Odoo's
 requirements through pip (with the fallbacks for pins that do not install on this Python), the
 first start serving /web/login with the Dealership menu, a second start that reuses everything,
 ``--update-odoo`` after a new commit of the source, and broken sources refused with a clear
-message.  The set-up installs from pip's cache or index like a user's first run (under a minute
-with a warm wheel cache, a few minutes otherwise), and the first start installs the three addons
-with demo data in a throwaway database (minutes on a loaded machine); it runs with the Odoo tests
-of ``./suite test`` (DEALER_TEST_DB set) or with DEALER_TEST_ODOO_SETUP=1.
+message; psycopg2 on a machine without PostgreSQL's headers gets its prebuilt twin. The set-up
+installs from pip's cache or index like a user's first run (under a minute with a warm wheel
+cache, a few minutes otherwise), and the first start installs the three addons with demo data in
+a throwaway database (minutes on a loaded machine); it runs with the Odoo tests of ``./suite
+test`` (DEALER_TEST_DB set) or with DEALER_TEST_ODOO_SETUP=1.
 """
 
 import ast
