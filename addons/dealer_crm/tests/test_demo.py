@@ -99,3 +99,11 @@ class TestDealerGroupDemo(TransactionCase):
         self.assertEqual(row.plan_nv, 6000)
         self.assertEqual(row.fact_nv, 2300)
         self.assertGreaterEqual(row.fact_nl, 1, "this month's new deals of the showroom")
+
+    def test_response_times_are_measured(self):
+        rows = self.env["dealer.lead.response.report"].search([])
+        self.assertGreaterEqual(sum(rows.mapped("answered_count")), 12, "answered requests with their times")
+        self.assertGreaterEqual(sum(rows.mapped("late_count")), 3, "a few answered late")
+        self.assertTrue(any(row.median_minutes > 0 for row in rows))
+        waiting = self.env["crm.lead"].search_count([("dealer_sla_state", "=", "running")])
+        self.assertGreaterEqual(waiting, 3, "the newest requests still wait for a first contact")
