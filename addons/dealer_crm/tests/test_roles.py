@@ -74,7 +74,8 @@ class TestRoles(DealerCustomerCase):
         customer = self.make_customer()
         other = new_test_user(self.env, login="t_other_sales", groups="dealer_crm.group_sales_manager")
         own = self.make_deal(customer, user_id=self.users["sales_manager"].id)
-        unassigned = self.make_deal(customer, user_id=False)
+        unassigned = self.make_deal(customer)
+        unassigned.user_id = False  # created unassigned, a dealership lead would be routed at once
         foreign = self.make_deal(customer, user_id=other.id)
         deals = own | unassigned | foreign
         visible = self.env["crm.lead"].with_user(self.users["sales_manager"]).search([("id", "in", deals.ids)])

@@ -2,7 +2,8 @@
 
 Before this version every team's deals followed the dealership's rules; now only those of a
 dealership team (or about a car) do.  The team this addon ships is marked, and so is every
-team whose pipeline has the dealership's stages.
+team whose pipeline has the dealership's stages.  The service team takes only service
+opportunities when leads are routed (a sales request once landed there).
 """
 
 from odoo import SUPERUSER_ID, api
@@ -15,3 +16,5 @@ def migrate(cr, version):
     teams = env.ref("dealer_service_lost_sales.crm_team_service", raise_if_not_found=False) or env["crm.team"]
     stages = env["crm.stage"].search([("dealer_service_step", "!=", False)])
     (teams | stages.team_ids).write({"dealer_is_dealership": True})
+    if teams and not teams.assignment_domain:
+        teams.assignment_domain = "[('dealer_kind', '=', 'service')]"
