@@ -34,8 +34,9 @@ class DealerLostRevenueReport(models.Model):
       * won service opportunities (realised = potential = accepted amount), unless a closed
         visit carried the job out: then its lines below are the realised revenue, counted once;
       * done lines of closed visits (realised = potential = the line's amount);
-      * lost sales leads with an expected revenue (lost = potential);
-      * won sales leads (realised = potential = expected revenue).
+      * lost dealership deals with an expected revenue (lost = potential);
+      * won dealership deals (realised = potential = expected revenue).
+    Deals of Odoo's own CRM (another team's, without a car) are no car sales and stay out.
     Potential = lost + realised, so % lost = lost / potential.  Recovered = lost amount of
     service opportunities later won back.  Ids are ``source id * 4 + branch`` (no window
     function), so filters on date/company/reason reach each branch and its indexes.
@@ -129,6 +130,8 @@ class DealerLostRevenueReport(models.Model):
               LEFT JOIN dealer_vehicle v ON v.id = l.vehicle_id
              WHERE COALESCE(l.dealer_kind, 'sales') = 'sales' AND l.won_status IN ('won', 'lost')
                AND l.expected_revenue > 0
+               AND (l.vehicle_id IS NOT NULL OR l.trade_in_vehicle_id IS NOT NULL
+                    OR l.team_id IN (SELECT id FROM crm_team WHERE dealer_is_dealership))
         """)
 
     def _dealer_loss_rate(self, company, date_from, date_to, reason):

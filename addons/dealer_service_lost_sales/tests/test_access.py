@@ -16,7 +16,12 @@ class TestAccess(ServiceLostSalesCase):
         cls.salesman = new_test_user(cls.env, login="svc_sales", groups="dealer_crm.group_sales_manager")
         cls.lead = cls.service_lead([("Oil", 5000, "proposed")], user_id=False)
         cls.sales_lead = cls.Lead.create(
-            {"name": "Someone's car deal", "type": "opportunity", "user_id": cls.salesman.id}
+            {
+                "name": "Someone's car deal",
+                "type": "opportunity",
+                "user_id": cls.salesman.id,
+                "team_id": cls.env.ref("dealer_crm.crm_team_dealer_showroom").id,
+            }
         )
 
     def test_advisor_works_every_service_opportunity_but_not_others_sales(self):

@@ -38,3 +38,13 @@ class TestServiceDemo(TransactionCase):
         self.assertTrue(issues.filtered("is_open"))
         self.assertIn("solved", issues.mapped("state"))
         self.assertTrue(issues.filtered("is_repeat_repair"), "the brakes came back: a repeat repair")
+
+    def test_lost_sales_revenue_is_the_dealers_own(self):
+        """Odoo's furniture deals, won or lost, are no car sales of the dealer."""
+        rows = self.env["dealer.lost.revenue.report"].search([("business", "=", "sales")])
+        crm_demo = self.env["ir.model.data"].search([("module", "=", "crm"), ("model", "=", "crm.lead")])
+        self.assertTrue(crm_demo, "Odoo's CRM demo is loaded too: the check below means something")
+        self.assertFalse(rows.lead_id & self.env["crm.lead"].browse(crm_demo.mapped("res_id")))
+        lost = rows.filtered(lambda row: row.row_type == "lost")
+        self.assertGreaterEqual(len(lost.reason_id), 5, "lost car deals by reason")
+        self.assertGreater(sum(lost.mapped("lost_amount")), 0)

@@ -70,7 +70,9 @@ class TestLostSalesKpis(ServiceLostSalesCase):
                 "expected_revenue": 5000,
                 "company_id": cls.company.id,
                 "user_id": False,
-                "team_id": False,
+                "team_id": cls.env["crm.team"]
+                .create({"name": "KPI showroom", "dealer_is_dealership": True, "company_id": cls.company.id})
+                .id,
             }
         )
         lead.action_set_lost(lost_reason_id=cls.reason["competitor"].id)
