@@ -50,11 +50,19 @@ class TestServicePipeline(ServiceLostSalesCase):
 
     def test_sales_pipeline_action_hides_service_opportunities(self):
         service = self.service_lead()
-        sales = self.Lead.create({"name": "New car", "type": "opportunity"})
+        sales = self.Lead.create(
+            {
+                "name": "New car",
+                "type": "opportunity",
+                "team_id": self.env.ref("dealer_crm.crm_team_dealer_showroom").id,
+            }
+        )
+        generic = self.Lead.create({"name": "Office chairs", "type": "opportunity", "team_id": False})
         action = self.env["ir.actions.act_window"]._for_xml_id("dealer_crm.crm_lead_action_dealer_sales")
         found = self.Lead.search(ast.literal_eval(action["domain"]))
         self.assertIn(sales, found)
         self.assertNotIn(service, found)
+        self.assertNotIn(generic, found, "a deal of Odoo's own CRM stays out of the dealership pipeline")
 
     def test_service_kanban_shows_only_service_stages(self):
         stages = self.Lead.with_context(default_team_id=self.team.id)._read_group_stage_ids(self.env["crm.stage"], [])
