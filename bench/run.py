@@ -128,6 +128,9 @@ WITH ev AS (
      UNION ALL
     SELECT partner_id, date_closed::date, COALESCE(expected_revenue, 0)
       FROM crm_lead WHERE won_status = 'won' AND partner_id IS NOT NULL AND date_closed::date <= %(today)s
+       -- a purchase is a won dealership deal: a dealership team's, or one about a car
+       AND (vehicle_id IS NOT NULL OR trade_in_vehicle_id IS NOT NULL
+            OR team_id IN (SELECT id FROM crm_team WHERE dealer_is_dealership))
 ),
 agg AS (
     SELECT partner_id, %(today)s::date - max(day) AS rec,
