@@ -193,6 +193,10 @@ class DealerRetentionStrategy(models.Model):
         users = self._role_users()
         if not users:
             return 0
+        if self.activity_type_id.category == "phonecall":
+            # a call contacts the customer on their phone number: the consent of an SMS, as for
+            # a campaign's call task (the offer and the enrolment still apply)
+            partners = partners.filtered(lambda p: p.phone and p.consent_sms and not p.phone_blacklisted)
         texts = {code: self.with_context(lang=code) for code, _name in self.env["res.lang"].get_installed()}
         existing = {
             res_id

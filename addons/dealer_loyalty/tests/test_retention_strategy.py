@@ -26,6 +26,8 @@ class TestRetentionStrategy(LoyaltyCase):
         cls.risky = cls._customer("Risky")
         car = cls._vehicle(cls.risky, warranty_end=date(2026, 7, 10))
         cls._visit(car, date(2026, 6, 1), satisfaction="1")
+        for index, partner in enumerate(cls.partners | cls.risky):
+            partner.write({"phone": f"+7916555010{index}", "consent_sms": True})
         cls.env["res.partner"]._dealer_refresh_loyalty(today=cls.TODAY)
         # put the first three in "at risk" by hand: the segment, not the scores, drives strategies
         cls.partners[:3].rfm_id.write({"segment_id": cls.at_risk.id})
@@ -184,3 +186,20 @@ class TestRetentionStrategy(LoyaltyCase):
             Strategy._cron_apply()
         enrolments = campaign.enrolment_ids.filtered(lambda e: e.partner_id == customer)
         self.assertEqual(sorted(enrolments.mapped("occurrence_date")), [date(2026, 6, 30), date(2026, 8, 1)])
+
+    def test_a_call_task_needs_the_customers_phone_consent(self):
+        """A win-back call is a contact on the customer's phone: without SMS consent, no call task."""
+        self.partners[0].consent_sms = False
+        self.env["phone.blacklist"].sudo().add(self.partners[1].phone)
+        strategy = self.env["dealer.retention.strategy"].create(
+            {
+                "name": "Win back by phone",
+                "segment_ids": [(6, 0, self.at_risk.ids)],
+                "role": "call_center",
+                "activity_summary": "Win-back call",
+                "offer": "10% off the next TO",
+            }
+        )
+        strategy.action_apply()
+        self.assertEqual(self._activities(self.partners).mapped("res_id"), self.partners[2].ids)
+        self.assertEqual(self.partners[0].retention_strategy_id, strategy, "the offer still applies")

@@ -11,7 +11,10 @@ class TestRetentionTour(DealerTourCase):
         super().setUpClass()
         cls.marketer = cls._tour_user("h4_tour_marketer", "dealer_crm.group_marketer")
         cls.operator = cls._tour_user("h4_tour_operator", "dealer_crm.group_call_center")
-        cls.customer = cls.env["res.partner"].create({"name": "H4 tour customer"})
+        # reachable by phone: a win-back call needs the customer's phone consent
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "H4 tour customer", "phone": "+79165550199", "consent_sms": True}
+        )
         car = cls.env["dealer.vehicle"].create({"partner_id": cls.customer.id, "state": "customer"})
         cls.env["dealer.visit"].create({"vehicle_id": car.id, "partner_id": cls.customer.id, "state": "done"})
         cls.env["res.partner"]._dealer_refresh_loyalty()
