@@ -16,27 +16,10 @@ from odoo import fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.roles import ROLE_GROUPS
+
 _logger = logging.getLogger(__name__)
 
-DEALER_ROLES = [
-    ("responsible", "Responsible person of the record"),
-    ("sales_manager", "Sales manager"),
-    ("sales_head", "Sales head"),
-    ("fi_manager", "F&I manager"),
-    ("documents_clerk", "Documents clerk"),
-    ("cashier", "Cashier"),
-    ("receptionist", "Showroom receptionist"),
-    ("call_center", "Call-centre operator"),
-    ("service_client_manager", "Service client manager"),
-    ("service_advisor", "Service advisor"),
-    ("marketer", "Marketer"),
-    ("director", "Director"),
-]
-ROLE_GROUPS = {
-    "responsible": "dealer_crm.group_dealer_user",
-    "director": "dealer_crm.group_dealer_manager",
-    **{role: f"dealer_crm.group_{role}" for role, _label in DEALER_ROLES if role not in ("responsible", "director")},
-}
 # Where a record names the person of a role, first match wins; the role's group is the fallback.
 ROLE_PATHS = {
     "responsible": ("user_id", "advisor_id"),

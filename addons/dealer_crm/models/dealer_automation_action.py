@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .dealer_automation import DEALER_ROLES
+from ..tools.roles import DEALER_ROLES
 
 # Parameters an administrator must fill in for the steps that use them.
 REQUIRED_PARAMS = {

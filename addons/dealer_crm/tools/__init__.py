@@ -1,1 +1,1 @@
-from . import api_input, vin
+from . import api_input, roles, vin
