@@ -27,4 +27,4 @@ from . import dealer_traffic
 from . import dealer_funnel_target
 from . import base_automation
 from . import dealer_automation
-from . import dealer_automation_action
+from . import ir_actions_server

@@ -19,3 +19,4 @@ from . import dealer_campaign_report
 from . import dealer_loyalty_automation
 from . import mail_mail
 from . import dealer_data_retention
+from . import ir_actions_server

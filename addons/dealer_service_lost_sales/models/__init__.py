@@ -10,6 +10,7 @@ from . import (
     dealer_vehicle,
     dealer_visit,
     dealer_visit_line,
+    ir_actions_server,
     res_config_settings,
     res_partner,
 )

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 
@@ -156,23 +156,3 @@ class DealerVisit(models.Model):
         """A visit's declined lines become one service opportunity (see dealer.visit.line)."""
         declined = self.env["dealer.visit.line"].search([("visit_id", "in", self.ids), ("status", "=", "declined")])
         return declined._dealer_create_service_opportunity(days=days, summary=summary)
-
-
-class IrActionsServer(models.Model):
-    _inherit = "ir.actions.server"
-
-    dealer_step = fields.Selection(
-        selection_add=[
-            ("service_opportunity", "Vehicles, visits, visit lines: create a service opportunity"),
-            ("record_lost", "Leads: mark lost with a reason (lost event for service)"),
-        ],
-        ondelete={"service_opportunity": "set null", "record_lost": "set null"},
-    )
-
-    @api.model
-    def _dealer_step_specs(self):
-        return {
-            **super()._dealer_step_specs(),
-            "service_opportunity": ("_dealer_create_service_opportunity", ("days", "summary")),
-            "record_lost": ("_dealer_record_lost", ("reason",)),
-        }

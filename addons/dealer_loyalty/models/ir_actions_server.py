@@ -1,0 +1,37 @@
+"""Automation steps of this addon (the "Dealership step" server actions, see dealer_crm)."""
+
+from odoo import api, fields, models
+
+
+class IrActionsServer(models.Model):
+    _inherit = "ir.actions.server"
+
+    dealer_step = fields.Selection(
+        selection_add=[
+            ("enrol_campaign", "Any record with a customer: enrol in a reminder campaign"),
+            ("recompute_segments", "Customers: recompute segments"),
+            ("post_to_customer", "Any record: message to the customer on their preferred channel"),
+        ],
+        ondelete={"enrol_campaign": "set null", "recompute_segments": "set null", "post_to_customer": "set null"},
+    )
+    dealer_campaign_id = fields.Many2one(
+        "dealer.campaign", string="Campaign", ondelete="cascade", help="Running reminder campaign to enrol in."
+    )
+
+    @api.model
+    def _dealer_step_specs(self):
+        return {
+            **super()._dealer_step_specs(),
+            "enrol_campaign": ("_dealer_enrol_in_campaign", ("campaign",)),
+            "recompute_segments": ("_dealer_recompute_segments", ()),
+            "post_to_customer": ("_dealer_post_to_customer", ("message", "subject", "action")),
+        }
+
+    def _dealer_step_value(self, param):
+        if param == "campaign":
+            return self.dealer_campaign_id
+        if param == "subject":
+            return self.dealer_summary or None
+        if param == "action":
+            return self
+        return super()._dealer_step_value(param)
