@@ -1,1 +1,1 @@
-from . import api_input, roles, vin
+from . import api_input, roles, settings, vin
