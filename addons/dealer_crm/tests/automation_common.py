@@ -94,11 +94,3 @@ class DealerAutomationCase(TransactionCase):
             patch.object(cron_class, "_commit_progress", lambda *args, **kwargs: float("inf")),
         ):
             self.env["base.automation"]._cron_process_time_based_actions()
-
-    def count_queries(self, func, *args, **kwargs):
-        """Run ``func`` and return (result, number of SQL queries it issued, flushes included)."""
-        self.env.flush_all()
-        before = self.env.cr.sql_log_count
-        result = func(*args, **kwargs)
-        self.env.flush_all()
-        return result, self.env.cr.sql_log_count - before
