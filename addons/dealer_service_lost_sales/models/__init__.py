@@ -5,7 +5,6 @@ from . import (
     dealer_customer_issue,
     dealer_loss_event,
     dealer_loss_improvement,
-    dealer_service_automation,
     dealer_service_line,
     dealer_vehicle,
     dealer_visit,

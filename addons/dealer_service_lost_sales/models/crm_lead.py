@@ -20,6 +20,8 @@ SERVICE_SOURCES = [
     ("visit", "Visit (deferred work)"),
     ("import", "Imported list"),
     ("manual", "Entered by hand"),
+    ("declined", "Visit (declined work)"),
+    ("automation", "Automation rule"),
 ]
 MONEY_GROUPS = (
     "dealer_crm.group_service_advisor,dealer_crm.group_service_client_manager,"
@@ -218,7 +220,11 @@ class CrmLead(models.Model):
         return "quote_declined"
 
     def _dealer_loss_event_vals(self, kind, amount, reason, line=None):
+        """A win-back opportunity of declined work is already lost revenue (its declined visit lines
+        are in the ledger): losing it again records the reason and stage at zero amount."""
         self.ensure_one()
+        if self.service_source == "declined":
+            amount = 0.0
         return {
             "kind": kind,
             "date": fields.Date.context_today(self),
@@ -235,21 +241,46 @@ class CrmLead(models.Model):
         }
 
     def _dealer_mark_recovered(self):
-        """A lost service opportunity that is later won counts as recovered (the recovery rate KPI)."""
+        """A lost service opportunity that is later won counts as recovered (the recovery rate KPI);
+        winning a win-back opportunity recovers the declined visit lines it was opened for."""
+        Event = self.env["dealer.loss.event"].sudo()
         won = self.filtered(lambda lead: lead.dealer_kind == "service" and lead.won_status == "won")
         if won:
-            events = (
-                self.env["dealer.loss.event"]
-                .sudo()
-                .search(
-                    [
-                        ("lead_id", "in", won.ids),
-                        ("kind", "in", FULL_LOSS_KINDS),
-                        ("recovered", "=", False),
-                    ]
-                )
-            )
-            events.write({"recovered": True})
+            Event.search(
+                [("lead_id", "in", won.ids), ("kind", "in", FULL_LOSS_KINDS), ("recovered", "=", False)]
+            ).write({"recovered": True})
+        win_back = self.filtered(lambda lead: lead.service_source == "declined" and lead.won_status == "won")
+        if win_back:
+            lines = self.env["dealer.visit.line"].sudo().search([("service_opportunity_id", "in", win_back.ids)])
+            Event.search([("visit_line_id", "in", lines.ids), ("recovered", "=", False)]).write({"recovered": True})
+
+    def _dealer_role_own_users(self, role):
+        """A service opportunity's responsible person is its service advisor."""
+        if role == "service_advisor":
+            users = {lead.id: lead.user_id for lead in self if lead.dealer_kind == "service" and lead.user_id}
+            rest = self.filtered(lambda lead: lead.id not in users)
+            users.update(super(CrmLead, rest)._dealer_role_own_users(role))
+            return users
+        return super()._dealer_role_own_users(role)
+
+    def _dealer_record_lost(self, reason):
+        """Mark the open opportunities lost with ``reason``: service ones write their lost event
+        (no-show, appointment or order cancelled, quote declined) into the lost-revenue ledger.
+
+        :param reason: a ``crm.lost.reason`` record or its code (``no_show``, ``price`` …)
+        :returns: the leads marked lost
+        """
+        if isinstance(reason, str):
+            code, reason = reason, self.env["crm.lost.reason"]._dealer_by_code(reason)
+            if not reason:
+                raise UserError(self.env._("%(code)s is not the code of a Lost Reason.", code=code))
+        if not reason:
+            raise UserError(self.env._("Choose the Lost Reason."))
+        leads = self.filtered(lambda lead: lead.active and lead.won_status == "pending")
+        if leads:
+            kind = "no_show" if reason.dealer_code == "no_show" else None
+            leads.with_context(dealer_loss_kind=kind).action_set_lost(lost_reason_id=reason.id)
+        return leads
 
     @api.model
     def _dealer_service_opportunity_vals(self, vehicle, name, source, planned_at=None, lines=(), **extra):

@@ -1,4 +1,6 @@
-from odoo import models
+from datetime import timedelta
+
+from odoo import fields, models
 
 
 class DealerVehicle(models.Model):
@@ -20,3 +22,30 @@ class DealerVehicle(models.Model):
         else:
             action["domain"] = [("id", "in", leads.ids)]
         return action
+
+    def _dealer_create_service_opportunity(self, days=0, summary=None):
+        """One service opportunity per car, due in ``days`` days, for the owner's service advisor;
+        cars that already have an open service opportunity get none (one create for all).
+
+        :returns: the created opportunities
+        """
+        Lead = self.env["crm.lead"]
+        busy = {
+            vehicle.id
+            for [vehicle] in Lead._read_group(
+                [("vehicle_id", "in", self.ids), ("dealer_kind", "=", "service"), ("won_status", "=", "pending")],
+                ["vehicle_id"],
+            )
+        }
+        due = fields.Date.context_today(self) + timedelta(days=days or 0)
+        advisors = self._dealer_role_users("service_advisor")
+        vals_list = []
+        for vehicle in self.search([("id", "in", self.ids), ("id", "not in", list(busy)), ("partner_id", "!=", False)]):
+            vals = Lead._dealer_service_opportunity_vals(
+                vehicle,
+                summary or self.env._("Service: %(vehicle)s", vehicle=vehicle.display_name),
+                "automation",
+            )
+            vals.update(date_deadline=due, user_id=advisors[vehicle.id].id if vehicle.id in advisors else False)
+            vals_list.append(vals)
+        return Lead.create(vals_list)

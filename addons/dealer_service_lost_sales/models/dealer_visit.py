@@ -229,6 +229,11 @@ class DealerVisit(models.Model):
             Visit.search([("vehicle_id", "in", chunk), ("service_lead_id", "=", False)])._dealer_link_service_leads()
             self.env.invalidate_all()
 
+    def _dealer_create_service_opportunity(self, days=0, summary=None):
+        """A visit's declined lines become one service opportunity (see dealer.visit.line)."""
+        declined = self.env["dealer.visit.line"].search([("visit_id", "in", self.ids), ("status", "=", "declined")])
+        return declined._dealer_create_service_opportunity(days=days, summary=summary)
+
     def _dealer_follow_up_lines(self):
         """A closed visit: declined lines are lost revenue, deferred lines a new service opportunity.
 

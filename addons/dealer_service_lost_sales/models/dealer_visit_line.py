@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields, models
 
 from .crm_lead import SERVICE_LINK_GROUPS
@@ -12,6 +14,15 @@ class DealerVisitLine(models.Model):
         groups=SERVICE_LINK_GROUPS,
         help="Why the customer declined this job; the loss ledger reports lost revenue by it.",
     )
+    service_opportunity_id = fields.Many2one(
+        "crm.lead",
+        string="Follow-up opportunity",
+        index="btree_not_null",
+        copy=False,
+        ondelete="set null",
+        readonly=True,
+        help="The service opportunity an automation rule opened to win this declined job back.",
+    )
 
     def write(self, vals):
         res = super().write(vals)
@@ -21,3 +32,43 @@ class DealerVisitLine(models.Model):
                 {"reason_id": vals["loss_reason_id"] or False}
             )
         return res
+
+    def _dealer_create_service_opportunity(self, days=0, summary=None):
+        """Win declined or deferred work back: one service opportunity per visit for its lines at
+        hand, due in ``days`` days, for the visit's advisor. A line followed up once is never again.
+
+        :returns: the created opportunities
+        """
+        lines = self.search(
+            [("id", "in", self.ids), ("status", "in", ("declined", "deferred")), ("service_opportunity_id", "=", False)]
+        )
+        Lead = self.env["crm.lead"]
+        due = fields.Date.context_today(self) + timedelta(days=days or 0)
+        by_visit = lines.grouped("visit_id")
+        # One read for all lines: the amount is a restricted field, which Odoo never prefetches.
+        job = {row["id"]: row for row in lines.sudo().read(["name", "code", "amount"])}
+        vals_list = []
+        for visit, visit_lines in by_visit.items():
+            vals = Lead._dealer_service_opportunity_vals(
+                visit.vehicle_id,
+                summary or self.env._("Declined work from %(visit)s", visit=visit.name),
+                "declined",
+                lines=[
+                    {
+                        "name": job[line.id]["name"],
+                        "code": job[line.id]["code"],
+                        "amount": job[line.id]["amount"],
+                        "state": "proposed",
+                    }
+                    for line in visit_lines
+                ],
+                partner_id=visit.partner_id.id,
+                user_id=visit.advisor_id.id,
+                company_id=visit.company_id.id,
+            )
+            vals["date_deadline"] = due
+            vals_list.append(vals)
+        leads = Lead.create(vals_list)
+        for (_visit, visit_lines), lead in zip(by_visit.items(), leads, strict=True):
+            visit_lines.write({"service_opportunity_id": lead.id})
+        return leads
