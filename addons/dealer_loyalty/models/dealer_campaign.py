@@ -324,6 +324,10 @@ class DealerCampaign(models.Model):
         author, editor = (self.create_uid or self.env.user).sudo(), (self.write_uid or self.env.user).sudo()
         companies = self.company_id or (author.company_ids & editor.company_ids)
         domain &= Domain("company_id", "in", [*companies.ids, False])
+        # an automation rule enrols only its own records (``dealer_enrol_ids`` in the context)
+        ids = self.env.context.get("dealer_enrol_ids")
+        if ids is not None:
+            domain &= Domain("id", "in", ids)
         return domain
 
     def _dealer_trigger_sql(self, alias):

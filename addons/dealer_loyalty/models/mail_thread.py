@@ -1,11 +1,7 @@
-"""Loyalty building blocks for automation rules (see dealer_crm/models/dealer_automation.py)."""
+"""Loyalty building blocks of automation rules on any record with a chatter (see dealer_crm's "Dealership step")."""
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.fields import Domain
-from odoo.tools import SQL
-
-CHANNEL_ADDRESS = {"email": "email", "sms": "phone", "telegram": "telegram_chat_id"}
+from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class MailThread(models.AbstractModel):
@@ -103,71 +99,3 @@ class MailThread(models.AbstractModel):
     def _dealer_message_company(self, partner):
         company = self._fields.get("company_id") and self.company_id
         return company or partner.company_id or self.env.company
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    risk_high_since = fields.Datetime(
-        string="At high risk since",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        help="When the customer's churn risk became high; empty while it is not. Automation rules react to it "
-        "with the time trigger '0 days after At high risk since' (risk scores are written in bulk, which "
-        "'on change' triggers do not see).",
-    )
-
-    def _dealer_message_channel(self):
-        """The channel of a message of an automation rule: the preferred one, e-mail by default."""
-        self.ensure_one()
-        channel = self.dealer_preferred_channel
-        if channel == "phone":
-            # a call needs what an SMS needs (see dealer.dispatch._dealer_has_consent)
-            may_call = self.phone and self.consent_sms and not self.phone_blacklisted
-            return "phone" if may_call else None
-        # the channel's consent, blacklist, quiet hours and cap are checked when the row is sent
-        return channel if channel in CHANNEL_ADDRESS else "email"
-
-    @api.model
-    def _dealer_update_risk_score(self, params=None):
-        """Also stamp when customers entered (or left) high risk, in one UPDATE."""
-        res = super()._dealer_update_risk_score(params=params)
-        self.env.cr.execute(
-            SQL(
-                """
-            UPDATE res_partner
-               SET risk_high_since = CASE WHEN risk_level = 'high' THEN %(now)s END
-             WHERE COALESCE(risk_level = 'high', FALSE) <> (risk_high_since IS NOT NULL)
-            """,
-                now=fields.Datetime.now(),
-            )
-        )
-        self.invalidate_model(["risk_high_since"])
-        return res
-
-    def _dealer_recompute_segments(self):
-        """Recompute the RFM segment and loyalty status of these customers now.
-
-        RFM scores are ranks over the whole customer base, so the scoring is the one set-based
-        statement of the nightly run (every customer); the loyalty status is refreshed for the
-        customers at hand only. Marketers only (an automation rule runs as the system).
-        """
-        if not (self.env.su or self.env.user.has_group("dealer_crm.group_marketer")):
-            raise AccessError(self.env._("Only marketers may recompute the loyalty figures."))
-        self.sudo()._dealer_update_rfm()
-        if self:
-            self.sudo()._dealer_update_lifecycle(partner_ids=self.ids)
-        return self
-
-
-class DealerCampaign(models.Model):
-    _inherit = "dealer.campaign"
-
-    def _dealer_audience_domain(self):
-        """Restricted to the records an automation rule enrols (``dealer_enrol_ids`` in the context)."""
-        domain = super()._dealer_audience_domain()
-        ids = self.env.context.get("dealer_enrol_ids")
-        if ids is not None:
-            domain &= Domain("id", "in", ids)
-        return domain
