@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.roles import DEALER_ROLES
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -55,11 +56,11 @@ class DealerCampaignStep(models.Model):
         help="Message text; placeholders like {{ object.name }} are filled from the vehicle (or the customer).",
     )
     activity_type_id = fields.Many2one("mail.activity.type", string="Activity type")
-    activity_group_id = fields.Many2one(
-        "res.groups",
+    activity_role = fields.Selection(
+        DEALER_ROLES,
         string="Role",
-        domain="[('privilege_id.name', '=', 'Dealership')]",
-        help="The activity goes to the first user of this role in the vehicle's company, e.g. the F&I manager.",
+        help="The activity goes to the person of this role for the car or customer (e.g. the F&I manager of the "
+        "deal that sold the car), else to a user of the role in the company.",
     )
     activity_user_id = fields.Many2one("res.users", string="Responsible", help="Overrides the role when set.")
     activity_summary = fields.Char(translate=True)
@@ -76,7 +77,7 @@ class DealerCampaignStep(models.Model):
         "mail_template_id",
         "sms_template_id",
         "telegram_text",
-        "activity_group_id",
+        "activity_role",
         "activity_user_id",
         "quiet_start",
         "quiet_end",
@@ -99,7 +100,7 @@ class DealerCampaignStep(models.Model):
                             field=label,
                         )
                     )
-            if step.channel == "activity" and not (step.activity_group_id or step.activity_user_id):
+            if step.channel == "activity" and not (step.activity_role or step.activity_user_id):
                 raise ValidationError(
                     self.env._("Step %(step)s: set a Role or a Responsible for the activity.", step=step.name)
                 )

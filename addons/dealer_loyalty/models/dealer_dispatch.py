@@ -435,21 +435,10 @@ class DealerDispatch(models.Model):
 
     def _dealer_schedule_activity(self, record, step):
         """A task for the staff: its summary is in the assignee's language, not the customer's."""
-        user = step.activity_user_id or self.env["res.users"].sudo().search(
-            [
-                ("all_group_ids", "in", step.activity_group_id.id),
-                ("share", "=", False),
-                ("company_ids", "in", (self.company_id or self.env.company).id),
-            ],
-            limit=1,
-            order="id",
-        )
+        user = step.activity_user_id or record._dealer_role_users(step.activity_role).get(record.id)
         if not user:
-            raise UserError(
-                self.env._(
-                    "Step %(step)s: no user has the role %(role)s.", step=step.name, role=step.activity_group_id.name
-                )
-            )
+            role = dict(step._fields["activity_role"]._description_selection(self.env)).get(step.activity_role)
+            raise UserError(self.env._("Step %(step)s: no user has the role %(role)s.", step=step.name, role=role))
         lang = user.lang or self.env.lang
         step, record = step.with_context(lang=lang), record.with_context(lang=lang)
         activity = record.activity_schedule(

@@ -1,6 +1,7 @@
 from odoo import fields, models
+from odoo.addons.dealer_crm.tools.roles import DEALER_ROLES
 
-from .res_partner import BREAK_ROLES, BREAK_STAGES, LOYALTY_STATUSES
+from .res_partner import BREAK_STAGES, LOYALTY_STATUSES
 
 try:  # dealer_crm's LTV chain (prospect -> ... -> trade-in), when it defines one
     from odoo.addons.dealer_crm.models.res_partner import LIFECYCLE_STAGES as LTV_STAGES
@@ -35,7 +36,7 @@ class DealerLoyaltyStatusHistory(models.Model):
         help="The step of the life cycle that should have followed the customer's last event.",
     )
     break_role = fields.Selection(
-        BREAK_ROLES, string="Responsible role", index=True, help="The role that owned that step."
+        DEALER_ROLES, string="Responsible role", index=True, help="The role that owned that step."
     )
     ltv_stage = fields.Selection(
         LTV_STAGES,

@@ -1,23 +1,10 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.roles import DEALER_ROLES
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from .res_partner import LOYALTY_STATUSES, RISK_LEVELS
 
-STRATEGY_ROLES = [
-    ("call_center", "Call-centre operator"),
-    ("service_advisor", "Service advisor"),
-    ("sales_manager", "Sales manager"),
-    ("fi_manager", "F&I manager"),
-    ("marketer", "Marketer"),
-]
-ROLE_GROUPS = {
-    "call_center": "dealer_crm.group_call_center",
-    "service_advisor": "dealer_crm.group_service_advisor",
-    "sales_manager": "dealer_crm.group_sales_manager",
-    "fi_manager": "dealer_crm.group_fi_manager",
-    "marketer": "dealer_crm.group_marketer",
-}
 RISK_ORDER = [code for code, _label in RISK_LEVELS]
 
 
@@ -43,7 +30,10 @@ class DealerRetentionStrategy(models.Model):
     loyalty_status = fields.Selection(LOYALTY_STATUSES, help="Only customers with this loyalty status; empty: any.")
     offer = fields.Text(translate=True, help="The offer written on the customer's card, e.g. 10% off the next TO.")
     role = fields.Selection(
-        STRATEGY_ROLES, string="Task for", help="The role whose users get an activity for each customer; empty: none."
+        DEALER_ROLES,
+        string="Task for",
+        help="The role that gets an activity for each customer: the customer's own sales manager or salesperson "
+        "when they hold it, else a user of the role in the customer's showroom; empty: none.",
     )
     campaign_id = fields.Many2one(
         "dealer.campaign",
@@ -167,70 +157,36 @@ class DealerRetentionStrategy(models.Model):
             strategy.last_applied = fields.Datetime.now()
         return created
 
-    def _role_users(self):
-        """Internal users explicitly in the role's group (a director, who implies every role, is left out)."""
-        group = self.env.ref(ROLE_GROUPS[self.role])
-        return group.sudo().user_ids.filtered(lambda u: u.active and not u.share).sorted("id")
-
-    def _pick_user(self, partner, users, index):
-        """The customer's own sales manager/salesperson if they hold the role, else round-robin in the company."""
-        for fname in ("dealer_sales_user_id", "user_id"):
-            own = partner[fname] if fname in partner._fields else None
-            if own and own in users:
-                return own
-        if partner.company_id:
-            users = users.filtered(lambda u: partner.company_id in u.company_ids) or users
-        return users[index % len(users)]
-
     def _create_activities(self, partners):
-        """A task per customer, written in its assignee's language (staff read it, not the customer).
+        """A task per customer for the strategy's role, written in its assignee's language (staff read
+        it, not the customer); a customer who already has this task open gets no second one.
 
-        A customer who already has this task, in any of its translations, gets no second one.
+        Who holds the role for a customer is dealer_crm's ``_dealer_role_users`` (the customer's own
+        person first); the task is given by ``_dealer_schedule_role_activity``, once per language.
         """
         self.ensure_one()
         if not self.role:
-            return 0
-        users = self._role_users()
-        if not users:
             return 0
         if self.activity_type_id.category == "phonecall":
             # a call contacts the customer on their phone number: the consent of an SMS, as for
             # a campaign's call task (the offer and the enrolment still apply)
             partners = partners.filtered(lambda p: p.phone and p.consent_sms and not p.phone_blacklisted)
-        texts = {code: self.with_context(lang=code) for code, _name in self.env["res.lang"].get_installed()}
-        existing = {
-            res_id
-            for [res_id] in self.env["mail.activity"]
-            .sudo()
-            ._read_group(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", partners.ids),
-                    ("summary", "in", list({text.activity_summary for text in texts.values()})),
-                ],
-                ["res_id"],
+        partners = partners.sudo()
+        assignees = partners._dealer_role_users(self.role)
+        by_lang = partners.filtered(lambda p: p.id in assignees).grouped(
+            lambda p: assignees[p.id].lang or self.env.lang
+        )
+        activities = self.env["mail.activity"]
+        for lang, customers in by_lang.items():
+            text = self.with_context(lang=lang)
+            activities |= customers._dealer_schedule_role_activity(
+                self.role,
+                days=self.deadline_days,
+                summary=text.activity_summary,
+                activity_type=self.activity_type_id or None,
+                note=text.offer or None,
             )
-        }
-        deadline = fields.Date.add(fields.Date.context_today(self), days=self.deadline_days)
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        vals_list = []
-        for index, partner in enumerate(partners.filtered(lambda p: p.id not in existing)):
-            user = self._pick_user(partner, users, index)
-            text = texts.get(user.lang) or self
-            vals_list.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": partner.id,
-                    "activity_type_id": self.activity_type_id.id,
-                    "summary": text.activity_summary,
-                    "note": text.offer or False,
-                    "date_deadline": deadline,
-                    "user_id": user.id,
-                    "automated": True,
-                }
-            )
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
-        return len(vals_list)
+        return len(activities)
 
     def _enrol_in_campaign(self, partners):
         """Enrol each customer once per episode, the episode's first day being the trigger date."""
