@@ -1,8 +1,20 @@
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+import logging
+from ast import literal_eval
+from datetime import timedelta
 
+from markupsafe import Markup
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..tools import api_input as inp
+from ..tools.vin import normalize_vin, vin_problem
 from .crm_stage import NEGOTIATION_STEPS
 from .res_partner import LIFECYCLE_RANK
+
+_logger = logging.getLogger(__name__)
+
 
 DEALER_CHANNELS = [
     ("web", "Website"),
@@ -35,7 +47,24 @@ HANDOFF = {
 LIFECYCLE_FIELDS = {"partner_id", "stage_id", "dealer_interest", "trade_in_vehicle_id", "test_drive_date", "active"}
 
 
+MISSED_CALL = "missed_call"
+ESCALATION_BATCH = 1000
+SLA_SKIP_INTERESTS = ("service",)
+CALL_LINES = ["sales", "service"]
+# what an API request may propose for an existing customer's card (a person applies it)
+PROPOSABLE = ("phone", "email", "consent_email", "consent_sms", "consent_telegram")
+
+
 class CrmLead(models.Model):
+    """A sales lead of the dealership: its car, routing, response clock, hand-offs and the integration API.
+
+    Sections: fields, CRUD, stages, the sales process, routing, the response clock and its
+    escalation (the clock starts when a lead arrives, ``_dealer_start_sla``, or a call is missed,
+    ``_dealer_register_missed_call``; the first real contact stops it, ``_dealer_register_contact``;
+    ``_cron_dealer_escalate`` walks unanswered leads up the ``dealer.sla.escalation`` chain),
+    automation steps, reservations, and the integration API (leads and calls).
+    """
+
     _inherit = "crm.lead"
 
     dealer_channel = fields.Selection(
@@ -81,12 +110,83 @@ class CrmLead(models.Model):
         help="Where the customer's car loan application stands; kept up to date by the F&I manager.",
     )
 
+    dealer_sla_start = fields.Datetime(
+        string="Response clock started",
+        readonly=True,
+        copy=False,
+        help="When the request arrived (or the missed call came in) and the response clock started.",
+    )
+    dealer_sla_deadline = fields.Datetime(
+        string="Respond before",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The latest moment for the first contact, from the response-time policy of the channel.",
+    )
+    dealer_sla_state = fields.Selection(
+        [("running", "Waiting for first contact"), ("met", "Answered in time"), ("late", "Answered late")],
+        string="Response",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Whether the customer was contacted within the response time of the lead's channel.",
+    )
+    dealer_first_contact_date = fields.Datetime(string="First contact", readonly=True, copy=False)
+    dealer_response_minutes = fields.Float(
+        string="Response time (min)",
+        readonly=True,
+        copy=False,
+        digits=(10, 1),
+        aggregator="avg",
+        help="Minutes from the start of the response clock to the first real contact.",
+    )
+    dealer_escalation_level = fields.Integer(
+        string="Escalations",
+        readonly=True,
+        copy=False,
+        help="How many steps of the escalation chain this lead has gone up while nobody answered.",
+    )
+    dealer_next_escalation_date = fields.Datetime(
+        string="Next escalation",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+
+    dealer_card_proposal = fields.Json(
+        string="Proposed card changes",
+        readonly=True,
+        copy=False,
+        help="What the integration request said about an existing customer (phone, e-mail, consent): "
+        "never written to the card by the request itself, only by a person who checked it.",
+    )
+    dealer_card_proposal_pending = fields.Boolean(compute="_compute_dealer_card_proposal_pending")
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    @api.depends("dealer_card_proposal")
+    def _compute_dealer_card_proposal_pending(self):
+        for lead in self:
+            lead.dealer_card_proposal_pending = bool(lead.dealer_card_proposal)
+
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
+        """New leads are routed and their response clock starts at once (skip with the
+        ``dealer_sla_skip`` context key, e.g. for imports of historical leads); a deal created won
+        delivers its car.
+
+        Routing and the clock are decided before the INSERT and written with it: one write cycle
+        per lead instead of three (create, then routing, then clock), which is what lets the
+        integration API take a burst of web leads.
+        """
+        if not self.env.context.get("dealer_sla_skip"):
+            vals_list = self._dealer_presets(vals_list)
         leads = super().create(vals_list)
         deals = leads._dealer_deals()
         won = deals.filtered(lambda lead: lead.won_status == "won")
@@ -96,6 +196,8 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
+        """Winning checks the customer's data and delivers the car; a stage move hands the deal to the
+        next department and, being a sign somebody worked on the lead, stops the response clock."""
         was_won = {lead.id for lead in self if lead.won_status == "won"}
         if vals.get("stage_id") and self.env["crm.stage"].browse(vals["stage_id"]).is_won:
             self._dealer_deals(vals).filtered(lambda lead: lead.id not in was_won)._dealer_check_won_data(vals)
@@ -109,7 +211,87 @@ class CrmLead(models.Model):
         if LIFECYCLE_FIELDS & set(vals):
             deals._dealer_sync_lifecycle()
         newly_won._dealer_deliver()
+        if "stage_id" in vals:
+            self._dealer_register_contact()
         return res
+
+    def message_post(self, **kwargs):
+        """A message sent to the customer (not an internal note) by an employee is a first contact."""
+        message = super().message_post(**kwargs)
+        if (
+            message.message_type == "comment"
+            and message.subtype_id
+            and not message.subtype_id.internal
+            and self.env.user._is_internal()
+            and message.author_id == self.env.user.partner_id
+        ):
+            self._dealer_register_contact()
+        return message
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_dealer_contacted(self):
+        """The "Contacted" button: the salesperson confirms the first contact by hand."""
+        self._dealer_register_contact()
+        return True
+
+    def action_dealer_reserve_vehicle(self):
+        """Open a new reservation for this deal, with its car when that car is in stock."""
+        self.ensure_one()
+        vehicle = self.vehicle_id if self.vehicle_id.state == "stock" else self.env["dealer.vehicle"]
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reserve a car"),
+            "res_model": "dealer.reservation",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_lead_id": self.id,
+                "default_vehicle_id": vehicle.id,
+                "default_user_id": self.user_id.id,
+            },
+        }
+
+    def action_dealer_apply_card_proposal(self):
+        """A salesperson checked the request's details with the customer: write them to the card,
+        with the salesperson's own rights, and note who did it on the card."""
+        for lead in self.filtered("dealer_card_proposal"):
+            partner, proposal = lead.partner_id, lead.dealer_card_proposal
+            if not partner:
+                continue
+            partner.with_context(dealer_consent_source="user").write(
+                {fname: value for fname, value in proposal.items() if fname in PROPOSABLE}
+            )
+            partner.message_post(
+                body=self.env._(
+                    "Details from the request of lead %(lead)s applied by %(user)s: %(details)s",
+                    lead=lead.display_name,
+                    user=self.env.user.name,
+                    details=self._dealer_card_proposal_text(proposal),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        self.dealer_card_proposal = False
+
+    def action_dealer_dismiss_card_proposal(self):
+        self.dealer_card_proposal = False
+
+    @api.model
+    def _dealer_card_proposal_text(self, proposal):
+        labels = {
+            "email": lambda v: self.env._("e-mail %(email)s", email=v),
+            "phone": lambda v: self.env._("phone %(phone)s", phone=v),
+            "consent_email": lambda v: self.env._("e-mail consent: %(answer)s", answer=self._dealer_yes_no(v)),
+            "consent_sms": lambda v: self.env._("SMS consent: %(answer)s", answer=self._dealer_yes_no(v)),
+            "consent_telegram": lambda v: self.env._("Telegram consent: %(answer)s", answer=self._dealer_yes_no(v)),
+        }
+        return ", ".join(labels[fname](value) for fname, value in proposal.items() if fname in labels)
+
+    @api.model
+    def _dealer_yes_no(self, value):
+        return self.env._("yes") if value else self.env._("no")
 
     # ------------------------------------------------------------
     # Which leads are the dealership's
@@ -266,3 +448,815 @@ class CrmLead(models.Model):
         manager = self.env.ref("dealer_crm.group_dealer_manager")
         users = self.env["res.users"].sudo().search(domain, order="id")
         return users.filtered(lambda user: manager not in user.all_group_ids)[:1] or users[:1]
+
+    # ------------------------------------------------------------
+    # New leads: routing and response clock decided before the INSERT
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_presets(self, vals_list):
+        """Return ``vals_list`` with the salesperson, team and response clock of new leads.
+
+        Each lead is probed as an in-memory record with the values it will be created with
+        (defaults and the creator's team included), so the decision is the one
+        ``_dealer_route`` and ``_dealer_set_clock`` take on a saved lead. Routing is the
+        dealership's decision, not the creator's: it runs as superuser, so a receptionist
+        or the API user need no rights on teams.
+        """
+        defaults = self.default_get(["user_id", "active", "type", "team_id", "dealer_channel", "dealer_interest"])
+        leads = self.sudo()
+        default_teams = {}
+        probe_list = []
+        for vals in vals_list:
+            values = {**defaults, **vals}
+            if not values.get("team_id") and values.get("user_id"):
+                # crm.lead's own default team of the salesperson (_compute_team_id), once per user and type
+                key = (values["user_id"], values.get("type"))
+                if key not in default_teams:
+                    domain = [("use_leads" if values.get("type") == "lead" else "use_opportunities", "=", True)]
+                    default_teams[key] = self.env["crm.team"]._get_default_team_id(user_id=key[0], domain=domain).id
+                values["team_id"] = default_teams[key]
+            probe_list.append(leads.new(values))
+        probes = leads.browse().concat(*probe_list)  # not ``leads.concat``: ``self`` is the original on copy()
+        # _dealer_sla_eligible() before the won/lost status exists: a new lead is lost only when
+        # archived, won only when created in a won stage
+        Stage = self.env["crm.stage"].sudo()
+        eligible = (
+            leads.browse()
+            .concat(
+                *(
+                    probe
+                    for probe, vals in zip(probes, vals_list, strict=True)
+                    if probe.active
+                    and probe.dealer_interest not in SLA_SKIP_INTERESTS
+                    and not Stage.browse(vals.get("stage_id")).is_won
+                )
+            )
+            ._dealer_deals()
+        )
+        if not eligible:
+            return vals_list
+        vals_list = [dict(vals) for vals in vals_list]
+        routed = eligible._dealer_route_targets()
+        for probe, (team, user) in routed.items():
+            probe.update({"team_id": team, "user_id": user})  # the probe's company follows, as on save
+        clocks = eligible._dealer_clock_vals(fields.Datetime.now())
+        for index, probe in enumerate(probes):
+            if probe in routed:
+                team, user = routed[probe]
+                vals_list[index].update({"team_id": team.id, "user_id": user.id})
+            vals_list[index].update(clocks.get(probe, {}))
+        return vals_list
+
+    def _dealer_sla_eligible(self):
+        """Leads whose response clock starts on creation: open sales requests.
+
+        Service opportunities (interest "service") are booked appointments with their own
+        follow-up in the service pipeline, not requests waiting for a salesperson; a missed
+        call starts the clock on any lead through ``_dealer_register_missed_call``.
+        """
+        return self._dealer_deals().filtered(
+            lambda lead: lead.active and lead.won_status == "pending" and lead.dealer_interest not in SLA_SKIP_INTERESTS
+        )
+
+    # ------------------------------------------------------------
+    # Routing
+    # ------------------------------------------------------------
+
+    def _dealer_needs_routing(self):
+        integration = self.env.ref("dealer_crm.group_integration", raise_if_not_found=False)
+        return self.filtered(
+            lambda lead: not lead.user_id
+            or lead.user_id._is_superuser()
+            or (integration and integration in lead.user_id.all_group_ids)
+        )
+
+    def _dealer_route(self):
+        """Assign leads without a salesperson to a team member, by team and interest.
+
+        Uses the native ``crm.team`` configuration: a team takes the leads that match its
+        ``assignment_domain`` (e.g. ``[('dealer_interest', 'in', ['new_car'])]``), a member the
+        ones matching the member's ``assignment_domain``; paused members/teams
+        (``assignment_optout``) are skipped. Among the eligible members the one with the
+        fewest open leads gets the lead. Odoo's own ``_action_assign_leads`` is a quota-based
+        batch run (and merges duplicates) — right for a nightly re-balance, too slow for a lead
+        that must be answered within minutes.
+        """
+        by_target = {}
+        for lead, target in self._dealer_route_targets().items():
+            by_target.setdefault(target, []).append(lead.id)
+        for (team, user), lead_ids in by_target.items():
+            self.browse(lead_ids).with_context(dealer_sla_skip=True).write({"team_id": team.id, "user_id": user.id})
+
+    def _dealer_route_targets(self):
+        """``{lead: (team, user)}`` for the leads that need routing and found a member.
+
+        Works on saved leads and on in-memory probes of leads about to be created.
+        """
+        leads = self._dealer_needs_routing()
+        if not leads:
+            return {}
+        # the dealership's teams, and a team a lead was explicitly handed to (an automation step)
+        teams = self.env["crm.team"].search(
+            [
+                ("assignment_optout", "=", False),
+                "|",
+                ("dealer_is_dealership", "=", True),
+                ("id", "in", leads.team_id.ids),
+            ],
+            order="sequence, id",
+        )
+        members = teams.crm_team_member_ids.filtered(lambda m: not m.assignment_optout and m.user_id.active)
+        load = dict(
+            self.env["crm.lead"]._read_group(
+                [("user_id", "in", members.user_id.ids), ("won_status", "=", "pending")], ["user_id"], ["__count"]
+            )
+        )
+        targets = {}
+        for lead in leads:
+            member = self._dealer_pick_member(lead, teams, members, load)
+            if member:
+                load[member.user_id] = load.get(member.user_id, 0) + 1
+                targets[lead] = (member.crm_team_id, member.user_id)
+        return targets
+
+    @api.model
+    def _dealer_pick_member(self, lead, teams, members, load):
+        candidate_teams = (lead.team_id & teams) or teams  # a paused preset team routes like none
+        for team in candidate_teams:
+            if team.company_id and lead.company_id and team.company_id != lead.company_id:
+                continue
+            if not lead.filtered_domain(literal_eval(team.assignment_domain or "[]")):
+                continue
+            eligible = members.filtered(
+                lambda m, t=team: m.crm_team_id == t and lead.filtered_domain(literal_eval(m.assignment_domain or "[]"))
+            )
+            if eligible:
+                return min(eligible, key=lambda m: (load.get(m.user_id, 0), m.id))
+        return None
+
+    # ------------------------------------------------------------
+    # Response clock
+    # ------------------------------------------------------------
+
+    def _dealer_start_sla(self, start=None, channel=None):
+        """Route new leads and start their response clock.
+
+        Called on create and by the integration API for a recordset of new leads.
+        Leads whose clock already runs or was already stopped are left alone (so calling it
+        twice is harmless). The deadline is ``start`` + the minutes of the
+        ``dealer.sla.policy`` of the lead's channel (or of ``channel`` when given).
+
+        :param datetime start: when the request arrived (default: now)
+        :param str channel: policy channel overriding the lead's own (e.g. ``"missed_call"``)
+        :returns: the leads whose clock was started
+        """
+        leads = self.filtered(lambda lead: not lead.dealer_sla_start)
+        if not leads:
+            return leads
+        leads._dealer_route()
+        return leads._dealer_set_clock(start or fields.Datetime.now(), channel)
+
+    def _dealer_set_clock(self, start, channel=None):
+        groups = {}
+        for lead, vals in self._dealer_clock_vals(start, channel).items():
+            groups.setdefault(vals["dealer_sla_deadline"], (vals, []))[1].append(lead.id)
+        started = self.browse()
+        for vals, lead_ids in groups.values():
+            leads = self.browse(lead_ids)
+            leads.with_context(dealer_sla_skip=True).write(vals)
+            started |= leads
+        return started
+
+    def _dealer_clock_vals(self, start, channel=None):
+        """``{lead: values}`` starting the response clock at ``start``, for the leads whose
+        channel has a response-time policy in their company."""
+        policy = self.env["dealer.sla.policy"]
+        first_level = self.env["dealer.sla.escalation"].search([], order="sequence, id", limit=1)
+        minutes_cache, result = {}, {}
+        for lead in self:
+            key = (channel or lead.dealer_channel, lead.company_id)
+            if key not in minutes_cache:
+                minutes_cache[key] = policy._minutes_for(*key)
+            minutes = minutes_cache[key]
+            if minutes is None:
+                continue
+            deadline = start + timedelta(minutes=minutes)
+            result[lead] = {
+                "dealer_sla_start": start,
+                "dealer_sla_deadline": deadline,
+                "dealer_sla_state": "running",
+                "dealer_first_contact_date": False,
+                "dealer_response_minutes": 0.0,
+                "dealer_escalation_level": 0,
+                "dealer_next_escalation_date": first_level and deadline + timedelta(minutes=first_level.delay_minutes),
+            }
+        return result
+
+    def _dealer_register_contact(self, contact_date=None):
+        """Stop the response clock: the customer was really contacted.
+
+        Called by the "Contacted" button, a stage move, a call or meeting activity marked done,
+        a message sent to the customer, and by the integration API for an answered call.
+        Records the response time in minutes and whether it was in time; one UPDATE for the
+        whole recordset, leads without a running clock are ignored.
+
+        :param datetime contact_date: when the contact happened (default: now)
+        """
+        running = self.filtered(lambda lead: lead.dealer_sla_state == "running")
+        if not running:
+            return
+        self.env.flush_all()
+        when = contact_date or fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE crm_lead
+               SET dealer_first_contact_date = %(when)s,
+                   dealer_response_minutes = GREATEST(0, EXTRACT(EPOCH FROM (%(when)s - dealer_sla_start)) / 60.0),
+                   dealer_sla_state = CASE WHEN %(when)s <= dealer_sla_deadline THEN 'met' ELSE 'late' END,
+                   dealer_next_escalation_date = NULL
+             WHERE id = ANY(%(ids)s) AND dealer_sla_state = 'running'
+            """,
+                when=when,
+                ids=running.ids,
+            )
+        )
+        running.invalidate_recordset(
+            ["dealer_first_contact_date", "dealer_response_minutes", "dealer_sla_state", "dealer_next_escalation_date"]
+        )
+
+    def _dealer_register_missed_call(self, call_date=None, caller=None):
+        """A call from the customer was missed: schedule a call-back and restart the clock.
+
+        Routes the leads when needed, starts the response clock with the ``missed_call``
+        policy (e.g. 10 minutes) from ``call_date`` — also on leads whose previous clock was
+        already stopped, since the customer is waiting again — and creates a "call back"
+        activity for each lead's salesperson. From then on the escalation cron applies.
+
+        :param datetime call_date: when the call came in (naive UTC; default now)
+        :param str caller: the caller's number, shown in the activity
+        :returns: mail.activity recordset created (one per lead that has a salesperson)
+        """
+        start = call_date or fields.Datetime.now()
+        self._dealer_route()
+        self._dealer_set_clock(start, MISSED_CALL)
+        with_user = self.filtered("user_id")
+        note = self.env._("Missed call from %(caller)s.", caller=caller) if caller else ""
+        vals_list = [
+            lead._dealer_activity_vals(
+                lead.user_id, self.env._("Call back: missed call"), note, "mail.mail_activity_data_call"
+            )
+            for lead in with_user
+        ]
+        return self.env["mail.activity"].sudo().create(vals_list)
+
+    def _dealer_activity_vals(self, user, summary, note="", act_type_xmlid="mail.mail_activity_data_todo"):
+        self.ensure_one()
+        activity_type = self.env.ref(act_type_xmlid, raise_if_not_found=False) or self.env.ref(
+            "mail.mail_activity_data_todo"
+        )
+        return {
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_id": self.id,
+            "activity_type_id": activity_type.id,
+            "summary": summary,
+            "note": note,
+            "user_id": user.id,
+            "date_deadline": fields.Date.context_today(self),
+            "automated": True,
+        }
+
+    # ------------------------------------------------------------
+    # Escalation
+    # ------------------------------------------------------------
+
+    def _dealer_escalation_user(self, level):
+        """Who must act at this escalation level, or an empty recordset."""
+        self.ensure_one()
+        if level.target == "responsible":
+            return self.user_id
+        if level.target == "team_head":
+            return self.team_id.user_id
+        if level.target == "user":
+            return level.user_id
+        return (self.company_id or self.env.company).dealer_director_id
+
+    @api.model
+    def _cron_dealer_escalate(self, limit=ESCALATION_BATCH):
+        """Take every lead whose escalation moment has passed one step up the chain.
+
+        Per step: an activity for the person of that level and a chatter message; then the
+        lead's next escalation moment becomes deadline + the next level's delay (or none at
+        the end of the chain). Works on batches of ``limit`` leads and re-triggers itself
+        while more are due.
+        """
+        now = fields.Datetime.now()
+        leads = self.sudo().search(
+            [("dealer_sla_state", "=", "running"), ("dealer_next_escalation_date", "<=", now)],
+            order="dealer_next_escalation_date, id",
+            limit=limit,
+        )
+        levels = self.env["dealer.sla.escalation"].sudo().search([], order="sequence, id")
+        # Group before acting: a lead goes up one level per run, never two.
+        batches = leads.grouped(lambda lead: min(lead.dealer_escalation_level, len(levels)))
+        leads_past_chain = batches.pop(len(levels), self.browse())
+        leads_past_chain.write({"dealer_next_escalation_date": False})
+        for index, batch in batches.items():
+            next_level = levels[index + 1] if index + 1 < len(levels) else None
+            batch._dealer_escalate_to(levels[index], next_level)
+        if len(leads) == limit:
+            self.env.ref("dealer_crm.ir_cron_dealer_sla_escalate")._trigger()
+
+    def _dealer_escalate_to(self, level, next_level):
+        vals_list, bodies = [], {}
+        for lead in self:
+            user = lead._dealer_escalation_user(level)
+            overdue = max(0, int((fields.Datetime.now() - lead.dealer_sla_deadline).total_seconds() // 60))
+            summary = self.env._("Escalation: customer waiting for %(minutes)s min past the deadline", minutes=overdue)
+            if user:
+                vals_list.append(
+                    lead._dealer_activity_vals(user, summary, act_type_xmlid="mail.mail_activity_data_call")
+                )
+            bodies[lead.id] = Markup("<p>%s</p>") % self.env._(
+                "Not contacted in time: escalated to %(level)s (%(user)s).",
+                level=level.name,
+                user=user.name or self.env._("nobody set"),
+            )
+        self.env["mail.activity"].create(vals_list)
+        self._message_log_batch(bodies=bodies)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE crm_lead
+               SET dealer_escalation_level = dealer_escalation_level + 1,
+                   dealer_next_escalation_date = CASE WHEN %(delay)s IS NULL THEN NULL
+                        ELSE dealer_sla_deadline + make_interval(mins => %(delay)s) END
+             WHERE id = ANY(%(ids)s)
+            """,
+                delay=next_level.delay_minutes if next_level else None,
+                ids=self.ids,
+            )
+        )
+        self.invalidate_recordset(["dealer_escalation_level", "dealer_next_escalation_date"])
+
+    # ------------------------------------------------------------
+    # Roles
+    # ------------------------------------------------------------
+
+    def _dealer_role_own_users(self, role):
+        """A deal's salesperson is its responsible person."""
+        if role == "sales_manager":
+            users = {lead.id: lead.user_id for lead in self if lead.user_id}
+            rest = self.filtered(lambda lead: lead.id not in users)
+            users.update(super(CrmLead, rest)._dealer_role_own_users(role))
+            return users
+        return super()._dealer_role_own_users(role)
+
+    # ------------------------------------------------------------
+    # Automation steps (see ir_actions_server.py): assignment, response clock
+    # ------------------------------------------------------------
+
+    def _dealer_assign_role(self, role):
+        """Make the person of ``role`` the salesperson of each lead (one write per person).
+
+        :returns: the leads that got somebody
+        """
+        users = self._dealer_role_users(role)
+        assigned = self.browse()
+        bulk = self._dealer_bulk_context()
+        # The team is written with the user: crm would otherwise look a team up lead by lead.
+        groups = self.filtered(lambda lead: lead.id in users).grouped(lambda lead: (users[lead.id], lead.team_id))
+        for (user, team), leads in groups.items():
+            leads.with_context(**bulk).write({"user_id": user.id, "team_id": team.id})
+            assigned |= leads
+        return assigned
+
+    def _dealer_bulk_context(self):
+        """Context of writes on many leads: no clock restart, and no "you have been assigned" e-mail
+        per lead when more than one lead changes hands (the salesperson sees them in the pipeline)."""
+        return {"dealer_sla_skip": True, "mail_auto_subscribe_no_notify": len(self) > 1}
+
+    def _dealer_route_to_team(self, team, minutes=None):
+        """Hand the leads to ``team`` and route them to its least busy member; optionally set the
+        response deadline to ``minutes`` after the lead arrived (instead of the channel's policy).
+
+        Leads whose salesperson already belongs to the team keep them.
+        """
+        if not team:
+            raise UserError(self.env._("Choose the Team the leads go to."))
+        members = team.crm_team_member_ids.user_id | team.user_id
+        others = self.filtered(lambda lead: lead.user_id not in members)
+        bulk = self._dealer_bulk_context()
+        others.with_context(**bulk).write({"team_id": team.id, "user_id": False})
+        (self - others).filtered(lambda lead: lead.team_id != team).with_context(**bulk).write({"team_id": team.id})
+        others.with_context(**bulk)._dealer_route()
+        if minutes:
+            self._dealer_set_response_deadline(minutes)
+        return self
+
+    def _dealer_start_response_clock(self, minutes=None):
+        """Start the response clock (channel policy, or ``minutes`` when given); leads already
+        answered keep their result."""
+        if minutes:
+            return self._dealer_set_response_deadline(minutes)
+        return self._dealer_start_sla()
+
+    def _dealer_set_response_deadline(self, minutes):
+        """Deadline = arrival of the lead + ``minutes``, in one UPDATE; answered leads are left alone."""
+        if minutes <= 0:
+            raise ValidationError(self.env._("Respond within (min) must be a positive number of minutes."))
+        self.check_access("write")
+        leads = self.filtered(lambda lead: lead.dealer_sla_state in (False, "running"))
+        if not leads:
+            return leads
+        first_level = self.env["dealer.sla.escalation"].sudo().search([], order="sequence, id", limit=1)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE crm_lead
+               SET dealer_sla_start = COALESCE(dealer_sla_start, %(now)s),
+                   dealer_sla_deadline = COALESCE(dealer_sla_start, %(now)s) + make_interval(mins => %(minutes)s),
+                   dealer_sla_state = 'running',
+                   dealer_escalation_level = 0,
+                   dealer_next_escalation_date = CASE WHEN %(delay)s IS NULL THEN NULL ELSE
+                        COALESCE(dealer_sla_start, %(now)s) + make_interval(mins => %(minutes)s + %(delay)s) END
+             WHERE id = ANY(%(ids)s)
+            """,
+                now=fields.Datetime.now(),
+                minutes=int(minutes),
+                delay=first_level.delay_minutes if first_level else None,
+                ids=leads.ids,
+            )
+        )
+        leads.invalidate_recordset(
+            [
+                "dealer_sla_start",
+                "dealer_sla_deadline",
+                "dealer_sla_state",
+                "dealer_escalation_level",
+                "dealer_next_escalation_date",
+            ]
+        )
+        return leads
+
+    def _dealer_stop_response_clock(self):
+        """The customer was contacted: stop the clock and record the response time."""
+        self._dealer_register_contact()
+        return self
+
+    def _dealer_escalate_now(self):
+        """Take the waiting leads one step up the escalation chain at once (the cron does it on time)."""
+        levels = self.env["dealer.sla.escalation"].sudo().search([], order="sequence, id")
+        running = self.filtered(lambda lead: lead.dealer_sla_state == "running")
+        if not levels or not running:
+            return running
+        batches = running.grouped(lambda lead: min(lead.dealer_escalation_level, len(levels)))
+        batches.pop(len(levels), None)
+        for index, batch in batches.items():
+            batch._dealer_escalate_to(levels[index], levels[index + 1] if index + 1 < len(levels) else None)
+        return running
+
+    # ------------------------------------------------------------
+    # Reservations
+    # ------------------------------------------------------------
+
+    def _dealer_reserve_vehicle(self):
+        """Reserve each lead's car of interest when it is in stock and free (one create for all).
+
+        :returns: the created ``dealer.reservation`` records
+        """
+        leads = self.filtered(lambda lead: lead.vehicle_id.state == "stock" and lead.won_status == "pending")
+        taken = set(
+            self.env["dealer.reservation"]
+            .sudo()
+            .search([("vehicle_id", "in", leads.vehicle_id.ids), ("state", "=", "active")])
+            .vehicle_id.ids
+        )
+        vals_list, seen = [], set()
+        for lead in leads:
+            if lead.vehicle_id.id in taken or lead.vehicle_id.id in seen:
+                continue
+            seen.add(lead.vehicle_id.id)
+            vals_list.append(
+                {
+                    "lead_id": lead.id,
+                    "vehicle_id": lead.vehicle_id.id,
+                    "user_id": (lead.user_id or self.env.user).id,
+                    "company_id": (lead.company_id or self.env.company).id,
+                }
+            )
+        return self.env["dealer.reservation"].create(vals_list)
+
+    def _dealer_release_vehicle(self, reason=None):
+        """Release the active reservations of these leads and tell other interested salespeople."""
+        reservations = self.env["dealer.reservation"].search([("lead_id", "in", self.ids), ("state", "=", "active")])
+        if reservations:
+            reservations._release(reason or self.env._("Released by an automation rule."))
+        return reservations
+
+    # ------------------------------------------------------------
+    # Integration API: POST /dealer/api/v1/leads
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_create_from_api(self, payload):
+        """A request from the website, a call-tracking system, the OEM portal… (API.md).
+
+        The contact is matched (phone, e-mail, VIN) or created, consent recorded on it,
+        UTM names created when new; the new lead is routed and its response clock starts
+        at once (``create`` does both).  Returns ``(response, lead)``.
+        """
+        responses, leads = self._dealer_create_batch_from_api([payload])
+        return responses[0], leads
+
+    @api.model
+    def _dealer_create_batch_from_api(self, payloads, indexes=None):
+        """Several lead requests at once (``POST /dealer/api/v1/leads/batch``).
+
+        Each request is checked as a single one; then the contacts of all of them are matched
+        and the new ones created by ONE ``create``, and every lead is created by ONE ``create``
+        call, so routing, the response clock and the ORM's work are shared.
+
+        An invalid request raises ``ApiInputError`` naming it (``leads[2].phone`` when there
+        are several; ``indexes`` are their places in the request) and nothing is written.
+        Returns ``(responses, leads)`` in request order.
+        """
+        requests, utm_ids = [], {}  # UTM names looked up once per batch (a feed sends the same ones)
+        for index, payload in zip(indexes or range(len(payloads)), payloads, strict=True):
+            try:
+                requests.append(self._dealer_api_parse_lead(payload, utm_ids))
+            except inp.ApiInputError as exc:
+                if indexes is None:
+                    raise
+                field = f"leads[{index}].{exc.field}" if exc.field else f"leads[{index}]"
+                raise inp.ApiInputError(field, f"leads[{index}]: {exc.message}") from None
+        contacts = self.env["res.partner"]._dealer_api_partners(requests)
+        duplicates = self._dealer_api_open_leads(
+            [(contact["partner"], request["interest"]) for request, contact in zip(requests, contacts, strict=True)]
+        )
+        vals_list = [
+            self._dealer_api_lead_vals(request, contact) for request, contact in zip(requests, contacts, strict=True)
+        ]
+        # The API user follows nothing it creates: customers' replies go to the salesperson.
+        # The salesperson's assignment e-mail leaves through Odoo's mail queue, started at once,
+        # instead of an SMTP session inside the request.
+        leads = self.with_context(mail_create_nosubscribe=True, mail_notify_force_send=False).create(vals_list)
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        responses, first_open = [], {}
+        for lead, contact in zip(leads, contacts, strict=True):
+            partner = contact["partner"]
+            # an open lead of the same contact and interest, saved before or earlier in this batch
+            first = first_open.setdefault((partner.id, lead.dealer_interest), lead)
+            duplicate = duplicates.get((partner.id, lead.dealer_interest)) or (first if first != lead else None)
+            responses.append(
+                {
+                    "lead_id": lead.id,
+                    "partner_id": partner.id,
+                    "partner_created": contact["created"],
+                    "team_id": lead.team_id.id or None,
+                    "user_id": lead.user_id.id or None,
+                    "duplicate_of": duplicate.id if duplicate else None,
+                }
+            )
+        return responses, leads
+
+    @api.model
+    def _dealer_api_parse_lead(self, payload, utm_ids=None):
+        """Check one lead request and read its values; writes nothing except new UTM names.
+
+        ``utm_ids`` (a dict, filled here) remembers the UTM records already found in the batch.
+        """
+        request = {
+            "name": inp.text(payload, "name", required=True, max_len=256),
+            "phone": self.env["res.partner"]._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64)),
+            "email": inp.email(payload),
+        }
+        if not request["phone"] and not request["email"]:
+            raise inp.ApiInputError("phone", "phone or email is required")
+        vin = inp.text(payload, "vin", max_len=40)
+        if vin:
+            vin = normalize_vin(vin)
+            problem = vin_problem(vin)
+            if problem:
+                raise inp.ApiInputError("vin", self.env["dealer.vehicle"]._vin_error_message(vin, *problem))
+        message = inp.text(payload, "message", max_len=20000)
+        request.update(
+            vin=vin,
+            channel=inp.choice(payload, "channel", [c for c, _l in DEALER_CHANNELS], default="web"),
+            interest=inp.choice(payload, "interest", [i for i, _l in DEALER_INTERESTS], default="new_car"),
+            budget=inp.number(payload, "budget", minimum=0),
+            utm=self._dealer_api_utm(inp.obj(payload, "utm"), utm_ids),
+            consent=self._dealer_api_consent(inp.obj(payload, "consent")),
+            description=tools.plaintext2html(message) if message else False,
+            vehicle_model=inp.text(payload, "vehicle_model", max_len=256),
+        )
+        return request
+
+    @api.model
+    def _dealer_api_open_leads(self, pairs):
+        """The oldest open lead of each ``(contact, interest)`` pair, in one grouped query
+        (one row per pair, however many open leads a contact has)."""
+        partners = self.env["res.partner"].concat(*(partner for partner, _interest in pairs))
+        if not partners:
+            return {}
+        groups = self._read_group(
+            [
+                ("partner_id", "in", partners.ids),
+                ("dealer_interest", "in", list({interest for _partner, interest in pairs})),
+                ("won_status", "=", "pending"),
+            ],
+            ["partner_id", "dealer_interest"],
+            ["id:min"],
+        )
+        return {(partner.id, interest): self.browse(first) for partner, interest, first in groups}
+
+    @api.model
+    def _dealer_api_lead_vals(self, request, contact):
+        """The create values of a checked request whose contact is known (``_dealer_api_partners``)."""
+        partner, interest = contact["partner"], request["interest"]
+        description = request["description"]
+        proposal = contact["proposal"]
+        if proposal:
+            note = self.env._(
+                "The request proposes for the customer card: %(details)s. The card keeps its own details until "
+                "you check them with the customer and press “Apply to customer card”.",
+                details=self._dealer_card_proposal_text(proposal),
+            )
+            description = Markup("<p>%s</p>") % note + (description or "")
+        vals = {
+            **request["utm"],
+            **self._dealer_api_vehicle_vals(request["vin"], interest, partner),
+            "name": self.env._(
+                "%(name)s: %(interest)s", name=request["name"], interest=dict(DEALER_INTERESTS)[interest]
+            ),
+            "type": "opportunity",
+            "partner_id": partner.id,
+            "contact_name": request["name"],
+            # a lead shares its contact's phone and e-mail (Odoo's CRM): the card's, which keeps its own
+            "phone": partner.phone,
+            "email_from": partner.email,
+            "dealer_channel": request["channel"],
+            "dealer_interest": interest,
+            "vehicle_model_text": request["vehicle_model"],
+            "description": description,
+            "expected_revenue": request["budget"] or 0.0,
+            "dealer_card_proposal": proposal or False,
+        }
+        if request["budget"] is not None:
+            vals["budget"] = request["budget"]
+        return vals
+
+    @api.model
+    def _dealer_api_utm(self, utm, known=None):
+        """UTM record ids of a request, created when new; ``known`` caches them by model and name."""
+        known = {} if known is None else known
+        vals = {}
+        for key, model, fname in (
+            ("source", "utm.source", "source_id"),
+            ("medium", "utm.medium", "medium_id"),
+            ("campaign", "utm.campaign", "campaign_id"),
+        ):
+            try:
+                value = inp.text(utm, key, max_len=128)
+            except inp.ApiInputError as exc:
+                raise inp.ApiInputError(f"utm.{key}", f"utm.{exc.message}") from None
+            if value:
+                name = (model, value.lower())
+                if name not in known:
+                    known[name] = self.env["utm.mixin"]._find_or_create_record(model, value).id
+                vals[fname] = known[name]
+        return vals
+
+    @api.model
+    def _dealer_api_consent(self, consent):
+        vals = {}
+        for channel in ("email", "sms", "telegram"):
+            try:
+                value = inp.boolean(consent, channel)
+            except inp.ApiInputError:
+                raise inp.ApiInputError(f"consent.{channel}", f"consent.{channel} must be true or false") from None
+            if value is not None:
+                vals[f"consent_{channel}"] = value
+        return vals
+
+    @api.model
+    def _dealer_api_vehicle_vals(self, vin, interest, partner):
+        """A VIN names the customer's car for a trade-in, else the stock car they want."""
+        if not vin:
+            return {}
+        Vehicle = self.env["dealer.vehicle"]
+        if interest == "trade_in":
+            # a car the register already knows keeps its owner, even none: an anonymous form
+            # proves nothing about whose car a VIN is (staff set the owner on the lead's car)
+            vehicle = Vehicle._dealer_api_vehicle(vin, create=False)
+            if not vehicle:
+                vehicle = Vehicle._dealer_api_vehicle(vin)
+                vehicle.partner_id = partner
+            return {"trade_in_vehicle_id": vehicle.id}
+        vehicle = Vehicle._dealer_api_vehicle(vin, create=False)
+        return {"vehicle_id": vehicle.id} if vehicle else {}
+
+    # ------------------------------------------------------------
+    # Integration API: POST /dealer/api/v1/calls
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_register_call_from_api(self, payload):
+        """A call the PBX reports (API.md): logged on the contact, leads and call-backs follow.
+
+        An unknown number creates a contact; a missed inbound call creates a call-back
+        activity for the responsible person and starts the escalation clock; an answered
+        inbound call stops the clock of the open lead on that line, or creates a lead when
+        the contact has none.  Returns ``(response, lead or contact)``.
+        """
+        Partner = self.env["res.partner"]
+        caller = Partner._dealer_api_normalize_phone(inp.text(payload, "caller", required=True, max_len=64), "caller")
+        line = inp.choice(payload, "line", CALL_LINES, default="sales")
+        direction = inp.choice(payload, "direction", ["inbound", "outbound"], default="inbound")
+        status = inp.choice(payload, "status", ["answered", "missed"], default="answered")
+        started_at = inp.timestamp(payload, "started_at") or fields.Datetime.now()
+        duration = inp.number(payload, "duration_s", minimum=0, integer=True) or 0
+        agent = self._dealer_api_agent(inp.text(payload, "agent_login", max_len=128))
+        recording = inp.text(payload, "recording_url", max_len=2048)
+        if recording and not recording.startswith(("https://", "http://")):
+            raise inp.ApiInputError("recording_url", "recording_url must be an http(s) URL")
+
+        partner, created = Partner._dealer_api_partner(name=caller, phone=caller)
+        lead = self._dealer_open_lead_on_line(partner, line)
+        activity = self.env["mail.activity"]
+        inbound = direction == "inbound"
+        if inbound and status == "missed":
+            lead = lead or self._dealer_lead_from_call(partner, line, started_at)
+            activity = lead._dealer_register_missed_call(started_at, caller)[:1]
+        elif status == "answered":
+            if inbound and not lead:
+                lead = self._dealer_lead_from_call(partner, line, started_at, agent)
+            if lead:
+                lead._dealer_register_contact(started_at)
+        body = self._dealer_call_note(direction, status, started_at, duration, agent, recording)
+        (lead or partner).message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        if lead:
+            partner.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        response = {
+            "partner_id": partner.id,
+            "partner_created": created,
+            "lead_id": lead.id or None,
+            "activity_id": activity.id or None,
+        }
+        return response, lead or partner
+
+    @api.model
+    def _dealer_api_agent(self, login):
+        if not login:
+            return self.env["res.users"]
+        agent = self.env["res.users"].sudo().search([("login", "=", login)], limit=1)
+        if not agent:
+            raise inp.ApiInputError("agent_login", f"no user with login {login}")
+        return agent
+
+    @api.model
+    def _dealer_open_lead_on_line(self, partner, line):
+        service = ("dealer_interest", "=", "service")
+        domain = [("partner_id", "=", partner.id), ("won_status", "=", "pending")]
+        domain.append(service if line == "service" else ("dealer_interest", "!=", "service"))
+        return self.search(domain, order="id desc", limit=1)
+
+    @api.model
+    def _dealer_lead_from_call(self, partner, line, started_at, agent=None):
+        vals = {
+            "name": self.env._("Call from %(caller)s", caller=partner.display_name),
+            "type": "opportunity",
+            "partner_id": partner.id,
+            "phone": partner.phone,
+            "dealer_channel": "phone",
+            "dealer_interest": "service" if line == "service" else "new_car",
+        }
+        if agent:
+            vals["user_id"] = agent.id
+        lead = self.with_context(dealer_sla_skip=True).create(vals)
+        lead._dealer_start_sla(start=started_at)
+        return lead
+
+    @api.model
+    def _dealer_call_note(self, direction, status, started_at, duration, agent, recording):
+        labels = {
+            ("inbound", "answered"): self.env._("Inbound call, answered"),
+            ("inbound", "missed"): self.env._("Inbound call, missed"),
+            ("outbound", "answered"): self.env._("Outbound call, answered"),
+            ("outbound", "missed"): self.env._("Outbound call, not answered"),
+        }
+        parts = [labels[direction, status], fields.Datetime.to_string(started_at) + " UTC"]
+        if duration:
+            parts.append(self.env._("%(minutes)s min %(seconds)s s", minutes=duration // 60, seconds=duration % 60))
+        if agent:
+            parts.append(agent.name)
+        body = Markup("<p>%s</p>") % " · ".join(parts)
+        if recording:
+            body += Markup('<p><a href="%s" target="_blank" rel="noopener">%s</a></p>') % (
+                recording,
+                self.env._("Recording"),
+            )
+        return body
