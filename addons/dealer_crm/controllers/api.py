@@ -16,8 +16,9 @@ To add an endpoint in another addon::
             return handle("things", "external_id", lambda env, payload: env["x"]._from_api(payload))
 
 The callable returns ``(response dict, record)`` or just the response dict; it raises
-``ApiInputError(field, message)`` (``odoo.addons.dealer_crm.tools.api_input``) for bad input,
-``ApiNotFound`` for an unknown id in the path.  ``handle(..., key_field=None)`` skips idempotency.
+``ApiInputError(field, message)`` for bad input, ``ApiNotFound`` for an unknown id in the path
+(both from ``odoo.addons.dealer_crm.tools.api_input``, which models import: a model never imports
+a controller).  ``handle(..., key_field=None)`` skips idempotency.
 """
 
 import hashlib
@@ -32,17 +33,13 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..tools.api_input import ApiInputError
+from ..tools.api_input import ApiInputError, ApiNotFound
 
 _logger = logging.getLogger(__name__)
 
 API_GROUP = "dealer_crm.group_integration"
 MAX_BODY = 1024 * 1024
 MAX_BATCH = 100
-
-
-class ApiNotFound(Exception):
-    """An unknown id in the path: answered with 404 not_found."""
 
 
 class ApiConflict(Exception):

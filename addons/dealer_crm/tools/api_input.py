@@ -2,7 +2,8 @@
 
 Model methods behind the endpoints read their input through these helpers; a bad value
 raises :class:`ApiInputError` naming the field, which the controller turns into a
-``400 invalid_input`` JSON error after rolling back everything the request wrote.
+``400 invalid_input`` JSON error after rolling back everything the request wrote; an unknown
+id in the path raises :class:`ApiNotFound` (``404 not_found``).
 """
 
 import re
@@ -18,6 +19,10 @@ class ApiInputError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class ApiNotFound(Exception):
+    """An unknown id in the path: answered with 404 not_found."""
 
 
 def text(payload, field, required=False, max_len=None):

@@ -305,29 +305,6 @@ class CrmLead(models.Model):
             vals["service_line_ids"] = [Command.create(dict(line)) for line in lines]
         return vals
 
-    @api.model
-    def _dealer_service_opportunity_from_reminder(self, vehicles, campaign_name, planned_at=None, **extra):
-        """A reminder campaign booked these vehicles in (dealer_loyalty_service's booking calls it).
-
-        One opportunity per vehicle, source ``reminder``, tagged with the campaign (utm, found by its
-        name or made); ``extra`` are more values of each opportunity. Returns the opportunities.
-        """
-        campaign = self.env["utm.campaign"].search([("name", "=", campaign_name)], limit=1) if campaign_name else None
-        if campaign_name and not campaign:
-            campaign = self.env["utm.campaign"].create({"name": campaign_name})
-        vals_list = [
-            self._dealer_service_opportunity_vals(
-                vehicle,
-                self.env._("%(campaign)s: %(vehicle)s", campaign=campaign_name or "", vehicle=vehicle.display_name),
-                "reminder",
-                planned_at=planned_at,
-                campaign_id=campaign.id if campaign else False,
-                **extra,
-            )
-            for vehicle in vehicles
-        ]
-        return self.create(vals_list)
-
     # ------------------------------------------------------------
     # Integration API
     # ------------------------------------------------------------
@@ -474,13 +451,11 @@ class CrmLead(models.Model):
     @api.model
     def _dealer_service_booking_cancel_from_api(self, external_id, payload):
         """``POST .../service-bookings/{external_id}/cancel``: a lost event at the booking's current stage."""
-        from odoo.addons.dealer_crm.controllers.api import ApiNotFound
-
         lead = self.with_context(active_test=False).search(
             [("service_external_id", "=", external_id), ("company_id", "in", [self.env.company.id, False])], limit=1
         )
         if not lead:
-            raise ApiNotFound(f"no service booking {external_id}")
+            raise inp.ApiNotFound(f"no service booking {external_id}")
         code = inp.text(payload, "reason", required=True, max_len=64)
         reason = self.env["crm.lost.reason"]._dealer_by_code(code)
         if not reason:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import openpyxl
 
 from odoo import Command
-from odoo.addons.dealer_crm.tools.api_input import ApiInputError
+from odoo.addons.dealer_crm.tools.api_input import ApiInputError, ApiNotFound
 from odoo.exceptions import UserError
 from odoo.tests import Form
 
@@ -86,8 +86,6 @@ class TestBookingMethod(ServiceLostSalesCase):
         self.assertEqual(len(lead.loss_event_ids), 1)
 
     def test_cancel_unknown_booking_or_reason(self):
-        from odoo.addons.dealer_crm.controllers.api import ApiNotFound
-
         with self.assertRaises(ApiNotFound):
             self.Lead._dealer_service_booking_cancel_from_api("NOPE", {"reason": "price"})
         self.Lead._dealer_service_booking_from_api(booking())
@@ -175,17 +173,6 @@ class TestVisitSources(ServiceLostSalesCase):
 
 
 class TestOtherSources(ServiceLostSalesCase):
-    def test_reminder_hook_creates_one_opportunity_per_vehicle(self):
-        other = self.env["dealer.vehicle"].create({"plate": "T002TT77", "partner_id": self.customer.id})
-        leads = self.Lead._dealer_service_opportunity_from_reminder(
-            self.vehicle | other, "Winter tyres 2026", datetime(2026, 11, 1, 9, 0)
-        )
-        self.assertEqual(len(leads), 2)
-        self.assertEqual(set(leads.mapped("service_source")), {"reminder"})
-        self.assertEqual(leads.vehicle_id, self.vehicle | other)
-        self.assertEqual(leads.campaign_id.name, "Winter tyres 2026")
-        self.assertEqual(set(leads.stage_id.ids), {self.stage["scheduling"].id})
-
     def test_vehicle_action_creates_an_opportunity(self):
         action = self.vehicle.action_create_service_opportunity()
         lead = self.Lead.browse(action["res_id"])
