@@ -26,6 +26,29 @@ class CrmLead(models.Model):
         return leads
 
     @api.model
+    def _dealer_service_opportunity_from_reminder(self, vehicles, campaign_name, planned_at=None, **extra):
+        """A reminder campaign booked these vehicles in (the booking of an enrolment calls it).
+
+        One opportunity per vehicle, source ``reminder``, tagged with the campaign (utm, found by its
+        name or made); ``extra`` are more values of each opportunity. Returns the opportunities.
+        """
+        campaign = self.env["utm.campaign"].search([("name", "=", campaign_name)], limit=1) if campaign_name else None
+        if campaign_name and not campaign:
+            campaign = self.env["utm.campaign"].create({"name": campaign_name})
+        vals_list = [
+            self._dealer_service_opportunity_vals(
+                vehicle,
+                self.env._("%(campaign)s: %(vehicle)s", campaign=campaign_name or "", vehicle=vehicle.display_name),
+                "reminder",
+                planned_at=planned_at,
+                campaign_id=campaign.id if campaign else False,
+                **extra,
+            )
+            for vehicle in vehicles
+        ]
+        return self.create(vals_list)
+
+    @api.model
     def _dealer_credit_reminders(self, vals_list):
         """Credit a service booking to the reminder that brought it (in place, before create).
 

@@ -1,1 +1,1 @@
-from . import test_reminder_booking
+from . import test_reminder_booking, test_reminder_opportunity
