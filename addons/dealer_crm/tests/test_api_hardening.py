@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from odoo.tests import tagged
 
-from .api_common import DealerApiCase
+from .common import DealerApiCase
 from .test_api_leads import lead_body
 from .test_api_visits import visit_body
 

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 from odoo.tests import new_test_user, tagged
 
-from .api_common import DealerApiCase
+from .common import DealerApiCase
 
 LEADS = "/dealer/api/v1/leads"
 BATCH = "/dealer/api/v1/leads/batch"

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
-from .api_common import DealerApiCase
+from .common import DealerApiCase
 
 LEADS = "/dealer/api/v1/leads"
 BATCH = "/dealer/api/v1/leads/batch"

@@ -7,7 +7,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .api_common import DealerApiCase
+from .common import DealerApiCase
 
 URL = "/dealer/api/v1/visits"
 COUNTED = [

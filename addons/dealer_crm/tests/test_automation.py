@@ -6,7 +6,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 from odoo.tools import SQL
 
-from .automation_common import DealerAutomationCase
+from .common import DealerAutomationCase
 
 FIRST_CALL = "First call to the customer"
 RENEWAL_OFFER = "Prepare the insurance renewal offer"

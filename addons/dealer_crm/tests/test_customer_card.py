@@ -7,8 +7,7 @@ from lxml import etree
 from odoo.tests import new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .customer_common import DealerCustomerCase
-from .tour_common import DealerTourCase
+from .common import DealerCustomerCase, DealerTourCase
 
 DEAL_BUTTONS = ("action_view_opportunity", "action_dealer_view_leads")
 CARD_BLOCK_FIELDS = {

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from odoo.tests import freeze_time
 from odoo.tools import SQL
 
-from .common_sales import DealerSalesCase
+from .common import DealerSalesCase
 
 AFTER_DELIVERY = "Follow-up call: the day after delivery"
 THREE_MONTHS = "Follow-up call: three months after delivery"

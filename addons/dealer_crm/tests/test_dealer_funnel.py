@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
-from .common_sales import DealerSalesCase
+from .common import DealerSalesCase
 
 
 class TestDealerFunnel(DealerSalesCase):

@@ -6,7 +6,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import Form, freeze_time
 from odoo.tools import SQL, mute_logger
 
-from .common_sales import DealerSalesCase
+from .common import DealerSalesCase
 
 
 class TestDealerReservation(DealerSalesCase):

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 from odoo.tests import freeze_time
 
-from .common_sales import DealerSalesCase
+from .common import DealerSalesCase
 
 
 class TestDealerResponseReport(DealerSalesCase):

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from odoo.tests import freeze_time
 
-from .common_sales import DealerSalesCase
+from .common import DealerSalesCase
 
 
 class TestDealerRouting(DealerSalesCase):

@@ -1,7 +1,7 @@
 from odoo import Command
 from odoo.tests import Form, freeze_time, new_test_user
 
-from .common_sales import DealerSalesCase
+from .common import DealerSalesCase
 
 
 class TestDealerWalkin(DealerSalesCase):

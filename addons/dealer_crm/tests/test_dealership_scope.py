@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user
 
-from .common_sales import DealerSalesCase
+from .common import DealerSalesCase
 
 
 class TestDealershipScope(DealerSalesCase):

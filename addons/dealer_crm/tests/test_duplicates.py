@@ -1,6 +1,6 @@
 from odoo.tests import Form, new_test_user
 
-from .customer_common import DealerCustomerCase
+from .common import DealerCustomerCase
 
 
 class TestDuplicates(DealerCustomerCase):

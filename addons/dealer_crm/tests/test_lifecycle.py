@@ -1,4 +1,4 @@
-from .customer_common import DealerCustomerCase
+from .common import DealerCustomerCase
 
 
 class TestLifecycle(DealerCustomerCase):

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 from odoo.tests import freeze_time
 
-from .customer_common import DealerCustomerCase
+from .common import DealerCustomerCase
 
 
 @freeze_time("2025-06-01")

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user
 
-from .customer_common import DealerCustomerCase
+from .common import DealerCustomerCase
 
 # fmt: off
 ROLES = [

@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user
 
-from .customer_common import DealerCustomerCase
+from .common import DealerCustomerCase
 
 
 class TestSalesProcess(DealerCustomerCase):

@@ -2,7 +2,7 @@
 
 from odoo.tests import tagged
 
-from .tour_common import DealerTourCase
+from .common import DealerTourCase
 
 
 @tagged("post_install", "-at_install")

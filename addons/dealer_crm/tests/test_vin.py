@@ -1,7 +1,7 @@
 from odoo.exceptions import ValidationError
 
 from ..tools.vin import check_digit, normalize_vin, vin_problem
-from .customer_common import DealerCustomerCase
+from .common import DealerCustomerCase
 
 NA_VIN = "1M8GDM9AXKP042788"  # a North-American VIN whose check digit is X
 

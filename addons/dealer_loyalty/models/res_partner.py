@@ -8,8 +8,9 @@ from odoo.addons.dealer_crm.tools.roles import ROLE_GROUPS
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..tools.rfm import parse_thresholds
 from .res_company import TELEGRAM_LINK_DAYS
-from .res_config_settings import LOYALTY_DEFAULTS, LoyaltySettingError, param_name, read_loyalty_params
+from .res_config_settings import LOYALTY_DEFAULTS
 
 LOYALTY_STATUSES = [
     ("new", "New"),
@@ -238,24 +239,31 @@ class ResPartner(models.Model):
 
     @api.model
     def _dealer_loyalty_params(self):
-        """The loyalty settings (``read_loyalty_params``); a bad value is reported by its parameter's name."""
+        """Loyalty settings with their defaults; a bad value is reported by its setting name."""
         icp = self.env["ir.config_parameter"].sudo()
-        try:
-            return read_loyalty_params({key: icp.get_param(param_name(key)) for key in LOYALTY_DEFAULTS})
-        except LoyaltySettingError as error:
-            key = param_name(error.key).removeprefix("dealer_loyalty.")
-            messages = {
-                "invalid": self.env._(
-                    "The loyalty setting %(key)s has an invalid value: %(value)s", key=key, value=error.value
-                ),
-                "thresholds": self.env._(
-                    "The loyalty setting %(key)s must be ascending numbers separated by commas.", key=key
-                ),
-                "bands": self.env._("The loyalty settings allow 2 to 9 score bands (at most 8 thresholds)."),
-                "counts": self.env._("The loyalty settings need as many recency, frequency and monetary thresholds."),
-                "positive": self.env._("The loyalty setting %(key)s must be at least 1.", key=key),
-            }
-            raise UserError(messages[error.problem]) from None
+        params = {}
+        for key, default in LOYALTY_DEFAULTS.items():
+            raw = icp.get_param(f"dealer_loyalty.{key}") or default
+            try:
+                params[key] = type(default)(raw)
+            except ValueError:
+                raise UserError(
+                    self.env._("The loyalty setting %(key)s has an invalid value: %(value)s", key=key, value=raw)
+                ) from None
+        for key in ("rfm_r_thresholds", "rfm_f_thresholds", "rfm_m_thresholds"):
+            try:
+                params[key] = parse_thresholds(params[key])
+            except ValueError:
+                raise UserError(
+                    self.env._("The loyalty setting %(key)s must be ascending numbers separated by commas.", key=key)
+                ) from None
+        # scores are single digits side by side in rfm_score ("545")
+        if not 2 <= params["rfm_bands"] <= 9 or len(params["rfm_r_thresholds"]) > 8:
+            raise UserError(self.env._("The loyalty settings allow 2 to 9 score bands (at most 8 thresholds)."))
+        counts = {len(params[f"rfm_{key}_thresholds"]) for key in "rfm"}
+        if params["rfm_method"] == "bands" and (len(counts) > 1 or 0 in counts):
+            raise UserError(self.env._("The loyalty settings need as many recency, frequency and monetary thresholds."))
+        return params
 
     # ------------------------------------------------------------
     # Set-based computations
@@ -290,7 +298,7 @@ class ResPartner(models.Model):
         """Score expression of one RFM column, mirroring ``tools.rfm.quantile_scores``/``band_score``."""
         ident = SQL.identifier(column)
         if params["rfm_method"] == "bands":
-            thresholds = params[f"rfm_{column.removesuffix('_days')}_thresholds"]
+            thresholds = params[f"rfm_{column[0]}_thresholds"]
             bucket = SQL("width_bucket(%s::float8, %s::float8[])", ident, thresholds)
             if higher_is_better:
                 return SQL("(1 + %s)", bucket)

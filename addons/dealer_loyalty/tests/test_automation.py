@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.addons.dealer_crm.tests.automation_common import DealerAutomationCase
+from odoo.addons.dealer_crm.tests.common import DealerAutomationCase
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 

@@ -1,21 +1,20 @@
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin, FakeResponse
+from .common import DealerCampaignCase, FakeResponse
 
 TEXT = "Your car is ready."
 
 
 @tagged("post_install", "-at_install")
-class TestAutomationMessage(CampaignTestMixin, TransactionCase):
+class TestAutomationMessage(DealerCampaignCase):
     """The automation step "message to the customer" goes through the dispatch log and its sending cron."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.company.write({"dealer_msg_cap_count": 1, "dealer_msg_cap_days": 7})
         cls.by_mail, cls.by_telegram, cls.blacklisted, cls.capped, cls.by_sms = cls.partners
         for partner, channel in zip(cls.partners, ("email", "telegram", "email", "sms", "sms"), strict=True):

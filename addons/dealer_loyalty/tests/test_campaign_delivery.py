@@ -1,19 +1,17 @@
 from datetime import datetime
 
-from odoo.addons.sms.tests.common import SMSCase
 from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin
+from .common import DealerCampaignHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestCampaignDelivery(CampaignTestMixin, SMSCase):
+class TestCampaignDelivery(DealerCampaignHttpCase):
     """Provider outcomes: SMS through Odoo's mocked IAP gateway (Telegram: test_telegram.py)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
 
     def _sms_campaign(self):

@@ -2,9 +2,9 @@ from datetime import date
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
-from .campaign_common import CampaignTestMixin, FakeResponse
+from .common import DealerCampaignCase, DealerCampaignHttpCase, FakeResponse
 
 REQUESTS_POST = "odoo.addons.dealer_loyalty.models.dealer_telegram.requests.post"
 RU_SUBJECT = "Пора переходить на зимние шины"
@@ -13,10 +13,9 @@ EN_SUBJECT = "Time to change to winter tyres"
 EN_TEXT = "The booking window for your tyre change is closing soon"
 
 
-class LanguageMixin(CampaignTestMixin):
+class LanguageMixin:
     @classmethod
     def _setup_language_fixtures(cls):
-        cls._setup_campaign_fixtures()
         cls.env["res.lang"]._activate_lang("ru_RU")
         cls.env["ir.module.module"]._load_module_terms(["dealer_loyalty"], ["ru_RU"], overwrite=True)
         cls.russian, cls.english, cls.unknown = cls.partners[:3]
@@ -61,7 +60,7 @@ class LanguageMixin(CampaignTestMixin):
 
 
 @tagged("post_install", "-at_install")
-class TestCampaignLanguage(LanguageMixin, TransactionCase):
+class TestCampaignLanguage(LanguageMixin, DealerCampaignCase):
     """Customers get the dealership's messages in their language, whatever language the sending cron runs in."""
 
     @classmethod
@@ -204,7 +203,7 @@ class TestCampaignLanguage(LanguageMixin, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestUnsubscribePageLanguage(LanguageMixin, HttpCase):
+class TestUnsubscribePageLanguage(LanguageMixin, DealerCampaignHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

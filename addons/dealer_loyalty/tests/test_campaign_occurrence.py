@@ -1,18 +1,17 @@
 from datetime import date, timedelta
 
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin
+from .common import DealerCampaignCase
 
 
 @tagged("post_install", "-at_install")
-class TestCampaignOccurrence(CampaignTestMixin, TransactionCase):
+class TestCampaignOccurrence(DealerCampaignCase):
     """One reminder per real-world occurrence, however often its projected date moves."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         brand = cls.env["dealer.vehicle.brand"].create({"name": "Occurrence Motors"})
         cls.car_model = cls.env["dealer.vehicle.model"].create(
             {

@@ -1,17 +1,16 @@
 from datetime import datetime
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
-from .campaign_common import CampaignTestMixin
+from .common import DealerCampaignCase
 
 
 @tagged("post_install", "-at_install")
-class TestCampaignPlanning(CampaignTestMixin, TransactionCase):
+class TestCampaignPlanning(DealerCampaignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
 
     def test_insurance_each_step_on_its_day(self):
         """A month, a week and 3 days before the policy ends, plus the F&I call a week before."""

@@ -1,17 +1,16 @@
 from datetime import datetime
 from unittest.mock import patch
 
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin, FakeResponse, WorkerKilled
+from .common import DealerCampaignCase, FakeResponse, WorkerKilled
 
 
 @tagged("post_install", "-at_install")
-class TestCampaignSending(CampaignTestMixin, TransactionCase):
+class TestCampaignSending(DealerCampaignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
 
     def _started(self, steps, day="2026-12-01"):

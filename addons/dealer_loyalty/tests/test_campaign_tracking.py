@@ -1,20 +1,19 @@
 from datetime import datetime
 
-from odoo.tests import HttpCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin
+from .common import DealerCampaignHttpCase
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"}
 
 
 @tagged("post_install", "-at_install")
-class TestCampaignTracking(CampaignTestMixin, HttpCase):
+class TestCampaignTracking(DealerCampaignHttpCase):
     """Opens and clicks of a campaign e-mail come back to its dispatch row and the campaign's results."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
         cls.mail_template.body_html = (
             "<p>Your car <t t-out='object.plate'/> needs you: "

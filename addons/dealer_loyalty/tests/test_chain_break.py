@@ -2,11 +2,11 @@ from datetime import date
 
 from odoo.tests import freeze_time
 
-from .loyalty_common import LoyaltyCase
+from .common import DealerLoyaltyCase
 
 
 @freeze_time("2026-06-30")
-class TestChainBreak(LoyaltyCase):
+class TestChainBreak(DealerLoyaltyCase):
     """A customer who falls asleep is attributed to the stage and role of the broken step."""
 
     def _break_of(self, partner):

@@ -1,18 +1,17 @@
 from datetime import date
 
-from odoo.tests import HttpCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin
+from .common import DealerCampaignHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestConsentBlacklist(CampaignTestMixin, HttpCase):
+class TestConsentBlacklist(DealerCampaignHttpCase):
     """Odoo's blacklists, the unsubscribe link of campaign e-mails and the consent of call tasks."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.vehicles.write({"warranty_end": date(2026, 12, 31)})
 
     def _send(self, steps, day="2026-12-01"):

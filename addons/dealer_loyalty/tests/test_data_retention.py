@@ -1,19 +1,18 @@
 from datetime import datetime, timedelta
 
 from odoo import fields
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin
+from .common import DealerCampaignCase
 
 
 @tagged("post_install", "-at_install")
-class TestTrackingRetention(CampaignTestMixin, TransactionCase):
+class TestTrackingRetention(DealerCampaignCase):
     """The nightly purge of dealer_crm also forgets old opens, clicks and click IP addresses."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
 
     def test_old_opens_clicks_and_click_ips_are_forgotten(self):

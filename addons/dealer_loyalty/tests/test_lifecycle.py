@@ -3,10 +3,10 @@ from datetime import date
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user
 
-from .loyalty_common import LoyaltyCase
+from .common import DealerLoyaltyCase
 
 
-class TestLifecycle(LoyaltyCase):
+class TestLifecycle(DealerLoyaltyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -105,7 +105,7 @@ class TestLifecycle(LoyaltyCase):
 
 
 @freeze_time("2026-06-30")
-class TestCohortRetention(LoyaltyCase):
+class TestCohortRetention(DealerLoyaltyCase):
     def test_retention_by_cohort(self):
         def customer(name, *days):
             car = self._vehicle(self._customer(name))
@@ -141,7 +141,7 @@ class TestCohortRetention(LoyaltyCase):
 
 
 @freeze_time("2026-06-30")
-class TestRecomputeButton(LoyaltyCase):
+class TestRecomputeButton(DealerLoyaltyCase):
     def test_marketer_button_recomputes_everything(self):
         partner = self._customer("Fresh customer")
         self._visit(self._vehicle(partner, warranty_end=date(2026, 7, 20)), date(2026, 6, 1), amount=5000)

@@ -1,10 +1,10 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form
 
-from .loyalty_common import LoyaltyCase
+from .common import DealerLoyaltyCase
 
 
-class TestLoyaltySettings(LoyaltyCase):
+class TestLoyaltySettings(DealerLoyaltyCase):
     def test_settings_are_saved_as_parameters(self):
         settings = Form(self.env["res.config.settings"])
         settings.dealer_rfm_window_months = 12

@@ -3,11 +3,11 @@ from datetime import date
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, new_test_user
 
-from .loyalty_common import LoyaltyCase
+from .common import DealerLoyaltyCase
 
 
 @freeze_time("2026-06-30")
-class TestRetentionStrategy(LoyaltyCase):
+class TestRetentionStrategy(DealerLoyaltyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -1,6 +1,6 @@
 """The marketer's retention flow in a real browser: a strategy created and applied."""
 
-from odoo.addons.dealer_crm.tests.tour_common import DealerTourCase
+from odoo.addons.dealer_crm.tests.common import DealerTourCase
 from odoo.tests import tagged
 
 

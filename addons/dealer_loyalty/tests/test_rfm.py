@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo.tests import freeze_time, new_test_user
 
 from ..tools import rfm
-from .loyalty_common import LoyaltyCase
+from .common import DealerLoyaltyCase
 
 # Ten customers: (visits in the window, total spent). The last visit of customer i is
 # 10 * (i + 1) days ago and carries the whole amount; earlier visits are free check-ups.
@@ -35,7 +35,7 @@ EXPECTED = [
 
 
 @freeze_time("2026-06-30")
-class TestRfm(LoyaltyCase):
+class TestRfm(DealerLoyaltyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

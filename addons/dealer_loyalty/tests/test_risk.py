@@ -3,11 +3,11 @@ from datetime import date
 from odoo.tests import freeze_time, new_test_user
 from odoo.tools import SQL
 
-from .loyalty_common import LoyaltyCase
+from .common import DealerLoyaltyCase
 
 
 @freeze_time("2026-06-30")
-class TestRiskSignals(LoyaltyCase):
+class TestRiskSignals(DealerLoyaltyCase):
     """One test per risk point, each with a customer who has it and one who just misses it."""
 
     def _signals(self, partner, code):

@@ -10,9 +10,9 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, TransactionCase, freeze_time, tagged
+from odoo.tests import TransactionCase, freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin, FakeResponse
+from .common import DealerCampaignCase, DealerCampaignHttpCase, FakeResponse
 
 BOT_TOKEN = "7123456789:AAH-s3cretBotToken_xyz"
 REQUESTS_POST = "odoo.addons.dealer_loyalty.models.dealer_telegram.requests.post"
@@ -78,13 +78,12 @@ class TestTelegramSecrets(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestTelegramSending(CampaignTestMixin, TransactionCase):
+class TestTelegramSending(DealerCampaignCase):
     """At-most-once Telegram delivery through the real send cron, and no bot token in errors or logs."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.company.dealer_telegram_bot_token = BOT_TOKEN
         cls.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
 
@@ -160,13 +159,12 @@ class TestTelegramSending(CampaignTestMixin, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestTelegramWebhook(CampaignTestMixin, HttpCase):
+class TestTelegramWebhook(DealerCampaignHttpCase):
     """The bot's webhook over HTTP: Telegram's secret header, one-time expiring links, /stop."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.company.dealer_telegram_webhook_secret = "webhook-s3cret_42"
         cls.customer = cls.partners[0]
         cls.customer.write({"telegram_chat_id": False, "consent_telegram": False})

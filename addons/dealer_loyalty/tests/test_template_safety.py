@@ -2,9 +2,9 @@ from datetime import date
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
-from .campaign_common import CampaignTestMixin, FakeResponse
+from .common import DealerCampaignCase, FakeResponse
 
 SECRET = "{{ object.env['ir.config_parameter'].sudo().get_param('database.secret') }}"
 ATTACKS = [
@@ -16,13 +16,12 @@ ATTACKS = [
 
 
 @tagged("post_install", "-at_install")
-class TestTemplateSafety(CampaignTestMixin, TransactionCase):
+class TestTemplateSafety(DealerCampaignCase):
     """Text a Marketer writes is never evaluated with more rights than the Marketer has."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.vehicles.write({"warranty_end": date(2026, 12, 31)})
         cls.secret = cls.env["ir.config_parameter"].sudo().get_param("database.secret")
         cls.env["res.lang"]._activate_lang("ru_RU")

@@ -1,6 +1,6 @@
 """The marketer's flow in a real browser: a tyre-season campaign built and started."""
 
-from odoo.addons.dealer_crm.tests.tour_common import DealerTourCase
+from odoo.addons.dealer_crm.tests.common import DealerTourCase
 from odoo.tests import tagged
 
 

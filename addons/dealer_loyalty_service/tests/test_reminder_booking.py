@@ -1,18 +1,17 @@
 from datetime import date
 
-from odoo.addons.dealer_loyalty.tests.campaign_common import CampaignTestMixin
+from odoo.addons.dealer_loyalty.tests.common import DealerCampaignCase
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
-class TestReminderBooking(CampaignTestMixin, TransactionCase):
+class TestReminderBooking(DealerCampaignCase):
     """A reminder that is booked becomes its service opportunity, and its remaining steps stop."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_campaign_fixtures()
         cls.vehicles.write({"warranty_end": date(2026, 12, 31)})
         cls.operator = new_test_user(cls.env, login="reminder_operator", groups="dealer_crm.group_call_center")
         cls.service_manager = new_test_user(
@@ -25,7 +24,7 @@ class TestReminderBooking(CampaignTestMixin, TransactionCase):
         campaign = self._campaign("warranty", [("email", -30), ("activity", -25), ("sms", -3)])
         campaign.step_ids.filtered(lambda step: step.channel == "activity").write(
             {
-                "activity_group_id": self.env.ref("dealer_crm.group_call_center").id,
+                "activity_role": "call_center",
                 "activity_user_id": self.operator.id,
             }
         )

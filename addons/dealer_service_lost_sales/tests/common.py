@@ -1,14 +1,21 @@
-"""Fixtures shared by the tests of dealer_service_lost_sales."""
+"""Base class of dealer_service_lost_sales's tests.
+
+Built on dealer_crm's ``DealerCrmCase`` (Odoo's ``MailCase``, tracking off); the integration
+API and the tours use dealer_crm's ``DealerApiCase`` and ``DealerTourCase``.
+"""
 
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.tests import new_test_user
 
 
-class ServiceLostSalesCase(TransactionCase):
+class ServiceLostSalesCase(DealerCrmCase):
+    """The service pipeline, its lost reasons, an advisor and a customer with a car."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_notrack=True))
+        cls.env = cls.env(context=dict(cls.env.context, mail_notrack=True))
         cls.env.company.country_id = cls.env.ref("base.ru")
         cls.Lead = cls.env["crm.lead"]
         cls.Event = cls.env["dealer.loss.event"]

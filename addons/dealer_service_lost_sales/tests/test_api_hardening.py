@@ -13,7 +13,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from odoo.addons.dealer_crm.tests.api_common import DealerApiCase
+from odoo.addons.dealer_crm.tests.common import DealerApiCase
 from odoo.addons.dealer_crm.tests.test_api_hardening import ApiHardeningMixin, json_values
 from odoo.tests import tagged
 

@@ -1,4 +1,4 @@
-from odoo.addons.dealer_crm.tests.api_common import DealerApiCase
+from odoo.addons.dealer_crm.tests.common import DealerApiCase
 from odoo.tests import tagged
 
 URL = "/dealer/api/v1/service-bookings"

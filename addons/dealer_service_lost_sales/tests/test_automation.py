@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from odoo import Command
-from odoo.addons.dealer_crm.tests.automation_common import DealerAutomationCase
+from odoo.addons.dealer_crm.tests.common import DealerAutomationCase
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 

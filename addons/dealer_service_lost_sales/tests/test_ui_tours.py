@@ -1,6 +1,6 @@
 """Aftersales flows in a real browser: a booking cut and delivered, the lost-revenue dashboard exported."""
 
-from odoo.addons.dealer_crm.tests.tour_common import DealerTourCase
+from odoo.addons.dealer_crm.tests.common import DealerTourCase
 from odoo.tests import tagged
 
 

@@ -1,7 +1,20 @@
+"""Base classes of dealer_loyalty's tests, also used by the bridge with lost sales.
+
+All derive from dealer_crm's ``DealerCrmCase`` (Odoo's ``MailCase``, tracking off):
+``DealerLoyaltyCase`` builds customers, cars and visits from plain dates for the segmentation
+and loyalty status tests; ``DealerCampaignCase`` gives the campaign tests customers reachable on
+every channel, their cars and templates; ``DealerCampaignHttpCase`` adds Odoo's ``SMSCase``
+(the IAP gateway mock, SMS asserts) and real HTTP for the pages customers open. Telegram is not
+an Odoo service: its fake answer (``FakeResponse``) stands in at the HTTP client.
+"""
+
 import contextlib
 from datetime import date
 from unittest.mock import patch
 
+from odoo import Command
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.addons.sms.tests.common import SMSCase
 from odoo.tests import new_test_user
 
 CHANNELS = ("email", "sms", "telegram")
@@ -22,12 +35,76 @@ class WorkerKilled(BaseException):
     """A worker dying mid-batch (not an exception the code could catch and record)."""
 
 
-class CampaignTestMixin:
+class DealerLoyaltyCase(DealerCrmCase):
+    """Customers, cars and closed visits built from plain dates; nothing from demo data counts."""
+
+    TODAY = date(2026, 6, 30)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, mail_notrack=True))
+        # RFM quantiles rank every customer of the database: take the events that existed
+        # before the test (demo data, other addons) out of the population.
+        cls.env.flush_all()
+        cls.env.cr.execute("UPDATE dealer_visit SET state = 'cancelled' WHERE state = 'done'")
+        cls.env.cr.execute("UPDATE crm_lead SET won_status = 'pending' WHERE won_status = 'won'")
+        cls.env.cr.execute("UPDATE res_partner SET loyalty_blocked = FALSE WHERE loyalty_blocked")
+        cls.env.invalidate_all()
+        cls.Partner = cls.env["res.partner"]
+
+    @classmethod
+    def _customer(cls, name, **vals):
+        return cls.env["res.partner"].create({"name": name, **vals})
+
+    @classmethod
+    def _vehicle(cls, partner, **vals):
+        return cls.env["dealer.vehicle"].create({"partner_id": partner.id, "state": "customer", **vals})
+
+    @classmethod
+    def _visit(cls, vehicle, day, kind="maintenance", amount=0.0, **vals):
+        lines = [Command.create({"name": "Work", "amount": amount, "status": "done"})] if amount else []
+        return cls.env["dealer.visit"].create(
+            {
+                "vehicle_id": vehicle.id,
+                "partner_id": vehicle.partner_id.id,
+                "date": day,
+                "kind": kind,
+                "state": "done",
+                "line_ids": lines,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _purchase(cls, partner, day, amount):
+        if not (partner.phone or partner.email):
+            partner.email = f"customer{partner.id}@example.com"
+        car = cls.env["dealer.vehicle"].create({"state": "stock", "model_year": day.year})
+        lead = cls.env["crm.lead"].create(
+            {
+                "name": f"Car for {partner.name}",
+                "partner_id": partner.id,
+                "type": "opportunity",
+                "expected_revenue": amount,
+                "vehicle_id": car.id,
+            }
+        )
+        lead.action_set_won()
+        lead.date_closed = f"{day} 10:00:00"
+        return lead
+
+    def _refresh(self, today=None):
+        self.env["res.partner"]._dealer_refresh_loyalty(today=today or self.TODAY)
+
+
+class DealerCampaignCase(DealerCrmCase):
     """Fixtures of the campaign tests: customers with every channel, their cars, templates, a bot."""
 
     @classmethod
-    def _setup_campaign_fixtures(cls):
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, mail_create_nolog=True))
         cls.company = cls.env.company
         cls.company.write(
             {
@@ -105,7 +182,7 @@ class CampaignTestMixin:
                     "sms": {"sms_template_id": self.sms_template.id},
                     "telegram": {"telegram_text": "Hello {{ object.plate }}"},
                     "activity": {
-                        "activity_group_id": self.env.ref("dealer_crm.group_fi_manager").id,
+                        "activity_role": "fi_manager",
                         "activity_user_id": self.fi_user.id,
                     },
                 }[channel]
@@ -167,3 +244,7 @@ class CampaignTestMixin:
     @staticmethod
     def _d(value):
         return date.fromisoformat(value)
+
+
+class DealerCampaignHttpCase(DealerCampaignCase, SMSCase):
+    """The campaign fixtures over real HTTP (tracking pixels, unsubscribe pages, webhooks) and SMS."""

@@ -1,0 +1,284 @@
+"""Base classes of dealer_crm's tests, also used by the addons built on it.
+
+``DealerCrmCase`` is the root: an Odoo ``MailCase`` (its mail gateway mock and mail asserts at
+hand) with tracking off. The fixture sets of the customer card, the sales floor and the
+automation building blocks derive from it; the integration API and the browser tours run over
+real HTTP (``HttpCase``).
+"""
+
+import json
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.addons.mail.tests.common import MailCase
+from odoo.tests import Form, HttpCase, freeze_time, new_test_user
+
+
+class DealerCrmCase(MailCase):
+    """Tracking off, the current company at hand; nothing from demo data is relied upon."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+
+
+class DealerCustomerCase(DealerCrmCase):
+    """Customers, cars and deals of the customer card, life-cycle, sales process and role tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, mail_notrack=True))
+        cls.company.country_id = cls.env.ref("base.ru")
+        cls.brand = cls.env["dealer.vehicle.brand"].create({"name": "Testmake"})
+        cls.car_model = cls.env["dealer.vehicle.model"].create(
+            {
+                "name": "Roadster",
+                "brand_id": cls.brand.id,
+                "maintenance_interval_km": 15000,
+                "maintenance_interval_months": 12,
+            }
+        )
+        cls.team = cls.env.ref("dealer_crm.crm_team_dealer_showroom")
+        cls.stage = {
+            step: cls.env.ref(f"dealer_crm.crm_stage_dealer_{step}")
+            for step in ("request", "needs", "test_drive", "offer", "fi", "contract", "payment", "delivery")
+        }
+        cls.salesman = new_test_user(
+            cls.env, login="t_sales_manager", groups="dealer_crm.group_sales_manager", name="Sam Sales"
+        )
+
+    @classmethod
+    def make_vehicle(cls, vin, **vals):
+        return cls.env["dealer.vehicle"].create(
+            {"vin": vin, "brand_id": cls.brand.id, "model_id": cls.car_model.id, **vals}
+        )
+
+    @classmethod
+    def make_customer(cls, name="Ivan Petrov", **vals):
+        return cls.env["res.partner"].create({"name": name, "phone": "+7 916 000-00-01", **vals})
+
+    @classmethod
+    def make_deal(cls, partner, **vals):
+        return cls.env["crm.lead"].create(
+            {
+                "name": "Car deal",
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "team_id": cls.team.id,
+                "stage_id": cls.stage["request"].id,
+                "user_id": cls.salesman.id,
+                **vals,
+            }
+        )
+
+
+class DealerSalesCase(DealerCrmCase):
+    """A showroom team with two salespeople, its head, reception, F&I and the director."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesperson_1 = new_test_user(cls.env, login="h2_sales_1", groups="dealer_crm.group_sales_manager")
+        cls.salesperson_2 = new_test_user(cls.env, login="h2_sales_2", groups="dealer_crm.group_sales_manager")
+        cls.team_head = new_test_user(cls.env, login="h2_head", groups="dealer_crm.group_sales_head")
+        cls.director = new_test_user(cls.env, login="h2_director", groups="dealer_crm.group_dealer_manager")
+        cls.receptionist = new_test_user(cls.env, login="h2_reception", groups="dealer_crm.group_receptionist")
+        cls.fi_manager = new_test_user(cls.env, login="h2_fi", groups="dealer_crm.group_fi_manager")
+        cls.company.dealer_director_id = cls.director
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "H2 showroom",
+                "dealer_is_dealership": True,
+                "sequence": 0,
+                "user_id": cls.team_head.id,
+                "company_id": cls.company.id,
+                "crm_team_member_ids": [
+                    Command.create({"user_id": cls.salesperson_1.id}),
+                    Command.create({"user_id": cls.salesperson_2.id}),
+                ],
+            }
+        )
+        cls.stage_new, cls.stage_won = cls.env["crm.stage"].create(
+            [
+                {"name": "H2 new", "sequence": 0, "team_ids": [Command.set(cls.team.ids)]},
+                {"name": "H2 won", "sequence": 99, "is_won": True, "team_ids": [Command.set(cls.team.ids)]},
+            ]
+        )
+        cls.brand = cls.env["dealer.vehicle.brand"].create({"name": "H2 Motors"})
+        cls.car_model = cls.env["dealer.vehicle.model"].create({"name": "Alpha", "brand_id": cls.brand.id})
+        cls.other_model = cls.env["dealer.vehicle.model"].create({"name": "Beta", "brand_id": cls.brand.id})
+
+    @classmethod
+    def _lead(cls, **vals):
+        """A lead without the automatic clock (tests start it explicitly when they need it)."""
+        values = {"name": "Lead", "team_id": cls.team.id, "user_id": False, "dealer_channel": "web"}
+        values.update(vals)
+        return cls.env["crm.lead"].with_context(dealer_sla_skip=True).create(values)
+
+    @classmethod
+    def _vehicle(cls, model=None, state="stock", **vals):
+        values = {"brand_id": cls.brand.id, "model_id": (model or cls.car_model).id, "state": state}
+        values.update(vals)
+        return cls.env["dealer.vehicle"].create(values)
+
+    def activities_of(self, user, records):
+        return self.env["mail.activity"].search(
+            [
+                ("user_id", "=", user.id),
+                ("res_model", "=", records._name),
+                ("res_id", "in", records.ids),
+            ]
+        )
+
+
+class DealerAutomationCase(DealerCrmCase):
+    """Automation rules and building blocks of the three addons: a showroom and a fleet team."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = new_test_user(cls.env, login="h7_admin", groups="base.group_system,dealer_crm.group_dealer_manager")
+        cls.sales_1 = new_test_user(cls.env, login="h7_sales_1", groups="dealer_crm.group_sales_manager")
+        cls.sales_2 = new_test_user(cls.env, login="h7_sales_2", groups="dealer_crm.group_sales_manager")
+        cls.fleet_1 = new_test_user(cls.env, login="h7_fleet_1", groups="dealer_crm.group_sales_manager")
+        cls.fi_manager = new_test_user(cls.env, login="h7_fi", groups="dealer_crm.group_fi_manager")
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "H7 showroom",
+                "dealer_is_dealership": True,
+                "sequence": 0,
+                "company_id": cls.company.id,
+                "crm_team_member_ids": [
+                    Command.create({"user_id": cls.sales_1.id}),
+                    Command.create({"user_id": cls.sales_2.id}),
+                ],
+            }
+        )
+        # Every real lead sits in a stage (crm looks one up lead by lead for those without).
+        cls.stage = cls.env["crm.stage"].create(
+            {"name": "H7 new", "sequence": 0, "team_ids": [Command.set(cls.team.ids)]}
+        )
+        cls.fleet_team = cls.env["crm.team"].create(
+            {
+                "name": "H7 fleet sales",
+                "dealer_is_dealership": True,
+                "sequence": 1,
+                "company_id": cls.company.id,
+                "crm_team_member_ids": [Command.create({"user_id": cls.fleet_1.id})],
+            }
+        )
+        cls.brand = cls.env["dealer.vehicle.brand"].create({"name": "H7 Motors"})
+        cls.car_model = cls.env["dealer.vehicle.model"].create({"name": "H7 Alpha", "brand_id": cls.brand.id})
+        cls.customer = cls.env["res.partner"].create({"name": "H7 Customer", "phone": "+79005550101"})
+
+    @classmethod
+    def _lead(cls, **vals):
+        values = {
+            "name": "H7 lead",
+            "team_id": cls.team.id,
+            "stage_id": cls.stage.id,
+            "user_id": False,
+            "dealer_channel": "web",
+        }
+        values.update(vals)
+        return cls.env["crm.lead"].with_context(dealer_sla_skip=True).create(values)
+
+    @classmethod
+    def _vehicle(cls, state="customer", **vals):
+        values = {"brand_id": cls.brand.id, "model_id": cls.car_model.id, "state": state}
+        values.update(vals)
+        return cls.env["dealer.vehicle"].create(values)
+
+    def activities(self, records, summary):
+        return self.env["mail.activity"].search(
+            [("res_model", "=", records._name), ("res_id", "in", records.ids), ("summary", "=", summary)]
+        )
+
+    @contextmanager
+    def admin_rule_form(self, name, model, trigger):
+        """The Automation Rules screen as an administrator fills it in."""
+        form = Form(self.env["base.automation"].with_user(self.admin), view="base_automation.view_base_automation_form")
+        form.name = name
+        form.model_id = self.env["ir.model"]._get(model)
+        form.trigger = trigger
+        yield form
+
+    def run_time_rules(self, when, rules):
+        """Run Odoo's time-based automation cron at ``when`` (naive UTC), as the scheduler would.
+
+        The given rules are made to look as if the cron last ran a day earlier; the cron commits
+        between rules, which a test must not do, so that commit is skipped.
+        """
+        rules.write({"last_run": when - timedelta(days=1)})
+        cron_class = type(self.env["ir.cron"])
+        with (
+            freeze_time(when),
+            patch.object(self.env.cr, "_now", when),
+            patch.object(cron_class, "_commit_progress", lambda *args, **kwargs: float("inf")),
+        ):
+            self.env["base.automation"]._cron_process_time_based_actions()
+
+
+class DealerApiCase(HttpCase):
+    """The integration API over real HTTP, with an integration key and a key of a plain user."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.env.company.country_id = cls.env.ref("base.ru")
+        cls.api_user = new_test_user(
+            cls.env, login="dealer_api_bot", groups="base.group_user,dealer_crm.group_integration"
+        )
+        cls.api_key = cls.env["res.users.apikeys"].with_user(cls.api_user).sudo()._generate("dealer_api", "test", None)
+        cls.plain_user = new_test_user(cls.env, login="dealer_api_plain", groups="base.group_user")
+        cls.plain_key = (
+            cls.env["res.users.apikeys"].with_user(cls.plain_user).sudo()._generate("dealer_api", "test", None)
+        )
+
+    def post(self, path, body, key=None, headers=None, raw=None, method="POST"):
+        """POST ``body`` as JSON; returns ``(status, parsed JSON)`` and checks the answer is JSON."""
+        all_headers = {"Content-Type": "application/json"}
+        if key is not False:
+            all_headers["Authorization"] = f"Bearer {key or self.api_key}"
+        all_headers.update(headers or {})
+        data = raw if raw is not None else json.dumps(body)
+        response = self.url_open(path, data=data, headers=all_headers, timeout=60, method=method)
+        self.assertEqual(response.headers.get("Content-Type", "").split(";")[0], "application/json", response.text)
+        return response.status_code, response.json()
+
+    def assertApiError(self, answer, status, code, field=None):
+        got_status, body = answer
+        self.assertEqual(got_status, status, body)
+        self.assertEqual(body["error"]["code"], code, body)
+        if field is not None:
+            self.assertEqual(body["error"]["field"], field, body)
+
+    def table_counts(self, *models):
+        return {model: self.env[model].sudo().with_context(active_test=False).search_count([]) for model in models}
+
+
+class DealerTourCase(HttpCase):
+    """Runs a tour as a given role user in a given language.
+
+    The Russian run proves the tours (and so the screens) do not depend on English labels:
+    Russian is activated and set on the user, the tour selects by field and button names.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("ru_RU")
+
+    @classmethod
+    def _tour_user(cls, login, groups):
+        return new_test_user(cls.env, login=login, groups=groups, tz="Europe/Moscow")
+
+    def run_tour(self, url, tour, user, lang="en_US"):
+        user.lang = lang
+        self.start_tour(url, tour, login=user.login)
