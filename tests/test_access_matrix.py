@@ -53,7 +53,6 @@ MATRIX = {
     "dealer.customer.issue":          "rwc- ---- rwc- rwc- ---- ---- ---- ---- ---- r--- rwcu ----",
     "dealer.customer.score":          "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.dispatch":                "r--- r--- r--- r--- r--- r--- r--- r--- rw-- r--- rw-- r---",
-    "dealer.funnel.export":           "---- ---- ---- ---- rwc- ---- ---- ---- rwc- rwc- rwc- ----",
     "dealer.funnel.report":           "---- ---- ---- ---- r--- ---- ---- ---- r--- r--- r--- ----",
     "dealer.funnel.target":           "r--- r--- r--- r--- r--- r--- r--- r--- rwc- rwcu rwcu r---",
     "dealer.lead.response.report":    "---- ---- ---- ---- r--- ---- ---- ---- ---- r--- r--- ----",

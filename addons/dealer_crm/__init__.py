@@ -1,1 +1,1 @@
-from . import controllers, models, report, wizards
+from . import controllers, models, report

@@ -1,7 +1,7 @@
 {
     "name": "Dealer CRM",
     "summary": "Car dealership CRM: customers, vehicles, visits, sales leads, roles and integration API",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/CRM",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
@@ -42,7 +42,6 @@
         "report/dealer_funnel_report_views.xml",
         "report/dealer_lead_response_report_views.xml",
         "views/dealer_crm_dashboard_views.xml",
-        "wizards/dealer_funnel_export_views.xml",
     ],
     "demo": ["demo/dealer_crm_demo.xml", "demo/dealer_group_demo.xml"],
     "assets": {

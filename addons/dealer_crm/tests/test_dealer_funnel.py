@@ -1,10 +1,7 @@
-import base64
-from io import BytesIO
-
-import openpyxl
+from lxml import etree
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.addons.dealer_crm.report.dealer_funnel_report import KPIS
 from odoo.tests import TransactionCase
 
 from .common import DealerSalesCase
@@ -98,31 +95,34 @@ class TestDealerFunnel(DealerSalesCase):
         self.assertEqual(row.fact_nl, 1)
         self.assertFalse(row.pct_nl)
 
-    def test_xlsx_export_has_the_same_numbers(self):
-        wizard = self.env["dealer.funnel.export"].create(
-            {"date_from": self.month, "date_to": self.month, "team_ids": [(6, 0, self.team.ids)]}
+    def test_kpi_pivot_has_every_plan_fact_and_percent(self):
+        """The pivot behind *Funnel plan-fact by KPI* (its Download xlsx writes what it shows): one
+        row per month and team, with plan, fact and % of every KPI, read as the pivot reads them."""
+        Report = self.env["dealer.funnel.report"]
+        view = self.env.ref("dealer_crm.dealer_funnel_report_view_pivot_kpis")
+        arch = etree.fromstring(Report.get_views([(view.id, "pivot")])["views"]["pivot"]["arch"])
+        rows = [node.get("name") for node in arch.iterfind("field[@type='row']")]
+        measures = [node.get("name") for node in arch.iterfind("field[@type='measure']")]
+        self.assertEqual(rows, ["month", "team_id"])
+        self.assertEqual(measures, [f"{kind}_{kpi}" for kpi in KPIS for kind in ("plan", "fact", "pct")])
+        specs = {name: f"{name}:{Report._fields[name].aggregator}" for name in measures}
+        [group] = Report.formatted_read_group(
+            [("team_id", "in", self.team.ids), ("month", ">=", self.month), ("month", "<=", self.month)],
+            ["month:month", "team_id"],
+            list(specs.values()),
         )
-        action = wizard.action_export()
-        self.assertIn(f"/web/content/{wizard.attachment_id.id}", action["url"])
-        book = openpyxl.load_workbook(BytesIO(base64.b64decode(wizard.attachment_id.datas)))
-        sheet = book.active
-        header = [cell.value for cell in sheet[1]]
-        values = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
-        self.assertEqual(sheet.max_row, 2, "one team, one month")
-        self.assertEqual(values["Month"], self.month.strftime("%Y-%m"))
-        self.assertEqual(values["Sales team"], self.team.name)
-        self.assertEqual((values["NV plan"], values["NV fact"], values["NV %"]), (1000, 600, 60))
-        self.assertEqual((values["NG plan"], values["NG fact"], values["NG %"]), (100, 63, 63))
-        self.assertEqual((values["NL plan"], values["NL fact"], values["NL %"]), (20, 5, 25))
-        self.assertEqual((values["NS plan"], values["NS fact"], values["NS %"]), (4, 2, 50))
-        self.assertEqual((values["AC plan"], values["AC fact"], values["AC %"]), (2_000_000, 2_100_000, 105))
-
-    def test_export_refuses_reversed_months(self):
-        wizard = self.env["dealer.funnel.export"].create(
-            {"date_from": self.month, "date_to": fields.Date.subtract(self.month, days=1)}
-        )
-        with self.assertRaisesRegex(UserError, "From month"):
-            wizard.action_export()
+        self.assertEqual(group["month:month"][0], self.month.strftime("%Y-%m-%d"))
+        self.assertEqual(group["team_id"][0], self.team.id)
+        expected = {
+            "nv": (1000, 600, 60),
+            "ng": (100, 63, 63),
+            "nl": (20, 5, 25),
+            "ns": (4, 2, 50),
+            "ac": (2_000_000, 2_100_000, 105),
+        }
+        for kpi, numbers in expected.items():
+            values = tuple(group[specs[f"{kind}_{kpi}"]] for kind in ("plan", "fact", "pct"))
+            self.assertEqual(values, numbers, kpi)
 
     def test_plan_month_is_stored_as_first_day(self):
         target = self.env["dealer.funnel.target"].search([("team_id", "=", self.team.id)])

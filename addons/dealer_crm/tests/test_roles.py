@@ -33,7 +33,6 @@ ACL_MATRIX = {
     "dealer.funnel.target":        ["r",   "r",   "r",   "r",   "r",   "r",   "r",   "r",   "rwc", ALL,   ALL,   "r"],
     "dealer.funnel.report":        [_,     _,     _,     _,     "r",   _,     _,     _,     "r",   "r",   "r",   _],
     "dealer.lead.response.report": [_,     _,     _,     _,     "r",   _,     _,     _,     _,     "r",   "r",   _],
-    "dealer.funnel.export":        [_,     _,     _,     _,     "rwc", _,     _,     _,     "rwc", "rwc", "rwc", _],
 }
 # fmt: on
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

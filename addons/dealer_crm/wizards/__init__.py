@@ -1,1 +1,0 @@
-from . import dealer_funnel_export
