@@ -23,7 +23,6 @@
         "views/dealer_campaign_views.xml",
         "views/dealer_dispatch_views.xml",
         "views/dealer_unsubscribe_templates.xml",
-        "views/res_company_views.xml",
         "views/res_partner_views.xml",
         "views/dealer_visit_views.xml",
         "views/dealer_segment_views.xml",

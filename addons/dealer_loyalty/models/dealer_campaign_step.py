@@ -14,6 +14,9 @@ DISPATCH_CHANNELS = [
 # "preferred" resolves, per customer at planning, to their preferred message channel (e-mail by default).
 STEP_CHANNELS = [*DISPATCH_CHANNELS, ("preferred", "Customer's preferred channel")]
 MESSAGE_CHANNELS = ("email", "sms", "telegram")
+# Quiet hours of a new step, and of messages without a step (automation rules).
+DEFAULT_QUIET_START = 21.0
+DEFAULT_QUIET_END = 9.0
 # Timezone names PostgreSQL knows, read once per process: joining pg_timezone_names in every
 # planning statement costs ~0.2 s (it reads the tz database), a hash join on this array ~0.
 _PG_TIMEZONES = []
@@ -65,11 +68,11 @@ class DealerCampaignStep(models.Model):
     activity_user_id = fields.Many2one("res.users", string="Responsible", help="Overrides the role when set.")
     activity_summary = fields.Char(translate=True)
     quiet_start = fields.Float(
-        default=21.0,
+        default=DEFAULT_QUIET_START,
         help="No message leaves between this hour and the end of quiet hours (customer's local time); "
         "it is deferred to the next allowed time, not dropped.",
     )
-    quiet_end = fields.Float(default=9.0)
+    quiet_end = fields.Float(default=DEFAULT_QUIET_END)
     dispatch_ids = fields.One2many("dealer.dispatch", "step_id")
 
     @api.constrains(

@@ -28,7 +28,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .dealer_campaign_step import DISPATCH_CHANNELS
+from .dealer_campaign_step import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DISPATCH_CHANNELS
 from .dealer_telegram import DealerTelegramError, scrub_bot_token
 
 DISPATCH_STATES = [
@@ -52,13 +52,9 @@ SKIP_REASONS = [
 ]
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=15)
-DEFAULT_BATCH_SIZE = 200
 # mail.notification failure types a later attempt may overcome (provider or account trouble).
 TRANSIENT_FAILURES = ("sms_server", "sms_credit", "sms_acc", "mail_smtp", "unknown")
 COUNTED_STATES = ("sending", "sent", "delivered")
-# quiet hours of messages without a campaign step (automation rules): the step's defaults
-DEFAULT_QUIET_START = 21.0
-DEFAULT_QUIET_END = 9.0
 
 _logger = logging.getLogger(__name__)
 
@@ -500,8 +496,7 @@ class DealerDispatch(models.Model):
 
     @api.model
     def _dealer_batch_size(self):
-        param = self.env["ir.config_parameter"].sudo().get_param("dealer_loyalty.dispatch_batch_size")
-        return int(param or DEFAULT_BATCH_SIZE)
+        return self.env["res.partner"]._dealer_loyalty_params()["dispatch_batch_size"]
 
     @api.model
     def _dealer_send_outbox(self, now):

@@ -1,19 +1,16 @@
 from odoo import fields, models
+from odoo.addons.dealer_crm.models.res_partner import LIFECYCLE_STAGES
 from odoo.addons.dealer_crm.tools.roles import DEALER_ROLES
 
 from .res_partner import BREAK_STAGES, LOYALTY_STATUSES
-
-try:  # dealer_crm's LTV chain (prospect -> ... -> trade-in), when it defines one
-    from odoo.addons.dealer_crm.models.res_partner import LIFECYCLE_STAGES as LTV_STAGES
-except ImportError:  # pragma: no cover - older dealer_crm without the LTV stage
-    LTV_STAGES = []
 
 
 class DealerLoyaltyStatusHistory(models.Model):
     """One row per change of a customer's loyalty status, written set-based by the daily run.
 
-    A change to *sleeping* is a chain break: it records the stage of the life cycle where
-    the customer stopped coming and the role that owned the next step.
+    A change to *sleeping* is a chain break: it records the step of the customer's life cycle
+    (dealer_crm's chain: delivery, maintenance, tyres, insurance …) that should have come next,
+    the role that owned it, and the customer's life-cycle stage at that moment.
     """
 
     _name = "dealer.loyalty.status.history"
@@ -39,7 +36,7 @@ class DealerLoyaltyStatusHistory(models.Model):
         DEALER_ROLES, string="Responsible role", index=True, help="The role that owned that step."
     )
     ltv_stage = fields.Selection(
-        LTV_STAGES,
+        LIFECYCLE_STAGES,
         string="LTV stage",
         index=True,
         help="The customer's stage in dealer CRM's life-cycle (LTV) chain when the chain broke.",

@@ -19,7 +19,7 @@ SIGNAL_COLUMNS = "partner_id, vehicle_id, company_id, value_days, value_count, v
 
 
 class DealerRiskRule(models.Model):
-    """A churn-risk point (DOMAIN §5) with its weight and thresholds, editable by marketing."""
+    """A churn-risk point (docs/DOMAIN.md §5) with its weight and thresholds, editable by marketing."""
 
     _name = "dealer.risk.rule"
     _description = "Churn risk rule"

@@ -36,8 +36,8 @@ class DealerSegment(models.Model):
     def _check_ranges(self):
         labels = {"r": self.env._("Recency"), "f": self.env._("Frequency"), "m": self.env._("Monetary")}
         for segment in self:
-            for key, label in labels.items():
-                low, high = segment[f"{key}_min"], segment[f"{key}_max"]
+            for column, label in labels.items():  # the stored r_/f_/m_ range columns
+                low, high = segment[f"{column}_min"], segment[f"{column}_max"]
                 if low < 1 or high < low:
                     raise ValidationError(
                         self.env._(

@@ -8,9 +8,8 @@ from odoo.addons.dealer_crm.tools.roles import ROLE_GROUPS
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools.rfm import parse_thresholds
 from .res_company import TELEGRAM_LINK_DAYS
-from .res_config_settings import LOYALTY_DEFAULTS
+from .res_config_settings import LOYALTY_DEFAULTS, LoyaltySettingError, param_name, read_loyalty_params
 
 LOYALTY_STATUSES = [
     ("new", "New"),
@@ -23,7 +22,7 @@ LOYALTY_STATUSES = [
 
 RISK_LEVELS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 
-# Where the chain broke (DOMAIN §2), derived from the customer's last event, and the role
+# Where the chain broke (docs/DOMAIN.md §2), derived from the customer's last event, and the role
 # (a key of dealer_crm's DEALER_ROLES) that owned the next step of the chain.
 BREAK_STAGES = [
     ("after_delivery", "Follow-up after delivery"),
@@ -41,8 +40,6 @@ STAGE_ROLE = {
 }
 # Customer fields showing the figures of dealer.customer.score.
 RFM_FIELDS = ["rfm_r", "rfm_f", "rfm_m", "rfm_score", "recency_days", "frequency", "monetary", "segment_id", "rfm_date"]
-# dealer_crm's LTV-chain stage on the customer (whichever name it carries).
-LTV_STAGE_FIELDS = ("dealer_lifecycle_stage", "dealer_stage")
 # The address field of each channel a message of an automation rule may take.
 CHANNEL_ADDRESS = {"email": "email", "sms": "phone", "telegram": "telegram_chat_id"}
 # What a customer may send the bot to stop its messages (Telegram commands are Latin; the
@@ -77,7 +74,7 @@ class ResPartner(models.Model):
     rfm_date = fields.Date(related="rfm_id.date")
 
     # ------------------------------------------------------------
-    # Loyalty status (life cycle)
+    # Loyalty status
     # ------------------------------------------------------------
 
     loyalty_status = fields.Selection(
@@ -231,7 +228,7 @@ class ResPartner(models.Model):
         # the field is read-only on screen, hence sudo; but only on customers the marketer may change
         self.check_access("write")
         self.sudo().write({"loyalty_blocked": blocked})
-        self.sudo()._dealer_update_lifecycle(partner_ids=self.ids)
+        self.sudo()._dealer_update_loyalty_status(partner_ids=self.ids)
 
     # ------------------------------------------------------------
     # Parameters
@@ -239,31 +236,24 @@ class ResPartner(models.Model):
 
     @api.model
     def _dealer_loyalty_params(self):
-        """Loyalty settings with their defaults; a bad value is reported by its setting name."""
+        """The loyalty settings (``read_loyalty_params``); a bad value is reported by its parameter's name."""
         icp = self.env["ir.config_parameter"].sudo()
-        params = {}
-        for key, default in LOYALTY_DEFAULTS.items():
-            raw = icp.get_param(f"dealer_loyalty.{key}") or default
-            try:
-                params[key] = type(default)(raw)
-            except ValueError:
-                raise UserError(
-                    self.env._("The loyalty setting %(key)s has an invalid value: %(value)s", key=key, value=raw)
-                ) from None
-        for key in ("rfm_r_thresholds", "rfm_f_thresholds", "rfm_m_thresholds"):
-            try:
-                params[key] = parse_thresholds(params[key])
-            except ValueError:
-                raise UserError(
-                    self.env._("The loyalty setting %(key)s must be ascending numbers separated by commas.", key=key)
-                ) from None
-        # scores are single digits side by side in rfm_score ("545")
-        if not 2 <= params["rfm_bands"] <= 9 or len(params["rfm_r_thresholds"]) > 8:
-            raise UserError(self.env._("The loyalty settings allow 2 to 9 score bands (at most 8 thresholds)."))
-        counts = {len(params[f"rfm_{key}_thresholds"]) for key in "rfm"}
-        if params["rfm_method"] == "bands" and (len(counts) > 1 or 0 in counts):
-            raise UserError(self.env._("The loyalty settings need as many recency, frequency and monetary thresholds."))
-        return params
+        try:
+            return read_loyalty_params({key: icp.get_param(param_name(key)) for key in LOYALTY_DEFAULTS})
+        except LoyaltySettingError as error:
+            key = param_name(error.key).removeprefix("dealer_loyalty.")
+            messages = {
+                "invalid": self.env._(
+                    "The loyalty setting %(key)s has an invalid value: %(value)s", key=key, value=error.value
+                ),
+                "thresholds": self.env._(
+                    "The loyalty setting %(key)s must be ascending numbers separated by commas.", key=key
+                ),
+                "bands": self.env._("The loyalty settings allow 2 to 9 score bands (at most 8 thresholds)."),
+                "counts": self.env._("The loyalty settings need as many recency, frequency and monetary thresholds."),
+                "positive": self.env._("The loyalty setting %(key)s must be at least 1.", key=key),
+            }
+            raise UserError(messages[error.problem]) from None
 
     # ------------------------------------------------------------
     # Set-based computations
@@ -298,7 +288,7 @@ class ResPartner(models.Model):
         """Score expression of one RFM column, mirroring ``tools.rfm.quantile_scores``/``band_score``."""
         ident = SQL.identifier(column)
         if params["rfm_method"] == "bands":
-            thresholds = params[f"rfm_{column[0]}_thresholds"]
+            thresholds = params[f"rfm_{column.removesuffix('_days')}_thresholds"]
             bucket = SQL("width_bucket(%s::float8, %s::float8[])", ident, thresholds)
             if higher_is_better:
                 return SQL("(1 + %s)", bucket)
@@ -314,7 +304,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _dealer_rfm_sql(self, today=None, params=None):
-        """The single statement that scores every customer and stores R/F/M and segment.
+        """The single statement that scores every customer and stores the recency, frequency and monetary
+        scores and the segment.
 
         The figures go to ``dealer_customer_score`` (one row per customer, inserted or updated
         when they changed); customers who lost every event keep a row without scores. Kept in
@@ -335,7 +326,7 @@ class ResPartner(models.Model):
               GROUP BY partner_id
             ),
             scored AS (
-                SELECT agg.*, %(r)s AS r, %(f)s AS f, %(m)s AS m FROM agg
+                SELECT agg.*, %(recency)s AS r, %(frequency)s AS f, %(monetary)s AS m FROM agg
             ),
             combos AS (
                 SELECT c.r, c.f, c.m,
@@ -369,9 +360,9 @@ class ResPartner(models.Model):
             events=self._dealer_events_sql(),
             today=today,
             start=start,
-            r=self._dealer_rfm_score_sql("recency_days", params, higher_is_better=False),
-            f=self._dealer_rfm_score_sql("frequency", params, higher_is_better=True),
-            m=self._dealer_rfm_score_sql("monetary", params, higher_is_better=True),
+            recency=self._dealer_rfm_score_sql("recency_days", params, higher_is_better=False),
+            frequency=self._dealer_rfm_score_sql("frequency", params, higher_is_better=True),
+            monetary=self._dealer_rfm_score_sql("monetary", params, higher_is_better=True),
         )
 
     @api.model
@@ -411,12 +402,10 @@ class ResPartner(models.Model):
         return stage, role
 
     @api.model
-    def _dealer_lifecycle_sql(self, today=None, params=None, partner_ids=None):
+    def _dealer_loyalty_status_sql(self, today=None, params=None, partner_ids=None):
         """One statement: new loyalty status of every customer, its transition logged in the history."""
         params = params or self._dealer_loyalty_params()
         today = today or fields.Date.context_today(self)
-        ltv_field = next((name for name in LTV_STAGE_FIELDS if name in self._fields and self._fields[name].store), None)
-        ltv = SQL("p.%s::text", SQL.identifier(ltv_field)) if ltv_field else SQL("NULL::text")
         stage, role = self._dealer_break_case_sql(today)
         only = SQL("AND p.id = ANY(%s)", partner_ids) if partner_ids else SQL()
         return SQL(
@@ -442,7 +431,7 @@ class ResPartner(models.Model):
                   FROM ev GROUP BY partner_id
             ),
             calc AS (
-                SELECT p.id, p.company_id, p.loyalty_status AS old_status, %(ltv)s AS ltv_stage, agg.*,
+                SELECT p.id, p.company_id, p.loyalty_status AS old_status, p.dealer_stage::text AS ltv_stage, agg.*,
                        CASE WHEN p.loyalty_blocked THEN 'blocked'
                             WHEN agg.partner_id IS NULL THEN NULL
                             WHEN %(today)s::date - agg.last_day > %(sleeping)s THEN 'sleeping'
@@ -492,7 +481,6 @@ class ResPartner(models.Model):
             sleeping=params["sleeping_days"],
             new_days=params["new_days"],
             loyal=params["loyal_min_events"],
-            ltv=ltv,
             only=only,
             stage=stage,
             role=role,
@@ -500,9 +488,9 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _dealer_update_lifecycle(self, today=None, partner_ids=None):
+    def _dealer_update_loyalty_status(self, today=None, partner_ids=None):
         self._dealer_prepare_bulk_sql()
-        self.env.cr.execute(self._dealer_lifecycle_sql(today=today, partner_ids=partner_ids))
+        self.env.cr.execute(self._dealer_loyalty_status_sql(today=today, partner_ids=partner_ids))
         self.invalidate_model(
             [
                 "loyalty_status",
@@ -563,7 +551,7 @@ class ResPartner(models.Model):
     def _dealer_refresh_loyalty(self, today=None):
         """Everything the loyalty screens show, for all customers, in a handful of statements."""
         self._dealer_update_rfm(today=today)
-        self._dealer_update_lifecycle(today=today)
+        self._dealer_update_loyalty_status(today=today)
         self.env["dealer.risk.rule"]._compute_signals(today=today)
 
     @api.model
@@ -596,7 +584,7 @@ class ResPartner(models.Model):
             raise AccessError(self.env._("Only marketers may recompute the loyalty figures."))
         self.sudo()._dealer_update_rfm()
         if self:
-            self.sudo()._dealer_update_lifecycle(partner_ids=self.ids)
+            self.sudo()._dealer_update_loyalty_status(partner_ids=self.ids)
         return self
 
     @api.depends("telegram_optin_token", "telegram_optin_date", "telegram_chat_id", "company_id")

@@ -54,32 +54,31 @@ def rfm_scores(customers, bands=DEFAULT_BANDS, method="quantile", thresholds=Non
     """Scores of many customers at once.
 
     :param customers: {key: (recency_days, frequency, monetary)}
-    :param thresholds: for method 'bands', {'r': [...], 'f': [...], 'm': [...]}
-    :return: {key: (r, f, m)}
+    :param thresholds: for method 'bands', {'recency': [...], 'frequency': [...], 'monetary': [...]}
+    :return: {key: (recency score, frequency score, monetary score)}
     """
     keys = list(customers)
-    rec = [customers[k][0] for k in keys]
-    freq = [customers[k][1] for k in keys]
-    mon = [customers[k][2] for k in keys]
+    recency_days = [customers[k][0] for k in keys]
+    frequency = [customers[k][1] for k in keys]
+    monetary = [customers[k][2] for k in keys]
     if method == "bands":
-        r = [band_score(v, thresholds["r"], higher_is_better=False) for v in rec]
-        f = [band_score(v, thresholds["f"]) for v in freq]
-        m = [band_score(v, thresholds["m"]) for v in mon]
+        recency = [band_score(v, thresholds["recency"], higher_is_better=False) for v in recency_days]
+        frequency = [band_score(v, thresholds["frequency"]) for v in frequency]
+        monetary = [band_score(v, thresholds["monetary"]) for v in monetary]
     else:
-        r = quantile_scores(rec, bands, higher_is_better=False)
-        f = quantile_scores(freq, bands)
-        m = quantile_scores(mon, bands)
-    return {k: (r[i], f[i], m[i]) for i, k in enumerate(keys)}
+        recency = quantile_scores(recency_days, bands, higher_is_better=False)
+        frequency = quantile_scores(frequency, bands)
+        monetary = quantile_scores(monetary, bands)
+    return {k: (recency[i], frequency[i], monetary[i]) for i, k in enumerate(keys)}
 
 
 def match_segment(scores, segments):
-    """First segment (by sequence) whose R/F/M ranges contain the scores.
+    """First segment (by sequence) whose recency, frequency and monetary ranges contain the scores.
 
-    :param scores: (r, f, m)
-    :param segments: iterable of (key, sequence, (r_min, r_max), (f_min, f_max), (m_min, m_max))
+    :param scores: (recency, frequency, monetary) scores
+    :param segments: iterable of (key, sequence, (recency min, max), (frequency min, max), (monetary min, max))
     """
-    r, f, m = scores
-    for key, _seq, r_rng, f_rng, m_rng in sorted(segments, key=lambda s: (s[1], s[0])):
-        if r_rng[0] <= r <= r_rng[1] and f_rng[0] <= f <= f_rng[1] and m_rng[0] <= m <= m_rng[1]:
+    for key, _seq, *ranges in sorted(segments, key=lambda s: (s[1], s[0])):
+        if all(low <= score <= high for score, (low, high) in zip(scores, ranges, strict=True)):
             return key
     return None

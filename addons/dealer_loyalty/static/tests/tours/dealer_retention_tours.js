@@ -1,7 +1,7 @@
 /**
  * The marketer's retention flow in a real browser (tests/test_retention_tour.py), in English
  * and in Russian: a strategy giving the call centre a task per customer, applied at once.
- * Elements are selected by field names, button names and selection values only.
+ * Elements are selected by field names, button names and selection positions only.
  */
 import { registry } from "@web/core/registry";
 
@@ -18,12 +18,12 @@ registry.category("web_tour.tours").add("dealer_retention_strategy_tour", {
             run: "edit H4 Win back everyone",
         },
         {
-            content: "A task for the call centre (the first role)",
+            content: "A task for the call centre (the eighth of dealer_crm's DEALER_ROLES)",
             trigger: ".o_field_widget[name=role] input",
             run: "click",
         },
         {
-            trigger: ".o_select_menu_menu .o_select_menu_item:eq(0)",
+            trigger: ".o_select_menu_menu .o_select_menu_item:eq(7)",
             run: "click",
         },
         {
