@@ -1,7 +1,8 @@
-"""Role x model access matrix of the whole suite (issue 8): one table, asserted with real users.
+"""Role x model access matrix of the whole suite: one table, asserted with real users.
 
-``MATRIX`` below is the single source of truth: for every model of the suite (every model whose
-``ir.model`` XML ids belong to dealer_crm, dealer_service_lost_sales or dealer_loyalty — the
+``MATRIX`` below is the single source of truth, and the only table of rights in the repository
+(the addons' own tests check record rules and screens by scenario, never rights again): for
+every model of the suite (every model whose ``ir.model`` XML ids belong to one of its addons — the
 suite's own models and the Odoo models it extends, crm.lead and res.partner among them) and
 every role, the model-level rights a user of ONLY that role has: ``r``ead, ``w``rite, ``c``reate,
 ``u``nlink (``-`` = refused).  It was built from the ir.model.access.csv files of the three
@@ -60,7 +61,6 @@ MATRIX = {
     "dealer.loss.event":              "---- ---- r--- rwc- ---- ---- ---- ---- ---- r--- rwcu r---",
     "dealer.loss.improvement":        "---- ---- ---- rwc- ---- ---- ---- ---- ---- rwc- rwcu ----",
     "dealer.lost.revenue.report":     "---- ---- ---- r--- ---- ---- ---- ---- ---- r--- r--- ----",
-    "dealer.lost.sales.export":       "---- ---- ---- rwc- ---- ---- ---- ---- ---- rwc- rwc- ----",
     "dealer.loyalty.cohort.report":   "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.loyalty.status.history":  "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
     "dealer.reservation":             "r--- r--- r--- r--- rwc- r--- r--- rw-- r--- rwc- rwcu r---",
