@@ -7,7 +7,7 @@
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
     "license": "LGPL-3",
     "depends": ["dealer_crm"],
-    "external_dependencies": {"python": ["openpyxl", "xlsxwriter"]},
+    "external_dependencies": {"python": ["openpyxl"]},
     "data": [
         "security/dealer_service_lost_sales_security.xml",
         "security/ir.model.access.csv",
@@ -25,7 +25,7 @@
         "views/dealer_visit_views.xml",
         "report/dealer_lost_revenue_report_views.xml",
         "wizards/crm_lead_lost_views.xml",
-        "wizards/dealer_wizard_views.xml",
+        "wizards/dealer_service_import_views.xml",
         "views/dealer_service_lost_sales_menus.xml",
         "views/res_config_settings_views.xml",
     ],

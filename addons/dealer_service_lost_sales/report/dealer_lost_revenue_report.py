@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.orm.models import parse_read_group_spec
 from odoo.tools import SQL
 
 from ..models.crm_lost_reason import LOSS_CATEGORIES
@@ -68,6 +69,20 @@ class DealerLostRevenueReport(models.Model):
     recovered_amount = fields.Monetary(string="Recovered revenue", readonly=True, aggregator="sum")
     lost_count = fields.Integer(string="Losses", readonly=True, aggregator="sum")
     recovered_count = fields.Integer(string="Recovered losses", readonly=True, aggregator="sum")
+    lost_pct = fields.Float(
+        string="% of potential lost",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 2),
+        help="Lost revenue divided by the potential revenue (won plus lost) of the period.",
+    )
+    recovery_rate = fields.Float(
+        string="Recovery rate (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 2),
+        help="Share of lost service opportunities that were later won back.",
+    )
 
     @property
     def _table_query(self):
@@ -75,7 +90,11 @@ class DealerLostRevenueReport(models.Model):
             """
             SELECT u.*,
                    EXTRACT(YEAR FROM u.date)::int::varchar AS year,
-                   EXTRACT(MONTH FROM u.date)::int::varchar AS month
+                   EXTRACT(MONTH FROM u.date)::int::varchar AS month,
+                   CASE WHEN u.potential_amount > 0 THEN 100.0 * u.lost_amount / u.potential_amount
+                        ELSE 0.0 END AS lost_pct,
+                   CASE WHEN u.lost_count > 0 THEN 100.0 * u.recovered_count / u.lost_count ELSE 0.0 END
+                        AS recovery_rate
               FROM (%s UNION ALL %s UNION ALL %s UNION ALL %s) u
             """,
             self._query_loss_events(),
@@ -83,6 +102,16 @@ class DealerLostRevenueReport(models.Model):
             self._query_visit_revenue(),
             self._query_sales_leads(),
         )
+
+    def _read_group_select(self, aggregate_spec, query):
+        """% lost and recovery rate of a group are ratios of its sums (the pivot's totals too),
+        never averages of the rows' ratios."""
+        fname, _prop, func = parse_read_group_spec(aggregate_spec)
+        ratios = {"lost_pct": ("lost_amount", "potential_amount"), "recovery_rate": ("recovered_count", "lost_count")}
+        if func != "avg" or fname not in ratios:
+            return super()._read_group_select(aggregate_spec, query)
+        part, whole = (SQL("SUM(%s)", self._field_to_sql(self._table, name, query)) for name in ratios[fname])
+        return SQL("CASE WHEN %(whole)s > 0 THEN 100.0 * %(part)s / %(whole)s ELSE 0.0 END", part=part, whole=whole)
 
     def _query_loss_events(self):
         return SQL("""
@@ -147,23 +176,16 @@ class DealerLostRevenueReport(models.Model):
         return lost or 0.0, potential or 0.0
 
     def _dealer_kpis(self, domain):
-        """Totals of the KPI cards and of the xlsx export: money, % lost, recovery rate."""
-        [(lost, potential, recovered, count, rec_count)] = self._read_group(
+        """Totals of the KPI pivot: money, % lost, recovery rate (the pivot's own aggregates)."""
+        [(lost, potential, lost_pct, recovered, recovery_rate)] = self._read_group(
             domain,
             [],
-            [
-                "lost_amount:sum",
-                "potential_amount:sum",
-                "recovered_amount:sum",
-                "lost_count:sum",
-                "recovered_count:sum",
-            ],
+            ["lost_amount:sum", "potential_amount:sum", "lost_pct:avg", "recovered_amount:sum", "recovery_rate:avg"],
         )
-        lost, potential, recovered = lost or 0.0, potential or 0.0, recovered or 0.0
         return {
-            "lost": lost,
-            "potential": potential,
-            "lost_pct": 100.0 * lost / potential if potential else 0.0,
-            "recovered": recovered,
-            "recovery_rate": 100.0 * (rec_count or 0) / count if count else 0.0,
+            "lost": lost or 0.0,
+            "potential": potential or 0.0,
+            "lost_pct": lost_pct or 0.0,
+            "recovered": recovered or 0.0,
+            "recovery_rate": recovery_rate or 0.0,
         }

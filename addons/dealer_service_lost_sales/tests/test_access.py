@@ -108,7 +108,7 @@ class TestAccess(ServiceLostSalesCase):
             "dealer_service_lost_sales.dealer_lost_revenue_report_action_seasonality": [self.sales_head],
             "dealer_service_lost_sales.dealer_loss_event_action": [self.advisor, self.sales_head],
             "dealer_service_lost_sales.dealer_loss_improvement_action": [self.advisor, self.sales_head],
-            "dealer_service_lost_sales.dealer_lost_sales_export_action": [self.advisor, self.sales_head],
+            "dealer_service_lost_sales.dealer_lost_revenue_report_action_kpis": [self.advisor, self.sales_head],
             "dealer_service_lost_sales.dealer_service_import_action": [self.advisor],
         }
         for xmlid, users in screens.items():

@@ -1,8 +1,6 @@
-import base64
-import io
 from datetime import date
 
-import openpyxl
+from lxml import etree
 
 from odoo import Command
 
@@ -130,34 +128,33 @@ class TestLostSalesKpis(ServiceLostSalesCase):
         )
         self.assertEqual(ledger, {"service": 1000, "sales": 5000})
 
-    def test_xlsx_reproduces_the_pivot(self):
-        wizard = self.env["dealer.lost.sales.export"].create(
-            {
-                "date_from": date(2025, 1, 1),
-                "date_to": date(2026, 12, 31),
-                "business": "service",
-                "groupby": "reason_id",
-            }
-        )
-        self.assertAlmostEqual(wizard.kpi_lost_pct, 33.33, places=2)
-        wizard.action_export()
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file))).active
-        rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=2, values_only=True)}
-        self.assertEqual(rows["No-show"], (300, 300, 1.0))
-        self.assertEqual(rows["Workshop capacity"], (400, 400, 1.0))
-        self.assertEqual(rows["None"], (0, 2000, 0))
-        self.assertEqual(rows["Total"][:2], (1000, 3000))
-        self.assertAlmostEqual(rows["Total"][2], 1 / 3)
-        pivot = {
-            r.display_name if r else "None": (lost, pot)
-            for r, lost, pot in self.Report._read_group(
-                [*self.service, ("date", ">=", date(2025, 1, 1))],
-                ["reason_id"],
-                ["lost_amount:sum", "potential_amount:sum"],
-            )
+    def test_kpi_pivot_by_reason_and_total(self):
+        """The pivot behind *KPIs (xlsx)* (its Download xlsx writes what it shows), read as the pivot
+        reads it: lost, potential and % lost per reason, and the period's KPIs as its total."""
+        view = self.env.ref("dealer_service_lost_sales.dealer_lost_revenue_report_view_pivot_kpis")
+        arch = etree.fromstring(self.Report.get_views([(view.id, "pivot")])["views"]["pivot"]["arch"])
+        self.assertEqual([node.get("name") for node in arch.iterfind("field[@type='row']")], ["reason_id"])
+        measures = [node.get("name") for node in arch.iterfind("field[@type='measure']")]
+        self.assertEqual(measures, ["lost_amount", "potential_amount", "lost_pct", "recovered_amount", "recovery_rate"])
+        specs = [f"{name}:{self.Report._fields[name].aggregator}" for name in measures]
+        domain = [*self.service, ("date", ">=", date(2025, 1, 1)), ("date", "<=", date(2026, 12, 31))]
+        rows = {
+            group["reason_id"][1] if group["reason_id"] else "None": tuple(group[spec] for spec in specs[:3])
+            for group in self.Report.formatted_read_group(domain, ["reason_id"], specs)
         }
-        for label, (lost, pot) in pivot.items():
-            self.assertEqual(rows[label][:2], (lost, pot), label)
+        self.assertEqual(rows["No-show"], (300, 300, 100.0))
+        self.assertEqual(rows["Workshop capacity"], (400, 400, 100.0))
+        self.assertEqual(rows["None"], (0, 2000, 0))
+        [total] = self.Report.formatted_read_group(domain, [], specs)
+        self.assertEqual((total[specs[0]], total[specs[1]], total[specs[3]]), (1000, 3000, 300))
+        self.assertAlmostEqual(total[specs[2]], 100 / 3)
+        self.assertEqual(total[specs[4]], 25.0)
+        kpis = self.Report._dealer_kpis(domain)
+        self.assertEqual(
+            (kpis["lost"], kpis["potential"], kpis["lost_pct"], kpis["recovered"], kpis["recovery_rate"]),
+            tuple(total[spec] for spec in specs),
+            "the KPIs are the pivot's total",
+        )
 
     def test_improvement_action_measures_before_and_after(self):
         action = self.env["dealer.loss.improvement"].create(

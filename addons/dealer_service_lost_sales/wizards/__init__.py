@@ -1,1 +1,1 @@
-from . import crm_lead_lost, dealer_lost_sales_export, dealer_service_import
+from . import crm_lead_lost, dealer_service_import

@@ -2,6 +2,7 @@
  * Aftersales flows in a real browser, run by tests/test_ui_tours.py in English and in Russian:
  * elements are selected by field names, button names, selection values and menu xmlids.
  */
+import { download } from "@web/core/network/download";
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
@@ -130,15 +131,29 @@ registry.category("web_tour.tours").add("dealer_lost_revenue_dashboard_tour", {
             run: "click",
         },
         {
-            content: "The KPIs, then the xlsx export",
-            trigger: ".modal .o_field_widget[name=kpi_lost]",
+            content: "The KPIs pivot: lost, potential, % lost, recovered, recovery rate",
+            trigger: ".o_pivot_view .o_pivot th.o_pivot_measure_row" + " ~ th.o_pivot_measure_row".repeat(4),
         },
         {
-            trigger: ".modal button[name=action_export]",
+            content: "Note the name of the file the pivot's Download xlsx gets from the server",
+            trigger: ".o_pivot_view .o_pivot_download:enabled",
+            run() {
+                const original = download._download;
+                download._download = async (options) => {
+                    const filename = await original(options);
+                    document.body.dataset.dealerDownload = filename;
+                    download._download = original;
+                    return filename;
+                };
+            },
+        },
+        {
+            trigger: ".o_pivot_view .o_pivot_download",
             run: "click",
         },
         {
-            trigger: ".modal .o_field_widget[name=file] :is(a, .o_download_file_button, input)",
+            content: "The xlsx file was produced",
+            trigger: "body[data-dealer-download$='.xlsx']",
         },
     ],
 });
