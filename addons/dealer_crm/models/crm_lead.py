@@ -38,12 +38,10 @@ DEALER_INTERESTS = [
 ]
 
 
-# Step → (team field naming the user, fallback role group)
-HANDOFF = {
-    "fi": ("dealer_fi_user_id", "dealer_crm.group_fi_manager"),
-    "contract": ("dealer_docs_user_id", "dealer_crm.group_documents_clerk"),
-    "payment": ("dealer_cashier_user_id", "dealer_crm.group_cashier"),
-}
+# Stage step → the role the deal is handed to (the team's F&I manager, documents clerk, cashier)
+HANDOFF_ROLES = {"fi": "fi_manager", "contract": "documents_clerk", "payment": "cashier"}
+# Escalation level target → the role it names on the lead ("user": the level's own user)
+ESCALATION_ROLES = {"responsible": "responsible", "team_head": "sales_head", "director": "director"}
 LIFECYCLE_FIELDS = {"partner_id", "stage_id", "dealer_interest", "trade_in_vehicle_id", "test_drive_date", "active"}
 
 
@@ -411,24 +409,19 @@ class CrmLead(models.Model):
         negotiating.partner_id._dealer_lifecycle_advance("negotiation", "negotiation", refs=refs)
 
     def _dealer_schedule_handoff(self):
-        """Entering F&I, paperwork or payment hands the deal to the next department (DOMAIN §3)."""
-        users_cache = {}
-        for lead in self:
-            step = lead.stage_id.dealer_step
-            if step not in HANDOFF:
-                continue
-            team_field, group_xmlid = HANDOFF[step]
-            key = (step, lead.company_id.id, lead.team_id.id)
-            if key not in users_cache:
-                users_cache[key] = lead.team_id[team_field] or self._dealer_find_role_user(group_xmlid, lead.company_id)
-            user = users_cache[key]
-            if user:
-                lead.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=user.id,
-                    summary=self._dealer_handoff_summary(step),
-                    note=self.env._("Deal “%(deal)s” has reached this step.", deal=lead.name),
-                )
+        """Entering F&I, paperwork or payment hands the deal to the next department (DOMAIN §3):
+        a task for the team's person of the role, else a user of the role in the deal's showroom."""
+        for step, leads in (
+            self.filtered(lambda lead: lead.stage_id.dealer_step in HANDOFF_ROLES)
+            .grouped(lambda lead: lead.stage_id.dealer_step)
+            .items()
+        ):
+            leads._dealer_schedule_role_activity(
+                HANDOFF_ROLES[step],
+                summary=self._dealer_handoff_summary(step),
+                note={lead.id: self.env._("Deal “%(deal)s” has reached this step.", deal=lead.name) for lead in leads},
+                notify=True,
+            )
 
     def _dealer_handoff_summary(self, step):
         return {
@@ -436,18 +429,6 @@ class CrmLead(models.Model):
             "contract": self.env._("Prepare the contract"),
             "payment": self.env._("Take the payment"),
         }[step]
-
-    @api.model
-    def _dealer_find_role_user(self, group_xmlid, company):
-        """Any active user of the role in the lead's company (fallback when the team names nobody)."""
-        group = self.env.ref(group_xmlid)
-        domain = [("all_group_ids", "in", group.ids), ("share", "=", False)]
-        if company:
-            domain.append(("company_ids", "in", company.ids))
-        # The director implies every role; prefer a real holder of the role.
-        manager = self.env.ref("dealer_crm.group_dealer_manager")
-        users = self.env["res.users"].sudo().search(domain, order="id")
-        return users.filtered(lambda user: manager not in user.all_group_ids)[:1] or users[:1]
 
     # ------------------------------------------------------------
     # New leads: routing and response clock decided before the INSERT
@@ -701,46 +682,31 @@ class CrmLead(models.Model):
         start = call_date or fields.Datetime.now()
         self._dealer_route()
         self._dealer_set_clock(start, MISSED_CALL)
-        with_user = self.filtered("user_id")
         note = self.env._("Missed call from %(caller)s.", caller=caller) if caller else ""
-        vals_list = [
-            lead._dealer_activity_vals(
-                lead.user_id, self.env._("Call back: missed call"), note, "mail.mail_activity_data_call"
-            )
-            for lead in with_user
-        ]
-        return self.env["mail.activity"].sudo().create(vals_list)
-
-    def _dealer_activity_vals(self, user, summary, note="", act_type_xmlid="mail.mail_activity_data_todo"):
-        self.ensure_one()
-        activity_type = self.env.ref(act_type_xmlid, raise_if_not_found=False) or self.env.ref(
-            "mail.mail_activity_data_todo"
+        # the salesperson the lead names (routed above), nobody else: a lead still unrouted waits for routing
+        return self.sudo()._dealer_schedule_role_activity(
+            "sales_manager",
+            summary=self._dealer_missed_call_summary(),
+            note=note,
+            activity_type=self.env.ref("mail.mail_activity_data_call"),
+            group_fallback=False,
+            notify=True,
         )
-        return {
-            "res_model_id": self.env["ir.model"]._get_id(self._name),
-            "res_id": self.id,
-            "activity_type_id": activity_type.id,
-            "summary": summary,
-            "note": note,
-            "user_id": user.id,
-            "date_deadline": fields.Date.context_today(self),
-            "automated": True,
-        }
+
+    def _dealer_missed_call_summary(self):
+        return self.env._("Call back: missed call")
 
     # ------------------------------------------------------------
     # Escalation
     # ------------------------------------------------------------
 
-    def _dealer_escalation_user(self, level):
-        """Who must act at this escalation level, or an empty recordset."""
-        self.ensure_one()
-        if level.target == "responsible":
-            return self.user_id
-        if level.target == "team_head":
-            return self.team_id.user_id
+    def _dealer_escalation_users(self, level):
+        """``{lead id: user}`` who must act at this escalation level: the person the lead names for
+        the level's role (no guess from the role's group: nobody set is said in the chatter), or
+        the level's own user."""
         if level.target == "user":
-            return level.user_id
-        return (self.company_id or self.env.company).dealer_director_id
+            return dict.fromkeys(self.ids, level.user_id) if level.user_id else {}
+        return self._dealer_role_users(ESCALATION_ROLES[level.target], group_fallback=False)
 
     @api.model
     def _cron_dealer_escalate(self, limit=ESCALATION_BATCH):
@@ -769,21 +735,28 @@ class CrmLead(models.Model):
             self.env.ref("dealer_crm.ir_cron_dealer_sla_escalate")._trigger()
 
     def _dealer_escalate_to(self, level, next_level):
-        vals_list, bodies = [], {}
+        users = self._dealer_escalation_users(level)
+        nobody = self.env["res.users"]
+        summaries, bodies = {}, {}
         for lead in self:
-            user = lead._dealer_escalation_user(level)
+            user = users.get(lead.id, nobody)
             overdue = max(0, int((fields.Datetime.now() - lead.dealer_sla_deadline).total_seconds() // 60))
             summary = self.env._("Escalation: customer waiting for %(minutes)s min past the deadline", minutes=overdue)
-            if user:
-                vals_list.append(
-                    lead._dealer_activity_vals(user, summary, act_type_xmlid="mail.mail_activity_data_call")
-                )
+            summaries.setdefault(summary, []).append(lead.id)
             bodies[lead.id] = Markup("<p>%s</p>") % self.env._(
                 "Not contacted in time: escalated to %(level)s (%(user)s).",
                 level=level.name,
                 user=user.name or self.env._("nobody set"),
             )
-        self.env["mail.activity"].create(vals_list)
+        call = self.env.ref("mail.mail_activity_data_call")
+        for summary, lead_ids in summaries.items():
+            self.browse(lead_ids)._dealer_schedule_role_activity(
+                ESCALATION_ROLES.get(level.target, "responsible"),
+                summary=summary,
+                activity_type=call,
+                notify=True,
+                users=users,
+            )
         self._message_log_batch(bodies=bodies)
         self.env.flush_all()
         self.env.cr.execute(
@@ -950,11 +923,14 @@ class CrmLead(models.Model):
             )
         return self.env["dealer.reservation"].create(vals_list)
 
-    def _dealer_release_vehicle(self, reason=None):
-        """Release the active reservations of these leads and tell other interested salespeople."""
+    def _dealer_release_vehicle(self, message=None):
+        """Release the active reservations of these leads and tell other interested salespeople.
+
+        :param str message: why, written in the chatter (the "Message" of the automation step)
+        """
         reservations = self.env["dealer.reservation"].search([("lead_id", "in", self.ids), ("state", "=", "active")])
         if reservations:
-            reservations._release(reason or self.env._("Released by an automation rule."))
+            reservations._release(message or self.env._("Released by an automation rule."))
         return reservations
 
     # ------------------------------------------------------------
@@ -1190,7 +1166,11 @@ class CrmLead(models.Model):
         inbound = direction == "inbound"
         if inbound and status == "missed":
             lead = lead or self._dealer_lead_from_call(partner, line, started_at)
-            activity = lead._dealer_register_missed_call(started_at, caller)[:1]
+            # a customer calling again before the call-back is done keeps their one call-back task
+            activity = (
+                lead._dealer_register_missed_call(started_at, caller)[:1]
+                or lead.sudo().activity_ids.filtered(lambda a: a.summary == lead._dealer_missed_call_summary())[:1]
+            )
         elif status == "answered":
             if inbound and not lead:
                 lead = self._dealer_lead_from_call(partner, line, started_at, agent)

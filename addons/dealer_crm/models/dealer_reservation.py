@@ -170,15 +170,16 @@ class DealerReservation(models.Model):
         return self.env["crm.lead"].sudo().search(domain)
 
     def _notify_interested(self):
-        leads = self._interested_leads()
-        vals_list = []
-        for lead in leads:
+        """A task for the salesperson of each interested deal, titled with the car available again."""
+        by_summary = {}
+        for lead in self._interested_leads():
             vehicle = self.vehicle_id.filtered(
                 lambda v, lead=lead: v == lead.vehicle_id or (v.model_id and v.model_id == lead.vehicle_id.model_id)
             )[:1]
             summary = self.env._("Car available again: %(vehicle)s", vehicle=vehicle.display_name)
-            vals_list.append(lead._dealer_activity_vals(lead.user_id, summary))
-        self.env["mail.activity"].sudo().create(vals_list)
+            by_summary[summary] = by_summary.get(summary, lead.browse()) | lead
+        for summary, leads in by_summary.items():
+            leads._dealer_schedule_role_activity("sales_manager", summary=summary, group_fallback=False, notify=True)
 
     @api.model
     def _cron_release_expired(self, limit=RELEASE_BATCH):

@@ -1,5 +1,3 @@
-import logging
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
@@ -8,10 +6,7 @@ from odoo.tools import SQL, escape_psql
 from ..tools.api_input import ApiInputError
 from ..tools.vin import normalize_vin, vin_problem
 
-_logger = logging.getLogger(__name__)
-
 DEFAULT_FLEET_KM_PER_DAY = 40.0  # ~15,000 km a year, until the fleet's own log tells better
-FOLLOWUP_ROLES = ("salesperson", "fi_manager")
 
 
 class DealerVehicle(models.Model):
@@ -387,87 +382,34 @@ class DealerVehicle(models.Model):
     # (data/dealer_followup_data.xml) that an administrator reads and edits.
 
     def _dealer_role_own_users(self, role):
-        """A car's salesperson and F&I manager are those of the deal that sold it."""
+        """A car's salesperson and F&I manager are those of the deal that sold it (its salesperson,
+        its team's F&I manager); without such a deal, the car's salesperson is its owner's."""
+        if role not in ("sales_manager", "fi_manager"):
+            return super()._dealer_role_own_users(role)
+        deals = self._dealer_selling_deals()
+        users = {}
+        for vehicle in self:
+            deal = deals.get(vehicle.id)
+            user = deal and (deal.user_id if role == "sales_manager" else deal.team_id.dealer_fi_user_id)
+            if user:
+                users[vehicle.id] = user
         if role == "sales_manager":
-            return {v.id: u for v, u in self._dealer_followup_users("salesperson").items() if u}
-        if role == "fi_manager":
-            return {v.id: u for v, u in self._dealer_followup_users("fi_manager").items() if u}
-        return super()._dealer_role_own_users(role)
+            rest = self.filtered(lambda v: v.id not in users and v.partner_id)
+            owners = rest.partner_id._dealer_role_own_users(role)
+            users.update({v.id: owners[v.partner_id.id] for v in rest if v.partner_id.id in owners})
+        return users
 
-    def _dealer_followup_users(self, role):
-        """{vehicle: user} for a role, from the won deal that sold the car.
-
-        ``salesperson``: the deal's salesperson, else the customer's salesperson;
-        ``fi_manager``: the F&I manager of the deal's team, else any F&I manager of the company.
-        """
+    def _dealer_selling_deals(self):
+        """``{vehicle id: crm.lead}``: the last won deal of each car (whoever may read it)."""
         won = (
             self.env["crm.lead"]
             .sudo()
             .search([("vehicle_id", "in", self.ids), ("won_status", "=", "won")], order="date_closed desc, id desc")
         )
-        deal = {}
+        deals = {}
         for lead in won:
-            deal.setdefault(lead.vehicle_id, lead)
-        if role == "salesperson":
-            return {v: deal[v].user_id if v in deal else v.partner_id.user_id for v in self}
-        fallback = {}
-        users = {}
-        for vehicle in self:
-            user = deal[vehicle].team_id.dealer_fi_user_id if vehicle in deal else None
-            if not user:
-                company = vehicle.company_id or self.env.company
-                if company not in fallback:
-                    fallback[company] = self.env["crm.lead"]._dealer_find_role_user(
-                        "dealer_crm.group_fi_manager", company
-                    )
-                user = fallback[company]
-            users[vehicle] = user
-        return users
-
-    def _dealer_schedule_followup(self, role, days=0, summary="", act_type_xmlid="mail.mail_activity_data_call"):
-        """Schedule one activity per vehicle for the person in ``role``, due in ``days`` days.
-
-        Safe on many records: one search for the responsible people, one for activities
-        already open with the same summary (never doubled), one batched create.
-
-        :param str role: ``salesperson`` or ``fi_manager``
-        :param int days: deadline offset from today
-        :param str summary: activity title, also the key against duplicates
-        :returns: the created mail.activity records
-        """
-        if role not in FOLLOWUP_ROLES:
-            raise ValueError(f"Unknown follow-up role {role!r}, expected one of {FOLLOWUP_ROLES}")
-        users = self._dealer_followup_users(role)
-        open_ids = {
-            res_id
-            for [res_id] in self.env["mail.activity"]
-            .sudo()
-            ._read_group(
-                [("res_model", "=", self._name), ("res_id", "in", self.ids), ("summary", "=", summary)], ["res_id"]
-            )
-        }
-        activity_type = self.env.ref(act_type_xmlid, raise_if_not_found=False) or self.env.ref(
-            "mail.mail_activity_data_todo"
-        )
-        deadline = fields.Date.add(fields.Date.context_today(self), days=days)
-        model_id = self.env["ir.model"]._get_id(self._name)
-        vals_list = [
-            {
-                "res_model_id": model_id,
-                "res_id": vehicle.id,
-                "activity_type_id": activity_type.id,
-                "summary": summary,
-                "user_id": users[vehicle].id,
-                "date_deadline": deadline,
-                "automated": True,
-            }
-            for vehicle in self
-            if users.get(vehicle) and vehicle.id not in open_ids
-        ]
-        skipped = len(self) - len(vals_list) - len(open_ids)
-        if skipped > 0:
-            _logger.info("Follow-up %r: %s vehicles have no %s", summary, skipped, role)
-        return self.env["mail.activity"].sudo().create(vals_list)
+            deals.setdefault(lead.vehicle_id.id, lead)
+        return deals
 
     @api.model
     def _dealer_periodic_followup_vehicles(self, first_months, every_months, today=None):
@@ -497,6 +439,11 @@ class DealerVehicle(models.Model):
     @api.model
     def _cron_dealer_periodic_followup(self, role, first_months, every_months, summary, days=0):
         """Recurring rule ("every 6 months after the 9th month"): base.automation fires once per
-        record and date, so a repeating cadence is a daily cron with its numbers in its code."""
+        record and date, so a repeating cadence is a daily cron with its numbers in its code.
+
+        :param str role: a key of ``DEALER_ROLES`` (the car's ``sales_manager``, ``fi_manager`` …)
+        """
         vehicles = self._dealer_periodic_followup_vehicles(first_months, every_months)
-        return vehicles._dealer_schedule_followup(role, days, summary)
+        return vehicles._dealer_schedule_role_activity(
+            role, days=days, summary=summary, activity_type=self.env.ref("mail.mail_activity_data_call"), notify=True
+        )

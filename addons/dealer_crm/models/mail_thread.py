@@ -12,14 +12,16 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.roles import ROLE_GROUPS
 
 _logger = logging.getLogger(__name__)
 
-# Where a record names the person of a role, first match wins; the role's group is the fallback.
+# Where a record names the person of a role, first match wins; the role's group is the fallback
+# (``MailThread._dealer_role_group_user``). The director is the one of the record's showroom
+# (``res.company.dealer_director_id``).
 ROLE_PATHS = {
     "responsible": ("user_id", "advisor_id"),
     "sales_manager": ("dealer_sales_user_id", "partner_id.dealer_sales_user_id"),
@@ -28,36 +30,55 @@ ROLE_PATHS = {
     "documents_clerk": ("team_id.dealer_docs_user_id",),
     "cashier": ("team_id.dealer_cashier_user_id",),
     "sales_head": ("team_id.user_id",),
-    "director": ("company_id.dealer_director_id",),
 }
 
 
 class MailThread(models.AbstractModel):
-    """Generic building blocks, available on every model with a chatter."""
+    """The dealership's roles on every model with a chatter: who holds a role for a record
+    (``_dealer_role_users``), giving that person a task (``_dealer_schedule_role_activity``) or a
+    message (``_dealer_notify_role``). Deal hand-offs, response-time escalation, missed calls,
+    reservations, follow-ups and the other addons' tasks all go through these methods."""
 
     _inherit = "mail.thread"
 
-    def _dealer_role_users(self, role):
+    # ------------------------------------------------------------
+    # Who holds a role
+    # ------------------------------------------------------------
+
+    def _dealer_role_users(self, role, group_fallback=True):
         """Who holds ``role`` for each record: ``{record id: res.users}`` (records without anybody are absent).
 
         The record's own person comes first (the deal's salesperson, the visit's advisor, the
-        team's F&I manager, the company's director …, see ``ROLE_PATHS``); otherwise any user
-        of the role's group in the record's company. One query per path and per company.
+        team's F&I manager, the company's director …: ``_dealer_role_own_users``); otherwise,
+        unless ``group_fallback`` is false, a user of the role's group in the record's company
+        (``_dealer_role_group_user``). One search per company for the fallback.
         """
         if role not in ROLE_GROUPS:
             raise UserError(self.env._("Unknown role %(role)s.", role=role))
         users = self._dealer_role_own_users(role)
+        if not group_fallback:
+            return users
         fallback = {}
         for record in self.filtered(lambda r: r.id not in users):
-            company = record._fields.get("company_id") and record.company_id or self.env.company
+            company = record._dealer_role_company()
             if company not in fallback:
-                fallback[company] = self.env["crm.lead"]._dealer_find_role_user(ROLE_GROUPS[role], company)
+                fallback[company] = self._dealer_role_group_user(role, company)
             if fallback[company]:
                 users[record.id] = fallback[company]
         return users
 
+    def _dealer_role_company(self):
+        """The showroom whose people act on this record: its company, else the current one."""
+        self.ensure_one()
+        return ("company_id" in self._fields and self.company_id) or self.env.company
+
     def _dealer_role_own_users(self, role):
-        """Hook: ``{record id: user}`` named on the records themselves (see ``ROLE_PATHS``)."""
+        """Hook: ``{record id: user}`` named on the records themselves (see ``ROLE_PATHS``).
+
+        Models override it for their own people (a car's salesperson is the one of the deal that
+        sold it, a customer's is their sales manager …); the company's director is the director of
+        the record's showroom.
+        """
         users = {}
         paths = [path for path in ROLE_PATHS.get(role, ()) if path.split(".")[0] in self._fields]
         for record in self:
@@ -66,12 +87,45 @@ class MailThread(models.AbstractModel):
                 if user and user._name == "res.users" and user.active:
                     users[record.id] = user
                     break
+            else:
+                if role == "director":
+                    director = record._dealer_role_company().dealer_director_id
+                    if director.active:
+                        users[record.id] = director
         return users
 
+    @api.model
+    def _dealer_role_group_user(self, role, company):
+        """The user of ``role``'s group who takes a record that names nobody for the role.
+
+        The one tie-break of the suite: an active internal user of the company who really holds
+        the role comes before a director (whose group implies every role), the lowest id first.
+        """
+        group = self.env.ref(ROLE_GROUPS[role])
+        domain = [("all_group_ids", "in", group.ids), ("share", "=", False), ("company_ids", "in", company.ids)]
+        users = self.env["res.users"].sudo().search(domain, order="id")
+        director = self.env.ref("dealer_crm.group_dealer_manager")
+        return users.filtered(lambda user: director not in user.all_group_ids)[:1] or users[:1]
+
+    # ------------------------------------------------------------
+    # Giving a role a task
+    # ------------------------------------------------------------
+
     def _dealer_schedule_role_activity(
-        self, role, days=0, date_field=None, summary=None, activity_type=None, note=None
+        self,
+        role,
+        days=0,
+        date_field=None,
+        summary=None,
+        activity_type=None,
+        note=None,
+        group_fallback=True,
+        notify=False,
+        users=None,
     ):
         """Give the person of ``role`` one activity per record, due ``days`` days after ``date_field``.
+
+        Built on Odoo's ``activity_schedule``: one call per assignee and deadline.
 
         :param str role: a key of ``DEALER_ROLES`` (``sales_manager``, ``fi_manager`` …)
         :param int days: days after the date (negative: before it)
@@ -79,6 +133,14 @@ class MailThread(models.AbstractModel):
         :param str summary: the activity's title; a record that already has an open activity
             with this title gets no second one (a rule may fire twice without piling up tasks)
         :param activity_type: ``mail.activity.type`` record (default: To-Do)
+        :param note: the activity's note, or ``{record id: note}`` for a note per record
+        :param bool group_fallback: see ``_dealer_role_users``; false: records whose own person
+            is missing get no task
+        :param bool notify: send the assignees Odoo's "activity assigned" e-mail; off by default:
+            the assignees see the tasks in their activity menu, and one e-mail per task would
+            not scale on rules that run on thousands of records
+        :param dict users: ``{record id: res.users}`` decided by the caller instead of the role's
+            holders (e.g. the person an escalation level names); ``role`` then only names them
         :returns: the created ``mail.activity`` records
         """
         if "activity_ids" not in self._fields:
@@ -89,33 +151,38 @@ class MailThread(models.AbstractModel):
             )
         summary = summary or self.env._("Follow up")
         activity_type = activity_type or self.env.ref("mail.mail_activity_data_todo")
-        users = self._dealer_role_users(role)
         taken = self._dealer_open_activity_ids(summary)
+        records = self.filtered(lambda r: r.id not in taken)
+        if users is None:
+            users = records._dealer_role_users(role, group_fallback=group_fallback)
+        records_with_user = records.filtered(lambda r: users.get(r.id))
+        if len(records_with_user) < len(records):
+            _logger.info("%s: %s records have no %s", summary, len(records) - len(records_with_user), role)
         today = fields.Date.context_today(self)
-        model_id = self.env["ir.model"]._get_id(self._name)
-        vals_list = []
-        for record in self:
-            if record.id in taken or record.id not in users:
-                continue
-            base = fields.Date.to_date(record[date_field]) if date_field and record[date_field] else today
-            vals_list.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": record.id,
-                    "activity_type_id": activity_type.id,
-                    "summary": summary,
-                    "note": note or False,
-                    "user_id": users[record.id].id,
-                    "date_deadline": base + timedelta(days=days or 0),
-                    "automated": True,
-                }
+        notes = note if isinstance(note, dict) else dict.fromkeys(records_with_user.ids, note or "")
+        batches = records_with_user.grouped(
+            lambda r: (
+                users[r.id],
+                (fields.Date.to_date(r[date_field]) if date_field and r[date_field] else today)
+                + timedelta(days=days or 0),
+                notes.get(r.id) or "",
             )
-        if len(vals_list) < len(self) - len(taken):
-            _logger.info("%s: %s records have no %s", summary, len(self) - len(taken) - len(vals_list), role)
-        # The assignees see the new tasks in their activity menu; one e-mail per task would not scale.
-        return self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        )
+        if not notify:
+            records_with_user = records_with_user.with_context(mail_activity_quick_update=True)
+        activities = self.env["mail.activity"]
+        for (user, deadline, batch_note), batch in batches.items():
+            activities |= records_with_user.browse(batch.ids).activity_schedule(
+                date_deadline=deadline,
+                summary=summary,
+                note=batch_note,
+                activity_type_id=activity_type.id,
+                user_id=user.id,
+            )
+        return activities
 
     def _dealer_open_activity_ids(self, summary):
+        """Ids of these records that have an open activity titled ``summary`` (whoever may see it)."""
         return {
             res_id
             for [res_id] in self.env["mail.activity"]

@@ -81,24 +81,24 @@ class TestDealerFollowup(DealerSalesCase):
         vehicle = self.env["dealer.vehicle"]
         for day in ("2026-11-30", "2026-12-01", "2026-12-03"):
             with freeze_time(day):
-                vehicle._cron_dealer_periodic_followup("salesperson", 9, 6, SIX_MONTHS)
+                vehicle._cron_dealer_periodic_followup("sales_manager", 9, 6, SIX_MONTHS)
         self.assertFalse(self._followups(self.salesperson_1, SIX_MONTHS), "only on the 9-month day")
         with freeze_time("2026-12-02"):
-            vehicle._cron_dealer_periodic_followup("salesperson", 9, 6, SIX_MONTHS)
-            vehicle._cron_dealer_periodic_followup("salesperson", 9, 6, SIX_MONTHS)
+            vehicle._cron_dealer_periodic_followup("sales_manager", 9, 6, SIX_MONTHS)
+            vehicle._cron_dealer_periodic_followup("sales_manager", 9, 6, SIX_MONTHS)
         first = self._followups(self.salesperson_1, SIX_MONTHS)
         self.assertEqual(len(first), 1, "never doubled while the call is open")
         first.action_feedback()
         with freeze_time("2027-03-02"):
-            vehicle._cron_dealer_periodic_followup("salesperson", 9, 6, SIX_MONTHS)
+            vehicle._cron_dealer_periodic_followup("sales_manager", 9, 6, SIX_MONTHS)
         self.assertFalse(self._followups(self.salesperson_1, SIX_MONTHS), "12 months: not a 6-month step")
         with freeze_time("2027-06-02"):
-            vehicle._cron_dealer_periodic_followup("salesperson", 9, 6, SIX_MONTHS)
+            vehicle._cron_dealer_periodic_followup("sales_manager", 9, 6, SIX_MONTHS)
         self.assertEqual(len(self._followups(self.salesperson_1, SIX_MONTHS)), 1, "15 months")
 
     def test_customer_salesperson_when_no_won_deal(self):
         other = self._vehicle(plate="F002FF77", state="customer", partner_id=self.customer.id)
         with freeze_time("2026-05-10"):
-            activities = other._dealer_schedule_followup("salesperson", 2, "Check-in")
+            activities = other._dealer_schedule_role_activity("sales_manager", days=2, summary="Check-in")
         self.assertEqual(activities.user_id, self.salesperson_2)
         self.assertEqual(activities.date_deadline, date(2026, 5, 12))
