@@ -6,7 +6,7 @@
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
     "license": "LGPL-3",
-    "depends": ["dealer_crm"],
+    "depends": ["base_import", "dealer_crm"],
     "external_dependencies": {"python": ["openpyxl"]},
     "data": [
         "security/dealer_service_lost_sales_security.xml",

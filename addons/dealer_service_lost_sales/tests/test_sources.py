@@ -239,7 +239,27 @@ class TestOtherSources(ServiceLostSalesCase):
                     data = f"<!DOCTYPE worksheet [{''.join(entities)}]>".encode() + data.replace(b"ENTITY", b"&e4;")
                 target.writestr(name, data)
         leads_before = self.Lead.search_count([])
-        with self.assertRaisesRegex(UserError, "cannot be imported safely"):
-            self.run_import(forged.getvalue(), "forged.xlsx")
+        for filename in ("forged.xlsx", "forged.csv"):  # the content decides, not the name
+            with self.subTest(filename=filename), self.assertRaisesRegex(UserError, "cannot be imported safely"):
+                self.run_import(forged.getvalue(), filename)
         self.assertEqual(self.Lead.search_count([]), leads_before)
         self.assertFalse(self.env["res.partner"].search([("name", "like", "hahaha")]))
+
+    def test_spreadsheet_export_of_a_russian_excel(self):
+        """Semicolons and Windows-1251, as Excel saves CSV in Russian; a date cell in an xlsx."""
+        csv_text = (
+            "external_id;name;phone;plate;operation;amount;planned_at\n"
+            "R-1;Иван;+79160000011;R111RR77;Замена масла;3500;2026-08-01\n"
+        )
+        wizard = self.run_import(csv_text.encode("cp1251"), "список.csv")
+        self.assertEqual(wizard.imported_count, 1, wizard.error_log)
+        self.assertEqual(wizard.lead_ids.service_line_ids.name, "Замена масла")
+        self.assertEqual(wizard.lead_ids.date_deadline, date(2026, 8, 1))
+        book = openpyxl.Workbook()
+        book.active.append(["external_id", "name", "phone", "plate", "operation", "amount", "planned_at"])
+        book.active.append(["R-2", "Petr", "+79160000012", "R222RR77", "Brake pads", 7000, date(2026, 9, 15)])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        wizard = self.run_import(buffer.getvalue(), "list.xlsx")
+        self.assertEqual(wizard.imported_count, 1, wizard.error_log)
+        self.assertEqual(wizard.lead_ids.date_deadline, date(2026, 9, 15))

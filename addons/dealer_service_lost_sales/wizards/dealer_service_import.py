@@ -1,12 +1,13 @@
 import base64
-import csv
 import io
 import re
 import zipfile
 
 from odoo import fields, models
+from odoo.addons.base_import.models.base_import import MIMETYPE_TO_READER, ImportValidationError
 from odoo.addons.dealer_crm.tools.api_input import ApiInputError
 from odoo.exceptions import UserError
+from odoo.tools.mimetypes import guess_mimetype
 
 COLUMNS = ["external_id", "name", "phone", "email", "vin", "plate", "source", "operation", "amount", "planned_at"]
 SOURCES = ("oem", "recall", "web", "campaign")
@@ -15,19 +16,31 @@ MAX_XLSX_UNPACKED = 64 * 1024 * 1024  # an aftersales list of a few thousand row
 DTD = re.compile(rb"<!DOCTYPE|<!ENTITY|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)", re.IGNORECASE)
 
 
+def cell_text(cell):
+    """A cell as text: ``base_import`` gives dates of spreadsheets as dates, the API reads ISO text."""
+    return cell.isoformat() if hasattr(cell, "isoformat") else str(cell).strip()
+
+
 class DealerServiceImport(models.TransientModel):
-    """Import a list of aftersales leads (OEM, recall, web, campaigns) from CSV or xlsx.
+    """Import a list of aftersales leads (OEM, recall, web, campaigns) from CSV, xlsx, xls or ods.
 
     One row = one opportunity line; rows with the same ``external_id`` make one opportunity.
     Good rows are imported; bad rows are listed with their number and the field at fault.
+
+    Why a wizard and not Odoo's *Import records* on the service opportunities: that import maps
+    one row to one record of one model, all or nothing. An OEM or recall list needs more per
+    row: the car found or registered by VIN or plate with the checks of the integration API
+    (``crm.lead._dealer_service_lead_from_import``, the same rules as a service booking), its
+    owner found or created from a normalised phone or e-mail, rows sharing an ``external_id``
+    gathered as the lines of one opportunity, and a bad row reported and skipped while the
+    good ones are imported. The file itself is read by ``base_import`` (CSV separator and
+    encoding detection, xlsx, xls, ods); a zip-based file is checked for XML entities first.
     """
 
     _name = "dealer.service.import"
     _description = "Import aftersales leads"
 
-    file = fields.Binary(
-        required=True, help="CSV (comma-separated, UTF-8) or xlsx with a header row: " + ", ".join(COLUMNS)
-    )
+    file = fields.Binary(required=True, help="CSV, xlsx, xls or ods with a header row: " + ", ".join(COLUMNS))
     filename = fields.Char()
     default_source = fields.Selection(
         [("oem", "Manufacturer (OEM)"), ("recall", "Recall campaign"), ("web", "Website"), ("campaign", "Campaign")],
@@ -40,19 +53,21 @@ class DealerServiceImport(models.TransientModel):
     lead_ids = fields.Many2many("crm.lead", string="Created opportunities", readonly=True)
 
     def _read_rows(self):
+        """``[(row number, {column: text})]`` of the file's non-empty rows, read by ``base_import``."""
         data = base64.b64decode(self.file or b"")
-        if (self.filename or "").lower().endswith(".xlsx"):
-            import openpyxl
-
+        if data[:2] == b"PK":  # xlsx and ods are zip archives of XML, whatever the file is called
             self._check_xlsx(data)
-            sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-            table = [[("" if c is None else str(c)).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
-        else:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise UserError(self.env._("File: the CSV file must be UTF-8 encoded.")) from None
-            table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        mimetype = guess_mimetype(data)
+        # not a spreadsheet: the list is CSV, whatever its name says
+        file_type = mimetype if mimetype in MIMETYPE_TO_READER else "text/csv"
+        reader = self.env["base_import.import"].new(
+            {"res_model": "crm.lead", "file": data, "file_name": self.filename or "import.csv", "file_type": file_type}
+        )
+        try:
+            _length, table = reader._read_file({"quoting": '"', "separator": "", "encoding": ""})
+        except ImportValidationError as exc:
+            raise UserError(self.env._("File: %(error)s", error=exc.message)) from None
+        table = [[cell_text(cell) for cell in row] for row in table]
         if not table:
             raise UserError(self.env._("File: the file is empty."))
         header = [h.lower() for h in table[0]]
