@@ -8,7 +8,7 @@ from . import test_campaign_occurrence
 from . import test_campaign_delivery
 from . import test_campaign_tracking
 from . import test_rfm
-from . import test_lifecycle
+from . import test_loyalty_status
 from . import test_chain_break
 from . import test_risk
 from . import test_retention_strategy

@@ -6,11 +6,11 @@ from odoo.tests import freeze_time, new_test_user
 from .common import DealerLoyaltyCase
 
 
-class TestLifecycle(DealerLoyaltyCase):
+class TestLoyaltyStatus(DealerLoyaltyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketer = new_test_user(cls.env, login="h4_marketer", groups="dealer_crm.group_marketer")
+        cls.marketer = new_test_user(cls.env, login="status_marketer", groups="dealer_crm.group_marketer")
 
         def customer(name, *days, kind="maintenance"):
             partner = cls._customer(name)
@@ -80,7 +80,7 @@ class TestLifecycle(DealerLoyaltyCase):
         self.assertEqual(self.loyal.loyalty_history_ids.mapped("new_status")[:2], ["loyal", "blocked"])
 
     def test_only_marketers_block(self):
-        clerk = new_test_user(self.env, login="h4_clerk", groups="dealer_crm.group_call_center")
+        clerk = new_test_user(self.env, login="status_call_center", groups="dealer_crm.group_call_center")
         with self.assertRaises(AccessError):
             self.loyal.with_user(clerk).action_loyalty_block()
         with self.assertRaises(AccessError):
@@ -91,7 +91,7 @@ class TestLifecycle(DealerLoyaltyCase):
         customer_b = self.env["res.partner"].create({"name": "B customer", "company_id": showroom_b.id})
         marketer_a = new_test_user(
             self.env,
-            login="h4_marketer_a",
+            login="status_marketer_a",
             groups="dealer_crm.group_marketer",
             company_id=self.env.company.id,
             company_ids=[self.env.company.id],
@@ -145,7 +145,7 @@ class TestRecomputeButton(DealerLoyaltyCase):
     def test_marketer_button_recomputes_everything(self):
         partner = self._customer("Fresh customer")
         self._visit(self._vehicle(partner, warranty_end=date(2026, 7, 20)), date(2026, 6, 1), amount=5000)
-        marketer = new_test_user(self.env, login="h4_mkt_btn", groups="dealer_crm.group_marketer")
+        marketer = new_test_user(self.env, login="status_marketer_button", groups="dealer_crm.group_marketer")
         self.env["dealer.segment"].with_user(marketer).action_recompute_loyalty()
         self.assertEqual(partner.loyalty_status, "new")
         self.assertTrue(partner.segment_id)
