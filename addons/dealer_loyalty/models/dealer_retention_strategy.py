@@ -162,7 +162,8 @@ class DealerRetentionStrategy(models.Model):
         it, not the customer); a customer who already has this task open gets no second one.
 
         Who holds the role for a customer is dealer_crm's ``_dealer_role_users`` (the customer's own
-        person first); the task is given by ``_dealer_schedule_role_activity``, once per language.
+        person first), asked once; the task is given by ``_dealer_schedule_role_activity`` to
+        those people, once per language.
         """
         self.ensure_one()
         if not self.role:
@@ -185,6 +186,7 @@ class DealerRetentionStrategy(models.Model):
                 summary=text.activity_summary,
                 activity_type=self.activity_type_id or None,
                 note=text.offer or None,
+                users=assignees,
             )
         return len(activities)
 
