@@ -15,6 +15,7 @@
         "data/crm_lost_reason_data.xml",
         "data/ir_cron_data.xml",
         "data/dealer_service_lost_sales_automation_data.xml",
+        "views/ir_actions_server_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_lost_reason_views.xml",
         "views/dealer_loss_event_views.xml",

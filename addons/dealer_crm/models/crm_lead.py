@@ -47,7 +47,10 @@ LIFECYCLE_FIELDS = {"partner_id", "stage_id", "dealer_interest", "trade_in_vehic
 
 MISSED_CALL = "missed_call"
 ESCALATION_BATCH = 1000
-SLA_SKIP_INTERESTS = ("service",)
+# A service lead, in dealer_crm and the addons built on it: what the customer wants is service
+# (the service opportunities of the aftersales pipeline always carry it). Service leads get no
+# sales response clock and come in on the service phone line.
+SERVICE_INTEREST = "service"
 CALL_LINES = ["sales", "service"]
 # what an API request may propose for an existing customer's card (a person applies it)
 PROPOSABLE = ("phone", "email", "consent_email", "consent_sms", "consent_telegram")
@@ -469,7 +472,7 @@ class CrmLead(models.Model):
                     probe
                     for probe, vals in zip(probes, vals_list, strict=True)
                     if probe.active
-                    and probe.dealer_interest not in SLA_SKIP_INTERESTS
+                    and probe.dealer_interest != SERVICE_INTEREST
                     and not Stage.browse(vals.get("stage_id")).is_won
                 )
             )
@@ -497,7 +500,7 @@ class CrmLead(models.Model):
         call starts the clock on any lead through ``_dealer_register_missed_call``.
         """
         return self._dealer_deals().filtered(
-            lambda lead: lead.active and lead.won_status == "pending" and lead.dealer_interest not in SLA_SKIP_INTERESTS
+            lambda lead: lead.active and lead.won_status == "pending" and lead.dealer_interest != SERVICE_INTEREST
         )
 
     # ------------------------------------------------------------
@@ -1199,9 +1202,11 @@ class CrmLead(models.Model):
 
     @api.model
     def _dealer_open_lead_on_line(self, partner, line):
-        service = ("dealer_interest", "=", "service")
-        domain = [("partner_id", "=", partner.id), ("won_status", "=", "pending")]
-        domain.append(service if line == "service" else ("dealer_interest", "!=", "service"))
+        domain = [
+            ("partner_id", "=", partner.id),
+            ("won_status", "=", "pending"),
+            ("dealer_interest", "=" if line == "service" else "!=", SERVICE_INTEREST),
+        ]
         return self.search(domain, order="id desc", limit=1)
 
     @api.model
@@ -1212,7 +1217,7 @@ class CrmLead(models.Model):
             "partner_id": partner.id,
             "phone": partner.phone,
             "dealer_channel": "phone",
-            "dealer_interest": "service" if line == "service" else "new_car",
+            "dealer_interest": SERVICE_INTEREST if line == "service" else "new_car",
         }
         if agent:
             vals["user_id"] = agent.id

@@ -3,13 +3,12 @@ from odoo.exceptions import ValidationError
 
 from ..tools.roles import DEALER_ROLES
 
-# Parameters an administrator must fill in for the steps that use them.
+# Parameters an administrator must fill in for the steps that use them (parameter → field);
+# the other dealership addons add theirs through ``_dealer_step_required_fields``.
 REQUIRED_PARAMS = {
     "role": "dealer_role",
     "team": "dealer_team_id",
-    "reason": "dealer_reason_id",
     "message": "dealer_message",
-    "campaign": "dealer_campaign_id",
 }
 
 
@@ -20,6 +19,11 @@ class IrActionsServer(models.Model):
     Automation Rules > Actions To Do > Add an action > Dealership step), picks the step and
     fills in the fields it needs; no Python. Each step is a documented method of the record's
     model (see ``_dealer_step_specs``) called once on all the records the action runs on.
+
+    Each addon brings its own steps and parameters: ``_dealer_step_specs`` (step → method and
+    parameters), ``_dealer_step_required_fields`` (parameter → the field that must be filled in)
+    and ``_dealer_step_value`` (the value passed for a parameter); the form shows a parameter's
+    field when the chosen step uses it (``dealer_step_params``).
     """
 
     _inherit = "ir.actions.server"
@@ -67,8 +71,18 @@ class IrActionsServer(models.Model):
         string="Respond within (min)",
         help="Response deadline in minutes from the lead's arrival; empty: the response-time policy of its channel.",
     )
-    dealer_reason_id = fields.Many2one("crm.lost.reason", string="Lost reason")
     dealer_message = fields.Text(string="Message", help="Text of the message (or the reason written in the chatter).")
+    dealer_step_params = fields.Json(
+        string="Step parameters",
+        compute="_compute_dealer_step_params",
+        help="The parameters the chosen dealership step takes; the form shows their fields.",
+    )
+
+    @api.depends("dealer_step")
+    def _compute_dealer_step_params(self):
+        specs = self._dealer_step_specs()
+        for action in self:
+            action.dealer_step_params = list(specs[action.dealer_step][1]) if action.dealer_step in specs else []
 
     @api.model
     def _dealer_step_specs(self):
@@ -88,8 +102,18 @@ class IrActionsServer(models.Model):
             "notify_role": ("_dealer_notify_role", ("role", "message")),
         }
 
+    @api.model
+    def _dealer_step_required_fields(self):
+        """``{parameter: field}`` an administrator must fill in when the step takes the parameter;
+        the other dealership addons add theirs."""
+        return dict(REQUIRED_PARAMS)
+
     def _dealer_step_value(self, param):
-        """The value of one parameter, as the building-block method expects it."""
+        """The value of one parameter, as the building-block method expects it.
+
+        A required parameter of another addon is the value of its field (see
+        ``_dealer_step_required_fields``); an addon overrides this for any other parameter.
+        """
         values = {
             "role": self.dealer_role,
             "days": self.dealer_days,
@@ -98,10 +122,9 @@ class IrActionsServer(models.Model):
             "activity_type": self.dealer_activity_type_id or None,
             "team": self.dealer_team_id,
             "minutes": self.dealer_minutes or None,
-            "reason": self.dealer_reason_id,
             "message": self.dealer_message or None,
         }
-        return values[param] if param in values else self[REQUIRED_PARAMS[param]]
+        return values[param] if param in values else self[self._dealer_step_required_fields()[param]]
 
     # ------------------------------------------------------------
     # Name, checks, runner
@@ -122,7 +145,6 @@ class IrActionsServer(models.Model):
         "model_id",
         "dealer_role",
         "dealer_team_id",
-        "dealer_reason_id",
         "dealer_message",
         "dealer_date_field_id",
     )
@@ -139,8 +161,9 @@ class IrActionsServer(models.Model):
                         model=action.model_id.name,
                     )
                 )
+            required = action._dealer_step_required_fields()
             for param in params:
-                fname = REQUIRED_PARAMS.get(param)
+                fname = required.get(param)
                 if fname and not action[fname]:
                     raise ValidationError(
                         self.env._(

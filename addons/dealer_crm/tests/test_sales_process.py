@@ -71,7 +71,7 @@ class TestSalesProcess(DealerCustomerCase):
         self.assertTrue(car.delivery_date)
         self.assertEqual(customer.dealer_stage, "customer")
 
-    def test_dealer_loss_reasons_exist(self):
+    def test_dealer_lost_reasons_exist(self):
         reasons = self.env["crm.lost.reason"].search([]).mapped("name")
         for name in (
             "Price too high",

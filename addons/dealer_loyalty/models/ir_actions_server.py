@@ -27,9 +27,18 @@ class IrActionsServer(models.Model):
             "post_to_customer": ("_dealer_post_to_customer", ("message", "subject", "action")),
         }
 
+    @api.model
+    def _dealer_step_required_fields(self):
+        return {**super()._dealer_step_required_fields(), "campaign": "dealer_campaign_id"}
+
+    @api.depends("dealer_step")
+    def _compute_dealer_step_params(self):
+        """The subject of a message to the customer is written in the "Title or subject" field."""
+        super()._compute_dealer_step_params()
+        for action in self.filtered(lambda a: "subject" in (a.dealer_step_params or [])):
+            action.dealer_step_params = [*action.dealer_step_params, "summary"]
+
     def _dealer_step_value(self, param):
-        if param == "campaign":
-            return self.dealer_campaign_id
         if param == "subject":
             return self.dealer_summary or None
         if param == "action":

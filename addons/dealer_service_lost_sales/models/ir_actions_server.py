@@ -13,6 +13,7 @@ class IrActionsServer(models.Model):
         ],
         ondelete={"service_opportunity": "set null", "record_lost": "set null"},
     )
+    dealer_reason_id = fields.Many2one("crm.lost.reason", string="Lost reason")
 
     @api.model
     def _dealer_step_specs(self):
@@ -21,3 +22,11 @@ class IrActionsServer(models.Model):
             "service_opportunity": ("_dealer_create_service_opportunity", ("days", "summary")),
             "record_lost": ("_dealer_record_lost", ("reason",)),
         }
+
+    @api.model
+    def _dealer_step_required_fields(self):
+        return {**super()._dealer_step_required_fields(), "reason": "dealer_reason_id"}
+
+    @api.constrains("dealer_reason_id")
+    def _check_dealer_step_reason(self):
+        self._check_dealer_step()
