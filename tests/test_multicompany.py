@@ -1,4 +1,4 @@
-"""Multi-company isolation between two showrooms of one dealer group (issue 8).
+"""Multi-company isolation between two showrooms of one dealer group.
 
 Records of showroom B are created with sudo; a director of showroom A (the broadest role, so
 that access rights are not what hides them — only the multi-company record rules) then
@@ -164,7 +164,7 @@ class TestShowroomIsolation(TransactionCase):
         }[model]
 
     # ------------------------------------------------------------
-    # What crosses showrooms without a user choosing it (issue 17)
+    # What crosses showrooms without a user choosing it
     # ------------------------------------------------------------
 
     def test_showroom_b_never_sees_a_customer_from_showroom_as_api(self):

@@ -83,16 +83,16 @@ class DealerSalesCase(DealerCrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesperson_1 = new_test_user(cls.env, login="h2_sales_1", groups="dealer_crm.group_sales_manager")
-        cls.salesperson_2 = new_test_user(cls.env, login="h2_sales_2", groups="dealer_crm.group_sales_manager")
-        cls.team_head = new_test_user(cls.env, login="h2_head", groups="dealer_crm.group_sales_head")
-        cls.director = new_test_user(cls.env, login="h2_director", groups="dealer_crm.group_dealer_manager")
-        cls.receptionist = new_test_user(cls.env, login="h2_reception", groups="dealer_crm.group_receptionist")
-        cls.fi_manager = new_test_user(cls.env, login="h2_fi", groups="dealer_crm.group_fi_manager")
+        cls.salesperson_1 = new_test_user(cls.env, login="north_sales_1", groups="dealer_crm.group_sales_manager")
+        cls.salesperson_2 = new_test_user(cls.env, login="north_sales_2", groups="dealer_crm.group_sales_manager")
+        cls.team_head = new_test_user(cls.env, login="north_head", groups="dealer_crm.group_sales_head")
+        cls.director = new_test_user(cls.env, login="north_director", groups="dealer_crm.group_dealer_manager")
+        cls.receptionist = new_test_user(cls.env, login="north_reception", groups="dealer_crm.group_receptionist")
+        cls.fi_manager = new_test_user(cls.env, login="north_fi", groups="dealer_crm.group_fi_manager")
         cls.company.dealer_director_id = cls.director
         cls.team = cls.env["crm.team"].create(
             {
-                "name": "H2 showroom",
+                "name": "North showroom",
                 "dealer_is_dealership": True,
                 "sequence": 0,
                 "user_id": cls.team_head.id,
@@ -105,11 +105,11 @@ class DealerSalesCase(DealerCrmCase):
         )
         cls.stage_new, cls.stage_won = cls.env["crm.stage"].create(
             [
-                {"name": "H2 new", "sequence": 0, "team_ids": [Command.set(cls.team.ids)]},
-                {"name": "H2 won", "sequence": 99, "is_won": True, "team_ids": [Command.set(cls.team.ids)]},
+                {"name": "North: new request", "sequence": 0, "team_ids": [Command.set(cls.team.ids)]},
+                {"name": "North: won", "sequence": 99, "is_won": True, "team_ids": [Command.set(cls.team.ids)]},
             ]
         )
-        cls.brand = cls.env["dealer.vehicle.brand"].create({"name": "H2 Motors"})
+        cls.brand = cls.env["dealer.vehicle.brand"].create({"name": "Volga Motors"})
         cls.car_model = cls.env["dealer.vehicle.model"].create({"name": "Alpha", "brand_id": cls.brand.id})
         cls.other_model = cls.env["dealer.vehicle.model"].create({"name": "Beta", "brand_id": cls.brand.id})
 
@@ -142,14 +142,16 @@ class DealerAutomationCase(DealerCrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.admin = new_test_user(cls.env, login="h7_admin", groups="base.group_system,dealer_crm.group_dealer_manager")
-        cls.sales_1 = new_test_user(cls.env, login="h7_sales_1", groups="dealer_crm.group_sales_manager")
-        cls.sales_2 = new_test_user(cls.env, login="h7_sales_2", groups="dealer_crm.group_sales_manager")
-        cls.fleet_1 = new_test_user(cls.env, login="h7_fleet_1", groups="dealer_crm.group_sales_manager")
-        cls.fi_manager = new_test_user(cls.env, login="h7_fi", groups="dealer_crm.group_fi_manager")
+        cls.admin = new_test_user(
+            cls.env, login="east_admin", groups="base.group_system,dealer_crm.group_dealer_manager"
+        )
+        cls.sales_1 = new_test_user(cls.env, login="east_sales_1", groups="dealer_crm.group_sales_manager")
+        cls.sales_2 = new_test_user(cls.env, login="east_sales_2", groups="dealer_crm.group_sales_manager")
+        cls.fleet_1 = new_test_user(cls.env, login="fleet_sales_1", groups="dealer_crm.group_sales_manager")
+        cls.fi_manager = new_test_user(cls.env, login="east_fi", groups="dealer_crm.group_fi_manager")
         cls.team = cls.env["crm.team"].create(
             {
-                "name": "H7 showroom",
+                "name": "East showroom",
                 "dealer_is_dealership": True,
                 "sequence": 0,
                 "company_id": cls.company.id,
@@ -161,25 +163,25 @@ class DealerAutomationCase(DealerCrmCase):
         )
         # Every real lead sits in a stage (crm looks one up lead by lead for those without).
         cls.stage = cls.env["crm.stage"].create(
-            {"name": "H7 new", "sequence": 0, "team_ids": [Command.set(cls.team.ids)]}
+            {"name": "East: new request", "sequence": 0, "team_ids": [Command.set(cls.team.ids)]}
         )
         cls.fleet_team = cls.env["crm.team"].create(
             {
-                "name": "H7 fleet sales",
+                "name": "Fleet sales",
                 "dealer_is_dealership": True,
                 "sequence": 1,
                 "company_id": cls.company.id,
                 "crm_team_member_ids": [Command.create({"user_id": cls.fleet_1.id})],
             }
         )
-        cls.brand = cls.env["dealer.vehicle.brand"].create({"name": "H7 Motors"})
-        cls.car_model = cls.env["dealer.vehicle.model"].create({"name": "H7 Alpha", "brand_id": cls.brand.id})
-        cls.customer = cls.env["res.partner"].create({"name": "H7 Customer", "phone": "+79005550101"})
+        cls.brand = cls.env["dealer.vehicle.brand"].create({"name": "Kama Motors"})
+        cls.car_model = cls.env["dealer.vehicle.model"].create({"name": "Kama Alpha", "brand_id": cls.brand.id})
+        cls.customer = cls.env["res.partner"].create({"name": "Pavel Orlov", "phone": "+79005550101"})
 
     @classmethod
     def _lead(cls, **vals):
         values = {
-            "name": "H7 lead",
+            "name": "Web request",
             "team_id": cls.team.id,
             "stage_id": cls.stage.id,
             "user_id": False,

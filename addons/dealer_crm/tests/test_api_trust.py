@@ -1,4 +1,4 @@
-"""What an anonymous integration request may and may not do (issue 17): its key opens only the
+"""What an anonymous integration request may and may not do: its key opens only the
 dealer API, it never rewrites a known customer, and what it creates stays in its showroom."""
 
 import http.client

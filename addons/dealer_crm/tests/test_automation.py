@@ -134,7 +134,7 @@ class TestAutomationRulesCrm(DealerAutomationCase):
 
     def _step(self, model, **vals):
         return self.env["ir.actions.server"].create(
-            {"name": "H7 step", "model_id": self.env["ir.model"]._get_id(model), "state": "dealer_step", **vals}
+            {"name": "Dealership step", "model_id": self.env["ir.model"]._get_id(model), "state": "dealer_step", **vals}
         )
 
     def test_step_needs_its_parameters_and_a_matching_model(self):
@@ -239,7 +239,7 @@ class TestAutomationWebhook(HttpCase):
 
     def test_telephony_answered_call_stops_the_clock_through_a_webhook(self):
         env = self.env(context=dict(self.env.context, tracking_disable=True))
-        salesperson = new_test_user(env, login="h7_hook_sales", groups="dealer_crm.group_sales_manager")
+        salesperson = new_test_user(env, login="telephony_sales", groups="dealer_crm.group_sales_manager")
         rule = env["base.automation"].create(
             {
                 "name": "Telephony: answered call",

@@ -50,7 +50,7 @@ class TestDealerFunnel(DealerSalesCase):
         for lead, plate in zip(leads[:2], ("W001WW77", "W002WW77"), strict=True):
             lead.vehicle_id = cls._vehicle(plate=plate)
         leads[:2].action_set_won()
-        cls.other_team = cls.env["crm.team"].create({"name": "H2 other team"})
+        cls.other_team = cls.env["crm.team"].create({"name": "North used cars"})
         cls._lead(name="Elsewhere", team_id=cls.other_team.id, user_id=cls.salesperson_2.id)
 
     def _row(self):

@@ -13,7 +13,7 @@ class TestDealerReservation(DealerSalesCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesperson_3 = cls.env["res.users"].create({"name": "Third seller", "login": "h2_sales_3"})
+        cls.salesperson_3 = cls.env["res.users"].create({"name": "Third seller", "login": "north_sales_3"})
         cls.car = cls._vehicle(vin=False, plate="A001AA77")
         cls.twin = cls._vehicle(plate="A002AA77")
         cls.other_car = cls._vehicle(model=cls.other_model, plate="B001BB77")

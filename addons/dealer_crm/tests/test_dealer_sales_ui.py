@@ -21,8 +21,8 @@ class TestDealerSalesScreens(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.director = new_test_user(cls.env, login="h2_ui_director", groups="dealer_crm.group_dealer_manager")
-        cls.receptionist = new_test_user(cls.env, login="h2_ui_reception", groups="dealer_crm.group_receptionist")
+        cls.director = new_test_user(cls.env, login="screens_director", groups="dealer_crm.group_dealer_manager")
+        cls.receptionist = new_test_user(cls.env, login="screens_reception", groups="dealer_crm.group_receptionist")
 
     def _open(self, xmlid, suffix, selector, login):
         action = self.env.ref(xmlid)

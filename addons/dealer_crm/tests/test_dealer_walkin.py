@@ -63,10 +63,10 @@ class TestDealerWalkin(DealerSalesCase):
         self.assertEqual(walkin.sudo().lead_id.create_uid, self.receptionist, "the receptionist recorded it")
 
     def test_other_showroom_does_not_see_the_visitor(self):
-        branch = self.env["res.company"].create({"name": "H2 second showroom"})
+        branch = self.env["res.company"].create({"name": "South showroom"})
         other_receptionist = new_test_user(
             self.env,
-            login="h2_reception_b",
+            login="south_reception",
             groups="dealer_crm.group_receptionist",
             company_id=branch.id,
             company_ids=[Command.set(branch.ids)],

@@ -10,17 +10,17 @@ class TestDealerCrmTours(DealerTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.receptionist = cls._tour_user("h8_reception", "dealer_crm.group_receptionist")
-        cls.salesperson = cls._tour_user("h8_sales", "dealer_crm.group_sales_manager")
+        cls.receptionist = cls._tour_user("tour_reception", "dealer_crm.group_receptionist")
+        cls.salesperson = cls._tour_user("tour_sales", "dealer_crm.group_sales_manager")
         showroom = cls.env.ref("dealer_crm.crm_team_dealer_showroom")
-        cls.customer = cls.env["res.partner"].create({"name": "H8 Tour Customer", "phone": "+79005554433"})
-        cls.vehicle = cls.env["dealer.vehicle"].create({"name": "H8 Tourmobile", "state": "stock"})
+        cls.customer = cls.env["res.partner"].create({"name": "Tour Customer", "phone": "+79005554433"})
+        cls.vehicle = cls.env["dealer.vehicle"].create({"name": "Tourmobile", "state": "stock"})
         cls.lead = (
             cls.env["crm.lead"]
             .with_context(dealer_sla_skip=True)
             .create(
                 {
-                    "name": "H8 Tour deal",
+                    "name": "Tour deal",
                     "type": "opportunity",
                     "partner_id": cls.customer.id,
                     "team_id": showroom.id,
@@ -33,7 +33,7 @@ class TestDealerCrmTours(DealerTourCase):
 
     def _check_walkin(self, lang):
         self.run_tour("/odoo/action-dealer_crm.dealer_walkin_action", "dealer_walkin_tour", self.receptionist, lang)
-        walkin = self.env["dealer.walkin"].search([("name", "=", "H8 Walk-in Visitor")])
+        walkin = self.env["dealer.walkin"].search([("name", "=", "Tour Walk-in Visitor")])
         self.assertEqual(len(walkin), 1, "the visitor is recorded once")
         self.assertEqual(walkin.receptionist_id, self.receptionist)
         self.assertEqual(walkin.interest, "new_car", "the first interest offered is a new car")

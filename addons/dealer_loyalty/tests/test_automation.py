@@ -16,8 +16,8 @@ class TestAutomationRulesLoyalty(DealerAutomationCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.advisor = new_test_user(cls.env, login="h7_loyal_advisor", groups="dealer_crm.group_service_advisor")
-        cls.marketer = new_test_user(cls.env, login="h7_marketer", groups="dealer_crm.group_marketer")
+        cls.advisor = new_test_user(cls.env, login="east_advisor", groups="dealer_crm.group_service_advisor")
+        cls.marketer = new_test_user(cls.env, login="east_marketer", groups="dealer_crm.group_marketer")
         cls.risk_rule = cls.env["dealer.risk.rule"].search([], limit=1)
 
     def _risky(self, name, points):
@@ -42,7 +42,7 @@ class TestAutomationRulesLoyalty(DealerAutomationCase):
         self.assertFalse(rule.active, "off by default, like the retention strategies")
         rule.active = True
         with freeze_time("2026-06-01 02:00:00"):
-            high, low = self._risky("H7 high", 500), self._risky("H7 low", 1)
+            high, low = self._risky("High risk", 500), self._risky("Low risk", 1)
             self.env["res.partner"]._dealer_update_risk_score()
         self.assertEqual(high.risk_level, "high")
         self.assertEqual(high.risk_high_since, datetime(2026, 6, 1, 2, 0))
@@ -57,13 +57,13 @@ class TestAutomationRulesLoyalty(DealerAutomationCase):
 
         rule.active = False
         with freeze_time("2026-06-02 02:00:00"):
-            later = self._risky("H7 later", 500)
+            later = self._risky("Risk later", 500)
             self.env["res.partner"]._dealer_update_risk_score()
         self.run_time_rules(datetime(2026, 6, 2, 6, 0), rule)
         self.assertFalse(self.activities(later, RETENTION))
 
     def test_risk_since_is_cleared_when_the_risk_drops(self):
-        partner = self._risky("H7 recovering", 500)
+        partner = self._risky("Recovering customer", 500)
         self.env["res.partner"]._dealer_update_risk_score()
         self.assertTrue(partner.risk_high_since)
         partner.risk_signal_ids.unlink()
@@ -97,7 +97,7 @@ class TestAutomationRulesLoyalty(DealerAutomationCase):
     def test_enrol_1000_vehicles_in_a_bounded_number_of_queries(self):
         campaign = self._insurance_campaign()
         end = fields.Date.context_today(self.env.user) + timedelta(days=30)
-        partners = self.env["res.partner"].create([{"name": f"H7 bulk {i}"} for i in range(1000)])
+        partners = self.env["res.partner"].create([{"name": f"Bulk customer {i}"} for i in range(1000)])
         vehicles = self.env["dealer.vehicle"].create(
             [
                 {"brand_id": self.brand.id, "partner_id": p.id, "insurance_end": end, "state": "customer"}

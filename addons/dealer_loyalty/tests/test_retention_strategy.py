@@ -11,11 +11,11 @@ class TestRetentionStrategy(DealerLoyaltyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.operators = new_test_user(cls.env, login="h4_cc1", groups="dealer_crm.group_call_center") | new_test_user(
-            cls.env, login="h4_cc2", groups="dealer_crm.group_call_center"
-        )
-        cls.advisor = new_test_user(cls.env, login="h4_advisor", groups="dealer_crm.group_service_advisor")
-        cls.marketer = new_test_user(cls.env, login="h4_mkt", groups="dealer_crm.group_marketer")
+        cls.operators = new_test_user(
+            cls.env, login="retention_cc1", groups="dealer_crm.group_call_center"
+        ) | new_test_user(cls.env, login="retention_cc2", groups="dealer_crm.group_call_center")
+        cls.advisor = new_test_user(cls.env, login="retention_advisor", groups="dealer_crm.group_service_advisor")
+        cls.marketer = new_test_user(cls.env, login="retention_marketer", groups="dealer_crm.group_marketer")
         cls.at_risk = cls.env.ref("dealer_loyalty.segment_at_risk")
         cls.hibernating = cls.env.ref("dealer_loyalty.segment_hibernating")
         cls.partners = cls.env["res.partner"]

@@ -9,11 +9,11 @@ class TestRetentionTour(DealerTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketer = cls._tour_user("h4_tour_marketer", "dealer_crm.group_marketer")
-        cls.operator = cls._tour_user("h4_tour_operator", "dealer_crm.group_call_center")
+        cls.marketer = cls._tour_user("tour_retention_marketer", "dealer_crm.group_marketer")
+        cls.operator = cls._tour_user("tour_retention_operator", "dealer_crm.group_call_center")
         # reachable by phone: a win-back call needs the customer's phone consent
         cls.customer = cls.env["res.partner"].create(
-            {"name": "H4 tour customer", "phone": "+79165550199", "consent_sms": True}
+            {"name": "Tour retention customer", "phone": "+79165550199", "consent_sms": True}
         )
         car = cls.env["dealer.vehicle"].create({"partner_id": cls.customer.id, "state": "customer"})
         cls.env["dealer.visit"].create({"vehicle_id": car.id, "partner_id": cls.customer.id, "state": "done"})
@@ -27,13 +27,17 @@ class TestRetentionTour(DealerTourCase):
             self.marketer,
             lang,
         )
-        strategy = self.env["dealer.retention.strategy"].search([("name", "=", "H4 Win back everyone")])
+        strategy = self.env["dealer.retention.strategy"].search([("name", "=", "Tour: win back everyone")])
         self.assertEqual(len(strategy), 1)
         self.assertEqual(strategy.role, "call_center")
         self.assertEqual(self.customer.retention_strategy_id, strategy)
-        self.assertEqual(self.customer.retention_offer, "H4 Free diagnostics")
+        self.assertEqual(self.customer.retention_offer, "Tour: free diagnostics")
         activity = self.env["mail.activity"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id), ("summary", "=", "H4 Win-back call")]
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", self.customer.id),
+                ("summary", "=", "Tour: win-back call"),
+            ]
         )
         self.assertEqual(len(activity), 1)
         self.assertTrue(activity.user_id.has_group("dealer_crm.group_call_center"))

@@ -124,6 +124,6 @@ class TestRiskSignals(DealerLoyaltyCase):
         partner = self._customer("Crashed, seen by call centre")
         self._visit(self._vehicle(partner), date(2026, 4, 1), kind="body", amount=150000)
         self._refresh()
-        operator = new_test_user(self.env, login="h4_cc_risk", groups="dealer_crm.group_call_center")
+        operator = new_test_user(self.env, login="risk_call_center", groups="dealer_crm.group_call_center")
         signal = partner.with_user(operator).risk_signal_ids.filtered(lambda s: s.code == "expensive_body")
         self.assertEqual(signal.label, "expensive body repair: +15")

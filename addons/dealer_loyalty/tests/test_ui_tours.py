@@ -9,13 +9,13 @@ class TestLoyaltyTours(DealerTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketer = cls._tour_user("h8_marketer", "dealer_crm.group_marketer")
+        cls.marketer = cls._tour_user("tour_marketer", "dealer_crm.group_marketer")
 
     def _check_campaign(self, lang):
         self.run_tour(
             "/odoo/action-dealer_loyalty.dealer_campaign_action", "dealer_tyre_campaign_tour", self.marketer, lang
         )
-        campaign = self.env["dealer.campaign"].search([("name", "=", "H8 Winter tyres")])
+        campaign = self.env["dealer.campaign"].search([("name", "=", "Tour: winter tyres")])
         self.assertEqual(len(campaign), 1)
         self.assertEqual(campaign.trigger, "tyre_season")
         self.assertEqual(campaign.state, "running", "the campaign is started")
@@ -37,7 +37,7 @@ class TestLoyaltyTours(DealerTourCase):
         self.assertIn(self.env.ref("dealer_loyalty.dealer_loyalty_dashboard_menu").id, visible)
         self.assertIn(self.env.ref("dealer_loyalty.dealer_segment_dashboard_menu").id, visible)
         segment = self.env["dealer.segment"].search([], limit=1)
-        customer = self.env["res.partner"].create({"name": "H8 Segment member"})
+        customer = self.env["res.partner"].create({"name": "Tour segment member"})
         self.env["dealer.customer.score"].create({"partner_id": customer.id, "segment_id": segment.id})
         card = self.env["dealer.segment"].with_user(self.marketer).browse(segment.id)
         self.assertGreaterEqual(card.partner_count, 1, "the card counts the customers of the segment")

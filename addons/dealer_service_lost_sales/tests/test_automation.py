@@ -15,9 +15,11 @@ class TestAutomationRulesService(DealerAutomationCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.advisor = new_test_user(cls.env, login="h7_advisor", groups="dealer_crm.group_service_advisor")
-        cls.client_manager = new_test_user(cls.env, login="h7_scm", groups="dealer_crm.group_service_client_manager")
-        cls.car = cls._vehicle(partner_id=cls.customer.id, plate="H7 001")
+        cls.advisor = new_test_user(cls.env, login="east_service_advisor", groups="dealer_crm.group_service_advisor")
+        cls.client_manager = new_test_user(
+            cls.env, login="east_service_client_manager", groups="dealer_crm.group_service_client_manager"
+        )
+        cls.car = cls._vehicle(partner_id=cls.customer.id, plate="A701AA77")
         cls.customer.dealer_advisor_id = cls.advisor
 
     def _visit(self, lines, state="open"):
@@ -179,7 +181,7 @@ class TestAutomationRulesService(DealerAutomationCase):
         self.assertEqual(booking.lost_reason_id.dealer_code, "price")
 
     def test_vehicle_opportunity_once_per_car(self):
-        other = self._vehicle(partner_id=self.customer.id, plate="H7 002")
+        other = self._vehicle(partner_id=self.customer.id, plate="A702AA77")
         cars = self.car | other
         first = cars._dealer_create_service_opportunity(days=7, summary="Winter check")
         self.assertEqual(len(first), 2)

@@ -17,7 +17,7 @@ registry.category("web_tour.tours").add("dealer_walkin_tour", {
         },
         {
             trigger: ".o_field_widget[name=name] input",
-            run: "edit H8 Walk-in Visitor",
+            run: "edit Tour Walk-in Visitor",
         },
         {
             trigger: ".o_field_widget[name=phone] input",
@@ -48,16 +48,16 @@ registry.category("web_tour.tours").add("dealer_sales_deal_tour", {
     steps: () => [
         {
             content: "The sales manager opens the request",
-            trigger: ".o_kanban_record:contains(H8 Tour deal)",
+            trigger: ".o_kanban_record:contains(Tour deal)",
             run: "click",
         },
         {
             content: "Chooses the car in stock",
             trigger: ".o_field_widget[name=vehicle_id] input",
-            run: "edit H8 Tourmobile",
+            run: "edit Tourmobile",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item a:contains(H8 Tourmobile)",
+            trigger: ".o-autocomplete--dropdown-item a:contains(Tourmobile)",
             run: "click",
         },
         {
@@ -82,18 +82,18 @@ registry.category("web_tour.tours").add("dealer_sales_deal_tour", {
         },
         {
             trigger: ".o_field_widget[name=vehicle_id] input",
-            run: "edit H8 Tourmobile",
+            run: "edit Tourmobile",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item a:contains(H8 Tourmobile)",
+            trigger: ".o-autocomplete--dropdown-item a:contains(Tourmobile)",
             run: "click",
         },
         {
             trigger: ".o_field_widget[name=lead_id] input",
-            run: "edit H8 Tour deal",
+            run: "edit Tour deal",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item a:contains(H8 Tour deal)",
+            trigger: ".o-autocomplete--dropdown-item a:contains(Tour deal)",
             run: "click",
         },
         {

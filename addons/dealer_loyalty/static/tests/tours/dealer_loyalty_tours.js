@@ -14,7 +14,7 @@ registry.category("web_tour.tours").add("dealer_tyre_campaign_tour", {
         },
         {
             trigger: ".o_field_widget[name=name] input",
-            run: "edit H8 Winter tyres",
+            run: "edit Tour: winter tyres",
         },
         {
             content: "Trigger: tyre season (the first choice)",
@@ -42,7 +42,7 @@ registry.category("web_tour.tours").add("dealer_tyre_campaign_tour", {
         },
         {
             trigger: ".modal .o_field_widget[name=name] input",
-            run: "edit H8 A week before",
+            run: "edit Tour: a week before",
         },
         {
             trigger: ".modal .o_field_widget[name=offset_days] input",

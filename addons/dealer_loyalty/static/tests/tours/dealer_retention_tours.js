@@ -15,7 +15,7 @@ registry.category("web_tour.tours").add("dealer_retention_strategy_tour", {
         },
         {
             trigger: ".o_field_widget[name=name] input",
-            run: "edit H4 Win back everyone",
+            run: "edit Tour: win back everyone",
         },
         {
             content: "A task for the call centre (the eighth of dealer_crm's DEALER_ROLES)",
@@ -28,11 +28,11 @@ registry.category("web_tour.tours").add("dealer_retention_strategy_tour", {
         },
         {
             trigger: ".o_field_widget[name=activity_summary] input",
-            run: "edit H4 Win-back call",
+            run: "edit Tour: win-back call",
         },
         {
             trigger: ".o_field_widget[name=offer] textarea",
-            run: "edit H4 Free diagnostics",
+            run: "edit Tour: free diagnostics",
         },
         {
             content: "Apply it now (saves the strategy first)",
