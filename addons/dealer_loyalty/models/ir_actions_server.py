@@ -34,9 +34,10 @@ class IrActionsServer(models.Model):
     @api.depends("dealer_step")
     def _compute_dealer_step_params(self):
         """The subject of a message to the customer is written in the "Title or subject" field."""
-        super()._compute_dealer_step_params()
+        res = super()._compute_dealer_step_params()
         for action in self.filtered(lambda a: "subject" in (a.dealer_step_params or [])):
             action.dealer_step_params = [*action.dealer_step_params, "summary"]
+        return res
 
     def _dealer_step_value(self, param):
         if param == "subject":
