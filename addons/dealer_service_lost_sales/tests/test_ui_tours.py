@@ -9,9 +9,9 @@ class TestServiceTours(DealerTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.advisor = cls._tour_user("h8_advisor", "dealer_crm.group_service_advisor")
-        cls.customer = cls.env["res.partner"].create({"name": "H8 Service Customer", "phone": "+79165550011"})
-        cls.vehicle = cls.env["dealer.vehicle"].create({"name": "H8 Service Car", "partner_id": cls.customer.id})
+        cls.advisor = cls._tour_user("tour_advisor", "dealer_crm.group_service_advisor")
+        cls.customer = cls.env["res.partner"].create({"name": "Tour Service Customer", "phone": "+79165550011"})
+        cls.vehicle = cls.env["dealer.vehicle"].create({"name": "Tour Service Car", "partner_id": cls.customer.id})
 
     def _check_booking(self, lang):
         self.run_tour(
@@ -20,7 +20,7 @@ class TestServiceTours(DealerTourCase):
             self.advisor,
             lang,
         )
-        lead = self.env["crm.lead"].search([("name", "=", "H8 Service booking")])
+        lead = self.env["crm.lead"].search([("name", "=", "Tour service booking")])
         self.assertEqual(len(lead), 1)
         self.assertEqual(lead.dealer_kind, "service")
         self.assertEqual(lead.vehicle_id, self.vehicle)

@@ -39,14 +39,14 @@ registry.category("web_tour.tours").add("dealer_service_booking_tour", {
         },
         {
             trigger: ".o_field_widget[name=name] textarea",
-            run: "edit H8 Service booking",
+            run: "edit Tour service booking",
         },
         {
             trigger: ".o_field_widget[name=partner_id] input",
-            run: "edit H8 Service Customer",
+            run: "edit Tour Service Customer",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item a:contains(H8 Service Customer)",
+            trigger: ".o-autocomplete--dropdown-item a:contains(Tour Service Customer)",
             run: "click",
         },
         {
@@ -56,19 +56,19 @@ registry.category("web_tour.tours").add("dealer_service_booking_tour", {
         },
         {
             trigger: ".o_notebook .o_field_widget[name=vehicle_id] input",
-            run: "edit H8 Service Car",
+            run: "edit Tour Service Car",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item a:contains(H8 Service Car)",
+            trigger: ".o-autocomplete--dropdown-item a:contains(Tour Service Car)",
             run: "click",
         },
-        ...addLine("H8 Oil change", "5000"),
+        ...addLine("Tour oil change", "5000"),
         {
             content: "The customer accepts the oil change",
             trigger: `${LINES} .o_selected_row .o_field_widget[name=state] .o_selection_badge[value='"accepted"']`,
             run: "click",
         },
-        ...addLine("H8 Brake pads", "12000"),
+        ...addLine("Tour brake pads", "12000"),
         {
             trigger: ".o_form_button_save",
             run: "click",
