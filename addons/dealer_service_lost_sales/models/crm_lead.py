@@ -313,9 +313,7 @@ class CrmLead(models.Model):
     def _dealer_service_booking_from_api(self, payload):
         """``POST /dealer/api/v1/service-bookings`` (API.md): a booking becomes an opportunity in Scheduling."""
         external_id = inp.text(payload, "external_id", required=True, max_len=128)
-        existing = self.with_context(active_test=False).search(
-            [("service_external_id", "=", external_id), ("company_id", "in", [self.env.company.id, False])], limit=1
-        )
+        existing = self._dealer_service_by_reference(external_id)
         if existing:
             return {**existing._dealer_booking_response(), "replayed": True}
         values = self._dealer_parse_booking(payload)
@@ -406,9 +404,7 @@ class CrmLead(models.Model):
             "amount": inp.number(op, "amount", minimum=0) or 0.0,
         }
         due = inp.day(payload, "planned_at")
-        existing = self.with_context(active_test=False).search(
-            [("service_external_id", "=", external_id), ("company_id", "in", [self.env.company.id, False])], limit=1
-        )
+        existing = self._dealer_service_by_reference(external_id)
         if existing:
             existing.write({"service_line_ids": [Command.create(line)]})
             return existing
@@ -438,6 +434,13 @@ class CrmLead(models.Model):
         vals["date_deadline"] = due
         return self.create(vals)
 
+    @api.model
+    def _dealer_service_by_reference(self, external_id):
+        """The service opportunity of this booking reference in the current showroom, archived too."""
+        return self.with_context(active_test=False).search(
+            [("service_external_id", "=", external_id), ("company_id", "in", [self.env.company.id, False])], limit=1
+        )
+
     def _dealer_booking_response(self):
         self.ensure_one()
         return {
@@ -451,9 +454,7 @@ class CrmLead(models.Model):
     @api.model
     def _dealer_service_booking_cancel_from_api(self, external_id, payload):
         """``POST .../service-bookings/{external_id}/cancel``: a lost event at the booking's current stage."""
-        lead = self.with_context(active_test=False).search(
-            [("service_external_id", "=", external_id), ("company_id", "in", [self.env.company.id, False])], limit=1
-        )
+        lead = self._dealer_service_by_reference(external_id)
         if not lead:
             raise inp.ApiNotFound(f"no service booking {external_id}")
         code = inp.text(payload, "reason", required=True, max_len=64)
