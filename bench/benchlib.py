@@ -1,33 +1,22 @@
 """Shared plumbing of the benchmarks: find Odoo and PostgreSQL exactly as ``./suite`` does.
 
-``./suite`` is loaded as a module so that the benchmarks follow its rules (ODOO_HOME or an
-importable ``odoo``; PG* variables or the embedded 127.0.0.1:54329) instead of copying them.
+Both take them from ``tests/repo_paths.py`` (ODOO_HOME, an importable ``odoo`` or the Odoo that
+``./suite`` set up; PG* variables or the embedded 127.0.0.1:54329, started when nothing answers).
 """
 
 import contextlib
-import importlib.util
 import os
 import subprocess
 import sys
 import time
-from importlib.machinery import SourceFileLoader
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH.parent / "tests"))
+from repo_paths import STATE, db_exists, ensure_postgres, find_odoo, free_port, odoo_args  # noqa: E402
+
 MODULES = ["dealer_crm", "dealer_service_lost_sales", "dealer_loyalty"]
 SCALES = {"2k": 2_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-
-
-def load_suite():
-    loader = SourceFileLoader("dealer_suite", str(ROOT / "suite"))
-    spec = importlib.util.spec_from_loader("dealer_suite", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-suite = load_suite()
 
 
 def say(msg):
@@ -45,10 +34,10 @@ def parse_scale(text):
 
 
 def odoo_and_pg():
-    odoo = suite.find_odoo()
+    odoo = find_odoo()
     if odoo is None:
         sys.exit("Odoo 19 not found: set ODOO_HOME or install Odoo 19 (see README, 'Prerequisites').")
-    pg = suite.ensure_postgres()
+    pg = ensure_postgres()
     return odoo, pg
 
 
@@ -57,18 +46,18 @@ def ensure_db(db, odoo, pg, update=False):
 
     ``update`` upgrades the addons of an existing database first (the code may have new fields).
     """
-    exists = suite.db_exists(pg, db)
+    exists = db_exists(pg, db)
     if exists and not update:
         return False
     say(f"{'upgrading' if exists else 'installing'} {', '.join(MODULES)} in {db} (a minute or more)")
     args = [
-        *suite.odoo_args(odoo, pg, db),
-        f"--http-port={suite.free_port()}",
+        *odoo_args(odoo, pg, db),
+        f"--http-port={free_port()}",
         "--stop-after-init",
         "-u" if exists else "-i",
         ",".join(MODULES),
     ]
-    log = suite.STATE / f"bench-install-{db}.log"
+    log = STATE / f"bench-install-{db}.log"
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as out:
         rc = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
@@ -79,7 +68,7 @@ def ensure_db(db, odoo, pg, update=False):
 
 def odoo_config_args(odoo, pg, db):
     """Command-line arguments of odoo-bin minus the command itself (for ``config.parse_config``)."""
-    return suite.odoo_args(odoo, pg, db)[len(odoo[0]) :]
+    return odoo_args(odoo, pg, db)[len(odoo[0]) :]
 
 
 def setup_odoo(odoo, pg, db):

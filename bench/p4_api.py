@@ -60,7 +60,7 @@ def server_command(odoo):
 
 
 def start_server(odoo, pg, db, log_path):
-    port = benchlib.suite.free_port()
+    port = benchlib.free_port()
     args = [
         *server_command(odoo),
         *benchlib.odoo_config_args(odoo, pg, db),
@@ -229,7 +229,7 @@ def measure_floors(port, key, tag, n, seconds):
 def bench_p4(bench, odoo, pg, opts):
     key = make_api_user(bench)
     tag = str(int(time.time()))
-    log_path = benchlib.suite.STATE / "bench-p4-server.log"
+    log_path = benchlib.STATE / "bench-p4-server.log"
     log_path.parent.mkdir(exist_ok=True)
     proc, port = start_server(odoo, pg, bench.cr.dbname, log_path)
     try:

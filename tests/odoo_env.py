@@ -5,9 +5,8 @@
 it unsets the variable and disables the plugin.  Modules that need Odoo call
 :func:`require_test_db` first, at module level, so that they skip cleanly.
 
-The connection settings and the Odoo command line come from ``./suite`` itself (through
-``bench/benchlib.py``), so these tests reach exactly the PostgreSQL and Odoo that ``./suite``
-uses instead of repeating its rules.
+The connection settings and the Odoo command line come from ``repo_paths`` (as for ``./suite``
+and ``bench/``), so these tests reach exactly the PostgreSQL and Odoo that ``./suite`` uses.
 """
 
 import contextlib
@@ -17,6 +16,7 @@ import sys
 
 import pytest
 
+import repo_paths
 from repo_paths import ROOT
 
 DB = os.environ.get("DEALER_TEST_DB")
@@ -31,7 +31,7 @@ def require_test_db():
 
 
 def benchlib():
-    """``bench/benchlib.py`` (which loads ``./suite`` as a module)."""
+    """``bench/benchlib.py`` (Odoo in this process, the benchmarks' data)."""
     bench = str(ROOT / "bench")
     if bench not in sys.path:
         sys.path.insert(0, bench)
@@ -47,7 +47,7 @@ def odoo_and_pg():
 def pg_connect(dbname):
     """A plain psycopg2 connection (autocommit) to ``dbname`` on ``./suite``'s PostgreSQL."""
     _odoo, pg = odoo_and_pg()
-    conn = benchlib().suite.pg_connect(pg, dbname)
+    conn = repo_paths.pg_connect(pg, dbname)
     conn.autocommit = True
     return conn
 
@@ -70,13 +70,13 @@ def committed_env(dbname):
 def write_conf(name):
     """An Odoo config file for sub-commands that take no connection options (``odoo module …``)."""
     odoo, pg = odoo_and_pg()
-    return benchlib().suite.write_odoo_conf(odoo, pg, name)
+    return repo_paths.write_odoo_conf(odoo, pg, name)
 
 
 def run_odoo(args, log_name, timeout=300):
     """Run ``odoo <args>`` (a sub-command or a --stop-after-init run); return (exit code, log tail)."""
     odoo, _pg = odoo_and_pg()
-    log_path = benchlib().suite.STATE / log_name
+    log_path = repo_paths.STATE / log_name
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("w") as log:
         rc = subprocess.run(

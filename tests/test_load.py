@@ -28,6 +28,10 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 import pytest  # noqa: E402
 
+from repo_paths import STATE  # noqa: E402
+
+pytestmark = pytest.mark.slow  # ./suite test --full
+
 LEADS = int(os.environ.get("DEALER_LOAD_LEADS", "300"))
 SECONDS = float(os.environ.get("DEALER_LOAD_SECONDS", "40"))
 THREADS = 6
@@ -116,7 +120,7 @@ def burst():
     odoo, pg = lib.odoo_and_pg()
     tag = f"{int(time.time())}{os.getpid()}"
     key = make_api_key(tag)
-    log_path = lib.suite.STATE / f"load-server-{DB}.log"
+    log_path = STATE / f"load-server-{DB}.log"
     log_path.parent.mkdir(exist_ok=True)
     proc, port = p4_api.start_server(odoo, pg, DB, log_path)
     try:

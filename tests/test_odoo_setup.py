@@ -36,11 +36,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from odoo_env import benchlib
 
-from repo_paths import ROOT
+from repo_paths import ROOT, load_suite
 
-SUITE = benchlib().suite
+SUITE = load_suite()
 
 
 def odoo_modules_needed():
@@ -300,6 +299,7 @@ class Server:
                 self.proc.wait()
 
 
+@pytest.mark.slow  # minutes: a virtualenv, pip, an install with demo data (./suite test --full)
 def test_the_first_run_sets_odoo_up_serves_the_suite_and_later_runs_reuse_it(small_odoo, tmp_path, capsys):
     if not os.environ.get("DEALER_TEST_DB") and not os.environ.get("DEALER_TEST_ODOO_SETUP"):
         pytest.skip("runs with the Odoo tests of ./suite test (DEALER_TEST_DB) or with DEALER_TEST_ODOO_SETUP=1")
@@ -370,6 +370,7 @@ def test_the_first_run_sets_odoo_up_serves_the_suite_and_later_runs_reuse_it(sma
     shutil.rmtree(cache)  # 0.5 GB; kept when a check above fails, to look into
 
 
+@pytest.mark.slow  # a virtualenv and pip (./suite test --full)
 def test_without_postgresql_headers_psycopg2_is_replaced_by_the_prebuilt_driver(tmp_path):
     """Odoo pins psycopg2, a source package: a machine without PostgreSQL's headers gets psycopg2-binary."""
     if not os.environ.get("DEALER_TEST_DB") and not os.environ.get("DEALER_TEST_ODOO_SETUP"):
@@ -379,13 +380,13 @@ def test_without_postgresql_headers_psycopg2_is_replaced_by_the_prebuilt_driver(
     (src / "requirements.txt").write_text("psycopg2==2.9.5\n")
     subprocess.run([system_python(), "-m", "venv", str(tmp_path / "venv")], check=True)
     code = (
-        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import benchlib; "
-        "benchlib.suite.install_requirements(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[3]).parent)"
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import repo_paths; "
+        "repo_paths.load_suite().install_requirements(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[3]).parent)"
     )
     # no pg_config on the PATH (nor a compiler), no wheel built earlier: as on a bare machine
     env = {**fresh_user_env("-", tmp_path / "cache"), "PATH": str(tmp_path), "PIP_NO_CACHE_DIR": "1"}
     out = subprocess.run(
-        [system_python(), "-c", code, str(ROOT / "bench"), str(tmp_path / "venv" / "bin" / "python"), str(src)],
+        [system_python(), "-c", code, str(ROOT / "tests"), str(tmp_path / "venv" / "bin" / "python"), str(src)],
         capture_output=True,
         text=True,
         env=env,

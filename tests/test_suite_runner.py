@@ -26,6 +26,7 @@ def test_without_odoo_the_skip_is_loud():
     assert out.stdout.strip().splitlines()[-1] == "TOTAL: 0 passed, 0 failed"
 
 
+@pytest.mark.slow  # ./suite test --full
 def test_a_fresh_checkout_runs_the_odoo_pytest_phase():
     """With nothing but ODOO_HOME (no .pth, no PYTHONPATH, the system's Python) the pytest phase
     imports Odoo: ``./suite`` finds Odoo's virtualenv and puts the source tree on the path."""
