@@ -160,7 +160,7 @@ class ApiHardeningMixin:
         run()
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "dealer_slow")
 class TestApiHardening(ApiHardeningMixin, DealerApiCase):
     counted_models = COUNTED
 

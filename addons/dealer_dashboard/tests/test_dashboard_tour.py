@@ -1,7 +1,7 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "dealer_slow")
 class TestDealershipDashboardTour(HttpCase):
     def test_sales_head_opens_the_dashboard_in_english_and_russian(self):
         self.env["res.lang"]._activate_lang("ru_RU")

@@ -93,7 +93,7 @@ def fuzz_settings(examples):
     )
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "dealer_slow")
 class TestServiceBookingApiHardening(ApiHardeningMixin, DealerApiCase):
     counted_models = COUNTED
 
