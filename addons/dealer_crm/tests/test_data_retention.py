@@ -3,11 +3,13 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
+
+from .common import DealerCrmCase
 
 
 @tagged("post_install", "-at_install")
-class TestPersonalDataRetention(TransactionCase):
+class TestPersonalDataRetention(DealerCrmCase):
     """Old integration requests (names, phones, e-mails in their answers) are forgotten every night."""
 
     def setUp(self):

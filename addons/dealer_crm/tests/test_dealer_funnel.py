@@ -2,9 +2,8 @@ from lxml import etree
 
 from odoo import fields
 from odoo.addons.dealer_crm.report.dealer_funnel_report import KPIS
-from odoo.tests import TransactionCase
 
-from .common import DealerSalesCase
+from .common import DealerCrmCase, DealerSalesCase
 
 
 class TestDealerFunnel(DealerSalesCase):
@@ -129,7 +128,7 @@ class TestDealerFunnel(DealerSalesCase):
         self.assertEqual(target.month, self.month)
 
 
-class TestDemoFunnel(TransactionCase):
+class TestDemoFunnel(DealerCrmCase):
     """Installed with demo data, the plan-fact funnel of the showroom has a plan and facts."""
 
     def test_showroom_month_has_plan_and_traffic(self):

@@ -1,11 +1,13 @@
 from lxml import etree
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
+
+from .common import DealerCrmCase
 
 
 @tagged("post_install", "-at_install")
-class TestDealerGroupDemo(TransactionCase):
+class TestDealerGroupDemo(DealerCrmCase):
     """Installed with demo data, the first login shows a Russian dealer group at work.
 
     post_install: the screens are checked as the whole suite shapes them (the service addon

@@ -1,9 +1,10 @@
 from lxml import etree
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.tests import new_test_user
 
 
-class TestCustomerCardLoyalty(TransactionCase):
+class TestCustomerCardLoyalty(DealerCrmCase):
     def test_loyalty_status_and_churn_risk_in_the_card_block(self):
         seller = new_test_user(self.env, login="t_card_loyalty", groups="dealer_crm.group_sales_manager")
         customer = self.env["res.partner"].create({"name": "Sleeping customer", "dealer_stage": "customer"})

@@ -1,8 +1,9 @@
-from odoo.tests import TransactionCase, tagged
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.tests import tagged
 
 
 @tagged("post_install", "-at_install")
-class TestLoyaltyDemo(TransactionCase):
+class TestLoyaltyDemo(DealerCrmCase):
     """Installed with demo data, the loyalty screens show scored customers right away."""
 
     def test_demo_customers_are_scored(self):

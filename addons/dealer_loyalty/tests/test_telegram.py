@@ -9,8 +9,9 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from odoo import fields
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
 from .common import DealerCampaignCase, DealerCampaignHttpCase, FakeResponse
 
@@ -25,7 +26,7 @@ def _refused(url):
 
 
 @tagged("post_install", "-at_install")
-class TestTelegramSecrets(TransactionCase):
+class TestTelegramSecrets(DealerCrmCase):
     """Each contact its own opt-in token and each company its own webhook secret, also for rows older than the addon."""
 
     def _duplicate_like_a_column_default(self):

@@ -1,9 +1,10 @@
-from odoo.tests import TransactionCase, tagged
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
 
 @tagged("post_install", "-at_install")
-class TestServiceDemo(TransactionCase):
+class TestServiceDemo(DealerCrmCase):
     """Installed with demo data, the service screens show a workshop at work on the first login."""
 
     def setUp(self):
