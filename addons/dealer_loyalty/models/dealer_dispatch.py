@@ -24,12 +24,14 @@ import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
+from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .dealer_campaign_step import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DISPATCH_CHANNELS
 from .dealer_telegram import DealerTelegramError, scrub_bot_token
+from .res_config_settings import INT_SETTINGS, param_name
 
 DISPATCH_STATES = [
     ("queued", "Queued"),
@@ -496,7 +498,7 @@ class DealerDispatch(models.Model):
 
     @api.model
     def _dealer_batch_size(self):
-        return self.env["res.partner"]._dealer_loyalty_params()["dispatch_batch_size"]
+        return int_param(self.env, param_name("dispatch_batch_size"), INT_SETTINGS["dispatch_batch_size"])
 
     @api.model
     def _dealer_send_outbox(self, now):

@@ -1,27 +1,33 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.settings import check_int_settings
 from odoo.exceptions import ValidationError
 
 from ..tools.rfm import parse_thresholds
 
-# Every database-wide loyalty setting (system parameter ``dealer_loyalty.<key>``) and its
-# default, written here only: the settings fields take their defaults from it, and
-# ``res.partner._dealer_loyalty_params`` reads the parameters through ``read_loyalty_params``.
-LOYALTY_DEFAULTS = {
-    "rfm_window_months": 24,
+# The database-wide loyalty settings (system parameters ``dealer_loyalty.<key>``), each with its
+# default written here only: whole numbers as ``(default, minimum, maximum)`` for dealer_crm's
+# settings reader, the others as their default. The settings fields take their defaults from
+# here, and ``res.partner._dealer_loyalty_params`` reads the parameters.
+INT_SETTINGS = {
+    "rfm_window_months": (24, 1, 240),
+    # scores are single digits side by side in rfm_score ("545")
+    "rfm_bands": (5, 2, 9),
+    "sleeping_days": (365, 1, 3650),
+    "new_days": (180, 1, 3650),
+    "loyal_min_events": (4, 1, 1000),
+    "risk_medium": (30, 0, 100000),
+    "risk_high": (60, 0, 100000),
+    "dispatch_batch_size": (200, 1, 10000),
+}
+TEXT_SETTINGS = {
     "rfm_method": "quantile",
-    "rfm_bands": 5,
     "rfm_recency_thresholds": "30,90,180,365",
     "rfm_frequency_thresholds": "2,3,5,8",
     "rfm_monetary_thresholds": "10000,50000,100000,250000",
-    "sleeping_days": 365,
-    "new_days": 180,
-    "loyal_min_events": 4,
-    "risk_medium": 30,
-    "risk_high": 60,
-    "dispatch_batch_size": 200,
 }
-# The parameter key of each setting where it differs from its key in LOYALTY_DEFAULTS
-# (the thresholds were stored under their one-letter names before they were spelled out).
+LOYALTY_DEFAULTS = {**{key: spec[0] for key, spec in INT_SETTINGS.items()}, **TEXT_SETTINGS}
+# The parameter key of each setting where it differs from its key above (the thresholds were
+# stored under their one-letter names before they were spelled out).
 PARAM_KEYS = {
     "rfm_recency_thresholds": "rfm_r_thresholds",
     "rfm_frequency_thresholds": "rfm_f_thresholds",
@@ -36,44 +42,29 @@ def param_name(key):
 
 
 class LoyaltySettingError(ValueError):
-    """A loyalty setting that cannot be used: ``key`` names it, ``problem`` says what is wrong."""
+    """Unusable RFM thresholds: ``key`` names the setting, ``problem`` says what is wrong."""
 
-    def __init__(self, key, problem, value=None):
-        super().__init__(key, problem, value)
-        self.key, self.problem, self.value = key, problem, value
+    def __init__(self, key, problem):
+        super().__init__(key, problem)
+        self.key, self.problem = key, problem
 
 
-def read_loyalty_params(raw):
-    """The one reader of the loyalty settings: ``{key: raw value or empty}`` → typed, checked values.
+def parse_rfm_thresholds(texts):
+    """``{threshold key: text}`` → ``{threshold key: [numbers]}``, checked together.
 
-    An empty value takes its default. Raises ``LoyaltySettingError`` with the problem:
-    ``invalid`` (not of the setting's type), ``thresholds`` (not ascending numbers),
-    ``bands`` (2 to 9 score bands: scores are single digits side by side in "545"),
-    ``counts`` (recency, frequency and monetary need as many thresholds, at least one, at most
-    8) or ``positive`` (a batch of no message).
+    Raises ``LoyaltySettingError``: ``thresholds`` (not ascending numbers separated by commas)
+    or ``counts`` (recency, frequency and monetary need as many thresholds, 1 to 8).
     """
-    params = {}
-    for key, default in LOYALTY_DEFAULTS.items():
-        value = raw.get(key)
-        if value is None or value is False or value == "":
-            value = default
-        try:
-            params[key] = type(default)(value)
-        except ValueError:
-            raise LoyaltySettingError(key, "invalid", value) from None
+    parsed = {}
     for key in THRESHOLD_KEYS:
         try:
-            params[key] = parse_thresholds(params[key])
+            parsed[key] = parse_thresholds(texts.get(key) or TEXT_SETTINGS[key])
         except ValueError:
-            raise LoyaltySettingError(key, "thresholds", params[key]) from None
-    if not 2 <= params["rfm_bands"] <= 9:
-        raise LoyaltySettingError("rfm_bands", "bands", params["rfm_bands"])
-    counts = {len(params[key]) for key in THRESHOLD_KEYS}
+            raise LoyaltySettingError(key, "thresholds") from None
+    counts = {len(values) for values in parsed.values()}
     if len(counts) > 1 or 0 in counts or max(counts) > 8:
         raise LoyaltySettingError("rfm_recency_thresholds", "counts")
-    if params["dispatch_batch_size"] < 1:
-        raise LoyaltySettingError("dispatch_batch_size", "positive", params["dispatch_batch_size"])
-    return params
+    return parsed
 
 
 class ResConfigSettings(models.TransientModel):
@@ -170,35 +161,26 @@ class ResConfigSettings(models.TransientModel):
     dealer_telegram_bot_token = fields.Char(related="company_id.dealer_telegram_bot_token", readonly=False)
     dealer_telegram_link_days = fields.Integer(related="company_id.dealer_telegram_link_days", readonly=False)
 
-    @api.constrains(
-        "dealer_rfm_window_months",
-        "dealer_rfm_bands",
-        "dealer_rfm_recency_thresholds",
-        "dealer_rfm_frequency_thresholds",
-        "dealer_rfm_monetary_thresholds",
-        "dealer_sleeping_days",
-        "dealer_new_days",
-        "dealer_loyal_min_events",
-        "dealer_dispatch_batch_size",
-    )
-    def _check_dealer_loyalty_settings(self):
+    @api.constrains(*(f"dealer_{key}" for key in INT_SETTINGS))
+    def _check_dealer_loyalty_numbers(self):
+        check_int_settings(self, {f"dealer_{key}": spec for key, spec in INT_SETTINGS.items()})
+
+    @api.constrains(*(f"dealer_{key}" for key in THRESHOLD_KEYS))
+    def _check_dealer_rfm_thresholds(self):
         for settings in self:
             try:
-                read_loyalty_params({key: settings[f"dealer_{key}"] for key in LOYALTY_DEFAULTS})
+                parse_rfm_thresholds({key: settings[f"dealer_{key}"] for key in THRESHOLD_KEYS})
             except LoyaltySettingError as error:
-                raise ValidationError(settings._dealer_loyalty_error_message(error)) from None
-
-    def _dealer_loyalty_error_message(self, error):
-        label = self._fields[f"dealer_{error.key}"].get_description(self.env)["string"]
-        if error.problem == "thresholds":
-            return self.env._("%(field)s must be ascending numbers separated by commas.", field=label)
-        if error.problem == "bands":
-            return self.env._("Number of quantiles must be between 2 and 9.")
-        if error.problem == "counts":
-            return self.env._(
-                "Recency, frequency and monetary thresholds must have the same, non-zero count (at most 8)."
-            )
-        return self.env._("%(field)s must be at least 1.", field=label)
+                if error.problem == "counts":
+                    raise ValidationError(
+                        self.env._(
+                            "Recency, frequency and monetary thresholds must have the same, non-zero count (at most 8)."
+                        )
+                    ) from None
+                label = self._fields[f"dealer_{error.key}"]._description_string(self.env)
+                raise ValidationError(
+                    self.env._("%(field)s must be ascending numbers separated by commas.", field=label)
+                ) from None
 
     def action_dealer_telegram_set_webhook(self):
         """Register the current showroom's Telegram webhook (the bot's token and name are saved first)."""

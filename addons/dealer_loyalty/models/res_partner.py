@@ -5,11 +5,19 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.roles import ROLE_GROUPS
+from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .res_company import TELEGRAM_LINK_DAYS
-from .res_config_settings import LOYALTY_DEFAULTS, LoyaltySettingError, param_name, read_loyalty_params
+from .res_config_settings import (
+    INT_SETTINGS,
+    TEXT_SETTINGS,
+    THRESHOLD_KEYS,
+    LoyaltySettingError,
+    param_name,
+    parse_rfm_thresholds,
+)
 
 LOYALTY_STATUSES = [
     ("new", "New"),
@@ -236,24 +244,26 @@ class ResPartner(models.Model):
 
     @api.model
     def _dealer_loyalty_params(self):
-        """The loyalty settings (``read_loyalty_params``); a bad value is reported by its parameter's name."""
+        """The loyalty settings with their defaults; a bad value is reported by its parameter's name.
+
+        Whole numbers go through dealer_crm's settings reader (``int_param``), the RFM thresholds
+        through ``parse_rfm_thresholds``, as on the settings page.
+        """
         icp = self.env["ir.config_parameter"].sudo()
+        params = {key: int_param(self.env, param_name(key), spec) for key, spec in INT_SETTINGS.items()}
+        params["rfm_method"] = icp.get_param(param_name("rfm_method")) or TEXT_SETTINGS["rfm_method"]
         try:
-            return read_loyalty_params({key: icp.get_param(param_name(key)) for key in LOYALTY_DEFAULTS})
+            params.update(parse_rfm_thresholds({key: icp.get_param(param_name(key)) for key in THRESHOLD_KEYS}))
         except LoyaltySettingError as error:
+            if error.problem == "counts":
+                raise UserError(
+                    self.env._("The loyalty settings need as many recency, frequency and monetary thresholds.")
+                ) from None
             key = param_name(error.key).removeprefix("dealer_loyalty.")
-            messages = {
-                "invalid": self.env._(
-                    "The loyalty setting %(key)s has an invalid value: %(value)s", key=key, value=error.value
-                ),
-                "thresholds": self.env._(
-                    "The loyalty setting %(key)s must be ascending numbers separated by commas.", key=key
-                ),
-                "bands": self.env._("The loyalty settings allow 2 to 9 score bands (at most 8 thresholds)."),
-                "counts": self.env._("The loyalty settings need as many recency, frequency and monetary thresholds."),
-                "positive": self.env._("The loyalty setting %(key)s must be at least 1.", key=key),
-            }
-            raise UserError(messages[error.problem]) from None
+            raise UserError(
+                self.env._("The loyalty setting %(key)s must be ascending numbers separated by commas.", key=key)
+            ) from None
+        return params
 
     # ------------------------------------------------------------
     # Set-based computations
