@@ -68,7 +68,7 @@ def parse_rfm_thresholds(texts):
 
 
 class ResConfigSettings(models.TransientModel):
-    """Loyalty and reminder settings on Settings > Dealer CRM.
+    """Loyalty and reminder settings on Settings > Dealership.
 
     Database-wide values are system parameters ``dealer_loyalty.<key>`` (defaults in
     ``LOYALTY_DEFAULTS``); the Telegram bot and the frequency cap are the current showroom's.
