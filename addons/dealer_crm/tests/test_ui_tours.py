@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from .common import DealerTourCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "dealer_slow")
 class TestDealerCrmTours(DealerTourCase):
     @classmethod
     def setUpClass(cls):

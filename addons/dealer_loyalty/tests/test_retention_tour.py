@@ -4,7 +4,7 @@ from odoo.addons.dealer_crm.tests.common import DealerTourCase
 from odoo.tests import tagged
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "dealer_slow")
 class TestRetentionTour(DealerTourCase):
     @classmethod
     def setUpClass(cls):
