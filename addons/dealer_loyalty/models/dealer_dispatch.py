@@ -432,19 +432,31 @@ class DealerDispatch(models.Model):
         return template
 
     def _dealer_schedule_activity(self, record, step):
-        """A task for the staff: its summary is in the assignee's language, not the customer's."""
+        """A task for the staff through dealer_crm's role scheduler, due on the row's day.
+
+        The step's fixed Responsible, else the person of its role for the car or customer, gets
+        it, in their language (not the customer's). A record that still has the same task open
+        gets no second one: the row then points at the open task.
+        """
         user = step.activity_user_id or record._dealer_role_users(step.activity_role).get(record.id)
         if not user:
             role = dict(step._fields["activity_role"]._description_selection(self.env)).get(step.activity_role)
             raise UserError(self.env._("Step %(step)s: no user has the role %(role)s.", step=step.name, role=role))
         lang = user.lang or self.env.lang
         step, record = step.with_context(lang=lang), record.with_context(lang=lang)
-        activity = record.activity_schedule(
-            activity_type_id=(step.activity_type_id or self.env.ref("mail.mail_activity_data_call")).id,
-            date_deadline=self.scheduled_at.date(),
-            summary=step.activity_summary or step.name,
-            user_id=user.id,
+        summary = step.activity_summary or step.name
+        activity = record._dealer_schedule_role_activity(
+            step.activity_role or "responsible",
+            days=(self.scheduled_at.date() - fields.Date.context_today(self)).days,
+            summary=summary,
+            activity_type=step.activity_type_id or self.env.ref("mail.mail_activity_data_call"),
+            users={record.id: user},
+            notify=True,
         )
+        if not activity:
+            activity = self.env["mail.activity"].search(
+                [("res_model", "=", record._name), ("res_id", "=", record.id), ("summary", "=", summary)], limit=1
+            )
         return {"state": "delivered", "activity_id": activity.id}
 
     def _dealer_failure_vals(self, error, transient, now):

@@ -37,6 +37,19 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(len(activities), 5)
         self.assertEqual(activities.user_id, self.fi_user)
 
+    def test_a_task_still_open_is_not_given_twice(self):
+        """Two steps giving the same task to the same car: the second row points at the open task."""
+        campaign = self._started([("activity", -30), ("activity", -30)])
+        campaign.step_ids.write({"activity_summary": "Call about the warranty"})
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        self.assertEqual(set(rows.mapped("state")), {"delivered"})
+        self.assertEqual(len(rows), 10)
+        self.assertEqual(len(rows.activity_id), 5, "one open task per car")
+        for vehicle in self.vehicles:
+            self.assertEqual(len(rows.filtered(lambda r, v=vehicle: r.vehicle_id == v).activity_id), 1)
+
     def test_nothing_before_scheduled_time(self):
         campaign = self._started([("email", -30)])
         with freeze_time("2026-12-01 09:55:00"):
