@@ -1,6 +1,5 @@
 from . import dealer_campaign
 from . import dealer_campaign_enrolment
-from . import dealer_campaign_report
 from . import dealer_campaign_step
 from . import dealer_customer_score
 from . import dealer_data_retention

@@ -1,8 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .dealer_campaign_step import DISPATCH_CHANNELS
-from .dealer_dispatch import DISPATCH_STATES
+from ..models.dealer_campaign_step import DISPATCH_CHANNELS
+from ..models.dealer_dispatch import DISPATCH_STATES
 
 
 class DealerCampaignReport(models.Model):
