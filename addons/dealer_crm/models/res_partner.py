@@ -26,7 +26,7 @@ RESTART_TARGETS = {"negotiation", "customer"}
 MONEY_GROUP = "dealer_crm.group_dealer_see_money"
 CONSENT_FIELDS = ("consent_email", "consent_sms", "consent_telegram")
 # How a consent change reached the card; writers other than staff pass ``dealer_consent_source``
-# in the context (e.g. dealer_loyalty's unsubscribe link and Telegram bot).
+# in the context (e.g. a customer's unsubscribe link or their answer to the Telegram bot).
 CONSENT_SOURCES = [
     ("user", "Staff (form, list or import)"),
     ("api", "Integration API"),
