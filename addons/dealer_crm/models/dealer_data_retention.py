@@ -1,18 +1,17 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
-RETENTION_PARAM = "dealer_crm.personal_data_retention_days"
-RETENTION_DEFAULT = 90
-RETENTION_RANGE = (1, 3650)
+from ..tools.settings import int_param
+from .res_config_settings import INT_SETTINGS, param_name
 
 
 class DealerDataRetention(models.AbstractModel):
     """The one place that forgets old personal data (personal-data law: keep it no longer than needed).
 
-    One setting (days, ``RETENTION_PARAM``) and one daily cron: ``_cron_purge_personal_data`` calls
-    the hook ``_dealer_purge_personal_data(cutoff)``, which deletes or blanks what is older than the
+    One setting (days, system parameter ``dealer_crm.personal_data_retention_days``, on Settings >
+    Dealership) and one daily cron: ``_cron_purge_personal_data`` calls the hook
+    ``_dealer_purge_personal_data(cutoff)``, which deletes or blanks what is older than the
     cutoff.  An addon with personal data of its own extends the hook (``super()``, then its own
     tables, in batches with ``ir.cron._commit_progress``).
     """
@@ -22,24 +21,9 @@ class DealerDataRetention(models.AbstractModel):
 
     @api.model
     def _dealer_retention_days(self):
-        raw = self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM)
-        if raw in (None, False, ""):
-            return RETENTION_DEFAULT
-        try:
-            days = int(raw)
-        except ValueError:
-            days = None
-        if days is None or not RETENTION_RANGE[0] <= days <= RETENTION_RANGE[1]:
-            raise UserError(
-                self.env._(
-                    "System parameter %(param)s must be a whole number of days from %(min)s to %(max)s, not %(value)r.",
-                    param=RETENTION_PARAM,
-                    min=RETENTION_RANGE[0],
-                    max=RETENTION_RANGE[1],
-                    value=raw,
-                )
-            )
-        return days
+        """The retention setting in days (Settings > Dealership), read and checked by the suite's one reader."""
+        key = "personal_data_retention_days"
+        return int_param(self.env, param_name(key), INT_SETTINGS[key])
 
     @api.model
     def _dealer_purge_personal_data(self, cutoff):

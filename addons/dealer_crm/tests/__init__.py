@@ -3,6 +3,7 @@ from . import test_api_leads
 from . import test_api_hardening
 from . import test_api_trust
 from . import test_data_retention
+from . import test_dealership_settings
 from . import test_vin
 from . import test_duplicates
 from . import test_mileage

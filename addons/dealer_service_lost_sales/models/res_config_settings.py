@@ -1,8 +1,10 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.addons.dealer_crm.tools.settings import check_int_settings, int_param
 
 PREFIX = "dealer_service_lost_sales."
-# the addon's tunable numbers, kept as system parameters PREFIX + key: key -> (default, minimum, maximum)
+# The addon's database-wide whole-number settings, kept as system parameters PREFIX + key,
+# ``key: (default, minimum, maximum)``, each default written here only (the settings fields take
+# their defaults from here; dealer_crm's settings reader checks the parameters against them).
 SERVICE_PARAMS = {
     "no_show_grace_minutes": (60, 0, 24 * 60),
     "deferred_grace_days": (30, 0, 365),
@@ -13,34 +15,12 @@ SERVICE_PARAMS = {
 
 
 def service_param(env, key):
-    """The value of a setting of the addon; its default when the system parameter is unset.
-
-    A parameter edited by hand into something else than a whole number in range is reported
-    by name instead of breaking the caller (a cron, a visit from the DMS) with a bare error.
-    """
-    default, minimum, maximum = SERVICE_PARAMS[key]
-    raw = env["ir.config_parameter"].sudo().get_param(PREFIX + key)
-    if raw in (None, False, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not minimum <= value <= maximum:
-        raise UserError(
-            env._(
-                "System parameter %(param)s must be a whole number from %(min)s to %(max)s, not %(value)r.",
-                param=PREFIX + key,
-                min=minimum,
-                max=maximum,
-                value=raw,
-            )
-        )
-    return value
+    """The value of the addon's setting ``key`` (its default when unset), through dealer_crm's one reader."""
+    return int_param(env, PREFIX + key, SERVICE_PARAMS[key])
 
 
 class ResConfigSettings(models.TransientModel):
-    """The aftersales lost-sales rules an administrator tunes (Settings → Dealer Service)."""
+    """The aftersales lost-sales rules an administrator tunes: their block on Settings > Dealership."""
 
     _inherit = "res.config.settings"
 
@@ -80,15 +60,4 @@ class ResConfigSettings(models.TransientModel):
 
     @api.constrains(*(f"dealer_{key}" for key in SERVICE_PARAMS))
     def _check_dealer_service_params(self):
-        for settings in self:
-            for key, (_default, minimum, maximum) in SERVICE_PARAMS.items():
-                fname = f"dealer_{key}"
-                if not minimum <= settings[fname] <= maximum:
-                    raise ValidationError(
-                        self.env._(
-                            "%(field)s must be from %(min)s to %(max)s.",
-                            field=self._fields[fname].string,
-                            min=minimum,
-                            max=maximum,
-                        )
-                    )
+        check_int_settings(self, {f"dealer_{key}": spec for key, spec in SERVICE_PARAMS.items()})

@@ -9,6 +9,7 @@ from . import (
     test_kpis,
     test_loss_events,
     test_pipeline,
+    test_service_settings,
     test_sources,
     test_ui_tours,
     test_visit_booking,
