@@ -38,6 +38,16 @@ class TestServiceSettings(ServiceLostSalesCase):
         for key, value in shown.items():
             self.assertEqual(service_param(self.env, key), value + 1, key)
 
+    def test_zero_is_kept(self):
+        """No grace at all is a setting of its own, not a return to the default."""
+        settings = Form(self.env["res.config.settings"])
+        settings.dealer_no_show_grace_minutes = 0
+        settings.dealer_deferred_grace_days = 0
+        settings.save().execute()
+        self.assertEqual(service_param(self.env, "no_show_grace_minutes"), 0)
+        self.assertEqual(service_param(self.env, "deferred_grace_days"), 0)
+        self.assertEqual(Form(self.env["res.config.settings"]).dealer_no_show_grace_minutes, 0)
+
     def test_defaults_when_nothing_is_set(self):
         self.env["ir.config_parameter"].sudo().search([("key", "=like", PREFIX + "%")]).unlink()
         settings = Form(self.env["res.config.settings"])
