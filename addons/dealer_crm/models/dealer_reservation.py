@@ -5,6 +5,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .res_company import RESERVATION_HOURS_DEFAULT
+
 RELEASE_BATCH = 500
 
 
@@ -74,7 +76,7 @@ class DealerReservation(models.Model):
     @api.depends("date_start", "company_id")
     def _compute_date_expiry(self):
         for reservation in self:
-            hours = reservation.company_id.dealer_reservation_hours or 48
+            hours = reservation.company_id.dealer_reservation_hours or RESERVATION_HOURS_DEFAULT
             reservation.date_expiry = reservation.date_start and reservation.date_start + timedelta(hours=hours)
 
     @api.constrains("prepayment_amount", "prepayment_date")

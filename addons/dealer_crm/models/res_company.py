@@ -1,5 +1,8 @@
 from odoo import fields, models
 
+# The showroom's reservation hold when none is set (Settings > Dealership, per showroom).
+RESERVATION_HOURS_DEFAULT = 48
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -11,6 +14,6 @@ class ResCompany(models.Model):
     )
     dealer_reservation_hours = fields.Integer(
         string="Reservation hold (hours)",
-        default=48,
+        default=RESERVATION_HOURS_DEFAULT,
         help="A car reservation without a recorded prepayment is released after this many hours.",
     )
