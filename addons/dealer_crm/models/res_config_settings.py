@@ -42,10 +42,11 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         """Keep a dealership setting of 0 (e.g. no grace period): Odoo saves a whole number 0 as no
         parameter at all, which the readers would take for "unset" and replace with the default."""
-        super().set_values()
+        res = super().set_values()
         icp = self.env["ir.config_parameter"].sudo()
         for fname, field in self._fields.items():
             param = getattr(field, "config_parameter", None)
             if fname.startswith("dealer_") and param and field.type == "integer" and self[fname] == 0:
                 if field.default and field.default(self):
                     icp.set_param(param, "0")
+        return res
