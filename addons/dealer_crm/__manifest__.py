@@ -44,7 +44,6 @@
         "views/ir_actions_server_views.xml",
         "report/dealer_funnel_report_views.xml",
         "report/dealer_lead_response_report_views.xml",
-        "views/dealer_crm_dashboard_views.xml",
     ],
     "demo": ["demo/dealer_crm_demo.xml", "demo/dealer_group_demo.xml"],
     "assets": {
