@@ -79,7 +79,7 @@ class TestCustomerCard(DealerCustomerCase):
         self.assertTrue(block_hidden(arch, self.supplier.with_user(self.salesman)))
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "dealer_slow")
 class TestCustomerCardTour(DealerTourCase):
     """The block as the browser renders it for a sales manager, in English and Russian."""
 

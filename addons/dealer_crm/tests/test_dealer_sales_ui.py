@@ -13,7 +13,7 @@ SCREENS = [
 ]
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "dealer_slow")
 class TestDealerSalesScreens(HttpCase):
     """The screens of walk-ins, reservations, traffic, plans and reports open in the web client
     without a client error, for the director and — the walk-in form — for the receptionist."""
