@@ -30,8 +30,6 @@ CONSENT_FIELDS = ("consent_email", "consent_sms", "consent_telegram")
 CONSENT_SOURCES = [
     ("user", "Staff (form, list or import)"),
     ("api", "Integration API"),
-    ("unsubscribe", "Unsubscribe link"),
-    ("telegram", "Telegram bot"),
 ]
 
 
@@ -295,7 +293,7 @@ class ResPartner(models.Model):
 
     def _dealer_consent_source(self):
         source = self.env.context.get("dealer_consent_source")
-        if source in dict(CONSENT_SOURCES):
+        if source in self._fields["consent_source"].get_values(self.env):
             return source
         return "api" if self.env.user.has_group("dealer_crm.group_integration") else "user"
 

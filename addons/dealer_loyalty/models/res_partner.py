@@ -63,6 +63,15 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # ------------------------------------------------------------
+    # Consent: the channels of this addon that change it
+    # ------------------------------------------------------------
+
+    consent_source = fields.Selection(
+        selection_add=[("unsubscribe", "Unsubscribe link"), ("telegram", "Telegram bot")],
+        ondelete={"unsubscribe": "set null", "telegram": "set null"},
+    )
+
+    # ------------------------------------------------------------
     # RFM
     # ------------------------------------------------------------
 
