@@ -352,7 +352,7 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def _dealer_check_won_data(self, vals=None):
-        """No car is sold without complete customer data (DOMAIN §3).
+        """No car is sold without complete customer data (docs/DOMAIN.md §3).
 
         Called with the values about to be written, so that nothing is written when data is missing.
         """
@@ -412,7 +412,7 @@ class CrmLead(models.Model):
         negotiating.partner_id._dealer_lifecycle_advance("negotiation", "negotiation", refs=refs)
 
     def _dealer_schedule_handoff(self):
-        """Entering F&I, paperwork or payment hands the deal to the next department (DOMAIN §3):
+        """Entering F&I, paperwork or payment hands the deal to the next department (docs/DOMAIN.md §3):
         a task for the team's person of the role, else a user of the role in the deal's showroom."""
         for step, leads in (
             self.filtered(lambda lead: lead.stage_id.dealer_step in HANDOFF_ROLES)

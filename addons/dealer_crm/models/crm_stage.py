@@ -10,7 +10,7 @@ DEALER_STEPS = [
     ("payment", "Payment"),
     ("delivery", "Delivery"),
 ]
-# Steps where the customer is negotiating (DOMAIN §2: "chooses a car").
+# Steps where the customer is negotiating (docs/DOMAIN.md §2: "chooses a car").
 NEGOTIATION_STEPS = {"test_drive", "offer", "fi", "contract", "payment"}
 
 

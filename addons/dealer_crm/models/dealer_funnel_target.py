@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 
 
 class DealerFunnelTarget(models.Model):
-    """Monthly plan of a sales team for the funnel KPIs of DOMAIN §2 (NV, NG, NL, NS, AC)."""
+    """Monthly plan of a sales team for the funnel KPIs of docs/DOMAIN.md §2 (NV, NG, NL, NS, AC)."""
 
     _name = "dealer.funnel.target"
     _description = "Sales funnel plan"

@@ -8,7 +8,7 @@ from odoo.tools import email_normalize
 from ..tools.api_input import ApiInputError
 from ..tools.vin import normalize_vin
 
-# The dealer's life-cycle chain (DOMAIN §2), in order.  A customer only moves forward;
+# The dealer's life-cycle chain (docs/DOMAIN.md §2), in order.  A customer only moves forward;
 # the trade-in / next-car stage closes a cycle and lets the next deal start a new one.
 LIFECYCLE_STAGES = [
     ("prospect", "Prospect"),

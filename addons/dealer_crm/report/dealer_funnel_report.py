@@ -6,7 +6,7 @@ KPIS = ("nv", "ng", "nl", "ns", "ac")
 
 
 class DealerFunnelReport(models.Model):
-    """Plan and fact of the sales funnel per team and month (DOMAIN §2).
+    """Plan and fact of the sales funnel per team and month (docs/DOMAIN.md §2).
 
     Facts: NV = counted views, NG = counted visitors + showroom walk-ins, NL = leads created,
     NS = deals won (by closing date), AC = won revenue / NS. ``%`` = fact / plan × 100.
