@@ -1,7 +1,7 @@
 {
     "name": "Dealer Service Lost Sales",
     "summary": "Aftersales opportunities, lost service revenue, reasons, KPIs and improvement actions",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/CRM",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",

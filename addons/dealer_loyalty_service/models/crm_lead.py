@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.fields import Domain
 
 
@@ -22,7 +23,7 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         self._dealer_credit_reminders(vals_list)
         leads = super().create(vals_list)
-        leads.filtered(lambda lead: lead.dealer_kind == "service")._dealer_stop_reminders()
+        leads.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST)._dealer_stop_reminders()
         return leads
 
     @api.model
@@ -59,11 +60,11 @@ class CrmLead(models.Model):
         channel the customer used, the reminder is why. Opportunities that name a campaign already
         (booked from the reminder itself, imported campaign lists) are left as they are.
         """
-        service_default = self.env.context.get("default_dealer_kind") == "service"
+        default_interest = self.env.context.get("default_dealer_interest")
         todo = [
             vals
             for vals in vals_list
-            if vals.get("dealer_kind", "service" if service_default else None) == "service"
+            if vals.get("dealer_interest", default_interest) == SERVICE_INTEREST
             and not vals.get("dealer_enrolment_id")
             and not vals.get("campaign_id")
             and (vals.get("vehicle_id") or vals.get("partner_id"))
@@ -114,8 +115,9 @@ class CrmLead(models.Model):
     def _dealer_stop_reminders(self):
         """The campaigns' stop-on-booking rule, applied when the booking is made.
 
-        The hourly planning applies the same rule (``dealer.campaign._dealer_apply_stop_conditions``);
-        applying it at once means no reminder leaves between the booking and the next planning run.
+        The hourly planning applies the same rule (``dealer.campaign._dealer_apply_stop_conditions``)
+        to the same leads, those whose interest is Service; applying it at once means no reminder
+        leaves between the booking and the next planning run.
         """
         leads = self.filtered(lambda lead: lead.vehicle_id or lead.partner_id)
         if not leads:

@@ -40,7 +40,7 @@ class TestReminderBooking(DealerCampaignCase):
 
     def _service_leads(self, vehicle):
         return self.Lead.with_context(active_test=False).search(
-            [("vehicle_id", "=", vehicle.id), ("dealer_kind", "=", "service")]
+            [("vehicle_id", "=", vehicle.id), ("dealer_interest", "=", "service")]
         )
 
     def _call_task(self, campaign, vehicle):
@@ -58,7 +58,7 @@ class TestReminderBooking(DealerCampaignCase):
         lead = self.Lead.browse(action["res_id"])
         self.assertEqual(action["res_model"], "crm.lead")
         self.assertEqual(self._service_leads(car), lead)
-        self.assertEqual((lead.dealer_kind, lead.type, lead.service_source), ("service", "opportunity", "reminder"))
+        self.assertEqual((lead.dealer_interest, lead.type, lead.service_source), ("service", "opportunity", "reminder"))
         self.assertEqual(lead.stage_id.dealer_service_step, "scheduling")
         self.assertEqual((lead.vehicle_id, lead.partner_id), (car, customer))
         self.assertEqual(lead.campaign_id, campaign.utm_campaign_id)

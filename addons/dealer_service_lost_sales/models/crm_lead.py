@@ -4,6 +4,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models, tools
+from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.exceptions import UserError
 
@@ -38,15 +39,6 @@ class CrmLead(models.Model):
     # Fields
     # ------------------------------------------------------------
 
-    dealer_kind = fields.Selection(
-        [("sales", "Sales"), ("service", "Service")],
-        string="Line of business",
-        default="sales",
-        required=True,
-        index=True,
-        help="Service opportunities live in the service pipeline and feed the lost-sales reports; "
-        "sales leads stay in the sales pipeline.",
-    )
     service_line_ids = fields.One2many(
         "dealer.service.line", "lead_id", string="Operations and parts", groups=MONEY_GROUPS
     )
@@ -110,7 +102,7 @@ class CrmLead(models.Model):
 
     def _compute_team_id(self):
         """A service opportunity stays in the service team whoever its advisor is."""
-        service = self.filtered(lambda lead: lead.dealer_kind == "service" and lead.team_id)
+        service = self.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST and lead.team_id)
         return super(CrmLead, self - service)._compute_team_id()
 
     # ------------------------------------------------------------
@@ -120,12 +112,12 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         team = None
+        default_interest = self.env.context.get("default_dealer_interest")
         for vals in vals_list:
-            if vals.get("dealer_kind") == "service" or self.env.context.get("default_dealer_kind") == "service":
+            if vals.get("dealer_interest", default_interest) == SERVICE_INTEREST:
                 team = team or self._dealer_service_team()
                 vals.setdefault("team_id", team.id)
                 vals.setdefault("type", "opportunity")
-                vals.setdefault("dealer_interest", "service")
                 if not vals.get("stage_id"):
                     vals["stage_id"] = self._dealer_service_stage("scheduling").id
         return super().create(vals_list)
@@ -142,7 +134,7 @@ class CrmLead(models.Model):
 
     def action_set_lost(self, **additional_values):
         """A service opportunity lost needs a reason: the whole open amount goes to the loss ledger."""
-        service = self.filtered(lambda lead: lead.dealer_kind == "service" and lead.active)
+        service = self.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST and lead.active)
         events = []
         if service:
             reason = self.env["crm.lost.reason"].browse(additional_values.get("lost_reason_id"))
@@ -163,7 +155,7 @@ class CrmLead(models.Model):
 
     def action_set_won(self):
         """Service opportunities are won at the Delivery stage of their own pipeline."""
-        service = self.filtered(lambda lead: lead.dealer_kind == "service")
+        service = self.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST)
         if service:
             service.action_unarchive()
             service.write({"stage_id": self._dealer_service_stage("delivery").id})
@@ -190,7 +182,7 @@ class CrmLead(models.Model):
 
     def _dealer_update_service_revenue(self):
         """Expected revenue = proposed + accepted lines; won revenue = accepted lines."""
-        leads = self.filtered(lambda lead: lead.dealer_kind == "service")
+        leads = self.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST)
         if not leads:
             return
         totals = {
@@ -244,7 +236,7 @@ class CrmLead(models.Model):
         """A lost service opportunity that is later won counts as recovered (the recovery rate KPI);
         winning a win-back opportunity recovers the declined visit lines it was opened for."""
         Event = self.env["dealer.loss.event"].sudo()
-        won = self.filtered(lambda lead: lead.dealer_kind == "service" and lead.won_status == "won")
+        won = self.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST and lead.won_status == "won")
         if won:
             Event.search(
                 [("lead_id", "in", won.ids), ("kind", "in", FULL_LOSS_KINDS), ("recovered", "=", False)]
@@ -257,7 +249,9 @@ class CrmLead(models.Model):
     def _dealer_role_own_users(self, role):
         """A service opportunity's responsible person is its service advisor."""
         if role == "service_advisor":
-            users = {lead.id: lead.user_id for lead in self if lead.dealer_kind == "service" and lead.user_id}
+            users = {
+                lead.id: lead.user_id for lead in self if lead.dealer_interest == SERVICE_INTEREST and lead.user_id
+            }
             rest = self.filtered(lambda lead: lead.id not in users)
             users.update(super(CrmLead, rest)._dealer_role_own_users(role))
             return users
@@ -291,7 +285,7 @@ class CrmLead(models.Model):
         """
         vals = {
             "name": name,
-            "dealer_kind": "service",
+            "dealer_interest": SERVICE_INTEREST,
             "type": "opportunity",
             "partner_id": vehicle.partner_id.id,
             "vehicle_id": vehicle.id,
@@ -481,7 +475,7 @@ class CrmLead(models.Model):
         # sudo: the linked visits are a field of the service roles, whoever the cron runs as
         leads = self.sudo().search(
             [
-                ("dealer_kind", "=", "service"),
+                ("dealer_interest", "=", SERVICE_INTEREST),
                 ("stage_id.dealer_service_step", "=", "scheduling"),
                 ("service_planned_at", "<", limit),
                 ("service_work_visit_ids", "=", False),  # the car came: a visit carries the booking out
@@ -500,7 +494,7 @@ class CrmLead(models.Model):
         limit = fields.Date.context_today(self) - timedelta(days=grace)
         leads = self.sudo().search(
             [
-                ("dealer_kind", "=", "service"),
+                ("dealer_interest", "=", SERVICE_INTEREST),
                 ("service_source", "=", "visit"),
                 ("won_status", "=", "pending"),
                 ("date_deadline", "<", limit),

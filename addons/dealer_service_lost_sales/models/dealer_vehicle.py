@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 
 
 class DealerVehicle(models.Model):
@@ -33,7 +34,11 @@ class DealerVehicle(models.Model):
         busy = {
             vehicle.id
             for [vehicle] in Lead._read_group(
-                [("vehicle_id", "in", self.ids), ("dealer_kind", "=", "service"), ("won_status", "=", "pending")],
+                [
+                    ("vehicle_id", "in", self.ids),
+                    ("dealer_interest", "=", SERVICE_INTEREST),
+                    ("won_status", "=", "pending"),
+                ],
                 ["vehicle_id"],
             )
         }

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
@@ -23,7 +24,7 @@ class DealerVisit(models.Model):
         copy=False,
         check_company=True,
         groups=SERVICE_LINK_GROUPS,
-        domain="[('dealer_kind', '=', 'service'), ('vehicle_id', '=', vehicle_id)]",
+        domain="[('dealer_interest', '=', 'service'), ('vehicle_id', '=', vehicle_id)]",
         help="The booking or service opportunity this visit carries out. Set when the visit is recorded "
         "(an opportunity of the same car planned within the booking window of the visit, 3 days unless set "
         "otherwise in Settings, or already in the workshop). "
@@ -35,7 +36,7 @@ class DealerVisit(models.Model):
     def _check_service_lead(self):
         for visit in self.sudo().filtered("service_lead_id"):
             lead = visit.service_lead_id
-            if lead.dealer_kind != "service" or lead.vehicle_id != visit.vehicle_id:
+            if lead.dealer_interest != SERVICE_INTEREST or lead.vehicle_id != visit.vehicle_id:
                 raise ValidationError(
                     self.env._(
                         "Service opportunity: choose a service opportunity of the visit's car (%(vehicle)s).",
@@ -159,7 +160,7 @@ class DealerVisit(models.Model):
         window = timedelta(days=link_days)
         first, last = min(visits.mapped("date")) - window, max(visits.mapped("date")) + window + timedelta(days=1)
         Lead = self.env["crm.lead"].sudo()
-        base = [("dealer_kind", "=", "service"), ("vehicle_id", "in", visits.vehicle_id.ids)]
+        base = [("dealer_interest", "=", SERVICE_INTEREST), ("vehicle_id", "in", visits.vehicle_id.ids)]
         # two plain searches: an OR of date ranges cost PostgreSQL more to plan than to run
         leads = Lead.search([*base, ("won_status", "=", "pending")]) | Lead.search(
             [
@@ -220,7 +221,7 @@ class DealerVisit(models.Model):
         """Link the visits recorded before the link existed (the upgrade runs it), car by car in batches."""
         self.env.cr.execute(
             "SELECT DISTINCT vehicle_id FROM crm_lead"
-            " WHERE dealer_kind = 'service' AND won_status IN ('pending', 'won') AND vehicle_id IS NOT NULL"
+            " WHERE dealer_interest = 'service' AND won_status IN ('pending', 'won') AND vehicle_id IS NOT NULL"
         )
         vehicle_ids = [row[0] for row in self.env.cr.fetchall()]
         Visit = self.sudo().with_context(active_test=False)

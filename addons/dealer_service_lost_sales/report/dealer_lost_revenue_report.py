@@ -130,7 +130,7 @@ class DealerLostRevenueReport(models.Model):
                    0.0, l.service_accepted_amount, l.service_accepted_amount, 0.0, 0, 0
               FROM crm_lead l
               LEFT JOIN dealer_vehicle v ON v.id = l.vehicle_id
-             WHERE l.dealer_kind = 'service' AND l.won_status = 'won' AND l.service_accepted_amount > 0
+             WHERE l.dealer_interest = 'service' AND l.won_status = 'won' AND l.service_accepted_amount > 0
                AND NOT EXISTS (SELECT 1 FROM dealer_visit vi WHERE vi.service_lead_id = l.id AND vi.state = 'done')
         """)
 
@@ -157,7 +157,7 @@ class DealerLostRevenueReport(models.Model):
               FROM crm_lead l
               LEFT JOIN crm_lost_reason r ON r.id = l.lost_reason_id
               LEFT JOIN dealer_vehicle v ON v.id = l.vehicle_id
-             WHERE COALESCE(l.dealer_kind, 'sales') = 'sales' AND l.won_status IN ('won', 'lost')
+             WHERE l.dealer_interest IS DISTINCT FROM 'service' AND l.won_status IN ('won', 'lost')
                AND l.expected_revenue > 0
                AND (l.vehicle_id IS NOT NULL OR l.trade_in_vehicle_id IS NOT NULL
                     OR l.team_id IN (SELECT id FROM crm_team WHERE dealer_is_dealership))

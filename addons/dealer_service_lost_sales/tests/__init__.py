@@ -8,6 +8,7 @@ from . import (
     test_issues,
     test_kpis,
     test_loss_events,
+    test_migration,
     test_pipeline,
     test_service_settings,
     test_sources,

@@ -52,7 +52,7 @@ class ServiceLostSalesCase(DealerCrmCase):
         return cls.Lead.create(
             {
                 "name": "Service job",
-                "dealer_kind": "service",
+                "dealer_interest": "service",
                 "partner_id": cls.customer.id,
                 "vehicle_id": cls.vehicle.id,
                 "user_id": cls.advisor.id,

@@ -32,14 +32,14 @@ class TestAccess(ServiceLostSalesCase):
         lead.service_line_ids.amount = 6000
         self.lost_via_wizard(lead, self.reason["price"])
         self.assertEqual(self.Event.with_user(self.advisor).search([("lead_id", "=", self.lead.id)]).amount, 6000)
-        new = Lead.create({"name": "Walk-in", "dealer_kind": "service", "vehicle_id": self.vehicle.id})
+        new = Lead.create({"name": "Walk-in", "dealer_interest": "service", "vehicle_id": self.vehicle.id})
         self.assertEqual(new.stage_id, self.stage["scheduling"])
         with self.assertRaises(AccessError):
             new.unlink()
 
     def test_client_manager_creates_but_cannot_delete(self):
         lead = self.Lead.with_user(self.client_manager).create(
-            {"name": "Booking by phone", "dealer_kind": "service", "vehicle_id": self.vehicle.id}
+            {"name": "Booking by phone", "dealer_interest": "service", "vehicle_id": self.vehicle.id}
         )
         issue = (
             self.env["dealer.customer.issue"]

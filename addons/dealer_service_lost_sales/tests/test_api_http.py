@@ -27,7 +27,7 @@ class TestServiceBookingsHttp(DealerApiCase):
         self.assertEqual(body["expected_revenue"], 12000)
         self.assertFalse(body["replayed"])
         lead = self.env["crm.lead"].browse(body["opportunity_id"])
-        self.assertEqual(lead.dealer_kind, "service")
+        self.assertEqual(lead.dealer_interest, "service")
         self.assertEqual(lead.partner_id.email, "irina@example.com")
 
         status, again = self.post(URL, booking())

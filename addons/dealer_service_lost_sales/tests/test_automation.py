@@ -36,7 +36,7 @@ class TestAutomationRulesService(DealerAutomationCase):
         )
 
     def _opportunities(self):
-        return self.env["crm.lead"].search([("vehicle_id", "=", self.car.id), ("dealer_kind", "=", "service")])
+        return self.env["crm.lead"].search([("vehicle_id", "=", self.car.id), ("dealer_interest", "=", "service")])
 
     # ------------------------------------------------------------
     # "Done when" 2: declined brake jobs, built without code
@@ -100,7 +100,7 @@ class TestAutomationRulesService(DealerAutomationCase):
         return self.env["crm.lead"].create(
             {
                 "name": "Booking",
-                "dealer_kind": "service",
+                "dealer_interest": "service",
                 "partner_id": self.customer.id,
                 "vehicle_id": self.car.id,
                 "user_id": self.advisor.id,

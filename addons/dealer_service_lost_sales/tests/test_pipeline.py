@@ -1,5 +1,7 @@
 import ast
 
+from odoo import fields
+
 from .common import ServiceLostSalesCase
 
 
@@ -18,10 +20,10 @@ class TestServicePipeline(ServiceLostSalesCase):
 
     def test_sales_lead_stays_out_of_the_service_pipeline(self):
         lead = self.Lead.create({"name": "New car", "type": "opportunity"})
-        self.assertEqual(lead.dealer_kind, "sales")
+        self.assertNotEqual(lead.dealer_interest, "service")
         self.assertNotEqual(lead.team_id, self.team)
         self.assertNotIn(lead.stage_id, list(self.stage.values()))
-        self.assertNotIn(lead, self.Lead.search([("dealer_kind", "=", "service")]))
+        self.assertNotIn(lead, self.Lead.search([("dealer_interest", "=", "service")]))
 
     def test_expected_revenue_is_proposed_and_won_revenue_accepted(self):
         lead = self.service_lead([("Oil", 5000, "accepted"), ("Brakes", 8000, "proposed"), ("Wipers", 900, "deferred")])
@@ -63,6 +65,26 @@ class TestServicePipeline(ServiceLostSalesCase):
         self.assertIn(sales, found)
         self.assertNotIn(service, found)
         self.assertNotIn(generic, found, "a deal of Odoo's own CRM stays out of the dealership pipeline")
+
+    def test_service_line_call_lands_in_the_service_pipeline(self):
+        """A call on the service line (the telephony API) makes a service lead: the service team's
+        Scheduling stage, as every lead whose interest is Service."""
+        lead = self.Lead._dealer_lead_from_call(self.customer, "service", fields.Datetime.now())
+        self.assertEqual(lead.dealer_interest, "service")
+        self.assertEqual(lead.team_id, self.team)
+        self.assertEqual(lead.stage_id, self.stage["scheduling"])
+        self.assertEqual(lead.type, "opportunity")
+
+    def test_lead_with_service_interest_is_in_the_service_pipeline(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_service_lost_sales.crm_lead_service_action")
+        pipeline = ast.literal_eval(action["domain"])
+        by_interest = self.Lead.create({"name": "Brake check", "dealer_interest": "service"})
+        # created from the pipeline itself: the interest comes from the action's defaults
+        from_action = self.Lead.with_context(**ast.literal_eval(action["context"])).create({"name": "Oil change"})
+        for lead in (by_interest, from_action):
+            self.assertEqual(lead.dealer_interest, "service")
+            self.assertIn(lead, self.Lead.search(pipeline))
+            self.assertEqual((lead.team_id, lead.stage_id), (self.team, self.stage["scheduling"]))
 
     def test_service_kanban_shows_only_service_stages(self):
         stages = self.Lead.with_context(default_team_id=self.team.id)._read_group_stage_ids(self.env["crm.stage"], [])

@@ -126,7 +126,7 @@ class TestVisitSources(ServiceLostSalesCase):
         self.assertEqual(event.brand_id, self.brand)
         self.assertEqual(event.date, date(2026, 3, 2))
         lead = self.Lead.search([("service_visit_id", "=", visit.id)])
-        self.assertEqual(lead.dealer_kind, "service")
+        self.assertEqual(lead.dealer_interest, "service")
         self.assertEqual(lead.service_source, "visit")
         self.assertEqual(lead.date_deadline, date(2026, 5, 1))
         self.assertEqual(lead.expected_revenue, 21500)
@@ -178,7 +178,7 @@ class TestOtherSources(ServiceLostSalesCase):
         lead = self.Lead.browse(action["res_id"])
         self.assertEqual(lead.vehicle_id, self.vehicle)
         self.assertEqual(lead.partner_id, self.customer)
-        self.assertEqual(lead.dealer_kind, "service")
+        self.assertEqual(lead.dealer_interest, "service")
 
     def run_import(self, data, filename):
         wizard = self.env["dealer.service.import"].create(

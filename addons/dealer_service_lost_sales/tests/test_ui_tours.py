@@ -22,7 +22,7 @@ class TestServiceTours(DealerTourCase):
         )
         lead = self.env["crm.lead"].search([("name", "=", "Tour service booking")])
         self.assertEqual(len(lead), 1)
-        self.assertEqual(lead.dealer_kind, "service")
+        self.assertEqual(lead.dealer_interest, "service")
         self.assertEqual(lead.vehicle_id, self.vehicle)
         self.assertEqual(lead.stage_id, self.env.ref("dealer_service_lost_sales.crm_stage_service_delivery"))
         self.assertEqual(lead.service_accepted_amount, 5000, "the accepted oil change is what was sold")

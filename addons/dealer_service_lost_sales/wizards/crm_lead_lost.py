@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.exceptions import UserError
 
 
@@ -11,7 +12,7 @@ class CrmLeadLost(models.TransientModel):
     @api.depends("lead_ids")
     def _compute_dealer_is_service(self):
         for wizard in self:
-            wizard.dealer_is_service = any(lead.dealer_kind == "service" for lead in wizard.lead_ids)
+            wizard.dealer_is_service = any(lead.dealer_interest == SERVICE_INTEREST for lead in wizard.lead_ids)
 
     def action_lost_reason_apply(self):
         """Service opportunities need a reason: the loss ledger is useless without one."""

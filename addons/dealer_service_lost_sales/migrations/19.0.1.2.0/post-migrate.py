@@ -17,4 +17,4 @@ def migrate(cr, version):
     stages = env["crm.stage"].search([("dealer_service_step", "!=", False)])
     (teams | stages.team_ids).write({"dealer_is_dealership": True})
     if teams and not teams.assignment_domain:
-        teams.assignment_domain = "[('dealer_kind', '=', 'service')]"
+        teams.assignment_domain = "[('dealer_interest', '=', 'service')]"
