@@ -42,6 +42,24 @@ class TestServiceBookingsHttp(DealerApiCase):
         self.assertEqual(event.reason_id.dealer_code, "no_contact")
         self.assertEqual(event.kind, "appointment_cancelled")
 
+    def test_service_request_and_service_line_call_are_service_opportunities(self):
+        """A website request with interest Service and an answered call on the service line land in
+        the service team's Scheduling stage, as bookings do."""
+        status, web = self.post(
+            "/dealer/api/v1/leads",
+            {"external_id": "WEB-S1", "name": "Pavel Web", "phone": "+7 903 555 40 01", "interest": "service"},
+        )
+        self.assertEqual(status, 201, web)
+        status, call = self.post(
+            "/dealer/api/v1/calls",
+            {"call_id": "PBX-S1", "caller": "+7 903 555 40 02", "line": "service", "status": "answered"},
+        )
+        self.assertEqual(status, 201, call)
+        team = self.env.ref("dealer_service_lost_sales.crm_team_service")
+        scheduling = self.env.ref("dealer_service_lost_sales.crm_stage_service_scheduling")
+        for lead in self.env["crm.lead"].browse([web["lead_id"], call["lead_id"]]):
+            self.assertEqual((lead.dealer_interest, lead.team_id, lead.stage_id), ("service", team, scheduling))
+
     def test_bad_input_is_json_400_and_writes_nothing(self):
         counts = self.table_counts("crm.lead", "res.partner", "dealer.vehicle", "dealer.service.line")
         self.assertApiError(self.post(URL, booking(planned_at="tomorrow")), 400, "invalid_input", "planned_at")
