@@ -1,6 +1,4 @@
-from . import models
-from . import report
-from . import controllers
+from . import controllers, models, report
 
 
 def post_init_hook(env):

@@ -1,28 +1,30 @@
-from . import base_automation
-from . import crm_lead
-from . import crm_stage
-from . import crm_team
-from . import dealer_api_request
-from . import dealer_data_retention
-from . import dealer_funnel_target
-from . import dealer_lifecycle_event
-from . import dealer_reservation
-from . import dealer_sla_escalation
-from . import dealer_sla_policy
-from . import dealer_traffic
-from . import dealer_vehicle
-from . import dealer_vehicle_brand
-from . import dealer_vehicle_model
-from . import dealer_vehicle_odometer
-from . import dealer_visit
-from . import dealer_visit_line
-from . import dealer_walkin
-from . import ir_actions_server
-from . import mail_activity
-from . import mail_thread
-from . import res_company
-from . import res_config_settings
-from . import res_partner
-from . import res_users
-from . import res_users_apikeys
-from . import res_users_apikeys_description
+from . import (
+    base_automation,
+    crm_lead,
+    crm_stage,
+    crm_team,
+    dealer_api_request,
+    dealer_data_retention,
+    dealer_funnel_target,
+    dealer_lifecycle_event,
+    dealer_reservation,
+    dealer_sla_escalation,
+    dealer_sla_policy,
+    dealer_traffic,
+    dealer_vehicle,
+    dealer_vehicle_brand,
+    dealer_vehicle_model,
+    dealer_vehicle_odometer,
+    dealer_visit,
+    dealer_visit_line,
+    dealer_walkin,
+    ir_actions_server,
+    mail_activity,
+    mail_thread,
+    res_company,
+    res_config_settings,
+    res_partner,
+    res_users,
+    res_users_apikeys,
+    res_users_apikeys_description,
+)

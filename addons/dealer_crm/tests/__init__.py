@@ -1,25 +1,27 @@
-from . import test_api_visits
-from . import test_api_leads
-from . import test_api_hardening
-from . import test_api_trust
-from . import test_data_retention
-from . import test_dealership_settings
-from . import test_vin
-from . import test_duplicates
-from . import test_mileage
-from . import test_lifecycle
-from . import test_sales_process
-from . import test_dealership_scope
-from . import test_roles
-from . import test_dealer_sla
-from . import test_dealer_walkin
-from . import test_dealer_reservation
-from . import test_dealer_followup
-from . import test_dealer_funnel
-from . import test_dealer_response_report
-from . import test_automation
-from . import test_ui_tours
-from . import test_dealer_sales_ui
-from . import test_consent_trail
-from . import test_customer_card
-from . import test_demo
+from . import (
+    test_api_hardening,
+    test_api_leads,
+    test_api_trust,
+    test_api_visits,
+    test_automation,
+    test_consent_trail,
+    test_customer_card,
+    test_data_retention,
+    test_dealer_followup,
+    test_dealer_funnel,
+    test_dealer_reservation,
+    test_dealer_response_report,
+    test_dealer_sales_ui,
+    test_dealer_sla,
+    test_dealer_walkin,
+    test_dealership_scope,
+    test_dealership_settings,
+    test_demo,
+    test_duplicates,
+    test_lifecycle,
+    test_mileage,
+    test_roles,
+    test_sales_process,
+    test_ui_tours,
+    test_vin,
+)

@@ -1,2 +1,1 @@
-from . import test_dashboard
-from . import test_dashboard_tour
+from . import test_dashboard, test_dashboard_tour

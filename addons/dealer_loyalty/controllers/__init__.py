@@ -1,3 +1,1 @@
-from . import telegram
-from . import tracking
-from . import unsubscribe
+from . import telegram, tracking, unsubscribe

@@ -1,20 +1,22 @@
-from . import dealer_campaign
-from . import dealer_campaign_enrolment
-from . import dealer_campaign_step
-from . import dealer_customer_score
-from . import dealer_data_retention
-from . import dealer_dispatch
-from . import dealer_loyalty_status_history
-from . import dealer_retention_strategy
-from . import dealer_risk_rule
-from . import dealer_risk_signal
-from . import dealer_segment
-from . import dealer_telegram
-from . import dealer_vehicle
-from . import dealer_visit
-from . import ir_actions_server
-from . import mail_mail
-from . import mail_thread
-from . import res_company
-from . import res_config_settings
-from . import res_partner
+from . import (
+    dealer_campaign,
+    dealer_campaign_enrolment,
+    dealer_campaign_step,
+    dealer_customer_score,
+    dealer_data_retention,
+    dealer_dispatch,
+    dealer_loyalty_status_history,
+    dealer_retention_strategy,
+    dealer_risk_rule,
+    dealer_risk_signal,
+    dealer_segment,
+    dealer_telegram,
+    dealer_vehicle,
+    dealer_visit,
+    ir_actions_server,
+    mail_mail,
+    mail_thread,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

@@ -1,22 +1,24 @@
-from . import test_campaign_planning
-from . import test_campaign_sending
-from . import test_campaign_language
-from . import test_template_safety
-from . import test_consent_blacklist
-from . import test_automation_message
-from . import test_campaign_occurrence
-from . import test_campaign_delivery
-from . import test_campaign_tracking
-from . import test_rfm
-from . import test_loyalty_status
-from . import test_chain_break
-from . import test_risk
-from . import test_retention_strategy
-from . import test_automation
-from . import test_loyalty_settings
-from . import test_retention_tour
-from . import test_ui_tours
-from . import test_demo
-from . import test_telegram
-from . import test_data_retention
-from . import test_customer_card
+from . import (
+    test_automation,
+    test_automation_message,
+    test_campaign_delivery,
+    test_campaign_language,
+    test_campaign_occurrence,
+    test_campaign_planning,
+    test_campaign_sending,
+    test_campaign_tracking,
+    test_chain_break,
+    test_consent_blacklist,
+    test_customer_card,
+    test_data_retention,
+    test_demo,
+    test_loyalty_settings,
+    test_loyalty_status,
+    test_retention_strategy,
+    test_retention_tour,
+    test_rfm,
+    test_risk,
+    test_telegram,
+    test_template_safety,
+    test_ui_tours,
+)

@@ -1,5 +1,1 @@
-from . import crm_lead
-from . import dealer_campaign
-from . import dealer_campaign_enrolment
-from . import dealer_dispatch
-from . import dealer_vehicle
+from . import crm_lead, dealer_campaign, dealer_campaign_enrolment, dealer_dispatch, dealer_vehicle
