@@ -274,8 +274,6 @@ class DealerCampaignStep(models.Model):
         """The channel of each planned row: the step's, or the customer's preferred one (alias ``p``)."""
         if self.channel != "preferred":
             return SQL("%s", self.channel)
-        if "dealer_preferred_channel" not in self.env["res.partner"]._fields:
-            return SQL("'email'")
         return SQL(
             "(CASE WHEN p.dealer_preferred_channel IN ('sms', 'telegram') THEN p.dealer_preferred_channel"
             " ELSE 'email' END)"

@@ -696,7 +696,7 @@ class DealerDispatch(models.Model):
             )
             if partner.email_normalized:
                 self.env["mail.blacklist"].sudo()._add(partner.email_normalized, message=note)
-            if "consent_email" in partner._fields and partner.consent_email:
+            if partner.consent_email:
                 partner.with_context(dealer_consent_source="unsubscribe").write({"consent_email": False})
 
     def _dealer_register_open(self):
