@@ -413,7 +413,7 @@ def bench_p2(bench, today, runs):
         bench.cr.execute("DELETE FROM dealer_campaign_enrolment WHERE campaign_id = ANY(%s)", [ids])
 
     def ours():
-        campaigns.browse(ids)._dealer_plan(today=today)
+        campaigns.browse(ids)._plan(today=today)
 
     def base():
         bench.env.flush_all()
@@ -436,7 +436,7 @@ def bench_p2(bench, today, runs):
     vehicles = bench.cr.fetchone()[0]
     bench.add(
         "P2",
-        f"Reminder planning (dealer.campaign._dealer_plan), {vehicles} vehicles × 3 campaigns",
+        f"Reminder planning (dealer.campaign._plan), {vehicles} vehicles × 3 campaigns",
         t_ours,
         t_base,
         "≤ 2×",

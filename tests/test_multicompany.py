@@ -211,7 +211,7 @@ class TestShowroomIsolation(TransactionCase):
             )
         vehicle_b = self.records_b["dealer.vehicle"]
         for user, campaign in campaigns.items():
-            audience = self.env[campaign.audience_model].sudo().search(campaign._dealer_audience_domain())
+            audience = self.env[campaign.audience_model].sudo().search(campaign._audience_domain())
             if user == marketer_a:
                 self.assertNotIn(vehicle_b, audience, "the superuser cron plans A's campaign for B's cars")
             else:

@@ -21,7 +21,7 @@ class DealerCampaignTracking(http.Controller):
     )
     def dealer_campaign_open(self, dispatch_id, token, **_kw):
         """The e-mail's pixel: answers the image whatever the token, records only a genuine open."""
-        request.env["dealer.dispatch"]._dealer_tracked(dispatch_id, token)._dealer_register_open()
+        request.env["dealer.dispatch"]._tracked(dispatch_id, token)._register_open()
         return Response(PIXEL, mimetype="image/gif", headers=[("Cache-Control", "no-store")])
 
     @http.route(
@@ -41,5 +41,5 @@ class DealerCampaignTracking(http.Controller):
             request.env["link.tracker.click"].sudo().add_click(
                 code, ip=request.httprequest.remote_addr, country_code=request.geoip.country_code
             )
-            request.env["dealer.dispatch"]._dealer_tracked(dispatch_id, token)._dealer_register_click()
+            request.env["dealer.dispatch"]._tracked(dispatch_id, token)._register_click()
         return request.redirect(url, code=302, local=False)

@@ -21,15 +21,15 @@ class DealerCampaignUnsubscribe(http.Controller):
         readonly=False,
     )
     def dealer_campaign_unsubscribe(self, dispatch_id, token, **_kw):
-        row = request.env["dealer.dispatch"]._dealer_unsubscribe_row(dispatch_id, token)
+        row = request.env["dealer.dispatch"]._unsubscribe_row(dispatch_id, token)
         if not row:
             raise NotFound()
         done = request.httprequest.method == "POST"
         if done:
-            row._dealer_unsubscribe()
+            row._unsubscribe()
         partner = row.partner_id
         # the language of the e-mail the customer clicked in
-        request.update_context(lang=row._dealer_lang(row.step_id.mail_template_id))
+        request.update_context(lang=row._lang(row.step_id.mail_template_id))
         env = request.env
         values = {
             "email": partner.email_normalized or partner.email or "",

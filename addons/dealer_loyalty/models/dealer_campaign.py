@@ -245,7 +245,7 @@ class DealerCampaign(models.Model):
         author_env = self.env(su=False)  # constraints run as superuser
         for campaign in self:
             try:
-                author_env[campaign.audience_model]._search(campaign._dealer_audience_domain())
+                author_env[campaign.audience_model]._search(campaign._audience_domain())
             except AccessError as error:
                 raise ValidationError(
                     self.env._(
@@ -267,7 +267,7 @@ class DealerCampaign(models.Model):
 
     def action_start(self):
         for campaign in self:
-            campaign._dealer_start()
+            campaign._start()
         return True
 
     def action_stop(self):
@@ -299,7 +299,7 @@ class DealerCampaign(models.Model):
     # Business methods
     # ------------------------------------------------------------
 
-    def _dealer_start(self, start_date=None):
+    def _start(self, start_date=None):
         """Start the campaign (a button, or the API on the day the weather changes).
 
         Tyre season counts its steps back from the end of the booking window that opens today
@@ -315,10 +315,10 @@ class DealerCampaign(models.Model):
         if self.trigger == "tyre_season":
             vals["season_start"] = fields.Date.to_date(start_date) or fields.Date.context_today(self)
         self.write(vals)
-        self._dealer_plan()
+        self._plan()
         return True
 
-    def _dealer_audience_domain(self):
+    def _audience_domain(self):
         domain = Domain(safe_eval(self.audience_domain or "[]"))
         # the cron plans as superuser: a campaign of no showroom reaches only its authors' showrooms
         author, editor = (self.create_uid or self.env.user).sudo(), (self.write_uid or self.env.user).sudo()
@@ -330,14 +330,14 @@ class DealerCampaign(models.Model):
             domain &= Domain("id", "in", ids)
         return domain
 
-    def _dealer_trigger_sql(self, alias):
+    def _trigger_sql(self, alias):
         """SQL of the trigger date of each audience row (``alias`` is the audience table)."""
         if self.trigger == "tyre_season":
             return SQL("%s::date", self.window_end)
         fname = TRIGGER_VEHICLE_FIELDS.get(self.trigger) or self.date_field_id.name
         return SQL("%s::date", SQL.identifier(alias, fname))
 
-    def _dealer_occurrence_sql(self, alias, trig):
+    def _occurrence_sql(self, alias, trig):
         """SQL of the occurrence key of each audience row: stable for one real-world occurrence.
 
         A maintenance due date is projected from the mileage and moves whenever the car's or the
@@ -355,15 +355,15 @@ class DealerCampaign(models.Model):
             trig=trig,
         )
 
-    def _dealer_plan(self, today=None):
+    def _plan(self, today=None):
         """Enrol the audience whose steps are due soon, then plan each step: set-based, idempotent."""
         today = today or fields.Date.context_today(self)
         for campaign in self.filtered(lambda c: c.state == "running" and c.step_ids):
-            campaign._dealer_enrol_sql(today)
+            campaign._enrol_sql(today)
             for step in campaign.step_ids:
                 step._plan_dispatch_sql(today)
 
-    def _dealer_enrol_sql(self, today):
+    def _enrol_sql(self, today):
         """ONE INSERT … SELECT … ON CONFLICT DO NOTHING enrolling every audience row due within the plan window.
 
         Tyre season enrols its whole audience on the start day: a booking made after the
@@ -374,9 +374,9 @@ class DealerCampaign(models.Model):
             return 0
         offsets = self.step_ids.mapped("offset_days")
         model = self.env[self.audience_model].sudo().with_context(active_test=True)
-        audience = model._search(self._dealer_audience_domain())
+        audience = model._search(self._audience_domain())
         alias = "a"
-        trig = self._dealer_trigger_sql(alias)
+        trig = self._trigger_sql(alias)
         # blocked customers (loyalty status set by hand) get no campaign at all
         if self.audience_model == "dealer.vehicle":
             partner_sql, vehicle_sql = SQL("a.partner_id"), SQL("a.id")
@@ -410,7 +410,7 @@ class DealerCampaign(models.Model):
             partner=partner_sql,
             vehicle=vehicle_sql,
             trig=trig,
-            occurrence=self._dealer_occurrence_sql(alias, trig),
+            occurrence=self._occurrence_sql(alias, trig),
             uid=self.env.uid,
             table=SQL.identifier(model._table),
             audience=audience.subselect(),
@@ -427,7 +427,7 @@ class DealerCampaign(models.Model):
         return self.env.cr.rowcount
 
     @api.model
-    def _dealer_apply_stop_conditions(self):
+    def _apply_stop_conditions(self):
         """Stop enrolments that booked, renewed or opted out and cancel their queued messages (set-based)."""
         self.env.flush_all()
         cr = self.env.cr
@@ -488,9 +488,9 @@ class DealerCampaign(models.Model):
                AND NOT (CASE d.channel WHEN 'email' THEN %(email)s WHEN 'sms' THEN %(sms)s
                                        WHEN 'telegram' THEN %(telegram)s ELSE TRUE END)
             """,
-                email=dispatch._dealer_consent_sql("email"),
-                sms=dispatch._dealer_consent_sql("sms"),
-                telegram=dispatch._dealer_consent_sql("telegram"),
+                email=dispatch._consent_sql("email"),
+                sms=dispatch._consent_sql("sms"),
+                telegram=dispatch._consent_sql("telegram"),
             )
         )
         self.env.invalidate_all()
@@ -503,7 +503,7 @@ class DealerCampaign(models.Model):
     def _cron_plan(self):
         """Hourly: stop what must stop, then enrol and plan every running campaign of every company."""
         campaigns = self.sudo()
-        campaigns._dealer_apply_stop_conditions()
+        campaigns._apply_stop_conditions()
         for campaign in campaigns.search([("state", "=", "running")]):
-            campaign._dealer_plan()
+            campaign._plan()
             self.env["ir.cron"]._commit_progress(1)

@@ -118,20 +118,20 @@ class DealerCampaignStep(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         steps = super().create(vals_list)
-        steps._dealer_check_telegram_text()
+        steps._check_telegram_text()
         return steps
 
     def write(self, vals):
         res = super().write(vals)
-        self._dealer_check_telegram_text()
+        self._check_telegram_text()
         return res
 
     def _update_field_translations(self, field_name, translations, digest=None, source_lang=""):
         res = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
-        self._dealer_check_telegram_text()
+        self._check_telegram_text()
         return res
 
-    def _dealer_telegram_texts(self):
+    def _telegram_texts(self):
         """Every translation of each step's Telegram text: ``{step: [text, …]}``."""
         self.flush_recordset(["telegram_text"])
         self.env.cr.execute(SQL("SELECT id, telegram_text FROM dealer_campaign_step WHERE id IN %s", tuple(self.ids)))
@@ -140,7 +140,7 @@ class DealerCampaignStep(models.Model):
             for step_id, texts in self.env.cr.fetchall()
         }
 
-    def _dealer_has_unsafe_text(self):
+    def _has_unsafe_text(self):
         """True when a translation of the Telegram text holds more than the placeholders Odoo lets anyone use.
 
         Odoo's ``mail.render.mixin`` evaluates such expressions as Python; only a Mail Template
@@ -151,15 +151,15 @@ class DealerCampaignStep(models.Model):
         model = self.sudo().audience_model or "dealer.vehicle"
         return any(
             render._has_unsafe_expression_template_inline_template(text, model)
-            for text in self._dealer_telegram_texts().get(self, [])
+            for text in self._telegram_texts().get(self, [])
         )
 
-    def _dealer_check_telegram_text(self):
+    def _check_telegram_text(self):
         """A Marketer may use the allowed placeholders ({{ object.plate }} …), never code."""
         if not self or self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
             return
         for step in self:
-            if step._dealer_has_unsafe_text():
+            if step._has_unsafe_text():
                 raise AccessError(
                     self.env._(
                         "Step %(step)s: the Telegram text may only use the placeholders of the vehicle or customer "
@@ -168,7 +168,7 @@ class DealerCampaignStep(models.Model):
                     )
                 )
 
-    def _dealer_render_telegram_text(self, record):
+    def _render_telegram_text(self, record):
         """The Telegram text of this step for ``record``, never evaluated with more rights than its author.
 
         Expressions beyond the allowed placeholders are evaluated only when the last person who
@@ -205,19 +205,19 @@ class DealerCampaignStep(models.Model):
         self.ensure_one()
         today = fields.Date.to_date(today) or fields.Date.context_today(self)
         dispatch = self.env["dealer.dispatch"]
-        channel = self._dealer_channel_sql()
+        channel = self._channel_sql()
         # a call task contacts the customer on their phone: it needs the consent an SMS needs
-        call_consent = dispatch._dealer_consent_sql("sms") if self._dealer_is_call() else SQL("TRUE")
+        call_consent = dispatch._consent_sql("sms") if self._is_call() else SQL("TRUE")
         consent = SQL(
             "(CASE %s WHEN 'email' THEN %s WHEN 'sms' THEN %s WHEN 'telegram' THEN %s ELSE %s END)",
             channel,
-            *(dispatch._dealer_consent_sql(name) for name in MESSAGE_CHANNELS),
+            *(dispatch._consent_sql(name) for name in MESSAGE_CHANNELS),
             call_consent,
         )
         address = SQL(
             "(CASE %s WHEN 'email' THEN %s WHEN 'sms' THEN %s WHEN 'telegram' THEN %s ELSE TRUE END)",
             channel,
-            *(dispatch._dealer_address_sql(name) for name in MESSAGE_CHANNELS),
+            *(dispatch._address_sql(name) for name in MESSAGE_CHANNELS),
         )
         company_tz = (self.campaign_id.company_id or self.env.company).partner_id.tz or "UTC"
         self.env.flush_all()
@@ -244,7 +244,7 @@ class DealerCampaignStep(models.Model):
             ON CONFLICT DO NOTHING
             """,
                 company_tz=company_tz,
-                timezones=self._dealer_pg_timezones(),
+                timezones=self._pg_timezones(),
                 channel=channel,
                 consent=consent,
                 address=address,
@@ -262,7 +262,7 @@ class DealerCampaignStep(models.Model):
         self.campaign_id.invalidate_recordset()
         return count
 
-    def _dealer_is_call(self):
+    def _is_call(self):
         """An activity step whose task is to phone the customer (its type, else the default, is a call)."""
         self.ensure_one()
         if self.channel != "activity":
@@ -270,7 +270,7 @@ class DealerCampaignStep(models.Model):
         activity_type = self.sudo().activity_type_id or self.env.ref("mail.mail_activity_data_call")
         return activity_type.category == "phonecall"
 
-    def _dealer_channel_sql(self):
+    def _channel_sql(self):
         """The channel of each planned row: the step's, or the customer's preferred one (alias ``p``)."""
         if self.channel != "preferred":
             return SQL("%s", self.channel)
@@ -279,7 +279,7 @@ class DealerCampaignStep(models.Model):
             " ELSE 'email' END)"
         )
 
-    def _dealer_pg_timezones(self):
+    def _pg_timezones(self):
         """Customers' tz values outside this list (or empty) fall back to the company's timezone."""
         if not _PG_TIMEZONES:
             self.env.cr.execute(SQL("SELECT name FROM pg_timezone_names"))

@@ -62,11 +62,11 @@ class DealerCustomerScore(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         scores = super().create(vals_list)
-        self._dealer_link_partners(scores.ids)
+        self._link_partners(scores.ids)
         return scores
 
     @api.model
-    def _dealer_link_partners(self, score_ids=None):
+    def _link_partners(self, score_ids=None):
         """Point the customers at their score rows (all rows, or ``score_ids``).
 
         Done once per customer: the scores change every night, the link does not.

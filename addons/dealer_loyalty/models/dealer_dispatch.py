@@ -142,13 +142,13 @@ class DealerDispatch(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _dealer_consent_field(self, channel):
+    def _consent_field(self, channel):
         fname = f"consent_{channel}"
         field = self.env["res.partner"]._fields.get(fname)
         return fname if field and field.store else None
 
     @api.model
-    def _dealer_consent_sql(self, channel):
+    def _consent_sql(self, channel):
         """Consent of partner ``p`` for ``channel``: the customer's consent and Odoo's blacklists.
 
         An address in ``mail.blacklist`` (e-mail) or ``phone.blacklist`` (SMS) gets nothing,
@@ -156,7 +156,7 @@ class DealerDispatch(models.Model):
         a "stop" and where staff block an address. Without dealer_crm's consent_* fields the
         blacklists alone decide, and Telegram counts as consented once the customer opened the bot.
         """
-        fname = self._dealer_consent_field(channel)
+        fname = self._consent_field(channel)
         consent = SQL("COALESCE(%s, FALSE)", SQL.identifier("p", fname)) if fname else SQL("TRUE")
         if channel == "email":
             return SQL(
@@ -171,14 +171,14 @@ class DealerDispatch(models.Model):
         return consent if fname else SQL("p.telegram_chat_id IS NOT NULL")
 
     @api.model
-    def _dealer_address_sql(self, channel):
+    def _address_sql(self, channel):
         return {
             "email": SQL("COALESCE(p.email, '') != ''"),
             "sms": SQL("COALESCE(p.phone, '') != ''"),
             "telegram": SQL("p.telegram_chat_id IS NOT NULL"),
         }.get(channel, SQL("TRUE"))
 
-    def _dealer_has_consent(self):
+    def _has_consent(self):
         """Last check right before sending: consent can be withdrawn (or the address blacklisted) after planning.
 
         A call task of a campaign (an activity step of the type "phone call") contacts the
@@ -187,7 +187,7 @@ class DealerDispatch(models.Model):
         self.ensure_one()
         partner = self.partner_id
         channel = "sms" if self.channel == "activity" else self.channel
-        fname = self._dealer_consent_field(channel)
+        fname = self._consent_field(channel)
         if fname and not partner[fname]:
             return False
         if channel == "email":
@@ -196,7 +196,7 @@ class DealerDispatch(models.Model):
             return not partner.phone_blacklisted
         return bool(fname or partner.telegram_chat_id)
 
-    def _dealer_has_address(self):
+    def _has_address(self):
         self.ensure_one()
         partner = self.partner_id
         return bool(
@@ -207,21 +207,21 @@ class DealerDispatch(models.Model):
     # Quiet hours and frequency cap
     # ------------------------------------------------------------
 
-    def _dealer_timezone(self):
+    def _timezone(self):
         tz_name = self.partner_id.tz or (self.company_id or self.env.company).partner_id.tz or "UTC"
         try:
             return pytz.timezone(tz_name)
         except pytz.UnknownTimeZoneError:
             return pytz.utc
 
-    def _dealer_quiet_until(self, now):
+    def _quiet_until(self, now):
         """The next allowed UTC time when ``now`` falls in the step's quiet hours, else None."""
         self.ensure_one()
         step = self.step_id
         start, end = (step.quiet_start, step.quiet_end) if step else (DEFAULT_QUIET_START, DEFAULT_QUIET_END)
         if start == end:
             return None
-        tz = self._dealer_timezone()
+        tz = self._timezone()
         local = pytz.utc.localize(now).astimezone(tz)
         hour = local.hour + local.minute / 60.0
         quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)
@@ -233,7 +233,7 @@ class DealerDispatch(models.Model):
             resume = tz.localize(datetime.combine(local.date() + timedelta(days=1), end_time))
         return resume.astimezone(pytz.utc).replace(tzinfo=None)
 
-    def _dealer_cap_usage(self, now):
+    def _cap_usage(self, now):
         """Messages each partner of these rows got within their company's cap period, across all campaigns."""
         usage = {}
         for company, rows in self.grouped("company_id").items():
@@ -251,27 +251,27 @@ class DealerDispatch(models.Model):
             usage.update({partner.id: count for partner, count in groups})
         return usage
 
-    def _dealer_over_cap(self, usage):
+    def _over_cap(self, usage):
         cap = (self.company_id or self.env.company).dealer_msg_cap_count
         return bool(cap) and usage.get(self.partner_id.id, 0) >= cap
 
-    def _dealer_precheck(self, usage, now):
+    def _precheck(self, usage, now):
         """Why this row must not go out now: ('skipped', reason), ('defer', when) or None."""
         self.ensure_one()
         if self.channel == "activity":
-            if not self.step_id._dealer_is_call():
+            if not self.step_id._is_call():
                 return None
-            if not self._dealer_has_consent():
+            if not self._has_consent():
                 return ("skipped", "consent")
             return None if self.partner_id.phone else ("skipped", "no_address")
-        if not self._dealer_has_consent():
+        if not self._has_consent():
             return ("skipped", "consent")
-        if not self._dealer_has_address():
+        if not self._has_address():
             return ("skipped", "no_address")
-        resume = self._dealer_quiet_until(now)
+        resume = self._quiet_until(now)
         if resume:
             return ("defer", resume)
-        if self._dealer_over_cap(usage):
+        if self._over_cap(usage):
             return ("skipped", "cap")
         return None
 
@@ -279,11 +279,11 @@ class DealerDispatch(models.Model):
     # Sending
     # ------------------------------------------------------------
 
-    def _dealer_record(self):
+    def _record(self):
         """The record the message is rendered on and logged in the chatter of: the vehicle, else the customer."""
         return self.vehicle_id or self.partner_id
 
-    def _dealer_lang(self, template=None):
+    def _lang(self, template=None):
         """The language this row's customer is written to in (an installed language code).
 
         The template's own ``lang`` expression first (as Odoo's composer uses it), then the
@@ -295,7 +295,7 @@ class DealerDispatch(models.Model):
         installed = dict(self.env["res.lang"].get_installed())
         candidates = []
         if template and template.lang:
-            record = self._dealer_record().sudo()
+            record = self._record().sudo()
             candidates.append(template.sudo()._render_lang(record.ids)[record.id])
         candidates += [
             self.partner_id.lang,
@@ -304,24 +304,24 @@ class DealerDispatch(models.Model):
         ]
         return next((lang for lang in candidates if lang in installed), self.env.lang or "en_US")
 
-    def _dealer_send_one(self):
+    def _send_one(self):
         """Hand one row to its channel; returns the values that mark it sent (same transaction).
 
-        Messages are rendered in the customer's language (``_dealer_lang``); a staff activity
+        Messages are rendered in the customer's language (``_lang``); a staff activity
         created from the customer's record is written in its assignee's language.
         """
         self.ensure_one()
         if not self.step_id:
-            return self._dealer_send_text()
+            return self._send_text()
         step = self.step_id.sudo()
         if self.channel == "activity":
-            return self._dealer_schedule_activity(self._dealer_record().sudo(), step)
-        record = self._dealer_record().sudo()
+            return self._schedule_activity(self._record().sudo(), step)
+        record = self._record().sudo()
         template = None
         if self.channel in ("email", "sms"):
             template = step.mail_template_id if self.channel == "email" else step.sms_template_id
-            self._dealer_checked_template(template, record)
-        lang = self._dealer_lang(template)
+            self._checked_template(template, record)
+        lang = self._lang(template)
         record = record.with_context(lang=lang)
         template = template and template.with_context(lang=lang)
         if self.channel == "email":
@@ -355,13 +355,13 @@ class DealerDispatch(models.Model):
             sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
             return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
-        text = step._dealer_render_telegram_text(record)
+        text = step._render_telegram_text(record)
         company = self.company_id or self.env.company
-        message_id = self.env["dealer.telegram"]._dealer_send_message(company, self.partner_id.telegram_chat_id, text)
+        message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
         return {"state": "delivered", "provider_message_id": message_id}
 
     @api.model
-    def _dealer_queue_messages(self, vals_list):
+    def _queue_messages(self, vals_list):
         """Create the rows not queued yet today for the same rule, customer, record and text."""
         if not vals_list:
             return self
@@ -386,7 +386,7 @@ class DealerDispatch(models.Model):
                 todo.append(vals)
         return self.create(todo)
 
-    def _dealer_send_text(self):
+    def _send_text(self):
         """A message of an automation rule: its plain text (never rendered) on the row's channel.
 
         It is logged in the chatter of the record the rule ran on when that record has one,
@@ -412,13 +412,11 @@ class DealerDispatch(models.Model):
             return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
         if self.channel == "telegram":
             company = self.company_id or self.env.company
-            message_id = self.env["dealer.telegram"]._dealer_send_message(
-                company, self.partner_id.telegram_chat_id, self.body
-            )
+            message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, self.body)
             return {"state": "delivered", "provider_message_id": message_id}
         raise UserError(self.env._("An automation message cannot go out as %(channel)s.", channel=self.channel))
 
-    def _dealer_checked_template(self, template, record):
+    def _checked_template(self, template, record):
         """A template renders one model: a vehicle template cannot write about a customer-only enrolment."""
         if template.model != record._name:
             raise UserError(
@@ -431,7 +429,7 @@ class DealerDispatch(models.Model):
             )
         return template
 
-    def _dealer_schedule_activity(self, record, step):
+    def _schedule_activity(self, record, step):
         """A task for the staff through dealer_crm's role scheduler, due on the row's day.
 
         The step's fixed Responsible, else the person of its role for the car or customer, gets
@@ -459,38 +457,38 @@ class DealerDispatch(models.Model):
             )
         return {"state": "delivered", "activity_id": activity.id}
 
-    def _dealer_failure_vals(self, error, transient, now):
+    def _failure_vals(self, error, transient, now):
         """Transient errors retry at now + 2^attempts minutes up to MAX_ATTEMPTS; the rest fail for good."""
         if transient and self.attempts < MAX_ATTEMPTS:
             retry_at = now + timedelta(minutes=2**self.attempts)
             return {"state": "queued", "scheduled_at": retry_at, "next_retry_at": retry_at, "last_error": error}
         return {"state": "failed", "last_error": error, "next_retry_at": False}
 
-    def _dealer_process(self, now):
+    def _process(self, now):
         """Process rows locked by the caller; every outcome is written in the caller's transaction."""
-        usage = self._dealer_cap_usage(now)
+        usage = self._cap_usage(now)
         for row in self:
-            verdict = row._dealer_precheck(usage, now)
+            verdict = row._precheck(usage, now)
             if verdict and verdict[0] == "defer":
                 row.write({"scheduled_at": verdict[1]})
             elif verdict:
                 row.write({"state": "skipped", "skip_reason": verdict[1]})
-            elif row._dealer_deliver(now) and row.channel != "activity":
+            elif row._deliver(now) and row.channel != "activity":
                 usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
 
-    def _dealer_deliver(self, now):
+    def _deliver(self, now):
         """Send one row and record the outcome on it; True when it went out."""
         self.ensure_one()
         self.attempts += 1
         try:
             with self.env.cr.savepoint():
-                vals = self._dealer_send_one()
+                vals = self._send_one()
         except (UserError, ValidationError) as error:
-            self.write(self._dealer_failure_vals(str(error), False, now))
+            self.write(self._failure_vals(str(error), False, now))
             return False
         except DealerTelegramError as error:
             # at most once: only an error proving nothing was delivered is retried (see DealerTelegramError)
-            vals = self._dealer_failure_vals(str(error), error.transient, now)
+            vals = self._failure_vals(str(error), error.transient, now)
             if vals["state"] == "queued" and error.retry_after:
                 retry_at = max(vals["scheduled_at"], now + timedelta(seconds=error.retry_after))
                 vals.update(scheduled_at=retry_at, next_retry_at=retry_at)
@@ -499,38 +497,38 @@ class DealerDispatch(models.Model):
         except Exception as error:  # one bad row must not block the queue
             _logger.exception("Campaign dispatch %s failed", self.id)
             # Telegram may have received the call already: never retry it; the outbox channels rolled back.
-            self.write(self._dealer_failure_vals(scrub_bot_token(repr(error)), self.channel != "telegram", now))
+            self.write(self._failure_vals(scrub_bot_token(repr(error)), self.channel != "telegram", now))
             return False
         self.write({**vals, "sent_at": now, "last_error": False, "next_retry_at": False})
         return True
 
     @api.model
-    def _dealer_due_domain(self, now):
+    def _due_domain(self, now):
         return Domain("state", "=", "queued") & Domain("scheduled_at", "<=", now)
 
     @api.model
-    def _dealer_batch_size(self):
+    def _batch_size(self):
         return int_param(self.env, param_name("dispatch_batch_size"), INT_SETTINGS["dispatch_batch_size"])
 
     @api.model
-    def _dealer_send_outbox(self, now):
+    def _send_outbox(self, now):
         """E-mail, SMS and activities: batches locked with SKIP LOCKED, committed after each batch."""
-        domain = self._dealer_due_domain(now) & Domain("channel", "!=", "telegram")
-        batch_size = self._dealer_batch_size()
+        domain = self._due_domain(now) & Domain("channel", "!=", "telegram")
+        batch_size = self._batch_size()
         while True:
             rows = self.search(domain, limit=batch_size, order="scheduled_at, id").try_lock_for_update()
             if not rows:
                 return
-            rows._dealer_process(now)
+            rows._process(now)
             remaining = self.search_count(domain)
             if not self.env["ir.cron"]._commit_progress(len(rows), remaining=remaining) or not remaining:
                 return
 
     @api.model
-    def _dealer_send_telegram(self, now):
+    def _send_telegram(self, now):
         """Telegram: claim one row (``sending``, committed) before the HTTP call, record the outcome, commit."""
-        domain = self._dealer_due_domain(now) & Domain("channel", "=", "telegram")
-        batch_size = self._dealer_batch_size()
+        domain = self._due_domain(now) & Domain("channel", "=", "telegram")
+        batch_size = self._batch_size()
         while True:
             rows = self.search(domain, limit=batch_size, order="scheduled_at, id")
             claimed = 0
@@ -541,18 +539,18 @@ class DealerDispatch(models.Model):
                 if row.state != "queued":
                     continue
                 claimed += 1
-                if row._dealer_precheck(row._dealer_cap_usage(now), now):
-                    row._dealer_process(now)
+                if row._precheck(row._cap_usage(now), now):
+                    row._process(now)
                 else:
                     row.write({"state": "sending", "sending_since": now})
                     self.env["ir.cron"]._commit_progress(0)
-                    row._dealer_deliver(now)
+                    row._deliver(now)
                 self.env["ir.cron"]._commit_progress(1)
             if not claimed:
                 return
 
     @api.model
-    def _dealer_recover_interrupted(self, now):
+    def _recover_interrupted(self, now):
         """Rows stuck in ``sending`` (a crash during a Telegram call) fail instead of risking a duplicate."""
         stuck = self.search([("state", "=", "sending"), ("sending_since", "<", now - SENDING_TIMEOUT)])
         stuck.write(
@@ -576,10 +574,10 @@ class DealerDispatch(models.Model):
         """
         dispatch = self.sudo()
         now = fields.Datetime.now()
-        dispatch._dealer_recover_interrupted(now)
-        dispatch.env["dealer.campaign"]._dealer_apply_stop_conditions()
-        dispatch._dealer_send_outbox(now)
-        dispatch._dealer_send_telegram(now)
+        dispatch._recover_interrupted(now)
+        dispatch.env["dealer.campaign"]._apply_stop_conditions()
+        dispatch._send_outbox(now)
+        dispatch._send_telegram(now)
 
     @api.model
     def _cron_sync_delivery(self):
@@ -617,7 +615,7 @@ class DealerDispatch(models.Model):
             """,
                 transient=TRANSIENT_FAILURES,
                 max=MAX_ATTEMPTS,
-                # the same clock as _dealer_failure_vals and the send cron, not the database's
+                # the same clock as _failure_vals and the send cron, not the database's
                 now=fields.Datetime.now(),
             )
         )
@@ -628,20 +626,20 @@ class DealerDispatch(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _dealer_tracking_token(self, dispatch_id):
+    def _tracking_token(self, dispatch_id):
         return tools.hmac(self.env(su=True), "dealer_loyalty-dispatch-tracking", dispatch_id)
 
     @api.model
-    def _dealer_tracked(self, dispatch_id, token):
+    def _tracked(self, dispatch_id, token):
         """The e-mail row a tracking URL names, or an empty recordset when its token is wrong."""
-        if not tools.consteq(token or "", self._dealer_tracking_token(dispatch_id)):
+        if not tools.consteq(token or "", self._tracking_token(dispatch_id)):
             return self.browse()
         return self.sudo().browse(dispatch_id).exists().filtered(lambda row: row.channel == "email")
 
-    def _dealer_track_outgoing_body(self, body):
+    def _track_outgoing_body(self, body):
         """The body of this row's outgoing e-mail: its short links and an open pixel name the row."""
         self.ensure_one()
-        token = self._dealer_tracking_token(self.id)
+        token = self._tracking_token(self.id)
         base = self.get_base_url().rstrip("/")
         suffix = f"/d/{self.id}/{token}"
         short_link = re.escape(base) + r"/r/[\w-]+(?=[\"'])"
@@ -656,36 +654,36 @@ class DealerDispatch(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _dealer_unsubscribe_token(self, dispatch_id):
+    def _unsubscribe_token(self, dispatch_id):
         return tools.hmac(self.env(su=True), "dealer_loyalty-dispatch-unsubscribe", dispatch_id)
 
     @api.model
-    def _dealer_unsubscribe_row(self, dispatch_id, token):
+    def _unsubscribe_row(self, dispatch_id, token):
         """The e-mail row an unsubscribe URL names, or an empty recordset when its token is wrong."""
-        if not tools.consteq(token or "", self._dealer_unsubscribe_token(dispatch_id)):
+        if not tools.consteq(token or "", self._unsubscribe_token(dispatch_id)):
             return self.browse()
         return self.sudo().browse(dispatch_id).exists().filtered(lambda row: row.channel == "email")
 
-    def _dealer_unsubscribe_url(self):
+    def _unsubscribe_url(self):
         self.ensure_one()
         base = self.get_base_url().rstrip("/")
-        return f"{base}/dealer/loyalty/unsubscribe/{self.id}/{self._dealer_unsubscribe_token(self.id)}"
+        return f"{base}/dealer/loyalty/unsubscribe/{self.id}/{self._unsubscribe_token(self.id)}"
 
-    def _dealer_unsubscribe_footer(self, body):
+    def _unsubscribe_footer(self, body):
         """The customer's copy ends with a link to stop the dealership's e-mails, in their language."""
         self.ensure_one()
-        lang = self._dealer_lang(self.step_id.sudo().mail_template_id)
+        lang = self._lang(self.step_id.sudo().mail_template_id)
         label = self.with_context(lang=lang).env._("Unsubscribe from these e-mails")
         footer = Markup('<p style="font-size: 12px; color: #888888;"><a href="%s">%s</a></p>') % (
-            self._dealer_unsubscribe_url(),
+            self._unsubscribe_url(),
             label,
         )
         return tools.mail.append_content_to_html(body, footer, plaintext=False)
 
-    def _dealer_unsubscribe(self):
+    def _unsubscribe(self):
         """The customer asked to stop e-mails: Odoo's blacklist gets the address and e-mail consent is withdrawn.
 
-        Both are honoured by the next planning and the next send (``_dealer_consent_sql``); the
+        Both are honoured by the next planning and the next send (``_consent_sql``); the
         consent change is tracked on the customer with the source "unsubscribe link".
         """
         for row in self.sudo():
@@ -699,11 +697,11 @@ class DealerDispatch(models.Model):
             if partner.consent_email:
                 partner.with_context(dealer_consent_source="unsubscribe").write({"consent_email": False})
 
-    def _dealer_register_open(self):
+    def _register_open(self):
         """First open only; a click implies an open (images are often blocked)."""
         self.filtered(lambda row: not row.opened_at).sudo().write({"opened_at": fields.Datetime.now()})
 
-    def _dealer_register_click(self):
+    def _register_click(self):
         now = fields.Datetime.now()
         for row in self.sudo():
             vals = {"click_count": row.click_count + 1}

@@ -71,15 +71,15 @@ class DealerTelegram(models.AbstractModel):
     _description = "Telegram Bot API client"
 
     @api.model
-    def _dealer_telegram_post(self, token, method, payload):
+    def _telegram_post(self, token, method, payload):
         """The only place that talks to Telegram: tests patch it (or requests.post) at the HTTP boundary."""
         return requests.post(TELEGRAM_API % (token, method), json=payload, timeout=TELEGRAM_TIMEOUT)
 
     @api.model
-    def _dealer_telegram_call(self, token, method, payload):
+    def _telegram_call(self, token, method, payload):
         """Call ``method``; network errors come back as DealerTelegramError without the token."""
         try:
-            return self._dealer_telegram_post(token, method, payload)
+            return self._telegram_post(token, method, payload)
         except requests.RequestException as error:
             detail = scrub_bot_token(error, token)
             _logger.info("Telegram %s failed: %s", method, detail)
@@ -93,7 +93,7 @@ class DealerTelegram(models.AbstractModel):
             raise DealerTelegramError(message, transient=False, ambiguous=True) from None
 
     @api.model
-    def _dealer_send_message(self, company, chat_id, text):
+    def _send_message(self, company, chat_id, text):
         """Send ``text`` to ``chat_id`` with ``company``'s bot; return Telegram's message id.
 
         At most once: only an outcome that proves nothing was delivered (no connection, 429)
@@ -105,7 +105,7 @@ class DealerTelegram(models.AbstractModel):
             raise DealerTelegramError(
                 self.env._("Company %(company)s has no Telegram bot token.", company=company.name), transient=False
             )
-        response = self._dealer_telegram_call(token, "sendMessage", {"chat_id": chat_id, "text": text})
+        response = self._telegram_call(token, "sendMessage", {"chat_id": chat_id, "text": text})
         try:
             data = response.json()
         except ValueError:

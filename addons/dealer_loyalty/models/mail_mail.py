@@ -14,8 +14,8 @@ class MailMail(models.Model):
         if body and self.mail_message_id:
             dispatch = self._dealer_dispatch()
             if dispatch:
-                body = dispatch._dealer_track_outgoing_body(body)
-                body = dispatch._dealer_unsubscribe_footer(body)
+                body = dispatch._track_outgoing_body(body)
+                body = dispatch._unsubscribe_footer(body)
         return body
 
     def _prepare_outgoing_list(self, mail_server=False, doc_to_followers=None):
@@ -23,7 +23,7 @@ class MailMail(models.Model):
         email_list = super()._prepare_outgoing_list(mail_server=mail_server, doc_to_followers=doc_to_followers)
         dispatch = self._dealer_dispatch()
         if dispatch:
-            url = dispatch._dealer_unsubscribe_url()
+            url = dispatch._unsubscribe_url()
             for email_values in email_list:
                 email_values.setdefault("headers", {}).update(
                     {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

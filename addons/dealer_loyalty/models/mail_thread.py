@@ -37,7 +37,7 @@ class MailThread(models.AbstractModel):
         else:
             ids = self.env["dealer.vehicle"].search([("partner_id", "in", partners.ids)]).ids
         before = campaign.enrolment_count
-        campaign.with_context(dealer_enrol_ids=ids)._dealer_plan()
+        campaign.with_context(dealer_enrol_ids=ids)._plan()
         campaign.invalidate_recordset(["enrolment_count"])
         return campaign.enrolment_count - before
 
@@ -86,7 +86,7 @@ class MailThread(models.AbstractModel):
                 )
             channel = channel or "skipped"
             counts[channel] = counts.get(channel, 0) + 1
-        self.env["dealer.dispatch"].sudo()._dealer_queue_messages(vals_list)
+        self.env["dealer.dispatch"].sudo()._queue_messages(vals_list)
         if calls:
             calls._dealer_schedule_role_activity(
                 "responsible",

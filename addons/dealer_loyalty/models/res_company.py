@@ -63,9 +63,7 @@ class ResCompany(models.Model):
         url = f"{self.get_base_url()}/dealer/telegram/webhook/{self.id}"
         payload = {"url": url, "allowed_updates": ["message"], "secret_token": self.dealer_telegram_webhook_secret}
         try:
-            response = self.env["dealer.telegram"]._dealer_telegram_call(
-                self.dealer_telegram_bot_token, "setWebhook", payload
-            )
+            response = self.env["dealer.telegram"]._telegram_call(self.dealer_telegram_bot_token, "setWebhook", payload)
             data = response.json()
         except (DealerTelegramError, ValueError) as error:
             raise UserError(self.env._("Telegram could not be reached: %(error)s", error=error)) from None

@@ -396,7 +396,7 @@ class ResPartner(models.Model):
         self.env.cr.execute(self._dealer_rfm_sql(today=today))
         scores = self.env["dealer.customer.score"]
         scores.invalidate_model()
-        scores._dealer_link_partners()
+        scores._link_partners()
         self.invalidate_model(RFM_FIELDS)
 
     @api.model
@@ -586,7 +586,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         channel = self.dealer_preferred_channel
         if channel == "phone":
-            # a call needs what an SMS needs (see dealer.dispatch._dealer_has_consent)
+            # a call needs what an SMS needs (see dealer.dispatch._has_consent)
             may_call = self.phone and self.consent_sms and not self.phone_blacklisted
             return "phone" if may_call else None
         # the channel's consent, blacklist, quiet hours and cap are checked when the row is sent

@@ -141,7 +141,7 @@ class TestAutomationRulesLoyalty(DealerAutomationCase):
             }
         )
         partners = by_mail | by_sms | by_telegram | by_phone | no_call
-        with patch.object(type(self.env["dealer.telegram"]), "_dealer_telegram_post") as telegram:
+        with patch.object(type(self.env["dealer.telegram"]), "_telegram_post") as telegram:
             counts = partners._dealer_post_to_customer("Your car is ready.", subject="Your car")
         telegram.assert_not_called()
         self.assertEqual(counts, {"email": 1, "sms": 1, "telegram": 1, "phone": 1, "skipped": 1})

@@ -54,7 +54,7 @@ class TestAutomationMessage(DealerCampaignCase):
     def test_rule_message_is_queued_then_sent_with_consent_quiet_hours_and_cap(self):
         telegram = type(self.env["dealer.telegram"])
         reply = FakeResponse(200, {"ok": True, "result": {"message_id": 7}})
-        with patch.object(telegram, "_dealer_telegram_post", return_value=reply) as post:
+        with patch.object(telegram, "_telegram_post", return_value=reply) as post:
             # the capped customer already had a message this week
             with freeze_time("2026-12-01 12:00:00"):
                 self._leads(self.capped)

@@ -217,7 +217,7 @@ class TestUnsubscribePageLanguage(LanguageMixin, DealerCampaignHttpCase):
             (self.english, "Stop the e-mails of"),
         ):
             row = rows.filtered(lambda r, p=partner: r.partner_id == p and r.channel == "email")
-            path = row._dealer_unsubscribe_url().split("//", 1)[1].split("/", 1)[1]
+            path = row._unsubscribe_url().split("//", 1)[1].split("/", 1)[1]
             response = self.url_open(f"/{path}")
             self.assertEqual(response.status_code, 200)
             self.assertIn(question, response.text)

@@ -25,7 +25,7 @@ class TestCampaignPlanning(DealerCampaignCase):
         for day, channels in expected.items():
             with freeze_time(f"{day} 06:00:00"):
                 before = self._dispatches(campaign)
-                campaign._dealer_plan()
+                campaign._plan()
                 new = self._dispatches(campaign) - before
                 self.assertEqual(sorted(new.mapped("channel")), channels, day)
                 self.assertEqual(new.partner_id, car.partner_id)
@@ -35,7 +35,7 @@ class TestCampaignPlanning(DealerCampaignCase):
         self.assertEqual(email.scheduled_at, datetime(2026, 12, 1, 10, 0), "planned at 10:00 customer time")
         with freeze_time("2026-12-15 06:00:00"):
             before = self._dispatches(campaign)
-            campaign._dealer_plan()
+            campaign._plan()
             self.assertEqual(self._dispatches(campaign), before, "no step is due on an in-between day")
 
     def test_rerun_plans_nothing_new(self):
@@ -46,7 +46,7 @@ class TestCampaignPlanning(DealerCampaignCase):
             self.assertEqual(len(self._dispatches(campaign)), 3)
             step = campaign.step_ids
             self.assertEqual(step._plan_dispatch_sql(), 0)
-            campaign._dealer_plan()
+            campaign._plan()
             self.assertEqual(len(self._dispatches(campaign)), 3)
             self.assertEqual(len(campaign.enrolment_ids), 3)
 
@@ -63,7 +63,7 @@ class TestCampaignPlanning(DealerCampaignCase):
     def test_tyre_season_counts_back_from_window_end(self):
         campaign = self._campaign("tyre_season", [("email", -7), ("sms", -3), ("telegram", -1)], window_days=21)
         with freeze_time("2026-10-15 06:00:00"):
-            campaign._dealer_start()
+            campaign._start()
             self.assertEqual(campaign.season_start, self._d("2026-10-15"))
             self.assertEqual(campaign.window_end, self._d("2026-11-05"))
             self.assertEqual(len(campaign.enrolment_ids), 5, "the whole audience is enrolled on the start day")
@@ -71,7 +71,7 @@ class TestCampaignPlanning(DealerCampaignCase):
         for day, channel in (("2026-10-29", "email"), ("2026-11-02", "sms"), ("2026-11-04", "telegram")):
             with freeze_time(f"{day} 06:00:00"):
                 before = self._dispatches(campaign)
-                campaign._dealer_plan()
+                campaign._plan()
                 new = self._dispatches(campaign) - before
                 self.assertEqual(set(new.mapped("channel")), {channel})
                 self.assertEqual(new.partner_id, self.partners)
@@ -79,7 +79,7 @@ class TestCampaignPlanning(DealerCampaignCase):
     def test_api_start_with_date(self):
         campaign = self._campaign("tyre_season", [("email", -7)], window_days=10)
         with freeze_time("2026-10-20 06:00:00"):
-            campaign._dealer_start(start_date="2026-10-17")
+            campaign._start(start_date="2026-10-17")
         self.assertEqual(campaign.state, "running")
         self.assertEqual(campaign.window_end, self._d("2026-10-27"))
         self.assertEqual(len(self._dispatches(campaign)), 5, "the -7 step (Oct 20) is due at once")

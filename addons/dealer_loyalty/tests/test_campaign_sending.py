@@ -111,7 +111,7 @@ class TestCampaignSending(DealerCampaignCase):
         )
         self._set_create_date(visit, datetime(2026, 12, 10, 12, 0))
         with freeze_time("2026-12-28 06:00:00"):
-            campaign._dealer_plan()
+            campaign._plan()
         with freeze_time("2026-12-28 10:05:00"):
             self._run_cron()
         sms_rows = self._dispatches(campaign).filtered(lambda r: r.channel == "sms")
@@ -127,7 +127,7 @@ class TestCampaignSending(DealerCampaignCase):
             campaign.action_start()
         self.vehicles[1].insurance_end = datetime(2027, 12, 31).date()
         with freeze_time("2026-12-24 06:00:00"):
-            campaign._dealer_plan()
+            campaign._plan()
         with freeze_time("2026-12-24 10:05:00"):
             self._run_cron()
         rows = self._dispatches(campaign)
@@ -140,7 +140,7 @@ class TestCampaignSending(DealerCampaignCase):
     def test_crash_between_batches_sends_each_once(self):
         self.env["ir.config_parameter"].sudo().set_param("dealer_loyalty.dispatch_batch_size", "2")
         campaign = self._started([("sms", -30)])
-        origin = type(self.env["dealer.dispatch"])._dealer_send_one
+        origin = type(self.env["dealer.dispatch"])._send_one
         calls = []
 
         def crashing(row):
@@ -150,7 +150,7 @@ class TestCampaignSending(DealerCampaignCase):
             return origin(row)
 
         with freeze_time("2026-12-01 10:05:00"):
-            with patch.object(type(self.env["dealer.dispatch"]), "_dealer_send_one", crashing):
+            with patch.object(type(self.env["dealer.dispatch"]), "_send_one", crashing):
                 self._run_cron_until_crash()
             rows = self._dispatches(campaign)
             self.assertEqual(rows.mapped("state").count("sent"), 2, "the first batch was committed")
@@ -167,7 +167,7 @@ class TestCampaignSending(DealerCampaignCase):
         too_many = FakeResponse(429, {"ok": False, "description": "Too Many Requests: retry after 5"})
         with (
             freeze_time("2026-12-01 10:05:00"),
-            patch.object(telegram, "_dealer_telegram_post", return_value=too_many) as post,
+            patch.object(telegram, "_telegram_post", return_value=too_many) as post,
         ):
             self._run_cron()
         self.assertEqual(post.call_count, 5)
@@ -178,7 +178,7 @@ class TestCampaignSending(DealerCampaignCase):
         replies.append(FakeResponse(403, {"ok": False, "description": "Forbidden: bot was blocked by the user"}))
         with (
             freeze_time("2026-12-01 10:08:00"),
-            patch.object(telegram, "_dealer_telegram_post", side_effect=replies) as post,
+            patch.object(telegram, "_telegram_post", side_effect=replies) as post,
         ):
             self._run_cron()
         self.assertEqual(post.call_count, 5)
@@ -203,13 +203,13 @@ class TestCampaignSending(DealerCampaignCase):
             return FakeResponse(200, {"ok": True, "result": {"message_id": len(sent_to)}})
 
         telegram = type(self.env["dealer.telegram"])
-        with freeze_time("2026-12-01 10:05:00"), patch.object(telegram, "_dealer_telegram_post", post):
+        with freeze_time("2026-12-01 10:05:00"), patch.object(telegram, "_telegram_post", post):
             self._run_cron_until_crash()
             self.assertEqual(rows.mapped("state"), ["delivered", "delivered", "sending", "queued", "queued"])
             self._run_cron()
         self.assertEqual(rows.mapped("state"), ["delivered", "delivered", "sending", "delivered", "delivered"])
         self.assertEqual(len(sent_to), len(set(sent_to)), "no chat got a message twice")
-        with freeze_time("2026-12-01 10:30:00"), patch.object(telegram, "_dealer_telegram_post", post):
+        with freeze_time("2026-12-01 10:30:00"), patch.object(telegram, "_telegram_post", post):
             self._run_cron()
         self.assertEqual(rows[2].state, "failed", "an interrupted send is reported, not retried")
         self.assertEqual(len(sent_to), 4)
@@ -217,7 +217,7 @@ class TestCampaignSending(DealerCampaignCase):
     def test_one_broken_row_does_not_block_the_queue(self):
         campaign = self._started([("email", -30)])
         rows = self._dispatches(campaign)
-        origin = type(self.env["dealer.dispatch"])._dealer_send_one
+        origin = type(self.env["dealer.dispatch"])._send_one
 
         def broken_first(row):
             if row == rows[0]:
@@ -226,7 +226,7 @@ class TestCampaignSending(DealerCampaignCase):
 
         with freeze_time("2026-12-01 10:05:00"):
             with (
-                patch.object(type(self.env["dealer.dispatch"]), "_dealer_send_one", broken_first),
+                patch.object(type(self.env["dealer.dispatch"]), "_send_one", broken_first),
                 self.assertLogs("odoo.addons.dealer_loyalty.models.dealer_dispatch", level="ERROR"),
             ):
                 self._run_cron()
@@ -239,12 +239,12 @@ class TestCampaignSending(DealerCampaignCase):
         """Early morning waits for the same day's end; a window ending at midnight resumes at 00:00."""
         campaign = self._started([("email", -30)])
         row = self._dispatches(campaign)[0]
-        self.assertEqual(row._dealer_quiet_until(datetime(2026, 12, 1, 2, 0)), datetime(2026, 12, 1, 9, 0))
-        self.assertIsNone(row._dealer_quiet_until(datetime(2026, 12, 1, 9, 0)))
-        self.assertEqual(row._dealer_quiet_until(datetime(2026, 12, 1, 21, 0)), datetime(2026, 12, 2, 9, 0))
+        self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 2, 0)), datetime(2026, 12, 1, 9, 0))
+        self.assertIsNone(row._quiet_until(datetime(2026, 12, 1, 9, 0)))
+        self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 21, 0)), datetime(2026, 12, 2, 9, 0))
         row.step_id.write({"quiet_start": 22.0, "quiet_end": 24.0})
-        self.assertEqual(row._dealer_quiet_until(datetime(2026, 12, 1, 23, 0)), datetime(2026, 12, 2, 0, 0))
-        self.assertIsNone(row._dealer_quiet_until(datetime(2026, 12, 1, 21, 59)))
+        self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 23, 0)), datetime(2026, 12, 2, 0, 0))
+        self.assertIsNone(row._quiet_until(datetime(2026, 12, 1, 21, 59)))
 
     def test_customer_enrolment_in_vehicle_campaign_fails_clearly(self):
         """An enrolment without a vehicle (e.g. from a retention strategy) cannot use a vehicle template."""

@@ -39,7 +39,7 @@ class TestCampaignTracking(DealerCampaignHttpCase):
         campaign, rows = self._sent_campaign()
         row = rows[0]
         body = self._outgoing(row)
-        token = row._dealer_tracking_token(row.id)
+        token = row._tracking_token(row.id)
         pixel = f"/dealer/loyalty/open/{row.id}/{token}/blank.gif"
         self.assertIn(pixel, body, "the customer's copy carries an open pixel")
         link = self.env["link.tracker"].search([("url", "=", "https://dealer.example.com/service?plate=1")])
@@ -70,7 +70,7 @@ class TestCampaignTracking(DealerCampaignHttpCase):
 
         # a click without an open (images blocked) counts as an open as well
         other = rows[1]
-        other_link = f"{link.short_url}/d/{other.id}/{other._dealer_tracking_token(other.id)}"
+        other_link = f"{link.short_url}/d/{other.id}/{other._tracking_token(other.id)}"
         self.url_open(other_link, headers=BROWSER, allow_redirects=False)
         self.assertTrue(other.opened_at and other.clicked_at)
         campaign.invalidate_recordset()
@@ -90,7 +90,7 @@ class TestCampaignTracking(DealerCampaignHttpCase):
         self.assertEqual(response.headers["Location"], "https://dealer.example.com/service?plate=1")
         self.assertFalse(row.clicked_at or row.opened_at)
         # an unknown code is not a redirect to anywhere
-        token = row._dealer_tracking_token(row.id)
+        token = row._tracking_token(row.id)
         response = self.url_open(f"/r/nosuchcode/d/{row.id}/{token}", headers=BROWSER, allow_redirects=False)
         self.assertEqual(response.status_code, 404)
         self.assertFalse(row.clicked_at)

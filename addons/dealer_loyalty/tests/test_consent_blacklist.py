@@ -61,7 +61,7 @@ class TestConsentBlacklist(DealerCampaignHttpCase):
         row = rows.filtered(lambda r: r.partner_id == self.partners[0])
         mail = self.env["mail.mail"].search([("mail_message_id", "=", row.mail_message_id.id)])
         body = str(mail._prepare_outgoing_body())
-        url = row._dealer_unsubscribe_url()
+        url = row._unsubscribe_url()
         self.assertIn(url, body, "the customer's copy carries the unsubscribe link")
         self.assertNotIn(url, str(row.mail_message_id.body), "the chatter copy does not")
         headers = mail._prepare_outgoing_list()[0]["headers"]

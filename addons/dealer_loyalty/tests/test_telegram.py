@@ -264,7 +264,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         ok = FakeResponse(200, {"ok": True, "result": {"message_id": 1}})
         with (
             freeze_time("2026-12-01 10:05:00"),
-            patch.object(telegram, "_dealer_telegram_post", return_value=ok) as post,
+            patch.object(telegram, "_telegram_post", return_value=ok) as post,
         ):
             self._run_cron()
         self.assertEqual([call.args[2]["chat_id"] for call in post.call_args_list], [other.telegram_chat_id])
@@ -282,7 +282,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
             calls.append((token, method, payload))
             return FakeResponse(200, {"ok": True, "result": True})
 
-        with patch.object(type(self.env["dealer.telegram"]), "_dealer_telegram_post", post):
+        with patch.object(type(self.env["dealer.telegram"]), "_telegram_post", post):
             self.company.action_dealer_telegram_set_webhook()
         token, method, payload = calls[0]
         self.assertEqual((token, method), ("123:TEST", "setWebhook"))

@@ -64,7 +64,7 @@ class TestTemplateSafety(DealerCampaignCase):
         reply = FakeResponse(200, {"ok": True, "result": {"message_id": 1}})
         with (
             freeze_time("2026-12-01 10:05:00"),
-            patch.object(telegram, "_dealer_telegram_post", return_value=reply) as post,
+            patch.object(telegram, "_telegram_post", return_value=reply) as post,
         ):
             self._run_cron()
         sent = " ".join(str(call.args[2]) for call in post.call_args_list)
@@ -83,7 +83,7 @@ class TestTemplateSafety(DealerCampaignCase):
         reply = FakeResponse(200, {"ok": True, "result": {"message_id": 1}})
         with (
             freeze_time("2026-12-01 10:05:00"),
-            patch.object(telegram, "_dealer_telegram_post", return_value=reply) as post,
+            patch.object(telegram, "_telegram_post", return_value=reply) as post,
         ):
             self._run_cron()
         texts = sorted(call.args[2]["text"] for call in post.call_args_list)

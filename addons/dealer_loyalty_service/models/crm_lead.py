@@ -115,7 +115,7 @@ class CrmLead(models.Model):
     def _dealer_stop_reminders(self):
         """The campaigns' stop-on-booking rule, applied when the booking is made.
 
-        The hourly planning applies the same rule (``dealer.campaign._dealer_apply_stop_conditions``)
+        The hourly planning applies the same rule (``dealer.campaign._apply_stop_conditions``)
         to the same leads, those whose interest is Service; applying it at once means no reminder
         leaves between the booking and the next planning run.
         """

@@ -33,7 +33,7 @@ class TestReminderBooking(DealerCampaignCase):
         with freeze_time("2026-12-01 10:05:00"):
             self._run_cron()
         with freeze_time("2026-12-06 06:00:00"):
-            campaign._dealer_plan()
+            campaign._plan()
         with freeze_time("2026-12-06 10:05:00"):
             self._run_cron()
         return campaign
@@ -77,7 +77,7 @@ class TestReminderBooking(DealerCampaignCase):
 
         # the remaining step (the SMS three days before) reaches every other customer, not this one
         with freeze_time("2026-12-28 06:00:00"):
-            campaign._dealer_plan()
+            campaign._plan()
         with freeze_time("2026-12-28 10:05:00"):
             self._run_cron()
         sms_rows = self._dispatches(campaign).filtered(lambda row: row.channel == "sms")
