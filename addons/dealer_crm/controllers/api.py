@@ -198,9 +198,7 @@ def handle(endpoint, key_field, work, success_status=201):
 class DealerCrmApi(http.Controller):
     @json_route("/dealer/api/v1/visits")
     def visits(self, **_form):
-        return handle(
-            "visits", "external_id", lambda env, payload: env["dealer.visit"]._dealer_create_from_api(payload)
-        )
+        return handle("visits", "external_id", lambda env, payload: env["dealer.visit"]._create_from_api(payload))
 
     @json_route("/dealer/api/v1/leads")
     def leads(self, **_form):

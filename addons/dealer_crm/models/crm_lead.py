@@ -1130,12 +1130,12 @@ class CrmLead(models.Model):
         if interest == "trade_in":
             # a car the register already knows keeps its owner, even none: an anonymous form
             # proves nothing about whose car a VIN is (staff set the owner on the lead's car)
-            vehicle = Vehicle._dealer_api_vehicle(vin, create=False)
+            vehicle = Vehicle._api_vehicle(vin, create=False)
             if not vehicle:
-                vehicle = Vehicle._dealer_api_vehicle(vin)
+                vehicle = Vehicle._api_vehicle(vin)
                 vehicle.partner_id = partner
             return {"trade_in_vehicle_id": vehicle.id}
-        vehicle = Vehicle._dealer_api_vehicle(vin, create=False)
+        vehicle = Vehicle._api_vehicle(vin, create=False)
         return {"vehicle_id": vehicle.id} if vehicle else {}
 
     # ------------------------------------------------------------

@@ -52,7 +52,7 @@ class DealerApiRequest(models.Model):
         """
         cr = self.env.cr
         company = self.env.company.id
-        row = self._dealer_stored(endpoint, company, key)
+        row = self._stored(endpoint, company, key)
         if not row:
             cr.execute(
                 SQL(
@@ -74,13 +74,13 @@ class DealerApiRequest(models.Model):
             )
             if cr.fetchone():
                 return None
-            row = self._dealer_stored(endpoint, company, key)
+            row = self._stored(endpoint, company, key)
         request_id, body_hash_before, status, response = row
-        self._dealer_count_replay(request_id)
+        self._count_replay(request_id)
         return {"body_hash": body_hash_before, "status": status, "response": json.loads(response or "{}")}
 
     @api.model
-    def _dealer_stored(self, endpoint, company, key):
+    def _stored(self, endpoint, company, key):
         self.env.cr.execute(
             SQL(
                 "SELECT id, body_hash, status, response FROM dealer_api_request"
@@ -93,7 +93,7 @@ class DealerApiRequest(models.Model):
         return self.env.cr.fetchone()
 
     @api.model
-    def _dealer_count_replay(self, request_id):
+    def _count_replay(self, request_id):
         """Count a replay unless another replay of the same key is being counted right now.
 
         ``NOWAIT`` and the savepoint keep the answer independent of the counter: a row locked
@@ -134,7 +134,7 @@ class DealerApiRequest(models.Model):
         )
 
     @api.model
-    def _dealer_purge_before(self, cutoff, batch=10000):
+    def _purge_before(self, cutoff, batch=10000):
         """Delete the requests received before ``cutoff`` (``dealer.data.retention``), a batch per commit."""
         cr = self.env.cr
         while True:

@@ -11,7 +11,7 @@ class DealerDataRetention(models.AbstractModel):
 
     One setting (days, system parameter ``dealer_crm.personal_data_retention_days``, on Settings >
     Dealership) and one daily cron: ``_cron_purge_personal_data`` calls the hook
-    ``_dealer_purge_personal_data(cutoff)``, which deletes or blanks what is older than the
+    ``_purge_personal_data(cutoff)``, which deletes or blanks what is older than the
     cutoff.  An addon with personal data of its own extends the hook (``super()``, then its own
     tables, in batches with ``ir.cron._commit_progress``).
     """
@@ -20,16 +20,16 @@ class DealerDataRetention(models.AbstractModel):
     _description = "Personal data retention"
 
     @api.model
-    def _dealer_retention_days(self):
+    def _retention_days(self):
         """The retention setting in days (Settings > Dealership), read and checked by the suite's one reader."""
         key = "personal_data_retention_days"
         return int_param(self.env, param_name(key), INT_SETTINGS[key])
 
     @api.model
-    def _dealer_purge_personal_data(self, cutoff):
+    def _purge_personal_data(self, cutoff):
         """The hook: forget what is older than ``cutoff``. Here: the integration API's request log."""
-        self.env["dealer.api.request"].sudo()._dealer_purge_before(cutoff)
+        self.env["dealer.api.request"].sudo()._purge_before(cutoff)
 
     @api.model
     def _cron_purge_personal_data(self):
-        self._dealer_purge_personal_data(fields.Datetime.now() - timedelta(days=self._dealer_retention_days()))
+        self._purge_personal_data(fields.Datetime.now() - timedelta(days=self._retention_days()))

@@ -334,7 +334,7 @@ class DealerVehicle(models.Model):
         return super()._check_company_domain(companies)
 
     @api.model
-    def _dealer_api_vehicle(self, vin=None, plate=None, create=True, fill_plate=True):
+    def _api_vehicle(self, vin=None, plate=None, create=True, fill_plate=True):
         """The vehicle with this VIN (else plate) in the current company, created when unknown.
 
         ``fill_plate``: a known car without a plate takes the request's (the DMS's word); an
@@ -354,7 +354,7 @@ class DealerVehicle(models.Model):
             vehicle.plate = plate
         return vehicle
 
-    def _dealer_odometer_doubt(self, value_km, max_km_per_day=2000):
+    def _odometer_doubt(self, value_km, max_km_per_day=2000):
         """Why a reading sent by a customer or a website is not believable for this car, else ``False``.
 
         Below the last reading, or more than ``max_km_per_day`` per day since it: such a reading would
@@ -386,7 +386,7 @@ class DealerVehicle(models.Model):
         its team's F&I manager); without such a deal, the car's salesperson is its owner's."""
         if role not in ("sales_manager", "fi_manager"):
             return super()._dealer_role_own_users(role)
-        deals = self._dealer_selling_deals()
+        deals = self._selling_deals()
         users = {}
         for vehicle in self:
             deal = deals.get(vehicle.id)
@@ -399,7 +399,7 @@ class DealerVehicle(models.Model):
             users.update({v.id: owners[v.partner_id.id] for v in rest if v.partner_id.id in owners})
         return users
 
-    def _dealer_selling_deals(self):
+    def _selling_deals(self):
         """``{vehicle id: crm.lead}``: the last won deal of each car (whoever may read it)."""
         won = (
             self.env["crm.lead"]
@@ -412,7 +412,7 @@ class DealerVehicle(models.Model):
         return deals
 
     @api.model
-    def _dealer_periodic_followup_vehicles(self, first_months, every_months, today=None):
+    def _periodic_followup_vehicles(self, first_months, every_months, today=None):
         """Delivered cars whose delivery was exactly first_months, first_months + every_months, …
         months ago today (one SQL query over the whole fleet)."""
         self.env.flush_all()
@@ -443,7 +443,7 @@ class DealerVehicle(models.Model):
 
         :param str role: a key of ``DEALER_ROLES`` (the car's ``sales_manager``, ``fi_manager`` …)
         """
-        vehicles = self._dealer_periodic_followup_vehicles(first_months, every_months)
+        vehicles = self._periodic_followup_vehicles(first_months, every_months)
         return vehicles._dealer_schedule_role_activity(
             role, days=days, summary=summary, activity_type=self.env.ref("mail.mail_activity_data_call"), notify=True
         )

@@ -111,7 +111,7 @@ class DealerVisit(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("dealer.visit") or self.env._("New")
         visits = super().create(vals_list)
         visits._log_odometer()
-        visits._dealer_sync_lifecycle()
+        visits._sync_lifecycle()
         return visits
 
     def write(self, vals):
@@ -121,10 +121,10 @@ class DealerVisit(models.Model):
         elif {"state", "kind"} & set(vals):
             self.vehicle_id._update_mileage_stats()
         if {"state", "kind", "partner_id"} & set(vals):
-            self._dealer_sync_lifecycle()
+            self._sync_lifecycle()
         return res
 
-    def _dealer_sync_lifecycle(self):
+    def _sync_lifecycle(self):
         """A closed maintenance visit moves its customer to first, then regular service (set-based)."""
         visits = self.filtered(lambda v: v.state == "done" and v.kind == "maintenance" and v.partner_id)
         if not visits:
@@ -166,7 +166,7 @@ class DealerVisit(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _dealer_api_line_vals(self, line):
+    def _api_line_vals(self, line):
         """Create values of one line of ``POST /dealer/api/v1/visits`` (other addons add their fields)."""
         return {
             "name": inp.text(line, "name", required=True, max_len=256),
@@ -177,13 +177,13 @@ class DealerVisit(models.Model):
         }
 
     @api.model
-    def _dealer_create_from_api(self, payload):
+    def _create_from_api(self, payload):
         """``POST /dealer/api/v1/visits``: a repair order closed in the DMS (API.md)."""
         vin = inp.text(payload, "vin", max_len=40)
         plate = inp.text(payload, "plate", max_len=20)
         if not vin and not plate:
             raise inp.ApiInputError("vin", "vin or plate is required")
-        line_vals = [self._dealer_api_line_vals(line) for line in inp.items(payload, "lines")]
+        line_vals = [self._api_line_vals(line) for line in inp.items(payload, "lines")]
         values = {
             "external_id": payload["external_id"].strip(),
             "date": inp.day(payload, "date") or fields.Date.context_today(self),
@@ -196,7 +196,7 @@ class DealerVisit(models.Model):
         phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
         email = inp.email(payload)
         name = inp.text(payload, "name", max_len=256)
-        vehicle = self.env["dealer.vehicle"]._dealer_api_vehicle(vin, plate)
+        vehicle = self.env["dealer.vehicle"]._api_vehicle(vin, plate)
         partner = vehicle.partner_id
         if not partner and (phone or email or name):
             partner, _created = Partner._dealer_api_partner(name=name, phone=phone, email=email, vin=vehicle.vin)

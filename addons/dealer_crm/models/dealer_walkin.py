@@ -45,7 +45,7 @@ class DealerWalkin(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         walkins = super().create(vals_list)
-        walkins.filtered("interest")._dealer_create_leads()
+        walkins.filtered("interest")._create_leads()
         return walkins
 
     def action_create_lead(self):
@@ -53,7 +53,7 @@ class DealerWalkin(models.Model):
             raise UserError(self.env._("A lead was already created for this visitor."))
         if any(not w.interest for w in self):
             raise UserError(self.env._("Set the Interest of the visitor first."))
-        self._dealer_create_leads()
+        self._create_leads()
         return self.action_open_lead() if len(self) == 1 else True
 
     def action_open_lead(self):
@@ -69,7 +69,7 @@ class DealerWalkin(models.Model):
     # Business
     # ------------------------------------------------------------
 
-    def _dealer_match_partners(self):
+    def _match_partners(self):
         """Find or create the contact of each visitor, matched by phone.
 
         Uses the duplicate lookup of the partner extension (``_dealer_find_duplicates``) when
@@ -93,9 +93,9 @@ class DealerWalkin(models.Model):
                 {"name": walkin.name, "phone": walkin.phone, "company_id": walkin.company_id.id}
             )
 
-    def _dealer_create_leads(self):
+    def _create_leads(self):
         """One lead per visitor (channel walk-in), routed and with its response clock running."""
-        self._dealer_match_partners()
+        self._match_partners()
         # The receptionist hands the visitor over: the lead is created for the sales manager,
         # which the receptionist's own lead rights ("own or unassigned leads") would refuse.
         leads = (

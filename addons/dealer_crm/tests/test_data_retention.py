@@ -44,7 +44,7 @@ class TestPersonalDataRetention(DealerCrmCase):
 
     def test_the_purge_deletes_in_batches(self):
         rows = self.request("OLD-A", 100) | self.request("OLD-B", 100) | self.request("OLD-C", 100)
-        self.env["dealer.api.request"].sudo()._dealer_purge_before(fields.Datetime.now(), batch=2)
+        self.env["dealer.api.request"].sudo()._purge_before(fields.Datetime.now(), batch=2)
         self.assertFalse(rows.exists())
 
     def test_a_bad_setting_is_named(self):

@@ -44,7 +44,7 @@ class TestDealershipSettings(DealerCrmCase):
         settings.save().execute()
         self.assertEqual(self.company.dealer_director_id, self.successor)
         self.assertEqual(self.company.dealer_reservation_hours, 12)
-        self.assertEqual(self.env["dealer.data.retention"]._dealer_retention_days(), 60)
+        self.assertEqual(self.env["dealer.data.retention"]._retention_days(), 60)
 
     def test_showroom_values_are_the_current_showrooms(self):
         self.company.dealer_reservation_hours = 36
@@ -59,7 +59,7 @@ class TestDealershipSettings(DealerCrmCase):
     def test_defaults_when_nothing_is_set(self):
         self.env["ir.config_parameter"].sudo().set_param("dealer_crm.personal_data_retention_days", False)
         self.assertEqual(Form(self.env["res.config.settings"]).dealer_personal_data_retention_days, 90)
-        self.assertEqual(self.env["dealer.data.retention"]._dealer_retention_days(), 90)
+        self.assertEqual(self.env["dealer.data.retention"]._retention_days(), 90)
 
     def test_out_of_range_names_the_field(self):
         with self.assertRaisesRegex(ValidationError, r"Keep integration logs .* must be from 1 to 3650"):

@@ -8,11 +8,11 @@ class DealerDataRetention(models.AbstractModel):
     _inherit = "dealer.data.retention"
 
     @api.model
-    def _dealer_purge_personal_data(self, cutoff):
+    def _purge_personal_data(self, cutoff):
         """Also forget when a customer opened or clicked a campaign message, and from which IP address a
         tracked link was clicked, once older than the retention setting (a campaign's old open and click
         rates go with them)."""
-        res = super()._dealer_purge_personal_data(cutoff)
+        res = super()._purge_personal_data(cutoff)
         self._dealer_purge_in_batches(
             SQL(
                 """

@@ -313,10 +313,10 @@ class CrmLead(models.Model):
         values = self._dealer_parse_booking(payload)
         Partner, Vehicle = self.env["res.partner"], self.env["dealer.vehicle"]
         # an anonymous booking never writes on a car the register knows (its owner, its plate)
-        vehicle = Vehicle._dealer_api_vehicle(values["vin"], values["plate"], create=False, fill_plate=False)
+        vehicle = Vehicle._api_vehicle(values["vin"], values["plate"], create=False, fill_plate=False)
         new_car = not vehicle
         if new_car:
-            vehicle = Vehicle._dealer_api_vehicle(values["vin"], values["plate"])
+            vehicle = Vehicle._api_vehicle(values["vin"], values["plate"])
         partner = vehicle.partner_id
         description = tools.plaintext2html(values["comment"]) if values["comment"] else False
         if not partner:
@@ -332,7 +332,7 @@ class CrmLead(models.Model):
                 )
                 description = Markup("<p>%s</p>") % note + (description or "")
         if values["mileage_km"]:
-            doubt = vehicle._dealer_odometer_doubt(values["mileage_km"])
+            doubt = vehicle._odometer_doubt(values["mileage_km"])
             if doubt:
                 description = Markup("<p>%s</p>") % doubt + (description or "")
             else:
@@ -408,7 +408,7 @@ class CrmLead(models.Model):
         Partner = self.env["res.partner"]
         phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
         email = inp.email(payload)
-        vehicle = self.env["dealer.vehicle"]._dealer_api_vehicle(vin, plate)
+        vehicle = self.env["dealer.vehicle"]._api_vehicle(vin, plate)
         if not vehicle.partner_id and (phone or email or payload.get("name")):
             vehicle.partner_id = Partner._dealer_api_partner(
                 name=inp.text(payload, "name", max_len=256), phone=phone, email=email, vin=vehicle.vin

@@ -113,9 +113,9 @@ class DealerVisit(models.Model):
                 behind.write({"stage_id": Lead._dealer_service_stage(step).id})
 
     @api.model
-    def _dealer_api_line_vals(self, line):
+    def _api_line_vals(self, line):
         """A declined line may name why: ``reason``, the code of a loss reason (``price``, ``competitor``…)."""
-        vals = super()._dealer_api_line_vals(line)
+        vals = super()._api_line_vals(line)
         code = inp.text(line, "reason", max_len=64)
         if code:
             if vals["status"] != "declined":

@@ -152,7 +152,7 @@ class TestVisitSources(ServiceLostSalesCase):
             }
 
         Visit = self.env["dealer.visit"]
-        _response, visit = Visit._dealer_create_from_api(payload("RO-1", reason="competitor"))
+        _response, visit = Visit._create_from_api(payload("RO-1", reason="competitor"))
         event = self.Event.search([("visit_id", "=", visit.id)])
         self.assertEqual(event.reason_id, self.reason["competitor"])
         self.assertEqual(event.category, self.reason["competitor"].dealer_category)
@@ -161,10 +161,10 @@ class TestVisitSources(ServiceLostSalesCase):
             ({"reason": "price", "status": "done"}, "declined lines only"),
         ):
             with self.assertRaisesRegex(ApiInputError, message) as ctx:
-                Visit._dealer_create_from_api(payload("RO-2", **bad))
+                Visit._create_from_api(payload("RO-2", **bad))
             self.assertEqual(ctx.exception.field, "reason")
         # the advisor enters the reason after the visit was closed: the ledger follows
-        _response, later = Visit._dealer_create_from_api(payload("RO-3"))
+        _response, later = Visit._create_from_api(payload("RO-3"))
         event = self.Event.search([("visit_id", "=", later.id)])
         self.assertFalse(event.reason_id)
         with Form(later.with_user(self.advisor)) as form, form.line_ids.edit(0) as line:
