@@ -69,7 +69,7 @@ class DealerLossImprovement(models.Model):
                     ("before", action.start_date - span, action.start_date),
                     ("after", action.start_date, action.start_date + span),
                 ):
-                    lost, potential = Report._dealer_loss_rate(action.company_id, start, end, action.reason_id)
+                    lost, potential = Report._loss_rate(action.company_id, start, end, action.reason_id)
                     values[f"{label}_lost"] = lost
                     values[f"{label}_potential"] = potential
                     values[f"{label}_rate"] = 100.0 * lost / potential if potential else 0.0

@@ -163,7 +163,7 @@ class DealerLostRevenueReport(models.Model):
                     OR l.team_id IN (SELECT id FROM crm_team WHERE dealer_is_dealership))
         """)
 
-    def _dealer_loss_rate(self, company, date_from, date_to, reason):
+    def _loss_rate(self, company, date_from, date_to, reason):
         """(lost amount for ``reason``, potential service revenue) in [date_from, date_to)."""
         domain = [
             ("business", "=", "service"),
@@ -175,7 +175,7 @@ class DealerLostRevenueReport(models.Model):
         [(lost,)] = self._read_group([*domain, ("reason_id", "=", reason.id)], [], ["lost_amount:sum"])
         return lost or 0.0, potential or 0.0
 
-    def _dealer_kpis(self, domain):
+    def _kpis(self, domain):
         """Totals of the KPI pivot: money, % lost, recovery rate (the pivot's own aggregates)."""
         [(lost, potential, lost_pct, recovered, recovery_rate)] = self._read_group(
             domain,

@@ -78,7 +78,7 @@ class TestLostSalesKpis(ServiceLostSalesCase):
         cls.service = [("company_id", "=", cls.company.id), ("business", "=", "service")]
 
     def test_totals_percent_lost_and_recovery(self):
-        kpis = self.Report._dealer_kpis(self.service)
+        kpis = self.Report._kpis(self.service)
         self.assertEqual(kpis["lost"], 1000)
         self.assertEqual(kpis["potential"], 3000)
         self.assertAlmostEqual(kpis["lost_pct"], 33.33, places=2)
@@ -149,7 +149,7 @@ class TestLostSalesKpis(ServiceLostSalesCase):
         self.assertEqual((total[specs[0]], total[specs[1]], total[specs[3]]), (1000, 3000, 300))
         self.assertAlmostEqual(total[specs[2]], 100 / 3)
         self.assertEqual(total[specs[4]], 25.0)
-        kpis = self.Report._dealer_kpis(domain)
+        kpis = self.Report._kpis(domain)
         self.assertEqual(
             (kpis["lost"], kpis["potential"], kpis["lost_pct"], kpis["recovered"], kpis["recovery_rate"]),
             tuple(total[spec] for spec in specs),
