@@ -18,24 +18,12 @@ from odoo_env import require_test_db
 
 require_test_db()
 
+from odoo.addons.dealer_crm.tests.common import ROLE_GROUP_NAMES  # noqa: E402
 from odoo.exceptions import AccessError  # noqa: E402
 from odoo.tests import TransactionCase, new_test_user  # noqa: E402
 
 SUITE_MODULES = ("dealer_crm", "dealer_service_lost_sales", "dealer_loyalty", "dealer_loyalty_service")
-ROLES = (
-    "call_center",
-    "receptionist",
-    "service_client_manager",
-    "service_advisor",
-    "sales_manager",
-    "fi_manager",
-    "documents_clerk",
-    "cashier",
-    "marketer",
-    "sales_head",
-    "dealer_manager",
-    "integration",
-)
+ROLES = ROLE_GROUP_NAMES
 OPERATIONS = ("read", "write", "create", "unlink")
 
 # fmt: off

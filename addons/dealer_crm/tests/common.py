@@ -15,6 +15,24 @@ from odoo import Command
 from odoo.addons.mail.tests.common import MailCase
 from odoo.tests import Form, HttpCase, freeze_time, new_test_user
 
+# The suite's security groups, dealer_crm.group_<name>: the dealership's roles, the director
+# (dealer_manager) and the integration account. The column order of the repository's access
+# matrix (tests/test_access_matrix.py), which imports it, and the users of the role tests.
+ROLE_GROUP_NAMES = (
+    "call_center",
+    "receptionist",
+    "service_client_manager",
+    "service_advisor",
+    "sales_manager",
+    "fi_manager",
+    "documents_clerk",
+    "cashier",
+    "marketer",
+    "sales_head",
+    "dealer_manager",
+    "integration",
+)
+
 
 class DealerCrmCase(MailCase):
     """Tracking off, the current company at hand; nothing from demo data is relied upon."""

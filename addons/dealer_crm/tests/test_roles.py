@@ -1,25 +1,12 @@
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user
 
-from .common import DealerCustomerCase
+from .common import ROLE_GROUP_NAMES, DealerCustomerCase
 
 # The role users of these record-rule and screen tests. What each role may read, write, create
 # and delete on every model of the suite is one table, MATRIX in the repository's
 # tests/test_access_matrix.py, asserted there with real users of these same groups.
-ROLES = [
-    "call_center",
-    "receptionist",
-    "service_client_manager",
-    "service_advisor",
-    "sales_manager",
-    "fi_manager",
-    "documents_clerk",
-    "cashier",
-    "marketer",
-    "sales_head",
-    "dealer_manager",
-    "integration",
-]
+ROLES = ROLE_GROUP_NAMES
 
 
 class TestRoles(DealerCustomerCase):
