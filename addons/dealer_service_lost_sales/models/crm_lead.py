@@ -123,7 +123,20 @@ class CrmLead(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        # A lead whose Interest becomes Service is a service request from now on: it moves to the
+        # service pipeline, as one created so (unless the same write names its team).
+        becoming_service = self.browse()
+        if vals.get("dealer_interest") == SERVICE_INTEREST and "team_id" not in vals:
+            becoming_service = self.filtered(lambda lead: lead.dealer_interest != SERVICE_INTEREST)
         res = super().write(vals)
+        if becoming_service:
+            becoming_service.write(
+                {
+                    "team_id": self._dealer_service_team().id,
+                    "type": "opportunity",
+                    "stage_id": self._dealer_service_stage("scheduling").id,
+                }
+            )
         if "stage_id" in vals or "active" in vals:
             self._dealer_mark_recovered()
         return res

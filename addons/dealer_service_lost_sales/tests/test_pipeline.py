@@ -25,6 +25,13 @@ class TestServicePipeline(ServiceLostSalesCase):
         self.assertNotIn(lead.stage_id, list(self.stage.values()))
         self.assertNotIn(lead, self.Lead.search([("dealer_interest", "=", "service")]))
 
+    def test_sales_lead_turned_into_service_request_moves_to_service_pipeline(self):
+        lead = self.Lead.create({"name": "Rattle in the door", "type": "opportunity"})
+        self.assertNotEqual(lead.team_id, self.team)
+        lead.dealer_interest = "service"
+        self.assertEqual((lead.team_id, lead.stage_id), (self.team, self.stage["scheduling"]))
+        self.assertIn(lead, self.Lead.search([("dealer_interest", "=", "service"), ("team_id", "=", self.team.id)]))
+
     def test_expected_revenue_is_proposed_and_won_revenue_accepted(self):
         lead = self.service_lead([("Oil", 5000, "accepted"), ("Brakes", 8000, "proposed"), ("Wipers", 900, "deferred")])
         self.assertEqual(lead.expected_revenue, 13000)
