@@ -244,8 +244,18 @@ class DealerAutomationCase(DealerCrmCase):
             self.env["base.automation"]._cron_process_time_based_actions()
 
 
+def slow(test_method):
+    """Tag one test method ``dealer_slow`` (a test case that honours it): only ``./suite test --full`` runs it."""
+    test_method.dealer_slow = True
+    return test_method
+
+
 class DealerApiCase(HttpCase):
     """The integration API over real HTTP, with an integration key and a key of a plain user."""
+
+    def get_method_additional_tags(self, test_method):
+        tags = super().get_method_additional_tags(test_method)
+        return [*tags, "dealer_slow"] if getattr(test_method, "dealer_slow", False) else tags
 
     @classmethod
     def setUpClass(cls):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from odoo.tests import tagged
 
-from .common import DealerApiCase
+from .common import DealerApiCase, slow
 from .test_api_leads import lead_body
 from .test_api_visits import visit_body
 
@@ -160,7 +160,7 @@ class ApiHardeningMixin:
         run()
 
 
-@tagged("post_install", "-at_install", "dealer_slow")
+@tagged("post_install", "-at_install")
 class TestApiHardening(ApiHardeningMixin, DealerApiCase):
     counted_models = COUNTED
 
@@ -188,15 +188,19 @@ class TestApiHardening(ApiHardeningMixin, DealerApiCase):
         run()
         self.assertGreater(seen["requests"], FUZZ_EXAMPLES // 2)
 
+    @slow
     def test_fuzz_leads(self):
         self.fuzz("/dealer/api/v1/leads", ENDPOINTS["/dealer/api/v1/leads"])
 
+    @slow
     def test_fuzz_calls(self):
         self.fuzz("/dealer/api/v1/calls", ENDPOINTS["/dealer/api/v1/calls"])
 
+    @slow
     def test_fuzz_visits(self):
         self.fuzz("/dealer/api/v1/visits", ENDPOINTS["/dealer/api/v1/visits"])
 
+    @slow
     def test_malformed_bytes_and_content_types(self):
         self.check_malformed_bodies([*ENDPOINTS, BATCH], max(FUZZ_EXAMPLES // 3, 20))
 
@@ -208,6 +212,7 @@ class TestApiHardening(ApiHardeningMixin, DealerApiCase):
                 self.assertApiError(self.post(path, {}, key="0" * 40), 401, "unauthorized")
                 self.assertApiError(self.post(path, {}, key=self.plain_key), 403, "forbidden")
 
+    @slow
     def test_replays_never_duplicate(self):
         bodies = {
             "/dealer/api/v1/leads": lead_body(external_id="REPLAY-L"),

@@ -13,7 +13,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from odoo.addons.dealer_crm.tests.common import DealerApiCase
+from odoo.addons.dealer_crm.tests.common import DealerApiCase, slow
 from odoo.addons.dealer_crm.tests.test_api_hardening import ApiHardeningMixin, json_values
 from odoo.tests import tagged
 
@@ -93,7 +93,7 @@ def fuzz_settings(examples):
     )
 
 
-@tagged("post_install", "-at_install", "dealer_slow")
+@tagged("post_install", "-at_install")
 class TestServiceBookingApiHardening(ApiHardeningMixin, DealerApiCase):
     counted_models = COUNTED
 
@@ -122,16 +122,19 @@ class TestServiceBookingApiHardening(ApiHardeningMixin, DealerApiCase):
         self.assertGreater(seen["requests"], FUZZ_EXAMPLES // 2)
         return seen
 
+    @slow
     def test_fuzz_bookings(self):
         seen = self.fuzz(URL, BOOKING_FIELDS, required=("external_id", "phone", "plate", "planned_at"))
         # the mix of valid values makes some bookings go through: the writing code is exercised too
         self.assertGreater(seen["accepted"], 0, seen)
 
+    @slow
     def test_fuzz_cancel(self):
         status, body = self.post(URL, booking(external_id=CANCEL_TARGET))
         self.assertEqual(status, 201, body)
         self.fuzz(self.cancel_url, CANCEL_FIELDS)
 
+    @slow
     def test_malformed_bytes_and_content_types(self):
         self.post(URL, booking(external_id=CANCEL_TARGET))
         self.check_malformed_bodies([URL, self.cancel_url], max(FUZZ_EXAMPLES // 3, 20))
@@ -146,6 +149,7 @@ class TestServiceBookingApiHardening(ApiHardeningMixin, DealerApiCase):
                 self.assertApiError(self.post(path, booking(), key=self.plain_key), 403, "forbidden")
                 self.assertEqual(self.table_counts(*self.counted_models), before)
 
+    @slow
     def test_replays_never_duplicate(self):
         per_endpoint = max(REPLAYS // 2, 1)
         status, first = self.post(URL, booking(external_id="REPLAY-B"))
