@@ -250,12 +250,16 @@ def slow(test_method):
     return test_method
 
 
-class DealerApiCase(HttpCase):
-    """The integration API over real HTTP, with an integration key and a key of a plain user."""
+class SlowMethodsMixin:
+    """Honours :func:`slow` on the test methods of an Odoo test case."""
 
     def get_method_additional_tags(self, test_method):
         tags = super().get_method_additional_tags(test_method)
         return [*tags, "dealer_slow"] if getattr(test_method, "dealer_slow", False) else tags
+
+
+class DealerApiCase(SlowMethodsMixin, HttpCase):
+    """The integration API over real HTTP, with an integration key and a key of a plain user."""
 
     @classmethod
     def setUpClass(cls):
@@ -293,7 +297,7 @@ class DealerApiCase(HttpCase):
         return {model: self.env[model].sudo().with_context(active_test=False).search_count([]) for model in models}
 
 
-class DealerTourCase(HttpCase):
+class DealerTourCase(SlowMethodsMixin, HttpCase):
     """Runs a tour as a given role user in a given language.
 
     The Russian run proves the tours (and so the screens) do not depend on English labels:

@@ -2,10 +2,10 @@
 
 from odoo.tests import tagged
 
-from .common import DealerTourCase
+from .common import DealerTourCase, slow
 
 
-@tagged("post_install", "-at_install", "dealer_slow")
+@tagged("post_install", "-at_install")
 class TestDealerCrmTours(DealerTourCase):
     @classmethod
     def setUpClass(cls):
@@ -40,9 +40,11 @@ class TestDealerCrmTours(DealerTourCase):
         self.assertEqual(walkin.lead_id.dealer_channel, "walk_in", "a showroom lead was created at once")
         self.assertEqual(walkin.partner_id.phone, "+79001112233", "the visitor became a contact")
 
+    @slow
     def test_walkin_tour(self):
         self._check_walkin("en_US")
 
+    @slow
     def test_walkin_tour_ru(self):
         self._check_walkin("ru_RU")
 
@@ -58,9 +60,11 @@ class TestDealerCrmTours(DealerTourCase):
         self.assertEqual(self.vehicle.state, "sold")
         self.assertEqual(self.vehicle.partner_id, self.customer, "the car now belongs to the customer")
 
+    @slow
     def test_sales_deal_tour(self):
         self._check_sales_deal("en_US")
 
+    @slow
     def test_sales_deal_tour_ru(self):
         self._check_sales_deal("ru_RU")
 

@@ -1,10 +1,10 @@
 """The marketer's flow in a real browser: a tyre-season campaign built and started."""
 
-from odoo.addons.dealer_crm.tests.common import DealerTourCase
+from odoo.addons.dealer_crm.tests.common import DealerTourCase, slow
 from odoo.tests import tagged
 
 
-@tagged("post_install", "-at_install", "dealer_slow")
+@tagged("post_install", "-at_install")
 class TestLoyaltyTours(DealerTourCase):
     @classmethod
     def setUpClass(cls):
@@ -25,9 +25,11 @@ class TestLoyaltyTours(DealerTourCase):
         self.assertEqual(campaign.step_ids.channel, "email")
         self.assertTrue(campaign.step_ids.mail_template_id)
 
+    @slow
     def test_tyre_campaign_tour(self):
         self._check_campaign("en_US")
 
+    @slow
     def test_tyre_campaign_tour_ru(self):
         self._check_campaign("ru_RU")
 
