@@ -6,6 +6,7 @@ from odoo.fields import Domain
 from odoo.tools import email_normalize
 
 from ..tools.api_input import ApiInputError
+from ..tools.roles import ROLE_GROUPS
 from ..tools.vin import normalize_vin
 
 # The dealer's life-cycle chain (docs/DOMAIN.md §2), in order.  A customer only moves forward;
@@ -462,13 +463,17 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
 
     def _dealer_role_own_users(self, role):
-        """A customer's responsible person is their sales manager, else their salesperson."""
+        """A customer's own people: their sales manager, else their salesperson, is the responsible
+        person and the sales manager, and takes the tasks of any other role they hold themselves
+        (a retention call of the call centre goes to the customer's own operator)."""
         users = super()._dealer_role_own_users(role)
-        if role in ("responsible", "sales_manager"):
-            for partner in self.filtered(lambda p: p.id not in users):
-                user = partner.dealer_sales_user_id or partner.user_id
-                if user:
+        group = self.env.ref(ROLE_GROUPS[role])
+        for partner in self.filtered(lambda p: p.id not in users):
+            for user in (partner.dealer_sales_user_id, partner.user_id):
+                holds_role = user.active and group in user.sudo().group_ids
+                if user and (role in ("responsible", "sales_manager") or holds_role):
                     users[partner.id] = user
+                    break
         return users
 
     # ------------------------------------------------------------

@@ -4,7 +4,6 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.addons.dealer_crm.tools.roles import ROLE_GROUPS
 from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -197,22 +196,6 @@ class ResPartner(models.Model):
     def mail_allowed_qweb_expressions(self):
         """Placeholders anybody may put in a campaign text about a customer (read as fields, never evaluated)."""
         return (*super().mail_allowed_qweb_expressions(), "object.company_id.name", "object.retention_offer")
-
-    # ------------------------------------------------------------
-    # Roles
-    # ------------------------------------------------------------
-
-    def _dealer_role_own_users(self, role):
-        """A customer's own sales manager, else salesperson, takes the tasks of any role they hold
-        themselves (a retention call of the call centre goes to the customer's own operator)."""
-        users = super()._dealer_role_own_users(role)
-        group = self.env.ref(ROLE_GROUPS[role])
-        for partner in self.filtered(lambda p: p.id not in users):
-            for user in (partner.dealer_sales_user_id, partner.user_id):
-                if user and user.active and group in user.sudo().group_ids:
-                    users[partner.id] = user
-                    break
-        return users
 
     # ------------------------------------------------------------
     # Actions
