@@ -51,6 +51,8 @@ MATRIX = {
     "dealer.lost.revenue.report":     "---- ---- ---- r--- ---- ---- ---- ---- ---- r--- r--- ----",
     "dealer.loyalty.cohort.report":   "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.loyalty.status.history":  "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
+    "dealer.package.line":            "r--- r--- r--- rwcu r--- r--- r--- r--- r--- rwcu rwcu r---",
+    "dealer.promotion":               "r--- r--- r--- r--- r--- r--- r--- r--- rwcu rwc- rwcu r---",
     "dealer.reservation":             "r--- r--- r--- r--- rwc- r--- r--- rw-- r--- rwc- rwcu r---",
     "dealer.retention.strategy":      "r--- r--- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu r---",
     "dealer.risk.rule":               "r--- r--- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu r---",
@@ -72,6 +74,8 @@ MATRIX = {
     "ir.actions.server":              "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "mail.activity":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
     "mail.mail":                      "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
+    # the catalogue (Odoo's products): read by every employee, kept by the service advisor and sales head
+    "product.template":               "r--- r--- r--- rwc- r--- r--- r--- r--- r--- rwc- rwcu r---",
     "res.company":                    "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "res.config.settings":            "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "res.partner":                    "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc-",

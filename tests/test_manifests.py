@@ -10,7 +10,7 @@ from lxml import etree
 from repo_paths import ADDONS, MODULES
 
 ALLOWED_DEPENDS = {
-    "dealer_crm": {"crm", "mail", "phone_validation", "utm", "base_automation"},
+    "dealer_crm": {"crm", "mail", "phone_validation", "product", "utm", "base_automation"},  # product: the catalogue
     "dealer_service_lost_sales": {"dealer_crm", "base_import"},  # base_import reads the aftersales list import
     "dealer_loyalty": {"dealer_crm", "sms", "link_tracker"},  # link_tracker: tracked links of campaign e-mails
     # the bridge: what needs both loyalty and lost sales (a booked reminder's service opportunity)

@@ -1,13 +1,13 @@
 {
     "name": "Dealer CRM",
     "summary": "Car dealership CRM: customers, vehicles, visits, sales leads, roles and integration API",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/CRM",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["crm", "mail", "phone_validation", "utm", "base_automation"],
+    "depends": ["crm", "mail", "phone_validation", "product", "utm", "base_automation"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/dealer_crm_security.xml",

@@ -30,6 +30,14 @@ class DealerVehicle(models.Model):
         "dealer.vehicle.model", string="Model", index=True, domain="[('brand_id', '=?', brand_id)]"
     )
     model_year = fields.Integer()
+    product_id = fields.Many2one(
+        "product.product",
+        string="Catalogue car",
+        index="btree_not_null",
+        ondelete="restrict",
+        domain=[("dealer_item_kind", "=", "car")],
+        help="The car of the catalogue (model and trim) this vehicle is.",
+    )
     color = fields.Char(string="Colour")
     state = fields.Selection(
         [

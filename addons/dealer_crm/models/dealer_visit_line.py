@@ -10,6 +10,14 @@ class DealerVisitLine(models.Model):
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(related="visit_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="visit_id.currency_id")
+    product_id = fields.Many2one(
+        "product.product",
+        string="Catalogue item",
+        index="btree_not_null",
+        ondelete="restrict",
+        domain=[("dealer_item_kind", "!=", False)],
+        help="The catalogue item of the line; empty for a free-text line (e.g. from the DMS).",
+    )
     code = fields.Char(help="Operation or part number in the DMS.")
     name = fields.Char(string="Operation or part", required=True)
     amount = fields.Monetary(required=True, default=0.0, groups="dealer_crm.group_dealer_see_money")

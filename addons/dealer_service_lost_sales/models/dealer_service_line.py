@@ -19,6 +19,14 @@ class DealerServiceLine(models.Model):
     company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="lead_id.company_currency")
     kind = fields.Selection([("operation", "Operation"), ("part", "Part")], default="operation", required=True)
+    product_id = fields.Many2one(
+        "product.product",
+        string="Catalogue item",
+        index="btree_not_null",
+        ondelete="restrict",
+        domain=[("dealer_item_kind", "!=", False)],
+        help="The catalogue item of the line; empty for a free-text line.",
+    )
     code = fields.Char(help="Operation or part number.")
     name = fields.Char(string="Operation or part", required=True)
     amount = fields.Monetary(required=True, default=0.0)
