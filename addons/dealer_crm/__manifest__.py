@@ -41,6 +41,7 @@
         "views/dealer_reservation_views.xml",
         "views/dealer_traffic_views.xml",
         "views/dealer_funnel_target_views.xml",
+        "views/ir_actions_report_views.xml",
         "views/ir_actions_server_views.xml",
         "report/dealer_funnel_report_views.xml",
         "report/dealer_lead_response_report_views.xml",

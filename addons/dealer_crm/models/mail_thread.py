@@ -192,6 +192,19 @@ class MailThread(models.AbstractModel):
             )
         }
 
+    # ------------------------------------------------------------
+    # Printed documents
+    # ------------------------------------------------------------
+
+    def _dealer_document_holder(self):
+        """The record that keeps the printed documents of this one (``ir.actions.report.dealer_archive``).
+
+        The record itself; a model whose documents belong to another record overrides it (a
+        quotation's are kept on its deal). An empty result means the record itself.
+        """
+        self.ensure_one()
+        return self
+
     def _dealer_notify_role(self, role, message):
         """Post ``message`` as an internal note on each record, notifying the person of ``role``.
 

@@ -18,6 +18,7 @@ from . import (
     test_dealership_settings,
     test_demo,
     test_duplicates,
+    test_kept_prints,
     test_lifecycle,
     test_mileage,
     test_roles,

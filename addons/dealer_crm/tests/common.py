@@ -7,6 +7,7 @@ real HTTP (``HttpCase``).
 """
 
 import json
+import subprocess
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -242,6 +243,11 @@ class DealerAutomationCase(DealerCrmCase):
             patch.object(cron_class, "_commit_progress", lambda *args, **kwargs: float("inf")),
         ):
             self.env["base.automation"]._cron_process_time_based_actions()
+
+
+def pdf_text(pdf_bytes):
+    """The text of a PDF, as a customer reads it (``pdftotext`` of poppler-utils)."""
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf_bytes, capture_output=True, check=True).stdout.decode()
 
 
 def slow(test_method):
