@@ -32,6 +32,7 @@ MODULES = [
     "dealer_loyalty",
     "dealer_loyalty_service",
     "dealer_dashboard",
+    "dealer_sale",
 ]
 STATE = ROOT / ".suite"  # logs and generated files of ./suite, bench/ and tests/
 PGDATA = ROOT / ".pgdata"

@@ -22,7 +22,7 @@ from odoo.addons.dealer_crm.tests.common import ROLE_GROUP_NAMES  # noqa: E402
 from odoo.exceptions import AccessError  # noqa: E402
 from odoo.tests import TransactionCase, new_test_user  # noqa: E402
 
-SUITE_MODULES = ("dealer_crm", "dealer_service_lost_sales", "dealer_loyalty", "dealer_loyalty_service")
+SUITE_MODULES = ("dealer_crm", "dealer_service_lost_sales", "dealer_loyalty", "dealer_loyalty_service", "dealer_sale")
 ROLES = ROLE_GROUP_NAMES
 OPERATIONS = ("read", "write", "create", "unlink")
 

@@ -17,6 +17,8 @@ ALLOWED_DEPENDS = {
     "dealer_loyalty_service": {"dealer_loyalty", "dealer_service_lost_sales"},
     # the bridge: a spreadsheet dashboard over the reports of the three addons
     "dealer_dashboard": {"spreadsheet_dashboard", "dealer_crm", "dealer_service_lost_sales", "dealer_loyalty"},
+    # the bridge with Odoo Sales: quotations (commercial offer), sales contract and down payment of a deal
+    "dealer_sale": {"dealer_crm", "sale_crm"},
 }
 DATA_DIRS = ("data", "views", "security", "demo", "report", "wizards")
 
