@@ -1,4 +1,9 @@
+import logging
+
 from odoo import fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 # The showroom's reservation hold when none is set (Settings > Dealership, per showroom).
 RESERVATION_HOURS_DEFAULT = 48
@@ -17,3 +22,35 @@ class ResCompany(models.Model):
         default=RESERVATION_HOURS_DEFAULT,
         help="A car reservation without a recorded prepayment is released after this many hours.",
     )
+    dealer_require_identity = fields.Boolean(
+        string="Identity document required to win a deal",
+        default=True,
+        help="A deal of a private buyer is won only once the buyer's passport number, issuer and issue date "
+        "are on the customer card (they go into the sales contract).",
+    )
+
+    # ------------------------------------------------------------
+    # Demo data
+    # ------------------------------------------------------------
+
+    def _dealer_demo_set_currency(self, currency):
+        """Demo data: the showrooms price in ``currency`` where Odoo lets the company change it.
+
+        Odoo never changes the currency of a company that has journal entries. With Invoicing
+        (which Sales, and so the sale bridge, brings), Odoo's own demo loads its generic chart
+        of accounts, whose currency is the dollar, and books its sample entries in it before
+        this demo loads: such a company keeps its currency, and the log says why. A real
+        dealership sets its currency (Settings > Invoicing) before its first invoice.
+        """
+        for company in self.filtered(lambda c: c.currency_id != currency):
+            try:
+                with self.env.cr.savepoint():
+                    company.currency_id = currency
+            except UserError as error:
+                _logger.info(
+                    "Demo data: %s keeps its currency %s instead of %s (%s)",
+                    company.name,
+                    company.currency_id.name,
+                    currency.name,
+                    error,
+                )
