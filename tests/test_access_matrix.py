@@ -51,6 +51,8 @@ MATRIX = {
     "dealer.lost.revenue.report":     "---- ---- ---- r--- ---- ---- ---- ---- ---- r--- r--- ----",
     "dealer.loyalty.cohort.report":   "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.loyalty.status.history":  "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
+    # derived data, rebuilt every night; accepting an offer on a lead is the lead's right (dealer_crm crm_lead.py)
+    "dealer.next.offer":              "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--u r---",
     "dealer.package.line":            "r--- r--- r--- rwcu r--- r--- r--- r--- r--- rwcu rwcu r---",
     "dealer.promotion":               "r--- r--- r--- r--- r--- r--- r--- r--- rwcu rwc- rwcu r---",
     "dealer.reservation":             "r--- r--- r--- r--- rwc- r--- r--- rw-- r--- rwc- rwcu r---",

@@ -7,6 +7,7 @@ from . import (
     dealer_data_retention,
     dealer_funnel_target,
     dealer_lifecycle_event,
+    dealer_next_offer,
     dealer_package_line,
     dealer_promotion,
     dealer_reservation,

@@ -162,6 +162,12 @@ class CrmLead(models.Model):
         "never written to the card by the request itself, only by a person who checked it.",
     )
     dealer_card_proposal_pending = fields.Boolean(compute="_compute_dealer_card_proposal_pending")
+    dealer_next_offer_ids = fields.Many2many(
+        "dealer.next.offer",
+        string="Next best offers",
+        compute="_compute_dealer_next_offer_ids",
+        help="What the customer is likely to buy next for this car (or their cars), each with its reason.",
+    )
 
     # ------------------------------------------------------------
     # Computes
@@ -171,6 +177,23 @@ class CrmLead(models.Model):
     def _compute_dealer_card_proposal_pending(self):
         for lead in self:
             lead.dealer_card_proposal_pending = bool(lead.dealer_card_proposal)
+
+    @api.depends("vehicle_id", "partner_id")
+    def _compute_dealer_next_offer_ids(self):
+        """The open offers of the lead's car, else of its customer's cars (one search for all leads)."""
+        offers = self.env["dealer.next.offer"].search(
+            [
+                ("state", "=", "open"),
+                "|",
+                ("vehicle_id", "in", self.vehicle_id.ids),
+                ("partner_id", "in", self.partner_id.ids),
+            ]
+        )
+        for lead in self:
+            own = offers.filtered(lambda o, lead=lead: o.vehicle_id == lead.vehicle_id) if lead.vehicle_id else None
+            lead.dealer_next_offer_ids = own or offers.filtered(
+                lambda o, lead=lead: lead.partner_id and o.partner_id == lead.partner_id
+            )
 
     # ------------------------------------------------------------
     # CRUD
@@ -295,6 +318,26 @@ class CrmLead(models.Model):
         return self.env._("yes") if value else self.env._("no")
 
     # ------------------------------------------------------------
+    # Next best offers
+    # ------------------------------------------------------------
+
+    def _dealer_add_offer(self, offers):
+        """Accept next-best ``offers`` on this lead (its "Add" button).
+
+        The base notes them on the lead and marks them accepted, so that they are not offered
+        again; lost sales adds them to a service booking as service lines, the sale bridge to the
+        deal's quotation (both extend this method and call it last).
+
+        :returns: the offers accepted now (those still open)
+        """
+        self.ensure_one()
+        offers = offers.filtered(lambda offer: offer.state == "open")
+        if offers:
+            self.message_post(body=offers._note_accepted(self), subtype_xmlid="mail.mt_note")
+            offers._mark_accepted(self)
+        return offers
+
+    # ------------------------------------------------------------
     # Which leads are the dealership's
     # ------------------------------------------------------------
 
@@ -360,7 +403,7 @@ class CrmLead(models.Model):
         for lead in self:
             partner = self.env["res.partner"].browse(vals["partner_id"]) if "partner_id" in vals else lead.partner_id
             vehicle = self.env["dealer.vehicle"].browse(vals["vehicle_id"]) if "vehicle_id" in vals else lead.vehicle_id
-            missing = self._dealer_won_missing_data(partner, vehicle)
+            missing = lead._dealer_won_missing_data(partner, vehicle)
             if missing:
                 raise UserError(
                     self.env._(
@@ -371,6 +414,13 @@ class CrmLead(models.Model):
                 )
 
     def _dealer_won_missing_data(self, partner, vehicle):
+        """What is missing to sell ``vehicle`` to ``partner`` on this deal: a list of readable names.
+
+        A private buyer's identity document goes into the sales contract: its number, issuer and
+        issue date are required when the deal's showroom says so (Settings > Dealership); not
+        for a company, nor for a service opportunity. Read with sudo: whoever wins the deal
+        learns whether the data is there, not what it is.
+        """
         missing = []
         if not partner:
             missing.append(self.env._("customer"))
@@ -379,6 +429,18 @@ class CrmLead(models.Model):
                 missing.append(self.env._("customer name"))
             if not (partner.phone or partner.email):
                 missing.append(self.env._("customer phone or e-mail"))
+            company = self.company_id[:1] or self.env.company
+            private_car_buyer = (
+                self.dealer_interest != SERVICE_INTEREST and not partner.commercial_partner_id.is_company
+            )
+            if company.dealer_require_identity and private_car_buyer:
+                identity = partner.sudo()
+                if not identity.dealer_id_number:
+                    missing.append(self.env._("passport series and number"))
+                if not identity.dealer_id_issued_by:
+                    missing.append(self.env._("passport issued by"))
+                if not identity.dealer_id_issue_date:
+                    missing.append(self.env._("passport issue date"))
         if not vehicle:
             missing.append(self.env._("vehicle sold"))
         return missing

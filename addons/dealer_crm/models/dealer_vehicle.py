@@ -92,6 +92,15 @@ class DealerVehicle(models.Model):
     next_service_reason = fields.Selection(
         [("date", "By date"), ("mileage", "By mileage")], string="Due by", readonly=True
     )
+    next_offer_ids = fields.One2many(
+        "dealer.next.offer", "vehicle_id", string="Next best offers", domain=[("state", "=", "open")]
+    )
+    next_offer_text = fields.Char(
+        string="Next best offers (text)",
+        compute="_compute_next_offer_text",
+        help="The car's best offers with their reasons, in the customer's language when a message is "
+        "rendered: the placeholder {{ object.next_offer_text }} of campaign messages.",
+    )
 
     _vin_company_uniq = models.UniqueIndex(
         "(company_id, vin) WHERE vin IS NOT NULL AND active IS TRUE",
@@ -109,6 +118,18 @@ class DealerVehicle(models.Model):
             label = " ".join(str(p) for p in parts if p)
             ident = vehicle.plate or vehicle.vin
             vehicle.name = f"{label} ({ident})" if label and ident else label or ident or False
+
+    @api.onchange("product_id")
+    def _onchange_product_id(self):
+        """The catalogue car fills the model, the model year and, for a car in stock, its price."""
+        for vehicle in self.filtered("product_id"):
+            template = vehicle.product_id.product_tmpl_id
+            if len(template.dealer_model_ids) == 1:
+                vehicle.model_id = template.dealer_model_ids
+                vehicle.brand_id = template.dealer_model_ids.brand_id
+            vehicle.model_year = template.dealer_model_year or vehicle.model_year
+            if vehicle.state in ("stock", "reserved") and not vehicle.list_price:
+                vehicle.list_price = vehicle.product_id.lst_price
 
     def _compute_visit_count(self):
         counts = dict(
@@ -134,6 +155,12 @@ class DealerVehicle(models.Model):
                 rate = fleet_rates[company]
             days = max((today - vehicle.last_odometer_date).days, 0)
             vehicle.projected_km = int(round(vehicle.last_odometer_km + days * rate))
+
+    @api.depends("next_offer_ids.score")
+    @api.depends_context("lang")
+    def _compute_next_offer_text(self):
+        for vehicle in self:
+            vehicle.next_offer_text = vehicle.next_offer_ids._offer_text()
 
     # ------------------------------------------------------------
     # Constraints and CRUD
@@ -223,6 +250,11 @@ class DealerVehicle(models.Model):
         action["domain"] = [("vehicle_id", "=", self.id)]
         action["context"] = {"default_vehicle_id": self.id, "default_partner_id": self.partner_id.id}
         return action
+
+    def action_refresh_next_offers(self):
+        """The "Refresh" button of the vehicle form: this car's next best offers, now."""
+        self.env["dealer.next.offer"]._refresh(self)
+        return True
 
     # ------------------------------------------------------------
     # Mileage statistics (set-based)

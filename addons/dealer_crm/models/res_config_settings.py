@@ -7,6 +7,14 @@ from ..tools.settings import check_int_settings
 # their defaults from here, and ``dealer_crm.tools.settings.int_param`` reads the parameters.
 INT_SETTINGS = {
     "personal_data_retention_days": (90, 1, 3650),
+    # next best offers (dealer.next.offer)
+    "next_offer_count": (5, 1, 20),
+    "next_offer_maintenance_days": (30, 0, 365),
+    "tyre_spring_month": (3, 1, 12),
+    "tyre_spring_day": (15, 1, 31),
+    "tyre_autumn_month": (10, 1, 12),
+    "tyre_autumn_day": (15, 1, 31),
+    "tyre_weeks_ahead": (4, 0, 26),
 }
 
 
@@ -26,14 +34,54 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     dealer_personal_data_retention_days = fields.Integer(
-        string="Keep integration logs and message tracking for (days)",
+        string="Keep integration logs, message tracking and identity documents for (days)",
         config_parameter=param_name("personal_data_retention_days"),
         default=INT_SETTINGS["personal_data_retention_days"][0],
         help="Integration API requests, e-mail opens and clicks (with their IP addresses) older than this are "
-        "deleted every night. A request sent again after this period is no longer recognised as a replay.",
+        "deleted every night. A request sent again after this period is no longer recognised as a replay. "
+        "Customers' passport data and dates of birth are forgotten this long after their last deal.",
+    )
+    dealer_next_offer_count = fields.Integer(
+        string="Next best offers per car",
+        config_parameter=param_name("next_offer_count"),
+        default=INT_SETTINGS["next_offer_count"][0],
+        help="How many items the customer card, the vehicle, the deal and the service booking offer for each car.",
+    )
+    dealer_next_offer_maintenance_days = fields.Integer(
+        string="Offer maintenance ahead (days)",
+        config_parameter=param_name("next_offer_maintenance_days"),
+        default=INT_SETTINGS["next_offer_maintenance_days"][0],
+        help="The maintenance package is offered from this many days before the car's maintenance is due.",
+    )
+    dealer_tyre_spring_month = fields.Integer(
+        string="Summer tyre season starts (month)",
+        config_parameter=param_name("tyre_spring_month"),
+        default=INT_SETTINGS["tyre_spring_month"][0],
+    )
+    dealer_tyre_spring_day = fields.Integer(
+        string="Summer tyre season starts (day)",
+        config_parameter=param_name("tyre_spring_day"),
+        default=INT_SETTINGS["tyre_spring_day"][0],
+    )
+    dealer_tyre_autumn_month = fields.Integer(
+        string="Winter tyre season starts (month)",
+        config_parameter=param_name("tyre_autumn_month"),
+        default=INT_SETTINGS["tyre_autumn_month"][0],
+    )
+    dealer_tyre_autumn_day = fields.Integer(
+        string="Winter tyre season starts (day)",
+        config_parameter=param_name("tyre_autumn_day"),
+        default=INT_SETTINGS["tyre_autumn_day"][0],
+    )
+    dealer_tyre_weeks_ahead = fields.Integer(
+        string="Offer the tyre change ahead (weeks)",
+        config_parameter=param_name("tyre_weeks_ahead"),
+        default=INT_SETTINGS["tyre_weeks_ahead"][0],
+        help="The seasonal tyre change is offered from this many weeks before the season starts until a month after.",
     )
     dealer_director_id = fields.Many2one(related="company_id.dealer_director_id", readonly=False)
     dealer_reservation_hours = fields.Integer(related="company_id.dealer_reservation_hours", readonly=False)
+    dealer_require_identity = fields.Boolean(related="company_id.dealer_require_identity", readonly=False)
 
     @api.constrains(*(f"dealer_{key}" for key in INT_SETTINGS))
     def _check_dealer_crm_numbers(self):

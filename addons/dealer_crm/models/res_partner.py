@@ -25,6 +25,14 @@ LIFECYCLE_RANK = {code: rank for rank, (code, _label) in enumerate(LIFECYCLE_STA
 RESTART_TARGETS = {"negotiation", "customer"}
 
 MONEY_GROUP = "dealer_crm.group_dealer_see_money"
+# Who may see and fill in a buyer's identity document (personal data): the people who prepare and
+# sign sales contracts. Not the integration account (the API never gives it out), nor service.
+IDENTITY_GROUPS = (
+    "dealer_crm.group_sales_manager,dealer_crm.group_fi_manager,"
+    "dealer_crm.group_documents_clerk,dealer_crm.group_cashier"
+)
+# The identity fields, blanked together by the data retention (dealer.data.retention).
+IDENTITY_FIELDS = ("dealer_id_number", "dealer_id_issued_by", "dealer_id_issue_date", "dealer_birthdate")
 CONSENT_FIELDS = ("consent_email", "consent_sms", "consent_telegram")
 # How a consent change reached the card; writers other than staff pass ``dealer_consent_source``
 # in the context (e.g. a customer's unsubscribe link or their answer to the Telegram bot).
@@ -44,6 +52,20 @@ class ResPartner(models.Model):
     vehicle_ids = fields.One2many("dealer.vehicle", "partner_id", string="Vehicles")
     dealer_visit_ids = fields.One2many("dealer.visit", "partner_id", string="Service visits")
     dealer_lifecycle_event_ids = fields.One2many("dealer.lifecycle.event", "partner_id", string="Life-cycle history")
+    dealer_next_offer_ids = fields.One2many(
+        "dealer.next.offer",
+        "partner_id",
+        string="Next best offers",
+        domain=[("state", "=", "open")],
+        groups="dealer_crm.group_dealer_user",
+    )
+    dealer_next_offer_text = fields.Char(
+        string="Next best offers (text)",
+        compute="_compute_dealer_next_offer_text",
+        groups="dealer_crm.group_dealer_user",
+        help="The customer's best offers with their reasons, in the customer's language when a message is "
+        "rendered: the placeholder {{ object.dealer_next_offer_text }} of campaign messages.",
+    )
     dealer_vehicle_count = fields.Integer(string="Vehicles (count)", compute="_compute_dealer_counts")
     dealer_visit_count = fields.Integer(string="Visits (count)", compute="_compute_dealer_counts")
     dealer_lead_count = fields.Integer(
@@ -102,6 +124,14 @@ class ResPartner(models.Model):
         [("email", "E-mail"), ("sms", "SMS"), ("telegram", "Telegram"), ("phone", "Phone call")],
         string="Preferred channel",
     )
+    # The buyer's identity document for sales contracts (docs/DOMAIN.md §3): required to win a deal
+    # of a private buyer (res.company.dealer_require_identity), forgotten by the data retention.
+    dealer_id_number = fields.Char(
+        string="Passport series and number", groups=IDENTITY_GROUPS, help="The buyer's identity document."
+    )
+    dealer_id_issued_by = fields.Char(string="Passport issued by", groups=IDENTITY_GROUPS)
+    dealer_id_issue_date = fields.Date(string="Passport issue date", groups=IDENTITY_GROUPS)
+    dealer_birthdate = fields.Date(string="Date of birth", groups=IDENTITY_GROUPS)
     # Consent is personal data a dealer must be able to prove: every change is tracked in the
     # chatter (who and when) with the channel it came through (consent_source).
     consent_email = fields.Boolean(
@@ -255,6 +285,12 @@ class ResPartner(models.Model):
             if partner[fname] or partner[f"{fname}_date"]:
                 partner[f"{fname}_date"] = now
 
+    @api.depends("dealer_next_offer_ids.score")
+    @api.depends_context("lang")
+    def _compute_dealer_next_offer_text(self):
+        for partner in self:
+            partner.dealer_next_offer_text = partner.dealer_next_offer_ids._offer_text()
+
     @api.depends("phone", "email", "vehicle_ids.vin", "company_id")
     def _compute_dealer_duplicate_ids(self):
         for partner in self:
@@ -341,6 +377,11 @@ class ResPartner(models.Model):
             "view_mode": "list,form",
             "domain": [("id", "in", self.dealer_duplicate_ids.ids)],
         }
+
+    def action_dealer_refresh_next_offers(self):
+        """The "Refresh" button of the customer card: the offers of the customer's cars, now."""
+        self.env["dealer.next.offer"]._refresh(self.vehicle_ids)
+        return True
 
     def action_dealer_merge_duplicates(self):
         """Open Odoo's own merge wizard on this contact and its duplicates."""

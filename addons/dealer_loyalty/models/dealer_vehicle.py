@@ -19,4 +19,5 @@ class DealerVehicle(models.Model):
             "object.warranty_end",
             "object.delivery_date",
             "object.company_id.name",
+            "object.next_offer_text",
         )

@@ -195,7 +195,12 @@ class ResPartner(models.Model):
 
     def mail_allowed_qweb_expressions(self):
         """Placeholders anybody may put in a campaign text about a customer (read as fields, never evaluated)."""
-        return (*super().mail_allowed_qweb_expressions(), "object.company_id.name", "object.retention_offer")
+        return (
+            *super().mail_allowed_qweb_expressions(),
+            "object.company_id.name",
+            "object.retention_offer",
+            "object.dealer_next_offer_text",
+        )
 
     # ------------------------------------------------------------
     # Actions

@@ -14,6 +14,7 @@ from . import (
     test_demo,
     test_loyalty_settings,
     test_loyalty_status,
+    test_next_offer_placeholder,
     test_retention_strategy,
     test_retention_tour,
     test_rfm,

@@ -259,6 +259,28 @@ class CrmLead(models.Model):
             lines = self.env["dealer.visit.line"].sudo().search([("service_opportunity_id", "in", win_back.ids)])
             Event.search([("visit_line_id", "in", lines.ids), ("recovered", "=", False)]).write({"recovered": True})
 
+    def _dealer_add_offer(self, offers):
+        """On a service booking, an accepted next-best offer becomes a proposed line of its catalogue
+        item at the item's price (the advisor then agrees it with the customer)."""
+        self.ensure_one()
+        adding = offers.filtered(lambda offer: offer.state == "open")
+        if self.dealer_interest == SERVICE_INTEREST and adding:
+            self.env["dealer.service.line"].create(
+                [
+                    {
+                        "lead_id": self.id,
+                        "product_id": offer.product_id.id,
+                        "kind": "part" if offer.product_id.dealer_item_kind in ("part", "accessory") else "operation",
+                        "name": offer.product_id.name,
+                        "code": offer.product_id.default_code,
+                        "amount": offer.product_id.lst_price,
+                        "state": "proposed",
+                    }
+                    for offer in adding
+                ]
+            )
+        return super()._dealer_add_offer(offers)
+
     def _dealer_role_own_users(self, role):
         """A service opportunity's responsible person is its service advisor."""
         if role == "service_advisor":
@@ -387,6 +409,7 @@ class CrmLead(models.Model):
                     "state": "proposed",
                 }
             )
+        self.env["product.template"]._dealer_link_catalogue(lines)
         return {
             "phone": phone,
             "email": email,
@@ -410,6 +433,7 @@ class CrmLead(models.Model):
             "code": inp.text(op, "code", max_len=64),
             "amount": inp.number(op, "amount", minimum=0) or 0.0,
         }
+        self.env["product.template"]._dealer_link_catalogue([line])
         due = inp.day(payload, "planned_at")
         existing = self._dealer_service_by_reference(external_id)
         if existing:

@@ -1,0 +1,68 @@
+from datetime import date
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import ServiceLostSalesCase
+
+
+@tagged("post_install", "-at_install")
+class TestNextOfferOnServiceBooking(ServiceLostSalesCase):
+    """Accepting a next-best offer on a service booking proposes its catalogue item as a service line."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["product.template"].search([("dealer_item_kind", "!=", False)]).active = False
+        cls.env["dealer.promotion"].search([]).active = False
+        cls.pads = cls.env["product.product"].create(
+            {
+                "name": "Brake pads replacement",
+                "default_code": "BRK-PAD",
+                "type": "service",
+                "dealer_item_kind": "repair",
+                "list_price": 6400.0,
+            }
+        )
+        cls.env["dealer.visit"].create(
+            {
+                "vehicle_id": cls.vehicle.id,
+                "date": date(2026, 5, 3),
+                "kind": "repair",
+                "state": "done",
+                "line_ids": [
+                    Command.create(
+                        {"name": "brake pads", "product_id": cls.pads.id, "status": "declined", "amount": 6000.0}
+                    )
+                ],
+            }
+        )
+        cls.env["dealer.next.offer"]._refresh(cls.vehicle)
+        cls.offer = cls.env["dealer.next.offer"].search(
+            [("vehicle_id", "=", cls.vehicle.id), ("product_id", "=", cls.pads.id), ("state", "=", "open")]
+        )
+
+    def test_accepting_adds_the_service_line(self):
+        self.assertEqual(self.offer.source, "declined")
+        booking = self.service_lead([("Oil change", 3000.0, "proposed")])
+        self.assertIn(self.offer, booking.dealer_next_offer_ids, "the booking lists its car's offers")
+        self.offer.with_user(self.advisor).with_context(dealer_lead_id=booking.id).action_accept()
+        line = booking.service_line_ids.filtered(lambda line: line.product_id == self.pads)
+        self.assertEqual(line.name, "Brake pads replacement")
+        self.assertEqual(line.code, "BRK-PAD")
+        self.assertEqual(line.amount, 6400.0)
+        self.assertEqual(line.state, "proposed")
+        self.assertEqual(booking.expected_revenue, 9400.0, "the proposed item counts in the expected revenue")
+        self.assertEqual(self.offer.state, "accepted")
+        self.assertEqual(self.offer.lead_id, booking)
+        # accepted twice (a double click): one line
+        self.offer.with_user(self.advisor).with_context(dealer_lead_id=booking.id).action_accept()
+        self.assertEqual(len(booking.service_line_ids.filtered(lambda line: line.product_id == self.pads)), 1)
+
+    def test_a_sales_deal_gets_no_service_line(self):
+        deal = self.Lead.create(
+            {"name": "New car", "type": "opportunity", "partner_id": self.customer.id, "dealer_interest": "new_car"}
+        )
+        deal._dealer_add_offer(self.offer)
+        self.assertFalse(deal.service_line_ids)
+        self.assertEqual(self.offer.state, "accepted", "the base still records the acceptance")
