@@ -1,9 +1,14 @@
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..tools.settings import int_param
 from .res_config_settings import INT_SETTINGS, param_name
+from .res_partner import IDENTITY_FIELDS
+
+_logger = logging.getLogger(__name__)
 
 
 class DealerDataRetention(models.AbstractModel):
@@ -27,8 +32,49 @@ class DealerDataRetention(models.AbstractModel):
 
     @api.model
     def _purge_personal_data(self, cutoff):
-        """The hook: forget what is older than ``cutoff``. Here: the integration API's request log."""
+        """The hook: forget what is older than ``cutoff``. Here: the integration API's request log and
+        the identity documents of customers without a recent deal."""
         self.env["dealer.api.request"].sudo()._purge_before(cutoff)
+        self._forget_identity_documents(cutoff)
+
+    @api.model
+    def _forget_identity_documents(self, cutoff):
+        """Blank the passport data and birth date of customers who no longer need them: one UPDATE.
+
+        They are kept for a sales contract: while the customer (or their company) has an open
+        deal, or a deal created or closed after ``cutoff``; a signed contract keeps its own copy
+        (the kept prints). A later purchase asks for the document again.
+
+        :returns: ids of the customers whose identity data was forgotten
+        """
+        self.env.flush_all()
+        columns = [SQL.identifier(fname) for fname in IDENTITY_FIELDS]
+        rows = self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner partner
+                   SET %(blank)s
+                 WHERE (%(filled)s)
+                   AND NOT EXISTS (
+                        SELECT 1
+                          FROM crm_lead lead
+                         WHERE lead.partner_id IN (partner.id, partner.commercial_partner_id)
+                           AND ((lead.active AND lead.won_status = 'pending')
+                                OR lead.create_date >= %(cutoff)s
+                                OR lead.date_closed >= %(cutoff)s)
+                   )
+             RETURNING partner.id
+                """,
+                blank=SQL(", ").join(SQL("%s = NULL", column) for column in columns),
+                filled=SQL(" OR ").join(SQL("%s IS NOT NULL", column) for column in columns),
+                cutoff=cutoff,
+            )
+        )
+        partner_ids = [partner_id for (partner_id,) in rows]
+        if partner_ids:
+            self.env["res.partner"].browse(partner_ids).invalidate_recordset(list(IDENTITY_FIELDS))
+            _logger.info("Data retention: forgot the identity documents of %s customers", len(partner_ids))
+        return partner_ids
 
     @api.model
     def _cron_purge_personal_data(self):

@@ -34,7 +34,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     dealer_personal_data_retention_days = fields.Integer(
-        string="Keep integration logs, message tracking and identity documents for (days)",
+        string="Keep integration logs and message tracking for (days)",
         config_parameter=param_name("personal_data_retention_days"),
         default=INT_SETTINGS["personal_data_retention_days"][0],
         help="Integration API requests, e-mail opens and clicks (with their IP addresses) older than this are "

@@ -127,11 +127,11 @@ class ResPartner(models.Model):
     # The buyer's identity document for sales contracts (docs/DOMAIN.md §3): required to win a deal
     # of a private buyer (res.company.dealer_require_identity), forgotten by the data retention.
     dealer_id_number = fields.Char(
-        string="Passport series and number", groups=IDENTITY_GROUPS, help="The buyer's identity document."
+        string="Passport series and number", groups=IDENTITY_GROUPS, copy=False, help="The buyer's identity document."
     )
-    dealer_id_issued_by = fields.Char(string="Passport issued by", groups=IDENTITY_GROUPS)
-    dealer_id_issue_date = fields.Date(string="Passport issue date", groups=IDENTITY_GROUPS)
-    dealer_birthdate = fields.Date(string="Date of birth", groups=IDENTITY_GROUPS)
+    dealer_id_issued_by = fields.Char(string="Passport issued by", groups=IDENTITY_GROUPS, copy=False)
+    dealer_id_issue_date = fields.Date(string="Passport issue date", groups=IDENTITY_GROUPS, copy=False)
+    dealer_birthdate = fields.Date(string="Date of birth", groups=IDENTITY_GROUPS, copy=False)
     # Consent is personal data a dealer must be able to prove: every change is tracked in the
     # chatter (who and when) with the channel it came through (consent_source).
     consent_email = fields.Boolean(

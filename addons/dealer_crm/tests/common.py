@@ -35,6 +35,15 @@ ROLE_GROUP_NAMES = (
 )
 
 
+# A private buyer's identity document: a deal of a private buyer is won only with it
+# (res.company.dealer_require_identity); fixtures whose customers buy cars carry it.
+BUYER_IDENTITY = {
+    "dealer_id_number": "45 10 123456",
+    "dealer_id_issued_by": "OVD Tverskoy, Moscow",
+    "dealer_id_issue_date": "2015-06-01",
+}
+
+
 class DealerCrmCase(MailCase):
     """Tracking off, the current company at hand; nothing from demo data is relied upon."""
 
@@ -79,7 +88,7 @@ class DealerCustomerCase(DealerCrmCase):
 
     @classmethod
     def make_customer(cls, name="Ivan Petrov", **vals):
-        return cls.env["res.partner"].create({"name": name, "phone": "+7 916 000-00-01", **vals})
+        return cls.env["res.partner"].create({"name": name, "phone": "+7 916 000-00-01", **BUYER_IDENTITY, **vals})
 
     @classmethod
     def make_deal(cls, partner, **vals):

@@ -5,7 +5,7 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import DealerCrmCase
+from .common import BUYER_IDENTITY, DealerCrmCase, DealerCustomerCase
 
 
 @tagged("post_install", "-at_install")
@@ -53,3 +53,59 @@ class TestPersonalDataRetention(DealerCrmCase):
         self.env["ir.config_parameter"].sudo().set_param("dealer_crm.personal_data_retention_days", "forever")
         with self.assertRaisesRegex(UserError, "dealer_crm.personal_data_retention_days"):
             self.env["dealer.data.retention"]._cron_purge_personal_data()
+
+
+@tagged("post_install", "-at_install")
+class TestIdentityRetention(DealerCustomerCase):
+    """A customer's passport and birth date are forgotten once no deal has needed them for the retention period."""
+
+    def setUp(self):
+        super().setUp()
+        cron_class = type(self.env["ir.cron"])
+        self.startPatcher(patch.object(cron_class, "_commit_progress", lambda *args, **kwargs: float("inf")))
+
+    def backdate(self, deal, days):
+        when = fields.Datetime.now() - timedelta(days=days)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET create_date = %s, date_closed = CASE WHEN date_closed IS NULL THEN NULL ELSE %s END"
+            " WHERE id = %s",
+            (when, when, deal.id),
+        )
+        deal.invalidate_recordset()
+
+    def test_identity_is_forgotten_after_the_last_deal(self):
+        identity = {**BUYER_IDENTITY, "dealer_birthdate": "1985-04-12"}
+        old_buyer, recent_buyer, negotiating, lost_long_ago, never = (
+            self.make_customer(name, **identity)
+            for name in ("Old buyer", "Recent buyer", "Negotiating", "Lost long ago", "Never a deal")
+        )
+        for buyer, days in ((old_buyer, 200), (recent_buyer, 30)):
+            deal = self.make_deal(buyer, vehicle_id=self.make_vehicle(f"XW8ZZZ1ZZPG0{days:05d}", state="stock").id)
+            deal.action_set_won()
+            self.backdate(deal, days)
+        self.backdate(self.make_deal(negotiating), 200)  # still open
+        lost = self.make_deal(lost_long_ago)
+        lost.action_set_lost()
+        self.backdate(lost, 100)
+
+        self.env.ref("dealer_crm.ir_cron_purge_personal_data").ir_actions_server_id.run()
+
+        for forgotten in (old_buyer, lost_long_ago, never):
+            self.assertEqual(
+                forgotten.read(["dealer_id_number", "dealer_id_issued_by", "dealer_id_issue_date", "dealer_birthdate"])[
+                    0
+                ],
+                {
+                    "id": forgotten.id,
+                    "dealer_id_number": False,
+                    "dealer_id_issued_by": False,
+                    "dealer_id_issue_date": False,
+                    "dealer_birthdate": False,
+                },
+                forgotten.name,
+            )
+            self.assertEqual(forgotten.phone, "+7 916 000-00-01", "only the identity document is forgotten")
+        for kept in (recent_buyer, negotiating):
+            self.assertEqual(kept.dealer_id_number, BUYER_IDENTITY["dealer_id_number"], kept.name)
+            self.assertEqual(str(kept.dealer_birthdate), "1985-04-12", kept.name)

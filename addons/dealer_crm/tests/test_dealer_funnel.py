@@ -3,7 +3,7 @@ from lxml import etree
 from odoo import fields
 from odoo.addons.dealer_crm.report.dealer_funnel_report import KPIS
 
-from .common import DealerCrmCase, DealerSalesCase
+from .common import BUYER_IDENTITY, DealerCrmCase, DealerSalesCase
 
 
 class TestDealerFunnel(DealerSalesCase):
@@ -37,7 +37,7 @@ class TestDealerFunnel(DealerSalesCase):
             ]
         )
         cls.env["dealer.walkin"].create([{"name": f"Guest {i}", "team_id": cls.team.id} for i in range(3)])
-        customer = cls.env["res.partner"].create({"name": "Buyer", "phone": "+79001230000"})
+        customer = cls.env["res.partner"].create({"name": "Buyer", "phone": "+79001230000", **BUYER_IDENTITY})
         leads = cls.env["crm.lead"]
         for i in range(5):
             leads |= cls._lead(

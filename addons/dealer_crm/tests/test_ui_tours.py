@@ -2,7 +2,7 @@
 
 from odoo.tests import tagged
 
-from .common import DealerTourCase, slow
+from .common import BUYER_IDENTITY, DealerTourCase, slow
 
 
 @tagged("post_install", "-at_install")
@@ -13,7 +13,9 @@ class TestDealerCrmTours(DealerTourCase):
         cls.receptionist = cls._tour_user("tour_reception", "dealer_crm.group_receptionist")
         cls.salesperson = cls._tour_user("tour_sales", "dealer_crm.group_sales_manager")
         showroom = cls.env.ref("dealer_crm.crm_team_dealer_showroom")
-        cls.customer = cls.env["res.partner"].create({"name": "Tour Customer", "phone": "+79005554433"})
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Tour Customer", "phone": "+79005554433", **BUYER_IDENTITY}
+        )
         cls.vehicle = cls.env["dealer.vehicle"].create({"name": "Tourmobile", "state": "stock"})
         cls.lead = (
             cls.env["crm.lead"]

@@ -13,7 +13,7 @@ from datetime import date
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.addons.dealer_crm.tests.common import BUYER_IDENTITY, DealerCrmCase
 from odoo.addons.sms.tests.common import SMSCase
 from odoo.tests import new_test_user
 
@@ -80,6 +80,8 @@ class DealerLoyaltyCase(DealerCrmCase):
     def _purchase(cls, partner, day, amount):
         if not (partner.phone or partner.email):
             partner.email = f"customer{partner.id}@example.com"
+        if not partner.dealer_id_number:
+            partner.write(BUYER_IDENTITY)
         car = cls.env["dealer.vehicle"].create({"state": "stock", "model_year": day.year})
         lead = cls.env["crm.lead"].create(
             {
