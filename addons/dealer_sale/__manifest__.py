@@ -1,0 +1,25 @@
+{
+    "name": "Dealer CRM - Sales",
+    "summary": "Commercial offer, sales contract and down payment of a dealership deal on Odoo Sales",
+    "version": "19.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "Dealer CRM Suite",
+    "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
+    "license": "LGPL-3",
+    "depends": ["dealer_crm", "sale_crm"],
+    "data": [
+        "data/res_groups_data.xml",
+        "data/product_data.xml",
+        "report/sale_order_reports.xml",
+        "report/sale_order_templates.xml",
+        "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "demo": ["demo/dealer_sale_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["dealer_sale/static/tests/tours/**/*"],
+    },
+    "post_init_hook": "_dealer_sale_post_init",
+    "auto_install": True,
+    "installable": True,
+}

@@ -1,0 +1,81 @@
+from odoo import api, fields, models
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    dealer_vehicle_id = fields.Many2one(
+        "dealer.vehicle",
+        string="Vehicle",
+        compute="_compute_dealer_vehicle_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        help="The car this line sells (the order's car) or takes in part exchange (the deal's trade-in): "
+        "its VIN, colour and model year are part of the line's description.",
+    )
+    dealer_reservation_id = fields.Many2one(
+        "dealer.reservation",
+        string="Reservation",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The car reservation whose prepayment this down payment is.",
+    )
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    @api.depends("product_id")
+    def _compute_dealer_vehicle_id(self):
+        """A car of the catalogue is the order's car; the trade-in credit is the deal's trade-in car."""
+        trade_in = self.env.ref("dealer_sale.product_trade_in_credit", raise_if_not_found=False)
+        for line in self:
+            if not line.product_id:
+                line.dealer_vehicle_id = line.dealer_vehicle_id
+            elif trade_in and line.product_id == trade_in:
+                line.dealer_vehicle_id = line.order_id.opportunity_id.trade_in_vehicle_id
+            elif line.product_id.dealer_item_kind == "car":
+                line.dealer_vehicle_id = line.order_id.dealer_vehicle_id
+            else:
+                line.dealer_vehicle_id = False
+
+    @api.depends("dealer_vehicle_id")
+    def _compute_name(self):
+        """The line of a car says which car: VIN, colour and model year, in the customer's language."""
+        res = super()._compute_name()
+        for line in self.filtered(lambda line: line.product_id and line.dealer_vehicle_id):
+            line.name = "\n".join(
+                filter(None, [line.name, *line.with_context(lang=line.order_id._get_lang())._dealer_vehicle_details()])
+            )
+        return res
+
+    @api.depends("dealer_vehicle_id")
+    def _compute_price_unit(self):
+        return super()._compute_price_unit()
+
+    def _dealer_vehicle_details(self):
+        self.ensure_one()
+        vehicle = self.dealer_vehicle_id
+        return [
+            vehicle.vin and self.env._("VIN: %(vin)s", vin=vehicle.vin),
+            vehicle.color and self.env._("Colour: %(color)s", color=vehicle.color),
+            vehicle.model_year and self.env._("Model year: %(year)s", year=vehicle.model_year),
+        ]
+
+    def _get_display_price(self):
+        """A car is sold at the price of the register (the vehicle's price), not the catalogue's."""
+        self.ensure_one()
+        vehicle = self.dealer_vehicle_id
+        if vehicle.list_price and self.product_id.dealer_item_kind == "car":
+            order = self.order_id
+            company = order.company_id or self.env.company
+            return (vehicle.currency_id or company.currency_id)._convert(
+                vehicle.list_price,
+                self.currency_id or order.currency_id,
+                company,
+                fields.Date.context_today(self),
+            )
+        return super()._get_display_price()

@@ -1,0 +1,121 @@
+from datetime import date
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import DealerSaleCase
+
+OFFER = "sale.action_report_saleorder"
+CONTRACT = "dealer_sale.action_report_sales_contract"
+PASSPORT = {
+    "dealer_id_number": "4510 123456",
+    "dealer_id_issued_by": "ОВД Тверского района г. Москвы",
+    "dealer_id_issue_date": date(2015, 6, 1),
+    "dealer_birthdate": date(1985, 3, 14),
+}
+
+
+@tagged("post_install", "-at_install")
+class TestDealDocuments(DealerSaleCase):
+    """The commercial offer and the sales contract: real PDFs, in the customer's language, kept on the deal."""
+
+    def test_offer_is_a_russian_commercial_offer_with_the_car(self):
+        order = self.quotation(self.mats, self.towbar, self.to1)
+        text = self.pdf(OFFER, order)
+        self.assertIn("Коммерческое предложение", text)
+        self.assertNotIn("Quotation", text)
+        self.assertIn(self.CAR_VIN, text)
+        self.assertIn("2500000", self.digits(text), "the car's price")
+        self.assertIn("Roadster", text)
+        self.assertIn("GT", text, "the trim of the catalogue car")
+        self.assertIn("White", text)
+
+    def test_english_customer_gets_an_english_offer(self):
+        self.customer.lang = "en_US"
+        text = self.pdf(OFFER, self.quotation())
+        self.assertIn("Commercial offer", text)
+        self.assertIn(self.CAR_VIN, text)
+
+    def test_every_print_is_kept_on_the_deal_as_a_new_version(self):
+        order = self.quotation(self.mats)
+        self.pdf(OFFER, order)
+        self.pdf(OFFER, order)
+        prints = self.kept_prints()
+        self.assertEqual(len(prints), 2, "both prints are kept on the deal")
+        self.assertTrue(prints[0].name.endswith("v1.pdf"), prints[0].name)
+        self.assertTrue(prints[1].name.endswith("v2.pdf"), prints[1].name)
+        self.assertFalse(self.kept_prints(order), "nothing is kept on the quotation itself")
+
+    def test_contract_refuses_a_quotation(self):
+        self.customer.write(PASSPORT)
+        order = self.quotation()
+        with self.assertRaisesRegex(UserError, "confirmed"):
+            self.pdf(CONTRACT, order)
+        self.assertFalse(self.kept_prints(), "a refused contract leaves nothing on the deal")
+
+    def test_contract_refuses_a_buyer_without_passport_data(self):
+        self.customer.write(
+            {
+                "dealer_id_number": "4510 123456",
+                "dealer_birthdate": date(1985, 3, 14),
+                "dealer_id_issued_by": False,
+                "dealer_id_issue_date": False,
+            }
+        )
+        order = self.quotation()
+        order.action_confirm()
+        with self.assertRaises(UserError) as refusal:
+            self.pdf(CONTRACT, order)
+        message = str(refusal.exception)
+        self.assertIn("Passport issued by", message)
+        self.assertIn("Passport issue date", message)
+        self.assertNotIn("Date of birth", message, "only what is missing is named")
+        self.assertFalse(self.kept_prints())
+
+    def test_contract_of_a_confirmed_order_in_russian(self):
+        self.customer.write(PASSPORT)
+        order = self.quotation(self.mats)
+        order.action_confirm()
+        text = self.pdf(CONTRACT, order)
+        self.assertIn("Договор купли-продажи", text)
+        self.assertIn(self.CAR_VIN, text)
+        self.assertIn("2515000", self.digits(text), "the price of the order")
+        self.assertIn("4510 123456", text, "the buyer's passport")
+        self.assertIn("Предмет договора", text, "the showroom's clauses in Russian")
+        self.assertIn(self.company.name, text, "the seller")
+        self.pdf(CONTRACT, order)
+        prints = self.kept_prints()
+        self.assertEqual(len(prints), 2)
+        self.assertTrue(prints[1].name.endswith("v2.pdf"), prints[1].name)
+
+    def test_contract_prints_the_showroom_own_clauses(self):
+        self.customer.write(PASSPORT)
+        self.customer.lang = "en_US"
+        self.company.dealer_sale_contract_clauses = "<p>Delivery within 3 days in Tver.</p>"
+        order = self.quotation()
+        order.action_confirm()
+        text = self.pdf(CONTRACT, order)
+        self.assertIn("Sales contract", text)
+        self.assertIn("Delivery within 3 days in Tver.", text)
+
+    def test_showroom_starts_with_the_standard_clauses_in_both_languages(self):
+        company = self.env["res.company"].create({"name": "Avtodom Test"})
+        self.assertIn("Subject", company.with_context(lang="en_US").dealer_sale_contract_clauses)
+        self.assertIn("Предмет договора", company.with_context(lang="ru_RU").dealer_sale_contract_clauses)
+
+    def test_salesperson_of_another_showroom_cannot_print_the_order(self):
+        order = self.quotation()
+        order.action_confirm()
+        south = self.env["res.company"].create({"name": "Avtodom South"})
+        stranger = new_test_user(
+            self.env,
+            login="t_south_sales",
+            groups="dealer_crm.group_sales_manager",
+            company_id=south.id,
+            company_ids=[Command.set(south.ids)],
+        )
+        for report in (OFFER, CONTRACT):
+            with self.assertRaises(AccessError):
+                self.pdf(report, order, user=stranger)
+        self.assertFalse(self.kept_prints())

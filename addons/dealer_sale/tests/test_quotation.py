@@ -1,0 +1,94 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import DealerSaleCase
+
+
+@tagged("post_install", "-at_install")
+class TestDealQuotation(DealerSaleCase):
+    """A deal's "New Quotation" starts with its car; accessories, services, discounts and trade-in credit."""
+
+    def test_new_quotation_starts_with_the_deal_car(self):
+        self.company.portal_confirmation_sign = False
+        self.company.portal_confirmation_pay = True
+        form = self.new_quotation()
+        self.assertEqual(form.dealer_vehicle_id, self.car)
+        self.assertEqual(len(form.order_line), 1, "the car is prefilled as the first line")
+        order = form.save()
+        line = order.order_line
+        self.assertEqual(line.product_id, self.car_product, "the catalogue car of the model")
+        self.assertEqual(line.dealer_vehicle_id, self.car)
+        self.assertEqual(line.price_unit, self.CAR_PRICE, "the car is sold at the register's price")
+        self.assertEqual(line.product_uom_qty, 1)
+        self.assertEqual(order.amount_total, self.CAR_PRICE)
+        self.assertIn(self.CAR_VIN, line.name)
+        # the line is described in the customer's language
+        self.assertIn("Цвет", line.name)
+        self.assertIn("White", line.name)
+        self.assertIn("2025", line.name)
+        self.assertEqual(order.opportunity_id, self.deal)
+        self.assertTrue(order.require_signature, "a dealership offer is accepted by signing it online")
+        self.assertFalse(order.require_payment, "nobody pays for a car online to accept its offer")
+
+    def test_car_sold_as_its_own_item_else_model_else_generic(self):
+        other_year = self.car_product.create(
+            {
+                "name": "Testmake Roadster GT 2024",
+                "dealer_item_kind": "car",
+                "dealer_model_ids": [Command.set(self.car_model.ids)],
+                "dealer_model_year": 2024,
+            }
+        )
+        self.car.model_year = 2024
+        self.assertEqual(self.car._dealer_sale_product(), other_year, "the catalogue car of its model year first")
+        own = self.car_product.create({"name": "Testmake Roadster Sport", "dealer_item_kind": "car"})
+        self.car.product_id = own
+        self.assertEqual(self.car._dealer_sale_product(), own)
+        foreign_model = self.env["dealer.vehicle.model"].create({"name": "Cruiser", "brand_id": self.brand.id})
+        unknown = self.make_vehicle("XW8ZZZ1ZZSA500002", state="stock", model_id=foreign_model.id)
+        self.assertEqual(unknown._dealer_sale_product(), self.env.ref("dealer_sale.product_car"))
+        deal = self.make_deal(self.customer, vehicle_id=unknown.id)
+        order = self.new_quotation(deal=deal).save()
+        self.assertEqual(order.order_line.product_id, self.env.ref("dealer_sale.product_car"))
+        self.assertIn("XW8ZZZ1ZZSA500002", order.order_line.name, "the generic car line names the car")
+
+    def test_accessories_services_discount_and_trade_in_lower_the_total(self):
+        old_car = self.make_vehicle("XW8ZZZ1ZZSA500003", state="customer", partner_id=self.customer.id)
+        self.deal.trade_in_vehicle_id = old_car
+        form = self.new_quotation()
+        with form.order_line.new() as line:
+            line.product_id = self.mats
+            line.discount = 10
+        with form.order_line.new() as line:
+            line.product_id = self.to1
+        with form.order_line.new() as line:
+            line.product_id = self.trade_in_product
+            line.price_unit = -500_000
+        order = form.save()
+        trade_in = order.order_line.filtered(lambda line: line.product_id == self.trade_in_product)
+        self.assertEqual(trade_in.dealer_vehicle_id, old_car, "the credit names the deal's trade-in car")
+        self.assertIn("XW8ZZZ1ZZSA500003", trade_in.name)
+        self.assertFalse(trade_in.tax_ids, "a trade-in is a part payment, not a taxed discount")
+        self.assertAlmostEqual(order.amount_total, self.CAR_PRICE + 13_500 + 12_000 - 500_000)
+
+    def test_later_change_of_the_deal_car_keeps_the_order(self):
+        order = self.quotation(self.mats)
+        other = self.make_vehicle("XW8ZZZ1ZZSA500004", state="stock", list_price=1_000_000)
+        self.deal.vehicle_id = other
+        self.assertEqual(order.dealer_vehicle_id, self.car)
+        self.assertEqual(order.order_line[0].price_unit, self.CAR_PRICE)
+
+    def test_order_of_a_plain_crm_opportunity_is_untouched(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Office chairs", "type": "opportunity", "partner_id": self.customer.id, "team_id": False}
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "opportunity_id": lead.id,
+                "order_line": [Command.create({"product_id": self.mats.id})],
+            }
+        )
+        self.assertFalse(order.dealer_vehicle_id)
+        self.assertFalse(order.order_line.dealer_vehicle_id)
+        self.assertFalse(order._dealer_is_dealership_order())
