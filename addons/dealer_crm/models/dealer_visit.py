@@ -184,6 +184,7 @@ class DealerVisit(models.Model):
         if not vin and not plate:
             raise inp.ApiInputError("vin", "vin or plate is required")
         line_vals = [self._api_line_vals(line) for line in inp.items(payload, "lines")]
+        self.env["product.template"]._dealer_link_catalogue(line_vals)
         values = {
             "external_id": payload["external_id"].strip(),
             "date": inp.day(payload, "date") or fields.Date.context_today(self),

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class DealerVisitLine(models.Model):
@@ -31,3 +31,12 @@ class DealerVisitLine(models.Model):
     deferred_until = fields.Date(string="Deferred to", help="When the customer plans to do a deferred job.")
 
     _amount_positive = models.Constraint("CHECK(amount >= 0)", "A line amount cannot be negative.")
+
+    @api.onchange("product_id")
+    def _onchange_product_id(self):
+        """A catalogue item fills the line's name, code and price (still editable: a free-text line stays valid)."""
+        for line in self.filtered("product_id"):
+            product = line.product_id
+            line.name = product.name
+            line.code = product.default_code or line.code
+            line.amount = product.lst_price

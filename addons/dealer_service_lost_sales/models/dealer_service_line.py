@@ -47,6 +47,21 @@ class DealerServiceLine(models.Model):
 
     _amount_positive = models.Constraint("CHECK(amount >= 0)", "A line amount cannot be negative.")
 
+    @api.onchange("product_id")
+    def _onchange_product_id(self):
+        """A catalogue item fills the line's kind, name, code and price (still editable).
+
+        A maintenance package stays ONE line at its package price: the customer accepts, declines or
+        defers "TO-2" as a whole, and the loss ledger records what the package was worth; its labour and
+        parts are on the package in the catalogue.
+        """
+        for line in self.filtered("product_id"):
+            product = line.product_id
+            line.kind = "part" if product.dealer_item_kind in ("part", "accessory") else "operation"
+            line.name = product.name
+            line.code = product.default_code or line.code
+            line.amount = product.lst_price
+
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)

@@ -287,7 +287,13 @@ class DealerVisit(models.Model):
                 self.env._("Deferred work from %(visit)s", visit=visit.name),
                 "visit",
                 lines=[
-                    {"name": line.name, "code": line.code, "amount": line.amount, "state": "proposed"}
+                    {
+                        "name": line.name,
+                        "code": line.code,
+                        "product_id": line.product_id.id,
+                        "amount": line.amount,
+                        "state": "proposed",
+                    }
                     for line in deferred
                 ],
                 service_visit_id=visit.id,

@@ -57,6 +57,7 @@ class DealerVisitLine(models.Model):
                     {
                         "name": job[line.id]["name"],
                         "code": job[line.id]["code"],
+                        "product_id": line.product_id.id,
                         "amount": job[line.id]["amount"],
                         "state": "proposed",
                     }
