@@ -166,6 +166,7 @@ class CrmLead(models.Model):
         "dealer.next.offer",
         string="Next best offers",
         compute="_compute_dealer_next_offer_ids",
+        groups="dealer_crm.group_dealer_user",
         help="What the customer is likely to buy next for this car (or their cars), each with its reason.",
     )
 

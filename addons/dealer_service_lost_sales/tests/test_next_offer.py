@@ -1,6 +1,7 @@
 from datetime import date
 
 from odoo import Command
+from odoo.addons.dealer_crm.tests.common import DealerTourCase
 from odoo.tests import tagged
 
 from .common import ServiceLostSalesCase
@@ -66,3 +67,56 @@ class TestNextOfferOnServiceBooking(ServiceLostSalesCase):
         deal._dealer_add_offer(self.offer)
         self.assertFalse(deal.service_line_ids)
         self.assertEqual(self.offer.state, "accepted", "the base still records the acceptance")
+
+
+@tagged("post_install", "-at_install", "dealer_slow")
+class TestNextOfferTour(DealerTourCase):
+    """The "Add" button of a booking's next best offers, in a real browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # with Sales installed the lead form also reads the deal's quotations (sale_crm), which a
+        # service advisor without a Sales right cannot: that is the sale bridge's to settle
+        cls.advisor = cls._tour_user(
+            "tour_offer_advisor", "dealer_crm.group_service_advisor,sales_team.group_sale_salesman"
+        )
+        cls.env["product.template"].search([("dealer_item_kind", "!=", False)]).active = False
+        cls.env["dealer.promotion"].search([]).active = False
+        customer = cls.env["res.partner"].create({"name": "Tour Offer Customer", "phone": "+79165550012"})
+        cls.vehicle = cls.env["dealer.vehicle"].create({"name": "Tour Offer Car", "partner_id": customer.id})
+        cls.pads = cls.env["product.product"].create(
+            {"name": "Brake pads", "default_code": "BRK-PAD", "type": "service", "dealer_item_kind": "repair"}
+        )
+        cls.env["dealer.visit"].create(
+            {
+                "vehicle_id": cls.vehicle.id,
+                "date": date.today(),
+                "kind": "repair",
+                "state": "done",
+                "line_ids": [Command.create({"name": "brake pads", "product_id": cls.pads.id, "status": "declined"})],
+            }
+        )
+
+    def _check_add(self, lang):
+        booking = self.env["crm.lead"].create(
+            {
+                "name": "Tour offer booking",
+                "dealer_interest": "service",
+                "partner_id": self.vehicle.partner_id.id,
+                "vehicle_id": self.vehicle.id,
+                "user_id": self.advisor.id,
+            }
+        )
+        self.env["dealer.next.offer"]._refresh(self.vehicle)
+        url = f"/odoo/action-dealer_service_lost_sales.crm_lead_service_action/{booking.id}"
+        self.run_tour(url, "dealer_next_offer_add_tour", self.advisor, lang)
+        self.assertEqual(booking.service_line_ids.product_id, self.pads)
+        offer = self.env["dealer.next.offer"].search([("vehicle_id", "=", self.vehicle.id)])
+        self.assertEqual(offer.mapped("state"), ["accepted"])
+
+    def test_add_offer_tour(self):
+        self._check_add("en_US")
+
+    def test_add_offer_tour_ru(self):
+        self._check_add("ru_RU")
