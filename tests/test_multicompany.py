@@ -17,7 +17,8 @@ from datetime import date, datetime  # noqa: E402
 from odoo.exceptions import AccessError, UserError  # noqa: E402
 from odoo.tests import TransactionCase, new_test_user  # noqa: E402
 
-# every kind of record of the issue: customers, leads, vehicles, visits, loss events, campaigns, dispatch rows
+# every kind of record of the issue: customers, leads, vehicles, visits, loss events, campaigns, dispatch rows,
+# next best offers
 ISOLATED = [
     "res.partner",
     "crm.lead",
@@ -29,6 +30,7 @@ ISOLATED = [
     "dealer.campaign.step",
     "dealer.dispatch",
     "dealer.api.request",
+    "dealer.next.offer",
 ]
 
 
@@ -68,6 +70,7 @@ class TestShowroomIsolation(TransactionCase):
         lead = env["crm.lead"].create(
             {"name": "B lead", "partner_id": partner.id, "company_id": company.id, "expected_revenue": 1000}
         )
+        item = env["product.product"].create({"name": "B brake pads", "type": "service", "dealer_item_kind": "repair"})
         visit = env["dealer.visit"].create(
             {
                 "vehicle_id": vehicle.id,
@@ -76,6 +79,16 @@ class TestShowroomIsolation(TransactionCase):
                 "line_ids": [(0, 0, {"name": "Oil change", "amount": 3500})],
             }
         )
+        # declined work of a catalogue item: the car gets a next best offer of its showroom
+        env["dealer.visit"].create(
+            {
+                "vehicle_id": vehicle.id,
+                "company_id": company.id,
+                "line_ids": [(0, 0, {"name": "Brake pads", "status": "declined", "product_id": item.id})],
+            }
+        )
+        env["dealer.next.offer"]._refresh(vehicle)
+        offers = env["dealer.next.offer"].search([("vehicle_id", "=", vehicle.id)])
         loss = env["dealer.loss.event"].create(
             {"company_id": company.id, "kind": "quote_declined", "amount": 8000, "partner_id": partner.id}
         )
@@ -112,6 +125,7 @@ class TestShowroomIsolation(TransactionCase):
             "dealer.campaign": campaign,
             "dealer.campaign.step": step,
             "dealer.dispatch": dispatch,
+            "dealer.next.offer": offers,
         }
 
     def test_every_kind_of_record_is_created_in_showroom_b(self):
@@ -161,6 +175,7 @@ class TestShowroomIsolation(TransactionCase):
             "dealer.campaign.step": {"name": "x"},
             "dealer.dispatch": {"attempts": 1},
             "dealer.api.request": {"status": 200},  # read-only log: refused by the rights too
+            "dealer.next.offer": {"score": 1.0},  # derived data staff only read: refused by the rights too
         }[model]
 
     # ------------------------------------------------------------
