@@ -261,7 +261,8 @@ class CrmLead(models.Model):
 
     def _dealer_add_offer(self, offers):
         """On a service booking, an accepted next-best offer becomes a proposed line of its catalogue
-        item at the item's price (the advisor then agrees it with the customer)."""
+        item at the item's price, less the discount of the promotion the offer names (the advisor then
+        agrees it with the customer)."""
         self.ensure_one()
         adding = offers.filtered(lambda offer: offer.state == "open")
         if self.dealer_interest == SERVICE_INTEREST and adding:
@@ -273,7 +274,9 @@ class CrmLead(models.Model):
                         "kind": "part" if offer.product_id.dealer_item_kind in ("part", "accessory") else "operation",
                         "name": offer.product_id.name,
                         "code": offer.product_id.default_code,
-                        "amount": offer.product_id.lst_price,
+                        "amount": self.company_currency.round(
+                            offer.product_id.lst_price * (1 - offer.promotion_id.discount_percent / 100)
+                        ),
                         "state": "proposed",
                     }
                     for offer in adding

@@ -60,6 +60,20 @@ class TestNextOfferOnServiceBooking(ServiceLostSalesCase):
         self.offer.with_user(self.advisor).with_context(dealer_lead_id=booking.id).action_accept()
         self.assertEqual(len(booking.service_line_ids.filtered(lambda line: line.product_id == self.pads)), 1)
 
+    def test_the_promotion_of_the_offer_lowers_the_line(self):
+        self.env["dealer.promotion"].create(
+            {
+                "name": "Brakes week",
+                "discount_percent": 10,
+                "product_tmpl_ids": [Command.set(self.pads.product_tmpl_id.ids)],
+            }
+        )
+        self.env["dealer.next.offer"]._refresh(self.vehicle)
+        self.assertEqual(self.offer.promotion_id.name, "Brakes week")
+        booking = self.service_lead()
+        booking._dealer_add_offer(self.offer)
+        self.assertEqual(booking.service_line_ids.amount, 5760.0, "6,400 less 10%")
+
     def test_a_sales_deal_gets_no_service_line(self):
         deal = self.Lead.create(
             {"name": "New car", "type": "opportunity", "partner_id": self.customer.id, "dealer_interest": "new_car"}
