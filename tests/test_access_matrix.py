@@ -73,7 +73,12 @@ MATRIX = {
     "dealer.visit.line":              "r--- r--- r--- rwcu r--- r--- r--- r--- r--- r--- rwcu rwc-",
     "dealer.walkin":                  "r--- rwc- r--- r--- rwc- r--- r--- r--- r--- rwc- rwcu rwc-",
     "base.automation":                "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
+    # Odoo's own rights, unchanged: dealer_crm's "Keep every print" on reports, the printed copies kept
+    "ir.actions.report":              "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "ir.actions.server":              "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
+    "ir.attachment":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
+    # Odoo's own rights, unchanged (dealer_sale loads its contract clauses with a language)
+    "ir.module.module":               "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "mail.activity":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
     "mail.mail":                      "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     # the catalogue (Odoo's products): read by every employee, kept by the service advisor and sales head
@@ -85,6 +90,10 @@ MATRIX = {
     "res.users":                      "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "res.users.apikeys":              "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "res.users.apikeys.description":  "r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c-",
+    # Odoo Sales' own rights through sales_team's groups, unchanged by dealer_sale: the roles that work
+    # deals (reception hands them over, the integration creates them) quote; service staff do not
+    "sale.order":                     "---- rwc- ---- ---- rwc- rwc- rwc- rwc- rwc- rwc- rwcu rwc-",
+    "sale.order.line":                "---- rwcu ---- ---- rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
 }
 # fmt: on
 
@@ -116,6 +125,7 @@ KNOWN_MONEY_GAPS = {
     ("crm.lead", "recurring_revenue_monthly"),
     ("crm.lead", "recurring_revenue_monthly_prorated"),
     ("crm.lead", "recurring_revenue_prorated"),
+    ("crm.lead", "sale_amount_total"),  # sale_crm's total of the deal's orders (dealer_sale brings it)
     ("dealer.reservation", "prepayment_amount"),
     ("dealer.funnel.target", "target_ac"),
 }
