@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .common import DealerCustomerCase, pdf_text
@@ -105,3 +106,12 @@ class TestKeptPrints(DealerCustomerCase):
         self.assertEqual(visit.message_ids.filtered(lambda m: m.attachment_ids == kept).author_id, self.desk.partner_id)
         # Nothing else of the visit opens to them: the copy is the one the server rendered.
         self.assertFalse(visit.has_access("write"))
+
+    def test_no_print_of_a_document_kept_where_the_user_may_not_read(self):
+        hidden = self.env.ref("dealer_crm.ir_cron_purge_personal_data")
+        with (
+            patch.object(type(self.env["dealer.visit"]), "_dealer_document_holder", lambda visit: hidden),
+            self.assertRaises(AccessError),
+        ):
+            self.print_pdf(self.desk, self.visits[0])
+        self.assertFalse(self.env["ir.attachment"].search([("dealer_report_id", "=", self.report.id)]))
