@@ -158,9 +158,27 @@ class SaleOrder(models.Model):
         the reservation records it (``_dealer_settle_prepayment``).
         """
         for order, reservation in self._dealer_prepayment_reservations().items():
-            if not order.order_line.filtered(lambda line, r=reservation: line.dealer_reservation_id == r):
+            if order.order_line.filtered(lambda line, r=reservation: line.dealer_reservation_id == r):
+                order._dealer_settle_prepayment(reservation)
+            elif order._dealer_has_journal(("sale",)):
                 order._dealer_make_down_payment(reservation)
-            order._dealer_settle_prepayment(reservation)
+                order._dealer_settle_prepayment(reservation)
+            else:
+                order.message_post(
+                    body=self.env._(
+                        "The prepayment of reservation %(reservation)s is not a down payment of this order: "
+                        "the showroom has no sales journal (Invoicing is not set up).",
+                        reservation=reservation.display_name,
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+
+    def _dealer_has_journal(self, journal_types):
+        """Whether the order's company has a journal of these types (a count, whoever may read journals)."""
+        self.ensure_one()
+        Journal = self.env["account.journal"]
+        domain = [*Journal._check_company_domain(self.company_id), ("type", "in", list(journal_types))]
+        return bool(Journal.sudo().search_count(domain, limit=1))
 
     def _dealer_make_down_payment(self, reservation):
         self.ensure_one()
@@ -186,7 +204,8 @@ class SaleOrder(models.Model):
 
         Only by a user who may post invoices and register payments (Odoo's Invoicing rights), in
         their own name; anybody else (a salesperson, the customer confirming online, which runs
-        as the superuser) leaves the invoice to the cashier, who gets a task on the order.
+        as the superuser) or a showroom without a bank or cash journal leaves the invoice to the
+        cashier, who gets a task on the order.
         """
         self.ensure_one()
         if not reservation.prepayment_date:
@@ -197,7 +216,11 @@ class SaleOrder(models.Model):
         invoices = invoices.filtered(lambda move: move.state != "cancel" and move.payment_state == "not_paid")
         if not invoices:
             return
-        if self.env.su or not self.env.user.has_group("account.group_account_invoice"):
+        if (
+            self.env.su
+            or not self.env.user.has_group("account.group_account_invoice")
+            or not self._dealer_has_journal(("bank", "cash"))
+        ):
             self._dealer_schedule_role_activity(
                 "cashier",
                 summary=self.env._("Register the reservation prepayment"),

@@ -20,6 +20,9 @@ class DealerSaleCase(DealerCustomerCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # wkhtmltopdf must not fetch the layout's styles from this server: a request that builds
+        # an asset bundle would wait for the test's transaction, which waits for wkhtmltopdf
+        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
         cls.env["res.lang"]._activate_lang("ru_RU")
         cls.env["ir.module.module"]._load_module_terms(["dealer_sale"], ["ru_RU"], overwrite=True)
         cls.currency = cls.company.currency_id

@@ -24,7 +24,7 @@ class TestDealDocuments(DealerSaleCase):
         order = self.quotation(self.mats, self.towbar, self.to1)
         text = self.pdf(OFFER, order)
         self.assertIn("Коммерческое предложение", text)
-        self.assertNotIn("Quotation", text)
+        self.assertNotIn("Quotation #", text, "the commercial offer, not Odoo's quotation title")
         self.assertIn(self.CAR_VIN, text)
         self.assertIn("2500000", self.digits(text), "the car's price")
         self.assertIn("Roadster", text)
