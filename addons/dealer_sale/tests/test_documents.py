@@ -119,3 +119,10 @@ class TestDealDocuments(DealerSaleCase):
             with self.assertRaises(AccessError):
                 self.pdf(report, order, user=stranger)
         self.assertFalse(self.kept_prints())
+
+    def test_clauses_are_edited_in_dealership_settings(self):
+        settings = self.env["res.config.settings"].create(
+            {"dealer_sale_contract_clauses": "<p>Handover at the Tver showroom only.</p>"}
+        )
+        settings.execute()
+        self.assertIn("Tver showroom", self.company.dealer_sale_contract_clauses)
