@@ -73,6 +73,14 @@ class TestDealDocuments(DealerSaleCase):
         self.assertNotIn("Date of birth", message, "only what is missing is named")
         self.assertFalse(self.kept_prints())
 
+    def test_contract_refuses_a_car_without_vin(self):
+        self.customer.write(PASSPORT)
+        order = self.quotation()
+        order.action_confirm()
+        self.car.vin = False
+        with self.assertRaisesRegex(UserError, "VIN"):
+            self.pdf(CONTRACT, order)
+
     def test_contract_of_a_confirmed_order_in_russian(self):
         self.customer.write(PASSPORT)
         order = self.quotation(self.mats)

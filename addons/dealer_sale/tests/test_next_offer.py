@@ -57,3 +57,10 @@ class TestNextOfferOnDeal(DealerSaleCase):
         self.deal.with_user(self.salesman)._dealer_add_offer(self.offer(self.to1, source="maintenance"))
         self.assertEqual(sent.order_line.product_id, self.car_product)
         self.assertEqual(len(self.deal.order_ids), 2)
+
+    def test_service_booking_gets_no_quotation(self):
+        booking = self.make_deal(self.customer, vehicle_id=self.car.id, dealer_interest="service")
+        offer = self.offer(self.to1, source="maintenance")
+        booking._dealer_add_offer(offer)
+        self.assertFalse(booking.order_ids, "a service booking takes offers as service lines, not quotations")
+        self.assertEqual(offer.state, "accepted")
