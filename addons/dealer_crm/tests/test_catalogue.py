@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import DealerApiCase, DealerCrmCase
+from .common import DealerApiCase, DealerCrmCase, DealerTourCase, slow
 
 
 class CatalogueCase(DealerCrmCase):
@@ -231,3 +231,49 @@ class TestCatalogueApi(DealerApiCase):
         self.assertEqual(by_name["Alignment"].product_id, labour)
         self.assertFalse(by_name["Local part 77"].product_id, "an unknown code stays a free-text line")
         self.assertFalse(by_name["Wash"].product_id)
+
+
+@tagged("post_install", "-at_install")
+class TestCatalogueTours(DealerTourCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.advisor = cls._tour_user("tour_catalogue_advisor", "dealer_crm.group_service_advisor")
+        brand = cls.env["dealer.vehicle.brand"].create({"name": "Tourmake"})
+        cls.car_model = cls.env["dealer.vehicle.model"].create({"name": "Roadster", "brand_id": brand.id})
+        cls.oil = cls.env["product.product"].create(
+            {"name": "Tour oil 1 l", "dealer_item_kind": "part", "list_price": 900}
+        )
+        customer = cls.env["res.partner"].create({"name": "Tour Catalogue Customer"})
+        vehicle = cls.env["dealer.vehicle"].create(
+            {"vin": "XW8ZZZ61ZHG000555", "model_id": cls.car_model.id, "partner_id": customer.id}
+        )
+        cls.visit = cls.env["dealer.visit"].create(
+            {"vehicle_id": vehicle.id, "partner_id": customer.id, "advisor_id": cls.advisor.id}
+        )
+
+    def _check_catalogue(self, lang):
+        self.run_tour(
+            "/odoo/action-dealer_crm.product_template_action_dealer", "dealer_catalogue_tour", self.advisor, lang
+        )
+        package = self.env["product.product"].search([("name", "=", "Tour TO-2 Roadster")])
+        self.assertEqual(len(package), 1)
+        self.assertEqual(package.dealer_item_kind, "maintenance")
+        self.assertEqual(package.type, "service", "a package is a service")
+        self.assertEqual(package.dealer_model_ids, self.car_model)
+        self.assertEqual(package.dealer_maintenance_number, 2)
+        self.assertEqual(package.lst_price, 16000)
+        self.assertEqual(
+            [(line.product_id, line.quantity) for line in package.dealer_package_line_ids], [(self.oil, 5)]
+        )
+        line = self.visit.line_ids
+        self.assertEqual(line.product_id, package)
+        self.assertEqual((line.name, line.amount), ("Tour TO-2 Roadster", 16000))
+
+    @slow
+    def test_catalogue_tour(self):
+        self._check_catalogue("en_US")
+
+    @slow
+    def test_catalogue_tour_ru(self):
+        self._check_catalogue("ru_RU")
