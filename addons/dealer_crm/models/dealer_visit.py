@@ -27,6 +27,7 @@ class DealerVisit(models.Model):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True, tracking=True)
     vehicle_id = fields.Many2one("dealer.vehicle", required=True, index=True, check_company=True, tracking=True)
+    vehicle_model_id = fields.Many2one(related="vehicle_id.model_id", string="Vehicle model")
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",

@@ -244,6 +244,10 @@ class TestCatalogueTours(DealerTourCase):
         cls.oil = cls.env["product.product"].create(
             {"name": "Tour oil 1 l", "dealer_item_kind": "part", "list_price": 900}
         )
+        coupe = cls.env["dealer.vehicle.model"].create({"name": "Coupe", "brand_id": brand.id})
+        cls.env["product.product"].create(
+            {"name": "Tour TO-2 Coupe", "dealer_item_kind": "maintenance", "dealer_model_ids": [(6, 0, coupe.ids)]}
+        )
         customer = cls.env["res.partner"].create({"name": "Tour Catalogue Customer"})
         vehicle = cls.env["dealer.vehicle"].create(
             {"vin": "XW8ZZZ61ZHG000555", "model_id": cls.car_model.id, "partner_id": customer.id}

@@ -42,6 +42,7 @@ class CrmLead(models.Model):
     service_line_ids = fields.One2many(
         "dealer.service.line", "lead_id", string="Operations and parts", groups=MONEY_GROUPS
     )
+    dealer_vehicle_model_id = fields.Many2one(related="vehicle_id.model_id", string="Vehicle model")
     service_planned_at = fields.Datetime(
         string="Planned at",
         index="btree_not_null",

@@ -94,6 +94,11 @@ registry.category("web_tour.tours").add("dealer_catalogue_tour", {
             run: "edit Tour TO-2",
         },
         {
+            content: "Only the packages fitting the car's model are offered",
+            trigger:
+                ".o-autocomplete--dropdown-menu:has(a:contains(Tour TO-2 Roadster)):not(:has(a:contains(Tour TO-2 Coupe)))",
+        },
+        {
             trigger: ".o-autocomplete--dropdown-item a:contains(Tour TO-2 Roadster)",
             run: "click",
         },
