@@ -266,7 +266,14 @@ class DealerNextOffer(models.Model):
                 cr.execute(statement)
         if promotions:
             cr.execute(self._promotion_bonus_sql(scope))
-        cr.execute(self._replace_sql(scope, settings["count"]))
+        # temporary tables have no statistics until analysed: without them the planner joins row by row
+        cr.execute(SQL("ANALYZE dealer_next_offer_candidate"))
+        cr.execute(SQL("DROP TABLE IF EXISTS dealer_next_offer_best"))
+        cr.execute(self._best_sql(settings["count"]))
+        cr.execute(SQL("CREATE INDEX ON dealer_next_offer_best (vehicle_id, product_id, source, occurrence)"))
+        cr.execute(SQL("ANALYZE dealer_next_offer_best"))
+        cr.execute(self._delete_stale_sql(scope))
+        cr.execute(self._upsert_sql())
         self.env.invalidate_all()
         return True
 
@@ -566,35 +573,53 @@ class DealerNextOffer(models.Model):
         )
 
     @api.model
-    def _replace_sql(self, scope, count):
-        """The best ``count`` candidates per car replace its open offers: one statement (upsert + delete)."""
-        uid = self.env.uid
+    def _best_sql(self, count):
+        """The best ``count`` candidates per car, one per item, without the occurrences already accepted."""
         return SQL(
             """
-            WITH fresh AS (
-                SELECT c.*, row_number() OVER (PARTITION BY c.vehicle_id ORDER BY c.score DESC, c.source, c.product_id)
-                       AS rank
-                  FROM (
-                       SELECT DISTINCT ON (c.vehicle_id, c.product_id) c.*
-                         FROM dealer_next_offer_candidate c
-                        WHERE NOT EXISTS (
-                              SELECT 1 FROM dealer_next_offer a
-                               WHERE a.state = 'accepted' AND a.vehicle_id = c.vehicle_id
-                                 AND a.product_id = c.product_id
-                                 AND ((a.source = c.source AND a.occurrence = c.occurrence)
-                                      OR c.kind = ANY(%(one_off)s)))
-                     ORDER BY c.vehicle_id, c.product_id, c.score DESC, c.source
-                  ) c
-            ), best AS (
-                SELECT * FROM fresh WHERE rank <= %(count)s
-            ), stale AS (
-                DELETE FROM dealer_next_offer o
-                 WHERE o.state = 'open' AND (%(all)s OR o.vehicle_id = ANY(%(ids)s))
-                   AND NOT EXISTS (
-                       SELECT 1 FROM best b
-                        WHERE b.vehicle_id = o.vehicle_id AND b.product_id = o.product_id
-                          AND b.source = o.source AND b.occurrence = o.occurrence)
-            )
+            CREATE TEMPORARY TABLE dealer_next_offer_best ON COMMIT DROP AS
+            SELECT * FROM (
+                   SELECT c.*, row_number() OVER (PARTITION BY c.vehicle_id
+                                                  ORDER BY c.score DESC, c.source, c.product_id) AS rank
+                     FROM (
+                          SELECT DISTINCT ON (c.vehicle_id, c.product_id) c.*
+                            FROM dealer_next_offer_candidate c
+                           WHERE NOT EXISTS (
+                                 SELECT 1 FROM dealer_next_offer a
+                                  WHERE a.state = 'accepted' AND a.vehicle_id = c.vehicle_id
+                                    AND a.product_id = c.product_id
+                                    AND ((a.source = c.source AND a.occurrence = c.occurrence)
+                                         OR c.kind = ANY(%(one_off)s)))
+                        ORDER BY c.vehicle_id, c.product_id, c.score DESC, c.source
+                     ) c
+            ) ranked
+             WHERE rank <= %(count)s
+            """,
+            one_off=list(ONE_OFF_KINDS),
+            count=count,
+        )
+
+    @api.model
+    def _delete_stale_sql(self, scope):
+        """The open offers of the cars in scope that are no longer among their best."""
+        return SQL(
+            """
+            DELETE FROM dealer_next_offer o
+             WHERE o.state = 'open' AND (%(all)s OR o.vehicle_id = ANY(%(ids)s))
+               AND NOT EXISTS (
+                   SELECT 1 FROM dealer_next_offer_best b
+                    WHERE b.vehicle_id = o.vehicle_id AND b.product_id = o.product_id
+                      AND b.source = o.source AND b.occurrence = o.occurrence)
+            """,
+            all=scope["all"],
+            ids=scope["ids"],
+        )
+
+    @api.model
+    def _upsert_sql(self):
+        """The best offers: new ones inserted, those already open updated (they keep their id)."""
+        return SQL(
+            """
             INSERT INTO dealer_next_offer
                    (partner_id, vehicle_id, company_id, product_id, source, occurrence, promotion_id, score, rank,
                     state, visit_line_id, due_km, due_date, origin_date, share, season,
@@ -602,7 +627,7 @@ class DealerNextOffer(models.Model):
             SELECT partner_id, vehicle_id, company_id, product_id, source, occurrence, promotion_id, score, rank,
                    'open', visit_line_id, due_km, due_date, origin_date, share, season,
                    %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-              FROM best
+              FROM dealer_next_offer_best
                 ON CONFLICT (vehicle_id, product_id, source, occurrence) DO UPDATE
                SET partner_id = EXCLUDED.partner_id, company_id = EXCLUDED.company_id,
                    promotion_id = EXCLUDED.promotion_id, score = EXCLUDED.score, rank = EXCLUDED.rank,
@@ -611,9 +636,5 @@ class DealerNextOffer(models.Model):
                    write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
              WHERE dealer_next_offer.state = 'open'
             """,
-            one_off=list(ONE_OFF_KINDS),
-            count=count,
-            all=scope["all"],
-            ids=scope["ids"],
-            uid=uid,
+            uid=self.env.uid,
         )

@@ -254,7 +254,7 @@ class TestNextOffer(DealerCustomerCase):
         self._refresh()  # settings and promotions read once, as the nightly run has them
         small, large = cars(10, 0), cars(50, 100)
         self.assertEqual(queries(small), queries(large))
-        self.assertLessEqual(queries(large), 15)
+        self.assertLessEqual(queries(large), 20)
         self.assertEqual(len(self._offers(large[-1], "maintenance")), 1)
         self.assertEqual(self.env["dealer.next.offer"].search_count([("vehicle_id", "in", large.ids)]), 100)
 
