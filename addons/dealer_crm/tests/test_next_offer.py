@@ -277,14 +277,20 @@ class TestNextOffer(DealerCustomerCase):
         with self.assertRaises(AccessError):
             offers.with_user(stranger).read(["reason"])
 
-    def test_customer_placeholder(self):
+    def test_refresh_buttons_and_customer_placeholder(self):
         car = self._car()
         self._visit(car, date(2026, 5, 3), [("brake pads", self.pads, "declined")])
+        car.partner_id.with_user(self.salesman).action_dealer_refresh_next_offers()
+        self.assertEqual(self._offers(car, "declined").product_id, self.pads, "the customer card's Refresh")
+        self._visit(car, date(2026, 9, 1), [("brake pads", self.pads, "done")])
+        car.with_user(self.salesman).action_refresh_next_offers()
+        self.assertFalse(self._offers(car, "declined"), "the vehicle's Refresh")
+        self._visit(car, date(2026, 9, 2), [("brake pads", self.pads, "declined")])
         self._refresh()
         self.assertIn(
-            "Brake pads replacement: Declined on 3 May 2026: brake pads", car.partner_id.dealer_next_offer_text
+            "Brake pads replacement: Declined on 2 September 2026: brake pads", car.partner_id.dealer_next_offer_text
         )
-        self.assertIn("Brake pads replacement: Declined on 3 May 2026: brake pads", car.next_offer_text)
+        self.assertIn("Brake pads replacement: Declined on 2 September 2026: brake pads", car.next_offer_text)
 
 
 @tagged("post_install", "-at_install")
