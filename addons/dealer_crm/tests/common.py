@@ -52,6 +52,11 @@ class DealerCrmCase(MailCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.company = cls.env.company
+        # A PDF test (force_report_rendering) runs wkhtmltopdf, which asks report.url, else this
+        # very server, for the report's styles; that request waits for the test's own uncommitted
+        # transaction (the report's asset bundle), and the test waits for wkhtmltopdf: it hangs.
+        # Nothing answers here: the PDF is made without the styles, its text is the same.
+        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
 
 
 class DealerCustomerCase(DealerCrmCase):
@@ -255,7 +260,12 @@ class DealerAutomationCase(DealerCrmCase):
 
 
 def pdf_text(pdf_bytes):
-    """The text of a PDF, as a customer reads it (``pdftotext`` of poppler-utils)."""
+    """The text of a PDF, as a customer reads it (``pdftotext`` of poppler-utils).
+
+    Render the PDF (``force_report_rendering=True``) in an ``HttpCase``: wkhtmltopdf fetches the
+    report's styles from Odoo's HTTP server, which in a plain TransactionCase waits on the test's
+    locks — on a new database the test then hangs.
+    """
     return subprocess.run(["pdftotext", "-", "-"], input=pdf_bytes, capture_output=True, check=True).stdout.decode()
 
 
