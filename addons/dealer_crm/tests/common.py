@@ -262,9 +262,10 @@ class DealerAutomationCase(DealerCrmCase):
 def pdf_text(pdf_bytes):
     """The text of a PDF, as a customer reads it (``pdftotext`` of poppler-utils).
 
-    Render the PDF (``force_report_rendering=True``) in an ``HttpCase``: wkhtmltopdf fetches the
-    report's styles from Odoo's HTTP server, which in a plain TransactionCase waits on the test's
-    locks — on a new database the test then hangs.
+    Render the PDF (``force_report_rendering=True``) in a test class derived from
+    ``DealerCrmCase``: it points ``report.url`` where nothing answers, so that wkhtmltopdf does not
+    ask the test server for the report's styles (that request would wait on the test's own
+    transaction, and the test on wkhtmltopdf).
     """
     return subprocess.run(["pdftotext", "-", "-"], input=pdf_bytes, capture_output=True, check=True).stdout.decode()
 

@@ -13,6 +13,7 @@ class TestVisitDocuments(DealerCustomerCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("ru_RU")
+        cls.env["ir.module.module"]._load_module_terms(["dealer_crm"], ["ru_RU"], overwrite=True)
         cls.advisor = new_test_user(
             cls.env, login="t_doc_advisor", groups="dealer_crm.group_service_advisor", name="Olga Advisor"
         )
