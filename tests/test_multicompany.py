@@ -267,7 +267,16 @@ class TestShowroomIsolation(TransactionCase):
         env_ab = self.env(
             user=self.group_director, context={"allowed_company_ids": [self.company_a.id, self.company_b.id]}
         )
-        partner_a = self.env["res.partner"].create({"name": "A buyer", "phone": "+79035558802"})
+        # a buyer with complete data (passport included): only the car's showroom may refuse the win
+        partner_a = self.env["res.partner"].create(
+            {
+                "name": "A buyer",
+                "phone": "+79035558802",
+                "dealer_id_number": "45 10 123456",
+                "dealer_id_issued_by": "OVD Tverskoy, Moscow",
+                "dealer_id_issue_date": "2015-06-01",
+            }
+        )
         lead = env_ab["crm.lead"].create(
             {"name": "Shared deal", "company_id": False, "partner_id": partner_a.id, "vehicle_id": vehicle_b.id}
         )

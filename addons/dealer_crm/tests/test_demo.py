@@ -141,7 +141,11 @@ class TestDemoCurrency(DealerCrmCase):
 
         def refuse_currency(records, vals):
             if "currency_id" in vals:
-                raise UserError("You cannot change the currency of the company since some journal items already exist")
+                raise UserError(
+                    records.env._(
+                        "You cannot change the currency of the company since some journal items already exist"
+                    )
+                )
             return write(records, vals)
 
         with (
