@@ -51,3 +51,19 @@ def test_items_and_obj():
     assert field_of(lambda: inp.items({"l": [1]}, "l")) == "l"
     assert field_of(lambda: inp.items({"l": [{}] * 501}, "l")) == "l"
     assert field_of(lambda: inp.obj({"o": []}, "o")) == "o"
+
+
+def test_check_storable_names_the_first_string_the_database_cannot_hold():
+    body = {"external_id": "RO-1", "lines": [{"code": "T1"}, {"code": "T\x00"}], "utm": {"source": "ya"}}
+    assert field_of(lambda: inp.check_storable(body)) == "lines[1].code"
+    assert field_of(lambda: inp.check_storable({"call_id": "\x00"})) == "call_id"
+    assert field_of(lambda: inp.check_storable({"utm": {"source": "\ud800"}})) == "utm.source"
+    assert field_of(lambda: inp.check_storable({"utm": {"source\x00": "ya"}})) == "utm"
+    assert field_of(lambda: inp.check_storable({"a\x00": 1})) is None
+    assert field_of(lambda: inp.check_storable({"a": ["x", ["y\x00"]]})) == "a[1][0]"
+    # deep bodies are walked without recursion; clean ones (numbers, booleans, null, emoji) pass
+    deep = {"a": "ok"}
+    for _i in range(5000):
+        deep = {"a": [deep]}
+    inp.check_storable(deep)
+    inp.check_storable({"n": 1.5, "b": True, "z": None, "t": "😀 Ёлка", "l": []})

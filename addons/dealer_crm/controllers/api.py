@@ -33,7 +33,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..tools.api_input import ApiInputError, ApiNotFound
+from ..tools.api_input import ApiInputError, ApiNotFound, check_storable
 
 _logger = logging.getLogger(__name__)
 
@@ -84,8 +84,14 @@ def _read_payload():
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ApiInputError(None, "the body is not valid UTF-8 JSON") from None
+    except RecursionError:
+        raise ApiInputError(None, "the body is nested too deeply") from None
     if not isinstance(payload, dict):
         raise ApiInputError(None, "the body must be a JSON object")
+    # ids in the path (…/{external_id}/cancel), then every string of the body: a NUL or a lone
+    # surrogate is refused here, naming its field, before any of it reaches a query
+    check_storable(dict(request.params))
+    check_storable(payload)
     return payload
 
 

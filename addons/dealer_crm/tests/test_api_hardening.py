@@ -118,6 +118,8 @@ raw_bodies = st.one_of(
 )
 
 
+LINE = {"name": "Wiper blades", "amount": 1500, "status": "done"}
+
 CONTENT_TYPES = [
     "application/json",
     "text/plain",
@@ -203,6 +205,46 @@ class TestApiHardening(ApiHardeningMixin, DealerApiCase):
     @slow
     def test_malformed_bytes_and_content_types(self):
         self.check_malformed_bodies([*ENDPOINTS, BATCH], max(FUZZ_EXAMPLES // 3, 20))
+
+    def test_strings_the_database_cannot_hold_are_refused_naming_the_field(self):
+        """A NUL or a lone surrogate anywhere in a body is a 400 naming its field; nothing is written.
+
+        Before, an idempotency key with a NUL reached the request log's query (a 500), and a line code
+        was refused under the bare name ``code``.
+        """
+        cases = [
+            ("/dealer/api/v1/visits", visit_body(external_id="RO-\x00"), "external_id"),
+            ("/dealer/api/v1/calls", {"call_id": "\x00", "caller": "+79160009988", "status": "missed"}, "call_id"),
+            ("/dealer/api/v1/leads", lead_body(external_id="\x00WEB"), "external_id"),
+            (
+                "/dealer/api/v1/visits",
+                visit_body(external_id="RO-NUL-CODE", lines=[{"name": "Oil", "amount": 10}, {**LINE, "code": "T\x00"}]),
+                "lines[1].code",
+            ),
+            ("/dealer/api/v1/leads", lead_body(external_id="WEB-NUL-UTM", utm={"source": "ya\x00"}), "utm.source"),
+            ("/dealer/api/v1/leads", lead_body(external_id="WEB-SURROGATE", message="broken \ud800 text"), "message"),
+            ("/dealer/api/v1/leads", lead_body(external_id="WEB-NUL-NAME", utm={"source\x00": "ya"}), "utm"),
+            (
+                BATCH,
+                {"leads": [lead_body(external_id="B-OK"), lead_body(external_id="B-\x00")]},
+                "leads[1].external_id",
+            ),
+        ]
+        before = self.table_counts(*self.counted_models)
+        for path, body, field in cases:
+            with self.subTest(path=path, field=field):
+                answer = self.post(path, body)
+                self.assertApiError(answer, 400, "invalid_input", field)
+                self.assertIn(field, answer[1]["error"]["message"])
+        # a body nested deeper than the JSON parser goes (well under 1 MiB) is a 400 too, not a 500
+        deep = "[" * 200000 + "]" * 200000
+        self.assertApiError(self.post("/dealer/api/v1/leads", None, raw=deep), 400, "invalid_input")
+        self.assertEqual(self.table_counts(*self.counted_models), before, "a refused request left rows behind")
+        # the same values without the bad character go through: it is the character that is refused
+        status, created = self.post(
+            "/dealer/api/v1/visits", visit_body(external_id="RO-", lines=[{**LINE, "code": "T"}])
+        )
+        self.assertEqual(status, 201, created)
 
     def test_every_endpoint_answers_401_403_405_in_json(self):
         for path in [*ENDPOINTS, BATCH]:

@@ -25,6 +25,44 @@ class ApiNotFound(Exception):
     """An unknown id in the path: answered with 404 not_found."""
 
 
+def _unstorable(value):
+    """Why PostgreSQL cannot take the string ``value`` (its text holds no NUL and only valid UTF-8), else None."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. "\\ud800" in the JSON
+        return "must be valid Unicode text"
+    return None
+
+
+def check_storable(value, field=None):
+    """Refuse a request whose strings the database cannot take, naming the first such field.
+
+    ``value`` is a parsed JSON body (or the request's path and query parameters); every string in it,
+    at any depth, names included, is checked before any of it reaches a query: an idempotency key,
+    an external id, a catalogue code and a free text alike. The field is named by its path in the
+    body (``lines[0].code``, ``utm.source``); a bad name is reported on the object that holds it.
+    """
+    stack = [(field, value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            problem = _unstorable(value)
+            if problem:
+                raise ApiInputError(path, f"{path or 'the body'} {problem}")
+        elif isinstance(value, dict):
+            children = []
+            for name, child in value.items():
+                problem = _unstorable(name) if isinstance(name, str) else None
+                if problem:
+                    raise ApiInputError(path, f"a field name in {path or 'the body'} {problem}")
+                children.append((f"{path}.{name}" if path else name, child))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(reversed([(f"{path or ''}[{index}]", child) for index, child in enumerate(value)]))
+
+
 def text(payload, field, required=False, max_len=None):
     value = payload.get(field)
     if value is None or value == "":

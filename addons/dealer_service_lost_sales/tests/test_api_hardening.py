@@ -172,6 +172,25 @@ class TestServiceBookingApiHardening(ApiHardeningMixin, DealerApiCase):
             self.assertEqual(again["loss_event_id"], cancelled["loss_event_id"])
         self.assertEqual(self.table_counts(*self.counted_models), before, "a cancel replay created something")
 
+    def test_nul_in_an_id_or_a_code_is_refused_naming_the_field(self):
+        status, first = self.post(URL, booking(external_id="NUL-TARGET"))
+        self.assertEqual(status, 201, first)
+        before = self.table_counts(*self.counted_models)
+        cases = [
+            (URL, booking(external_id="WEB-\x00"), "external_id"),
+            (
+                URL,
+                booking(external_id="WEB-NUL-CODE", operations=[{"code": "TO\x00", "name": "TO-1", "amount": 1}]),
+                "operations[0].code",
+            ),
+            (f"{URL}/NUL-TARGET%00/cancel", {"reason": "price"}, "external_id"),
+            (f"{URL}/NUL-TARGET/cancel", {"reason": "price\x00"}, "reason"),
+        ]
+        for path, body, field in cases:
+            with self.subTest(path=path, field=field):
+                self.assertApiError(self.post(path, body), 400, "invalid_input", field)
+        self.assertEqual(self.table_counts(*self.counted_models), before, "a refused request left rows behind")
+
     def test_same_key_different_body_is_409_and_writes_nothing(self):
         status, first = self.post(URL, booking(external_id="REPLAY-409"))
         self.assertEqual(status, 201, first)
