@@ -114,6 +114,7 @@ MONEY_FIELDS = [
     ("dealer.campaign", "revenue"),
     ("dealer.campaign.report", "revenue"),
     ("dealer.risk.signal", "value_amount"),
+    ("crm.lead", "sale_amount_total"),  # sale_crm's total of the deal's confirmed orders (dealer_sale)
 ]
 # Monetary fields the call centre CAN read today (a known gap, reported in README and to the lead):
 # crm.lead's expected revenue is only hidden in the views; the reservation prepayment and the
@@ -125,7 +126,6 @@ KNOWN_MONEY_GAPS = {
     ("crm.lead", "recurring_revenue_monthly"),
     ("crm.lead", "recurring_revenue_monthly_prorated"),
     ("crm.lead", "recurring_revenue_prorated"),
-    ("crm.lead", "sale_amount_total"),  # sale_crm's total of the deal's orders (dealer_sale brings it)
     ("dealer.reservation", "prepayment_amount"),
     ("dealer.funnel.target", "target_ac"),
 }

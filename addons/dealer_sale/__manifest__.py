@@ -12,6 +12,7 @@
         "data/product_data.xml",
         "report/sale_order_reports.xml",
         "report/sale_order_templates.xml",
+        "views/crm_lead_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
     ],

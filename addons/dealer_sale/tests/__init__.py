@@ -1,1 +1,9 @@
-from . import test_documents, test_down_payment, test_next_offer, test_portal, test_quotation, test_sale_tour
+from . import (
+    test_documents,
+    test_down_payment,
+    test_lead_form,
+    test_next_offer,
+    test_portal,
+    test_quotation,
+    test_sale_tour,
+)
