@@ -180,7 +180,7 @@ def generate(env, visits, seed=42, loss_events=None, log=benchlib.say):
     base.update(n_models=n_models, n_reasons=n_reasons, n_stages=n_stages, n_advisors=n_advisors)
 
     log(f"generating {size} into company {company.id} ({company.name}) with seed {seed}")
-    _insert_partners(run)
+    _insert_partners(run, *_other_addons_defaults(env, "res.partner", PARTNER_COLS, base))
     _insert_vehicles(run)
     _insert_visits(run)
     _insert_losses(run, env)
@@ -192,16 +192,41 @@ def generate(env, visits, seed=42, loss_events=None, log=benchlib.say):
     return {"company_id": company.id, **size}
 
 
-def _insert_partners(run):
+PARTNER_COLS = (
+    "id, commercial_partner_id, name, complete_name, company_id, type, active, is_company, partner_share, lang, tz,"
+    " email, email_normalized, phone, phone_sanitized, dealer_stage, consent_email, consent_sms, consent_telegram"
+)
+
+
+def _other_addons_defaults(env, model, listed, params):
+    """The NOT NULL columns of ``model`` that the raw insert does not list, with their ORM defaults.
+
+    Other installed addons add required columns to the tables the generator fills (e.g. Invoicing's
+    ``res_partner.autopost_bills``, brought by the sale bridge); they get the value the ORM would give.
+    Returns ``(", col_a, col_b", ", %(default_col_a)s, …")`` and puts the values into ``params``.
+    """
+    listed = {col.strip() for col in listed.split(",")} | {col.strip() for col in AUDIT_COLS.split(",")}
+    records = env[model]
+    env.cr.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL",
+        [records._table],
+    )
+    missing = [col for (col,) in env.cr.fetchall() if col not in listed and col in records._fields]
+    defaults = records.default_get(missing)
+    cols = [col for col in missing if defaults.get(col) is not None]
+    for col in cols:
+        params[f"default_{col}"] = defaults[col]
+    return "".join(f", {col}" for col in cols), "".join(f", %(default_{col})s" for col in cols)
+
+
+def _insert_partners(run, extra_cols="", extra_vals=""):
     run(
         "customers",
         f"""
         CREATE TEMP TABLE bench_partner AS
         WITH ins AS (
-            INSERT INTO res_partner (id, commercial_partner_id, name, complete_name, company_id, type, active,
-                                     is_company, partner_share,
-                                     lang, tz, email, email_normalized, phone, phone_sanitized, dealer_stage,
-                                     consent_email, consent_sms, consent_telegram, {AUDIT_COLS})
+            INSERT INTO res_partner ({PARTNER_COLS}, {AUDIT_COLS}{extra_cols})
             SELECT id, id, nm, nm, %(company)s, 'contact', TRUE, FALSE, TRUE, 'en_US', 'Europe/Moscow',
                    CASE WHEN pg_temp.bench_r(%(seed)s, 'email', n) < 0.8
                         THEN 'customer' || n || '.' || %(seed)s || '@bench.example.com' END,
@@ -211,7 +236,7 @@ def _insert_partners(run):
                    CASE WHEN pg_temp.bench_r(%(seed)s, 'phone', n) < 0.95 THEN '+79' || lpad(n::text, 9, '0') END,
                    'regular_service',
                    pg_temp.bench_r(%(seed)s, 'c_email', n) < 0.7, pg_temp.bench_r(%(seed)s, 'c_sms', n) < 0.6,
-                   FALSE, {AUDIT_VALS}
+                   FALSE, {AUDIT_VALS}{extra_vals}
               FROM (SELECT n, nextval('res_partner_id_seq')::int AS id,
                            'Bench customer ' || %(seed)s || '-' || lpad(n::text, 7, '0') AS nm
                       FROM generate_series(1, %(customers)s) n) g
