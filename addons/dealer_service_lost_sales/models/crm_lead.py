@@ -267,17 +267,14 @@ class CrmLead(models.Model):
         self.ensure_one()
         adding = offers.filtered(lambda offer: offer.state == "open")
         if self.dealer_interest == SERVICE_INTEREST and adding:
-            self.env["dealer.service.line"].create(
+            Line = self.env["dealer.service.line"]
+            Line.create(
                 [
                     {
-                        "lead_id": self.id,
-                        "product_id": offer.product_id.id,
-                        "kind": "part" if offer.product_id.dealer_item_kind in ("part", "accessory") else "operation",
-                        "name": offer.product_id.name,
-                        "code": offer.product_id.default_code,
-                        "amount": self.company_currency.round(
-                            offer.product_id.lst_price * (1 - offer.promotion_id.discount_percent / 100)
+                        **Line._product_vals(
+                            offer.product_id, offer.promotion_id.discount_percent, self.company_currency
                         ),
+                        "lead_id": self.id,
                         "state": "proposed",
                     }
                     for offer in adding

@@ -56,11 +56,20 @@ class DealerServiceLine(models.Model):
         parts are on the package in the catalogue.
         """
         for line in self.filtered("product_id"):
-            product = line.product_id
-            line.kind = "part" if product.dealer_item_kind in ("part", "accessory") else "operation"
-            line.name = product.name
-            line.code = product.default_code or line.code
-            line.amount = product.lst_price
+            vals = self._product_vals(line.product_id)
+            line.update({**vals, "code": vals["code"] or line.code})
+
+    @api.model
+    def _product_vals(self, product, discount_percent=0.0, currency=None):
+        """The line values a catalogue item gives: its kind, name, code and price, less ``discount_percent``."""
+        currency = currency or self.env.company.currency_id
+        return {
+            "product_id": product.id,
+            "kind": "part" if product.dealer_item_kind in ("part", "accessory") else "operation",
+            "name": product.name,
+            "code": product.default_code,
+            "amount": currency.round(product.lst_price * (1 - (discount_percent or 0.0) / 100)),
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
