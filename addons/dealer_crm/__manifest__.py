@@ -58,6 +58,7 @@
     ],
     "assets": {
         "web.assets_tests": ["dealer_crm/static/tests/tours/**/*"],
+        "web.report_assets_common": ["dealer_crm/static/src/scss/dealer_documents.scss"],
     },
     "installable": True,
 }
