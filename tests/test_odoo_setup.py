@@ -88,10 +88,19 @@ def small_odoo(tmp_path_factory):
     if tree is None:
         pytest.skip("needs the Odoo 19 source tree the tests run on, as a git repository")
     repo = tmp_path_factory.mktemp("odoo-source")
-    # every module's manifest (Odoo lists them all; base's data names their categories), the code of
-    # the modules installed with the three addons only
+    # every module's manifest (Odoo lists them all; base's data names their categories) and icon
+    # (payment's data, which Sales brings, shows every provider's icon), the code of the modules
+    # installed with the suite's addons only
     modules = [f"addons/{m}" for m in module_closure(tree, odoo_modules_needed())]
-    paths = ["odoo-bin", "requirements.txt", "setup", "odoo", "addons/*/__manifest__.py", *modules]
+    paths = [
+        "odoo-bin",
+        "requirements.txt",
+        "setup",
+        "odoo",
+        "addons/*/__manifest__.py",
+        "addons/*/static/description/icon.*",
+        *modules,
+    ]
     leave_out = [":(exclude)**/i18n/**", ":(exclude)odoo/addons/test_*", ":(exclude)addons/**/tests/**"]
     archive = subprocess.run(
         ["git", "-C", str(tree), "archive", "HEAD", *paths, *leave_out], capture_output=True, check=True
