@@ -300,13 +300,30 @@ class DealerNextOffer(models.Model):
     @api.model
     def _fits_sql(self, tmpl, vehicle):
         """The item ``tmpl`` (product_template alias) is active, of the car's showroom or shared, and fits its model."""
-        t, v = SQL.identifier(tmpl), SQL.identifier(vehicle)
+        t = SQL.identifier(tmpl)
         return SQL(
-            """%(t)s.active AND (%(t)s.company_id IS NULL OR %(t)s.company_id = %(v)s.company_id)
-               AND (NOT EXISTS (SELECT 1 FROM dealer_product_template_model_rel fr WHERE fr.product_tmpl_id = %(t)s.id)
-                    OR EXISTS (SELECT 1 FROM dealer_product_template_model_rel fr
-                                WHERE fr.product_tmpl_id = %(t)s.id AND fr.model_id = %(v)s.model_id))""",
+            "%(t)s.active AND %(showroom)s AND %(model)s",
             t=t,
+            showroom=self._showroom_sql(tmpl, vehicle),
+            model=self._fits_model_sql("dealer_product_template_model_rel", "product_tmpl_id", tmpl, vehicle),
+        )
+
+    @api.model
+    def _showroom_sql(self, record, vehicle):
+        """``record`` (an alias) belongs to the car's showroom or to every showroom."""
+        r, v = SQL.identifier(record), SQL.identifier(vehicle)
+        return SQL("(%(r)s.company_id IS NULL OR %(r)s.company_id = %(v)s.company_id)", r=r, v=v)
+
+    @api.model
+    def _fits_model_sql(self, relation, column, record, vehicle):
+        """``record`` (an alias) names no model in ``relation`` (it fits every model), or the car's model."""
+        rel, col, r, v = (SQL.identifier(name) for name in (relation, column, record, vehicle))
+        return SQL(
+            """(NOT EXISTS (SELECT 1 FROM %(rel)s mr WHERE mr.%(col)s = %(r)s.id)
+                OR EXISTS (SELECT 1 FROM %(rel)s mr WHERE mr.%(col)s = %(r)s.id AND mr.model_id = %(v)s.model_id))""",
+            rel=rel,
+            col=col,
+            r=r,
             v=v,
         )
 
@@ -507,14 +524,10 @@ class DealerNextOffer(models.Model):
     @api.model
     def _promotion_applies_sql(self, promotion, vehicle):
         """The promotion ``promotion`` is of the car's showroom (or every one) and for its model (or every one)."""
-        pr, v = SQL.identifier(promotion), SQL.identifier(vehicle)
         return SQL(
-            """(%(pr)s.company_id IS NULL OR %(pr)s.company_id = %(v)s.company_id)
-               AND (NOT EXISTS (SELECT 1 FROM dealer_promotion_model_rel mr WHERE mr.promotion_id = %(pr)s.id)
-                    OR EXISTS (SELECT 1 FROM dealer_promotion_model_rel mr
-                                WHERE mr.promotion_id = %(pr)s.id AND mr.model_id = %(v)s.model_id))""",
-            pr=pr,
-            v=v,
+            "%(showroom)s AND %(model)s",
+            showroom=self._showroom_sql(promotion, vehicle),
+            model=self._fits_model_sql("dealer_promotion_model_rel", "promotion_id", promotion, vehicle),
         )
 
     @api.model
