@@ -35,6 +35,7 @@ MATRIX = {
     "crm.stage":                      "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
     "crm.team":                       "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
     "dealer.api.request":             "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- r--u ----",
+    "dealer.call":                    "rwc- rwc- rwc- rwc- rwc- r--- r--- r--- r--- rwc- rwcu rwc-",
     "dealer.campaign":                "r--- r--- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu r---",
     "dealer.campaign.enrolment":      "r--- r--- r--- r--- r--- r--- r--- r--- rw-u r--- rw-u r---",
     "dealer.campaign.report":         "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",

@@ -1,7 +1,7 @@
 {
     "name": "Dealer CRM",
     "summary": "Car dealership CRM: customers, vehicles, visits, sales leads, roles and integration API",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/CRM",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
@@ -42,6 +42,7 @@
         "views/dealer_sla_policy_views.xml",
         "views/dealer_sla_escalation_views.xml",
         "views/dealer_walkin_views.xml",
+        "views/dealer_call_views.xml",
         "views/dealer_reservation_views.xml",
         "views/dealer_traffic_views.xml",
         "views/dealer_funnel_target_views.xml",

@@ -15,6 +15,8 @@ INT_SETTINGS = {
     "tyre_autumn_month": (10, 1, 12),
     "tyre_autumn_day": (15, 1, 31),
     "tyre_weeks_ahead": (4, 0, 26),
+    # call journal (dealer.call): an inbound call answered within this many seconds is in the norm
+    "call_answer_norm_seconds": (15, 1, 600),
 }
 
 
@@ -78,6 +80,13 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=param_name("tyre_weeks_ahead"),
         default=INT_SETTINGS["tyre_weeks_ahead"][0],
         help="The seasonal tyre change is offered from this many weeks before the season starts until a month after.",
+    )
+    dealer_call_answer_norm_seconds = fields.Integer(
+        string="Answer calls within (seconds)",
+        config_parameter=param_name("call_answer_norm_seconds"),
+        default=INT_SETTINGS["call_answer_norm_seconds"][0],
+        help="An inbound call answered within this time counts as answered within the norm in the call "
+        "journal (15 seconds is about three rings). Calls already recorded keep their result.",
     )
     dealer_director_id = fields.Many2one(related="company_id.dealer_director_id", readonly=False)
     dealer_reservation_hours = fields.Integer(related="company_id.dealer_reservation_hours", readonly=False)

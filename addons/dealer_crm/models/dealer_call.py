@@ -1,0 +1,180 @@
+import pytz
+
+from odoo import api, fields, models
+
+from ..tools.settings import int_param
+from .crm_lead import CALL_LINES
+from .res_config_settings import INT_SETTINGS, param_name
+
+CALL_LINE_LABELS = {"sales": "Sales", "service": "Service"}
+CALL_OUTCOMES = [
+    ("talked", "Talked"),
+    ("booked", "Booked"),
+    ("call_later", "Call later"),
+    ("refused", "Refused"),
+    ("no_answer", "No answer"),
+    ("wrong_number", "Wrong number"),
+]
+# fallback of the "human contact" threshold while its setting is not declared in INT_SETTINGS
+HUMAN_CONTACT_SPEC = (20, 0, 3600)
+
+
+class DealerCall(models.Model):
+    """One telephone call of the dealership: reported by the telephony (PBX) or logged by hand.
+
+    The journal measures how the dealership answers: the time to answer against the ring norm
+    (``dealer_crm.call_answer_norm_seconds``), missed calls and how fast they were called back
+    (``callback_call_id``, ``callback_minutes``), calls per lead. Only real human contact
+    (``_human_contacts``) stops a lead's response clock.
+    """
+
+    _name = "dealer.call"
+    _description = "Call"
+    _order = "started_at desc, id desc"
+    _check_company_auto = True
+
+    call_ref = fields.Char(string="Call ID", copy=False, help="The identifier the telephony gave the call.")
+    source = fields.Selection(
+        [("api", "Telephony"), ("manual", "Logged by hand")], required=True, default="manual", readonly=True
+    )
+    line = fields.Selection(
+        [(line, CALL_LINE_LABELS[line]) for line in CALL_LINES], required=True, default="sales", index=True
+    )
+    direction = fields.Selection(
+        [("inbound", "Inbound"), ("outbound", "Outbound")], required=True, default="outbound", index=True
+    )
+    status = fields.Selection([("answered", "Answered"), ("missed", "Missed")], required=True, default="answered")
+    phone = fields.Char(string="Number")
+    partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null", check_company=True)
+    user_id = fields.Many2one(
+        "res.users", string="Operator", index="btree_not_null", domain="[('share', '=', False)]", check_company=True
+    )
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Lead",
+        index="btree_not_null",
+        check_company=True,
+        help="The deal or service booking the call concerns.",
+    )
+    started_at = fields.Datetime(string="Started", required=True, default=fields.Datetime.now, index=True)
+    ring_seconds = fields.Integer(string="Time to answer", help="Seconds the customer waited before being answered.")
+    duration_seconds = fields.Integer(string="Duration")
+    answered_in_norm = fields.Boolean(
+        string="Answered within norm",
+        compute="_compute_answered_in_norm",
+        store=True,
+        help="An inbound call answered within the ring norm of Settings → Dealership.",
+    )
+    outcome = fields.Selection(CALL_OUTCOMES)
+    lost_reason_id = fields.Many2one("crm.lost.reason", string="Reason of refusal")
+    booking_id = fields.Many2one(
+        "crm.lead",
+        string="Booking",
+        index="btree_not_null",
+        check_company=True,
+        help="The service booking or deal the call made.",
+    )
+    recording_url = fields.Char(string="Recording")
+    note = fields.Text()
+    callback_call_id = fields.Many2one(
+        "dealer.call",
+        string="Called back by",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="On a missed call: the later answered call that reached the customer.",
+    )
+    callback_minutes = fields.Float(
+        string="Time to call back (min)",
+        compute="_compute_callback_minutes",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+    )
+    hour = fields.Integer(
+        string="Hour of day",
+        compute="_compute_hour",
+        store=True,
+        aggregator=False,
+        help="The hour the call started, in the showroom's time zone.",
+    )
+    missed_percent = fields.Float(
+        string="Missed (%)", compute="_compute_rates", store=True, aggregator="avg", digits=(16, 1)
+    )
+    in_norm_percent = fields.Float(
+        string="Answered within norm (%)", compute="_compute_rates", store=True, aggregator="avg", digits=(16, 1)
+    )
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company, required=True, index=True)
+
+    _call_ref_uniq = models.UniqueIndex(
+        "(company_id, call_ref) WHERE call_ref IS NOT NULL", "This call is already in the journal (same Call ID)."
+    )
+    _seconds_positive = models.Constraint(
+        "CHECK(ring_seconds >= 0 AND duration_seconds >= 0)", "Time to answer and Duration cannot be negative."
+    )
+
+    @api.depends("direction", "status", "started_at", "partner_id")
+    def _compute_display_name(self):
+        directions = dict(self._fields["direction"]._description_selection(self.env))
+        for call in self:
+            parts = [directions.get(call.direction) or ""]
+            if call.partner_id or call.phone:
+                parts.append(call.partner_id.display_name or call.phone)
+            if call.started_at:
+                parts.append(fields.Datetime.to_string(fields.Datetime.context_timestamp(call, call.started_at))[:16])
+            call.display_name = " · ".join(p for p in parts if p)
+
+    @api.depends("direction", "status", "ring_seconds")
+    def _compute_answered_in_norm(self):
+        norm = self._answer_norm_seconds()
+        for call in self:
+            call.answered_in_norm = (
+                call.direction == "inbound" and call.status == "answered" and call.ring_seconds <= norm
+            )
+
+    @api.depends("callback_call_id.started_at", "started_at")
+    def _compute_callback_minutes(self):
+        for call in self:
+            later = call.callback_call_id.started_at
+            call.callback_minutes = (
+                max(0.0, (later - call.started_at).total_seconds() / 60.0) if later and call.started_at else 0.0
+            )
+
+    @api.depends("started_at", "company_id")
+    def _compute_hour(self):
+        for call in self:
+            if not call.started_at:
+                call.hour = 0
+                continue
+            tz = pytz.timezone(call._showroom_tz())
+            call.hour = pytz.utc.localize(call.started_at).astimezone(tz).hour
+
+    @api.depends("status", "answered_in_norm")
+    def _compute_rates(self):
+        for call in self:
+            call.missed_percent = 100.0 if call.status == "missed" else 0.0
+            call.in_norm_percent = 100.0 if call.answered_in_norm else 0.0
+
+    # ------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------
+
+    def _answer_norm_seconds(self):
+        key = "call_answer_norm_seconds"
+        return int_param(self.env, param_name(key), INT_SETTINGS.get(key, (15, 1, 600)))
+
+    def _human_contact_seconds(self):
+        key = "human_contact_seconds"
+        return int_param(self.env, param_name(key), INT_SETTINGS.get(key, HUMAN_CONTACT_SPEC))
+
+    def _human_contacts(self):
+        """The calls that count as real human contact for a lead's response clock: answered, and
+        long enough (setting ``dealer_crm.human_contact_seconds``) not to be a hang-up or a robot."""
+        seconds = self._human_contact_seconds()
+        return self.filtered(lambda call: call.status == "answered" and call.duration_seconds >= seconds)
+
+    def _showroom_tz(self):
+        """The time zone of the call's showroom (its working calendar, else its address), else the user's."""
+        company = self.company_id
+        tz = company.resource_calendar_id.tz or company.partner_id.tz or self.env.user.tz or "UTC"
+        return tz if tz in pytz.all_timezones_set else "UTC"
