@@ -2,6 +2,7 @@ import logging
 from ast import literal_eval
 from datetime import timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -10,6 +11,7 @@ from odoo.tools import SQL
 
 from ..tools import api_input as inp
 from ..tools.vin import normalize_vin, vin_problem
+from ..tools.work_time import work_seconds_before
 from .crm_stage import NEGOTIATION_STEPS
 from .res_partner import LIFECYCLE_RANK
 
@@ -52,6 +54,24 @@ ESCALATION_BATCH = 1000
 # sales response clock and come in on the service phone line.
 SERVICE_INTEREST = "service"
 CALL_LINES = ["sales", "service"]
+# a reported or logged call's times beyond these are a typo or a broken PBX export, not a call
+MAX_RING_SECONDS = 3600
+MAX_DURATION_SECONDS = 86400
+# what stopping the response clock writes (``_dealer_stop_clocks``)
+CONTACT_FIELDS = [
+    "dealer_first_contact_date",
+    "dealer_first_contact_kind",
+    "dealer_first_contact_call_id",
+    "dealer_response_minutes",
+    "dealer_response_work_minutes",
+    "dealer_response_in_policy",
+    "dealer_sla_state",
+    "dealer_next_escalation_date",
+]
+# context keys of messages nobody wrote by hand: an automation rule's run (base_automation), a
+# scheduled action (ir.cron), and a message posted to many records at once (the composer in batch
+# mode, a server action posting a template) or by someone who may not edit the lead (mail)
+AUTOMATED_POST_KEYS = ("__action_done", "cron_id", "mail_post_autofollow_author_skip")
 # what an API request may propose for an existing customer's card (a person applies it)
 PROPOSABLE = ("phone", "email", "consent_email", "consent_sms", "consent_telegram")
 
@@ -61,7 +81,9 @@ class CrmLead(models.Model):
 
     Sections: fields, CRUD, stages, the sales process, routing, the response clock and its
     escalation (the clock starts when a lead arrives, ``_dealer_start_sla``, or a call is missed,
-    ``_dealer_register_missed_call``; the first real contact stops it, ``_dealer_register_contact``;
+    ``_dealer_register_missed_call``; only the first real human contact stops it — an answered call
+    long enough to be a conversation, ``_dealer_register_calls``, or a message a person wrote to the
+    customer, ``_dealer_register_contact`` — and records the response time in working hours too;
     ``_cron_dealer_escalate`` walks unanswered leads up the ``dealer.sla.escalation`` chain),
     automation steps, reservations, and the integration API (leads and calls).
     """
@@ -132,7 +154,29 @@ class CrmLead(models.Model):
         index="btree_not_null",
         help="Whether the customer was contacted within the response time of the lead's channel.",
     )
-    dealer_first_contact_date = fields.Datetime(string="First contact", readonly=True, copy=False)
+    dealer_first_contact_date = fields.Datetime(
+        string="First contact",
+        readonly=True,
+        copy=False,
+        help="When a person first really reached the customer: an answered call long enough to be a "
+        "conversation, or a message written to the customer by an employee.",
+    )
+    dealer_first_contact_kind = fields.Selection(
+        [("call", "Call"), ("message", "Message")],
+        string="First contact by",
+        readonly=True,
+        copy=False,
+        help="What stopped the response clock: a call of the call journal or a message written to the customer.",
+    )
+    dealer_first_contact_call_id = fields.Many2one(
+        "dealer.call",
+        string="First contact call",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The call that stopped the response clock; whether the telephony reported it or a person "
+        "logged it by hand is on the call.",
+    )
     dealer_response_minutes = fields.Float(
         string="Response time (min)",
         readonly=True,
@@ -140,6 +184,24 @@ class CrmLead(models.Model):
         digits=(10, 1),
         aggregator="avg",
         help="Minutes from the start of the response clock to the first real contact.",
+    )
+    dealer_response_work_minutes = fields.Float(
+        string="Response time, working hours (min)",
+        readonly=True,
+        copy=False,
+        digits=(10, 1),
+        aggregator="avg",
+        help="Working minutes from the start of the response clock to the first real contact, in the working "
+        "hours of the showroom (its company's working schedule): nights, weekends and holidays do not count.",
+    )
+    dealer_response_in_policy = fields.Float(
+        string="Answered in time (%)",
+        readonly=True,
+        copy=False,
+        digits=(10, 1),
+        aggregator="avg",
+        help="100 when the first real contact was within the response-time policy, 0 when late; "
+        "averaged over leads it is the share answered in time.",
     )
     dealer_escalation_level = fields.Integer(
         string="Escalations",
@@ -222,7 +284,8 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         """Winning checks the customer's data and delivers the car; a stage move hands the deal to the
-        next department and, being a sign somebody worked on the lead, stops the response clock."""
+        next department. A stage move does not stop the response clock: moving a card is no contact
+        with the customer (only a call or a person's message is, see ``_dealer_register_contact``)."""
         was_won = {lead.id for lead in self if lead.won_status == "won"}
         if vals.get("stage_id") and self.env["crm.stage"].browse(vals["stage_id"]).is_won:
             self._dealer_deals(vals).filtered(lambda lead: lead.id not in was_won)._dealer_check_won_data(vals)
@@ -236,21 +299,14 @@ class CrmLead(models.Model):
         if LIFECYCLE_FIELDS & set(vals):
             deals._dealer_sync_lifecycle()
         newly_won._dealer_deliver()
-        if "stage_id" in vals:
-            self._dealer_register_contact()
         return res
 
     def message_post(self, **kwargs):
-        """A message sent to the customer (not an internal note) by an employee is a first contact."""
+        """A message written to the customer by an employee themselves is a first contact
+        (``_dealer_is_human_message``); automatic replies and templates sent by rules are not."""
         message = super().message_post(**kwargs)
-        if (
-            message.message_type == "comment"
-            and message.subtype_id
-            and not message.subtype_id.internal
-            and self.env.user._is_internal()
-            and message.author_id == self.env.user.partner_id
-        ):
-            self._dealer_register_contact()
+        if self._dealer_is_human_message(message):
+            self._dealer_register_contact(message.date, kind="message")
         return message
 
     # ------------------------------------------------------------
@@ -258,9 +314,10 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def action_dealer_contacted(self):
-        """The "Contacted" button: the salesperson confirms the first contact by hand."""
-        self._dealer_register_contact()
-        return True
+        """The former "Contacted" button, kept so that the lead form of an earlier version still loads
+        while the addon is upgraded: a click proves no contact any more (the clock stops on a call or a
+        message itself), so it opens "Log a call"."""
+        return self.action_dealer_log_call()
 
     def action_dealer_reserve_vehicle(self):
         """Open a new reservation for this deal, with its car when that car is in stock."""
@@ -694,44 +751,137 @@ class CrmLead(models.Model):
                 "dealer_sla_deadline": deadline,
                 "dealer_sla_state": "running",
                 "dealer_first_contact_date": False,
+                "dealer_first_contact_kind": False,
+                "dealer_first_contact_call_id": False,
                 "dealer_response_minutes": 0.0,
+                "dealer_response_work_minutes": 0.0,
+                "dealer_response_in_policy": 0.0,
                 "dealer_escalation_level": 0,
                 "dealer_next_escalation_date": first_level and deadline + timedelta(minutes=first_level.delay_minutes),
             }
         return result
 
-    def _dealer_register_contact(self, contact_date=None):
-        """Stop the response clock: the customer was really contacted.
+    def _dealer_register_contact(self, contact_date=None, kind="message", call=None):
+        """Stop the response clock: a person really reached the customer.
 
-        Called by the "Contacted" button, a stage move, a call or meeting activity marked done,
-        a message sent to the customer, and by the integration API for an answered call.
-        Records the response time in minutes and whether it was in time; one UPDATE for the
-        whole recordset, leads without a running clock are ignored.
+        Only two things are real contact (issue "speed to lead that cannot be gamed"): a message
+        written to the customer by an employee (``message_post``, ``_dealer_is_human_message``) and
+        a call of the journal that is human contact (``_dealer_register_calls``). A stage move, a
+        ticked activity or a button are not. Records when, by what (``kind``, the ``call``), the
+        response time in calendar and in working minutes and whether it was in time; one UPDATE
+        for the whole recordset, leads without a running clock are ignored.
 
         :param datetime contact_date: when the contact happened (default: now)
+        :param str kind: ``"message"`` or ``"call"``
+        :param call: the ``dealer.call`` that was the contact (kind ``"call"``)
         """
-        running = self.filtered(lambda lead: lead.dealer_sla_state == "running")
+        when = contact_date or fields.Datetime.now()
+        self._dealer_stop_clocks(dict.fromkeys(self, (when, "call" if call else kind, call)))
+
+    def _dealer_is_human_message(self, message):
+        """Whether ``message``, just posted on these leads, was written to the customer by a person.
+
+        It must be a comment with a subtype customers receive (not a note, not ``auto_comment``, the
+        type of templates posted by server actions), whose author is the internal user posting it,
+        not the superuser/OdooBot, and posted outside an automation rule, a scheduled action or a
+        batch (``AUTOMATED_POST_KEYS``): a rule that sends a template "as" the salesperson whose
+        write triggered it, or an automatic reply to the customer's e-mail, is no contact.
+        """
+        user = self.env.user
+        return bool(
+            message.message_type == "comment"
+            and message.subtype_id
+            and not message.subtype_id.internal
+            and not any(key in self.env.context for key in AUTOMATED_POST_KEYS)
+            and not user._is_superuser()
+            and user._is_internal()
+            and message.author_id == user.partner_id
+        )
+
+    @api.model
+    def _dealer_register_calls(self, calls):
+        """The calls of ``calls`` that are real human contact (``dealer.call._human_contacts``) stop
+        the clock of the lead they concern: the earliest such call of each lead, at the moment it
+        was answered (start + time to answer)."""
+        first = {}
+        for call in calls._human_contacts().filtered("lead_id").sorted(lambda c: (c.started_at, c.id)):
+            first.setdefault(call.lead_id, call)
+        contacts = {
+            lead: (call.started_at + timedelta(seconds=call.ring_seconds or 0), "call", call)
+            for lead, call in first.items()
+        }
+        self.browse()._dealer_stop_clocks(contacts)
+
+    @api.model
+    def _dealer_stop_clocks(self, contacts):
+        """``contacts``: ``{lead: (when, kind, call or None)}``; stops the running clocks in one UPDATE."""
+        running = {lead: contact for lead, contact in contacts.items() if lead.dealer_sla_state == "running"}
         if not running:
             return
+        work = self._dealer_work_minutes(
+            {lead: (lead.dealer_sla_start, when) for lead, (when, _k, _c) in running.items()}
+        )
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s::timestamp, %s, %s::integer, %s::float)",
+                lead.id,
+                when,
+                kind,
+                call.id if call else None,
+                work[lead.id],
+            )
+            for lead, (when, kind, call) in running.items()
+        )
         self.env.flush_all()
-        when = contact_date or fields.Datetime.now()
         self.env.cr.execute(
             SQL(
                 """
-            UPDATE crm_lead
-               SET dealer_first_contact_date = %(when)s,
-                   dealer_response_minutes = GREATEST(0, EXTRACT(EPOCH FROM (%(when)s - dealer_sla_start)) / 60.0),
-                   dealer_sla_state = CASE WHEN %(when)s <= dealer_sla_deadline THEN 'met' ELSE 'late' END,
+            UPDATE crm_lead l
+               SET dealer_first_contact_date = c.at,
+                   dealer_first_contact_kind = c.kind,
+                   dealer_first_contact_call_id = c.call_id,
+                   dealer_response_minutes = GREATEST(0, EXTRACT(EPOCH FROM (c.at - l.dealer_sla_start)) / 60.0),
+                   dealer_response_work_minutes = c.work,
+                   dealer_sla_state = CASE WHEN c.at <= l.dealer_sla_deadline THEN 'met' ELSE 'late' END,
+                   dealer_response_in_policy = CASE WHEN c.at <= l.dealer_sla_deadline THEN 100 ELSE 0 END,
                    dealer_next_escalation_date = NULL
-             WHERE id = ANY(%(ids)s) AND dealer_sla_state = 'running'
+              FROM (VALUES %s) AS c(id, at, kind, call_id, work)
+             WHERE l.id = c.id AND l.dealer_sla_state = 'running'
             """,
-                when=when,
-                ids=running.ids,
+                rows,
             )
         )
-        running.invalidate_recordset(
-            ["dealer_first_contact_date", "dealer_response_minutes", "dealer_sla_state", "dealer_next_escalation_date"]
-        )
+        self.browse([lead.id for lead in running]).invalidate_recordset(CONTACT_FIELDS)
+
+    @api.model
+    def _dealer_work_minutes(self, spans):
+        """``{lead id: working minutes}`` between the ``(start, end)`` of each lead of ``spans``
+        (``{lead: (start, end)}``, naive UTC) in the working calendar of the lead's company.
+
+        The work intervals of each calendar are computed once for the whole range of its leads
+        (``resource.calendar._work_intervals_batch``: attendances less the calendar's holidays),
+        then each lead reads its share through cumulative sums: no query per lead. A company
+        without a calendar (or with flexible hours) counts calendar minutes.
+        """
+        by_calendar = {}
+        for lead, span in spans.items():
+            calendar = (lead.company_id or self.env.company).resource_calendar_id
+            by_calendar.setdefault(calendar, {})[lead.id] = span
+        result = {}
+        for calendar, lead_spans in by_calendar.items():
+            if not calendar or calendar.flexible_hours:
+                result.update(
+                    {lid: max(0.0, (end - start).total_seconds() / 60.0) for lid, (start, end) in lead_spans.items()}
+                )
+                continue
+            lo = pytz.utc.localize(min(start for start, _end in lead_spans.values()))
+            hi = pytz.utc.localize(max(end for _start, end in lead_spans.values()))
+            intervals = [(a, b) for a, b, _rec in calendar._work_intervals_batch(lo, hi)[False]]
+            worked = work_seconds_before(intervals)
+            for lid, (start, end) in lead_spans.items():
+                seconds = worked(pytz.utc.localize(end)) - worked(pytz.utc.localize(start))
+                result[lid] = round(max(0.0, seconds) / 60.0, 2)
+        return result
 
     def _dealer_register_missed_call(self, call_date=None, caller=None):
         """A call from the customer was missed: schedule a call-back and restart the clock.
@@ -940,11 +1090,6 @@ class CrmLead(models.Model):
             ]
         )
         return leads
-
-    def _dealer_stop_response_clock(self):
-        """The customer was contacted: stop the clock and record the response time."""
-        self._dealer_register_contact()
-        return self
 
     def _dealer_escalate_now(self):
         """Take the waiting leads one step up the escalation chain at once (the cron does it on time)."""

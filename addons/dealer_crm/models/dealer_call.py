@@ -1,10 +1,11 @@
 import pytz
 
 from odoo import api, fields, models
+from odoo.tools import str2bool
 
 from ..tools.settings import int_param
 from .crm_lead import CALL_LINES
-from .res_config_settings import INT_SETTINGS, param_name
+from .res_config_settings import CLOCK_TELEPHONY_ONLY, INT_SETTINGS, param_name
 
 CALL_LINE_LABELS = {"sales": "Sales", "service": "Service"}
 CALL_OUTCOMES = [
@@ -169,9 +170,20 @@ class DealerCall(models.Model):
 
     def _human_contacts(self):
         """The calls that count as real human contact for a lead's response clock: answered, and
-        long enough (setting ``dealer_crm.human_contact_seconds``) not to be a hang-up or a robot."""
+        long enough (setting ``dealer_crm.human_contact_seconds``, default 20 s) not to be a hang-up,
+        a voicemail or a robot.
+
+        A call logged by hand is a person's word, not the telephony's: it counts unless the setting
+        "Only telephony-reported calls stop the response clock" is on; the lead keeps the call that
+        stopped its clock (``dealer_first_contact_call_id``), so which kind it was stays visible.
+        """
         seconds = self._human_contact_seconds()
-        return self.filtered(lambda call: call.status == "answered" and call.duration_seconds >= seconds)
+        telephony_only = str2bool(self.env["ir.config_parameter"].sudo().get_param(CLOCK_TELEPHONY_ONLY) or "0")
+        return self.filtered(
+            lambda call: call.status == "answered"
+            and call.duration_seconds >= seconds
+            and (call.source == "api" or not telephony_only)
+        )
 
     def _showroom_tz(self):
         """The time zone of the call's showroom (its working calendar, else its address), else the user's."""

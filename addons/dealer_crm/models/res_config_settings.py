@@ -17,7 +17,11 @@ INT_SETTINGS = {
     "tyre_weeks_ahead": (4, 0, 26),
     # call journal (dealer.call): an inbound call answered within this many seconds is in the norm
     "call_answer_norm_seconds": (15, 1, 600),
+    # response clock: an answered call this long (seconds) is real human contact
+    "human_contact_seconds": (20, 0, 3600),
 }
+# response clock: only calls reported by the telephony stop it (calls logged by hand do not)
+CLOCK_TELEPHONY_ONLY = "dealer_crm.clock_telephony_calls_only"
 
 
 def param_name(key):
@@ -87,6 +91,20 @@ class ResConfigSettings(models.TransientModel):
         default=INT_SETTINGS["call_answer_norm_seconds"][0],
         help="An inbound call answered within this time counts as answered within the norm in the call "
         "journal (15 seconds is about three rings). Calls already recorded keep their result.",
+    )
+    dealer_human_contact_seconds = fields.Integer(
+        string="A call is a contact from (seconds)",
+        config_parameter=param_name("human_contact_seconds"),
+        default=INT_SETTINGS["human_contact_seconds"][0],
+        help="An answered call stops a lead's response clock only when it lasted at least this long: a "
+        "hang-up, a voicemail or a few seconds' call is no conversation with the customer.",
+    )
+    dealer_clock_telephony_only = fields.Boolean(
+        string="Only telephony-reported calls stop the response clock",
+        config_parameter=CLOCK_TELEPHONY_ONLY,
+        help="Off: a call logged by hand is a person's word and stops the clock like a call the telephony "
+        "reported; the lead keeps the call, so the report shows which it was. On: only calls the telephony "
+        "reported (and messages written to the customer) stop it.",
     )
     dealer_director_id = fields.Many2one(related="company_id.dealer_director_id", readonly=False)
     dealer_reservation_hours = fields.Integer(related="company_id.dealer_reservation_hours", readonly=False)

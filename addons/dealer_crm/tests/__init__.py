@@ -26,6 +26,7 @@ from . import (
     test_next_offer,
     test_roles,
     test_sales_process,
+    test_speed_to_lead,
     test_ui_tours,
     test_vin,
     test_visit_documents,

@@ -188,7 +188,9 @@ class TestAutomationRulesCrm(DealerAutomationCase):
                 [("res_model", "=", "crm.lead"), ("res_id", "=", lead.id), ("user_id", "=", self.sales_2.id)]
             )
         )
-        lead._dealer_stop_response_clock()
+        lead.with_user(self.sales_1).message_post(
+            body="Hello, your car is ready", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
         self.assertIn(lead.dealer_sla_state, ("met", "late"))
 
     def test_reserve_and_release_blocks(self):
@@ -237,7 +239,9 @@ class TestAutomationRulesCrm(DealerAutomationCase):
 class TestAutomationWebhook(HttpCase):
     """A telephony system that cannot call our API drives a rule through Odoo's webhook trigger."""
 
-    def test_telephony_answered_call_stops_the_clock_through_a_webhook(self):
+    def test_telephony_answered_call_reaches_the_journal_through_a_webhook(self):
+        """The webhook logs the call in the call journal; only a call long enough to be a conversation
+        stops the clock (no rule may stop it by itself: there is no such step any more)."""
         env = self.env(context=dict(self.env.context, tracking_disable=True))
         salesperson = new_test_user(env, login="telephony_sales", groups="dealer_crm.group_sales_manager")
         rule = env["base.automation"].create(
@@ -249,10 +253,13 @@ class TestAutomationWebhook(HttpCase):
                 "action_server_ids": [
                     Command.create(
                         {
-                            "name": "Stop the clock",
+                            "name": "Log the call",
                             "model_id": env["ir.model"]._get_id("crm.lead"),
-                            "state": "dealer_step",
-                            "dealer_step": "stop_clock",
+                            "state": "code",
+                            "code": "call = env['dealer.call'].create({'source': 'api', 'direction': 'inbound', "
+                            "'status': 'answered', 'lead_id': record.id, "
+                            "'duration_seconds': int(payload.get('duration_s') or 0)})\n"
+                            "model._dealer_register_calls(call)",
                         }
                     )
                 ],
@@ -268,13 +275,16 @@ class TestAutomationWebhook(HttpCase):
         other._dealer_start_response_clock(minutes=10)
         self.assertTrue(rule.url.endswith(f"/web/hook/{rule.webhook_uuid}"))
 
-        response = self.url_open(
-            rule.url,
-            data=json.dumps({"lead_id": lead.id, "event": "answered"}),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.json(), {"status": "ok"})
-        lead.invalidate_recordset()
+        for record, seconds in ((lead, 75), (other, 8)):
+            response = self.url_open(
+                rule.url,
+                data=json.dumps({"lead_id": record.id, "event": "answered", "duration_s": seconds}),
+                headers={"Content-Type": "application/json"},
+            )
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(response.json(), {"status": "ok"})
+        (lead | other).invalidate_recordset()
         self.assertEqual(lead.dealer_sla_state, "met")
-        self.assertEqual(other.dealer_sla_state, "running", "only the lead named in the payload")
+        self.assertEqual(lead.dealer_first_contact_call_id.duration_seconds, 75)
+        self.assertEqual(other.dealer_sla_state, "running", "an 8-second call is no conversation")
+        self.assertEqual(env["dealer.call"].search_count([("lead_id", "=", other.id)]), 1, "but it is in the journal")

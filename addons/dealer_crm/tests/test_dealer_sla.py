@@ -101,10 +101,12 @@ class TestDealerFirstContact(DealerSalesCase):
             lead._dealer_start_sla()
         return lead
 
-    def test_contacted_button_stops_clock_and_records_response_time(self):
+    def test_message_to_customer_stops_clock_and_records_response_time(self):
         lead = self._started_lead()
         with freeze_time("2026-03-02 10:07:00"):
-            lead.with_user(self.salesperson_1).action_dealer_contacted()
+            lead.with_user(self.salesperson_1).message_post(
+                body="Hello, when may I call you?", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
         self.assertEqual(lead.dealer_sla_state, "met")
         self.assertAlmostEqual(lead.dealer_response_minutes, 7.0)
         self.assertEqual(lead.dealer_first_contact_date, datetime(2026, 3, 2, 10, 7))
@@ -112,12 +114,24 @@ class TestDealerFirstContact(DealerSalesCase):
             self.env["crm.lead"]._cron_dealer_escalate()
         self.assertFalse(self.activities_of(self.team_head, lead), "a contacted lead is not escalated")
 
-    def test_call_activity_done_late_counts_as_late_contact(self):
+    def test_call_back_task_done_is_no_contact_the_call_is(self):
         lead = self._lead(user_id=self.salesperson_1.id)
         with freeze_time("2026-03-02 10:00:00"):
             callback = lead._dealer_register_missed_call()
         with freeze_time("2026-03-02 10:12:00"):
             callback.with_user(self.salesperson_1).action_feedback(feedback="Called back")
+        self.assertEqual(lead.dealer_sla_state, "running", "ticking the task proves nothing")
+        call = self.env["dealer.call"].create(
+            {
+                "source": "api",
+                "direction": "outbound",
+                "status": "answered",
+                "lead_id": lead.id,
+                "started_at": datetime(2026, 3, 2, 10, 12),
+                "duration_seconds": 90,
+            }
+        )
+        self.env["crm.lead"]._dealer_register_calls(call)
         self.assertEqual(lead.dealer_sla_state, "late")
         self.assertAlmostEqual(lead.dealer_response_minutes, 12.0)
 
@@ -127,13 +141,13 @@ class TestDealerFirstContact(DealerSalesCase):
         todo.action_feedback()
         self.assertEqual(lead.dealer_sla_state, "running")
 
-    def test_stage_move_stops_clock(self):
+    def test_stage_move_does_not_stop_clock(self):
         lead = self._started_lead()
         other_stage = self.env["crm.stage"].search([("id", "!=", lead.stage_id.id), ("is_won", "=", False)], limit=1)
         with freeze_time("2026-03-02 10:20:00"):
             lead.stage_id = other_stage
-        self.assertEqual(lead.dealer_sla_state, "late")
-        self.assertAlmostEqual(lead.dealer_response_minutes, 20.0)
+        self.assertEqual(lead.dealer_sla_state, "running")
+        self.assertFalse(lead.dealer_first_contact_date)
 
     def test_message_to_customer_stops_clock_but_note_does_not(self):
         lead = self._started_lead()

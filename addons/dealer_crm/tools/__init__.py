@@ -1,1 +1,1 @@
-from . import api_input, roles, seasons, settings, vin
+from . import api_input, roles, seasons, settings, vin, work_time
