@@ -33,6 +33,7 @@ MODULES = [
     "dealer_loyalty_service",
     "dealer_dashboard",
     "dealer_sale",
+    "dealer_satisfaction",
 ]
 STATE = ROOT / ".suite"  # logs and generated files of ./suite, bench/ and tests/
 PGDATA = ROOT / ".pgdata"

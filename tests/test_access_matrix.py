@@ -22,7 +22,14 @@ from odoo.addons.dealer_crm.tests.common import ROLE_GROUP_NAMES  # noqa: E402
 from odoo.exceptions import AccessError  # noqa: E402
 from odoo.tests import TransactionCase, new_test_user  # noqa: E402
 
-SUITE_MODULES = ("dealer_crm", "dealer_service_lost_sales", "dealer_loyalty", "dealer_loyalty_service", "dealer_sale")
+SUITE_MODULES = (
+    "dealer_crm",
+    "dealer_service_lost_sales",
+    "dealer_loyalty",
+    "dealer_loyalty_service",
+    "dealer_sale",
+    "dealer_satisfaction",
+)
 ROLES = ROLE_GROUP_NAMES
 OPERATIONS = ("read", "write", "create", "unlink")
 
@@ -36,13 +43,24 @@ MATRIX = {
     "crm.team":                       "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
     "dealer.api.request":             "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- r--u ----",
     "dealer.call":                    "rwc- rwc- rwc- rwc- rwc- r--- r--- r--- r--- rwc- rwcu rwc-",
+    # call quality: the heads (sales head, the service advisor as head of service, the director) score calls;
+    # operators read the reviews of their own calls (record rules)
+    "dealer.call.criterion":          "r--- r--- r--- rwc- r--- r--- r--- r--- r--- rwc- rwcu r---",
+    "dealer.call.review":             "r--- r--- r--- rwc- r--- r--- r--- r--- r--- rwc- rwcu r---",
+    "dealer.call.review.line":        "r--- r--- r--- rwc- r--- r--- r--- r--- r--- rwc- rwcu r---",
+    # closing a reminder call task with its outcome (a per-user dialog; writing the call needs dealer.call's rights)
+    "dealer.call.outcome.wizard":     "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
     "dealer.campaign":                "r--- r--- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu r---",
     "dealer.campaign.enrolment":      "r--- r--- r--- r--- r--- r--- r--- r--- rw-u r--- rw-u r---",
     "dealer.campaign.report":         "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.campaign.step":           "r--- r--- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu r---",
-    "dealer.customer.issue":          "rwc- ---- rwc- rwc- ---- ---- ---- ---- ---- r--- rwcu ----",
+    # the sales head handles the issues a detractor of a car sale opens (dealer_satisfaction)
+    "dealer.customer.issue":          "rwc- ---- rwc- rwc- ---- ---- ---- ---- ---- rw-- rwcu ----",
     "dealer.customer.score":          "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.dispatch":                "r--- r--- r--- r--- r--- r--- r--- r--- rw-- r--- rw-- r---",
+    # satisfaction surveys: the showroom's staff read them, the system writes them, the director may correct
+    "dealer.feedback":                "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rw-u r---",
+    "dealer.feedback.report":         "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.funnel.report":           "---- ---- ---- ---- r--- ---- ---- ---- r--- r--- r--- ----",
     "dealer.funnel.target":           "r--- r--- r--- r--- r--- r--- r--- r--- rwc- rwcu rwcu r---",
     "dealer.lead.response.report":    "---- ---- ---- ---- r--- ---- ---- ---- ---- r--- r--- ----",
@@ -65,6 +83,8 @@ MATRIX = {
     "dealer.service.line":            "---- ---- rwc- rwcu ---- ---- ---- ---- ---- r--- rwcu rwc-",
     "dealer.sla.escalation":          "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
     "dealer.sla.policy":              "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
+    # the bot's processed update ids (replays ignored): Odoo administrators only
+    "dealer.telegram.update":         "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "dealer.traffic":                 "rwc- rwc- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu rwc-",
     "dealer.vehicle":                 "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwcu rwc-",
     "dealer.vehicle.brand":           "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
@@ -95,6 +115,8 @@ MATRIX = {
     # deals (reception hands them over, the integration creates them) quote; service staff do not
     "sale.order":                     "---- rwc- ---- ---- rwc- rwc- rwc- rwc- rwc- rwc- rwcu rwc-",
     "sale.order.line":                "---- rwcu ---- ---- rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
+    # survey answers stay with Odoo's Surveys rights (the link's token opens the customer's own)
+    "survey.user_input":              "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
 }
 # fmt: on
 

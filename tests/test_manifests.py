@@ -19,6 +19,9 @@ ALLOWED_DEPENDS = {
     "dealer_dashboard": {"spreadsheet_dashboard", "dealer_crm", "dealer_service_lost_sales", "dealer_loyalty"},
     # the bridge with Odoo Sales: quotations (commercial offer), sales contract and down payment of a deal
     "dealer_sale": {"dealer_crm", "sale_crm"},
+    # NPS/CSI surveys (Odoo's survey) after delivery and service, sent through loyalty's dispatch log,
+    # detractors opening lost sales' customer issues: installed by itself with the loyalty/lost-sales bridge
+    "dealer_satisfaction": {"dealer_loyalty_service", "survey"},
 }
 DATA_DIRS = ("data", "views", "security", "demo", "report", "wizards")
 

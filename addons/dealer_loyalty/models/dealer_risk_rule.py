@@ -34,7 +34,7 @@ class DealerRiskRule(models.Model):
         required=True,
         default=0,
         help="Meaning depends on the signal: days before warranty end, days between repairs, highest "
-        "low rating, number of warranty visits, amount, minimum car age, or percent beyond the own interval.",
+        "low score (0–10), number of warranty visits, amount, minimum car age, or percent beyond the own interval.",
     )
     threshold_max = fields.Float(string="Upper threshold", help="Maximum car age (years) for the car-age signal.")
     period_days = fields.Integer(
@@ -135,10 +135,10 @@ class DealerRiskRule(models.Model):
     def _signal_sql_low_satisfaction(self, today):
         return SQL(
             """SELECT DISTINCT ON (vis.partner_id) vis.partner_id, vis.vehicle_id, vis.company_id, NULL::int,
-                      vis.satisfaction::int, NULL::float, vis.date, 'dealer.visit,' || vis.id
+                      vis.satisfaction_score::int, NULL::float, vis.date, 'dealer.visit,' || vis.id
                  FROM dealer_visit vis
-                WHERE vis.state = 'done' AND vis.satisfaction IS NOT NULL
-                  AND vis.satisfaction::int <= %(max)s AND vis.date > %(since)s AND vis.date <= %(today)s
+                WHERE vis.state = 'done' AND vis.satisfaction_score IS NOT NULL
+                  AND vis.satisfaction_score::int <= %(max)s AND vis.date > %(since)s AND vis.date <= %(today)s
              ORDER BY vis.partner_id, vis.date DESC, vis.id DESC""",
             today=today,
             since=self._since(today),

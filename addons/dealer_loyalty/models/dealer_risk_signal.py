@@ -50,7 +50,7 @@ class DealerRiskSignal(models.Model):
         if code == "repeat_repair":
             return env._("repair again after %(days)s days", days=days)
         if code == "low_satisfaction":
-            return env._("visit rated %(rating)s of 5", rating=count)
+            return env._("rated us %(score)s of 10", score=count)
         if code == "frequent_warranty":
             return env._("%(count)s warranty visits", count=count)
         if code == "expensive_body":

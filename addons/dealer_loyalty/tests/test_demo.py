@@ -46,9 +46,9 @@ class TestLoyaltyDemo(DealerCrmCase):
     def test_survey_scores_raise_the_risk_of_unhappy_customers(self):
         if not self.env.ref("dealer_crm.res_partner_customer_01_demo", raise_if_not_found=False):
             self.skipTest("installed without demo data")
-        rated = self.env["dealer.visit"].search([("satisfaction", "!=", False)])
+        rated = self.env["dealer.visit"].search([("satisfaction_score", "!=", False)])
         self.assertGreaterEqual(len(rated), 5)
-        unhappy = rated.filtered(lambda visit: int(visit.satisfaction) <= 2).partner_id
+        unhappy = rated.filtered(lambda visit: int(visit.satisfaction_score) <= 6).partner_id
         signals = self.env["dealer.risk.signal"].search([("code", "=", "low_satisfaction")])
         self.assertTrue(unhappy)
         self.assertEqual(signals.partner_id & unhappy, unhappy, "each unhappy customer has a risk signal")

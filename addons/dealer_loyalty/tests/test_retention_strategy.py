@@ -25,7 +25,7 @@ class TestRetentionStrategy(DealerLoyaltyCase):
             cls.partners |= partner
         cls.risky = cls._customer("Risky")
         car = cls._vehicle(cls.risky, warranty_end=date(2026, 7, 10))
-        cls._visit(car, date(2026, 6, 1), satisfaction="1")
+        cls._visit(car, date(2026, 6, 1), satisfaction_score="1")
         for index, partner in enumerate(cls.partners | cls.risky):
             partner.write({"phone": f"+7916555010{index}", "consent_sms": True})
         cls.env["res.partner"]._dealer_refresh_loyalty(today=cls.TODAY)

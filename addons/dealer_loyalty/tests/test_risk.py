@@ -37,10 +37,11 @@ class TestRiskSignals(DealerLoyaltyCase):
 
     def test_low_satisfaction(self):
         hit, miss = self._customer("Unhappy"), self._customer("Happy")
-        visit = self._visit(self._vehicle(hit), date(2026, 6, 1), satisfaction="2")
-        self._visit(self._vehicle(miss), date(2026, 6, 1), satisfaction="4")
+        # 0–10, as the satisfaction survey asks: 6 or lower is a detractor, 7 a passive
+        visit = self._visit(self._vehicle(hit), date(2026, 6, 1), satisfaction_score="6")
+        self._visit(self._vehicle(miss), date(2026, 6, 1), satisfaction_score="7")
         signal = self._signals(hit, "low_satisfaction")
-        self.assertEqual((signal.evidence, signal.reference), ("visit rated 2 of 5", visit))
+        self.assertEqual((signal.evidence, signal.reference), ("rated us 6 of 10", visit))
         self.assertFalse(self._signals(miss, "low_satisfaction"))
 
     def test_frequent_warranty(self):
@@ -105,13 +106,13 @@ class TestRiskSignals(DealerLoyaltyCase):
     def test_score_is_sum_of_named_contributions(self):
         partner = self._customer("Two signals")
         car = self._vehicle(partner, warranty_end=date(2026, 7, 10))
-        self._visit(car, date(2026, 6, 1), satisfaction="1")
+        self._visit(car, date(2026, 6, 1), satisfaction_score="1")
         self._refresh()
         self.assertEqual(partner.risk_score, 45)
         self.assertEqual(partner.risk_level, "medium")
         self.assertEqual(
             sorted(partner.risk_signal_ids.mapped("label")),
-            ["visit rated 1 of 5: +25", "warranty ends in 10 days: +20"],
+            ["rated us 1 of 10: +25", "warranty ends in 10 days: +20"],
         )
         self.env.ref("dealer_loyalty.risk_rule_low_satisfaction").weight = 50
         self._refresh()
