@@ -190,3 +190,53 @@ class DealerCall(models.Model):
         company = self.company_id
         tz = company.resource_calendar_id.tz or company.partner_id.tz or self.env.user.tz or "UTC"
         return tz if tz in pytz.all_timezones_set else "UTC"
+
+    # ------------------------------------------------------------
+    # Call quality: the heads' reviews of the call
+    # ------------------------------------------------------------
+
+    review_ids = fields.One2many("dealer.call.review", "call_id", string="Quality reviews")
+    score_percent = fields.Float(
+        string="Quality score (%)",
+        compute="_compute_quality_score",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="The score of the latest review of the call against the call quality checklist.",
+    )
+    reviewed = fields.Boolean(compute="_compute_quality_score", store=True, index=True)
+
+    @api.depends("review_ids.score_percent", "review_ids.date")
+    def _compute_quality_score(self):
+        for call in self:
+            latest = call.review_ids.sorted(lambda review: (review.date, review.id), reverse=True)[:1]
+            call.score_percent = latest.score_percent
+            call.reviewed = bool(latest)
+
+    def action_score_call(self):
+        """The head's review of this call: theirs if they scored it already, else a new checklist."""
+        self.ensure_one()
+        self.env["dealer.call.review"].check_access("create")
+        mine = self.review_ids.filtered(lambda review: review.reviewer_id == self.env.user)[:1]
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Score this call"),
+            "res_model": "dealer.call.review",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "res_id": mine.id or False,
+            "context": {"default_call_id": self.id},
+        }
+
+    def action_open_reviews(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_crm.dealer_call_review_action")
+        action.update(
+            {
+                "domain": [("call_id", "=", self.id)],
+                "view_mode": "list,form",
+                "views": [(False, "list"), (False, "form")],
+                "context": {"default_call_id": self.id},
+            }
+        )
+        return action
