@@ -233,7 +233,7 @@ class DealerFeedback(models.Model):
         Dispatch = self.env["dealer.dispatch"].sudo()
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
-        base_url = self.get_base_url().rstrip("/")
+        base_url = self.browse().get_base_url().rstrip("/")
         unreachable = self.browse()
         for feedback in self:
             channel = self._invitation_channel(feedback.partner_id)
