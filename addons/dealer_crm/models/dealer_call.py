@@ -195,6 +195,7 @@ class DealerCall(models.Model):
     # Call quality: the heads' reviews of the call
     # ------------------------------------------------------------
 
+    # a call's score tells how its review went: for the heads; an operator reads their own reviews instead
     review_ids = fields.One2many("dealer.call.review", "call_id", string="Quality reviews")
     score_percent = fields.Float(
         string="Quality score (%)",
@@ -203,8 +204,14 @@ class DealerCall(models.Model):
         aggregator="avg",
         digits=(16, 1),
         help="The score of the latest review of the call against the call quality checklist.",
+        groups="dealer_crm.group_sales_head,dealer_crm.group_service_advisor",
     )
-    reviewed = fields.Boolean(compute="_compute_quality_score", store=True, index=True)
+    reviewed = fields.Boolean(
+        compute="_compute_quality_score",
+        store=True,
+        index=True,
+        groups="dealer_crm.group_sales_head,dealer_crm.group_service_advisor",
+    )
 
     @api.depends("review_ids.score_percent", "review_ids.date")
     def _compute_quality_score(self):

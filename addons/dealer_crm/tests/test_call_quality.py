@@ -139,6 +139,7 @@ class TestCallQualityAccess(CallQualityCase):
             self.env["dealer.call"].with_user(self.operator).get_views([(False, "form")])["views"]["form"]["arch"]
         )
         self.assertNotIn("action_score_call", form_arch, "no Score button for an operator")
+        self.assertNotIn("score_percent", form_arch)
         head_arch = self.env["dealer.call"].with_user(self.head).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("action_score_call", head_arch)
         with self.assertRaises(AccessError):
@@ -162,6 +163,9 @@ class TestCallQualityAccess(CallQualityCase):
         with self.assertRaises(AccessError):
             own.with_user(self.operator).write({"comment": "Not fair"})
         self.assertEqual(Review.with_user(self.head).search([]), own | other, "a head reads every review")
+        with self.assertRaises(AccessError, msg="nor the score of a colleague's call in the journal"):
+            other.call_id.with_user(self.operator).read(["score_percent"])
+        self.assertNotIn("score_percent", self.env["dealer.call"].with_user(self.operator).fields_get())
 
     def test_only_the_director_edits_another_heads_review(self):
         review = self._score(self._call(self.operator), {"Greeting"})
