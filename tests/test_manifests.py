@@ -15,8 +15,14 @@ ALLOWED_DEPENDS = {
     "dealer_loyalty": {"dealer_crm", "sms", "link_tracker"},  # link_tracker: tracked links of campaign e-mails
     # the bridge: what needs both loyalty and lost sales (a booked reminder's service opportunity)
     "dealer_loyalty_service": {"dealer_loyalty", "dealer_service_lost_sales"},
-    # the bridge: a spreadsheet dashboard over the reports of the three addons
-    "dealer_dashboard": {"spreadsheet_dashboard", "dealer_crm", "dealer_service_lost_sales", "dealer_loyalty"},
+    # the bridge: a spreadsheet dashboard over the reports of the addons (NPS and CSI from satisfaction)
+    "dealer_dashboard": {
+        "spreadsheet_dashboard",
+        "dealer_crm",
+        "dealer_service_lost_sales",
+        "dealer_loyalty",
+        "dealer_satisfaction",
+    },
     # the bridge with Odoo Sales: quotations (commercial offer), sales contract and down payment of a deal
     "dealer_sale": {"dealer_crm", "sale_crm"},
     # NPS/CSI surveys (Odoo's survey) after delivery and service, sent through loyalty's dispatch log,

@@ -1,5 +1,6 @@
 import json
 import re
+from datetime import date, datetime, timedelta
 
 from odoo.addons.spreadsheet.utils.validate_data import (
     chart_fields,
@@ -52,6 +53,8 @@ class TestDealershipDashboard(TransactionCase):
         web = {message["id"]: message["string"] for message in messages}
         self.assertEqual(web.get("Sales funnel: plan and fact"), "Воронка продаж: план и факт")
         self.assertEqual(web.get("Period"), "Период")
+        self.assertEqual(web.get("NPS and CSI by month"), "NPS и CSI по месяцам")
+        self.assertEqual(web.get("Time to first human contact"), "Время до первого живого контакта")
 
     def test_every_model_field_and_menu_exists(self):
         """A renamed report field or menu breaks this test, not the dealer's dashboard; every menu
@@ -65,6 +68,9 @@ class TestDealershipDashboard(TransactionCase):
                 "dealer.campaign.report",
                 "dealer.campaign",
                 "res.partner",
+                "dealer.call",
+                "crm.lead",
+                "dealer.feedback",
             },
             set(used),
         )
@@ -107,3 +113,88 @@ class TestDealershipDashboard(TransactionCase):
             model, names = list_fields(definition)
             records = self.env[model].with_user(self.head).search(definition["domain"], limit=10)
             records.read(definition["columns"])
+
+    # ------------------------------------------------------------
+    # The figures of issue 21: calls, first human contact, NPS and CSI
+    # ------------------------------------------------------------
+
+    def _figure(self, name, records):
+        """The totals of the dashboard's pivot ``name`` over ``records``, read by the sales head with
+        the pivot's own domain and measures (as the spreadsheet asks the server)."""
+        pivot = next(p for p in self.data["pivots"].values() if p["name"] == name)
+        Model = self.env[pivot["model"]].with_user(self.head)
+        info = Model.fields_get()
+        measures = [m for m in pivot_measure_fields(pivot) if m != "__count"]
+        aggregates = [f"{m}:{info[m]['aggregator']}" for m in measures] + ["__count"]
+        domain = [*pivot["domain"], ("id", "in", records.ids)]
+        values = Model.with_context(active_test=False)._read_group(domain, [], aggregates)[0]
+        return dict(zip([*measures, "__count"], values, strict=True))
+
+    def test_calls_figures_answered_in_norm_missed_and_call_back(self):
+        customer = self.env["res.partner"].create({"name": "Caller", "phone": "+79160000001"})
+        start = datetime(2026, 3, 2, 10, 0)
+        Call = self.env["dealer.call"]
+        base = {"source": "api", "direction": "inbound", "partner_id": customer.id, "line": "sales"}
+        calls = Call.create(
+            [
+                {**base, "status": "answered", "started_at": start, "ring_seconds": 10, "duration_seconds": 60},
+                {**base, "status": "answered", "started_at": start, "ring_seconds": 40, "duration_seconds": 60},
+                {**base, "status": "missed", "started_at": start + timedelta(hours=1), "ring_seconds": 30},
+            ]
+        )
+        missed = calls[2]
+        callback = Call.create(
+            {
+                **base,
+                "direction": "outbound",
+                "status": "answered",
+                "started_at": missed.started_at + timedelta(minutes=12),
+                "duration_seconds": 90,
+            }
+        )
+        self.assertEqual(missed.callback_call_id, callback, "the call journal links the call-back")
+        inbound = self._figure("Inbound calls: answered within the norm and missed", calls | callback)
+        self.assertEqual(inbound["__count"], 3, "outbound calls are not in the answering figures")
+        self.assertAlmostEqual(inbound["in_norm_percent"], 100 / 3, places=1, msg="one of three within 15 s")
+        self.assertAlmostEqual(inbound["missed_percent"], 100 / 3, places=1)
+        callbacks = self._figure("Time to call back a missed call (min)", calls | callback)
+        self.assertEqual(callbacks["__count"], 1, "only the missed call that was called back")
+        self.assertAlmostEqual(callbacks["callback_minutes"], 12.0)
+
+    def test_first_human_contact_figure(self):
+        team = self.env["crm.team"].create({"name": "Dashboard team"})
+        leads = (
+            self.env["crm.lead"]
+            .with_context(dealer_sla_skip=True)
+            .create([{"name": f"Lead {i}", "team_id": team.id, "dealer_channel": "web"} for i in range(3)])
+        )
+        start = datetime(2026, 3, 2, 7, 0)
+        for lead in leads:
+            lead._dealer_start_sla(start=start)
+        leads[0]._dealer_register_contact(start + timedelta(minutes=6))
+        leads[1]._dealer_register_contact(start + timedelta(minutes=30))
+        figure = self._figure("Time to first human contact", leads)
+        self.assertEqual(figure["__count"], 2, "the lead still waiting is not in the average")
+        self.assertAlmostEqual(figure["dealer_response_minutes"], 18.0)
+        self.assertAlmostEqual(figure["dealer_response_in_policy"], 50.0, msg="one of two within 15 minutes")
+        self.assertTrue(figure["dealer_response_work_minutes"] <= figure["dealer_response_minutes"])
+
+    def test_nps_and_csi_figure(self):
+        customer = self.env["res.partner"].create({"name": "Rater"})
+        base = {
+            "partner_id": customer.id,
+            "kind": "service",
+            "company_id": self.env.company.id,
+            "event_date": date(2026, 3, 2),
+        }
+        feedback = self.env["dealer.feedback"].create(
+            [
+                {**base, "state": "answered", "score": score, "answer_date": datetime(2026, 3, 3, 9, 0)}
+                for score in (10, 8, 3)
+            ]
+            + [{**base, "state": "sent"}]
+        )
+        figure = self._figure("NPS and CSI by month", feedback)
+        self.assertEqual(figure["__count"], 3, "a survey not answered yet is not counted")
+        self.assertAlmostEqual(figure["nps_points"], 0.0, msg="one promoter, one passive, one detractor")
+        self.assertAlmostEqual(figure["csi_points"], 70.0)
