@@ -20,6 +20,7 @@
         "views/res_config_settings_views.xml",
         "views/dealer_satisfaction_menus.xml",
     ],
+    "demo": ["demo/dealer_satisfaction_demo.xml"],
     "auto_install": ["dealer_loyalty_service"],
     "installable": True,
 }
