@@ -1,4 +1,5 @@
 from . import (
+    dealer_call,
     dealer_campaign,
     dealer_campaign_enrolment,
     dealer_campaign_step,
@@ -14,6 +15,7 @@ from . import (
     dealer_vehicle,
     dealer_visit,
     ir_actions_server,
+    mail_activity,
     mail_mail,
     mail_thread,
     res_company,

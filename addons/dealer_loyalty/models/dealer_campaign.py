@@ -139,6 +139,22 @@ class DealerCampaign(models.Model):
     click_rate = fields.Float(
         string="Click rate (%)", compute="_compute_results", help="E-mails with a clicked link / sent e-mails."
     )
+    call_count = fields.Integer(
+        string="Calls closed", compute="_compute_results", help="Calls of the campaign's call tasks with an outcome."
+    )
+    reached_count = fields.Integer(
+        string="Reached by phone",
+        compute="_compute_results",
+        help="Calls that reached the customer: talked, booked, call later or refused (not: no answer, wrong number).",
+    )
+    call_booked_count = fields.Integer(
+        string="Booked by phone",
+        compute="_compute_results",
+        help="Calls that booked the customer; each counts as a booking, its workshop visits' revenue as revenue.",
+    )
+    call_conversion = fields.Float(
+        string="Call conversion (%)", compute="_compute_results", help="Calls that booked / calls closed."
+    )
 
     _window_days_positive = models.Constraint("CHECK(window_days > 0)", "The booking window must be at least one day.")
 
@@ -169,6 +185,9 @@ class DealerCampaign(models.Model):
             campaign.stop_on_renewal = campaign.trigger == "insurance"
 
     def _compute_results(self):
+        # the report is a view over the dispatch log and the calls that closed its call tasks
+        self.env["dealer.dispatch"].flush_model(["call_id", "call_outcome"])
+        self.env["dealer.call"].flush_model(["booking_id", "outcome"])
         # sudo: money columns are hidden from some roles by the fields' groups, not by the query.
         report = self.env["dealer.campaign.report"].sudo()
         groups = report._read_group(
@@ -193,10 +212,17 @@ class DealerCampaign(models.Model):
                 [("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"]
             )
         )
+        # sudo: counts of the campaign's calls, shown to whoever reads the campaign
+        calls = self.env["dealer.call"].sudo()._dealer_reminder_counts([("campaign_id", "in", self.ids)], "campaign_id")
         for campaign in self:
             count, sent, delivered, failed, skipped, bookings, revenue, emailed, opened, clicked = stats.get(
                 campaign, [0] * 10
             )
+            closed, reached, booked = calls.get(campaign, (0, 0, 0))
+            campaign.call_count = closed
+            campaign.reached_count = reached
+            campaign.call_booked_count = booked
+            campaign.call_conversion = booked / closed * 100 if closed else 0.0
             campaign.enrolment_count = enrolments.get(campaign, 0)
             campaign.dispatch_count = count
             campaign.sent_count = sent

@@ -46,12 +46,30 @@ class DealerCampaignEnrolment(models.Model):
     )
     stop_reason = fields.Selection(STOP_REASONS, readonly=True)
     dispatch_ids = fields.One2many("dealer.dispatch", "enrolment_id", string="Messages")
+    call_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Open call task",
+        compute="_compute_call_activity_id",
+        groups="dealer_crm.group_dealer_user",
+    )
 
     _plan_idx = models.Index("(campaign_id, occurrence_date) WHERE state = 'active'")
     _occurrence_uniq = models.UniqueIndex(
         "(campaign_id, partner_id, COALESCE(vehicle_id, 0), COALESCE(occurrence_key, occurrence_date))",
         "This customer is already enrolled in the campaign for this occurrence.",
     )
+
+    def _compute_call_activity_id(self):
+        rows = self.env["dealer.dispatch"].search(
+            [("enrolment_id", "in", self.ids), ("activity_id", "!=", False), ("channel", "=", "activity")],
+            order="id desc",
+        )
+        open_calls = rows.activity_id.filtered(lambda a: a.active and a.activity_category == "phonecall")
+        for enrolment in self:
+            enrolment.call_activity_id = next(
+                (row.activity_id for row in rows if row.enrolment_id == enrolment and row.activity_id in open_calls),
+                False,
+            )
 
     def init(self):
         """Enrolments made before the occurrence key existed are keyed by their trigger date (as they were)."""
@@ -63,3 +81,8 @@ class DealerCampaignEnrolment(models.Model):
             )
         )
         return res
+
+    def action_dealer_call_outcome(self):
+        """Close the enrolment's open call task with the outcome of the call."""
+        self.ensure_one()
+        return self.env["dealer.call.outcome.wizard"]._action_open(self.call_activity_id)

@@ -24,6 +24,7 @@ import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
+from odoo.addons.dealer_crm.models.dealer_call import CALL_OUTCOMES
 from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -117,6 +118,10 @@ class DealerDispatch(models.Model):
     )
     clicked_at = fields.Datetime(string="Clicked", readonly=True, help="The customer's first click on a link.")
     click_count = fields.Integer(string="Clicks", readonly=True)
+    # a call task's outcome: the latest call that closed (or moved) it, written by the call outcome wizard
+    call_id = fields.Many2one("dealer.call", string="Call", index="btree_not_null", ondelete="set null", readonly=True)
+    call_outcome = fields.Selection(CALL_OUTCOMES, string="Call outcome", readonly=True)
+    call_task_open = fields.Boolean(compute="_compute_call_task_open", string="Call task open")
 
     _once_per_occurrence = models.UniqueIndex(
         "(step_id, partner_id, COALESCE(vehicle_id, 0), occurrence_date)",
@@ -710,3 +715,17 @@ class DealerDispatch(models.Model):
             if not row.opened_at:
                 vals["opened_at"] = now
             row.write(vals)
+
+    # ------------------------------------------------------------
+    # Call tasks: closed with the call's outcome
+    # ------------------------------------------------------------
+
+    def _compute_call_task_open(self):
+        for row in self:
+            activity = row.activity_id
+            row.call_task_open = bool(activity.active and activity.activity_category == "phonecall")
+
+    def action_dealer_call_outcome(self):
+        """Close this row's call task with the outcome of the call."""
+        self.ensure_one()
+        return self.env["dealer.call.outcome.wizard"]._action_open(self.activity_id)

@@ -53,6 +53,15 @@ class DealerRetentionStrategy(models.Model):
     auto_apply = fields.Boolean(string="Apply daily", help="The daily run applies this strategy by itself.")
     last_applied = fields.Datetime(readonly=True)
     partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
+    call_count = fields.Integer(
+        string="Calls closed", compute="_compute_call_results", help="Calls of the strategy's tasks with an outcome."
+    )
+    reached_count = fields.Integer(
+        string="Reached",
+        compute="_compute_call_results",
+        help="Calls that reached the customer: talked, booked, call later or refused.",
+    )
+    booked_count = fields.Integer(string="Booked", compute="_compute_call_results")
 
     @api.constrains("role", "activity_summary", "deadline_days")
     def _check_activity(self):
@@ -83,6 +92,14 @@ class DealerRetentionStrategy(models.Model):
         for strategy in self:
             strategy.partner_count = self.env["res.partner"].search_count(strategy._partner_domain())
 
+    def _compute_call_results(self):
+        # sudo: counts of the strategy's calls, shown to whoever reads the strategy
+        counts = (
+            self.env["dealer.call"].sudo()._dealer_reminder_counts([("strategy_id", "in", self.ids)], "strategy_id")
+        )
+        for strategy in self:
+            strategy.call_count, strategy.reached_count, strategy.booked_count = counts.get(strategy._origin, (0, 0, 0))
+
     def _partner_domain(self):
         self.ensure_one()
         domain = [("loyalty_status", "!=", "blocked"), ("segment_id", "!=", False)]
@@ -106,6 +123,13 @@ class DealerRetentionStrategy(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("dealer_loyalty.res_partner_loyalty_action")
         action["domain"] = self._partner_domain()
+        action["context"] = {}
+        return action
+
+    def action_view_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_loyalty.dealer_call_reminder_action")
+        action["domain"] = [("strategy_id", "=", self.id)]
         action["context"] = {}
         return action
 
@@ -188,6 +212,8 @@ class DealerRetentionStrategy(models.Model):
                 note=text.offer or None,
                 users=assignees,
             )
+        # the tasks are the strategy's: their outcome counts in its results (sudo: a link, not an edit of the task)
+        activities.sudo().write({"dealer_strategy_id": self.id})
         return len(activities)
 
     def _enrol_in_campaign(self, partners):

@@ -203,6 +203,28 @@ class ResPartner(models.Model):
         )
 
     # ------------------------------------------------------------
+    # Reminder calls: the open call task of a retention strategy or a customer campaign
+    # ------------------------------------------------------------
+
+    dealer_reminder_call_id = fields.Many2one(
+        "mail.activity",
+        string="Reminder call task",
+        compute="_compute_dealer_reminder_call_id",
+        groups="dealer_crm.group_dealer_user",
+        help="The open call task a retention strategy or a customer campaign gave (the user's own first).",
+    )
+
+    def _compute_dealer_reminder_call_id(self):
+        calls = self.env["mail.activity"]._dealer_reminder_calls(self)
+        for partner in self:
+            partner.dealer_reminder_call_id = calls.get(partner._origin.id, False)
+
+    def action_dealer_call_outcome(self):
+        """From the customer's card: close the reminder call task with the outcome of the call."""
+        self.ensure_one()
+        return self.env["dealer.call.outcome.wizard"]._action_open(self.dealer_reminder_call_id)
+
+    # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
 

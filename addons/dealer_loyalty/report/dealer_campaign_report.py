@@ -11,6 +11,10 @@ class DealerCampaignReport(models.Model):
     A visit of an enrolled vehicle (or customer) within the campaign's attribution days
     after a sent message is a booking of the *latest* such message, so a visit is never
     counted twice across steps or campaigns.
+
+    A call task closed "booked" is a booking of its row; the revenue of the booking's
+    visits (``_booked_visits_sql``, known where the visits name their booking) is its
+    revenue exactly, and those visits are not attributed to a message by the time window.
     """
 
     _name = "dealer.campaign.report"
@@ -56,11 +60,21 @@ class DealerCampaignReport(models.Model):
         string="Revenue attributed", readonly=True, aggregator="sum", groups="dealer_crm.group_dealer_see_money"
     )
 
+    def _booked_visits_sql(self):
+        """Rows ``(dispatch_id, visit_id, revenue)``: the visits that carried out the booking of a booked call.
+
+        No visit names its booking without the service addon: its bridge fills this in.
+        """
+        return SQL("SELECT NULL::int AS dispatch_id, NULL::int AS visit_id, NULL::numeric AS revenue WHERE FALSE")
+
     @property
     def _table_query(self):
         return SQL(
             """
-            WITH sent AS (
+            WITH booked AS (%(booked)s
+            ), booked_revenue AS (
+                SELECT dispatch_id, sum(revenue) AS revenue FROM booked GROUP BY dispatch_id
+            ), sent AS (
                 SELECT d.id, d.vehicle_id, d.partner_id, d.sent_at, d.sent_at::date AS sent_day,
                        d.sent_at::date + c.attribution_days AS last_day
                   FROM dealer_dispatch d
@@ -76,7 +90,8 @@ class DealerCampaignReport(models.Model):
                  WHERE s.vehicle_id IS NULL AND v.state != 'cancelled' AND v.date BETWEEN s.sent_day AND s.last_day
             ), touch AS (
                 SELECT DISTINCT ON (visit_id) visit_id, revenue, dispatch_id
-                  FROM candidate
+                  FROM candidate c
+                 WHERE NOT EXISTS (SELECT 1 FROM booked b WHERE b.visit_id = c.visit_id)
               ORDER BY visit_id, sent_at DESC, dispatch_id DESC
             ), attributed AS (
                 SELECT dispatch_id, count(*) AS visits, sum(revenue) AS revenue FROM touch GROUP BY dispatch_id
@@ -96,9 +111,11 @@ class DealerCampaignReport(models.Model):
                         THEN (d.opened_at IS NOT NULL)::int * 100.0 END AS open_rate,
                    CASE WHEN d.channel = 'email' AND d.state IN ('sent', 'delivered', 'bounced')
                         THEN (d.clicked_at IS NOT NULL)::int * 100.0 END AS click_rate,
-                   COALESCE(a.visits, 0) AS booking_count,
-                   COALESCE(a.revenue, 0) AS revenue
+                   COALESCE(a.visits, 0) + (d.call_outcome IS NOT DISTINCT FROM 'booked')::int AS booking_count,
+                   COALESCE(a.revenue, 0) + COALESCE(br.revenue, 0) AS revenue
               FROM dealer_dispatch d
          LEFT JOIN attributed a ON a.dispatch_id = d.id
-            """
+         LEFT JOIN booked_revenue br ON br.dispatch_id = d.id
+            """,
+            booked=self._booked_visits_sql(),
         )

@@ -15,6 +15,8 @@ from . import (
     test_loyalty_settings,
     test_loyalty_status,
     test_next_offer_placeholder,
+    test_reminder_call_tour,
+    test_reminder_calls,
     test_retention_strategy,
     test_retention_tour,
     test_rfm,

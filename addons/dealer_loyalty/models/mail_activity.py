@@ -1,0 +1,49 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+REMINDER_GROUPS = "dealer_crm.group_dealer_user"
+
+
+class MailActivity(models.Model):
+    """Call tasks of reminder campaigns and retention strategies, closed with an outcome."""
+
+    _inherit = "mail.activity"
+
+    dealer_strategy_id = fields.Many2one(
+        "dealer.retention.strategy",
+        string="Retention strategy",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+        groups=REMINDER_GROUPS,
+    )
+    dealer_dispatch_ids = fields.One2many(
+        "dealer.dispatch", "activity_id", string="Campaign reminders", readonly=True, groups=REMINDER_GROUPS
+    )
+
+    @api.model
+    def _dealer_reminder_call_domain(self):
+        """Open phone-call tasks given by a campaign step or a retention strategy."""
+        return Domain("activity_category", "=", "phonecall") & (
+            Domain("dealer_strategy_id", "!=", False) | Domain("dealer_dispatch_ids", "!=", False)
+        )
+
+    @api.model
+    def _dealer_reminder_calls(self, records):
+        """``{record id: activity}``: the open reminder call task of each saved record, the user's own first."""
+        ids = [record_id for record_id in records._origin.ids if record_id]
+        if not ids:
+            return {}
+        activities = self.search(
+            self._dealer_reminder_call_domain() & Domain("res_model", "=", records._name) & Domain("res_id", "in", ids),
+            order="date_deadline, id",
+        )
+        found = {}
+        for activity in activities.sorted(lambda a: a.user_id != self.env.user):
+            found.setdefault(activity.res_id, activity)
+        return found
+
+    def action_dealer_call_outcome(self):
+        """Close this call task with the call's outcome."""
+        self.ensure_one()
+        return self.env["dealer.call.outcome.wizard"]._action_open(self)

@@ -1,0 +1,192 @@
+import ast
+from datetime import date
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, freeze_time, new_test_user, tagged
+
+from .common import DealerCampaignCase
+
+
+@tagged("post_install", "-at_install")
+class TestReminderCalls(DealerCampaignCase):
+    """A reminder's call task is closed with the call's outcome, and the campaign counts it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.vehicles.write({"warranty_end": date(2026, 12, 31)})
+        cls.operator = new_test_user(cls.env, login="reminder_call_op1", groups="dealer_crm.group_call_center")
+        cls.colleague = new_test_user(cls.env, login="reminder_call_op2", groups="dealer_crm.group_call_center")
+        cls.Call = cls.env["dealer.call"]
+        cls.Wizard = cls.env["dealer.call.outcome.wizard"]
+        cls.no_money = cls.env["crm.lost.reason"].create({"name": "Too expensive"})
+
+    def _running_campaign(self):
+        """Warranty reminders: a call task for the operator 25 days before the warranty ends."""
+        campaign = self._campaign("warranty", [("activity", -25)])
+        campaign.step_ids.write({"activity_role": "call_center", "activity_user_id": self.operator.id})
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-06 06:00:00"):
+            campaign._plan()
+        with freeze_time("2026-12-06 10:05:00"):
+            self._run_cron()
+        return campaign
+
+    def _task(self, campaign, vehicle):
+        row = self._dispatches(campaign).filtered(lambda r: r.vehicle_id == vehicle)
+        self.assertTrue(row.activity_id.active, "the operator has an open call task for the car")
+        return row
+
+    def _close(self, user, activity, **vals):
+        wizard = self.Wizard.with_user(user).create({"activity_id": activity.id, **vals})
+        return wizard.action_confirm()
+
+    def test_booked_call_from_the_car_links_the_booking_and_counts(self):
+        campaign = self._running_campaign()
+        car, customer = self.vehicles[0], self.partners[0]
+        row = self._task(campaign, car)
+        booking = self.env["crm.lead"].create({"name": "Warranty check", "partner_id": customer.id})
+
+        action = car.with_user(self.operator).action_dealer_call_outcome()
+        with Form(self.Wizard.with_user(self.operator).with_context(**action["context"])) as form:
+            self.assertEqual(form.partner_id, customer)
+            self.assertEqual(form.campaign_id, campaign)
+            form.outcome = "booked"
+            form.booking_id = booking
+            form.duration_minutes = 3
+            form.note = "Comes on Monday"
+        task = row.activity_id
+        form.record.action_confirm()
+
+        call = self.Call.search([("dispatch_id", "=", row.id)])
+        self.assertEqual(len(call), 1)
+        self.assertEqual(
+            (call.outcome, call.booking_id, call.partner_id, call.user_id, call.campaign_id),
+            ("booked", booking, customer, self.operator, campaign),
+        )
+        self.assertEqual((call.direction, call.source, call.duration_seconds), ("outbound", "manual", 180))
+        self.assertEqual((row.call_id, row.call_outcome), (call, "booked"))
+        self.assertFalse(task.active, "the task is done")
+        self.assertIn("Booked", task.feedback)
+        self.assertIn("Comes on Monday", task.feedback)
+
+        self.assertEqual((campaign.call_count, campaign.reached_count, campaign.call_booked_count), (1, 1, 1))
+        self.assertEqual(campaign.call_conversion, 100.0)
+        self.assertEqual(campaign.booking_count, 1, "the booked call is a booking of the campaign")
+        report = self.env["dealer.campaign.report"].search([("campaign_id", "=", campaign.id)])
+        self.assertEqual(sum(report.mapped("booking_count")), 1)
+
+    def test_no_answer_is_closed_not_reached_and_call_later_moves_the_task(self):
+        campaign = self._running_campaign()
+        no_answer, refused, later = (self._task(campaign, car) for car in self.vehicles[1:4])
+        with freeze_time("2026-12-06 11:00:00"):
+            self._close(self.operator, no_answer.activity_id, outcome="no_answer")
+            self._close(self.operator, refused.activity_id, outcome="refused", lost_reason_id=self.no_money.id)
+            self._close(self.operator, later.activity_id, outcome="call_later", next_call_date=date(2026, 12, 10))
+
+        self.assertFalse(no_answer.activity_id.active)
+        self.assertFalse(refused.activity_id.active)
+        self.assertTrue(later.activity_id.active, "call later keeps the task")
+        self.assertEqual(later.activity_id.date_deadline, date(2026, 12, 10))
+        self.assertEqual(
+            (no_answer.call_outcome, refused.call_outcome, later.call_outcome), ("no_answer", "refused", "call_later")
+        )
+        self.assertEqual(refused.call_id.lost_reason_id, self.no_money)
+        self.assertEqual(no_answer.call_id.status, "missed")
+        self.assertEqual((campaign.call_count, campaign.reached_count, campaign.call_booked_count), (3, 2, 0))
+        self.assertEqual(campaign.call_conversion, 0.0)
+        self.assertEqual(campaign.booking_count, 0)
+
+        # the operator calls again on the day asked and books; the row shows the latest outcome
+        booking = self.env["crm.lead"].create({"name": "TO", "partner_id": later.partner_id.id})
+        with freeze_time("2026-12-10 09:00:00"):
+            self._close(self.operator, later.activity_id, outcome="booked", booking_id=booking.id)
+        self.assertEqual(later.call_outcome, "booked")
+        self.assertFalse(later.activity_id.active)
+        campaign.invalidate_recordset()  # as the form reloads
+        self.assertEqual((campaign.call_count, campaign.reached_count, campaign.call_booked_count), (4, 3, 1))
+        self.assertEqual(campaign.call_conversion, 25.0)
+
+    def test_bad_input_is_named_and_nothing_is_written(self):
+        campaign = self._running_campaign()
+        row = self._task(campaign, self.vehicles[0])
+        cases = [
+            ({"outcome": "refused"}, "Reason of refusal"),
+            ({"outcome": "call_later"}, "Call again on"),
+            ({}, "Outcome"),
+            ({"outcome": "talked", "duration_minutes": -1}, "Duration"),
+        ]
+        for vals, field in cases:
+            with self.subTest(field=field), self.assertRaisesRegex(UserError, field):
+                self._close(self.operator, row.activity_id, **vals)
+        self.assertFalse(self.Call.search([("dispatch_id", "=", row.id)]))
+        self.assertTrue(row.activity_id.active)
+        self.assertFalse(row.call_outcome)
+
+    def test_wrong_number_is_noted_on_the_customer_card(self):
+        campaign = self._running_campaign()
+        row = self._task(campaign, self.vehicles[0])
+        self._close(self.operator, row.activity_id, outcome="wrong_number")
+        notes = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.partners[0].id), ("body", "ilike", "Wrong number")]
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn(self.partners[0].phone, notes.body)
+        self.assertEqual((campaign.call_count, campaign.reached_count), (1, 0))
+
+    def test_conversion_per_operator_and_campaign(self):
+        campaign = self._running_campaign()
+        rows = [self._task(campaign, car) for car in self.vehicles[:3]]
+        bookings = self.env["crm.lead"].create(
+            [{"name": f"Booking {i}", "partner_id": row.partner_id.id} for i, row in enumerate(rows)]
+        )
+        self._close(self.operator, rows[0].activity_id, outcome="booked", booking_id=bookings[0].id)
+        self._close(self.operator, rows[1].activity_id, outcome="no_answer")
+        # a colleague takes over the third task
+        self._close(self.colleague, rows[2].activity_id, outcome="booked", booking_id=bookings[2].id)
+
+        by_operator = dict(
+            self.Call.with_user(self.operator)._read_group(
+                [("campaign_id", "=", campaign.id), ("outcome", "!=", False)], ["user_id"], ["booked_percent:avg"]
+            )
+        )
+        self.assertEqual(by_operator, {self.operator: 50.0, self.colleague: 100.0})
+        by_campaign = dict(
+            self.Call._read_group([("campaign_id", "=", campaign.id)], ["campaign_id"], ["booked_percent:avg"])
+        )
+        self.assertAlmostEqual(by_campaign[campaign], 200 / 3)
+
+    def test_reminder_calls_to_make_and_strategy_results(self):
+        campaign = self._running_campaign()
+        strategy = self.env["dealer.retention.strategy"].create(
+            {
+                "name": "Win back by phone",
+                "role": "call_center",
+                "activity_summary": "Win-back call",
+                "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+            }
+        )
+        customer = self.partners[4]
+        customer.user_id = self.operator  # the customer's own operator gets the task
+        strategy._create_activities(customer)
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_loyalty.mail_activity_reminder_call_action")
+        todo = self.env["mail.activity"].with_user(self.operator).search(ast.literal_eval(action["domain"]))
+        campaign_tasks = self._dispatches(campaign).activity_id
+        strategy_task = todo - campaign_tasks
+        self.assertEqual(todo & campaign_tasks, campaign_tasks, "the campaign's call tasks are in the list")
+        self.assertEqual((strategy_task.res_model, strategy_task.res_id), ("res.partner", customer.id))
+
+        # from the customer's card
+        self.assertEqual(customer.with_user(self.operator).dealer_reminder_call_id, strategy_task)
+        card_action = customer.with_user(self.operator).action_dealer_call_outcome()
+        wizard = (
+            self.Wizard.with_user(self.operator).with_context(**card_action["context"]).create({"outcome": "talked"})
+        )
+        self.assertEqual((wizard.strategy_id, wizard.partner_id), (strategy, customer))
+        wizard.action_confirm()
+        call = self.Call.search([("strategy_id", "=", strategy.id)])
+        self.assertEqual((call.outcome, call.line, call.dispatch_id), ("talked", "sales", self.env["dealer.dispatch"]))
+        self.assertFalse(strategy_task.active)
+        self.assertEqual((strategy.call_count, strategy.reached_count, strategy.booked_count), (1, 1, 0))
+        self.assertEqual(campaign.call_count, 0, "a strategy's call is not the campaign's")
