@@ -12,6 +12,7 @@
         "views/dealer_dispatch_views.xml",
         "views/dealer_vehicle_views.xml",
         "views/crm_lead_views.xml",
+        "wizards/dealer_call_outcome_wizard_views.xml",
     ],
     "auto_install": True,
     "installable": True,

@@ -26,6 +26,13 @@ class CrmLead(models.Model):
         leads.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST)._dealer_stop_reminders()
         return leads
 
+    def _dealer_service_form_action(self):
+        """The service opportunity's form (the booking made from a reminder, opened for its details)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_service_lost_sales.crm_lead_service_action")
+        action.update({"res_id": self.id, "view_mode": "form", "views": [(False, "form")]})
+        return action
+
     @api.model
     def _dealer_service_opportunity_from_reminder(self, vehicles, campaign_name, planned_at=None, **extra):
         """A reminder campaign booked these vehicles in (the booking of an enrolment calls it).

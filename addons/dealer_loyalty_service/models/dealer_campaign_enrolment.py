@@ -22,20 +22,32 @@ class DealerCampaignEnrolment(models.Model):
         remaining steps for the car stop (reason "booked") and the caller's call task of it is done.
         """
         self.ensure_one()
+        lead, new = self._dealer_booking_lead(vehicle)
+        if new:
+            tasks = self.dispatch_ids.activity_id.filtered(lambda activity: activity.user_id == self.env.user)
+            # the caller's call task is closed as a booked call: the campaign counts it as its call outcomes
+            calls = tasks.filtered(lambda activity: activity.active and activity.activity_category == "phonecall")
+            for call in calls:
+                self.env["dealer.call.outcome.wizard"].create(
+                    {"activity_id": call.id, "outcome": "booked", "booking_id": lead.id}
+                ).action_confirm()
+            (tasks - calls).action_feedback(feedback=self.env._("Visit booked: %(lead)s", lead=lead.display_name))
+        return lead._dealer_service_form_action()
+
+    def _dealer_booking_lead(self, vehicle=None):
+        """``(opportunity, made now)``: the reminder's service opportunity, made when it has none."""
+        self.ensure_one()
         if not self.env.user.has_groups(BOOKING_GROUPS):
             raise AccessError(self.env._("Only the call centre and the service staff book visits from reminders."))
         lead = self.env["crm.lead"].search([("dealer_enrolment_id", "=", self.id)], limit=1)
-        if not lead:
-            vehicle = vehicle or self.vehicle_id or self._dealer_only_vehicle()
-            utm = self.campaign_id._dealer_utm_campaign()
-            lead = self.env["crm.lead"]._dealer_service_opportunity_from_reminder(
-                vehicle, utm.name, dealer_enrolment_id=self.id
-            )
-            calls = self.dispatch_ids.activity_id.filtered(lambda activity: activity.user_id == self.env.user)
-            calls.action_feedback(feedback=self.env._("Visit booked: %(lead)s", lead=lead.display_name))
-        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_service_lost_sales.crm_lead_service_action")
-        action.update({"res_id": lead.id, "view_mode": "form", "views": [(False, "form")]})
-        return action
+        if lead:
+            return lead, False
+        vehicle = vehicle or self.vehicle_id or self._dealer_only_vehicle()
+        utm = self.campaign_id._dealer_utm_campaign()
+        lead = self.env["crm.lead"]._dealer_service_opportunity_from_reminder(
+            vehicle, utm.name, dealer_enrolment_id=self.id
+        )
+        return lead, True
 
     def _dealer_only_vehicle(self):
         """The car a customer reminder is about: the customer's only car."""

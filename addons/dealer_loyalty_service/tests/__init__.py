@@ -1,1 +1,1 @@
-from . import test_reminder_booking, test_reminder_opportunity
+from . import test_reminder_booking, test_reminder_call_booking, test_reminder_opportunity

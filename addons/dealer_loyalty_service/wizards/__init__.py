@@ -1,0 +1,1 @@
+from . import dealer_call_outcome_wizard
