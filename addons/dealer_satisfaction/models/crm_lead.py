@@ -5,14 +5,17 @@ from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
-    dealer_feedback_ids = fields.One2many("dealer.feedback", "lead_id", string="Customer feedback")
+    dealer_feedback_ids = fields.One2many(
+        "dealer.feedback", "lead_id", string="Customer feedback", groups="dealer_crm.group_dealer_user"
+    )
     dealer_feedback_score = fields.Integer(
         string="Customer's score",
         compute="_compute_dealer_feedback_score",
+        groups="dealer_crm.group_dealer_user",
         help="How likely the buyer is to recommend us (0–10), from the survey after delivery.",
     )
     dealer_feedback_category = fields.Selection(
-        related="dealer_feedback_ids.category", string="NPS category", readonly=True
+        related="dealer_feedback_ids.category", string="NPS category", groups="dealer_crm.group_dealer_user"
     )
 
     @api.depends("dealer_feedback_ids.score", "dealer_feedback_ids.state")

@@ -7,13 +7,17 @@ class ResPartner(models.Model):
     dealer_last_nps = fields.Integer(
         string="Last NPS score",
         compute="_compute_dealer_last_nps",
+        groups="dealer_crm.group_dealer_user",
         help="The customer's last answer to 'How likely are you to recommend us?' (0–10).",
     )
-    dealer_last_nps_date = fields.Datetime(string="Last survey answered", compute="_compute_dealer_last_nps")
+    dealer_last_nps_date = fields.Datetime(
+        string="Last survey answered", compute="_compute_dealer_last_nps", groups="dealer_crm.group_dealer_user"
+    )
     dealer_last_nps_category = fields.Selection(
         [("promoter", "Promoter"), ("passive", "Passive"), ("detractor", "Detractor")],
         string="NPS category",
         compute="_compute_dealer_last_nps",
+        groups="dealer_crm.group_dealer_user",
     )
 
     def _compute_dealer_last_nps(self):

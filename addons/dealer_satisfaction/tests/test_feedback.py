@@ -1,7 +1,8 @@
 from datetime import date, timedelta
 from unittest.mock import patch
 
-from odoo.tests import freeze_time, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DealerSatisfactionCase
 
@@ -129,6 +130,28 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
         feedback.user_input_id._mark_done()
         self.assertEqual(self.env["dealer.customer.issue"].search_count([("partner_id", "=", self.russian.id)]), 1)
 
+    def test_showroom_staff_read_feedback_heads_handle_the_issue(self):
+        visit, feedback = self._close_visit(self.russian)
+        self._send_due(self.TODAY + timedelta(days=1))
+        self._answer(feedback, 2, "Грязный салон")
+        receptionist = new_test_user(self.env, login="csi_reception", groups="dealer_crm.group_receptionist")
+        # the feedback form of a receptionist (who may not read customer issues) opens
+        as_receptionist = feedback.with_user(receptionist)
+        arch = as_receptionist.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="score"', arch)
+        self.assertNotIn('name="issue_id"', arch, "issues are for the heads and the service staff")
+        [read] = as_receptionist.web_read({name: {} for name in ("score", "category", "comment", "state")})
+        self.assertEqual((read["score"], read["category"]), (2, "detractor"))
+        self.assertEqual(visit.with_user(receptionist).feedback_score, 2)
+        with self.assertRaises(AccessError):
+            as_receptionist.write({"score": 10})
+        # the head works the issue
+        feedback.issue_id.with_user(self.advisor).action_solve()
+        self.assertEqual(feedback.issue_id.state, "solved")
+        self.assertEqual(
+            self.env["dealer.feedback"].with_user(self.sales_head).search_count([("id", "=", feedback.id)]), 1
+        )
+
     def test_sale_detractor_tasks_the_sales_head(self):
         team = self.env["crm.team"].create(
             {"name": "CSI showroom", "dealer_is_dealership": True, "user_id": self.sales_head.id}
@@ -154,6 +177,8 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
         self.assertEqual(deal.dealer_feedback_score, 5)
         task = feedback.issue_id.activity_ids
         self.assertEqual(task.user_id, self.sales_head)
+        feedback.issue_id.with_user(self.sales_head).action_start()
+        self.assertEqual(feedback.issue_id.state, "in_progress", "the sales head works the issue")
         self.env["dealer.risk.rule"]._compute_signals(fields_today_plus(1))
         self.assertIn("low_satisfaction", self.russian.risk_signal_ids.mapped("code"))
 
