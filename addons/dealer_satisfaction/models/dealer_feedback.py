@@ -225,7 +225,7 @@ class DealerFeedback(models.Model):
         return self.with_context(lang=lang).env._("How did we do, %(name)s?", name=self.partner_id.name)
 
     def _send_invitations(self):
-        """Create each survey answer (personal token, customer's language) and queue its message.
+        """Create each survey answer (personal token, customer's language) and queue the messages at once.
 
         Customers who withdrew every consent since the event get nothing and their planned
         feedback is dropped; the others get one dispatch row each, sent by dealer_loyalty's cron.
@@ -235,6 +235,7 @@ class DealerFeedback(models.Model):
         today = fields.Date.context_today(self)
         base_url = self.browse().get_base_url().rstrip("/")
         unreachable = self.browse()
+        invited, vals_list = {}, []
         for feedback in self:
             channel = self._invitation_channel(feedback.partner_id)
             if not channel:
@@ -246,30 +247,30 @@ class DealerFeedback(models.Model):
                 check_attempts=False,
                 lang_id=self.env["res.lang"]._lang_get(lang).id,
             )
-            url = base_url + answer.get_start_url()
-            row = Dispatch._queue_messages(
-                [
-                    {
-                        "partner_id": feedback.partner_id.id,
-                        "company_id": feedback.company_id.id,
-                        "channel": channel,
-                        "occurrence_date": today,
-                        "scheduled_at": now,
-                        "action_id": False,
-                        "res_model": self._name,
-                        "res_id": feedback.id,
-                        "subject": feedback._invitation_subject(lang),
-                        "body": feedback._invitation_text(lang, url),
-                    }
-                ]
+            invited[feedback] = (channel, answer)
+            vals_list.append(
+                {
+                    "partner_id": feedback.partner_id.id,
+                    "company_id": feedback.company_id.id,
+                    "channel": channel,
+                    "occurrence_date": today,
+                    "scheduled_at": now,
+                    "action_id": False,
+                    "res_model": self._name,
+                    "res_id": feedback.id,
+                    "subject": feedback._invitation_subject(lang),
+                    "body": feedback._invitation_text(lang, base_url + answer.get_start_url()),
+                }
             )
+        rows = {row.res_id: row for row in Dispatch._queue_messages(vals_list)}
+        for feedback, (channel, answer) in invited.items():
             feedback.write(
                 {
                     "state": "sent",
                     "sent_date": now,
                     "channel": channel,
                     "user_input_id": answer.id,
-                    "dispatch_id": row[:1].id,
+                    "dispatch_id": rows.get(feedback.id, Dispatch).id,
                 }
             )
         unreachable.unlink()

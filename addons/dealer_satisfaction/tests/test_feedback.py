@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DealerSatisfactionCase
@@ -221,3 +221,16 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
 def fields_today_plus(days):
     """The deal is won today (real clock); its survey is due the day after."""
     return date.today() + timedelta(days=days)
+
+
+@tagged("post_install", "-at_install")
+class TestSatisfactionSettings(DealerSatisfactionCase):
+    def test_delay_setting_moves_the_invitation(self):
+        self.env["res.config.settings"].create({"dealer_feedback_invite_delay_days": 3}).execute()
+        visit = self._visit(self.russian)
+        visit.action_done()
+        self.assertEqual(visit.feedback_ids.planned_date, self.TODAY + timedelta(days=3))
+
+    def test_bad_setting_names_the_field(self):
+        with self.assertRaisesRegex(ValidationError, "Survey expires after"):
+            self.env["res.config.settings"].create({"dealer_feedback_expire_days": 0})
