@@ -20,6 +20,19 @@ class ResPartner(models.Model):
         groups="dealer_crm.group_dealer_user",
     )
 
+    dealer_feedback_count = fields.Integer(
+        string="Feedback", compute="_compute_dealer_feedback_count", groups="dealer_crm.group_dealer_user"
+    )
+
+    def _compute_dealer_feedback_count(self):
+        counts = dict(
+            self.env["dealer.feedback"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "answered")], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.dealer_feedback_count = counts.get(partner._origin, 0)
+
     def _compute_dealer_last_nps(self):
         """The latest answered survey of each customer: one search for all of them."""
         latest = {}
@@ -35,3 +48,7 @@ class ResPartner(models.Model):
             partner.dealer_last_nps = feedback.score if feedback else 0
             partner.dealer_last_nps_date = feedback.answer_date if feedback else False
             partner.dealer_last_nps_category = feedback.category if feedback else False
+
+    def action_dealer_view_feedback(self):
+        """The customer's satisfaction surveys, answered or not."""
+        return self._dealer_action("dealer_satisfaction.dealer_feedback_action", [("partner_id", "=", self.id)], {})

@@ -99,6 +99,10 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
         self.assertEqual(feedback.comment, "Всё отлично")
         self.assertEqual((visit.feedback_score, visit.satisfaction_score), (10, "10"))
         self.assertEqual((self.russian.dealer_last_nps, self.russian.dealer_last_nps_category), (10, "promoter"))
+        self.assertEqual(self.russian.dealer_feedback_count, 1)
+        self.assertEqual(
+            self.env["dealer.feedback"].search(self.russian.action_dealer_view_feedback()["domain"]), feedback
+        )
         self.assertFalse(feedback.issue_id, "a promoter opens no issue")
 
     def test_service_detractor_opens_issue_task_and_raises_risk(self):
