@@ -1,4 +1,4 @@
-from odoo import http
+from odoo import SUPERUSER_ID, http
 from odoo.http import request
 from odoo.tools import consteq
 
@@ -19,9 +19,13 @@ class DealerTelegramWebhook(http.Controller):
         """An update of a company's bot, authenticated by the secret Telegram sends in a header.
 
         The path names the company only: the secret never appears in a URL (nor in access logs).
-        ``/start <token>`` links the chat to the contact, ``/stop`` unlinks it.
+        ``/start <token>`` links the chat to the contact, ``/stop`` unlinks it, any other text of a
+        linked chat is the customer's message to the dealership. Each ``update_id`` is processed
+        once per company: Telegram resends an update until it gets a 200, and a replay must not
+        post a customer's message twice.
         """
-        env = request.env(su=True)
+        # the bot acts as the system user (OdooBot), as Odoo's mail gateway does for incoming e-mail
+        env = request.env(user=SUPERUSER_ID, su=True)
         company = env["res.company"].browse(company_id).exists()
         secret = company.dealer_telegram_webhook_secret if company else None
         given = request.httprequest.headers.get(SECRET_HEADER) or ""
@@ -31,8 +35,11 @@ class DealerTelegramWebhook(http.Controller):
             update = request.get_json_data()
         except ValueError:
             return request.make_json_response({"ok": False, "error": "invalid JSON"}, status=400)
-        if not isinstance(update, dict):
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
             return request.make_json_response({"ok": False, "error": "invalid update"}, status=400)
+        if not env["dealer.telegram.update"]._claim(company, update_id):
+            return request.make_json_response({"ok": True, "duplicate": True})
         partners, reply = env["res.partner"]._dealer_telegram_handle_update(company, update)
         answer = {"ok": True, "linked": bool(partners and partners[0].telegram_chat_id)}
         if reply:

@@ -12,6 +12,7 @@ from . import (
     dealer_risk_signal,
     dealer_segment,
     dealer_telegram,
+    dealer_telegram_update,
     dealer_vehicle,
     dealer_visit,
     ir_actions_server,

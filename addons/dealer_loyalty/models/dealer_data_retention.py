@@ -37,6 +37,8 @@ class DealerDataRetention(models.AbstractModel):
                 batch=PURGE_BATCH,
             )
         )
+        # not personal data, but the same daily clean-up: the bot's processed update ids older than a week
+        self.env["dealer.telegram.update"].sudo()._purge_old()
         self.env.invalidate_all()
         return res
 

@@ -29,10 +29,12 @@ from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
+from odoo.tools.mail import html2plaintext
 
 from .dealer_campaign_step import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DISPATCH_CHANNELS
 from .dealer_telegram import DealerTelegramError, scrub_bot_token
 from .res_config_settings import INT_SETTINGS, param_name
+from .res_partner import TELEGRAM_TEXT_LIMIT
 
 DISPATCH_STATES = [
     ("queued", "Queued"),
@@ -118,6 +120,16 @@ class DealerDispatch(models.Model):
     )
     clicked_at = fields.Datetime(string="Clicked", readonly=True, help="The customer's first click on a link.")
     click_count = fields.Integer(string="Clicks", readonly=True)
+    # a person's reply from the chatter of the customer or their deal, taken to the customer's Telegram
+    conversation = fields.Boolean(
+        string="Conversation reply",
+        readonly=True,
+        help="A message a person sent from the chatter to the customer's Telegram: no frequency cap, "
+        "held during quiet hours.",
+    )
+    reply_message_id = fields.Many2one(
+        "mail.message", string="Chatter message", index="btree_not_null", ondelete="set null", readonly=True
+    )
     # a call task's outcome: the latest call that closed (or moved) it, written by the call outcome wizard
     call_id = fields.Many2one("dealer.call", string="Call", index="btree_not_null", ondelete="set null", readonly=True)
     call_outcome = fields.Selection(CALL_OUTCOMES, string="Call outcome", readonly=True)
@@ -128,7 +140,8 @@ class DealerDispatch(models.Model):
         "This message was already planned for this customer, vehicle and trigger date.",
     )
     _once_per_rule_message = models.UniqueIndex(
-        "(COALESCE(action_id, 0), partner_id, res_model, res_id, occurrence_date, md5(body)) WHERE step_id IS NULL",
+        "(COALESCE(action_id, 0), partner_id, res_model, res_id, occurrence_date, md5(body))"
+        " WHERE step_id IS NULL AND conversation IS NOT TRUE",
         "This automation message was already queued for this customer and record today.",
     )
     _due_idx = models.Index("(scheduled_at, id) WHERE state = 'queued'")
@@ -248,6 +261,7 @@ class DealerDispatch(models.Model):
                     ("partner_id", "in", rows.partner_id.ids),
                     ("state", "in", COUNTED_STATES),
                     ("channel", "!=", "activity"),
+                    ("conversation", "=", False),
                     ("sent_at", ">=", now - timedelta(days=days)),
                 ],
                 ["partner_id"],
@@ -276,7 +290,7 @@ class DealerDispatch(models.Model):
         resume = self._quiet_until(now)
         if resume:
             return ("defer", resume)
-        if self._over_cap(usage):
+        if not self.conversation and self._over_cap(usage):  # a reply in a conversation is never capped
             return ("skipped", "cap")
         return None
 
@@ -374,6 +388,7 @@ class DealerDispatch(models.Model):
         existing = self.search_fetch(
             [
                 ("step_id", "=", False),
+                ("conversation", "=", False),
                 ("occurrence_date", "in", list({vals["occurrence_date"] for vals in vals_list})),
                 ("partner_id", "in", list({vals["partner_id"] for vals in vals_list})),
             ],
@@ -390,6 +405,77 @@ class DealerDispatch(models.Model):
                 seen.add(ident)
                 todo.append(vals)
         return self.create(todo)
+
+    @api.model
+    def _queue_telegram_reply(self, customer, record, message):
+        """Queue a person's chatter ``message`` on ``record`` to ``customer``'s Telegram; returns the row.
+
+        The same path as campaign messages: consent and the linked chat are checked now (and
+        again when sent), quiet hours hold it until they end; no frequency cap (the customer
+        is in a conversation). The sender is told at once when it cannot go, and the row (with
+        its state) is in the customer's Telegram messages.
+        """
+        text = html2plaintext(message.body or "").strip()
+        if not text:
+            return self.browse()  # attachments alone do not go to Telegram
+        author = message.author_id.name or ""
+        now = fields.Datetime.now()
+        row = self.create(
+            {
+                "partner_id": customer.id,
+                "company_id": record._dealer_message_company(customer).id,
+                "channel": "telegram",
+                "conversation": True,
+                "reply_message_id": message.id,
+                "occurrence_date": fields.Date.context_today(self),
+                "scheduled_at": now,
+                "res_model": record._name,
+                "res_id": record.id,
+                "body": f"{author}:\n{text}"[:TELEGRAM_TEXT_LIMIT] if author else text[:TELEGRAM_TEXT_LIMIT],
+            }
+        )
+        verdict = row._precheck({}, now)
+        if verdict and verdict[0] == "skipped":
+            row.write({"state": "skipped", "skip_reason": verdict[1]})
+            row._tell_reply_sender()
+        elif verdict:
+            row.write({"scheduled_at": verdict[1]})
+            row._tell_reply_sender()
+        else:
+            self.env.ref("dealer_loyalty.ir_cron_dealer_dispatch_send")._trigger()
+        return row
+
+    def _reply_problem(self):
+        """Why this conversation reply did not (yet) reach the customer, in the current language; None if it did."""
+        self.ensure_one()
+        if self.state == "skipped":
+            reasons = dict(self._fields["skip_reason"]._description_selection(self.env))
+            if self.skip_reason == "consent":
+                return self.env._(
+                    "Not sent to Telegram: the customer has not agreed to Telegram messages (or sent /stop)."
+                )
+            return self.env._("Not sent to Telegram: %(reason)s.", reason=reasons.get(self.skip_reason, ""))
+        if self.state == "failed":
+            return self.env._("Telegram did not deliver the message: %(error)s", error=self.last_error or "")
+        if self.state == "queued" and self.scheduled_at > fields.Datetime.now():
+            return self.env._(
+                "Quiet hours of the customer: the message goes to Telegram at %(when)s.",
+                when=fields.Datetime.context_timestamp(self, self.scheduled_at).strftime("%Y-%m-%d %H:%M"),
+            )
+        return None
+
+    def _tell_reply_sender(self):
+        """A note on the record the reply was written on, and a notice on the sender's screen."""
+        for row in self.filtered("conversation"):
+            author = row.reply_message_id.author_id.user_ids[:1]
+            lang = author.lang or self.env.lang
+            problem = row.with_context(lang=lang)._reply_problem()
+            if not problem:
+                continue
+            record = self.env[row.res_model].sudo().browse(row.res_id).exists() or row.partner_id.sudo()
+            record.with_context(lang=lang)._message_log(body=Markup("<p>%s</p>") % problem)
+            if author:
+                author._bus_send("simple_notification", {"type": "warning", "title": "Telegram", "message": problem})
 
     def _send_text(self):
         """A message of an automation rule: its plain text (never rendered) on the row's channel.
@@ -550,6 +636,8 @@ class DealerDispatch(models.Model):
                     row.write({"state": "sending", "sending_since": now})
                     self.env["ir.cron"]._commit_progress(0)
                     row._deliver(now)
+                if row.conversation and row.state in ("skipped", "failed"):
+                    row._tell_reply_sender()
                 self.env["ir.cron"]._commit_progress(1)
             if not claimed:
                 return

@@ -1,11 +1,73 @@
-"""Loyalty building blocks of automation rules on any record with a chatter (see dealer_crm's "Dealership step")."""
+"""Loyalty building blocks of automation rules on any record with a chatter (see dealer_crm's "Dealership step"),
+and the replies a person sends from a customer's chatter to the customer's Telegram."""
+
+from datetime import timedelta
 
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+# Records whose chatter talks with their customer in Telegram: the customer card and deals or bookings.
+TELEGRAM_CONVERSATION_MODELS = ("res.partner", "crm.lead")
+# A customer who wrote to the bot within these days is in a Telegram conversation even once unlinked:
+# a reply to them is then refused visibly (no consent) rather than silently not sent.
+TELEGRAM_CONVERSATION_DAYS = 30
+# Context keys of a message posted by an automation rule or a scheduled action, not by a person.
+AUTOMATED_KEYS = ("__action_done", "cron_id")
+
 
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
+
+    def message_post(self, **kwargs):
+        """A message a person sends from the chatter of a customer or their deal also goes to the customer's Telegram.
+
+        See ``_dealer_telegram_reply_to`` for which messages do.
+        """
+        message = super().message_post(**kwargs)
+        if self._name in TELEGRAM_CONVERSATION_MODELS and self._dealer_written_by_person(message):
+            customer = self._dealer_telegram_reply_to(message)
+            if customer:
+                self.env["dealer.dispatch"].sudo()._queue_telegram_reply(customer, self, message)
+        return message
+
+    def _dealer_written_by_person(self, message):
+        """True for a message an employee sent (*Send message*, not *Log note*) in their own name.
+
+        Not a note or a log, not a message of an automation rule (``__action_done``, the marker
+        Odoo's own automations use) or of a scheduled action (``cron_id``), nor of the system (the
+        superuser) — as the response clock of dealer_crm decides what a person wrote.
+        """
+        user = self.env.user
+        return (
+            message.message_type == "comment"
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and not any(key in self.env.context for key in AUTOMATED_KEYS)
+            and not user._is_superuser()
+            and user._is_internal()
+            and message.author_id == user.partner_id
+        )
+
+    def _dealer_telegram_reply_to(self, message):
+        """The customer a person's chatter message goes to in Telegram, or an empty recordset.
+
+        The record is the customer's card or a deal/booking of theirs; the customer talks with
+        the dealership in Telegram (their card is linked to a chat, or they wrote to the bot in
+        the last 30 days); and Odoo did not e-mail them this message (the customer as a
+        follower or recipient gets the e-mail only: never the same text twice).
+        """
+        self.ensure_one()
+        customer = self if self._name == "res.partner" else self.partner_id
+        customer = customer.sudo()
+        if not customer:
+            return customer
+        recent = fields.Datetime.now() - timedelta(days=TELEGRAM_CONVERSATION_DAYS)
+        last = customer.telegram_last_message_date
+        if not (customer.telegram_chat_id or (last and last >= recent)):
+            return customer.browse()
+        emailed = message.sudo().notification_ids.filtered(
+            lambda n: n.res_partner_id == customer and n.notification_type == "email"
+        )
+        return customer.browse() if emailed else customer
 
     def _dealer_customers(self):
         """``{record id: res.partner}``: the record itself for a contact, else its ``partner_id``."""

@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.mail import plaintext2html
 
 from .res_company import TELEGRAM_LINK_DAYS
 from .res_config_settings import (
@@ -52,6 +53,8 @@ CHANNEL_ADDRESS = {"email": "email", "sms": "phone", "telegram": "telegram_chat_
 # What a customer may send the bot to stop its messages (Telegram commands are Latin; the
 # Russian words are accepted as plain text).
 STOP_WORDS = ("/stop", "стоп", "отписаться", "/unsubscribe")
+# Telegram's own limit of a message's text: longer input is cut there.
+TELEGRAM_TEXT_LIMIT = 4096
 
 
 def _new_optin_token():
@@ -180,6 +183,22 @@ class ResPartner(models.Model):
         default=fields.Datetime.now,
         groups="base.group_user",
         help="The opt-in link works for the company's 'Telegram link valid (days)' from this moment.",
+    )
+    telegram_last_message_date = fields.Datetime(
+        string="Last Telegram message",
+        readonly=True,
+        copy=False,
+        help="When the customer last wrote to the dealership's bot. Messages sent from the chatter of the card "
+        "or of their deal go to their Telegram while the card is linked to a chat or within 30 days of this.",
+    )
+    telegram_dispatch_ids = fields.One2many(
+        "dealer.dispatch",
+        "partner_id",
+        string="Telegram messages",
+        domain=[("channel", "=", "telegram")],
+        readonly=True,
+        help="Every Telegram message to this customer (campaigns, automation rules, replies from the chatter) "
+        "with its delivery state.",
     )
     telegram_optin_expires = fields.Datetime(
         string="Telegram link valid until",
@@ -709,7 +728,9 @@ class ResPartner(models.Model):
             return self._dealer_telegram_start(company, str(chat_id), argument.strip(), lang)
         if command in STOP_WORDS:
             return self._dealer_telegram_stop(company, str(chat_id), lang)
-        return self.browse(), None
+        if command.startswith("/"):
+            return self.browse(), None  # another command of the bot: not a message to the dealership
+        return self._dealer_telegram_receive(company, str(chat_id), text, lang)
 
     @api.model
     def _dealer_telegram_lang(self, message):
@@ -786,3 +807,53 @@ class ResPartner(models.Model):
             "for a new link.",
             company=company.name,
         )
+
+    @api.model
+    def _dealer_telegram_receive(self, company, chat_id, text, lang):
+        """A customer's text in a linked chat: into the chatter of their card and of their open deal or booking.
+
+        The message is the customer's (author: their card), a comment shown as received in
+        Telegram, stored as plain text (escaped, cut at Telegram's 4096 characters); the deal's
+        salesperson, else the customer's responsible person, is notified in Odoo. A chat linked to
+        no card gets the way to link it, and nothing is written.
+        """
+        partners = self.search([("telegram_chat_id", "=", chat_id), ("company_id", "in", [company.id, False])])
+        if not partners:
+            env = self._dealer_telegram_reply(lang, company)
+            return partners, env._(
+                "This chat is not linked to a customer of %(company)s. Open the Telegram link the dealership "
+                "sent you, then write again.",
+                company=company.name,
+            )
+        partners.write({"telegram_last_message_date": fields.Datetime.now()})
+        leads = partners._dealer_open_leads(company)
+        label = self._dealer_telegram_note_env(company)._("Received in Telegram")
+        body = Markup("<p><em>%s</em></p>%s") % (label, plaintext2html(text[:TELEGRAM_TEXT_LIMIT]))
+        for partner in partners:
+            partner._dealer_telegram_post_received(body, leads.get(partner.id))
+        return partners, None
+
+    def _dealer_open_leads(self, company):
+        """``{partner id: crm.lead}``: each customer's most recent open deal or service booking (one search)."""
+        leads = self.env["crm.lead"].search(
+            [
+                ("partner_id", "in", self.ids),
+                ("won_status", "=", "pending"),
+                ("company_id", "in", [company.id, False]),
+            ],
+            order="create_date desc, id desc",
+        )
+        open_leads = {}
+        for lead in leads:
+            open_leads.setdefault(lead.partner_id.id, lead)
+        return open_leads
+
+    def _dealer_telegram_post_received(self, body, lead):
+        """Post the customer's message on their card and open ``lead``; notify whoever answers it."""
+        self.ensure_one()
+        responsible = lead.user_id if lead else self._dealer_role_users("responsible").get(self.id)
+        notify = responsible.partner_id.ids if responsible else []
+        values = {"body": body, "author_id": self.id, "message_type": "comment", "subtype_xmlid": "mail.mt_comment"}
+        self.message_post(**values, partner_ids=[] if lead else notify)
+        if lead:
+            lead.message_post(**values, partner_ids=notify)

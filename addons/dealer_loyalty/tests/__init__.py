@@ -22,6 +22,7 @@ from . import (
     test_rfm,
     test_risk,
     test_telegram,
+    test_telegram_conversation,
     test_template_safety,
     test_ui_tours,
 )

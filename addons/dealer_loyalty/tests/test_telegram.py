@@ -2,6 +2,7 @@ import importlib.util
 import json
 import logging
 from datetime import datetime, timedelta
+from itertools import count
 from pathlib import Path
 from unittest.mock import patch
 
@@ -16,6 +17,8 @@ from odoo.tests import freeze_time, tagged
 from .common import DealerCampaignCase, DealerCampaignHttpCase, FakeResponse
 
 BOT_TOKEN = "7123456789:AAH-s3cretBotToken_xyz"
+# every update Telegram sends has its own id (a replayed id is ignored)
+UPDATE_IDS = count(1)
 REQUESTS_POST = "odoo.addons.dealer_loyalty.models.dealer_telegram.requests.post"
 
 
@@ -172,7 +175,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
 
     def _post(self, text, chat_id=4242, secret="webhook-s3cret_42", path=None, language="en"):
         update = {
-            "update_id": 1,
+            "update_id": next(UPDATE_IDS),
             "message": {
                 "message_id": 5,
                 "from": {"id": chat_id, "language_code": language},
