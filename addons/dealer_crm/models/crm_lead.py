@@ -231,6 +231,14 @@ class CrmLead(models.Model):
         groups="dealer_crm.group_dealer_user",
         help="What the customer is likely to buy next for this car (or their cars), each with its reason.",
     )
+    dealer_call_ids = fields.One2many("dealer.call", "lead_id", string="Calls")
+    dealer_call_count = fields.Integer(
+        string="Calls (count)",
+        compute="_compute_dealer_call_count",
+        store=True,
+        aggregator="avg",
+        help="Calls with the customer about this lead (on average per lead in the analysis).",
+    )
 
     # ------------------------------------------------------------
     # Computes
@@ -240,6 +248,14 @@ class CrmLead(models.Model):
     def _compute_dealer_card_proposal_pending(self):
         for lead in self:
             lead.dealer_card_proposal_pending = bool(lead.dealer_card_proposal)
+
+    @api.depends("dealer_call_ids")
+    def _compute_dealer_call_count(self):
+        counts = dict(
+            self.env["dealer.call"].sudo()._read_group([("lead_id", "in", self.ids)], ["lead_id"], ["__count"])
+        )
+        for lead in self:
+            lead.dealer_call_count = counts.get(lead._origin, 0)
 
     @api.depends("vehicle_id", "partner_id")
     def _compute_dealer_next_offer_ids(self):
@@ -1347,47 +1363,67 @@ class CrmLead(models.Model):
         return {"vehicle_id": vehicle.id} if vehicle else {}
 
     # ------------------------------------------------------------
+    # Calls: the lead's calls in the journal
+    # ------------------------------------------------------------
+
+    def action_dealer_view_calls(self):
+        """The "Calls" smart button: the journal of this lead's calls."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_crm.dealer_call_action")
+        action.update(
+            domain=[("lead_id", "=", self.id)],
+            context={
+                "default_lead_id": self.id,
+                "default_partner_id": self.partner_id.id,
+                "default_phone": self.phone or self.partner_id.phone,
+            },
+        )
+        return action
+
+    def action_dealer_log_call(self):
+        """The lead's "Log a call": a call with this lead's customer, logged by hand."""
+        self.ensure_one()
+        return self.env["dealer.call"]._action_log_call(lead=self)
+
+    # ------------------------------------------------------------
     # Integration API: POST /dealer/api/v1/calls
     # ------------------------------------------------------------
 
     @api.model
     def _dealer_register_call_from_api(self, payload):
-        """A call the PBX reports (API.md): logged on the contact, leads and call-backs follow.
+        """A call the PBX reports (API.md): a call of the journal (``dealer.call``), leads and call-backs follow.
 
         An unknown number creates a contact; a missed inbound call creates a call-back
         activity for the responsible person and starts the escalation clock; an answered
-        inbound call stops the clock of the open lead on that line, or creates a lead when
-        the contact has none.  Returns ``(response, lead or contact)``.
+        inbound call from a contact without an open lead on that line creates one. The call
+        is recorded in the journal (which stops the lead's response clock when it is real human
+        contact, and measures the call-back of the customer's earlier missed calls) and noted
+        in the chatter. Returns ``(response, lead or contact)``.
         """
+        call = self._dealer_api_call_input(payload)
         Partner = self.env["res.partner"]
-        caller = Partner._dealer_api_normalize_phone(inp.text(payload, "caller", required=True, max_len=64), "caller")
-        line = inp.choice(payload, "line", CALL_LINES, default="sales")
-        direction = inp.choice(payload, "direction", ["inbound", "outbound"], default="inbound")
-        status = inp.choice(payload, "status", ["answered", "missed"], default="answered")
-        started_at = inp.timestamp(payload, "started_at") or fields.Datetime.now()
-        duration = inp.number(payload, "duration_s", minimum=0, integer=True) or 0
-        agent = self._dealer_api_agent(inp.text(payload, "agent_login", max_len=128))
-        recording = inp.text(payload, "recording_url", max_len=2048)
-        if recording and not recording.startswith(("https://", "http://")):
-            raise inp.ApiInputError("recording_url", "recording_url must be an http(s) URL")
-
-        partner, created = Partner._dealer_api_partner(name=caller, phone=caller)
-        lead = self._dealer_open_lead_on_line(partner, line)
+        partner, created = Partner._dealer_api_partner(name=call["phone"], phone=call["phone"])
+        lead = call.pop("lead") or self._dealer_open_lead_on_line(partner, call["line"])
         activity = self.env["mail.activity"]
-        inbound = direction == "inbound"
-        if inbound and status == "missed":
-            lead = lead or self._dealer_lead_from_call(partner, line, started_at)
+        inbound = call["direction"] == "inbound"
+        if inbound and call["status"] == "missed":
+            lead = lead or self._dealer_lead_from_call(partner, call["line"], call["started_at"])
             # a customer calling again before the call-back is done keeps their one call-back task
             activity = (
-                lead._dealer_register_missed_call(started_at, caller)[:1]
+                lead._dealer_register_missed_call(call["started_at"], call["phone"])[:1]
                 or lead.sudo().activity_ids.filtered(lambda a: a.summary == lead._dealer_missed_call_summary())[:1]
             )
-        elif status == "answered":
-            if inbound and not lead:
-                lead = self._dealer_lead_from_call(partner, line, started_at, agent)
-            if lead:
-                lead._dealer_register_contact(started_at)
-        body = self._dealer_call_note(direction, status, started_at, duration, agent, recording)
+        elif inbound and call["status"] == "answered" and not lead:
+            lead = self._dealer_lead_from_call(partner, call["line"], call["started_at"], call["user_id"])
+        record = self._dealer_api_create_call(call, partner, lead)
+        body = self._dealer_call_note(
+            call["direction"],
+            call["status"],
+            call["started_at"],
+            call["duration_seconds"],
+            record.user_id,
+            call["recording_url"],
+        )
         (lead or partner).message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
         if lead:
             partner.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
@@ -1396,8 +1432,64 @@ class CrmLead(models.Model):
             "partner_created": created,
             "lead_id": lead.id or None,
             "activity_id": activity.id or None,
+            "call_record_id": record.id,
         }
         return response, lead or partner
+
+    @api.model
+    def _dealer_api_call_input(self, payload):
+        """The checked values of a reported call; ``ApiInputError`` naming the field otherwise."""
+        caller = self.env["res.partner"]._dealer_api_normalize_phone(
+            inp.text(payload, "caller", required=True, max_len=64), "caller"
+        )
+        recording = inp.text(payload, "recording_url", max_len=2048)
+        if recording and not recording.startswith(("https://", "http://")):
+            raise inp.ApiInputError("recording_url", "recording_url must be an http(s) URL")
+        call = {
+            "call_ref": inp.text(payload, "call_id", max_len=128),
+            "phone": caller,
+            "line": inp.choice(payload, "line", CALL_LINES, default="sales"),
+            "direction": inp.choice(payload, "direction", ["inbound", "outbound"], default="inbound"),
+            "status": inp.choice(payload, "status", ["answered", "missed"], default="answered"),
+            "started_at": inp.timestamp(payload, "started_at") or fields.Datetime.now(),
+            "ring_seconds": self._dealer_api_seconds(payload, "ring_s", MAX_RING_SECONDS),
+            "duration_seconds": self._dealer_api_seconds(payload, "duration_s", MAX_DURATION_SECONDS),
+            "user_id": self._dealer_api_agent(inp.text(payload, "agent_login", max_len=128)),
+            "recording_url": recording,
+            "lead": self._dealer_api_call_lead(payload),
+        }
+        return call
+
+    @api.model
+    def _dealer_api_seconds(self, payload, field, maximum):
+        seconds = inp.number(payload, field, minimum=0, integer=True) or 0
+        if seconds > maximum:
+            raise inp.ApiInputError(field, f"{field} must be at most {maximum} seconds")
+        return seconds
+
+    @api.model
+    def _dealer_api_call_lead(self, payload):
+        """The deal or service booking the call concerns, when the PBX names it (``lead_id``)."""
+        lead_id = inp.number(payload, "lead_id", minimum=1, integer=True)
+        if not lead_id:
+            return self.browse()
+        lead = self.search([("id", "=", lead_id)], limit=1)
+        if not lead:
+            raise inp.ApiInputError("lead_id", f"no lead with id {lead_id}")
+        return lead
+
+    @api.model
+    def _dealer_api_create_call(self, call, partner, lead):
+        """The reported call in the journal (source Telephony); its ``call_id`` once per showroom."""
+        company = lead.company_id or self.env.company
+        Call = self.env["dealer.call"]
+        if call["call_ref"] and Call.sudo().search_count(
+            [("call_ref", "=", call["call_ref"]), ("company_id", "=", company.id)], limit=1
+        ):
+            raise inp.ApiInputError("call_id", f"call_id {call['call_ref']} is already in the call journal")
+        vals = {**call, "source": "api", "partner_id": partner.id, "lead_id": lead.id, "company_id": company.id}
+        vals["user_id"] = call["user_id"].id
+        return Call.create(vals)
 
     @api.model
     def _dealer_api_agent(self, login):

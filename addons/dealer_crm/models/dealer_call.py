@@ -1,10 +1,11 @@
 import pytz
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import str2bool
 
 from ..tools.settings import int_param
-from .crm_lead import CALL_LINES
+from .crm_lead import CALL_LINES, MAX_DURATION_SECONDS, MAX_RING_SECONDS, SERVICE_INTEREST
 from .res_config_settings import CLOCK_TELEPHONY_ONLY, INT_SETTINGS, param_name
 
 CALL_LINE_LABELS = {"sales": "Sales", "service": "Service"}
@@ -48,7 +49,12 @@ class DealerCall(models.Model):
     phone = fields.Char(string="Number")
     partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null", check_company=True)
     user_id = fields.Many2one(
-        "res.users", string="Operator", index="btree_not_null", domain="[('share', '=', False)]", check_company=True
+        "res.users",
+        string="Operator",
+        index="btree_not_null",
+        domain="[('share', '=', False)]",
+        check_company=True,
+        default=lambda self: self.env.user,
     )
     lead_id = fields.Many2one(
         "crm.lead",
@@ -60,6 +66,12 @@ class DealerCall(models.Model):
     started_at = fields.Datetime(string="Started", required=True, default=fields.Datetime.now, index=True)
     ring_seconds = fields.Integer(string="Time to answer", help="Seconds the customer waited before being answered.")
     duration_seconds = fields.Integer(string="Duration")
+    duration_text = fields.Char(
+        string="Duration (min:s)",
+        compute="_compute_duration_text",
+        inverse="_inverse_duration_text",
+        help="How long the conversation lasted: minutes and seconds (4:30) or seconds (270).",
+    )
     answered_in_norm = fields.Boolean(
         string="Answered within norm",
         compute="_compute_answered_in_norm",
@@ -110,9 +122,6 @@ class DealerCall(models.Model):
     _call_ref_uniq = models.UniqueIndex(
         "(company_id, call_ref) WHERE call_ref IS NOT NULL", "This call is already in the journal (same Call ID)."
     )
-    _seconds_positive = models.Constraint(
-        "CHECK(ring_seconds >= 0 AND duration_seconds >= 0)", "Time to answer and Duration cannot be negative."
-    )
 
     @api.depends("direction", "status", "started_at", "partner_id")
     def _compute_display_name(self):
@@ -124,6 +133,36 @@ class DealerCall(models.Model):
             if call.started_at:
                 parts.append(fields.Datetime.to_string(fields.Datetime.context_timestamp(call, call.started_at))[:16])
             call.display_name = " · ".join(p for p in parts if p)
+
+    @api.depends("duration_seconds")
+    def _compute_duration_text(self):
+        for call in self:
+            call.duration_text = "%d:%02d" % divmod(call.duration_seconds, 60)
+
+    def _inverse_duration_text(self):
+        for call in self:
+            call.duration_seconds = self._parse_duration(call.duration_text)
+
+    @api.model
+    def _parse_duration(self, text):
+        """Seconds of a duration typed as ``m:ss`` or as seconds; a clear error naming the field otherwise."""
+        text = (text or "").strip()
+        if not text:
+            return 0
+        minutes, _sep, seconds = text.rpartition(":")
+        try:
+            total = int(minutes or 0) * 60 + int(seconds)
+            valid = total >= 0 and int(seconds) >= 0 and (not minutes or int(seconds) < 60) and int(minutes or 0) >= 0
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValidationError(
+                self.env._(
+                    "Duration (min:s): “%(value)s” is not a duration; type minutes:seconds (4:30) or seconds (270).",
+                    value=text,
+                )
+            )
+        return total
 
     @api.depends("direction", "status", "ring_seconds")
     def _compute_answered_in_norm(self):
@@ -156,9 +195,165 @@ class DealerCall(models.Model):
             call.missed_percent = 100.0 if call.status == "missed" else 0.0
             call.in_norm_percent = 100.0 if call.answered_in_norm else 0.0
 
+    @api.constrains("ring_seconds", "duration_seconds")
+    def _check_seconds(self):
+        for call in self:
+            if not 0 <= call.ring_seconds <= MAX_RING_SECONDS:
+                raise ValidationError(
+                    self.env._(
+                        "Time to answer must be from 0 to %(max)s seconds, not %(value)s.",
+                        max=MAX_RING_SECONDS,
+                        value=call.ring_seconds,
+                    )
+                )
+            if not 0 <= call.duration_seconds <= MAX_DURATION_SECONDS:
+                raise ValidationError(
+                    self.env._(
+                        "Duration must be from 0 to %(max)s seconds (a day), not %(value)s.",
+                        max=MAX_DURATION_SECONDS,
+                        value=call.duration_seconds,
+                    )
+                )
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        if self.partner_id.phone:
+            self.phone = self.partner_id.phone
+
+    @api.onchange("lead_id")
+    def _onchange_lead_id(self):
+        if self.lead_id and not self.partner_id:
+            self.partner_id = self.lead_id.partner_id
+        if self.lead_id and not self.phone:
+            self.phone = self.lead_id.phone or self.lead_id.partner_id.phone
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        calls = super().create(vals_list)
+        calls._after_calls()
+        return calls
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    @api.model
+    def _action_log_call(self, partner=None, lead=None):
+        """The "Log a call" dialog (the lead, the customer card, the journal): a new call logged by hand,
+        with the customer, their number, the lead and its line already filled in."""
+        self.check_access("create")
+        partner = partner or (lead.partner_id if lead else None)
+        context = {"default_source": "manual", "default_direction": "outbound", "default_status": "answered"}
+        if partner:
+            context.update(default_partner_id=partner.id, default_phone=partner.phone or (lead and lead.phone))
+        if lead:
+            context.update(
+                default_lead_id=lead.id,
+                default_phone=lead.phone or partner.phone,
+                default_line="service" if lead.dealer_interest == SERVICE_INTEREST else "sales",
+                default_company_id=lead.company_id.id or self.env.company.id,
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a call"),
+            "res_model": "dealer.call",
+            "view_mode": "form",
+            "views": [(self.env.ref("dealer_crm.dealer_call_view_form_log").id, "form")],
+            "target": "new",
+            "context": context,
+        }
+
+    def action_log_call(self):
+        """The journal's "Log a call": a call with the customer of the selected call, or of the
+        journal opened from a lead or a customer card."""
+        context = self.env.context
+        partner = self[:1].partner_id or self.env["res.partner"].browse(context.get("default_partner_id"))
+        lead = self[:1].lead_id or self.env["crm.lead"].browse(context.get("default_lead_id"))
+        return self._action_log_call(partner=partner.exists() or None, lead=lead.exists() or None)
+
+    def action_save_logged_call(self):
+        """The dialog's Save: the call is written (the dialog closes)."""
+        return {"type": "ir.actions.act_window_close"}
+
     # ------------------------------------------------------------
     # Business
     # ------------------------------------------------------------
+
+    def _after_calls(self):
+        """What new calls change elsewhere: earlier missed calls they called back, and the response
+        clock of their leads (only real human contact stops it: ``_human_contacts``)."""
+        self._link_callbacks()
+        self.env["crm.lead"]._dealer_register_calls(self)
+
+    def _link_callbacks(self):
+        """Answered calls with a customer call back that customer's earlier missed inbound calls.
+
+        One search for the whole batch finds the missed inbound calls of the same customers (by
+        contact, else by number) not yet called back; each gets the first later answered call of the
+        batch as its call-back (``callback_call_id``, hence ``callback_minutes``), and the call-back
+        tasks of their leads are marked done.
+        """
+        answered = self.filtered(lambda call: call.status == "answered" and (call.partner_id or call.phone))
+        if not answered:
+            return self.browse()
+        missed = self.sudo().search(
+            [
+                ("direction", "=", "inbound"),
+                ("status", "=", "missed"),
+                ("callback_call_id", "=", False),
+                ("company_id", "in", answered.company_id.ids),
+                ("started_at", "<", max(answered.mapped("started_at"))),
+                "|",
+                ("partner_id", "in", answered.partner_id.ids),
+                ("phone", "in", [phone for phone in answered.mapped("phone") if phone]),
+            ],
+            order="started_at, id",
+        )
+        ordered = answered.sorted(lambda call: (call.started_at, call.id))
+        by_callback = {}
+        for call in missed:
+            callback = next(
+                (
+                    later
+                    for later in ordered
+                    if later.started_at > call.started_at
+                    and later.company_id == call.company_id
+                    and (
+                        (call.partner_id and later.partner_id == call.partner_id)
+                        or (not call.partner_id and call.phone and later.phone == call.phone)
+                    )
+                ),
+                None,
+            )
+            if callback:
+                by_callback.setdefault(callback, []).append(call.id)
+        called_back = self.browse()
+        for callback, call_ids in by_callback.items():
+            calls = self.sudo().browse(call_ids)
+            calls.write({"callback_call_id": callback.id})
+            called_back |= calls
+        called_back._close_callback_tasks()
+        return called_back
+
+    def _close_callback_tasks(self):
+        """Mark done the call-back tasks of the leads of these (called back) missed calls.
+
+        Under sudo: recording the call that reached the customer is what closes the task, whoever
+        made it (the task may be a colleague's); nothing else of the lead is touched.
+        """
+        leads = self.lead_id
+        if not leads:
+            return
+        Lead = self.env["crm.lead"]
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        summaries = {Lead.with_context(lang=code)._dealer_missed_call_summary() for code in langs}
+        tasks = (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "crm.lead"), ("res_id", "in", leads.ids), ("summary", "in", list(summaries))])
+        )
+        if tasks:
+            tasks.action_feedback(feedback=self.env._("Called back."))
 
     def _answer_norm_seconds(self):
         key = "call_answer_norm_seconds"

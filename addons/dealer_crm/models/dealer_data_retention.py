@@ -36,6 +36,7 @@ class DealerDataRetention(models.AbstractModel):
         the identity documents of customers without a recent deal."""
         self.env["dealer.api.request"].sudo()._purge_before(cutoff)
         self._forget_identity_documents(cutoff)
+        self._forget_call_details(cutoff)
 
     @api.model
     def _forget_identity_documents(self, cutoff):
@@ -75,6 +76,33 @@ class DealerDataRetention(models.AbstractModel):
             self.env["res.partner"].browse(partner_ids).invalidate_recordset(list(IDENTITY_FIELDS))
             _logger.info("Data retention: forgot the identity documents of %s customers", len(partner_ids))
         return partner_ids
+
+    @api.model
+    def _forget_call_details(self, cutoff):
+        """Blank the number and the recording link of calls older than ``cutoff``: one UPDATE.
+
+        The call stays in the journal with its customer, times and outcome (the statistics), but the
+        conversation itself (the recording) and a number that may be nobody's card are forgotten.
+
+        :returns: how many calls were blanked
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE dealer_call
+                   SET phone = NULL, recording_url = NULL
+                 WHERE started_at < %(cutoff)s
+                   AND (phone IS NOT NULL OR recording_url IS NOT NULL)
+                """,
+                cutoff=cutoff,
+            )
+        )
+        count = self.env.cr.rowcount
+        if count:
+            self.env["dealer.call"].invalidate_model(["phone", "recording_url"])
+            _logger.info("Data retention: forgot the number and recording of %s calls", count)
+        return count
 
     @api.model
     def _cron_purge_personal_data(self):

@@ -76,6 +76,9 @@ class ResPartner(models.Model):
     dealer_purchase_count = fields.Integer(
         string="Purchases", compute="_compute_dealer_lead_stats", help="Won sales deals of this customer."
     )
+    dealer_call_count = fields.Integer(
+        string="Calls (count)", compute="_compute_dealer_call_count", help="Calls with this customer in the journal."
+    )
     dealer_last_visit_date = fields.Date(string="Last visit", compute="_compute_dealer_counts")
     dealer_next_service_date = fields.Date(
         string="Next service due",
@@ -226,6 +229,14 @@ class ResPartner(models.Model):
                     partner.dealer_purchase_count += count if status == "won" else 0
                 partner = partner.parent_id
 
+    def _compute_dealer_call_count(self):
+        Call = self.env["dealer.call"]
+        counts = {}
+        if self.ids and Call.has_access("read"):
+            counts = dict(Call._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.dealer_call_count = counts.get(partner._origin, 0)
+
     @api.depends_context("today", "allowed_company_ids")
     def _compute_dealer_revenue(self):
         """Two grouped queries for the whole list (closed visits, won deals) per partner and day.
@@ -364,6 +375,18 @@ class ResPartner(models.Model):
         )
         action["views"] = sorted(action["views"], key=lambda view: view[1] != "list")
         return action
+
+    def action_dealer_view_calls(self):
+        return self._dealer_action(
+            "dealer_crm.dealer_call_action",
+            [("partner_id", "=", self.id)],
+            {"default_partner_id": self.id, "default_phone": self.phone},
+        )
+
+    def action_dealer_log_call(self):
+        """The customer card's "Log a call": a call with this customer, logged by hand."""
+        self.ensure_one()
+        return self.env["dealer.call"]._action_log_call(partner=self)
 
     def action_dealer_view_lifecycle(self):
         return self._dealer_action("dealer_crm.dealer_lifecycle_event_action", [("partner_id", "=", self.id)])

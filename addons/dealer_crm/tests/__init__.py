@@ -5,6 +5,7 @@ from . import (
     test_api_visits,
     test_automation,
     test_buyer_identity,
+    test_call_journal,
     test_call_quality,
     test_catalogue,
     test_consent_trail,

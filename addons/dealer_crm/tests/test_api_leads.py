@@ -338,7 +338,7 @@ class TestCallsApi(RoutedApiCase):
         self.assertAlmostEqual(lead.dealer_response_minutes, 4.0, places=1)
 
     def test_answered_call_without_lead_creates_one(self):
-        _s, body = self.call(status="answered", line="service", call_id="PBX-3")
+        _s, body = self.call(status="answered", line="service", call_id="PBX-3", duration_s=60)
         lead = self.env["crm.lead"].browse(body["lead_id"])
         self.assertEqual(lead.dealer_interest, "service")
         self.assertIn(lead.dealer_sla_state, ("met", "late"))
