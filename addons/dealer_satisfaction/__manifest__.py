@@ -21,6 +21,9 @@
         "views/dealer_satisfaction_menus.xml",
     ],
     "demo": ["demo/dealer_satisfaction_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["dealer_satisfaction/static/tests/tours/**/*"],
+    },
     "auto_install": ["dealer_loyalty_service"],
     "installable": True,
 }

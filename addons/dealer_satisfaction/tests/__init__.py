@@ -1,1 +1,1 @@
-from . import test_data_retention, test_demo, test_feedback, test_survey_http
+from . import test_data_retention, test_demo, test_feedback, test_satisfaction_tour, test_survey_http
