@@ -319,14 +319,22 @@ class TestCallJournalTour(DealerTourCase):
             )
         )
 
-    @slow
-    def test_operator_logs_a_call_from_the_lead(self):
+    def _check_logged_call(self, lang):
         self.run_tour(
             f"/odoo/action-dealer_crm.crm_lead_action_dealer_sales/{self.lead.id}",
             "dealer_call_journal_tour",
             self.operator,
+            lang,
         )
         call = self.lead.dealer_call_ids
         self.assertEqual(len(call), 1, "the call is logged once")
         self.assertEqual((call.source, call.user_id, call.partner_id), ("manual", self.operator, self.customer))
         self.assertEqual((call.duration_seconds, call.outcome, call.phone), (200, "talked", "+79005557788"))
+
+    @slow
+    def test_operator_logs_a_call_from_the_lead(self):
+        self._check_logged_call("en_US")
+
+    @slow
+    def test_operator_logs_a_call_from_the_lead_ru(self):
+        self._check_logged_call("ru_RU")
