@@ -61,6 +61,7 @@
         "demo/dealer_group_demo.xml",
         "demo/dealer_next_offer_demo.xml",
         "demo/dealer_call_demo.xml",
+        "demo/dealer_call_review_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["dealer_crm/static/tests/tours/**/*"],

@@ -127,9 +127,10 @@ class TestCallScore(CallQualityCase):
 
     def test_a_review_needs_a_checklist(self):
         self.env["dealer.call.criterion"].search([]).action_archive()
+        call = self._call(self.operator)
         with self.assertRaisesRegex(ValidationError, "Checklist"):
-            self.env["dealer.call.review"].with_user(self.head).create({"call_id": self._call(self.operator).id})
-        self.assertFalse(self.env["dealer.call.review"].search([]), "nothing half-written")
+            self.env["dealer.call.review"].with_user(self.head).create({"call_id": call.id})
+        self.assertFalse(call.review_ids, "nothing half-written")
 
 
 class TestCallQualityAccess(CallQualityCase):
@@ -153,8 +154,9 @@ class TestCallQualityAccess(CallQualityCase):
         own = self._score(self._call(self.operator), {"Greeting"})
         other = self._score(self._call(self.operator_2), {"Greeting"})
         Review = self.env["dealer.call.review"]
-        self.assertEqual(Review.with_user(self.operator).search([]), own)
-        self.assertEqual(Review.with_user(self.operator_2).search([]), other)
+        both = [("id", "in", (own | other).ids)]
+        self.assertEqual(Review.with_user(self.operator).search(both), own)
+        self.assertEqual(Review.with_user(self.operator_2).search(both), other)
         with self.assertRaises(AccessError):
             other.with_user(self.operator).read(["score_percent"])
         self.assertEqual(
@@ -162,7 +164,7 @@ class TestCallQualityAccess(CallQualityCase):
         )
         with self.assertRaises(AccessError):
             own.with_user(self.operator).write({"comment": "Not fair"})
-        self.assertEqual(Review.with_user(self.head).search([]), own | other, "a head reads every review")
+        self.assertEqual(Review.with_user(self.head).search(both), own | other, "a head reads every review")
         with self.assertRaises(AccessError, msg="nor the score of a colleague's call in the journal"):
             other.call_id.with_user(self.operator).read(["score_percent"])
         self.assertNotIn("score_percent", self.env["dealer.call"].with_user(self.operator).fields_get())
