@@ -415,10 +415,21 @@ class DealerCall(models.Model):
             call.score_percent = latest.score_percent
             call.reviewed = bool(latest)
 
+    def _check_can_be_scored(self):
+        """A missed call has no conversation to listen to: checked before a review is written."""
+        if missed := self.filtered(lambda call: call.status != "answered"):
+            raise ValidationError(
+                self.env._(
+                    "Call: only an answered call can be scored; %(call)s was missed.",
+                    call=missed[0].display_name,
+                )
+            )
+
     def action_score_call(self):
         """The head's review of this call: theirs if they scored it already, else a new checklist."""
         self.ensure_one()
         self.env["dealer.call.review"].check_access("create")
+        self._check_can_be_scored()
         mine = self.review_ids.filtered(lambda review: review.reviewer_id == self.env.user)[:1]
         return {
             "type": "ir.actions.act_window",

@@ -56,9 +56,16 @@ class DealerCallReview(models.Model):
             criteria = self.env["dealer.call.criterion"]._for_company(self.call_id.company_id)
             self.line_ids = self._checklist_commands(criteria)
 
+    @api.constrains("call_id")
+    def _check_call_answered(self):
+        self.call_id._check_can_be_scored()
+
     @api.model_create_multi
     def create(self, vals_list):
         """A review created without its lines (API, import) gets the checklist all the same."""
+        self.env["dealer.call"].browse(
+            [vals["call_id"] for vals in vals_list if vals.get("call_id")]
+        )._check_can_be_scored()
         checklists = {}
         for vals in vals_list:
             if vals.get("call_id") and not vals.get("line_ids"):

@@ -125,6 +125,14 @@ class TestCallScore(CallQualityCase):
         self.assertIn(greeting, first.line_ids.criterion_id)
         self.assertAlmostEqual(first.score_percent, 100.0, msg="and its score")
 
+    def test_a_missed_call_cannot_be_scored(self):
+        missed = self._call(self.operator, status="missed", duration_seconds=0, recording_url=False)
+        with self.assertRaisesRegex(ValidationError, "Call: only an answered call"):
+            missed.with_user(self.head).action_score_call()
+        with self.assertRaisesRegex(ValidationError, "Call: only an answered call"):
+            self.env["dealer.call.review"].with_user(self.head).create({"call_id": missed.id})
+        self.assertFalse(missed.review_ids)
+
     def test_a_review_needs_a_checklist(self):
         self.env["dealer.call.criterion"].search([]).action_archive()
         call = self._call(self.operator)
