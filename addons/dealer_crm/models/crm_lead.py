@@ -817,16 +817,24 @@ class CrmLead(models.Model):
     @api.model
     def _dealer_register_calls(self, calls):
         """The calls of ``calls`` that are real human contact (``dealer.call._human_contacts``) stop
-        the clock of the lead they concern: the earliest such call of each lead, at the moment it
-        was answered (start + time to answer)."""
+        the clock of the lead they concern: the earliest such call of each lead.
+
+        A call the telephony reported counts from the moment it was answered (start + time to
+        answer). A call logged by hand counts from the moment it is logged: its start time is a
+        person's word, and a call typed in later with an earlier time must not make the answer look
+        faster than the journal can prove. A call before the lead's clock started answered an
+        earlier request, not this one, and is left out.
+        """
+        now = fields.Datetime.now()
         first = {}
-        for call in calls._human_contacts().filtered("lead_id").sorted(lambda c: (c.started_at, c.id)):
-            first.setdefault(call.lead_id, call)
-        contacts = {
-            lead: (call.started_at + timedelta(seconds=call.ring_seconds or 0), "call", call)
-            for lead, call in first.items()
-        }
-        self.browse()._dealer_stop_clocks(contacts)
+        for call in calls._human_contacts().filtered("lead_id"):
+            moment = call.started_at + timedelta(seconds=call.ring_seconds or 0) if call.source == "api" else now
+            start = call.lead_id.dealer_sla_start
+            if start and moment < start:
+                continue
+            if call.lead_id not in first or (moment, call.id) < (first[call.lead_id][0], first[call.lead_id][2].id):
+                first[call.lead_id] = (moment, "call", call)
+        self.browse()._dealer_stop_clocks(first)
 
     @api.model
     def _dealer_stop_clocks(self, contacts):
@@ -868,6 +876,42 @@ class CrmLead(models.Model):
             )
         )
         self.browse([lead.id for lead in running]).invalidate_recordset(CONTACT_FIELDS)
+
+    @api.model
+    def _dealer_fill_contact_measures(self, batch=5000):
+        """Working minutes and in-time share of the leads whose first contact was recorded without
+        them (contacted before these measures existed, or written so by the demo): per batch of
+        ``batch`` leads one interval computation per calendar and one UPDATE."""
+        leads = self.with_context(active_test=False).search(
+            [
+                ("dealer_first_contact_date", "!=", False),
+                ("dealer_sla_start", "!=", False),
+                "|",
+                ("dealer_response_work_minutes", "=", False),
+                ("dealer_response_work_minutes", "=", 0),
+            ],
+            order="id",
+        )
+        for start in range(0, len(leads), batch):
+            chunk = leads[start : start + batch]
+            work = self._dealer_work_minutes(
+                {lead: (lead.dealer_sla_start, lead.dealer_first_contact_date) for lead in chunk}
+            )
+            rows = SQL(", ").join(SQL("(%s, %s::float)", lead_id, minutes) for lead_id, minutes in work.items())
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                UPDATE crm_lead l
+                   SET dealer_response_work_minutes = v.work,
+                       dealer_response_in_policy = CASE WHEN l.dealer_sla_state = 'met' THEN 100 ELSE 0 END
+                  FROM (VALUES %s) AS v(id, work)
+                 WHERE l.id = v.id
+                """,
+                    rows,
+                )
+            )
+            chunk.invalidate_recordset(["dealer_response_work_minutes", "dealer_response_in_policy"])
 
     @api.model
     def _dealer_work_minutes(self, spans):

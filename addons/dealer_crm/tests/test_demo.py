@@ -118,6 +118,8 @@ class TestDealerGroupDemo(DealerCrmCase):
         self.assertTrue(any(row.median_minutes > 0 for row in rows))
         waiting = self.env["crm.lead"].search_count([("dealer_sla_state", "=", "running")])
         self.assertGreaterEqual(waiting, 3, "the newest requests still wait for a first contact")
+        contacted = self.env["crm.lead"].search([("dealer_first_contact_date", "!=", False)])
+        self.assertTrue(any(contacted.mapped("dealer_response_work_minutes")), "in working hours too")
 
 
 class TestDemoCurrency(DealerCrmCase):

@@ -231,17 +231,33 @@ class TestSpeedToLead(DealerSalesCase):
 
     def test_call_logged_by_hand_counts_unless_only_telephony_is_trusted(self):
         lead = self._started_lead()
-        self._call(lead, 60, later(5), source="manual")
+        with freeze_time(later(6)):
+            self._call(lead, 60, later(5), source="manual")
         self.assertEqual(lead.dealer_sla_state, "met")
         self.assertEqual(lead.dealer_first_contact_call_id.source, "manual", "the lead shows it was logged by hand")
 
         self.env["res.config.settings"].create({"dealer_clock_telephony_only": True}).execute()
         other = self._started_lead()
-        self._call(other, 60, later(5), source="manual")
+        with freeze_time(later(6)):
+            self._call(other, 60, later(5), source="manual")
         self.assertEqual(other.dealer_sla_state, "running", "a person's word alone no longer stops it")
         self._call(other, 60, later(20))
         self.assertEqual(other.dealer_sla_state, "late")
         self.assertEqual(other.dealer_first_contact_call_id.source, "api")
+
+    def test_call_logged_by_hand_counts_from_when_it_was_logged(self):
+        """Typing in a call half an hour later with the time of a quick answer does not make it quick."""
+        lead = self._started_lead()
+        with freeze_time(later(30)):
+            self._call(lead, 120, later(1), source="manual")
+        self.assertEqual(lead.dealer_sla_state, "late")
+        self.assertEqual(lead.dealer_first_contact_date, later(30))
+        self.assertAlmostEqual(lead.dealer_response_minutes, 30.0)
+
+    def test_call_before_the_request_does_not_answer_it(self):
+        lead = self._started_lead()
+        self._call(lead, 300, MONDAY_10 - timedelta(days=3))
+        self.assertEqual(lead.dealer_sla_state, "running", "that call answered an earlier request")
 
     def test_message_written_by_the_salesperson_stops_the_clock(self):
         lead = self._started_lead()
@@ -298,6 +314,18 @@ class TestSpeedToLead(DealerSalesCase):
         self.assertAlmostEqual(night.dealer_response_work_minutes, 10 + 20)
         self.assertAlmostEqual(lunch.dealer_response_work_minutes, 15 + 5)
         self.assertAlmostEqual(lunch.dealer_response_minutes, 80)
+
+    def test_leads_contacted_before_the_working_hours_measure_get_it(self):
+        """What the upgrade does for leads whose clock an earlier version stopped (and the demo)."""
+        start = utc(datetime(2026, 3, 6, 17, 30))
+        contact = utc(datetime(2026, 3, 9, 9, 40))
+        lead = self._started_lead(start=start)
+        lead.with_context(dealer_sla_skip=True).write(
+            {"dealer_first_contact_date": contact, "dealer_sla_state": "late", "dealer_response_minutes": 3850}
+        )
+        self.env["crm.lead"]._dealer_fill_contact_measures()
+        self.assertAlmostEqual(lead.dealer_response_work_minutes, 70.0)
+        self.assertEqual(lead.dealer_response_in_policy, 0.0)
 
     def test_clocks_of_many_leads_stop_in_a_bounded_number_of_queries(self):
         """Working minutes and the clock's results for 40 leads: one interval computation per calendar
