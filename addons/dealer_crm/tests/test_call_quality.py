@@ -200,6 +200,7 @@ class TestCallQualityAccess(CallQualityCase):
         self.assertFalse(self.env["dealer.call.review"].with_user(self.head).search([("id", "=", review.id)]))
 
 
+@tagged("post_install", "-at_install")  # menus are checked with every addon's actions loaded
 class TestCallQualityReport(CallQualityCase):
     def test_scores_per_operator_and_month(self):
         november, december = datetime(2026, 11, 10, 9, 0), datetime(2026, 12, 1, 9, 0)
@@ -258,6 +259,19 @@ class TestCallQualityReport(CallQualityCase):
             'name="call_id" type="measure"',
         ):
             self.assertIn(node, arch)
+
+    def test_the_checklist_menu_is_for_the_heads(self):
+        menu = self.env.ref("dealer_crm.dealer_call_criterion_menu")
+        for user, visible in (
+            (self.head, True),
+            (self.advisor, True),
+            (self.operator, False),
+            (self.operator_2, False),
+        ):
+            with self.subTest(user=user.login):
+                self.assertEqual(menu.id in self.env["ir.ui.menu"].with_user(user)._visible_menu_ids(), visible)
+        report = self.env.ref("dealer_crm.dealer_call_review_menu")
+        self.assertIn(report.id, self.env["ir.ui.menu"].with_user(self.operator)._visible_menu_ids(), "own scores")
 
     def test_not_reviewed_filter_of_the_journal(self):
         reviewed, waiting = self._call(self.operator), self._call(self.operator)
