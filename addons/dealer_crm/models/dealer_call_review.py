@@ -27,6 +27,7 @@ class DealerCallReview(models.Model):
         "res.users", string="Operator", related="call_id.user_id", store=True, index=True, readonly=True
     )
     date = fields.Date(string="Scored on", required=True, default=fields.Date.context_today, index=True)
+    line = fields.Selection(related="call_id.line", store=True, index=True)
     call_started_at = fields.Datetime(string="Call time", related="call_id.started_at", readonly=True)
     recording_url = fields.Char(string="Recording", related="call_id.recording_url", readonly=True)
     line_ids = fields.One2many("dealer.call.review.line", "review_id", string="Checklist", copy=True)

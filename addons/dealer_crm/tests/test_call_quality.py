@@ -242,6 +242,18 @@ class TestCallQualityReport(CallQualityCase):
             },
         )
 
+    def test_scores_per_line(self):
+        self._score(self._call(self.operator, line="sales"), {"Greeting"})
+        self._score(self._call(self.operator, line="service"), {"Greeting", "Offer made"}, user=self.advisor)
+        groups = (
+            self.env["dealer.call.review"]
+            .with_user(self.advisor)
+            ._read_group([("user_id", "=", self.operator.id)], ["line"], ["score_percent:avg"])
+        )
+        self.assertEqual(
+            dict(groups), {"sales": 25.0, "service": 50.0}, "the head of a line reads its own scores apart"
+        )
+
     def test_the_report_is_in_the_reporting_menu_with_operator_by_month(self):
         action = self.env.ref("dealer_crm.dealer_call_review_action")
         self.assertEqual(self.env.ref("dealer_crm.dealer_call_review_menu").action, action)
