@@ -256,10 +256,9 @@ class TestAutomationWebhook(HttpCase):
                             "name": "Log the call",
                             "model_id": env["ir.model"]._get_id("crm.lead"),
                             "state": "code",
-                            "code": "call = env['dealer.call'].create({'source': 'api', 'direction': 'inbound', "
+                            "code": "env['dealer.call'].create({'source': 'api', 'direction': 'inbound', "
                             "'status': 'answered', 'lead_id': record.id, "
-                            "'duration_seconds': int(payload.get('duration_s') or 0)})\n"
-                            "model._dealer_register_calls(call)",
+                            "'duration_seconds': int(payload.get('duration_s') or 0)})",
                         }
                     )
                 ],

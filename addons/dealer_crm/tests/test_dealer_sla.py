@@ -131,8 +131,8 @@ class TestDealerFirstContact(DealerSalesCase):
                 "duration_seconds": 90,
             }
         )
-        self.env["crm.lead"]._dealer_register_calls(call)
         self.assertEqual(lead.dealer_sla_state, "late")
+        self.assertEqual(lead.dealer_first_contact_call_id, call)
         self.assertAlmostEqual(lead.dealer_response_minutes, 12.0)
 
     def test_todo_activity_done_does_not_stop_clock(self):

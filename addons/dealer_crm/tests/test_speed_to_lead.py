@@ -79,7 +79,6 @@ class TestSpeedToLead(DealerSalesCase):
                 "duration_seconds": seconds,
             }
         )
-        self.env["crm.lead"]._dealer_register_calls(call)
         return call
 
     # ------------------------------------------------------------
