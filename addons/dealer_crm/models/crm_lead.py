@@ -68,10 +68,6 @@ CONTACT_FIELDS = [
     "dealer_sla_state",
     "dealer_next_escalation_date",
 ]
-# context keys of messages nobody wrote by hand: an automation rule's run (base_automation), a
-# scheduled action (ir.cron), and a message posted to many records at once (the composer in batch
-# mode, a server action posting a template) or by someone who may not edit the lead (mail)
-AUTOMATED_POST_KEYS = ("__action_done", "cron_id", "mail_post_autofollow_author_skip")
 # what an API request may propose for an existing customer's card (a person applies it)
 PROPOSABLE = ("phone", "email", "consent_email", "consent_sms", "consent_telegram")
 
@@ -321,7 +317,8 @@ class CrmLead(models.Model):
         """A message written to the customer by an employee themselves is a first contact
         (``_dealer_is_human_message``); automatic replies and templates sent by rules are not."""
         message = super().message_post(**kwargs)
-        if self._dealer_is_human_message(message):
+        # a message sent to many records at once (the composer in batch mode) is no personal contact
+        if self._dealer_is_human_message(message) and not self.env.context.get("mail_post_autofollow_author_skip"):
             self._dealer_register_contact(message.date, kind="message")
         return message
 
@@ -793,26 +790,6 @@ class CrmLead(models.Model):
         """
         when = contact_date or fields.Datetime.now()
         self._dealer_stop_clocks(dict.fromkeys(self, (when, "call" if call else kind, call)))
-
-    def _dealer_is_human_message(self, message):
-        """Whether ``message``, just posted on these leads, was written to the customer by a person.
-
-        It must be a comment with a subtype customers receive (not a note, not ``auto_comment``, the
-        type of templates posted by server actions), whose author is the internal user posting it,
-        not the superuser/OdooBot, and posted outside an automation rule, a scheduled action or a
-        batch (``AUTOMATED_POST_KEYS``): a rule that sends a template "as" the salesperson whose
-        write triggered it, or an automatic reply to the customer's e-mail, is no contact.
-        """
-        user = self.env.user
-        return bool(
-            message.message_type == "comment"
-            and message.subtype_id
-            and not message.subtype_id.internal
-            and not any(key in self.env.context for key in AUTOMATED_POST_KEYS)
-            and not user._is_superuser()
-            and user._is_internal()
-            and message.author_id == user.partner_id
-        )
 
     @api.model
     def _dealer_register_calls(self, calls):

@@ -33,6 +33,11 @@ ROLE_PATHS = {
 }
 
 
+# context keys of messages nobody wrote by hand: an automation rule's run (base_automation) and a
+# scheduled action (ir.cron)
+AUTOMATED_POST_KEYS = ("__action_done", "cron_id")
+
+
 class MailThread(models.AbstractModel):
     """The dealership's roles on every model with a chatter: who holds a role for a record
     (``_dealer_role_users``), giving that person a task (``_dealer_schedule_role_activity``) or a
@@ -191,6 +196,31 @@ class MailThread(models.AbstractModel):
                 [("res_model", "=", self._name), ("res_id", "in", self.ids), ("summary", "=", summary)], ["res_id"]
             )
         }
+
+    # ------------------------------------------------------------
+    # Messages
+    # ------------------------------------------------------------
+
+    def _dealer_is_human_message(self, message):
+        """Whether ``message``, just posted on these records, was written to the customer by a person.
+
+        The one rule of the suite for "a person wrote it" (the response clock of leads, replies to a
+        customer's Telegram): a comment with a subtype customers receive (not a note, not
+        ``auto_comment``, the type of templates posted by server actions), whose author is the
+        internal user posting it, not the superuser/OdooBot, and posted outside an automation rule
+        or a scheduled action (``AUTOMATED_POST_KEYS``): a rule that sends a template "as" the
+        salesperson whose write triggered it, or an automatic reply to the customer's e-mail, is not.
+        """
+        user = self.env.user
+        return bool(
+            message.message_type == "comment"
+            and message.subtype_id
+            and not message.subtype_id.internal
+            and not any(key in self.env.context for key in AUTOMATED_POST_KEYS)
+            and not user._is_superuser()
+            and user._is_internal()
+            and message.author_id == user.partner_id
+        )
 
     # ------------------------------------------------------------
     # Printed documents

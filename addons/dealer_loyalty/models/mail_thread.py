@@ -11,8 +11,6 @@ TELEGRAM_CONVERSATION_MODELS = ("res.partner", "crm.lead")
 # A customer who wrote to the bot within these days is in a Telegram conversation even once unlinked:
 # a reply to them is then refused visibly (no consent) rather than silently not sent.
 TELEGRAM_CONVERSATION_DAYS = 30
-# Context keys of a message posted by an automation rule or a scheduled action, not by a person.
-AUTOMATED_KEYS = ("__action_done", "cron_id")
 
 
 class MailThread(models.AbstractModel):
@@ -33,19 +31,10 @@ class MailThread(models.AbstractModel):
     def _dealer_written_by_person(self, message):
         """True for a message an employee sent (*Send message*, not *Log note*) in their own name.
 
-        Not a note or a log, not a message of an automation rule (``__action_done``, the marker
-        Odoo's own automations use) or of a scheduled action (``cron_id``), nor of the system (the
-        superuser) — as the response clock of dealer_crm decides what a person wrote.
+        Not a note or a log, not a message of an automation rule, a scheduled action or the system:
+        dealer_crm's ``_dealer_is_human_message``, the rule the response clock of leads uses too.
         """
-        user = self.env.user
-        return (
-            message.message_type == "comment"
-            and message.subtype_id == self.env.ref("mail.mt_comment")
-            and not any(key in self.env.context for key in AUTOMATED_KEYS)
-            and not user._is_superuser()
-            and user._is_internal()
-            and message.author_id == user.partner_id
-        )
+        return message.subtype_id == self.env.ref("mail.mt_comment") and self._dealer_is_human_message(message)
 
     def _dealer_telegram_reply_to(self, message):
         """The customer a person's chatter message goes to in Telegram, or an empty recordset.
