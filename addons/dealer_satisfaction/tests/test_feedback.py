@@ -172,18 +172,24 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
                 "vehicle_id": car.id,
             }
         )
-        deal.action_set_won()
+        # won on a fixed day: the survey is due the day after, whatever the clock and time zone of the run
+        with freeze_time(f"{self.TODAY} 12:00:00"):
+            deal.action_set_won()
         feedback = deal.dealer_feedback_ids
-        self.assertEqual((len(feedback), feedback.kind), (1, "sale"))
-        self._send_due(fields_today_plus(1))
+        self.assertEqual(
+            (len(feedback), feedback.kind, feedback.planned_date), (1, "sale", self.TODAY + timedelta(days=1))
+        )
+        self._send_due(self.TODAY + timedelta(days=1))
         self.assertIn("покупку", feedback.dispatch_id.body)
-        self._answer(feedback, 5)
+        answer_day = self.TODAY + timedelta(days=2)
+        with freeze_time(f"{answer_day} 09:00:00"):
+            self._answer(feedback, 5)
         self.assertEqual(deal.dealer_feedback_score, 5)
         task = feedback.issue_id.activity_ids
         self.assertEqual(task.user_id, self.sales_head)
         feedback.issue_id.with_user(self.sales_head).action_start()
         self.assertEqual(feedback.issue_id.state, "in_progress", "the sales head works the issue")
-        self.env["dealer.risk.rule"]._compute_signals(fields_today_plus(1))
+        self.env["dealer.risk.rule"]._compute_signals(answer_day)
         self.assertIn("low_satisfaction", self.russian.risk_signal_ids.mapped("code"))
 
     def test_nps_by_month_is_promoters_minus_detractors(self):
@@ -220,11 +226,6 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
         all_scores = [s for month_scores in scores.values() for s in month_scores]
         expected = (sum(1 for s in all_scores if s >= 9) - sum(1 for s in all_scores if s <= 6)) / 11 * 100
         self.assertAlmostEqual(nps, expected)
-
-
-def fields_today_plus(days):
-    """The deal is won today (real clock); its survey is due the day after."""
-    return date.today() + timedelta(days=days)
 
 
 @tagged("post_install", "-at_install")
