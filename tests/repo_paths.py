@@ -34,6 +34,7 @@ MODULES = [
     "dealer_dashboard",
     "dealer_sale",
     "dealer_satisfaction",
+    "dealer_workshop",
 ]
 STATE = ROOT / ".suite"  # logs and generated files of ./suite, bench/ and tests/
 PGDATA = ROOT / ".pgdata"

@@ -29,6 +29,7 @@ SUITE_MODULES = (
     "dealer_loyalty_service",
     "dealer_sale",
     "dealer_satisfaction",
+    "dealer_workshop",
 )
 ROLES = ROLE_GROUP_NAMES
 OPERATIONS = ("read", "write", "create", "unlink")
@@ -92,6 +93,11 @@ MATRIX = {
     "dealer.vehicle.odometer":        "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwcu rwc-",
     "dealer.visit":                   "r--- r--- r--- rwc- r--- r--- r--- r--- r--- r--- rwcu rwc-",
     "dealer.visit.line":              "r--- r--- r--- rwcu r--- r--- r--- r--- r--- r--- rwcu rwc-",
+    # workshop capacity: every role reads the bays and standard times, the service advisor keeps them;
+    # confirmation codes of the booking page are the system's only
+    "dealer.workshop.bay":            "r--- r--- r--- rwc- r--- r--- r--- r--- r--- r--- rwcu r---",
+    "dealer.workshop.norm":           "r--- r--- r--- rwcu r--- r--- r--- r--- r--- r--- rwcu r---",
+    "dealer.workshop.otp":            "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "dealer.walkin":                  "r--- rwc- r--- r--- rwc- r--- r--- r--- r--- rwc- rwcu rwc-",
     "base.automation":                "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     # Odoo's own rights, unchanged: dealer_crm's "Keep every print" on reports, the printed copies kept

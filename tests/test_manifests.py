@@ -28,6 +28,9 @@ ALLOWED_DEPENDS = {
     # NPS/CSI surveys (Odoo's survey) after delivery and service, sent through loyalty's dispatch log,
     # detractors opening lost sales' customer issues: installed by itself with the loyalty/lost-sales bridge
     "dealer_satisfaction": {"dealer_loyalty_service", "survey"},
+    # workshop capacity, promised times, the customer's booking and repair-status pages (Odoo's portal),
+    # booking links in reminders and campaigns paced by free capacity (loyalty's dispatch log)
+    "dealer_workshop": {"dealer_loyalty_service", "portal", "resource"},
 }
 DATA_DIRS = ("data", "views", "security", "demo", "report", "wizards")
 

@@ -1,0 +1,1 @@
+"""The customer's booking page: book, reschedule and cancel a workshop visit (owner: booking page)."""

@@ -1,0 +1,20 @@
+from odoo import fields, models
+
+
+class DealerWorkshopNorm(models.Model):
+    """Standard time of a catalogue operation for one car model (norm-hours).
+
+    Without a row for the model, the item's own norm-hours (``product.template.dealer_labour_hours``) apply.
+    """
+
+    _name = "dealer.workshop.norm"
+    _description = "Standard time per model"
+    _order = "product_tmpl_id, model_id"
+
+    product_tmpl_id = fields.Many2one(
+        "product.template", string="Operation", required=True, ondelete="cascade", index=True
+    )
+    model_id = fields.Many2one("dealer.vehicle.model", string="Car model", required=True, ondelete="cascade")
+    hours = fields.Float(string="Norm-hours", required=True, digits=(6, 2))
+
+    _model_once = models.UniqueIndex("(product_tmpl_id, model_id)", "An operation has one standard time per model.")

@@ -1,0 +1,1 @@
+"""Workshop load per bay and day (owner: workshop capacity)."""
