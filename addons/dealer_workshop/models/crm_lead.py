@@ -1,8 +1,38 @@
-from odoo import fields, models
+from datetime import timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools.misc import format_date
+
+from .dealer_workshop_bay import BAY_KINDS
+
+# a change of one of these may move, lengthen, re-open or free a booking's bay time
+CAPACITY_FIELDS = {
+    "service_planned_at",
+    "workshop_bay_id",
+    "workshop_hours",
+    "workshop_end_at",
+    "workshop_override",
+    "service_line_ids",
+    "active",
+    "company_id",
+}
 
 
 class CrmLead(models.Model):
-    """A service booking reserves bay time: bay, hours, end, promised time, the reminder it came from."""
+    """A service booking reserves bay time: bay, hours, end, promised time, the reminder it came from.
+
+    The capacity rule lives in ``_workshop_reserve`` (called after every create and write that
+    touches a booking's time): a booking with a start and no bay gets a free bay of the kind its
+    operations need when its showroom has bays of that kind (a showroom without bays does not
+    manage capacity: nothing is refused); a booking whose bay is taken at that time, closed, or
+    too short a day for the job is refused, naming the bay and the day, unless a director allowed
+    over-booking on it. Lost, won and archived bookings free their time. Bookings that started
+    in the past are history: neither given a bay nor refused.
+    """
 
     _inherit = "crm.lead"
 
@@ -13,13 +43,29 @@ class CrmLead(models.Model):
     workshop_hours = fields.Float(
         string="Bay hours",
         digits=(6, 2),
+        compute="_compute_workshop_hours",
+        store=True,
+        readonly=False,
         help="Bay time the booking reserves: the norm-hours of its operations for the car's model.",
     )
-    workshop_end_at = fields.Datetime(string="Reserved until", help="End of the bay time the booking reserves.")
+    workshop_end_at = fields.Datetime(
+        string="Reserved until",
+        compute="_compute_workshop_end_at",
+        store=True,
+        readonly=False,
+        help="End of the bay time the booking reserves: its start plus its hours, counted in the bay's working hours.",
+    )
     workshop_override = fields.Boolean(
         string="Over-booking allowed",
         copy=False,
-        help="Set by a manager: this booking may go beyond the bay's free time.",
+        tracking=True,
+        help="Set by a director: this booking may go beyond the bay's free time or working hours.",
+    )
+    workshop_bay_kind = fields.Selection(
+        BAY_KINDS,
+        string="Bay kind needed",
+        compute="_compute_workshop_bay_kind",
+        help="From the operations' catalogue items.",
     )
     service_promised_at = fields.Datetime(string="Promised for", help="When the car was promised to be ready.")
     dealer_dispatch_id = fields.Many2one(
@@ -31,3 +77,181 @@ class CrmLead(models.Model):
         ondelete="set null",
         help="The reminder whose personal booking link the customer used: the booking is that campaign's exactly.",
     )
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    @api.depends(
+        "dealer_interest",
+        "vehicle_id.model_id",
+        "service_line_ids.product_id",
+        "service_line_ids.state",
+    )
+    def _compute_workshop_hours(self):
+        for lead in self:
+            if lead.dealer_interest != SERVICE_INTEREST:
+                lead.workshop_hours = 0.0
+                continue
+            lead.workshop_hours = lead._dealer_workshop_needs(computed=True)[1]
+
+    @api.depends("service_line_ids.product_id", "service_line_ids.state")
+    def _compute_workshop_bay_kind(self):
+        for lead in self:
+            lead.workshop_bay_kind = lead._dealer_workshop_needs(computed=True)[0]
+
+    @api.depends("service_planned_at", "workshop_hours", "workshop_bay_id")
+    def _compute_workshop_end_at(self):
+        for lead in self:
+            start, hours = lead.service_planned_at, lead.workshop_hours
+            if not start or not hours:
+                lead.workshop_end_at = start or False
+            elif lead.workshop_bay_id:
+                lead.workshop_end_at = lead.workshop_bay_id._workshop_job_end(start, hours)
+            else:
+                lead.workshop_end_at = start + timedelta(hours=hours)
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("workshop_override") for vals in vals_list):
+            self._workshop_check_override_right()
+        leads = super().create(vals_list)
+        leads._workshop_reserve()
+        return leads
+
+    def write(self, vals):
+        if "workshop_override" in vals:
+            self._workshop_check_override_right()
+        res = super().write(vals)
+        if CAPACITY_FIELDS & set(vals) and not self.env.context.get("dealer_workshop_reserving"):
+            self._workshop_reserve()
+        return res
+
+    # ------------------------------------------------------------
+    # Capacity
+    # ------------------------------------------------------------
+
+    def _dealer_workshop_needs(self, computed=False):
+        """``(bay kind, hours)`` of the booking: its operations' kind and norm-hours for the car's model.
+
+        The hours written on the booking win unless ``computed`` (the norm-hours whatever was typed).
+        """
+        self.ensure_one()
+        lines = self.sudo().service_line_ids.filtered(
+            lambda line: line.product_id and line.state in ("proposed", "accepted")
+        )
+        kind, hours = self.env["product.template"]._dealer_workshop_needs(
+            lines.product_id.product_tmpl_id.browse([line.product_id.product_tmpl_id.id for line in lines]),
+            self.vehicle_id.model_id,
+        )
+        return kind, (hours if computed or not self.workshop_hours else self.workshop_hours)
+
+    def _workshop_check_override_right(self):
+        if not self.env.user.has_group("dealer_crm.group_dealer_manager") and not self.env.su:
+            raise AccessError(self.env._("Only a director may allow over-booking of a workshop bay."))
+
+    def _workshop_bookings(self):
+        """The records among these that book bay time: active, undecided service opportunities starting from now."""
+        now = fields.Datetime.now()
+        return self.filtered(
+            lambda lead: lead.dealer_interest == SERVICE_INTEREST
+            and lead.active
+            and lead.won_status == "pending"
+            and lead.service_planned_at
+            and lead.service_planned_at >= now
+        )
+
+    def _workshop_reserve(self):
+        """Give bookings without a bay a free one of their kind; refuse those that do not fit their bay.
+
+        Bookings are handled in start order so that bookings made together compete for bays as
+        if made one after the other. Raises ``ValidationError`` naming the bay and the day.
+        """
+        Bay = self.env["dealer.workshop.bay"].sudo()
+        for lead in self._workshop_bookings().sorted("service_planned_at"):
+            if lead.workshop_override:
+                continue
+            kind, hours = lead._dealer_workshop_needs()
+            if lead.workshop_bay_id:
+                lead._workshop_check_bay(lead.workshop_bay_id.sudo(), hours)
+                continue
+            bays = Bay.search([("company_id", "=", lead.company_id.id), ("kind", "=", kind)])
+            if not bays:
+                continue  # the showroom does not manage this kind of bay
+            problems = {}
+            for bay in bays:
+                _end, problem, busy = bay._workshop_fit(lead.service_planned_at, hours, exclude_lead=lead)
+                if not problem:
+                    lead.with_context(dealer_workshop_reserving=True).workshop_bay_id = bay
+                    break
+                problems[bay] = (problem, busy)
+            else:
+                raise ValidationError(lead._workshop_refusal(problems, hours))
+
+    def _workshop_check_bay(self, bay, hours):
+        _end, problem, busy = bay._workshop_fit(self.service_planned_at, hours, exclude_lead=self)
+        if problem:
+            raise ValidationError(self._workshop_refusal({bay: (problem, busy)}, hours))
+
+    def _workshop_refusal(self, problems, hours):
+        """The message of a refused booking: every bay tried, why, on which day (user's language and time zone)."""
+        tz_name = self.env.user.tz or next(iter(problems)).calendar_id.tz or "UTC"
+        tz = pytz.timezone(tz_name)
+
+        def local(value):
+            return pytz.utc.localize(value).astimezone(tz)
+
+        start = local(self.service_planned_at)
+        day = format_date(self.env, start.date())
+        reasons = []
+        for bay, (problem, busy) in problems.items():
+            if problem == "busy":
+                reasons.append(
+                    self.env._(
+                        'Bay "%(bay)s" is fully booked on %(day)s from %(start)s to %(end)s.',
+                        bay=bay.name,
+                        day=format_date(self.env, local(busy[0]).date()),
+                        start=local(busy[0]).strftime("%H:%M"),
+                        end=local(busy[1]).strftime("%H:%M"),
+                    )
+                )
+            else:
+                reasons.append(
+                    self.env._(
+                        'Bay "%(bay)s" cannot take a %(hours)s-hour job starting on %(day)s at %(time)s: '
+                        "it is outside its working hours, a holiday, or the job runs past the end of its day.",
+                        bay=bay.name,
+                        hours=f"{hours:g}",
+                        day=day,
+                        time=start.strftime("%H:%M"),
+                    )
+                )
+        reasons.append(
+            self.env._(
+                "Choose another time or bay%(override)s.",
+                override=self.env._(", or ask a director to allow over-booking")
+                if not self.env.user.has_group("dealer_crm.group_dealer_manager")
+                else self.env._(", or tick Over-booking allowed"),
+            )
+        )
+        return "\n".join(reasons)
+
+    # ------------------------------------------------------------
+    # Reminder links: the booking is the campaign's exactly
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_credit_reminders(self, vals_list):
+        """A booking made with a reminder's personal link is that reminder's campaign's, not the time window's."""
+        # sudo: which message brought a booking is bookkeeping, whoever records it (the public booking page)
+        dispatches = self.env["dealer.dispatch"].sudo()
+        for vals in vals_list:
+            dispatch = dispatches.browse(vals.get("dealer_dispatch_id") or []).exists()
+            if dispatch.campaign_id and not vals.get("campaign_id"):
+                vals.setdefault("dealer_enrolment_id", dispatch.enrolment_id.id)
+                vals["campaign_id"] = dispatch.campaign_id._dealer_utm_campaign().id
+        return super()._dealer_credit_reminders(vals_list)

@@ -260,6 +260,12 @@ class DealerWorkshopBay(models.Model):
         )
         return {company.id: len(users.filtered(lambda u, c=company: c in u.company_ids)) for company in companies}
 
+    def _workshop_job_end(self, start, job_hours):
+        """When a job started at ``start`` ends, counted in the bay's working hours (``start + hours`` outside them)."""
+        self.ensure_one()
+        work = self._workshop_work_intervals(start, start + timedelta(days=15))[self.id]
+        return capacity.job_end(work, start, job_hours) or start + timedelta(hours=job_hours)
+
     def _workshop_fit(self, start, job_hours, exclude_lead=None):
         """Whether a job of ``job_hours`` starting at ``start`` fits this bay: ``(end, problem, busy)``.
 

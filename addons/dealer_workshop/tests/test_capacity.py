@@ -4,7 +4,8 @@ from datetime import datetime
 
 from odoo import Command
 from odoo.addons.dealer_service_lost_sales.tests.common import ServiceLostSalesCase
-from odoo.tests import freeze_time, tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import freeze_time, new_test_user, tagged
 
 # Monday 8 June 2026, 08:00 in Moscow (UTC+3): the showroom opens at 09:00 (06:00 UTC).
 NOW = "2026-06-08 05:00:00"
@@ -23,6 +24,7 @@ class WorkshopCapacityCase(ServiceLostSalesCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.showroom = cls.env["res.company"].create({"name": "Workshop Test Showroom"})
+        cls.env.user.tz = "Europe/Moscow"  # refusals speak the user's time
         cls.env.user.company_ids |= cls.showroom
         cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.showroom.id, cls.env.company.id]))
         cls.calendar = cls.env["resource.calendar"].create(
@@ -77,6 +79,54 @@ class WorkshopCapacityCase(ServiceLostSalesCase):
         )
         cls.vehicle.company_id = cls.showroom
         cls.customer.company_id = False
+        cls.car_model = cls.env["dealer.vehicle.model"].create({"name": "Octavia Test", "brand_id": cls.brand.id})
+        Product = cls.env["product.product"]
+        cls.oil = Product.create(
+            {"name": "Oil change", "dealer_item_kind": "labour", "dealer_labour_hours": 1.0, "type": "service"}
+        )
+        cls.filter = Product.create(
+            {"name": "Filter change", "dealer_item_kind": "labour", "dealer_labour_hours": 0.5, "type": "service"}
+        )
+        cls.oil_part = Product.create({"name": "Engine oil 5W30", "dealer_item_kind": "part", "dealer_labour_hours": 3})
+        cls.paint = Product.create(
+            {
+                "name": "Bumper paint",
+                "dealer_item_kind": "repair",
+                "dealer_labour_hours": 4.0,
+                "dealer_bay_kind": "body",
+                "type": "service",
+            }
+        )
+        cls.package = Product.create(
+            {
+                "name": "Maintenance 1",
+                "dealer_item_kind": "maintenance",
+                "type": "service",
+                "dealer_package_line_ids": [
+                    Command.create({"product_id": cls.oil.id}),
+                    Command.create({"product_id": cls.filter.id}),
+                    Command.create({"product_id": cls.oil_part.id, "quantity": 4}),
+                ],
+            }
+        )
+        cls.norm = cls.env["dealer.workshop.norm"].create(
+            {"product_tmpl_id": cls.oil.product_tmpl_id.id, "model_id": cls.car_model.id, "hours": 1.5}
+        )
+        cls.director = new_test_user(
+            cls.env,
+            login="ws_director",
+            groups="dealer_crm.group_dealer_manager",
+            company_id=cls.showroom.id,
+            company_ids=[cls.showroom.id],
+        )
+        cls.showroom_advisor = new_test_user(
+            cls.env,
+            login="ws_advisor",
+            groups="dealer_crm.group_service_advisor",
+            company_id=cls.showroom.id,
+            company_ids=[cls.showroom.id],
+            tz="Europe/Moscow",
+        )
 
     @classmethod
     def booking(cls, start, hours=2.0, **vals):
@@ -88,7 +138,7 @@ class WorkshopCapacityCase(ServiceLostSalesCase):
                 "partner_id": cls.customer.id,
                 "vehicle_id": cls.vehicle.id,
                 "service_planned_at": utc(start),
-                "workshop_hours": hours,
+                **({"workshop_hours": hours} if hours else {}),
                 **vals,
             }
         )
@@ -101,7 +151,7 @@ class TestFreeCapacity(WorkshopCapacityCase):
         free = Bay._free_hours(utc("2026-06-08 00:00"), utc("2026-06-11 00:00"), companies=self.showroom)
         # Monday and Tuesday are 8 working hours each, Wednesday is the holiday
         self.assertEqual(free, {self.lift1.id: 16.0, self.lift2.id: 16.0, self.booth.id: 16.0})
-        self.booking("2026-06-08 07:00", 3.0, workshop_bay_id=self.lift1.id, workshop_end_at=utc("2026-06-08 10:00"))
+        self.booking("2026-06-08 07:00", 3.0, workshop_bay_id=self.lift1.id)
         free = Bay._free_hours(
             utc("2026-06-08 00:00"), utc("2026-06-09 00:00"), kinds=["mechanical"], companies=self.showroom
         )
@@ -125,8 +175,167 @@ class TestFreeCapacity(WorkshopCapacityCase):
 
     def test_free_slots_skip_reservations(self):
         Bay = self.env["dealer.workshop.bay"]
-        self.booking("2026-06-08 06:00", 4.0, workshop_bay_id=self.booth.id, workshop_end_at=utc("2026-06-08 10:00"))
+        self.booking("2026-06-08 06:00", 4.0, workshop_bay_id=self.booth.id)
         slots = Bay._free_slots("body", 2.0, utc("2026-06-08 00:00"), utc("2026-06-09 00:00"), company=self.showroom)
         # the booth is taken 09:00-13:00 local: the first start is after lunch
         self.assertEqual(slots[0][0], utc("2026-06-08 11:00"))
         self.assertEqual(slots[-1][0], utc("2026-06-08 13:00"))
+
+
+@freeze_time(NOW)
+class TestOverbooking(WorkshopCapacityCase):
+    def test_full_day_refuses_next_booking(self):
+        self.booking("2026-06-08 06:00", 4.0, workshop_bay_id=self.booth.id)
+        self.booking("2026-06-08 11:00", 4.0, workshop_bay_id=self.booth.id)
+        count = self.Lead.search_count([("company_id", "=", self.showroom.id)])
+        with self.assertRaises(ValidationError) as refused:
+            self.booking("2026-06-08 13:00", 1.0, workshop_bay_id=self.booth.id)
+        message = str(refused.exception)
+        self.assertIn('Bay "Body booth" is fully booked on 06/08/2026 from', message)
+        self.assertEqual(self.Lead.search_count([("company_id", "=", self.showroom.id)]), count, "nothing written")
+        # the next working day is free; the holiday is not
+        self.booking("2026-06-09 06:00", 1.0, workshop_bay_id=self.booth.id)
+        with self.assertRaises(ValidationError) as closed:
+            self.booking("2026-06-10 06:00", 1.0, workshop_bay_id=self.booth.id)
+        self.assertIn(
+            'Bay "Body booth" cannot take a 1-hour job starting on 06/10/2026 at 09:00', str(closed.exception)
+        )
+
+    def test_bay_given_by_kind_and_refused_when_all_taken(self):
+        first = self.booking("2026-06-08 06:00", 8.0)
+        second = self.booking("2026-06-08 06:00", 8.0)
+        self.assertEqual((first | second).workshop_bay_id, self.lift1 | self.lift2)
+        # 8 working hours from 09:00 local: over lunch, until 18:00 local
+        self.assertEqual(first.workshop_end_at, utc("2026-06-08 15:00"))
+        with self.assertRaises(ValidationError) as refused:
+            self.booking("2026-06-08 10:00", 1.0)
+        self.assertIn('Bay "Lift 1" is fully booked on 06/08/2026 from 09:00 to 18:00', str(refused.exception))
+        self.assertIn('Bay "Lift 2" is fully booked', str(refused.exception))
+        # a body job goes to the booth
+        body = self.booking(
+            "2026-06-08 06:00",
+            0.0,
+            service_line_ids=[Command.create({"name": "Paint", "amount": 100, "product_id": self.paint.id})],
+        )
+        self.assertEqual(body.workshop_bay_id, self.booth)
+        self.assertEqual(body.workshop_hours, 4.0)
+
+    def test_moving_a_booking_onto_a_taken_bay_is_refused(self):
+        self.booking("2026-06-08 06:00", 2.0, workshop_bay_id=self.lift1.id)
+        other = self.booking("2026-06-08 09:00", 2.0, workshop_bay_id=self.lift1.id)
+        with self.assertRaises(ValidationError):
+            other.service_planned_at = utc("2026-06-08 07:00")
+        self.assertEqual(other.service_planned_at, utc("2026-06-08 09:00"))
+        other.service_planned_at = utc("2026-06-08 08:00")  # right after the first one
+        self.assertEqual(other.workshop_end_at, utc("2026-06-08 10:00"))
+
+    def test_manager_override(self):
+        self.booking("2026-06-08 06:00", 8.0, workshop_bay_id=self.booth.id)
+        vals = {
+            "name": "Urgent body job",
+            "dealer_interest": "service",
+            "company_id": self.showroom.id,
+            "partner_id": self.customer.id,
+            "service_planned_at": utc("2026-06-08 07:00"),
+            "workshop_bay_id": self.booth.id,
+            "workshop_hours": 2.0,
+            "workshop_override": True,
+        }
+        with self.assertRaises(AccessError):
+            self.Lead.with_user(self.showroom_advisor).create(vals)
+        lead = self.Lead.with_user(self.director).create(vals)
+        self.assertEqual(lead.workshop_bay_id, self.booth)
+        with self.assertRaises(AccessError):
+            lead.with_user(self.showroom_advisor).workshop_override = False
+
+    def test_lost_booking_frees_its_time(self):
+        taken = self.booking("2026-06-08 06:00", 8.0, workshop_bay_id=self.booth.id)
+        with self.assertRaises(ValidationError):
+            self.booking("2026-06-08 07:00", 1.0, workshop_bay_id=self.booth.id)
+        taken.action_set_lost(lost_reason_id=self.reason["customer_cancelled"].id)
+        again = self.booking("2026-06-08 07:00", 1.0, workshop_bay_id=self.booth.id)
+        self.assertEqual(again.workshop_bay_id, self.booth)
+        free = self.env["dealer.workshop.bay"]._free_hours(
+            utc("2026-06-08 00:00"), utc("2026-06-09 00:00"), kinds=["body"], companies=self.showroom
+        )
+        self.assertEqual(free[self.booth.id], 7.0)
+
+
+@freeze_time(NOW)
+class TestNormHours(WorkshopCapacityCase):
+    def lead_with(self, products, model=None):
+        self.vehicle.model_id = model
+        return self.Lead.create(
+            {
+                "name": "Maintenance",
+                "dealer_interest": "service",
+                "company_id": self.showroom.id,
+                "partner_id": self.customer.id,
+                "vehicle_id": self.vehicle.id,
+                "service_line_ids": [
+                    Command.create({"name": p.name, "amount": 10, "product_id": p.id}) for p in products
+                ],
+            }
+        )
+
+    def test_norm_per_model_beats_item_hours(self):
+        self.assertEqual(self.lead_with(self.oil).workshop_hours, 1.0)
+        self.assertEqual(self.lead_with(self.oil, self.car_model).workshop_hours, 1.5)
+
+    def test_package_hours_from_its_labour(self):
+        # oil 1.0 + filter 0.5; the part takes no bay time
+        self.assertEqual(self.lead_with(self.package).workshop_hours, 1.5)
+        self.assertEqual(self.lead_with(self.package, self.car_model).workshop_hours, 2.0)
+        self.package.dealer_labour_hours = 3.0
+        self.assertEqual(self.lead_with(self.package, self.car_model).workshop_hours, 3.0)
+
+    def test_needs_before_a_booking_exists(self):
+        kind, hours = self.env["product.template"]._dealer_workshop_needs(self.oil | self.paint, self.car_model)
+        self.assertEqual((kind, hours), ("body", 5.5))
+        # a job without hours still takes one booking slot (30 minutes by default)
+        kind, hours = self.env["product.template"]._dealer_workshop_needs(self.env["product.product"])
+        self.assertEqual((kind, hours), ("mechanical", 0.5))
+        lead = self.lead_with(self.oil | self.filter, self.car_model)
+        self.assertEqual(lead._dealer_workshop_needs(), ("mechanical", 2.0))
+
+
+@freeze_time(NOW)
+class TestReceptionAndCompanies(WorkshopCapacityCase):
+    def test_advisors_reception_limit(self):
+        Bay = self.env["dealer.workshop.bay"]
+        # one service advisor in the showroom: one car received per slot
+        self.booking("2026-06-08 06:00", 1.0, workshop_bay_id=self.lift1.id)
+        starts = [
+            s
+            for s, _bay in Bay._free_slots(
+                "mechanical", 1.0, utc("2026-06-08 06:00"), utc("2026-06-08 08:00"), company=self.showroom
+            )
+        ]
+        self.assertNotIn(utc("2026-06-08 06:00"), starts, "Lift 2 is free but the only advisor is busy")
+        self.assertIn(utc("2026-06-08 06:30"), starts)
+        new_test_user(
+            self.env,
+            login="ws_advisor2",
+            groups="dealer_crm.group_service_advisor",
+            company_id=self.showroom.id,
+            company_ids=[self.showroom.id],
+        )
+        slots = Bay._free_slots(
+            "mechanical", 1.0, utc("2026-06-08 06:00"), utc("2026-06-08 08:00"), company=self.showroom
+        )
+        self.assertEqual(slots[0], (utc("2026-06-08 06:00"), self.lift2))
+
+    def test_showroom_sees_its_own_bays(self):
+        Bay = self.env["dealer.workshop.bay"].with_context(allowed_company_ids=self.company.ids)
+        self.assertFalse(Bay.with_user(self.advisor).search([("id", "in", (self.lift1 | self.booth).ids)]))
+        self.assertEqual(
+            Bay.with_user(self.showroom_advisor)
+            .with_context(allowed_company_ids=self.showroom.ids)
+            .search([("company_id", "=", self.showroom.id)]),
+            self.lift1 | self.lift2 | self.booth,
+        )
+        self.assertFalse(
+            Bay.with_user(self.advisor)._free_hours(
+                utc("2026-06-08 00:00"), utc("2026-06-09 00:00"), companies=self.showroom
+            )
+        )
