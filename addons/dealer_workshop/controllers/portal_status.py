@@ -1,1 +1,79 @@
 """The customer's repair-status page and declined work to book later (owner: repair status)."""
+
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.http import request
+
+
+class DealerRepairStatus(http.Controller):
+    """Where the car is in the workshop, for its customer: by the signed link of the workshop's
+    messages (no login) or from the customer's portal. A forged link or another customer's visit
+    answers the plain "page not found" and writes nothing."""
+
+    # ------------------------------------------------------------
+    # Signed link
+    # ------------------------------------------------------------
+
+    @http.route(
+        "/service/status/<int:visit_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+    )
+    def dealer_status_page(self, visit_id, token, booked=None, **_kw):
+        visit = request.env["dealer.visit"]._dealer_from_status_link(visit_id, token)
+        if not visit:
+            raise NotFound()
+        return self._dealer_render(visit, f"/service/status/{visit_id}/{token}", booked)
+
+    @http.route(
+        "/service/status/<int:visit_id>/<string:token>/book/<int:line_id>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+    )
+    def dealer_status_book_later(self, visit_id, token, line_id, **_kw):
+        visit = request.env["dealer.visit"]._dealer_from_status_link(visit_id, token)
+        if not visit:
+            raise NotFound()
+        return self._dealer_book(visit, f"/service/status/{visit_id}/{token}", line_id)
+
+    # ------------------------------------------------------------
+    # Portal
+    # ------------------------------------------------------------
+
+    @http.route("/my/service/status/<int:visit_id>", type="http", auth="user", methods=["GET"])
+    def dealer_my_status_page(self, visit_id, booked=None, **_kw):
+        visit = self._dealer_my_visit(visit_id)
+        return self._dealer_render(visit, f"/my/service/status/{visit_id}", booked)
+
+    @http.route("/my/service/status/<int:visit_id>/book/<int:line_id>", type="http", auth="user", methods=["POST"])
+    def dealer_my_status_book_later(self, visit_id, line_id, **_kw):
+        visit = self._dealer_my_visit(visit_id)
+        return self._dealer_book(visit, f"/my/service/status/{visit_id}", line_id)
+
+    def _dealer_my_visit(self, visit_id):
+        """The visit when it is a car of the logged-in customer (or their company), else not found."""
+        visit = request.env["dealer.visit"].sudo().browse(visit_id).exists()
+        mine = request.env.user.partner_id.commercial_partner_id
+        if not visit or not visit.partner_id or visit.partner_id.commercial_partner_id != mine:
+            raise NotFound()
+        return visit
+
+    # ------------------------------------------------------------
+    # Shared
+    # ------------------------------------------------------------
+
+    def _dealer_render(self, visit, action, booked):
+        lang = request.env["dealer.dispatch"].sudo().new({"partner_id": visit.partner_id.id})._lang()
+        request.update_context(lang=lang)
+        values = visit.with_env(request.env(su=True))._dealer_status_values()
+        values.update(action=action, booked=booked == "1")
+        return request.render("dealer_workshop.dealer_repair_status_page", values)
+
+    def _dealer_book(self, visit, action, line_id):
+        lead = visit._dealer_book_declined_later(line_id)
+        if not lead:
+            raise NotFound()
+        return request.redirect(f"{action}?booked=1")

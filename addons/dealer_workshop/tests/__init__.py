@@ -1,1 +1,2 @@
 from . import test_capacity
+from . import test_repair_status

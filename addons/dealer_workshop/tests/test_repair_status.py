@@ -1,0 +1,279 @@
+"""Promised time and the customer's repair status: stages, late flag and on-time rate, the late and
+ready notices in the customer's language, the signed status page and "Book it later"."""
+
+import re
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
+from odoo.tools.translate import code_translations
+
+NOW = datetime(2026, 6, 10, 10, 0)
+# The Russian of the late notice (i18n/ru.po of the addon holds the same entries).
+RU_LATE = (
+    "We are sorry: your car %(car)s will not be ready by %(promised)s as promised. "
+    "Your advisor will tell you the new time. Follow the repair: %(url)s"
+)
+RU_TEXTS = {
+    RU_LATE: "Извините: ваш автомобиль %(car)s не будет готов к %(promised)s, как обещали. "
+    "Мастер-консультант сообщит вам новое время. Ход ремонта: %(url)s",
+    "Your car will be late": "Ваш автомобиль задерживается",
+}
+
+
+def no_commit(self, processed=0, remaining=None, deactivate=False):
+    """The sending cron's batch commit, inside a test transaction: nothing to commit, time left."""
+    return float("inf")
+
+
+class RepairStatusCase(DealerCrmCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, mail_notrack=True, mail_create_nolog=True))
+        cls.env["res.lang"]._activate_lang("ru_RU")
+        cls.company.partner_id.write({"tz": "UTC", "lang": "en_US"})
+        cls.advisor = new_test_user(cls.env, login="stat_advisor", groups="dealer_crm.group_service_advisor")
+        cls.advisor2 = new_test_user(cls.env, login="stat_advisor2", groups="dealer_crm.group_service_advisor")
+        Partner = cls.env["res.partner"]
+        cls.russian = Partner.create(
+            {
+                "name": "Иван Петров",
+                "email": "ivan@example.com",
+                "lang": "ru_RU",
+                "tz": "Europe/Moscow",
+                "consent_email": True,
+            }
+        )
+        cls.english = Partner.create(
+            {"name": "John Smith", "email": "john@example.com", "lang": "en_US", "tz": "UTC", "consent_email": True}
+        )
+        brand = cls.env["dealer.vehicle.brand"].create({"name": "Testmake"})
+        cls.car_model = cls.env["dealer.vehicle.model"].create({"name": "Roadster", "brand_id": brand.id})
+        cls.brand = brand
+        Bay = cls.env["dealer.workshop.bay"]
+        cls.bay1 = Bay.create({"name": "Bay 1", "kind": "mechanical"})
+        cls.bay2 = Bay.create({"name": "Bay 2", "kind": "mechanical"})
+
+    @classmethod
+    def _car(cls, partner):
+        return cls.env["dealer.vehicle"].create(
+            {"partner_id": partner.id, "brand_id": cls.brand.id, "model_id": cls.car_model.id, "state": "customer"}
+        )
+
+    def _visit(self, partner=None, promised=None, **vals):
+        partner = partner or self.english
+        return self.env["dealer.visit"].create(
+            {
+                "vehicle_id": self._car(partner).id,
+                "partner_id": partner.id,
+                "date": NOW.date(),
+                "advisor_id": self.advisor.id,
+                "workshop_bay_id": self.bay1.id,
+                "promised_at": promised,
+                **vals,
+            }
+        )
+
+    def _rows(self, visit):
+        return self.env["dealer.dispatch"].search(
+            [("res_model", "=", "dealer.visit"), ("res_id", "=", visit.id)], order="id"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestRepairStatus(RepairStatusCase):
+    def test_stages_ready_at_and_closing_makes_ready(self):
+        with freeze_time(NOW):
+            visit = self._visit(promised=NOW + timedelta(hours=4))
+            self.assertEqual(visit.workshop_stage, "received", "a car that comes in is received")
+            visit.action_workshop_in_work()
+            visit.action_workshop_quality()
+            self.assertEqual((visit.workshop_stage, visit.ready_at), ("quality", False))
+        with freeze_time(NOW + timedelta(hours=2)):
+            visit.action_workshop_ready()
+        self.assertEqual(visit.ready_at, NOW + timedelta(hours=2))
+        self.assertFalse(visit.workshop_late)
+        self.assertEqual(visit.workshop_on_time, 100.0)
+
+        with freeze_time(NOW + timedelta(hours=6)):
+            other = self._visit(promised=NOW + timedelta(hours=4))
+            other.action_workshop_in_work()
+            other.action_done()
+        self.assertEqual(other.workshop_stage, "ready", "a visit closed while not ready becomes ready")
+        self.assertEqual(other.ready_at, NOW + timedelta(hours=6))
+        self.assertTrue(other.workshop_late, "ready after the promised time")
+
+    def test_promised_time_and_bay_come_from_the_booking(self):
+        car = self._car(self.english)
+        Lead = self.env["crm.lead"]
+        promised = NOW + timedelta(days=1, hours=3)
+        booking = Lead.create(
+            Lead._dealer_service_opportunity_vals(
+                car,
+                "Booking",
+                "web",
+                planned_at=NOW + timedelta(days=1),
+                service_promised_at=promised,
+                workshop_bay_id=self.bay2.id,
+            )
+        )
+        visit = self.env["dealer.visit"].create(
+            {"vehicle_id": car.id, "date": NOW.date(), "service_lead_id": booking.id}
+        )
+        self.assertEqual((visit.promised_at, visit.workshop_bay_id), (promised, self.bay2))
+
+    def test_late_flag_and_on_time_rate_by_advisor_and_bay(self):
+        with freeze_time(NOW):
+            early = self._visit(promised=NOW + timedelta(hours=2))
+            late = self._visit(promised=NOW + timedelta(hours=1))
+            other_bay = self._visit(promised=NOW + timedelta(hours=1), workshop_bay_id=self.bay2.id)
+            still_open = self._visit(promised=NOW + timedelta(hours=1), advisor_id=self.advisor2.id)
+            waiting = self._visit(promised=NOW + timedelta(days=1), advisor_id=self.advisor2.id)
+            self.assertFalse(still_open.workshop_late)
+        with freeze_time(NOW + timedelta(minutes=30)):
+            early.action_workshop_ready()
+            other_bay.action_workshop_ready()
+        with freeze_time(NOW + timedelta(hours=3)):
+            late.action_workshop_ready()
+            # nobody touched it: the cron finds it late (set-based)
+            self.env["dealer.visit"]._cron_workshop_status()
+        self.assertEqual((early.workshop_late, late.workshop_late, still_open.workshop_late), (False, True, True))
+        self.assertFalse(waiting.workshop_late)
+        self.assertFalse(waiting.workshop_measured, "a visit neither ready nor late is not counted yet")
+
+        visits = early | late | other_bay | still_open | waiting
+        domain = [("id", "in", visits.ids), ("workshop_measured", "=", True)]
+        Visit = self.env["dealer.visit"]
+        by_advisor = dict(Visit._read_group(domain, ["advisor_id"], ["workshop_on_time:avg"]))
+        self.assertAlmostEqual(by_advisor[self.advisor], 200 / 3)  # 2 of 3 on time
+        self.assertEqual(by_advisor[self.advisor2], 0.0)
+        by_bay = dict(Visit._read_group(domain, ["workshop_bay_id"], ["workshop_on_time:avg"]))
+        self.assertEqual(by_bay[self.bay1], 100 / 3)  # early on time, late and still_open late
+        self.assertEqual(by_bay[self.bay2], 100.0)
+
+    def test_late_warning_once_in_russian_before_the_deadline(self):
+        with freeze_time(NOW):
+            visit = self._visit(self.russian, promised=NOW + timedelta(hours=3))
+            visit.action_workshop_in_work()
+            quality = self._visit(self.english, promised=NOW + timedelta(minutes=30))
+            quality.action_workshop_quality()
+        received = self._rows(visit)
+        self.assertEqual(len(received), 1, "the received notice with the status link")
+        self.assertIn(visit._dealer_status_url(), received.body)
+
+        Visit = self.env["dealer.visit"]
+        ru = {**code_translations.get_python_translations("dealer_workshop", "ru_RU"), **RU_TEXTS}
+        with patch.dict(code_translations.python_translations, {("dealer_workshop", "ru_RU"): ru}):
+            with freeze_time(NOW + timedelta(hours=1)):  # 2 hours before: not yet (setting: 60 minutes)
+                Visit._cron_workshop_status()
+            self.assertEqual(len(self._rows(visit)), 1)
+            with freeze_time(NOW + timedelta(hours=2, minutes=10)):
+                Visit._cron_workshop_status()
+                Visit._cron_workshop_status()
+        late = self._rows(visit) - received
+        self.assertEqual(len(late), 1, "warned once, before the promised time")
+        self.assertEqual(late.channel, "email")
+        self.assertIn("не будет готов к", late.body)
+        self.assertIn("16:00", late.body, "the promised time in the customer's time zone (Moscow)")
+        self.assertEqual(visit.workshop_late_warned_at, NOW + timedelta(hours=2, minutes=10))
+        self.assertFalse(
+            self._rows(quality).filtered(lambda row: "will not be ready" in row.body), "quality control: no warning"
+        )
+
+        # the advisor gives a new time: told again, once
+        with freeze_time(NOW + timedelta(hours=2, minutes=20)):
+            visit.workshop_expected_at = NOW + timedelta(hours=5)
+            Visit._cron_workshop_status()
+            Visit._cron_workshop_status()
+        again = self._rows(visit) - received - late
+        self.assertEqual(len(again), 1)
+        self.assertIn("18:00", again.body)
+
+        # the message leaves by e-mail through the dispatch log
+        with (
+            freeze_time(NOW + timedelta(hours=2, minutes=30)),
+            self.mock_mail_gateway(),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit),
+        ):
+            self.env["dealer.dispatch"]._cron_send_due()
+        self.assertEqual(late.state, "sent")
+        self.assertIn("не будет готов к", late.mail_message_id.body)
+        self.assertEqual(late.mail_message_id.partner_ids, self.russian)
+
+    def test_ready_notice_once_with_the_status_link(self):
+        with freeze_time(NOW):
+            visit = self._visit(promised=NOW + timedelta(hours=3))
+            visit.action_workshop_in_work()
+            visit.action_workshop_quality()
+            visit.action_workshop_ready()
+            visit.action_done()
+            visit.action_reopen()
+            visit.action_done()
+        ready = self._rows(visit).filtered(lambda row: "is ready" in row.body)
+        self.assertEqual(len(ready), 1)
+        self.assertIn(visit._dealer_status_url(), ready.body)
+        self.assertFalse(self._rows(self._visit(state="done")), "a visit recorded after the fact writes to no one")
+
+
+@tagged("post_install", "-at_install")
+class TestRepairStatusPage(RepairStatusCase, HttpCase):
+    def _declined_visit(self, partner=None):
+        visit = self._visit(partner, promised=NOW + timedelta(hours=3))
+        visit.write(
+            {
+                "line_ids": [
+                    (0, 0, {"name": "Oil change", "amount": 3000, "status": "done"}),
+                    (0, 0, {"name": "Brake pads", "amount": 8000, "status": "declined"}),
+                ]
+            }
+        )
+        return visit
+
+    def _path(self, visit, token=None):
+        return f"/service/status/{visit.id}/{token or visit._dealer_status_token(visit.id)}"
+
+    def test_good_link_shows_the_stage_forged_shows_nothing(self):
+        visit = self._declined_visit()
+        visit.action_workshop_in_work()
+        page = self.url_open(self._path(visit))
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("In work", page.text)
+        self.assertIn(visit.vehicle_id.display_name, page.text)
+        self.assertIn("Brake pads", page.text)
+        self.assertNotIn("Oil change", page.text, "only declined work is offered")
+
+        forged = self.url_open(self._path(visit, "0" * 64))
+        self.assertEqual(forged.status_code, 404)
+        self.assertNotIn(visit.vehicle_id.display_name, forged.text)
+        self.assertNotIn("Brake pads", forged.text)
+
+    def test_book_it_later_creates_one_opportunity(self):
+        visit = self._declined_visit()
+        line = visit.line_ids.filtered(lambda line: line.status == "declined")
+        page = self.url_open(self._path(visit))
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        for _click in range(2):
+            answer = self.url_open(f"{self._path(visit)}/book/{line.id}", data={"csrf_token": csrf})
+            self.assertEqual(answer.status_code, 200)
+        leads = self.env["crm.lead"].search(
+            [("service_line_ids.name", "=", "Brake pads"), ("partner_id", "=", self.english.id)]
+        )
+        self.assertEqual(len(leads), 1, "clicking twice books once")
+        self.assertEqual(line.service_opportunity_id, leads)
+        self.assertEqual(leads.user_id, self.advisor)
+        self.assertIn("Booked", self.url_open(self._path(visit)).text)
+        # a forged link books nothing
+        self.url_open(f"{self._path(visit, 'f' * 64)}/book/{line.id}", data={"csrf_token": csrf})
+        self.assertEqual(self.env["crm.lead"].search_count([("service_line_ids.name", "=", "Brake pads")]), 1)
+
+    def test_portal_user_sees_only_their_own_visit(self):
+        mine = self._declined_visit(self.english)
+        theirs = self._declined_visit(self.russian)
+        new_test_user(self.env, login="stat_portal", groups="base.group_portal", partner_id=self.english.id)
+        self.authenticate("stat_portal", "stat_portal")
+        self.assertEqual(self.url_open(f"/my/service/status/{mine.id}").status_code, 200)
+        other = self.url_open(f"/my/service/status/{theirs.id}")
+        self.assertEqual(other.status_code, 404)
+        self.assertNotIn(theirs.vehicle_id.display_name, other.text)
