@@ -19,6 +19,8 @@ CALL_OUTCOMES = [
 ]
 # fallback of the "human contact" threshold while its setting is not declared in INT_SETTINGS
 HUMAN_CONTACT_SPEC = (20, 0, 3600)
+# the telephony's user: only it (and the system) reports calls as the telephony's and corrects them
+INTEGRATION_GROUP = "dealer_crm.group_integration"
 
 
 class DealerCall(models.Model):
@@ -229,9 +231,21 @@ class DealerCall(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        """Only the telephony (its integration user) and the system report calls as the telephony's:
+        any other call is logged by hand, whatever ``source`` says, so that a call typed in cannot
+        pose as a measured one (``_human_contacts``, ``_dealer_register_calls``)."""
+        telephony = self._dealer_may_rewrite_facts()
+        vals_list = [dict(vals) for vals in vals_list]
+        for vals in vals_list:
+            if not telephony:
+                vals["source"] = "manual"
         calls = super().create(vals_list)
         calls._after_calls()
         return calls
+
+    def _dealer_may_rewrite_facts(self):
+        """The telephony's integration user and the system (superuser) report what a call measured."""
+        return self.env.su or self.env.user.has_group(INTEGRATION_GROUP)
 
     # ------------------------------------------------------------
     # Actions

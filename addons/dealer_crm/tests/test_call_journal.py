@@ -284,6 +284,33 @@ class TestCallJournal(DealerSalesCase):
         with self.assertRaises(AccessError):
             Call.with_user(self.fi_manager).create({"phone": "+79990000002"})
 
+    # ------------------------------------------------------------
+    # A call typed in is logged by hand
+    # ------------------------------------------------------------
+
+    def test_a_call_logged_by_hand_cannot_pose_as_the_telephonys(self):
+        self.env["res.config.settings"].create({"dealer_clock_telephony_only": True}).execute()
+        with freeze_time(T0):
+            self._check_typed_call_is_manual()
+
+    def _check_typed_call_is_manual(self):
+        self.lead._dealer_start_response_clock(minutes=10)
+        values = {
+            "source": "api",
+            "direction": "outbound",
+            "status": "answered",
+            "partner_id": self.customer.id,
+            "lead_id": self.lead.id,
+            "duration_seconds": 120,
+        }
+        typed = self.env["dealer.call"].with_user(self.salesperson_1).create(values)
+        self.assertEqual(typed.source, "manual", "a call typed in is logged by hand, whatever it claims")
+        self.assertEqual(self.lead.dealer_sla_state, "running", "only telephony calls stop this showroom's clock")
+        integration = new_test_user(self.env, login="north_pbx", groups="dealer_crm.group_integration")
+        reported = self.env["dealer.call"].with_user(integration).create({**values, "user_id": self.salesperson_1.id})
+        self.assertEqual(reported.source, "api")
+        self.assertEqual(self.lead.dealer_first_contact_call_id, reported)
+
     def test_old_calls_lose_number_and_recording(self):
         old, recent = self.make_calls(
             [
