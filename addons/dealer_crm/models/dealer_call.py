@@ -1,7 +1,7 @@
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import str2bool
 
 from ..tools.settings import int_param
@@ -21,6 +21,20 @@ CALL_OUTCOMES = [
 HUMAN_CONTACT_SPEC = (20, 0, 3600)
 # the telephony's user: only it (and the system) reports calls as the telephony's and corrects them
 INTEGRATION_GROUP = "dealer_crm.group_integration"
+# what the telephony measured about a call: fixed once the call is in the journal (only the telephony's
+# integration user and the system may correct it), so that the answering figures cannot be rewritten
+CALL_FACTS = (
+    "started_at",
+    "ring_seconds",
+    "duration_seconds",
+    "duration_text",
+    "user_id",
+    "direction",
+    "status",
+    "phone",
+    "source",
+    "call_ref",
+)
 
 
 class DealerCall(models.Model):
@@ -239,13 +253,38 @@ class DealerCall(models.Model):
         for vals in vals_list:
             if not telephony:
                 vals["source"] = "manual"
+            if "duration_text" in vals:  # the inverse, done here: the call's facts are not written after creation
+                vals["duration_seconds"] = self._parse_duration(vals.pop("duration_text"))
         calls = super().create(vals_list)
         calls._after_calls()
         return calls
 
+    def write(self, vals):
+        self._check_facts_unchanged(vals)
+        return super().write(vals)
+
     def _dealer_may_rewrite_facts(self):
-        """The telephony's integration user and the system (superuser) report what a call measured."""
+        """The telephony's integration user and the system (superuser) report and correct what a call measured."""
         return self.env.su or self.env.user.has_group(INTEGRATION_GROUP)
+
+    def _check_facts_unchanged(self, vals):
+        """A clear error naming the field when a person changes what a call measured (``CALL_FACTS``):
+        its time, time to answer, duration, operator, direction, status, number, source or Call ID."""
+        if self._dealer_may_rewrite_facts():
+            return
+        for fname in CALL_FACTS:
+            if fname not in vals:
+                continue
+            field = self._fields[fname]
+            value = field.convert_to_record(field.convert_to_cache(vals[fname], self), self)
+            if any((call[fname] or False) != (value or False) for call in self):
+                raise UserError(
+                    self.env._(
+                        "%(field)s: what a call measured cannot be changed once it is in the call journal"
+                        " (only the telephony corrects it). Add a note instead.",
+                        field=field._description_string(self.env),
+                    )
+                )
 
     # ------------------------------------------------------------
     # Actions

@@ -7,8 +7,9 @@ class DealerCallReview(models.Model):
     """A head's score of one call: the checklist ticked while listening to the recording.
 
     The score is the share of the review's own lines that passed, so a review keeps its score when
-    the checklist changes later. The operator (``user_id``) is taken from the call and stored, so
-    that scores can be grouped per operator and month and the operator can read their own reviews.
+    the checklist changes later. The operator (``user_id``) is the call's operator when the call was
+    scored, stored with the review: scores are grouped per operator and month and the operator reads
+    their own reviews, and a later change of the call's operator does not hand the score to someone else.
     """
 
     _name = "dealer.call.review"
@@ -23,9 +24,7 @@ class DealerCallReview(models.Model):
     reviewer_id = fields.Many2one(
         "res.users", string="Reviewer", required=True, index=True, default=lambda self: self.env.user
     )
-    user_id = fields.Many2one(
-        "res.users", string="Operator", related="call_id.user_id", store=True, index=True, readonly=True
-    )
+    user_id = fields.Many2one("res.users", string="Operator", index=True, readonly=True)
     date = fields.Date(string="Scored on", required=True, default=fields.Date.context_today, index=True)
     line = fields.Selection(related="call_id.line", store=True, index=True)
     call_started_at = fields.Datetime(string="Call time", related="call_id.started_at", readonly=True)
@@ -82,7 +81,16 @@ class DealerCallReview(models.Model):
                         )
                     )
                 vals["line_ids"] = self._checklist_commands(checklists[company])
+        for vals in vals_list:
+            if vals.get("call_id"):
+                vals["user_id"] = self.env["dealer.call"].browse(vals["call_id"]).user_id.id
         return super().create(vals_list)
+
+    def write(self, vals):
+        """A review moved to another call is about that call's operator."""
+        if vals.get("call_id"):
+            vals = {**vals, "user_id": self.env["dealer.call"].browse(vals["call_id"]).user_id.id}
+        return super().write(vals)
 
     @api.model
     def _checklist_commands(self, criteria):

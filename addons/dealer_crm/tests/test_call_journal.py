@@ -10,7 +10,7 @@ their number and recording.
 
 from datetime import datetime, timedelta
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .common import DealerSalesCase, DealerTourCase, slow
@@ -285,7 +285,7 @@ class TestCallJournal(DealerSalesCase):
             Call.with_user(self.fi_manager).create({"phone": "+79990000002"})
 
     # ------------------------------------------------------------
-    # A call typed in is logged by hand
+    # A call typed in is logged by hand; what a call measured cannot be rewritten
     # ------------------------------------------------------------
 
     def test_a_call_logged_by_hand_cannot_pose_as_the_telephonys(self):
@@ -310,6 +310,50 @@ class TestCallJournal(DealerSalesCase):
         reported = self.env["dealer.call"].with_user(integration).create({**values, "user_id": self.salesperson_1.id})
         self.assertEqual(reported.source, "api")
         self.assertEqual(self.lead.dealer_first_contact_call_id, reported)
+
+    def test_an_operator_edits_only_their_own_calls_the_heads_all(self):
+        mine = self.env["dealer.call"].with_user(self.salesperson_1).create({"partner_id": self.customer.id})
+        theirs = self.env["dealer.call"].with_user(self.salesperson_2).create({"partner_id": self.customer.id})
+        mine.with_user(self.salesperson_1).write({"outcome": "talked", "note": "Test drive on Saturday"})
+        with self.assertRaises(AccessError):
+            theirs.with_user(self.salesperson_1).write({"note": "Never answered"})
+        with self.assertRaises(AccessError):
+            self.env["dealer.call"].with_user(self.salesperson_1).create(
+                {"partner_id": self.customer.id, "user_id": self.salesperson_2.id, "duration_seconds": 600}
+            )
+        self.assertEqual(
+            self.env["dealer.call"].with_user(self.salesperson_1).search([("id", "in", (mine | theirs).ids)]),
+            mine | theirs,
+            "every call of the showroom stays readable",
+        )
+        theirs.with_user(self.team_head).write({"outcome": "refused", "note": "Bought elsewhere"})
+        theirs.with_user(self.director).write({"note": "Checked by the director"})
+        self.assertEqual(theirs.note, "Checked by the director")
+
+    def test_what_a_call_measured_is_fixed_once_journalled(self):
+        call = (
+            self.env["dealer.call"]
+            .with_user(self.salesperson_1)
+            .create({"partner_id": self.customer.id, "duration_text": "1:30", "phone": "+79165550011"})
+        )
+        self.assertEqual(call.duration_seconds, 90)
+        for user, vals, field in (
+            (self.salesperson_1, {"duration_text": "9:00"}, "Duration (min:s)"),
+            (self.salesperson_1, {"duration_seconds": 540}, "Duration"),
+            (self.salesperson_1, {"user_id": self.salesperson_2.id}, "Operator"),
+            (self.salesperson_1, {"status": "missed"}, "Status"),
+            (self.team_head, {"started_at": T0 - timedelta(hours=3)}, "Started"),
+            (self.director, {"ring_seconds": 3}, "Time to answer"),
+            (self.director, {"phone": "+79990000000"}, "Number"),
+        ):
+            with self.assertRaises(UserError) as caught:
+                call.with_user(user).write(vals)
+            self.assertTrue(str(caught.exception).startswith(field + ":"), str(caught.exception))
+        call.with_user(self.salesperson_1).write({"status": "answered", "note": "Same status: nothing changes"})
+        self.assertEqual((call.duration_seconds, call.user_id, call.status), (90, self.salesperson_1, "answered"))
+        integration = new_test_user(self.env, login="north_pbx_fix", groups="dealer_crm.group_integration")
+        call.with_user(integration).write({"duration_seconds": 95, "user_id": self.salesperson_2.id})
+        self.assertEqual((call.duration_seconds, call.user_id), (95, self.salesperson_2), "the telephony corrects it")
 
     def test_old_calls_lose_number_and_recording(self):
         old, recent = self.make_calls(

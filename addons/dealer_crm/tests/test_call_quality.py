@@ -177,6 +177,16 @@ class TestCallQualityAccess(CallQualityCase):
             other.call_id.with_user(self.operator).read(["score_percent"])
         self.assertNotIn("score_percent", self.env["dealer.call"].with_user(self.operator).fields_get())
 
+    def test_a_review_stays_with_the_operator_who_made_the_call(self):
+        """The telephony corrects the call's operator later: the score does not move to the new one."""
+        review = self._score(self._call(self.operator), {"Greeting"})
+        integration = new_test_user(self.env, login="q_pbx", groups="dealer_crm.group_integration")
+        review.call_id.with_user(integration).user_id = self.operator_2
+        self.assertEqual(review.user_id, self.operator)
+        Review = self.env["dealer.call.review"]
+        self.assertEqual(Review.with_user(self.operator).search([("id", "=", review.id)]), review)
+        self.assertFalse(Review.with_user(self.operator_2).search([("id", "=", review.id)]))
+
     def test_only_the_director_edits_another_heads_review(self):
         review = self._score(self._call(self.operator), {"Greeting"})
         with self.assertRaises(AccessError):
