@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytz
 
 from odoo import api, fields, models
@@ -35,6 +37,8 @@ CALL_FACTS = (
     "source",
     "call_ref",
 )
+# a missed call is called back by an answered outbound call to the customer within these days
+CALLBACK_WINDOW_DAYS = 7
 
 
 class DealerCall(models.Model):
@@ -339,16 +343,24 @@ class DealerCall(models.Model):
         self.env["crm.lead"]._dealer_register_calls(self)
 
     def _link_callbacks(self):
-        """Answered calls with a customer call back that customer's earlier missed inbound calls.
+        """Answered calls to a customer call back that customer's missed inbound calls of the week before.
 
-        One search for the whole batch finds the missed inbound calls of the same customers (by
-        contact, else by number) not yet called back; each gets the first later answered call of the
-        batch as its call-back (``callback_call_id``, hence ``callback_minutes``), and the call-back
-        tasks of their leads are marked done.
+        A call-back is an **outbound** call that was **answered** (``CALLBACK_WINDOW_DAYS``, 7 days, after
+        the missed call at most): an attempt nobody answered has not reached the customer, who is still
+        waiting. Its missed calls get it as ``callback_call_id`` (hence ``callback_minutes``) and the
+        call-back tasks of their leads are marked done.
+
+        An answered **inbound** re-call (the customer got through themselves) closes the call-back task,
+        since the customer was reached, but is not the dealership's call-back: the missed call keeps no
+        time to call back (it stays "not called back") unless the dealership calls within the week.
+
+        One search for the whole batch finds the missed inbound calls of the same customers (by contact,
+        else by number) not yet called back; matching is done in memory. Returns the called-back calls.
         """
         answered = self.filtered(lambda call: call.status == "answered" and (call.partner_id or call.phone))
         if not answered:
             return self.browse()
+        window = timedelta(days=CALLBACK_WINDOW_DAYS)
         missed = self.sudo().search(
             [
                 ("direction", "=", "inbound"),
@@ -356,6 +368,7 @@ class DealerCall(models.Model):
                 ("callback_call_id", "=", False),
                 ("company_id", "in", answered.company_id.ids),
                 ("started_at", "<", max(answered.mapped("started_at"))),
+                ("started_at", ">=", min(answered.mapped("started_at")) - window),
                 "|",
                 ("partner_id", "in", answered.partner_id.ids),
                 ("phone", "in", [phone for phone in answered.mapped("phone") if phone]),
@@ -363,30 +376,31 @@ class DealerCall(models.Model):
             order="started_at, id",
         )
         ordered = answered.sorted(lambda call: (call.started_at, call.id))
-        by_callback = {}
+        by_callback, recalled = {}, self.browse()
         for call in missed:
-            callback = next(
-                (
-                    later
-                    for later in ordered
-                    if later.started_at > call.started_at
-                    and later.company_id == call.company_id
-                    and (
-                        (call.partner_id and later.partner_id == call.partner_id)
-                        or (not call.partner_id and call.phone and later.phone == call.phone)
-                    )
-                ),
-                None,
-            )
+            later = [other for other in ordered if call._dealer_answered_by(other, window)]
+            callback = next((other for other in later if other.direction == "outbound"), None)
             if callback:
                 by_callback.setdefault(callback, []).append(call.id)
+            elif later:
+                recalled |= call
         called_back = self.browse()
         for callback, call_ids in by_callback.items():
             calls = self.sudo().browse(call_ids)
             calls.write({"callback_call_id": callback.id})
             called_back |= calls
-        called_back._close_callback_tasks()
+        (called_back | recalled)._close_callback_tasks()
         return called_back
+
+    def _dealer_answered_by(self, other, window):
+        """Whether the answered call ``other`` reached the customer of this missed call within ``window``."""
+        return (
+            self.started_at < other.started_at <= self.started_at + window
+            and other.company_id == self.company_id
+            and (
+                (self.partner_id and other.partner_id == self.partner_id) or (self.phone and other.phone == self.phone)
+            )
+        )
 
     def _close_callback_tasks(self):
         """Mark done the call-back tasks of the leads of these (called back) missed calls.

@@ -258,7 +258,7 @@ class TestCallJournal(DealerSalesCase):
         }
         self.assertEqual(by_hour, {10: 3, 11: 1}, "hours of the showroom's day (Moscow)")
         missed = Call.search([("status", "=", "missed"), ("partner_id", "=", self.customer.id)])
-        self.assertEqual(missed.callback_minutes, 30.0, "called back by the next answered call, at 11:10")
+        self.assertEqual(missed.callback_minutes, 30.0, "called back by the outbound call at 11:10")
         per_lead = self.env["crm.lead"].formatted_read_group(
             [("id", "in", (self.lead | lead_2).ids)], [], ["dealer_call_count:avg"]
         )
@@ -354,6 +354,32 @@ class TestCallJournal(DealerSalesCase):
         integration = new_test_user(self.env, login="north_pbx_fix", groups="dealer_crm.group_integration")
         call.with_user(integration).write({"duration_seconds": 95, "user_id": self.salesperson_2.id})
         self.assertEqual((call.duration_seconds, call.user_id), (95, self.salesperson_2), "the telephony corrects it")
+
+    # ------------------------------------------------------------
+    # Call-backs
+    # ------------------------------------------------------------
+
+    def test_a_call_back_is_our_answered_outbound_call_within_a_week(self):
+        tasks = self.lead._dealer_register_missed_call(T0, self.customer.phone)
+        missed_call = {"direction": "inbound", "status": "missed", "user_id": False, "lead_id": self.lead.id}
+        old, missed = self.make_calls(
+            [{**missed_call, "started_at": T0 - timedelta(days=8)}, {**missed_call, "started_at": T0}]
+        )
+        unanswered, recalled = self.make_calls(
+            [
+                # our attempt that nobody answered, then the customer got through themselves
+                {"direction": "outbound", "status": "missed", "started_at": T0 + timedelta(minutes=5)},
+                {"direction": "inbound", "user_id": self.receptionist.id, "started_at": T0 + timedelta(minutes=10)},
+            ]
+        )
+        self.assertFalse(missed.callback_call_id, "neither an unanswered attempt nor the customer's re-call")
+        self.assertFalse(missed.callback_minutes, "the time to call back stays unmeasured")
+        self.assertFalse(tasks.active, "the customer was reached: the call-back task is done")
+        callback = self.make_calls([{"direction": "outbound", "started_at": T0 + timedelta(hours=2)}])
+        self.assertEqual(missed.callback_call_id, callback)
+        self.assertEqual(missed.callback_minutes, 120.0)
+        self.assertFalse(old.callback_call_id, "a missed call of more than a week before is no longer called back")
+        self.assertFalse(unanswered.callback_call_id | recalled.callback_call_id)
 
     def test_old_calls_lose_number_and_recording(self):
         old, recent = self.make_calls(
