@@ -315,10 +315,16 @@ class CrmLead(models.Model):
 
     def message_post(self, **kwargs):
         """A message written to the customer by an employee themselves is a first contact
-        (``_dealer_is_human_message``); automatic replies and templates sent by rules are not."""
+        (``_dealer_is_human_message``) when it went to the customer (``_dealer_message_reached_customer``:
+        the lead's contact or e-mail among its recipients); automatic replies, templates sent by rules,
+        notes and messages that reached only colleagues are not."""
         message = super().message_post(**kwargs)
         # a message sent to many records at once (the composer in batch mode) is no personal contact
-        if self._dealer_is_human_message(message) and not self.env.context.get("mail_post_autofollow_author_skip"):
+        if (
+            self._dealer_is_human_message(message)
+            and not self.env.context.get("mail_post_autofollow_author_skip")
+            and self._dealer_message_reached_customer(message, self.partner_id, self.email_from)
+        ):
             self._dealer_register_contact(message.date, kind="message")
         return message
 
@@ -778,7 +784,8 @@ class CrmLead(models.Model):
         """Stop the response clock: a person really reached the customer.
 
         Only two things are real contact (issue "speed to lead that cannot be gamed"): a message
-        written to the customer by an employee (``message_post``, ``_dealer_is_human_message``) and
+        written to the customer by an employee that went to the customer (``message_post``,
+        ``_dealer_is_human_message``, ``_dealer_message_reached_customer``) and
         a call of the journal that is human contact (``_dealer_register_calls``). A stage move, a
         ticked activity or a button are not. Records when, by what (``kind``, the ``call``), the
         response time in calendar and in working minutes and whether it was in time; one UPDATE

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import email_normalize, email_normalize_all
 
 from ..tools.roles import ROLE_GROUPS
 
@@ -221,6 +222,19 @@ class MailThread(models.AbstractModel):
             and user._is_internal()
             and message.author_id == user.partner_id
         )
+
+    def _dealer_message_reached_customer(self, message, customer, email=None):
+        """Whether ``message``, just posted on this record, went to its customer: the e-mail of the
+        contact ``customer`` or the address ``email`` (a lead's e-mail before it has a contact) is among
+        the addresses Odoo e-mails it to. A message that reached only colleagues, or nobody besides its
+        author, or a customer without an address, did not reach the customer however it was sent.
+        """
+        message = message.sudo()
+        recipients = message.partner_ids | message.notification_ids.res_partner_id
+        wanted = {email_normalize(address) for address in (customer.email if customer else None, email) if address}
+        wanted.discard(False)
+        sent_to = set(recipients.mapped("email_normalized")) | set(email_normalize_all(message.outgoing_email_to or ""))
+        return bool(wanted & sent_to)
 
     # ------------------------------------------------------------
     # Printed documents

@@ -177,7 +177,7 @@ class TestAutomationRulesCrm(DealerAutomationCase):
         self.env["dealer.sla.escalation"].create(
             {"name": "Head", "sequence": 1, "delay_minutes": 5, "target": "user", "user_id": self.sales_2.id}
         )
-        lead = self._lead(user_id=self.sales_1.id)
+        lead = self._lead(user_id=self.sales_1.id, partner_id=self.customer.id)
         lead._dealer_start_response_clock(minutes=20)
         self.assertEqual(lead.dealer_sla_state, "running")
         self.assertEqual(lead.dealer_sla_deadline - lead.dealer_sla_start, timedelta(minutes=20))
@@ -188,8 +188,12 @@ class TestAutomationRulesCrm(DealerAutomationCase):
                 [("res_model", "=", "crm.lead"), ("res_id", "=", lead.id), ("user_id", "=", self.sales_2.id)]
             )
         )
+        self.customer.email = "pavel.orlov@example.com"  # the message reaches the customer by e-mail
         lead.with_user(self.sales_1).message_post(
-            body="Hello, your car is ready", message_type="comment", subtype_xmlid="mail.mt_comment"
+            body="Hello, your car is ready",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=self.customer.ids,
         )
         self.assertIn(lead.dealer_sla_state, ("met", "late"))
 

@@ -95,8 +95,13 @@ class TestDealerEscalation(DealerSalesCase):
 
 
 class TestDealerFirstContact(DealerSalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create({"name": "Pavel Orlov", "email": "pavel@example.com"})
+
     def _started_lead(self, **vals):
-        lead = self._lead(user_id=self.salesperson_1.id, **vals)
+        lead = self._lead(user_id=self.salesperson_1.id, partner_id=self.customer.id, **vals)
         with freeze_time("2026-03-02 10:00:00"):
             lead._dealer_start_sla()
         return lead
@@ -105,7 +110,10 @@ class TestDealerFirstContact(DealerSalesCase):
         lead = self._started_lead()
         with freeze_time("2026-03-02 10:07:00"):
             lead.with_user(self.salesperson_1).message_post(
-                body="Hello, when may I call you?", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="Hello, when may I call you?",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer.ids,
             )
         self.assertEqual(lead.dealer_sla_state, "met")
         self.assertAlmostEqual(lead.dealer_response_minutes, 7.0)
@@ -158,6 +166,7 @@ class TestDealerFirstContact(DealerSalesCase):
                 body="Hello, your car is ready for a test drive",
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer.ids,
             )
         self.assertEqual(lead.dealer_sla_state, "met")
         self.assertAlmostEqual(lead.dealer_response_minutes, 3.0)

@@ -258,16 +258,47 @@ class TestSpeedToLead(DealerSalesCase):
         self._call(lead, 300, MONDAY_10 - timedelta(days=3))
         self.assertEqual(lead.dealer_sla_state, "running", "that call answered an earlier request")
 
+    def test_message_that_reached_nobody_does_not_stop_the_clock(self):
+        """ "Send message" with the customer unticked goes to the lead's followers only (here: its author)."""
+        lead = self._started_lead()
+        with freeze_time(later(3)):
+            lead.with_user(self.salesperson_1).sudo().message_post(
+                body="Irina asked for the brochure.", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+            lead.with_user(self.salesperson_1).sudo().message_post(
+                body="Could you call Irina back?",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.salesperson_2.partner_id.ids,
+            )
+        self.assertEqual(lead.dealer_sla_state, "running", "the customer received none of these messages")
+        self.assertFalse(lead.dealer_first_contact_date)
+
+    def test_message_to_the_leads_address_stops_the_clock(self):
+        """A web lead without a contact yet: the message to its e-mail address reached the customer."""
+        lead = self._started_lead(partner_id=False, email_from="Irina <IRINA@example.com>")
+        with freeze_time(later(4)):
+            lead.with_user(self.salesperson_1).sudo().message_post(
+                body="Hello Irina!",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer.ids,
+            )
+        self.assertEqual(lead.dealer_sla_state, "met", "the contact with the lead's address received it")
+        self.assertAlmostEqual(lead.dealer_response_minutes, 4.0)
+
     def test_message_written_by_the_salesperson_stops_the_clock(self):
         lead = self._started_lead()
         lead.with_user(self.salesperson_1).message_post(body="Call him tomorrow", subtype_xmlid="mail.mt_note")
         self.assertEqual(lead.dealer_sla_state, "running", "an internal note is not for the customer")
         with freeze_time(later(7)):
-            # as the chatter's "Send message" does it (mail's controller posts in sudo as the user)
+            # as the chatter's "Send message" does it (mail's controller posts in sudo as the user), the
+            # customer ticked among the recipients
             lead.with_user(self.salesperson_1).sudo().message_post(
                 body="Hello Irina, the car is ready for a test drive tomorrow.",
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer.ids,
             )
         self.assertEqual(lead.dealer_sla_state, "met")
         self.assertEqual(lead.dealer_first_contact_kind, "message")
@@ -292,7 +323,10 @@ class TestSpeedToLead(DealerSalesCase):
         lead = self._started_lead(start=start)
         with freeze_time(contact):
             lead.with_user(self.salesperson_1).message_post(
-                body="Good morning!", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="Good morning!",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.customer.ids,
             )
         self.assertEqual(lead.dealer_sla_state, "late")
         self.assertEqual(lead.dealer_response_in_policy, 0.0)

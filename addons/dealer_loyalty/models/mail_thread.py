@@ -28,6 +28,18 @@ class MailThread(models.AbstractModel):
                 self.env["dealer.dispatch"].sudo()._queue_telegram_reply(customer, self, message)
         return message
 
+    def _dealer_message_reached_customer(self, message, customer, email=None):
+        """A chatter message that went to the customer's Telegram (queued, not refused) reached them too."""
+        return super()._dealer_message_reached_customer(message, customer, email=email) or bool(
+            customer
+            and self.env["dealer.dispatch"]
+            .sudo()
+            .search_count(
+                [("reply_message_id", "=", message.id), ("partner_id", "=", customer.id), ("state", "!=", "skipped")],
+                limit=1,
+            )
+        )
+
     def _dealer_written_by_person(self, message):
         """True for a message an employee sent (*Send message*, not *Log note*) in their own name.
 
