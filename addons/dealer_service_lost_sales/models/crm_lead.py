@@ -6,10 +6,18 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools import api_input as inp
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .dealer_loss_event import FULL_LOSS_KINDS
 from .res_config_settings import service_param
+
+
+class ServiceSlotRefused(inp.ApiInputError):
+    """The workshop has no room at the booking's ``planned_at`` (the capacity check refused it)."""
+
+    def __init__(self, message):
+        super().__init__("planned_at", message)
+
 
 SERVICE_SOURCES = [
     ("web", "Website"),
@@ -336,6 +344,75 @@ class CrmLead(models.Model):
         return vals
 
     # ------------------------------------------------------------
+    # Booking path (the integration API and the customer's booking page)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_book_service(self, values):
+        """Book a car in: one service opportunity in Scheduling; the API and the booking page call it.
+
+        ``values`` are parsed already: ``partner``, ``vehicle`` (records), ``planned_at`` (UTC naive),
+        ``lines`` (service line values), ``source``, and optional ``description`` (HTML), ``comment``
+        (plain text), ``external_id``, ``name`` and ``vals`` (more field values, e.g. the bay or the
+        reminder the booking came from). The capacity check of the workshop runs on create: a time
+        that is no longer free raises a ValidationError and nothing is written.
+        """
+        vehicle, partner = values["vehicle"], values["partner"]
+        description = values.get("description")
+        if values.get("comment"):
+            description = (description or Markup()) + tools.plaintext2html(values["comment"])
+        external_id = values.get("external_id")
+        name = values.get("name") or (
+            self.env._("Service booking %(ref)s: %(vehicle)s", ref=external_id, vehicle=vehicle.display_name)
+            if external_id
+            else self.env._("Service booking: %(vehicle)s", vehicle=vehicle.display_name)
+        )
+        extra = dict(values.get("vals") or {})
+        if external_id:
+            extra["service_external_id"] = external_id
+        return self.create(
+            self._dealer_service_opportunity_vals(
+                vehicle,
+                name,
+                values["source"],
+                planned_at=values["planned_at"],
+                lines=values.get("lines") or (),
+                partner_id=partner.id,
+                description=description or False,
+                **extra,
+            )
+        )
+
+    def _dealer_reschedule_service(self, planned_at, **vals):
+        """Move a booking still in Scheduling to another time (the capacity check runs on write)."""
+        self.ensure_one()
+        if not self.active or self.stage_id.dealer_service_step not in (False, "scheduling"):
+            raise UserError(self.env._("Only a booking that is still to come can be moved."))
+        before = self.service_planned_at
+        self.write({"service_planned_at": planned_at, "date_deadline": fields.Date.to_date(planned_at), **vals})
+        self.message_post(
+            body=self.env._(
+                "Booking moved from %(before)s to %(after)s (UTC).",
+                before=fields.Datetime.to_string(before) if before else "-",
+                after=fields.Datetime.to_string(planned_at),
+            )
+        )
+        return True
+
+    def _dealer_cancel_service(self, reason, comment=None):
+        """The customer cancels: a loss event at the booking's stage with their reason and words."""
+        self.ensure_one()
+        if not self.active:
+            return self.browse()
+        if comment:
+            self.message_post(body=comment)
+        self.action_set_lost(lost_reason_id=reason.id)
+        event = self.sudo().loss_event_ids.filtered(lambda event: event.kind in FULL_LOSS_KINDS)[:1]
+        if comment and event:
+            event.note = comment  # the customer's own words, beside their reason in the ledger
+        return event
+
+    # ------------------------------------------------------------
     # Integration API
     # ------------------------------------------------------------
 
@@ -376,18 +453,21 @@ class CrmLead(models.Model):
                 self.env["dealer.vehicle.odometer"].create(
                     {"vehicle_id": vehicle.id, "value_km": values["mileage_km"], "source": "api"}
                 )
-        lead = self.create(
-            self._dealer_service_opportunity_vals(
-                vehicle,
-                self.env._("Service booking %(ref)s: %(vehicle)s", ref=external_id, vehicle=vehicle.display_name),
-                values["source"],
-                planned_at=values["planned_at"],
-                lines=values["lines"],
-                partner_id=partner.id,
-                service_external_id=external_id,
-                description=description,
-            )
-        )
+        booking = {
+            "partner": partner,
+            "vehicle": vehicle,
+            "planned_at": values["planned_at"],
+            "lines": values["lines"],
+            "source": values["source"],
+            "description": description,
+            "external_id": external_id,
+        }
+        try:
+            with self.env.cr.savepoint():
+                lead = self._dealer_book_service(booking)
+        except ValidationError as exc:
+            # the workshop's capacity check: the time is taken (answered 409, naming planned_at)
+            raise ServiceSlotRefused(str(exc)) from None
         return {**lead._dealer_booking_response(), "replayed": False}
 
     @api.model
@@ -494,10 +574,7 @@ class CrmLead(models.Model):
         if not reason:
             raise inp.ApiInputError("reason", f"reason {code} is not a known loss reason code")
         comment = inp.text(payload, "comment", max_len=4000)
-        if lead.active:
-            if comment:
-                lead.message_post(body=comment)
-            lead.action_set_lost(lost_reason_id=reason.id)
+        lead._dealer_cancel_service(reason, comment)
         event = lead.loss_event_ids.filtered(lambda e: e.kind in FULL_LOSS_KINDS)[:1]
         return {"opportunity_id": lead.id, "loss_event_id": event.id, "lost_amount": event.amount}
 
