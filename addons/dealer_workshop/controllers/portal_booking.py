@@ -1,1 +1,645 @@
-"""The customer's booking page: book, reschedule and cancel a workshop visit (owner: booking page)."""
+"""The customer's booking page: book, reschedule and cancel a workshop visit (owner: booking page).
+
+Public routes run as the public user. Who the customer is gets proven first (a portal login,
+a phone confirmed by a one-time code, or a reminder's signed personal link); only then are the
+customer's own records read and written with ``sudo()``. Every input is checked before anything
+is written: a bad one shows its message on the page and writes nothing.
+"""
+
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
+import babel
+import babel.dates
+import pytz
+from werkzeug.exceptions import NotFound
+
+from odoo import fields, http, tools
+from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
+from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+from odoo.tools import escape_psql
+
+from ..models.res_config_settings import workshop_param
+
+SESSION_KEY = "dealer_workshop_booking"
+# the loss reasons a customer may give when cancelling (codes of crm.lost.reason)
+CANCEL_REASONS = ("customer_cancelled", "price", "competitor", "other")
+CONFIRM_CHANNELS = ("email", "sms", "telegram")
+
+
+class BookingError(Exception):
+    """Bad input on the booking page: the message is shown, nothing is written."""
+
+
+# ------------------------------------------------------------
+# Signed links and language
+# ------------------------------------------------------------
+
+
+def booking_token(env, lead_id):
+    """The signature of a booking's manage link (view, reschedule, cancel)."""
+    return tools.hmac(env(su=True), "dealer_workshop-booking-manage", int(lead_id))
+
+
+def booking_url(lead):
+    return f"{lead.get_base_url().rstrip('/')}/service/booking/{lead.id}/{booking_token(lead.env, lead.id)}"
+
+
+def _lang(partner=None):
+    """The customer's language when known, else the ``lang`` parameter, else the browser's (Odoo's)."""
+    installed = dict(request.env["res.lang"].get_installed())
+    for lang in (partner and partner.lang, request.params.get("lang"), request.env.lang):
+        if lang in installed:
+            return lang
+    return "en_US"
+
+
+def _channel(partner):
+    """The customer's preferred channel when consented and reachable, else the first one that is."""
+    Dispatch = request.env["dealer.dispatch"].sudo()
+    preferred = partner.dealer_preferred_channel
+    for channel in ((preferred,) if preferred in CONFIRM_CHANNELS else ()) + CONFIRM_CHANNELS:
+        row = Dispatch.new({"partner_id": partner.id, "channel": channel})
+        if row._has_consent() and row._has_address():
+            return channel
+    return None
+
+
+def queue_confirmation(lead, kind, when_text):
+    """Tell the customer (their language, consented channel) that the booking is made, moved or cancelled.
+
+    Through the dispatch log (consent, quiet hours, log); the text carries the signed manage link.
+    """
+    partner = lead.partner_id
+    channel = _channel(partner)
+    if not channel:
+        return request.env["dealer.dispatch"].sudo()
+    Dispatch = request.env["dealer.dispatch"].sudo()
+    lang = Dispatch.new({"partner_id": partner.id, "company_id": lead.company_id.id})._lang()
+    env = request.env(context={**request.env.context, "lang": lang})
+    company = lead.company_id or env.company
+    texts = {
+        "booked": env._(
+            "Your service visit at %(company)s is booked for %(when)s (%(car)s). To move or cancel it: %(link)s",
+            company=company.name,
+            when=when_text,
+            car=lead.vehicle_id.display_name,
+            link=booking_url(lead),
+        ),
+        "moved": env._(
+            "Your service visit at %(company)s is moved to %(when)s (%(car)s). To move or cancel it: %(link)s",
+            company=company.name,
+            when=when_text,
+            car=lead.vehicle_id.display_name,
+            link=booking_url(lead),
+        ),
+        "cancelled": env._(
+            "Your service visit at %(company)s on %(when)s is cancelled. We hope to see you another time.",
+            company=company.name,
+            when=when_text,
+        ),
+    }
+    now = fields.Datetime.now()
+    return Dispatch._queue_messages(
+        [
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "channel": channel,
+                "occurrence_date": fields.Date.context_today(lead),
+                "scheduled_at": now,
+                "action_id": False,
+                "res_model": "crm.lead",
+                "res_id": lead.id,
+                "subject": env._("Your service visit"),
+                "body": texts[kind],
+            }
+        ]
+    )
+
+
+class PortalBooking(http.Controller):
+    # ------------------------------------------------------------
+    # Identity
+    # ------------------------------------------------------------
+
+    def _session(self):
+        return dict(request.session.get(SESSION_KEY) or {})
+
+    def _save_session(self, **values):
+        request.session[SESSION_KEY] = {**self._session(), **values}
+
+    def _identity(self):
+        """``(partner sudo record or empty, verified phone or None, dispatch sudo record or empty)``."""
+        env = request.env
+        Partner, Dispatch = env["res.partner"].sudo(), env["dealer.dispatch"].sudo()
+        session = self._session()
+        dispatch = Dispatch.browse(session.get("dispatch_id")).exists()
+        if not env.user._is_public():
+            partner = env.user.partner_id.sudo()
+            return partner, partner.phone_sanitized, dispatch.filtered(lambda row: row.partner_id == partner)
+        if dispatch:
+            return dispatch.partner_id, dispatch.partner_id.phone_sanitized, dispatch
+        phone = session.get("phone")
+        if phone:
+            return Partner._dealer_find_duplicates_all(phone=phone)[:1], phone, Dispatch
+        return Partner, None, Dispatch
+
+    # ------------------------------------------------------------
+    # Catalogue, cars, slots
+    # ------------------------------------------------------------
+
+    def _company(self, partner, dispatch=None):
+        # sudo: the showroom's name, working hours and time zone are shown to the public
+        return ((dispatch and dispatch.company_id) or request.env.company).sudo()
+
+    def _catalogue(self, company):
+        """The work a customer may book: catalogue services that occupy a bay."""
+        return (
+            request.env["product.product"]
+            .sudo()
+            .search(
+                [
+                    ("dealer_bay_kind", "!=", False),
+                    ("type", "=", "service"),
+                    ("sale_ok", "=", True),
+                    ("company_id", "in", [company.id, False]),
+                ],
+                order="dealer_item_kind, name",
+            )
+        )
+
+    def _cars(self, partner):
+        if not partner:
+            return request.env["dealer.vehicle"].sudo()
+        owners = partner.commercial_partner_id | partner
+        return request.env["dealer.vehicle"].sudo().search([("partner_id", "in", owners.ids)], order="name")
+
+    def _due_package(self, vehicle, catalogue):
+        """The maintenance package due for the car: its open next-best offer, else the one its mileage reaches."""
+        if not vehicle:
+            return catalogue.browse()
+        offers = vehicle.next_offer_ids.filtered(
+            lambda offer: offer.state == "open" and offer.source == "maintenance" and offer.product_id in catalogue
+        )
+        if offers:
+            return offers[:1].product_id
+        interval = vehicle.model_id.maintenance_interval_km
+        packages = catalogue.filtered(
+            lambda item: item.dealer_item_kind == "maintenance"
+            and item.dealer_maintenance_number
+            and (not item.dealer_model_ids or vehicle.model_id in item.dealer_model_ids)
+        )
+        if not interval or not packages:
+            return catalogue.browse()
+        km = vehicle.projected_km or vehicle.last_odometer_km or 0
+        highest = max(packages.mapped("dealer_maintenance_number"))
+        number = (km // interval) % highest + 1
+        return packages.filtered(lambda item: item.dealer_maintenance_number == number)[:1]
+
+    def _job(self, vehicle, products):
+        """``(bay kind, hours)`` of the chosen work for the car (the workshop's norm-hours rule)."""
+        return request.env["product.template"].sudo()._dealer_workshop_needs(products, vehicle.model_id)
+
+    def _slots(self, kind, hours, company, exclude_lead=None):
+        now = fields.Datetime.now()
+        days = workshop_param(request.env, "booking_days")
+        return (
+            request.env["dealer.workshop.bay"]
+            .sudo()
+            ._free_slots(kind, hours, now, now + timedelta(days=days), company=company, exclude_lead=exclude_lead)
+        )
+
+    def _tz(self, company):
+        return pytz.timezone(company.resource_calendar_id.tz or company.partner_id.tz or "UTC")
+
+    def _slot_days(self, slots, company):
+        """Free starts grouped by local day: ``{day label: [(value, "HH:MM")]}``."""
+        tz = self._tz(company)
+        days = OrderedDict()
+        for start, _bay in slots:
+            local = pytz.utc.localize(start).astimezone(tz)
+            days.setdefault(local.date(), []).append((fields.Datetime.to_string(start), local.strftime("%H:%M")))
+        locale = babel.Locale.parse(request.env.lang or "en_US")
+        return OrderedDict(
+            (babel.dates.format_date(day, "EEE d MMM", locale=locale), times) for day, times in days.items()
+        )
+
+    def _format_local(self, value, company, lang):
+        local = pytz.utc.localize(value).astimezone(self._tz(company))
+        return tools.format_datetime(request.env(context={"lang": lang}), local.replace(tzinfo=None), dt_format="short")
+
+    # ------------------------------------------------------------
+    # Parsing the customer's choices (nothing written)
+    # ------------------------------------------------------------
+
+    def _parse_vehicle(self, partner, company, form):
+        """The car chosen: one of theirs, a known car by plate/VIN that is theirs or has no owner, or a new one.
+
+        Returns ``(vehicle sudo record or empty, values of a new car or None)``.
+        """
+        env = request.env
+        Vehicle = env["dealer.vehicle"].sudo()
+        cars = self._cars(partner)
+        if form.get("vehicle_id"):
+            try:
+                vehicle = cars.filtered(lambda car: car.id == int(form["vehicle_id"]))
+            except ValueError:
+                vehicle = Vehicle
+            if not vehicle:
+                raise BookingError(env._("This car is not one of yours. Choose your car or enter its plate or VIN."))
+            return vehicle, None
+        vin = normalize_vin(form.get("vin") or "")
+        plate = (form.get("plate") or "").strip().upper()[:20]
+        if not vin and not plate:
+            raise BookingError(env._("Choose your car, or enter its licence plate or VIN."))
+        if vin:
+            problem = vin_problem(vin)
+            if problem:
+                raise BookingError(Vehicle._vin_error_message(vin, *problem))
+        domain = [("vin", "=", vin)] if vin else [("plate", "=ilike", escape_psql(plate))]
+        vehicle = Vehicle.search([*domain, ("company_id", "in", [company.id, False])], limit=1)
+        if (
+            vehicle
+            and vehicle.partner_id
+            and vehicle.partner_id.commercial_partner_id != (partner.commercial_partner_id if partner else None)
+        ):
+            raise BookingError(
+                env._(
+                    "This car is registered to another customer. Please call the service desk to book it, "
+                    "or check the plate or VIN."
+                )
+            )
+        if vehicle:
+            return vehicle, None
+        return Vehicle, {"vin": vin or False, "plate": plate or False, "state": "customer", "company_id": company.id}
+
+    def _parse_products(self, catalogue, form):
+        ids = request.httprequest.values.getlist("product_ids")
+        try:
+            ids = {int(value) for value in ids}
+        except ValueError:
+            ids = {0}
+        products = catalogue.filtered(lambda item: item.id in ids)
+        if not ids:
+            raise BookingError(request.env._("Choose the work to book."))
+        if len(products) != len(ids):
+            raise BookingError(request.env._("This work cannot be booked online. Choose from the list."))
+        return products
+
+    def _parse_slot(self, form, offered):
+        env = request.env
+        try:
+            start = fields.Datetime.to_datetime(form.get("slot"))
+        except ValueError:
+            start = None
+        if not start:
+            raise BookingError(env._("Choose a free time."))
+        if start <= fields.Datetime.now():
+            raise BookingError(env._("This time has already passed. Choose a free time below."))
+        bay = next((bay for slot, bay in offered if slot == start), None)
+        if not bay:
+            raise BookingError(env._("This time is no longer free. Choose another free time below."))
+        return start, bay
+
+    # ------------------------------------------------------------
+    # Rendering
+    # ------------------------------------------------------------
+
+    def _render(self, template, lang, **values):
+        request.update_context(lang=lang)
+        response = request.render(template, {"lang": lang, **values})
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _book_values(self, partner, phone, dispatch, form, error=None):
+        """Everything the booking form shows: cars, work (due package preselected), free times.
+
+        Free times are shown once a car and the work are chosen ("Show free times"), or at once
+        when the page was opened from a reminder's link (its car and due work filled in).
+        """
+        company = self._company(partner, dispatch)
+        catalogue = self._catalogue(company)
+        cars = self._cars(partner)
+        Vehicle = request.env["dealer.vehicle"].sudo()
+        vehicle = cars.filtered(lambda car: str(car.id) == str(form.get("vehicle_id") or ""))
+        if not vehicle and not form.get("step"):
+            vehicle = (dispatch.vehicle_id & cars) if dispatch else (cars if len(cars) == 1 else Vehicle)
+        ids = request.httprequest.values.getlist("product_ids")
+        products = (
+            catalogue.filtered(lambda item: str(item.id) in ids) if ids else self._due_package(vehicle, catalogue)
+        )
+        values = {
+            "partner": partner,
+            "phone": phone,
+            "dispatch": dispatch,
+            "cars": cars,
+            "catalogue": catalogue,
+            "form": form,
+            "error": error,
+            "days": {},
+            "selected_vehicle": vehicle,
+            "selected_products": products,
+        }
+        if form.get("step") == "slots" or (dispatch and vehicle and products):
+            try:
+                if form.get("step"):
+                    vehicle, _new = self._parse_vehicle(partner, company, form)
+                    products = self._parse_products(catalogue, form)
+                kind, hours = self._job(vehicle, products)
+                values["days"] = self._slot_days(self._slots(kind, hours, company), company)
+                if not values["days"] and not error:
+                    values["error"] = request.env._("No free time in the coming weeks for this work. Please call us.")
+            except BookingError as exc:
+                values["error"] = error or str(exc)
+        return values
+
+    # ------------------------------------------------------------
+    # Routes: book
+    # ------------------------------------------------------------
+
+    @http.route("/service/book", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
+    def book(self, d=None, t=None, **form):
+        if d or t:
+            dispatch = request.env["dealer.dispatch"]._dealer_from_booking_link(d, t)
+            if not dispatch:
+                return self._render(
+                    "dealer_workshop.portal_booking_message",
+                    _lang(),
+                    title=request.env._("This link is not valid"),
+                    message=request.env._(
+                        "The booking link is incomplete or was changed. Open it again from the message, "
+                        "or book below with your phone number."
+                    ),
+                    error=True,
+                )
+            self._save_session(dispatch_id=dispatch.id)
+        partner, phone, dispatch = self._identity()
+        lang = _lang(partner)
+        request.update_context(lang=lang)
+        if not partner and not phone:
+            return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="phone")
+        return self._render(
+            "dealer_workshop.portal_booking_form", lang, **self._book_values(partner, phone, dispatch, form)
+        )
+
+    @http.route("/service/book/code", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
+    def book_code(self, phone=None, **form):
+        lang = _lang()
+        request.update_context(lang=lang)
+        Partner = request.env["res.partner"].sudo()
+        number = phone and Partner._phone_format(number=phone, country=request.env.company.country_id)
+        if not number:
+            error = request.env._("Enter your mobile phone number, e.g. +7 916 555 01 23.")
+            return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="phone", error=error)
+        error = request.env["dealer.workshop.otp"]._dealer_send_code(number, request.env.company, lang)
+        if error:
+            return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="phone", error=error)
+        return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="code", phone=number)
+
+    @http.route("/service/book/verify", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
+    def book_verify(self, phone=None, code=None, **form):
+        lang = _lang()
+        request.update_context(lang=lang)
+        Partner = request.env["res.partner"].sudo()
+        number = phone and Partner._phone_format(number=phone, country=request.env.company.country_id)
+        if not number:
+            error = request.env._("Enter your mobile phone number, e.g. +7 916 555 01 23.")
+            return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="phone", error=error)
+        error = request.env["dealer.workshop.otp"]._dealer_check_code(number, code, lang)
+        if error:
+            return self._render(
+                "dealer_workshop.portal_booking_identify", lang, form=form, step="code", phone=number, error=error
+            )
+        self._save_session(phone=number, dispatch_id=False)
+        return request.redirect("/service/book")
+
+    @http.route("/service/book/confirm", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
+    def book_confirm(self, **form):
+        partner, phone, dispatch = self._identity()
+        lang = _lang(partner)
+        request.update_context(lang=lang)
+        if not partner and not phone:
+            error = request.env._("Confirm your phone number first.")
+            return self._render("dealer_workshop.portal_booking_identify", lang, form={}, step="phone", error=error)
+        try:
+            lead = self._book(partner, phone, dispatch, form)
+        except BookingError as exc:
+            values = self._book_values(partner, phone, dispatch, {**form, "step": "slots"}, error=str(exc))
+            return self._render("dealer_workshop.portal_booking_form", lang, **values)
+        return request.redirect(f"/service/booking/{lead.id}/{booking_token(request.env, lead.id)}?booked=1")
+
+    def _book(self, partner, phone, dispatch, form):
+        """Check every choice, then create the customer (if new), the car (if new) and the booking."""
+        env = request.env
+        company = self._company(partner, dispatch)
+        vehicle, new_car = self._parse_vehicle(partner, company, form)
+        products = self._parse_products(self._catalogue(company), form)
+        kind, hours = self._job(vehicle, products)
+        start, bay = self._parse_slot(form, self._slots(kind, hours, company))
+        name = (form.get("name") or "").strip()[:128]
+        if not partner and not name:
+            raise BookingError(env._("Enter your name."))
+        comment = (form.get("comment") or "").strip()[:2000]
+        try:
+            with env.cr.savepoint():
+                lead = self._create_booking(
+                    partner, phone, name, dispatch, vehicle, new_car, products, start, bay, comment
+                )
+                queue_confirmation(lead, "booked", self._format_local(start, company, _lang(lead.partner_id)))
+        except (ValidationError, UserError):
+            # the capacity check on the booking: someone took the time a moment ago
+            raise BookingError(env._("This time is no longer free. Choose another free time below.")) from None
+        return lead
+
+    def _create_booking(self, partner, phone, name, dispatch, vehicle, new_car, products, start, bay, comment):
+        env = request.env
+        company = self._company(partner, dispatch)
+        if not partner:
+            partner = (
+                env["res.partner"]
+                .sudo()
+                .with_context(mail_create_nosubscribe=True)
+                .create({"name": name, "phone": phone, "company_id": company.id, "lang": _lang()})
+            )
+        if new_car:
+            vehicle = env["dealer.vehicle"].sudo().create({**new_car, "partner_id": partner.id})
+        Line = env["dealer.service.line"].sudo()
+        currency = company.currency_id
+        # the reminder's message: its enrolment and UTM campaign follow (crm.lead._dealer_credit_reminders)
+        vals = {"user_id": False, "company_id": company.id, "workshop_bay_id": bay.id}
+        if dispatch:
+            vals["dealer_dispatch_id"] = dispatch.id
+        return (
+            env["crm.lead"]
+            .sudo()
+            .with_context(mail_create_nosubscribe=True)
+            ._dealer_book_service(
+                {
+                    "partner": partner,
+                    "vehicle": vehicle,
+                    "planned_at": start,
+                    "lines": [{**Line._product_vals(item, 0.0, currency), "state": "proposed"} for item in products],
+                    "source": "portal",
+                    "comment": comment,
+                    "vals": vals,
+                }
+            )
+        )
+
+    # ------------------------------------------------------------
+    # Routes: the booking's own page (signed link)
+    # ------------------------------------------------------------
+
+    def _booking(self, lead_id, token):
+        """The booking a signed link names (archived too), else 404: a forged link shows nothing."""
+        if not tools.consteq(token or "", booking_token(request.env, lead_id)):
+            raise NotFound()
+        lead = request.env["crm.lead"].sudo().with_context(active_test=False).browse(lead_id).exists()
+        if not lead or lead.dealer_interest != SERVICE_INTEREST:
+            raise NotFound()
+        return lead
+
+    def _manage_values(self, lead, token, error=None, info=None):
+        lang = _lang(lead.partner_id)
+        company = (lead.company_id or request.env.company).sudo()
+        open_booking = lead.active and lead.stage_id.dealer_service_step in (False, "scheduling")
+        days = {}
+        if open_booking:
+            kind, hours = lead._dealer_workshop_needs()
+            days = self._slot_days(self._slots(kind, hours, company, exclude_lead=lead), company)
+        reasons = request.env["crm.lost.reason"].sudo().search([("dealer_code", "in", CANCEL_REASONS)])
+        return lang, {
+            "lead": lead,
+            "token": token,
+            "open_booking": open_booking,
+            "planned": lead.service_planned_at and self._format_local(lead.service_planned_at, company, lang),
+            "days": days,
+            "reasons": reasons,
+            "error": error,
+            "info": info,
+        }
+
+    @http.route(
+        "/service/booking/<int:lead_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+        sitemap=False,
+    )
+    def booking_page(self, lead_id, token, booked=None, **_kw):
+        lead = self._booking(lead_id, token)
+        request.update_context(lang=_lang(lead.partner_id))
+        info = request.env._("Your visit is booked. We sent you a confirmation.") if booked else None
+        lang, values = self._manage_values(lead, token, info=info)
+        return self._render("dealer_workshop.portal_booking_manage", lang, **values)
+
+    @http.route(
+        "/service/booking/<int:lead_id>/<string:token>/reschedule",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def booking_reschedule(self, lead_id, token, **form):
+        lead = self._booking(lead_id, token)
+        lang = _lang(lead.partner_id)
+        request.update_context(lang=lang)
+        try:
+            if not lead.active or lead.stage_id.dealer_service_step not in (False, "scheduling"):
+                raise BookingError(request.env._("This booking can no longer be moved online. Please call us."))
+            kind, hours = lead._dealer_workshop_needs()
+            company = (lead.company_id or request.env.company).sudo()
+            start, bay = self._parse_slot(form, self._slots(kind, hours, company, exclude_lead=lead))
+            try:
+                with request.env.cr.savepoint():
+                    lead._dealer_reschedule_service(start, workshop_bay_id=bay.id)
+                    queue_confirmation(lead, "moved", self._format_local(start, company, lang))
+            except (ValidationError, UserError):
+                raise BookingError(
+                    request.env._("This time is no longer free. Choose another free time below.")
+                ) from None
+        except BookingError as exc:
+            lang, values = self._manage_values(lead, token, error=str(exc))
+            return self._render("dealer_workshop.portal_booking_manage", lang, **values)
+        lang, values = self._manage_values(lead, token, info=request.env._("Your visit is moved."))
+        return self._render("dealer_workshop.portal_booking_manage", lang, **values)
+
+    @http.route(
+        "/service/booking/<int:lead_id>/<string:token>/cancel",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def booking_cancel(self, lead_id, token, reason_id=None, comment=None, **_form):
+        lead = self._booking(lead_id, token)
+        lang = _lang(lead.partner_id)
+        request.update_context(lang=lang)
+        reasons = request.env["crm.lost.reason"].sudo().search([("dealer_code", "in", CANCEL_REASONS)])
+        reason = reasons.filtered(lambda r: str(r.id) == str(reason_id or ""))
+        error = None
+        if not lead.active:
+            error = request.env._("This booking is already cancelled.")
+        elif not reason:
+            error = request.env._("Choose why you cancel.")
+        if error:
+            lang, values = self._manage_values(lead, token, error=error)
+            return self._render("dealer_workshop.portal_booking_manage", lang, **values)
+        comment = (comment or "").strip()[:2000]
+        text = request.env._("Cancelled by the customer on the booking page.")
+        when = lead.service_planned_at and self._format_local(lead.service_planned_at, lead.company_id, lang)
+        lead._dealer_cancel_service(reason, f"{text} {comment}".strip())
+        queue_confirmation(lead, "cancelled", when or "")
+        lang, values = self._manage_values(lead, token, info=request.env._("Your visit is cancelled."))
+        return self._render("dealer_workshop.portal_booking_manage", lang, **values)
+
+
+class PortalBookingHome(CustomerPortal):
+    """The "Service bookings" card of a portal customer's home page and the list of their bookings."""
+
+    def _dealer_bookings(self):
+        partner = request.env.user.partner_id
+        owners = partner.commercial_partner_id | partner
+        # sudo: a customer's own bookings (by their contact), never anyone else's
+        return (
+            request.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("dealer_interest", "=", SERVICE_INTEREST),
+                    ("partner_id", "child_of", owners.commercial_partner_id.ids),
+                ],
+                order="service_planned_at desc, id desc",
+                limit=100,
+            )
+        )
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "service_booking_count" in counters:
+            values["service_booking_count"] = len(self._dealer_bookings())
+        return values
+
+    @http.route("/my/service-bookings", type="http", auth="user", methods=["GET"], website=True)
+    def my_service_bookings(self, **_kw):
+        bookings = self._dealer_bookings()
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "bookings": bookings,
+                "links": {lead.id: booking_url(lead) for lead in bookings},
+                "page_name": "service_bookings",
+            }
+        )
+        return request.render("dealer_workshop.portal_my_service_bookings", values)
+
+
+def parse_local(value, tz):
+    """A local ``YYYY-MM-DD HH:MM`` in ``tz`` as a UTC naive datetime (tests and tours use it)."""
+    return tz.localize(datetime.strptime(value, "%Y-%m-%d %H:%M")).astimezone(pytz.utc).replace(tzinfo=None)

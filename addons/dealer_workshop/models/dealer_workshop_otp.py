@@ -1,10 +1,23 @@
-from odoo import fields, models
+import secrets
+from datetime import timedelta
+
+from odoo import api, fields, models, tools
+
+from .res_config_settings import workshop_param
+
+MAX_ATTEMPTS = 5
+MAX_CODES_PER_HOUR = 3
+CODE_DIGITS = 6
 
 
 class DealerWorkshopOtp(models.Model):
     """A one-time code sent to a phone to confirm an anonymous booking (owner: booking page).
 
-    Only a hash of the code is stored; a code expires, allows a few attempts and is used once.
+    Only a hash of the code is stored (keyed by the database secret); a code expires after the
+    ``otp_minutes`` setting, allows ``MAX_ATTEMPTS`` tries and is used once; a phone gets at most
+    ``MAX_CODES_PER_HOUR`` codes an hour. The SMS goes out at once: the person is waiting for it,
+    so neither marketing consent nor quiet hours apply; it is logged in the dispatch log (without
+    the code) when the phone belongs to a known customer.
     """
 
     _name = "dealer.workshop.otp"
@@ -17,3 +30,87 @@ class DealerWorkshopOtp(models.Model):
     attempts = fields.Integer()
     used = fields.Boolean()
     company_id = fields.Many2one("res.company", required=True, index=True)
+
+    @api.model
+    def _hash(self, phone, code):
+        return tools.hmac(self.env(su=True), "dealer_workshop-otp", f"{phone}:{code}")
+
+    @api.model
+    def _dealer_send_code(self, phone, company, lang):
+        """Send a new code to ``phone`` (E.164); returns an error message, or None when it went out."""
+        Otp = self.sudo()
+        now = fields.Datetime.now()
+        if Otp.search_count([("phone", "=", phone), ("create_date", ">", now - timedelta(hours=1))]) >= (
+            MAX_CODES_PER_HOUR
+        ):
+            return self.with_context(lang=lang).env._("Too many codes were sent to this number. Try again in an hour.")
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        minutes = workshop_param(self.env, "otp_minutes")
+        otp = Otp.create(
+            {
+                "phone": phone,
+                "code_hash": self._hash(phone, code),
+                "expires_at": now + timedelta(minutes=minutes),
+                "company_id": company.id,
+            }
+        )
+        text = self.with_context(lang=lang).env._(
+            "%(code)s is your code to book a service visit at %(company)s. It is valid for %(minutes)s minutes.",
+            code=code,
+            company=company.name,
+            minutes=minutes,
+        )
+        partner = self.env["res.partner"]._dealer_find_duplicates_all(phone=phone)[:1]
+        sms = self.env["sms.sms"].sudo().create({"number": phone, "body": text, "partner_id": partner.id})
+        otp._log_dispatch(partner, sms, lang)
+        # at once, and removed once sent: the code is never kept readable
+        sms.send(unlink_failed=True, unlink_sent=True)
+        return None
+
+    def _log_dispatch(self, partner, sms, lang):
+        """The code's SMS in the customer's message log, without the code."""
+        self.ensure_one()
+        if not partner:
+            return
+        now = fields.Datetime.now()
+        label = self.with_context(lang=lang).env._("Booking confirmation code (the code is not kept)")
+        self.env["dealer.dispatch"].sudo().create(
+            {
+                "partner_id": partner.id,
+                "company_id": self.company_id.id,
+                "channel": "sms",
+                "state": "sent",
+                "occurrence_date": fields.Date.context_today(self),
+                "scheduled_at": now,
+                "sent_at": now,
+                "res_model": self._name,
+                "res_id": self.id,
+                "subject": label,
+                "body": label,
+                "sms_id": sms.id,
+            }
+        )
+
+    @api.model
+    def _dealer_check_code(self, phone, code, lang):
+        """Check the code typed for ``phone``; returns an error message, or None when it is right.
+
+        A wrong try is counted (the only write on bad input: it is what stops guessing); the
+        right code is spent.
+        """
+        env = self.with_context(lang=lang).env
+        otp = self.sudo().search([("phone", "=", phone), ("used", "=", False)], limit=1)
+        if not otp or otp.expires_at < fields.Datetime.now():
+            return env._("The code has expired or was not requested. Ask for a new code.")
+        if otp.attempts >= MAX_ATTEMPTS:
+            return env._("Too many wrong codes. Ask for a new code.")
+        if not tools.consteq(otp.code_hash, self._hash(phone, (code or "").strip())):
+            otp.attempts += 1
+            return env._("The code is wrong. Check the SMS and try again.")
+        otp.used = True
+        return None
+
+    @api.autovacuum
+    def _gc_expired(self):
+        """Codes are of no use an hour after they expire (the hourly limit counts the last hour)."""
+        self.sudo().search([("expires_at", "<", fields.Datetime.now() - timedelta(hours=1))]).unlink()

@@ -1,0 +1,336 @@
+"""The customer's booking page over real HTTP: reminder links, phone codes, bad input, reschedule, cancel."""
+
+import json
+import re
+from datetime import date, datetime
+
+from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
+from odoo.tests import freeze_time, tagged
+
+from ..controllers.portal_booking import booking_token
+
+NOW = "2026-12-02 07:00:00"  # a Wednesday; the bay works 08:00-12:00 and 13:00-17:00 UTC
+
+
+@tagged("post_install", "-at_install")
+class BookingPageCase(DealerCampaignHttpCase):
+    """One mechanical bay of the test's company, a TO-2 package of two hours, a reminder sent to customer 0."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.country_id = cls.env.ref("base.ru")
+        cls.env["dealer.workshop.bay"].search([]).action_archive()
+        calendar = cls.env["resource.calendar"].create(
+            {"name": "Workshop hours (test)", "tz": "UTC", "company_id": cls.company.id}
+        )
+        cls.bay = cls.env["dealer.workshop.bay"].create(
+            {"name": "Lift 1", "kind": "mechanical", "company_id": cls.company.id, "calendar_id": calendar.id}
+        )
+        cls.to2 = cls.env["product.product"].create(
+            {
+                "name": "Maintenance TO-2",
+                "type": "service",
+                "sale_ok": True,
+                "list_price": 18000,
+                "dealer_item_kind": "maintenance",
+                "dealer_bay_kind": "mechanical",
+                "dealer_labour_hours": 2.0,
+            }
+        )
+        cls.wash = cls.env["product.product"].create(
+            {"name": "Not online", "type": "service", "list_price": 500, "dealer_item_kind": "repair"}
+        )
+        cls.car, cls.customer = cls.vehicles[0], cls.partners[0]
+        cls.other_car = cls.vehicles[1]
+        cls.customer.write({"lang": "en_US", "dealer_preferred_channel": "sms"})
+        cls.vehicles.write({"warranty_end": date(2026, 12, 31)})
+        cls.env["dealer.next.offer"].create(
+            {
+                "partner_id": cls.customer.id,
+                "vehicle_id": cls.car.id,
+                "product_id": cls.to2.id,
+                "source": "maintenance",
+                "occurrence": "30000",
+                "company_id": cls.company.id,
+            }
+        )
+
+    def _reminder(self):
+        campaign = self._campaign("warranty", [("sms", -30)], audience_domain=f"[('id', '=', {self.car.id})]")
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        dispatch = self._dispatches(campaign)
+        self.assertEqual(dispatch.state, "sent")
+        return campaign, dispatch
+
+    # helpers -----------------------------------------------------------------
+
+    def _get(self, url):
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        return response.text
+
+    def _csrf(self, html):
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def _post(self, url, html, data):
+        return self.url_open(url, data={"csrf_token": self._csrf(html), **data}, allow_redirects=True)
+
+    def _slots(self, html):
+        return re.findall(r'data-slot="([^"]+)"', html)
+
+    def _counts(self):
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        return (
+            Lead.search_count([("dealer_interest", "=", "service")]),
+            self.env["res.partner"].with_context(active_test=False).search_count([]),
+            self.env["dealer.vehicle"].with_context(active_test=False).search_count([]),
+        )
+
+    def _bookings(self, vehicle):
+        return self.env["crm.lead"].search([("vehicle_id", "=", vehicle.id), ("dealer_interest", "=", "service")])
+
+    def _free(self, start):
+        starts = [
+            slot
+            for slot, _bay in self.env["dealer.workshop.bay"]._free_slots(
+                "mechanical", 2.0, datetime(2026, 12, 2), datetime(2026, 12, 10), company=self.company
+            )
+        ]
+        return start in starts
+
+
+class TestBookingPage(BookingPageCase):
+    def test_reminder_link_books_with_exact_attribution(self):
+        campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            self.assertIn(self.car.display_name, html)
+            self.assertRegex(html, rf'value="{self.to2.id}"[^>]*checked', "the due TO-2 is preselected")
+            slots = self._slots(html)
+            self.assertEqual(slots[0], "2026-12-02 08:00:00", "free times are shown at once")
+            response = self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": slots[0], "comment": "Noise"},
+            )
+            self.assertEqual(response.status_code, 200)
+            self.assertIn("Your visit is booked", response.text)
+            lead = self._bookings(self.car)
+            self.assertEqual(len(lead), 1)
+            self.assertEqual(
+                (lead.partner_id, lead.service_source, lead.service_planned_at, lead.workshop_bay_id),
+                (self.customer, "portal", datetime(2026, 12, 2, 8), self.bay),
+            )
+            self.assertEqual(lead.dealer_dispatch_id, dispatch)
+            self.assertEqual(lead.dealer_enrolment_id, dispatch.enrolment_id)
+            self.assertEqual(lead.campaign_id, campaign.utm_campaign_id)
+            self.assertEqual(lead.service_line_ids.product_id, self.to2)
+            self.assertIn(f"/service/booking/{lead.id}/", response.url)
+            self.assertFalse(self._free(datetime(2026, 12, 2, 8)), "the slot is taken from the planner")
+            confirmation = self.env["dealer.dispatch"].search(
+                [("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)]
+            )
+            self.assertEqual(confirmation.channel, "sms")
+            self.assertIn(f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}", confirmation.body)
+
+    def test_forged_link_writes_nothing(self):
+        _campaign, dispatch = self._reminder()
+        before = self._counts()
+        with freeze_time(NOW):
+            html = self._get(f"/service/book?d={dispatch.id}&t=forged")
+        self.assertIn("This link is not valid", html)
+        self.assertNotIn(self.car.display_name, html)
+        self.assertEqual(self._counts(), before)
+
+    def test_bad_input_is_refused_and_nothing_is_written(self):
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            good = {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"}
+            cases = [
+                ({"slot": "2026-12-01 09:00:00"}, "already passed"),
+                ({"slot": "2026-12-05 03:00:00"}, "no longer free"),
+                ({"vehicle_id": self.other_car.id}, "not one of yours"),
+                ({"vehicle_id": "", "plate": self.other_car.plate}, "registered to another customer"),
+                ({"product_ids": self.wash.id}, "cannot be booked online"),
+                ({"vehicle_id": "", "vin": "XW8ZZZ1ZZPG00097"}, "17 characters"),
+            ]
+            for change, message in cases:
+                with self.subTest(change=change):
+                    before = self._counts()
+                    response = self._post("/service/book/confirm", html, {**good, **change})
+                    self.assertEqual(response.status_code, 200)
+                    self.assertIn(message, response.text)
+                    self.assertEqual(self._counts(), before)
+
+    def test_phone_code_then_new_customer_and_car(self):
+        before = self._counts()
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._get("/service/book?lang=en_US")
+            response = self._post("/service/book/code", html, {"phone": ""})
+            self.assertIn("Enter your mobile phone number", response.text)
+            response = self._post("/service/book/code", html, {"phone": "+7 916 555 77 11"})
+            self.assertIn("Code from the SMS", response.text)
+            code = re.search(r"(\d{6}) is your code", self._sms[-1]["body"]).group(1)
+            self.assertEqual(self._sms[-1]["number"], "+79165557711")
+            otp = self.env["dealer.workshop.otp"].search([("phone", "=", "+79165557711")])
+            self.assertNotIn(code, otp.code_hash)
+            wrong = "000000" if code != "000000" else "111111"
+            response = self._post("/service/book/verify", response.text, {"phone": "+79165557711", "code": wrong})
+            self.assertIn("The code is wrong", response.text)
+            self.assertEqual(otp.attempts, 1)
+            self.assertEqual(self._counts(), before, "a wrong code writes nothing but the try")
+            response = self._post("/service/book/verify", response.text, {"phone": "+79165557711", "code": code})
+            self.assertTrue(otp.used)
+            self.assertIn("Show free times", response.text)
+            html = self._get("/service/book?step=slots&plate=C555CC77&product_ids=%s" % self.to2.id)
+            slot = self._slots(html)[0]
+            response = self._post(
+                "/service/book/confirm", html, {"plate": "C555CC77", "product_ids": self.to2.id, "slot": slot}
+            )
+            self.assertIn("Enter your name", response.text)
+            self.assertEqual(self._counts(), before)
+            response = self._post(
+                "/service/book/confirm",
+                html,
+                {"plate": "C555CC77", "product_ids": self.to2.id, "slot": slot, "name": "New Customer"},
+            )
+            self.assertIn("Your visit is booked", response.text)
+        car = self.env["dealer.vehicle"].search([("plate", "=", "C555CC77")])
+        self.assertEqual(car.partner_id.phone_sanitized, "+79165557711")
+        self.assertEqual(car.partner_id.name, "New Customer")
+        self.assertEqual(self._bookings(car).service_source, "portal")
+
+    def test_code_limits(self):
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._get("/service/book")
+            for _i in range(3):
+                response = self._post("/service/book/code", html, {"phone": "+79165557712"})
+                self.assertIn("Code from the SMS", response.text)
+            response = self._post("/service/book/code", html, {"phone": "+79165557712"})
+            self.assertIn("Too many codes", response.text)
+            self.assertEqual(len(self._sms), 3)
+            for _i in range(5):
+                self._post("/service/book/verify", html, {"phone": "+79165557712", "code": "abc"})
+            code = re.search(r"(\d{6}) is your code", self._sms[-1]["body"]).group(1)
+            response = self._post("/service/book/verify", html, {"phone": "+79165557712", "code": code})
+            self.assertIn("Too many wrong codes", response.text)
+        with freeze_time("2026-12-02 07:30:00"):
+            response = self._post("/service/book/verify", html, {"phone": "+79165557712", "code": code})
+            self.assertIn("expired", response.text)
+
+    def test_code_sms_logged_for_a_known_customer(self):
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._get("/service/book")
+            self._post("/service/book/code", html, {"phone": self.customer.phone})
+        row = self.env["dealer.dispatch"].search(
+            [("partner_id", "=", self.customer.id), ("res_model", "=", "dealer.workshop.otp")]
+        )
+        self.assertEqual((row.channel, row.state), ("sms", "sent"))
+        self.assertNotRegex(row.body, r"\d{6}", "the code is not kept in the log")
+
+    def test_reschedule_then_cancel_with_reason(self):
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            response = self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+            )
+            lead = self._bookings(self.car)
+            page = response.text
+            later = next(slot for slot in self._slots(page) if slot.startswith("2026-12-03"))
+            moved = datetime.fromisoformat(later)
+            manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+            response = self._post(manage + "/reschedule", page, {"slot": later})
+            self.assertIn("Your visit is moved", response.text)
+            self.assertEqual(lead.service_planned_at, moved)
+            self.assertTrue(self._free(datetime(2026, 12, 2, 8)), "the old time is free again")
+            self.assertFalse(self._free(moved))
+            before = self._counts()
+            response = self._post(manage + "/reschedule", page, {"slot": "2026-12-01 08:00:00"})
+            self.assertIn("already passed", response.text)
+            self.assertEqual(lead.service_planned_at, moved)
+            self.assertEqual(self._counts(), before)
+            reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
+            url = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}/cancel"
+            response = self._post(url, page, {"reason_id": "", "comment": "x"})
+            self.assertIn("Choose why you cancel", response.text)
+            self.assertTrue(lead.active)
+            response = self._post(url, page, {"reason_id": reason.id, "comment": "Cheaper next door"})
+            self.assertIn("Your visit is cancelled", response.text)
+        self.assertFalse(lead.active)
+        event = lead.loss_event_ids
+        self.assertEqual((event.kind, event.reason_id), ("appointment_cancelled", reason))
+        self.assertIn("Cheaper next door", event.note)
+        with freeze_time(NOW):
+            self.assertTrue(self._free(moved), "a cancelled booking frees its time")
+
+    def test_forged_manage_link_is_not_found(self):
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+            )
+            lead = self._bookings(self.car)
+            self.assertEqual(self.url_open(f"/service/booking/{lead.id}/forged").status_code, 404)
+            other = booking_token(self.env, lead.id + 1)
+            self.assertEqual(self.url_open(f"/service/booking/{lead.id}/{other}").status_code, 404)
+
+    def test_russian_page_from_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.customer.lang = "ru_RU"
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+        self.assertIn("ср 2 дек.", html, "the days are written in Russian")
+
+
+@tagged("post_install", "-at_install")
+class TestBookingApiCapacity(BookingPageCase):
+    """The DMS API and the page share one booking path: a taken time is a 409 naming planned_at."""
+
+    def test_api_booking_at_a_taken_time_is_a_conflict(self):
+        user = self.env["res.users"].create(
+            {
+                "name": "Site",
+                "login": "booking_api_site",
+                "group_ids": [(6, 0, [self.env.ref("dealer_crm.group_integration").id])],
+            }
+        )
+        key = self.env["res.users.apikeys"].with_user(user).sudo()._generate("dealer_api", "site", None)
+        body = {
+            "external_id": "SITE-1",
+            "phone": "+79165550001",
+            "plate": "K111KK77",
+            "planned_at": "2026-12-02T08:00:00Z",
+            "operations": [{"code": "", "name": "Maintenance TO-2", "amount": 18000}],
+        }
+        self.to2.default_code = "TO2-TEST"
+        body["operations"][0]["code"] = "TO2-TEST"
+
+        def call(payload):
+            return self.url_open(
+                "/dealer/api/v1/service-bookings",
+                data=json.dumps(payload),
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+            )
+
+        with freeze_time(NOW):
+            first = call(body)
+            self.assertEqual(first.status_code, 201, first.text)
+            before = self._counts()
+            second = call({**body, "external_id": "SITE-2", "plate": "K222KK77", "phone": "+79165550002"})
+            self.assertEqual(second.status_code, 409, second.text)
+            error = second.json()["error"]
+            self.assertEqual(error["field"], "planned_at")
+            self.assertIn("Lift 1", error["message"])
+            self.assertEqual(self._counts(), before)
