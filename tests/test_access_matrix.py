@@ -98,6 +98,8 @@ MATRIX = {
     "dealer.workshop.bay":            "r--- r--- r--- rwc- r--- r--- r--- r--- r--- r--- rwcu r---",
     "dealer.workshop.norm":           "r--- r--- r--- rwcu r--- r--- r--- r--- r--- r--- rwcu r---",
     "dealer.workshop.otp":            "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
+    # workshop load per bay and day (SQL report): every role reads it
+    "dealer.workshop.load":           "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.walkin":                  "r--- rwc- r--- r--- rwc- r--- r--- r--- r--- rwc- rwcu rwc-",
     "base.automation":                "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     # Odoo's own rights, unchanged: dealer_crm's "Keep every print" on reports, the printed copies kept

@@ -46,6 +46,12 @@ class DealerWorkshopBay(models.Model):
         default=lambda self: self.env.company.resource_calendar_id,
         help="When the bay works; the calendar's time off (holidays) closes it.",
     )
+    calendar_leave_ids = fields.One2many(
+        related="calendar_id.global_leave_ids",
+        string="Holidays",
+        readonly=False,
+        help="Time off of the working hours: it closes every bay on these hours.",
+    )
     note = fields.Text()
 
     # ------------------------------------------------------------

@@ -339,3 +339,32 @@ class TestReceptionAndCompanies(WorkshopCapacityCase):
                 utc("2026-06-08 00:00"), utc("2026-06-09 00:00"), companies=self.showroom
             )
         )
+
+
+@freeze_time(NOW)
+class TestLoadReport(WorkshopCapacityCase):
+    def test_load_per_bay_and_day(self):
+        self.booking("2026-06-08 06:00", 4.0, workshop_bay_id=self.booth.id)
+        self.booking("2026-06-08 08:00", 3.0, workshop_bay_id=self.lift1.id)  # 11:00-13:00 and 14:00-15:00
+        rows = self.env["dealer.workshop.load"].search(
+            [("company_id", "=", self.showroom.id), ("day", ">=", "2026-06-08"), ("day", "<=", "2026-06-10")]
+        )
+        figures = {
+            (row.bay_id, str(row.day)): (row.capacity_hours, row.booked_hours, row.free_hours, row.load_percent)
+            for row in rows
+        }
+        self.assertEqual(figures[self.booth, "2026-06-08"], (8.0, 4.0, 4.0, 50.0))
+        self.assertEqual(figures[self.lift1, "2026-06-08"], (8.0, 3.0, 5.0, 37.5))
+        self.assertEqual(figures[self.lift2, "2026-06-08"], (8.0, 0.0, 8.0, 0.0))
+        self.assertEqual(figures[self.lift1, "2026-06-09"], (8.0, 0.0, 8.0, 0.0))
+        self.assertEqual(figures[self.lift1, "2026-06-10"][:3], (0.0, 0.0, 0.0), "the holiday has no capacity")
+        # the report agrees with the bays' free hours
+        free = self.env["dealer.workshop.bay"]._free_hours(
+            utc("2026-06-08 00:00"), utc("2026-06-11 00:00"), companies=self.showroom
+        )
+        self.assertEqual(free[self.lift1.id], sum(v[2] for k, v in figures.items() if k[0] == self.lift1))
+        # a user of another showroom does not see these rows
+        Load = (
+            self.env["dealer.workshop.load"].with_user(self.advisor).with_context(allowed_company_ids=self.company.ids)
+        )
+        self.assertFalse(Load.search([("bay_id", "=", self.booth.id)]))
