@@ -12,9 +12,11 @@ class DealerCampaignReport(models.Model):
     after a sent message is a booking of the *latest* such message, so a visit is never
     counted twice across steps or campaigns.
 
-    A call task closed "booked" is a booking of its row; the revenue of the booking's
-    visits (``_booked_visits_sql``, known where the visits name their booking) is its
-    revenue exactly, and those visits are not attributed to a message by the time window.
+    A booking credited to a message exactly (``_credited_bookings_sql``: a call task closed
+    "booked", in bridges a booking made from the message's own link) is a booking of that
+    row, each booking of one row only; the revenue of the booking's visits
+    (``_booked_visits_sql``, known where the visits name their booking) is its revenue
+    exactly, and those visits are not attributed to a message by the time window.
     """
 
     _name = "dealer.campaign.report"
@@ -60,18 +62,46 @@ class DealerCampaignReport(models.Model):
         string="Revenue attributed", readonly=True, aggregator="sum", groups="dealer_crm.group_dealer_see_money"
     )
 
+    def _credited_bookings_sql(self):
+        """Rows ``(dispatch_id, booking_id, priority, credited_at)``: bookings credited to a message exactly.
+
+        A call task closed "booked" books its call's booking (``booking_id`` NULL when the call names
+        none: one booking all the same). A booking several rows claim is credited to one of them:
+        the highest ``priority``, then the latest ``credited_at``. Bridges add their own sources.
+        """
+        return SQL(
+            """
+            SELECT d.id AS dispatch_id, k.booking_id, 0 AS priority, COALESCE(k.started_at, d.sent_at) AS credited_at
+              FROM dealer_dispatch d
+         LEFT JOIN dealer_call k ON k.id = d.call_id
+             WHERE d.call_outcome = 'booked'
+            """
+        )
+
     def _booked_visits_sql(self):
-        """Rows ``(dispatch_id, visit_id, revenue)``: the visits that carried out the booking of a booked call.
+        """Rows ``(booking_id, visit_id, revenue)``: the visits that carried out a booking.
 
         No visit names its booking without the service addon: its bridge fills this in.
         """
-        return SQL("SELECT NULL::int AS dispatch_id, NULL::int AS visit_id, NULL::numeric AS revenue WHERE FALSE")
+        return SQL("SELECT NULL::int AS booking_id, NULL::int AS visit_id, NULL::numeric AS revenue WHERE FALSE")
 
     @property
     def _table_query(self):
         return SQL(
             """
-            WITH booked AS (%(booked)s
+            WITH credit_candidate AS (%(credits)s
+            ), credit AS (
+                (SELECT DISTINCT ON (booking_id) dispatch_id, booking_id
+                   FROM credit_candidate
+                  WHERE booking_id IS NOT NULL
+               ORDER BY booking_id, priority DESC, credited_at DESC NULLS LAST, dispatch_id DESC)
+                 UNION ALL
+                SELECT dispatch_id, booking_id FROM credit_candidate WHERE booking_id IS NULL
+            ), credit_count AS (
+                SELECT dispatch_id, count(*) AS bookings FROM credit GROUP BY dispatch_id
+            ), booked AS (
+                SELECT c.dispatch_id, bv.visit_id, bv.revenue
+                  FROM credit c JOIN (%(booked)s) bv ON bv.booking_id = c.booking_id
             ), booked_revenue AS (
                 SELECT dispatch_id, sum(revenue) AS revenue FROM booked GROUP BY dispatch_id
             ), sent AS (
@@ -111,11 +141,13 @@ class DealerCampaignReport(models.Model):
                         THEN (d.opened_at IS NOT NULL)::int * 100.0 END AS open_rate,
                    CASE WHEN d.channel = 'email' AND d.state IN ('sent', 'delivered', 'bounced')
                         THEN (d.clicked_at IS NOT NULL)::int * 100.0 END AS click_rate,
-                   COALESCE(a.visits, 0) + (d.call_outcome IS NOT DISTINCT FROM 'booked')::int AS booking_count,
+                   COALESCE(a.visits, 0) + COALESCE(cc.bookings, 0) AS booking_count,
                    COALESCE(a.revenue, 0) + COALESCE(br.revenue, 0) AS revenue
               FROM dealer_dispatch d
          LEFT JOIN attributed a ON a.dispatch_id = d.id
          LEFT JOIN booked_revenue br ON br.dispatch_id = d.id
+         LEFT JOIN credit_count cc ON cc.dispatch_id = d.id
             """,
+            credits=self._credited_bookings_sql(),
             booked=self._booked_visits_sql(),
         )

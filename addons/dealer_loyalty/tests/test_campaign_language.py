@@ -198,7 +198,9 @@ class TestCampaignLanguage(LanguageMixin, DealerCampaignCase):
         self.assertEqual(russian.state, "failed")
         self.assertIn("may not use", russian.last_error)
         self.assertEqual(english.state, "delivered")
-        self.assertEqual([call.kwargs["json"]["text"] for call in calls], [f"Hello {self.vehicles[1].plate}"])
+        self.assertEqual(
+            [self._step_text(call.kwargs["json"]["text"]) for call in calls], [f"Hello {self.vehicles[1].plate}"]
+        )
         self.assertNotIn(secret, str(calls))
 
 

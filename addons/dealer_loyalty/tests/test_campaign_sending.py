@@ -187,7 +187,8 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertIn("blocked", rows[4].last_error)
         payload = post.call_args_list[0].args[2]
         self.assertEqual(
-            payload, {"chat_id": rows[0].partner_id.telegram_chat_id, "text": f"Hello {rows[0].vehicle_id.plate}"}
+            {**payload, "text": self._step_text(payload["text"])},
+            {"chat_id": rows[0].partner_id.telegram_chat_id, "text": f"Hello {rows[0].vehicle_id.plate}"},
         )
 
     def test_telegram_crash_never_sends_twice(self):

@@ -61,7 +61,7 @@ class TestNextOfferPlaceholder(DealerCampaignCase):
             self._run_cron()
         rows = self._dispatches(campaign)
         self.assertEqual(rows.mapped("state"), ["delivered", "delivered"], rows.mapped("last_error"))
-        texts = {call.args[2]["chat_id"]: call.args[2]["text"] for call in post.call_args_list}
+        texts = {call.args[2]["chat_id"]: self._step_text(call.args[2]["text"]) for call in post.call_args_list}
         self.assertEqual(texts[self.russian.telegram_chat_id], RU_TEXT)
         self.assertEqual(texts[self.english.telegram_chat_id], EN_TEXT)
 

@@ -86,7 +86,7 @@ class TestTemplateSafety(DealerCampaignCase):
             patch.object(telegram, "_telegram_post", return_value=reply) as post,
         ):
             self._run_cron()
-        texts = sorted(call.args[2]["text"] for call in post.call_args_list)
+        texts = sorted(self._step_text(call.args[2]["text"]) for call in post.call_args_list)
         self.assertEqual(texts, sorted(f"{v.partner_id.name}: {v.plate}" for v in self.vehicles))
 
     def test_marketer_cannot_put_code_in_campaign_email_or_sms_templates(self):

@@ -6,13 +6,15 @@ class DealerCampaignReport(models.Model):
     _inherit = "dealer.campaign.report"
 
     def _booked_visits_sql(self):
-        """The workshop visits that carried out the booking of a booked call (``service_lead_id``)."""
+        """The workshop visits that carried out a booking (``service_lead_id``).
+
+        The report joins them to the one message each booking is credited to, so a booking that two
+        booked calls name earns its visits' revenue once.
+        """
         return SQL(
             """
-            SELECT d.id AS dispatch_id, v.id AS visit_id, v.revenue
-              FROM dealer_dispatch d
-              JOIN dealer_call k ON k.id = d.call_id
-              JOIN dealer_visit v ON v.service_lead_id = k.booking_id
-             WHERE d.call_outcome = 'booked' AND v.state != 'cancelled'
+            SELECT v.service_lead_id AS booking_id, v.id AS visit_id, v.revenue
+              FROM dealer_visit v
+             WHERE v.service_lead_id IS NOT NULL AND v.state != 'cancelled'
             """
         )

@@ -1,8 +1,75 @@
-from odoo import api, models, tools
+"""Reminders that lead to a slot, and campaigns paced by the workshop's free capacity.
+
+* Every campaign message about a car (e-mail, SMS, Telegram) carries the customer's personal booking
+  link (``_dealer_booking_url``): the booking page opens with the customer, the car and the work filled
+  in, and a booking made from it names this row (``crm.lead.dealer_dispatch_id``), so the campaign
+  results credit it to this message exactly. The link is appended in the customer's language unless
+  the template already shows it through the placeholder ``{{ object.dealer_booking_url }}`` (a field
+  of the car and of the customer that reads the link of the message being rendered). Messages about
+  a customer only (customer campaigns: birthdays, loyalty status, win-back) are not about a car or its
+  work: nothing is appended, but their templates may place the placeholder, the link then opens the
+  page with the customer filled in.
+* A campaign with workshop pacing (``dealer.campaign.workshop_pacing``) lets out only as many due
+  messages as the free hours of its kind of bays over the next days allow; the others stay queued,
+  marked held (``workshop_held``), and go out on a later run once bookings are cancelled or the days
+  go by and the capacity frees. Call tasks are never held: the operator offers a free slot on the
+  phone, and a held call would only leave staff idle.
+"""
+
+import math
+
+from markupsafe import Markup
+
+from odoo import api, fields, models, tools
+from odoo.addons.dealer_loyalty.models.res_partner import TELEGRAM_TEXT_LIMIT
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+BOOKING_URL_KEY = "dealer_booking_url"
 
 
 class DealerDispatch(models.Model):
     _inherit = "dealer.dispatch"
+
+    workshop_held = fields.Boolean(
+        string="Held: workshop full",
+        readonly=True,
+        index="btree_not_null",
+        help="Queued, but held back by the campaign's workshop pacing: the matching bays have no free time "
+        "for the bookings it would bring. It goes out on a later run when capacity frees.",
+    )
+    dealer_booking_count = fields.Integer(
+        string="Bookings from the link",
+        compute="_compute_dealer_booking_count",
+        help="Bookings the customer made with this message's personal booking link.",
+    )
+
+    def _compute_dealer_booking_count(self):
+        # sudo: a count of the bookings made from the message, shown to whoever reads the message
+        counts = dict(
+            self.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group([("dealer_dispatch_id", "in", self.ids)], ["dealer_dispatch_id"], ["__count"])
+        )
+        for row in self:
+            row.dealer_booking_count = counts.get(row, 0)
+
+    def action_view_dealer_bookings(self):
+        """The bookings made with this message's personal link."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_service_lost_sales.crm_lead_service_action")
+        action.update(
+            {
+                "domain": [("dealer_dispatch_id", "=", self.id)],
+                "context": {"active_test": False, "create": False},
+            }
+        )
+        return action
+
+    # ------------------------------------------------------------
+    # Personal booking links
+    # ------------------------------------------------------------
 
     @api.model
     def _dealer_booking_token(self, dispatch_id):
@@ -25,3 +92,107 @@ class DealerDispatch(models.Model):
         if not tools.consteq(token or "", self._dealer_booking_token(dispatch_id)):
             return self.browse()
         return self.sudo().browse(dispatch_id).exists()
+
+    def _dealer_carries_booking_link(self):
+        """A message of a campaign with booking links (not a staff task, not an automation rule's own text)."""
+        self.ensure_one()
+        return (
+            bool(self.step_id) and self.channel in ("email", "sms", "telegram") and self.campaign_id.dealer_booking_link
+        )
+
+    def _send_one(self):
+        """Render the message with its personal booking link in the context (the placeholder reads it)."""
+        if not self._dealer_carries_booking_link():
+            return super()._send_one()
+        return super(DealerDispatch, self.with_context(**{BOOKING_URL_KEY: self._dealer_booking_url()}))._send_one()
+
+    def _outgoing_text(self, text, lang, html=False):
+        """A message about a car ends with its booking link, unless its template placed it already."""
+        text = super()._outgoing_text(text, lang, html=html)
+        url = self.env.context.get(BOOKING_URL_KEY)
+        if not url or not self.vehicle_id or url in text or url.replace("&", "&amp;") in text:
+            return text
+        label = self.with_context(lang=lang).env._("Book a visit")
+        if html:
+            button = Markup(
+                '<p style="margin: 16px 0;"><a href="%s" style="background-color: #875A7B; color: #ffffff; '
+                'padding: 8px 16px; border-radius: 4px; text-decoration: none;">%s</a></p>'
+            ) % (url, label)
+            return tools.mail.append_content_to_html(text, button, plaintext=False)
+        line = f"\n\n{label}: {url}"
+        if self.channel == "telegram" and len(text) + len(line) > TELEGRAM_TEXT_LIMIT:
+            text = text[: TELEGRAM_TEXT_LIMIT - len(line) - 1].rstrip() + "…"
+        return text + line
+
+    # ------------------------------------------------------------
+    # Pacing by the workshop's free capacity
+    # ------------------------------------------------------------
+
+    @api.model
+    def _due_domain(self, now):
+        return super()._due_domain(now) & Domain("workshop_held", "=", False)
+
+    @api.model
+    def _cron_send_due(self):
+        """Hold what the workshop cannot take before the messages go out."""
+        self.sudo()._dealer_pace_by_workshop(fields.Datetime.now())
+        return super()._cron_send_due()
+
+    @api.model
+    def _dealer_pace_by_workshop(self, now):
+        """Mark the due messages of paced campaigns held or free, in two statements.
+
+        For each paced running campaign and showroom that has bays of the campaign's kind: budget =
+        floor(free hours of those bays over the next N days × messages per free hour) − messages of the
+        campaign sent to that showroom's customers in the last N days (they will book into the same
+        free hours). The oldest due messages within the budget go, the rest wait (still queued). A
+        showroom without bays of the kind is not paced. Call tasks are never held.
+        """
+        self.env.flush_all()
+        # rows that are not (or no longer) subject to pacing are never held
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE dealer_dispatch d SET workshop_held = FALSE
+             WHERE d.workshop_held
+               AND (d.state != 'queued' OR d.channel = 'activity' OR NOT EXISTS (
+                        SELECT 1 FROM dealer_campaign c
+                         WHERE c.id = d.campaign_id AND c.workshop_pacing AND c.state = 'running'))
+            """
+            )
+        )
+        budgets = self.env["dealer.campaign"]._dealer_workshop_budgets(now)
+        if budgets:
+            keys = list(budgets)
+            self.env.cr.execute(
+                SQL(
+                    """
+                WITH budget AS (
+                    SELECT * FROM unnest(%(campaigns)s::int[], %(companies)s::int[], %(budgets)s::int[])
+                        AS b(campaign_id, company_id, budget)
+                ), due AS (
+                    SELECT d.id, b.budget,
+                           row_number() OVER (PARTITION BY b.campaign_id, b.company_id
+                                              ORDER BY d.scheduled_at, d.id) AS rank
+                      FROM dealer_dispatch d
+                      JOIN dealer_campaign c ON c.id = d.campaign_id
+                      JOIN budget b ON b.campaign_id = d.campaign_id
+                                   AND b.company_id = COALESCE(d.company_id, c.company_id)
+                     WHERE d.state = 'queued' AND d.scheduled_at <= %(now)s AND d.channel != 'activity'
+                )
+                UPDATE dealer_dispatch d SET workshop_held = (due.rank > due.budget)
+                  FROM due
+                 WHERE due.id = d.id AND d.workshop_held IS DISTINCT FROM (due.rank > due.budget)
+                """,
+                    campaigns=[key[0] for key in keys],
+                    companies=[key[1] for key in keys],
+                    budgets=[budgets[key] for key in keys],
+                    now=now,
+                )
+            )
+        self.invalidate_model(["workshop_held"])
+
+    @staticmethod
+    def _dealer_budget(free_hours, rate, sent):
+        """Messages a campaign may still send: floor(free hours × rate) − already sent, never below 0."""
+        return max(math.floor(free_hours * rate + 1e-9) - sent, 0)

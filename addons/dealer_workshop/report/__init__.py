@@ -1,1 +1,1 @@
-from . import dealer_workshop_load
+from . import dealer_campaign_report, dealer_workshop_load
