@@ -345,7 +345,7 @@ class DealerDispatch(models.Model):
         template = template and template.with_context(lang=lang)
         if self.channel == "email":
             subject = template._render_field("subject", record.ids)[record.id]
-            body = self._outgoing_text(template._render_field("body_html", record.ids)[record.id], lang, html=True)
+            body = template._render_field("body_html", record.ids)[record.id]
             # links become Odoo's tracked short links (link_tracker, whose links only administrators
             # create: sudo); the outgoing copy of each e-mail names this row in them and in an open
             # pixel (mail.mail._prepare_outgoing_body)
@@ -369,19 +369,15 @@ class DealerDispatch(models.Model):
             )
             return {"state": "sent", "mail_message_id": message.id}
         if self.channel == "sms":
-            body = self._outgoing_text(template._render_field("body", record.ids)[record.id], lang)
+            body = template._render_field("body", record.ids)[record.id]
             message = record._message_sms(body, partner_ids=self.partner_id.ids, put_in_queue=True)
             sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
             return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
-        text = self._outgoing_text(step._render_telegram_text(record), lang)
+        text = step._render_telegram_text(record)
         company = self.company_id or self.env.company
         message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
         return {"state": "delivered", "provider_message_id": message_id}
-
-    def _outgoing_text(self, text, lang, html=False):
-        """The rendered text of this campaign message as it goes out in ``lang``: bridges add to it here."""
-        return text
 
     @api.model
     def _queue_messages(self, vals_list):
@@ -481,12 +477,22 @@ class DealerDispatch(models.Model):
             if author:
                 author._bus_send("simple_notification", {"type": "warning", "title": "Telegram", "message": problem})
 
+    def _text_to_send(self):
+        """The text that leaves for the customer: the row's stored text, which an addon may complete
+        at send time with what no staff member may read in the log (a personal answer link)."""
+        self.ensure_one()
+        return self.body or ""
+
     def _send_text(self):
         """A message of an automation rule: its plain text (never rendered) on the row's channel.
 
         It is logged in the chatter of the record the rule ran on when that record has one,
-        else of the customer; the text is escaped, so it can carry no markup or code.
+        else of the customer; the text is escaped, so it can carry no markup or code. What
+        ``_text_to_send`` adds to the stored text is in the message that leaves only: the
+        e-mail's message is a notification of the customer alone (staff cannot open it), and the
+        SMS's chatter copy keeps the stored text (the SMS itself carries the full one).
         """
+        text = self._text_to_send()
         record = self.partner_id.sudo()
         if self.res_model in self.env and self.res_id:
             origin = self.env[self.res_model].sudo().browse(self.res_id).exists()
@@ -496,7 +502,7 @@ class DealerDispatch(models.Model):
             message = record.message_notify(
                 partner_ids=self.partner_id.ids,
                 subject=self.subject or (self.company_id or self.env.company).name,
-                body=Markup("<p>%s</p>") % self.body,
+                body=Markup("<p>%s</p>") % text,
                 force_send=False,
                 subtype_xmlid="mail.mt_comment",
             )
@@ -504,10 +510,13 @@ class DealerDispatch(models.Model):
         if self.channel == "sms":
             message = record._message_sms(self.body, partner_ids=self.partner_id.ids, put_in_queue=True)
             sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
+            if text != self.body:
+                # queued, not sent yet: the SMS leaves with the full text, its chatter copy keeps the stored one
+                sms.body = text
             return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
         if self.channel == "telegram":
             company = self.company_id or self.env.company
-            message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, self.body)
+            message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
             return {"state": "delivered", "provider_message_id": message_id}
         raise UserError(self.env._("An automation message cannot go out as %(channel)s.", channel=self.channel))
 

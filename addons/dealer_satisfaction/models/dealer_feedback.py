@@ -35,6 +35,11 @@ INVITATION_CHANNELS = ("email", "sms", "telegram")
 HEAD_ROLES = {"sale": "sales_head", "service": "service_advisor"}
 SURVEYS = {"sale": "dealer_satisfaction.survey_nps_sale", "service": "dealer_satisfaction.survey_nps_service"}
 BATCH_SIZE = 200
+# Where the customer's personal survey link goes in the stored invitation: the dispatch log (which
+# every dealer user reads) and the chatter copy of an SMS keep this mark; the link itself is put in
+# the text only when it leaves (dealer.dispatch._text_to_send), so no staff member can answer in the
+# customer's name.
+SURVEY_LINK = "[survey link]"
 
 
 def score_category(score):
@@ -201,8 +206,13 @@ class DealerFeedback(models.Model):
         self.ensure_one()
         return self.env.ref(SURVEYS[self.kind]).sudo()
 
-    def _invitation_text(self, lang, url):
-        """The invitation in the customer's language, with their personal survey link."""
+    def _survey_url(self):
+        """The customer's personal survey link (the answer's token): only in the message that leaves."""
+        self.ensure_one()
+        return self.get_base_url().rstrip("/") + self.user_input_id.get_start_url()
+
+    def _invitation_text(self, lang, url=SURVEY_LINK):
+        """The invitation in the customer's language, with the mark of their personal survey link."""
         self.ensure_one()
         env = self.with_context(lang=lang).env
         company = self.company_id.name
@@ -233,7 +243,6 @@ class DealerFeedback(models.Model):
         Dispatch = self.env["dealer.dispatch"].sudo()
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
-        base_url = self.browse().get_base_url().rstrip("/")
         unreachable = self.browse()
         invited, vals_list = {}, []
         for feedback in self:
@@ -259,7 +268,7 @@ class DealerFeedback(models.Model):
                     "res_model": self._name,
                     "res_id": feedback.id,
                     "subject": feedback._invitation_subject(lang),
-                    "body": feedback._invitation_text(lang, base_url + answer.get_start_url()),
+                    "body": feedback._invitation_text(lang),
                 }
             )
         rows = {row.res_id: row for row in Dispatch._queue_messages(vals_list)}

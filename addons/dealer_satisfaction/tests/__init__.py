@@ -1,1 +1,8 @@
-from . import test_data_retention, test_demo, test_feedback, test_satisfaction_tour, test_survey_http
+from . import (
+    test_data_retention,
+    test_demo,
+    test_feedback,
+    test_feedback_safety,
+    test_satisfaction_tour,
+    test_survey_http,
+)

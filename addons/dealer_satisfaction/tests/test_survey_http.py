@@ -21,7 +21,7 @@ class TestSurveyOverHttp(DealerSatisfactionCase, HttpCase):
             patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit),
         ):
             self.env["dealer.feedback"]._cron_send_invitations()
-        link = re.search(r"https?://\S+", feedback.dispatch_id.body).group(0)
+        link = re.search(r"https?://\S+", feedback.dispatch_id._text_to_send()).group(0)
         answer, survey = feedback.user_input_id, feedback.user_input_id.survey_id
         self.assertIn(answer.access_token, link)
 

@@ -1,0 +1,17 @@
+from odoo import models
+
+from .dealer_feedback import SURVEY_LINK
+
+
+class DealerDispatch(models.Model):
+    _inherit = "dealer.dispatch"
+
+    def _text_to_send(self):
+        """A survey invitation gets the customer's personal link only now, in the message that leaves:
+        the stored text (read by every dealer user) keeps its mark."""
+        text = super()._text_to_send()
+        if self.res_model == "dealer.feedback" and self.res_id and SURVEY_LINK in text:
+            feedback = self.env["dealer.feedback"].sudo().browse(self.res_id).exists()
+            if feedback.user_input_id:
+                text = text.replace(SURVEY_LINK, feedback._survey_url())
+        return text

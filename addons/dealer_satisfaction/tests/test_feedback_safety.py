@@ -1,0 +1,87 @@
+"""What no one but the customer may do with their survey, and what the staff see of their words.
+
+The personal survey link is in the message that leaves only (not in the dispatch log nor in a
+chatter copy staff can open); an expired survey takes no answer; the customer's comment is plain
+text wherever it is copied, and those copies are forgotten with it; the sales head changes the
+detractors' issues only.
+"""
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError
+from odoo.tests import freeze_time, new_test_user, tagged
+
+from ..models.dealer_feedback import SURVEY_LINK
+from .common import DealerSatisfactionCase
+from .test_feedback import no_commit
+
+SENT_DAY = DealerSatisfactionCase.TODAY + timedelta(days=1)
+
+
+@tagged("post_install", "-at_install")
+class TestFeedbackSafety(DealerSatisfactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.director = new_test_user(cls.env, login="csi_director", groups="dealer_crm.group_dealer_manager")
+
+    def _invite(self, partner):
+        visit = self._visit(partner)
+        visit.action_done()
+        with (
+            freeze_time(f"{SENT_DAY} 10:00:00"),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit),
+        ):
+            self.env["dealer.feedback"]._cron_send_invitations()
+        return visit, visit.feedback_ids
+
+    def _send_messages(self):
+        with (
+            freeze_time(f"{SENT_DAY} 10:05:00"),
+            self.mock_mail_gateway(),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit),
+        ):
+            self.env["dealer.dispatch"]._cron_send_due()
+
+    def _staff_messages_with(self, text):
+        """The chatter messages each member of the staff can open that contain ``text``."""
+        return {
+            user.login: self.env["mail.message"].with_user(user).search([("body", "ilike", text)])
+            for user in (self.sales_head, self.advisor, self.director)
+        }
+
+    # ------------------------------------------------------------
+    # The personal link
+    # ------------------------------------------------------------
+
+    def test_email_link_is_in_the_email_only(self):
+        _visit, feedback = self._invite(self.russian)
+        token = feedback.user_input_id.access_token
+        row = feedback.dispatch_id
+        self.assertNotIn(token, row.body)
+        self.assertIn(SURVEY_LINK, row.body, "the log shows where the link goes")
+        self.assertFalse(self.env["dealer.dispatch"].with_user(self.sales_head).search([("body", "ilike", token)]))
+        self._send_messages()
+        self.assertEqual(row.state, "sent")
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", row.mail_message_id.id)])
+        self.assertIn(f"answer_token={token}", str(mail.body_html), "the customer's e-mail carries their link")
+        self.assertEqual(row.mail_message_id.message_type, "user_notification")
+        for login, messages in self._staff_messages_with(token).items():
+            self.assertFalse(messages, f"{login} cannot open the customer's invitation")
+        with self.assertRaises(AccessError):
+            row.mail_message_id.with_user(self.director).read(["body"])
+
+    def test_sms_link_is_not_in_the_chatter(self):
+        _visit, feedback = self._invite(self.english)
+        token = feedback.user_input_id.access_token
+        row = feedback.dispatch_id
+        self.assertEqual(row.channel, "sms")
+        self.assertNotIn(token, row.body)
+        self._send_messages()
+        self.assertEqual(row.state, "sent")
+        self.assertIn(f"answer_token={token}", row.sms_id.sudo().body, "the SMS itself carries the link")
+        self.assertIn(SURVEY_LINK, str(row.mail_message_id.body), "the chatter copy keeps the mark")
+        self.assertFalse(self.env["mail.message"].sudo().search([("body", "ilike", token)]), "in no chatter at all")
+        self.english.invalidate_recordset()
+        self.assertIn(row.mail_message_id, self.english.with_user(self.sales_head).message_ids)
