@@ -239,10 +239,12 @@ class DealerFeedback(models.Model):
 
         Customers who withdrew every consent since the event get nothing and their planned
         feedback is dropped; the others get one dispatch row each, sent by dealer_loyalty's cron.
+        The answer can be given until the survey expires (the setting's days), no later.
         """
         Dispatch = self.env["dealer.dispatch"].sudo()
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
+        deadline = now + timedelta(days=satisfaction_param(self.env, "expire_days"))
         unreachable = self.browse()
         invited, vals_list = {}, []
         for feedback in self:
@@ -255,6 +257,7 @@ class DealerFeedback(models.Model):
                 partner=feedback.partner_id,
                 check_attempts=False,
                 lang_id=self.env["res.lang"]._lang_get(lang).id,
+                deadline=deadline,
             )
             invited[feedback] = (channel, answer)
             vals_list.append(
@@ -289,12 +292,20 @@ class DealerFeedback(models.Model):
     # ------------------------------------------------------------
 
     def _register_answers(self):
-        """Copy the completed surveys' score and comment (one read of all their lines) and act on them."""
+        """Copy the completed surveys' score and comment (one read of all their lines) and act on them.
+
+        Only a survey still waiting for its answer counts: an expired one (or one past its deadline
+        that the daily cron has not expired yet) and one already answered change nothing.
+        """
+        now = fields.Datetime.now()
+        waiting = self.filtered(
+            lambda f: f.state == "sent" and not (f.user_input_id.deadline and f.user_input_id.deadline < now)
+        )
         lines = (
             self.env["survey.user_input.line"]
             .sudo()
             .search_fetch(
-                [("user_input_id", "in", self.user_input_id.ids), ("skipped", "=", False)],
+                [("user_input_id", "in", waiting.user_input_id.ids), ("skipped", "=", False)],
                 ["user_input_id", "answer_type", "value_scale", "value_text_box", "value_char_box"],
             )
         )
@@ -305,7 +316,7 @@ class DealerFeedback(models.Model):
             elif line.answer_type in ("text_box", "char_box"):
                 comments[line.user_input_id.id] = line.value_text_box or line.value_char_box
         answered = self.browse()
-        for feedback in self:
+        for feedback in waiting:
             answer = feedback.user_input_id
             if answer.id not in scores:
                 continue

@@ -10,19 +10,24 @@ from .test_feedback import no_commit
 
 @tagged("post_install", "-at_install")
 class TestFeedbackRetention(DealerSatisfactionCase):
-    def test_old_comments_are_forgotten_scores_stay(self):
-        visits = self._visit(self.russian) | self._visit(self.english)
-        visits.action_done()
+    def _invited(self, visit, comment, score):
+        """The visit's survey sent the next day and answered the day after."""
+        visit.action_done()
         with (
-            freeze_time(f"{self.TODAY + timedelta(days=1)} 10:00:00"),
+            freeze_time(f"{visit.date + timedelta(days=1)} 10:00:00"),
             patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit),
         ):
             self.env["dealer.feedback"]._cron_send_invitations()
-        old, recent = visits[0].feedback_ids, visits[1].feedback_ids
-        with freeze_time(f"{self.TODAY + timedelta(days=2)} 10:00:00"):
-            self._answer(old, 5, "Мастер нагрубил")
-        with freeze_time(f"{self.TODAY + timedelta(days=200)} 10:00:00"):
-            self._answer(recent, 6, "Too slow")
+        with freeze_time(f"{visit.date + timedelta(days=2)} 10:00:00"):
+            self._answer(visit.feedback_ids, score, comment)
+        return visit.feedback_ids
+
+    def test_old_comments_are_forgotten_scores_stay(self):
+        # a visit answered on its second day, another one half a year later (each survey before it expires)
+        old, recent = (
+            self._invited(self._visit(self.russian), "Мастер нагрубил", 5),
+            self._invited(self._visit(self.english, day=self.TODAY + timedelta(days=198)), "Too slow", 6),
+        )
 
         cutoff = fields.Datetime.to_datetime(f"{self.TODAY + timedelta(days=100)} 00:00:00")
         with patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit):

@@ -92,7 +92,8 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
     def test_promoter_answer_lands_everywhere(self):
         visit, feedback = self._close_visit(self.russian)
         self._send_due(self.TODAY + timedelta(days=1))
-        self._answer(feedback, 10, "Всё отлично")
+        with freeze_time(f"{self.TODAY + timedelta(days=2)} 09:00:00"):  # before the survey expires
+            self._answer(feedback, 10, "Всё отлично")
         self.assertEqual(
             (feedback.state, feedback.score, feedback.category, feedback.nps_points, feedback.csi_points),
             ("answered", 10, "promoter", 100, 100),
@@ -138,7 +139,8 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
     def test_showroom_staff_read_feedback_heads_handle_the_issue(self):
         visit, feedback = self._close_visit(self.russian)
         self._send_due(self.TODAY + timedelta(days=1))
-        self._answer(feedback, 2, "Грязный салон")
+        with freeze_time(f"{self.TODAY + timedelta(days=2)} 09:00:00"):
+            self._answer(feedback, 2, "Грязный салон")
         receptionist = new_test_user(self.env, login="csi_reception", groups="dealer_crm.group_receptionist")
         # the feedback form of a receptionist (who may not read customer issues) opens
         as_receptionist = feedback.with_user(receptionist)

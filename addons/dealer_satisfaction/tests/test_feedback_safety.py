@@ -9,6 +9,7 @@ detractors' issues only.
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -85,3 +86,28 @@ class TestFeedbackSafety(DealerSatisfactionCase):
         self.assertFalse(self.env["mail.message"].sudo().search([("body", "ilike", token)]), "in no chatter at all")
         self.english.invalidate_recordset()
         self.assertIn(row.mail_message_id, self.english.with_user(self.sales_head).message_ids)
+
+    # ------------------------------------------------------------
+    # Expiry
+    # ------------------------------------------------------------
+
+    def test_expired_survey_takes_no_answer(self):
+        visit, feedback = self._invite(self.russian)
+        expire_days = 14
+        self.assertEqual(
+            feedback.user_input_id.deadline,
+            fields.Datetime.to_datetime(f"{SENT_DAY} 10:00:00") + timedelta(days=expire_days),
+            "the survey's own deadline: Odoo's survey pages refuse it afterwards",
+        )
+        score_before = visit.satisfaction_score
+        # past the deadline, before the daily cron marked it expired
+        with freeze_time(f"{SENT_DAY + timedelta(days=expire_days)} 11:00:00"):
+            self._answer(feedback, 1, "Late")
+        self.assertEqual((feedback.state, feedback.score, feedback.comment), ("sent", 0, False))
+        with freeze_time(f"{SENT_DAY + timedelta(days=expire_days + 1)} 10:00:00"):
+            self.env["dealer.feedback"]._expire()
+            self._answer(feedback, 2, "Even later")
+        self.assertEqual((feedback.state, feedback.score, feedback.comment), ("expired", 0, False))
+        self.assertFalse(feedback.issue_id, "no detractor's issue from an expired survey")
+        self.assertEqual(visit.satisfaction_score, score_before)
+        self.assertFalse(feedback.category)
