@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import plaintext2html
 
 from .res_config_settings import satisfaction_param
 
@@ -40,6 +41,8 @@ BATCH_SIZE = 200
 # the text only when it leaves (dealer.dispatch._text_to_send), so no staff member can answer in the
 # customer's name.
 SURVEY_LINK = "[survey link]"
+# The customer's own words in the detractor's issue and in its head's task: purged by data retention.
+COMMENT_CLASS = "o_dealer_feedback_comment"
 
 
 def score_category(score):
@@ -357,7 +360,7 @@ class DealerFeedback(models.Model):
                     "vehicle_id": vehicle.id,
                     "visit_id": feedback.visit_id.id,
                     "category": "satisfaction",
-                    "description": Markup("<p>%s</p>") % (feedback.comment or ""),
+                    "description": feedback._comment_html(),
                     "user_id": False,
                 }
             )
@@ -371,16 +374,25 @@ class DealerFeedback(models.Model):
                 users={issue.id: head} if head else None,
                 days=1,
                 summary=env._("Call back a detractor"),
-                note=env._(
-                    "%(customer)s rated us %(score)s of 10. Comment: %(comment)s",
-                    customer=feedback.partner_id.name,
-                    score=feedback.score,
-                    comment=feedback.comment or "-",
+                note=Markup("<p>%s</p>%s")
+                % (
+                    env._(
+                        "%(customer)s rated us %(score)s of 10. Comment:",
+                        customer=feedback.partner_id.name,
+                        score=feedback.score,
+                    ),
+                    feedback._comment_html(),
                 ),
                 notify=True,
             )
             if activity:
                 issue.user_id = activity[:1].user_id
+
+    def _comment_html(self):
+        """The customer's comment as escaped HTML (plain text: it can carry no markup or script), in its
+        own block, which the data-retention purge removes from wherever it was copied."""
+        self.ensure_one()
+        return Markup('<div class="%s">%s</div>') % (COMMENT_CLASS, plaintext2html(self.comment or "-"))
 
     # ------------------------------------------------------------
     # Crons

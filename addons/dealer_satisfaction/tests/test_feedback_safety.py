@@ -111,3 +111,52 @@ class TestFeedbackSafety(DealerSatisfactionCase):
         self.assertFalse(feedback.issue_id, "no detractor's issue from an expired survey")
         self.assertEqual(visit.satisfaction_score, score_before)
         self.assertFalse(feedback.category)
+
+    # ------------------------------------------------------------
+    # The comment: plain text, forgotten everywhere
+    # ------------------------------------------------------------
+
+    def _detractor(self, comment):
+        _visit, feedback = self._invite(self.russian)
+        with freeze_time(f"{SENT_DAY + timedelta(days=1)} 09:00:00"):
+            self._answer(feedback, 3, comment)
+        return feedback
+
+    def test_comment_is_plain_text_in_the_issue_and_the_task(self):
+        feedback = self._detractor("<b>x</b><script>alert(1)</script> & more")
+        issue = feedback.issue_id
+        task = issue.activity_ids
+        self.assertEqual(len(task), 1)
+        for html in (str(issue.description), str(task.note)):
+            self.assertIn("&lt;b&gt;x&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more", html)
+            self.assertNotIn("<b>", html)
+            self.assertNotIn("<script", html)
+        self.assertIn("rated us 3 of 10", str(task.note))
+
+    def test_retention_forgets_the_comment_in_the_issue_and_the_task(self):
+        feedback = self._detractor("Мастер нагрубил")
+        issue = feedback.issue_id
+        issue.message_post(body="Called the customer back", message_type="comment", subtype_xmlid="mail.mt_note")
+        task = issue.activity_ids
+        self.assertIn("Мастер нагрубил", str(task.note))
+        cutoff = fields.Datetime.to_datetime(f"{SENT_DAY + timedelta(days=100)} 00:00:00")
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit):
+            self.env["dealer.data.retention"]._purge_personal_data(cutoff)
+        self.assertFalse(feedback.comment)
+        self.assertNotIn("Мастер нагрубил", str(issue.description))
+        self.assertNotIn("Мастер нагрубил", str(task.note))
+        self.assertIn("rated us 3 of 10", str(task.note), "the task still says what it is about")
+        self.assertFalse(self.env["mail.message"].sudo().search([("body", "ilike", "Мастер нагрубил")]))
+        self.assertTrue(issue.message_ids.filtered(lambda m: "Called the customer back" in str(m.body)))
+        # the task done later: its chatter message holds no comment either
+        task.action_feedback(feedback="Apologised")
+        self.assertFalse(self.env["mail.message"].sudo().search([("body", "ilike", "Мастер нагрубил")]))
+
+    def test_retention_forgets_the_comment_in_the_done_task_message(self):
+        feedback = self._detractor("Грязный салон")
+        feedback.issue_id.activity_ids.action_feedback(feedback="Apologised")
+        self.assertTrue(self.env["mail.message"].sudo().search([("body", "ilike", "Грязный салон")]))
+        cutoff = fields.Datetime.to_datetime(f"{SENT_DAY + timedelta(days=100)} 00:00:00")
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit):
+            self.env["dealer.data.retention"]._purge_personal_data(cutoff)
+        self.assertFalse(self.env["mail.message"].sudo().search([("body", "ilike", "Грязный салон")]))
