@@ -160,3 +160,28 @@ class TestFeedbackSafety(DealerSatisfactionCase):
         with patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit):
             self.env["dealer.data.retention"]._purge_personal_data(cutoff)
         self.assertFalse(self.env["mail.message"].sudo().search([("body", "ilike", "Грязный салон")]))
+
+    # ------------------------------------------------------------
+    # Who changes which issue
+    # ------------------------------------------------------------
+
+    def test_sales_head_changes_satisfaction_issues_only(self):
+        feedback = self._detractor("Долго ждал")
+        satisfaction = feedback.issue_id
+        service = self.env["dealer.customer.issue"].create(
+            {"name": "Brakes squeak", "partner_id": self.russian.id, "category": "brakes"}
+        )
+        satisfaction.with_user(self.sales_head).action_start()
+        self.assertEqual(satisfaction.state, "in_progress")
+        self.assertEqual(service.with_user(self.sales_head).read(["name"])[0]["name"], "Brakes squeak", "reads it")
+        with self.assertRaises(AccessError):
+            service.with_user(self.sales_head).action_start()
+        service.with_user(self.advisor).action_start()
+        self.assertEqual(service.state, "in_progress", "the service staff keep every issue")
+        both = new_test_user(
+            self.env, login="csi_head_advisor", groups="dealer_crm.group_sales_head,dealer_crm.group_service_advisor"
+        )
+        service.with_user(both).action_solve()
+        self.assertEqual(service.state, "solved", "a sales head with a service role keeps every issue")
+        service.with_user(self.director).action_cancel()
+        self.assertEqual(service.state, "cancelled")
