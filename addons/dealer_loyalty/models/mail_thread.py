@@ -17,7 +17,8 @@ class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
     def message_post(self, **kwargs):
-        """A message a person sends from the chatter of a customer or their deal also goes to the customer's Telegram.
+        """A message a person sends from the chatter of a customer or their deal to the customer also goes
+        to the customer's Telegram.
 
         See ``_dealer_telegram_reply_to`` for which messages do.
         """
@@ -51,10 +52,12 @@ class MailThread(models.AbstractModel):
     def _dealer_telegram_reply_to(self, message):
         """The customer a person's chatter message goes to in Telegram, or an empty recordset.
 
-        The record is the customer's card or a deal/booking of theirs; the customer talks with
-        the dealership in Telegram (their card is linked to a chat, or they wrote to the bot in
-        the last 30 days); and Odoo did not e-mail them this message (the customer as a
-        follower or recipient gets the e-mail only: never the same text twice).
+        The record is the customer's card or a deal/booking of theirs; the message is addressed
+        to the customer: they are among its recipients, or they follow the record for messages
+        (Discussions); a message among the staff, without the customer, stays in the chatter.
+        And the customer talks with the dealership in Telegram (their card is linked to a chat,
+        or they wrote to the bot in the last 30 days): Telegram then takes the message instead of
+        Odoo's e-mail (``_notify_get_recipients``): never the same text twice.
         """
         self.ensure_one()
         customer = self if self._name == "res.partner" else self.partner_id
@@ -65,10 +68,27 @@ class MailThread(models.AbstractModel):
         last = customer.telegram_last_message_date
         if not (customer.telegram_chat_id or (last and last >= recent)):
             return customer.browse()
-        emailed = message.sudo().notification_ids.filtered(
-            lambda n: n.res_partner_id == customer and n.notification_type == "email"
+        if customer in message.sudo().partner_ids:
+            return customer
+        discussion = self.env.ref("mail.mt_comment")
+        following = self.sudo().message_follower_ids.filtered(
+            lambda f: f.partner_id == customer and discussion in f.subtype_ids
         )
-        return customer.browse() if emailed else customer
+        return customer if following else customer.browse()
+
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """A customer who gets a person's chatter message in Telegram is not e-mailed it as well."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        if (
+            len(self) == 1
+            and self._name in TELEGRAM_CONVERSATION_MODELS
+            and message
+            and self._dealer_written_by_person(message)
+        ):
+            customer = self._dealer_telegram_reply_to(message)
+            if customer:
+                recipients = [r for r in recipients if r["id"] != customer.id]
+        return recipients
 
     def _dealer_customers(self):
         """``{record id: res.partner}``: the record itself for a contact, else its ``partner_id``."""

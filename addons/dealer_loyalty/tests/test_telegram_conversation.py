@@ -59,16 +59,14 @@ class TestTelegramConversation(DealerCampaignHttpCase):
         record.invalidate_recordset()
         return record.message_ids.filtered(lambda m: m.author_id == self.customer and m.message_type == "comment")
 
-    def _send_from_chatter(self, record, body, subtype="mail.mt_comment"):
-        """What the chatter's Send message (or Log note) does in the browser, as the salesperson."""
+    def _send_from_chatter(self, record, body, subtype="mail.mt_comment", to=None):
+        """What the chatter's Send message (or Log note) does in the browser, as the salesperson;
+        addressed to ``to`` (by default the customer: the composer's recipients)."""
         self.authenticate("tg_salesperson", "tg_salesperson")
+        recipients = self.customer if to is None else to
+        post_data = {"body": body, "message_type": "comment", "subtype_xmlid": subtype, "partner_ids": recipients.ids}
         return self.make_jsonrpc_request(
-            "/mail/message/post",
-            {
-                "thread_model": record._name,
-                "thread_id": record.id,
-                "post_data": {"body": body, "message_type": "comment", "subtype_xmlid": subtype},
-            },
+            "/mail/message/post", {"thread_model": record._name, "thread_id": record.id, "post_data": post_data}
         )
 
     def _reply_rows(self):
@@ -211,23 +209,66 @@ class TestTelegramConversation(DealerCampaignHttpCase):
         post = self._run_cron_at("2026-12-01 10:05:00")
         self.assertEqual(post.call_count, 3, "a conversation is not a campaign; the same text twice goes twice")
 
-    def test_automatic_and_emailed_messages_do_not_go_to_telegram(self):
+    def test_automatic_messages_do_not_go_to_telegram(self):
         self.deal.with_user(self.env.ref("base.user_root")).message_post(
-            body="Automatic reminder", message_type="comment", subtype_xmlid="mail.mt_comment"
+            body="Automatic reminder",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=self.customer.ids,
         )
         self.deal.with_user(self.salesperson).with_context(__action_done={}).message_post(
-            body="Sent by an automation rule", message_type="comment", subtype_xmlid="mail.mt_comment"
+            body="Sent by an automation rule",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=self.customer.ids,
         )
-        self.deal.message_subscribe(partner_ids=self.customer.ids)
-        with freeze_time("2026-12-01 10:00:00"):
-            self._send_from_chatter(self.deal, "<p>Sent to the customer by e-mail</p>")
         self.assertFalse(self._reply_rows())
         other = self.env["crm.lead"].create(
             {"name": "Someone else's deal", "partner_id": self.partners[1].id, "user_id": self.salesperson.id}
         )
         with freeze_time("2026-12-01 10:00:00"):
-            self._send_from_chatter(other, "<p>Not for Customer 0</p>")
+            self._send_from_chatter(other, "<p>Not for Customer 0</p>", to=self.partners[1])
         self.assertFalse(self._reply_rows())
+
+    def test_a_message_not_addressed_to_the_customer_stays_in_the_chatter(self):
+        colleague = new_test_user(self.env, login="tg_colleague", groups="dealer_crm.group_sales_manager")
+        self.deal.message_subscribe(partner_ids=colleague.partner_id.ids)
+        with freeze_time("2026-12-01 10:00:00"):
+            self._send_from_chatter(self.deal, "<p>Colleague, the discount is 3%</p>", to=colleague.partner_id)
+            self._send_from_chatter(self.customer, "<p>A word about this customer</p>", to=colleague.partner_id)
+        self.assertFalse(self._reply_rows(), "staff talking on the deal or the card: not the customer's message")
+        # following the deal without Discussions (e.g. only stage changes) does not make them a recipient
+        self.deal.message_subscribe(partner_ids=self.customer.ids, subtype_ids=self.env.ref("mail.mt_note").ids)
+        with freeze_time("2026-12-01 10:00:00"):
+            self._send_from_chatter(self.deal, "<p>Still among us</p>", to=colleague.partner_id)
+        self.assertFalse(self._reply_rows())
+
+    def test_a_following_customer_gets_it_in_telegram_not_by_email_too(self):
+        self.deal.message_subscribe(partner_ids=self.customer.ids)
+        with freeze_time("2026-12-01 10:00:00"):
+            self._send_from_chatter(self.deal, "<p>Your car is washed</p>", to=self.env["res.partner"])
+        (row,) = self._reply_rows()
+        self.assertIn("Your car is washed", row.body)
+        self.assertFalse(
+            row.reply_message_id.notification_ids.filtered(lambda n: n.res_partner_id == self.customer),
+            "never the same text twice: Telegram instead of the e-mail",
+        )
+        # a customer who does not talk in Telegram keeps getting Odoo's e-mail
+        other = self.partners[1]
+        other.write({"telegram_chat_id": False, "telegram_last_message_date": False})
+        deal = self.env["crm.lead"].create(
+            {"name": "Deal of Customer 1", "partner_id": other.id, "user_id": self.salesperson.id}
+        )
+        with freeze_time("2026-12-01 10:00:00"):
+            self._send_from_chatter(deal, "<p>By e-mail</p>", to=other)
+        deal.invalidate_recordset()
+        message = deal.message_ids.filtered(lambda m: "By e-mail" in (m.body or ""))
+        self.assertEqual(
+            message.notification_ids.filtered(lambda n: n.res_partner_id == other).notification_type, "email"
+        )
+        self.assertFalse(
+            self.env["dealer.dispatch"].search([("partner_id", "=", other.id), ("conversation", "=", True)])
+        )
 
     # ------------------------------------------------------------
     # /stop
