@@ -124,7 +124,9 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
-        if "workshop_override" in vals:
+        if "workshop_override" in vals and any(
+            lead.workshop_override != bool(vals["workshop_override"]) for lead in self
+        ):
             self._workshop_check_override_right()
         res = super().write(vals)
         if CAPACITY_FIELDS & set(vals) and not self.env.context.get("dealer_workshop_reserving"):

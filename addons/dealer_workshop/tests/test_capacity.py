@@ -368,3 +368,39 @@ class TestLoadReport(WorkshopCapacityCase):
             self.env["dealer.workshop.load"].with_user(self.advisor).with_context(allowed_company_ids=self.company.ids)
         )
         self.assertFalse(Load.search([("bay_id", "=", self.booth.id)]))
+
+
+@freeze_time(NOW)
+class TestVisitsOccupyBays(WorkshopCapacityCase):
+    def test_open_visit_occupies_its_bay_until_promised(self):
+        Bay = self.env["dealer.workshop.bay"]
+        visit = self.env["dealer.visit"].create(
+            {
+                "vehicle_id": self.vehicle.id,
+                "company_id": self.showroom.id,
+                "date": "2026-06-08",
+                "workshop_bay_id": self.lift1.id,
+                "promised_at": utc("2026-06-08 10:00"),  # 13:00 local
+            }
+        )
+        day = (utc("2026-06-08 00:00"), utc("2026-06-09 00:00"))
+        self.assertEqual(Bay._free_hours(*day, kinds=["mechanical"], companies=self.showroom)[self.lift1.id], 4.0)
+        with self.assertRaises(ValidationError):
+            self.booking("2026-06-08 07:00", 1.0, workshop_bay_id=self.lift1.id)
+        # a job given no bay goes to the free lift
+        self.assertEqual(self.booking("2026-06-08 07:00", 1.0).workshop_bay_id, self.lift2)
+        visit.state = "done"  # the car left: the lift is free again
+        self.assertEqual(Bay._free_hours(*day, kinds=["mechanical"], companies=self.showroom)[self.lift1.id], 8.0)
+
+    def test_rescheduled_booking_keeps_its_own_time_free(self):
+        booking = self.booking("2026-06-08 06:00", 4.0, workshop_bay_id=self.booth.id)
+        Bay = self.env["dealer.workshop.bay"]
+        window = (utc("2026-06-08 00:00"), utc("2026-06-09 00:00"))
+        self.assertNotIn(
+            utc("2026-06-08 06:00"), [s for s, _b in Bay._free_slots("body", 4.0, *window, company=self.showroom)]
+        )
+        slots = Bay._free_slots("body", 4.0, *window, company=self.showroom, exclude_lead=booking)
+        self.assertEqual(slots[0], (utc("2026-06-08 06:00"), self.booth))
+        # moving it an hour later on its own bay is fine
+        booking.service_planned_at = utc("2026-06-08 07:00")
+        self.assertEqual(booking.workshop_end_at, utc("2026-06-08 12:00"))  # 10:00-13:00 and 14:00-15:00 local
