@@ -345,7 +345,7 @@ class DealerDispatch(models.Model):
         template = template and template.with_context(lang=lang)
         if self.channel == "email":
             subject = template._render_field("subject", record.ids)[record.id]
-            body = template._render_field("body_html", record.ids)[record.id]
+            body = self._outgoing_text(template._render_field("body_html", record.ids)[record.id], lang, html=True)
             # links become Odoo's tracked short links (link_tracker, whose links only administrators
             # create: sudo); the outgoing copy of each e-mail names this row in them and in an open
             # pixel (mail.mail._prepare_outgoing_body)
@@ -369,15 +369,19 @@ class DealerDispatch(models.Model):
             )
             return {"state": "sent", "mail_message_id": message.id}
         if self.channel == "sms":
-            body = template._render_field("body", record.ids)[record.id]
+            body = self._outgoing_text(template._render_field("body", record.ids)[record.id], lang)
             message = record._message_sms(body, partner_ids=self.partner_id.ids, put_in_queue=True)
             sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
             return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
-        text = step._render_telegram_text(record)
+        text = self._outgoing_text(step._render_telegram_text(record), lang)
         company = self.company_id or self.env.company
         message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
         return {"state": "delivered", "provider_message_id": message_id}
+
+    def _outgoing_text(self, text, lang, html=False):
+        """The rendered text of this campaign message as it goes out in ``lang``: bridges add to it here."""
+        return text
 
     @api.model
     def _queue_messages(self, vals_list):
