@@ -204,13 +204,18 @@ class PortalBooking(http.Controller):
         """``(bay kind, hours)`` of the chosen work for the car (the workshop's norm-hours rule)."""
         return request.env["product.template"].sudo()._dealer_workshop_needs(products, vehicle.model_id)
 
-    def _slots(self, kind, hours, company, exclude_lead=None):
+    def _slots(self, kind, hours, company, exclude_lead=None, at=None):
+        """Free starts of the next ``booking_days`` days (or only ``at``, to check a chosen time)."""
         now = fields.Datetime.now()
-        days = workshop_param(request.env, "booking_days")
+        date_from, date_to = now, now + timedelta(days=workshop_param(request.env, "booking_days"))
+        if at:
+            date_from, date_to = max(date_from, at), min(date_to, at + timedelta(seconds=1))
+        if date_from >= date_to:
+            return []
         return (
             request.env["dealer.workshop.bay"]
             .sudo()
-            ._free_slots(kind, hours, now, now + timedelta(days=days), company=company, exclude_lead=exclude_lead)
+            ._free_slots(kind, hours, date_from, date_to, company=company, exclude_lead=exclude_lead)
         )
 
     def _tz(self, company):
@@ -290,7 +295,8 @@ class PortalBooking(http.Controller):
             raise BookingError(request.env._("This work cannot be booked online. Choose from the list."))
         return products
 
-    def _parse_slot(self, form, offered):
+    def _parse_slot(self, form, job, company, exclude_lead=None):
+        """The chosen start and the bay free then for the job ``(kind, hours)``: offered now, not only when shown."""
         env = request.env
         try:
             start = fields.Datetime.to_datetime(form.get("slot"))
@@ -300,6 +306,7 @@ class PortalBooking(http.Controller):
             raise BookingError(env._("Choose a free time."))
         if start <= fields.Datetime.now():
             raise BookingError(env._("This time has already passed. Choose a free time below."))
+        offered = self._slots(*job, company, exclude_lead=exclude_lead, at=start)
         bay = next((bay for slot, bay in offered if slot == start), None)
         if not bay:
             raise BookingError(env._("This time is no longer free. Choose another free time below."))
@@ -439,7 +446,7 @@ class PortalBooking(http.Controller):
         vehicle, new_car = self._parse_vehicle(partner, company, form)
         products = self._parse_products(self._catalogue(company), form)
         kind, hours = self._job(vehicle, products)
-        start, bay = self._parse_slot(form, self._slots(kind, hours, company))
+        start, bay = self._parse_slot(form, (kind, hours), company)
         name = (form.get("name") or "").strip()[:128]
         if not partner and not name:
             raise BookingError(env._("Enter your name."))
@@ -554,7 +561,7 @@ class PortalBooking(http.Controller):
                 raise BookingError(request.env._("This booking can no longer be moved online. Please call us."))
             kind, hours = lead._dealer_workshop_needs()
             company = (lead.company_id or request.env.company).sudo()
-            start, bay = self._parse_slot(form, self._slots(kind, hours, company, exclude_lead=lead))
+            start, bay = self._parse_slot(form, (kind, hours), company, exclude_lead=lead)
             try:
                 with request.env.cr.savepoint():
                     lead._dealer_reschedule_service(start, workshop_bay_id=bay.id)

@@ -285,6 +285,32 @@ class TestBookingPage(BookingPageCase):
             other = booking_token(self.env, lead.id + 1)
             self.assertEqual(self.url_open(f"/service/booking/{lead.id}/{other}").status_code, 404)
 
+    def test_portal_customer_books_and_finds_the_booking_on_their_home(self):
+        user = self.env["res.users"].create(
+            {
+                "login": "booking_portal_customer",
+                "password": "booking_portal_customer",
+                "partner_id": self.customer.id,
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.authenticate(user.login, user.login)
+        with freeze_time(NOW):
+            html = self._get("/service/book")
+            self.assertNotIn("dealer_booking_phone", html, "a logged-in customer needs no code")
+            html = self._get(f"/service/book?step=slots&vehicle_id={self.car.id}&product_ids={self.to2.id}")
+            self.assertNotIn(self.other_car.plate, html, "only their own cars")
+            self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": self._slots(html)[0]},
+            )
+            lead = self._bookings(self.car)
+            self.assertEqual((lead.partner_id, lead.dealer_dispatch_id.id), (self.customer, False))
+            self.assertIn("/my/service-bookings", self._get("/my"))
+            listing = self._get("/my/service-bookings")
+        self.assertIn(f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}", listing)
+
     def test_russian_page_from_the_customer_language(self):
         self.env["res.lang"]._activate_lang("ru_RU")
         self.customer.lang = "ru_RU"
