@@ -369,6 +369,20 @@ class TestLoadReport(WorkshopCapacityCase):
         )
         self.assertFalse(Load.search([("bay_id", "=", self.booth.id)]))
 
+    def test_workshop_screens_of_the_service_advisor(self):
+        self.booking("2026-06-08 06:00", 4.0, workshop_bay_id=self.booth.id)
+        env = self.env(user=self.showroom_advisor, context={"allowed_company_ids": self.showroom.ids})
+        calendar = self.env.ref("dealer_workshop.crm_lead_view_calendar_workshop")
+        views = env["crm.lead"].get_views([(calendar.id, "calendar"), (False, "form")])["views"]
+        self.assertIn('name="workshop_bay_id"', views["calendar"]["arch"])
+        self.assertIn('name="workshop_end_at"', views["form"]["arch"])
+        self.assertNotIn('name="workshop_override"', views["form"]["arch"], "a director's switch only")
+        groups = env["dealer.workshop.load"].formatted_read_group(
+            [("day", "=", "2026-06-08")], ["bay_id"], ["booked_hours:sum", "capacity_hours:sum"]
+        )
+        booked = {group["bay_id"][0]: group["booked_hours:sum"] for group in groups}
+        self.assertEqual(booked, {self.lift1.id: 0.0, self.lift2.id: 0.0, self.booth.id: 4.0})
+
 
 @freeze_time(NOW)
 class TestVisitsOccupyBays(WorkshopCapacityCase):
