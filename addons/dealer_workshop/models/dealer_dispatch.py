@@ -124,6 +124,13 @@ class DealerDispatch(models.Model):
             text = text[: TELEGRAM_TEXT_LIMIT - len(line) - 1].rstrip() + "…"
         return text + line
 
+    def _text_to_send(self):
+        """A workshop notice about a visit gets the customer's status link only in the message that leaves."""
+        text = super()._text_to_send()
+        if self.res_model == "dealer.visit" and self.res_id:
+            text = self.env["dealer.visit"].sudo().browse(self.res_id).exists()._dealer_notice_to_send(text)
+        return text
+
     # ------------------------------------------------------------
     # Pacing by the workshop's free capacity
     # ------------------------------------------------------------

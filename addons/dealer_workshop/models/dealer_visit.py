@@ -17,6 +17,9 @@ WARNABLE_STAGES = ("received", "in_work")
 # The channels a service notice goes on, in this order when the customer prefers none of them.
 NOTICE_CHANNELS = ("sms", "telegram", "email")
 STATUS_SCOPE = "dealer_workshop-visit-status"
+# The mark of the status link in a stored notice: the link itself is put in only in the message that
+# leaves, so the dispatch log (read by every dealer user) holds no key to the customer's page.
+STATUS_LINK = "[status link]"
 LATE_BATCH = 2000
 
 
@@ -262,12 +265,11 @@ class DealerVisit(models.Model):
         tz = self.partner_id.tz or self.company_id.partner_id.tz or "UTC"
         return format_datetime(self.env, value, tz=tz, dt_format="short", lang_code=lang)
 
-    def _dealer_notice_text(self, kind, lang):
+    def _dealer_notice_text(self, kind, lang, url=STATUS_LINK):
         """Subject and text of a service notice in the customer's language ``lang``."""
         self.ensure_one()
         env = self.with_context(lang=lang).env
         car = self.vehicle_id.display_name
-        url = self._dealer_status_url()
         company = self.company_id.name
         if kind == "received":
             subject = env._("Your car is at %(company)s", company=company)
@@ -305,6 +307,10 @@ class DealerVisit(models.Model):
                 url=url,
             )
         return subject, body
+
+    def _dealer_notice_to_send(self, text):
+        """A stored notice of this visit as it leaves: with the status link in place of its mark."""
+        return text.replace(STATUS_LINK, self._dealer_status_url()) if self else text
 
     def _dealer_notify(self, kind):
         """Queue one service notice ``kind`` (received, ready, late) to each visit's customer.

@@ -7,6 +7,7 @@ from unittest.mock import patch
 
 from odoo.addons.dealer_crm.tests.common import DealerCrmCase
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 from odoo.tools.translate import code_translations
 
 NOW = datetime(2026, 6, 10, 10, 0)
@@ -150,8 +151,17 @@ class TestRepairStatus(RepairStatusCase):
         self.assertAlmostEqual(by_advisor[self.advisor], 200 / 3)  # 2 of 3 on time
         self.assertEqual(by_advisor[self.advisor2], 0.0)
         by_bay = dict(Visit._read_group(domain, ["workshop_bay_id"], ["workshop_on_time:avg"]))
-        self.assertEqual(by_bay[self.bay1], 100 / 3)  # early on time, late and still_open late
+        self.assertAlmostEqual(by_bay[self.bay1], 100 / 3)  # early on time, late and still_open late
         self.assertEqual(by_bay[self.bay2], 100.0)
+
+        # the advisor reads the same figures from the workshop menu's "On-time rate"
+        action = self.env.ref("dealer_workshop.dealer_visit_action_on_time")
+        menu = self.env.ref("dealer_workshop.dealer_visit_menu_on_time")
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.advisor)._visible_menu_ids())
+        mine = Visit.with_user(self.advisor)._read_group(
+            [("id", "in", visits.ids), *safe_eval(action.domain)], ["workshop_bay_id"], ["__count"]
+        )
+        self.assertEqual(dict(mine), {self.bay1: 3, self.bay2: 1})
 
     def test_late_warning_once_in_russian_before_the_deadline(self):
         with freeze_time(NOW):
@@ -161,7 +171,9 @@ class TestRepairStatus(RepairStatusCase):
             quality.action_workshop_quality()
         received = self._rows(visit)
         self.assertEqual(len(received), 1, "the received notice with the status link")
-        self.assertIn(visit._dealer_status_url(), received.body)
+        url = visit._dealer_status_url()
+        self.assertIn(url, received._text_to_send(), "the link is in the message that leaves")
+        self.assertNotIn(url, received.body, "the log that every dealer user reads holds no link")
 
         Visit = self.env["dealer.visit"]
         ru = {**code_translations.get_python_translations("dealer_workshop", "ru_RU"), **RU_TEXTS}
@@ -200,6 +212,7 @@ class TestRepairStatus(RepairStatusCase):
             self.env["dealer.dispatch"]._cron_send_due()
         self.assertEqual(late.state, "sent")
         self.assertIn("не будет готов к", late.mail_message_id.body)
+        self.assertIn(url, late.mail_message_id.body)
         self.assertEqual(late.mail_message_id.partner_ids, self.russian)
 
     def test_ready_notice_once_with_the_status_link(self):
@@ -213,7 +226,7 @@ class TestRepairStatus(RepairStatusCase):
             visit.action_done()
         ready = self._rows(visit).filtered(lambda row: "is ready" in row.body)
         self.assertEqual(len(ready), 1)
-        self.assertIn(visit._dealer_status_url(), ready.body)
+        self.assertIn(visit._dealer_status_url(), ready._text_to_send())
         self.assertFalse(self._rows(self._visit(state="done")), "a visit recorded after the fact writes to no one")
 
 
