@@ -402,7 +402,9 @@ class PortalBooking(http.Controller):
         if not number:
             error = request.env._("Enter your mobile phone number, e.g. +7 916 555 01 23.")
             return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="phone", error=error)
-        error = request.env["dealer.workshop.otp"]._dealer_send_code(number, request.env.company, lang)
+        error = request.env["dealer.workshop.otp"]._dealer_send_code(
+            number, request.env.company, lang, ip_address=request.httprequest.remote_addr
+        )
         if error:
             return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="phone", error=error)
         return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="code", phone=number)
@@ -437,7 +439,14 @@ class PortalBooking(http.Controller):
         except BookingError as exc:
             values = self._book_values(partner, phone, dispatch, {**form, "step": "slots"}, error=str(exc))
             return self._render("dealer_workshop.portal_booking_form", lang, **values)
-        return request.redirect(f"/service/booking/{lead.id}/{booking_token(request.env, lead.id)}?booked=1")
+        # booked=1: a confirmation is on its way; booked=2: the customer consented to no channel
+        told = (
+            request.env["dealer.dispatch"]
+            .sudo()
+            .search_count([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+        )
+        url = f"/service/booking/{lead.id}/{booking_token(request.env, lead.id)}?booked={1 if told else 2}"
+        return request.redirect(url)
 
     def _book(self, partner, phone, dispatch, form):
         """Check every choice, then create the customer (if new), the car (if new) and the booking."""
@@ -541,7 +550,11 @@ class PortalBooking(http.Controller):
     def booking_page(self, lead_id, token, booked=None, **_kw):
         lead = self._booking(lead_id, token)
         request.update_context(lang=_lang(lead.partner_id))
-        info = request.env._("Your visit is booked. We sent you a confirmation.") if booked else None
+        info = None
+        if booked == "1":
+            info = request.env._("Your visit is booked. We sent you a confirmation.")
+        elif booked:
+            info = request.env._("Your visit is booked. Keep this page's link to move or cancel it.")
         lang, values = self._manage_values(lead, token, info=info)
         return self._render("dealer_workshop.portal_booking_manage", lang, **values)
 

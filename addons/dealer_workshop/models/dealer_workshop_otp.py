@@ -7,6 +7,8 @@ from .res_config_settings import workshop_param
 
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
+# codes asked from one connection an hour, whatever the numbers (SMS cost, spamming strangers)
+MAX_CODES_PER_IP_HOUR = 10
 CODE_DIGITS = 6
 
 
@@ -30,20 +32,27 @@ class DealerWorkshopOtp(models.Model):
     attempts = fields.Integer()
     used = fields.Boolean()
     company_id = fields.Many2one("res.company", required=True, index=True)
+    ip_address = fields.Char(string="Asked from", help="The address the code was asked from (kept an hour).")
 
     @api.model
     def _hash(self, phone, code):
         return tools.hmac(self.env(su=True), "dealer_workshop-otp", f"{phone}:{code}")
 
     @api.model
-    def _dealer_send_code(self, phone, company, lang):
+    def _dealer_send_code(self, phone, company, lang, ip_address=None):
         """Send a new code to ``phone`` (E.164); returns an error message, or None when it went out."""
         Otp = self.sudo()
+        env = self.with_context(lang=lang).env
         now = fields.Datetime.now()
-        if Otp.search_count([("phone", "=", phone), ("create_date", ">", now - timedelta(hours=1))]) >= (
-            MAX_CODES_PER_HOUR
+        hour_ago = now - timedelta(hours=1)
+        if Otp.search_count([("phone", "=", phone), ("create_date", ">", hour_ago)]) >= MAX_CODES_PER_HOUR:
+            return env._("Too many codes were sent to this number. Try again in an hour.")
+        if (
+            ip_address
+            and Otp.search_count([("ip_address", "=", ip_address), ("create_date", ">", hour_ago)])
+            >= MAX_CODES_PER_IP_HOUR
         ):
-            return self.with_context(lang=lang).env._("Too many codes were sent to this number. Try again in an hour.")
+            return env._("Too many codes were asked from this connection. Try again in an hour.")
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         minutes = workshop_param(self.env, "otp_minutes")
         otp = Otp.create(
@@ -52,6 +61,7 @@ class DealerWorkshopOtp(models.Model):
                 "code_hash": self._hash(phone, code),
                 "expires_at": now + timedelta(minutes=minutes),
                 "company_id": company.id,
+                "ip_address": ip_address,
             }
         )
         text = self.with_context(lang=lang).env._(

@@ -223,6 +223,16 @@ class TestBookingPage(BookingPageCase):
             response = self._post("/service/book/verify", html, {"phone": "+79165557712", "code": code})
             self.assertIn("expired", response.text)
 
+    def test_codes_per_connection_are_limited(self):
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._get("/service/book")
+            for i in range(10):
+                response = self._post("/service/book/code", html, {"phone": f"+7916555780{i}"})
+                self.assertIn("Code from the SMS", response.text)
+            response = self._post("/service/book/code", html, {"phone": "+79165557811"})
+            self.assertIn("Too many codes were asked from this connection", response.text)
+            self.assertEqual(len(self._sms), 10)
+
     def test_code_sms_logged_for_a_known_customer(self):
         with freeze_time(NOW), self.mockSMSGateway():
             html = self._get("/service/book")
