@@ -167,6 +167,29 @@ class TestBookingPage(BookingPageCase):
                     self.assertIn(message, response.text)
                     self.assertEqual(self._counts(), before)
 
+    def test_time_taken_meanwhile(self):
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            slot = self._slots(html)[0]
+            # another customer takes the same time while this one is choosing
+            self.env["crm.lead"]._dealer_book_service(
+                {
+                    "partner": self.partners[2],
+                    "vehicle": self.vehicles[2],
+                    "planned_at": datetime.fromisoformat(slot),
+                    "lines": [{"product_id": self.to2.id, "name": "TO-2", "amount": 18000, "state": "proposed"}],
+                    "source": "phone",
+                }
+            )
+            before = self._counts()
+            response = self._post(
+                "/service/book/confirm", html, {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": slot}
+            )
+            self.assertIn("This time is no longer free", response.text)
+            self.assertNotIn(f'data-slot="{slot}"', response.text, "the page offers the times still free")
+            self.assertEqual(self._counts(), before)
+
     def test_phone_code_then_new_customer_and_car(self):
         before = self._counts()
         with freeze_time(NOW), self.mockSMSGateway():
