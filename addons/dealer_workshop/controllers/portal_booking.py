@@ -195,9 +195,12 @@ class PortalBooking(http.Controller):
         )
         if not interval or not packages:
             return catalogue.browse()
+        # the next service mileage the car reaches (else the next multiple of the interval past its projected
+        # mileage) names the package: TO-n at n x interval, cycling after the model's highest n
         km = vehicle.projected_km or vehicle.last_odometer_km or 0
+        due_km = vehicle.next_service_km or (km // interval + 1) * interval
         highest = max(packages.mapped("dealer_maintenance_number"))
-        number = (km // interval) % highest + 1
+        number = (due_km // interval - 1) % highest + 1
         return packages.filtered(lambda item: item.dealer_maintenance_number == number)[:1]
 
     def _job(self, vehicle, products):

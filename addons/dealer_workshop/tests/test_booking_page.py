@@ -137,6 +137,31 @@ class TestBookingPage(BookingPageCase):
             self.assertEqual(confirmation.channel, "sms")
             self.assertIn(f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}", confirmation.body)
 
+    def test_due_package_from_the_mileage(self):
+        """Without a next-best offer, the car's projected mileage names the due package (TO-2 at 30 000 km)."""
+        self.env["dealer.next.offer"].search([("vehicle_id", "=", self.car.id)]).unlink()
+        brand = self.env["dealer.vehicle.brand"].create({"name": "Bookmake"})
+        model = self.env["dealer.vehicle.model"].create(
+            {"name": "Booker", "brand_id": brand.id, "maintenance_interval_km": 15000}
+        )
+        to1 = self.env["product.product"].create(
+            {
+                "name": "Maintenance TO-1",
+                "type": "service",
+                "list_price": 12000,
+                "dealer_item_kind": "maintenance",
+                "dealer_bay_kind": "mechanical",
+                "dealer_maintenance_number": 1,
+            }
+        )
+        self.to2.dealer_maintenance_number = 2
+        self.car.write({"model_id": model.id, "last_odometer_km": 27000, "last_odometer_date": date(2026, 12, 1)})
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+        self.assertRegex(html, rf'value="{self.to2.id}"[^>]*checked')
+        self.assertNotRegex(html, rf'value="{to1.id}"[^>]*checked')
+
     def test_forged_link_writes_nothing(self):
         _campaign, dispatch = self._reminder()
         before = self._counts()
