@@ -3,10 +3,11 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
+from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.http import request
 
 
-class DealerRepairStatus(http.Controller):
+class DealerRepairStatus(CustomerPortal):
     """Where the car is in the workshop, for its customer: by the signed link of the workshop's
     messages (no login) or from the customer's portal. A forged link or another customer's visit
     answers the plain "page not found" and writes nothing."""
@@ -20,6 +21,7 @@ class DealerRepairStatus(http.Controller):
         type="http",
         auth="public",
         methods=["GET"],
+        website=True,
     )
     def dealer_status_page(self, visit_id, token, booked=None, **_kw):
         visit = request.env["dealer.visit"]._dealer_from_status_link(visit_id, token)
@@ -32,6 +34,7 @@ class DealerRepairStatus(http.Controller):
         type="http",
         auth="public",
         methods=["POST"],
+        website=True,
     )
     def dealer_status_book_later(self, visit_id, token, line_id, **_kw):
         visit = request.env["dealer.visit"]._dealer_from_status_link(visit_id, token)
@@ -43,12 +46,30 @@ class DealerRepairStatus(http.Controller):
     # Portal
     # ------------------------------------------------------------
 
-    @http.route("/my/service/status/<int:visit_id>", type="http", auth="user", methods=["GET"])
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "workshop_visit_count" in counters:
+            values["workshop_visit_count"] = len(self._dealer_my_visits())
+        return values
+
+    def _dealer_my_visits(self):
+        partner = request.env.user.partner_id
+        return request.env["dealer.visit"]._dealer_portal_visits(partner)
+
+    @http.route("/my/service/status", type="http", auth="user", methods=["GET"], website=True)
+    def dealer_my_status_list(self, **_kw):
+        values = self._prepare_portal_layout_values()
+        values.update(page_name="workshop_visits", visits=self._dealer_my_visits()._dealer_portal_rows())
+        return request.render("dealer_workshop.dealer_portal_my_workshop_visits", values)
+
+    @http.route("/my/service/status/<int:visit_id>", type="http", auth="user", methods=["GET"], website=True)
     def dealer_my_status_page(self, visit_id, booked=None, **_kw):
         visit = self._dealer_my_visit(visit_id)
         return self._dealer_render(visit, f"/my/service/status/{visit_id}", booked)
 
-    @http.route("/my/service/status/<int:visit_id>/book/<int:line_id>", type="http", auth="user", methods=["POST"])
+    @http.route(
+        "/my/service/status/<int:visit_id>/book/<int:line_id>", type="http", auth="user", methods=["POST"], website=True
+    )
     def dealer_my_status_book_later(self, visit_id, line_id, **_kw):
         visit = self._dealer_my_visit(visit_id)
         return self._dealer_book(visit, f"/my/service/status/{visit_id}", line_id)

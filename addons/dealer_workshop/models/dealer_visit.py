@@ -218,6 +218,29 @@ class DealerVisit(models.Model):
             "currency": visit.currency_id,
         }
 
+    @api.model
+    def _dealer_portal_visits(self, partner):
+        """The cars of ``partner`` (and of their company's contacts) in the workshop now, for their portal."""
+        commercial = partner.commercial_partner_id
+        return (
+            self.sudo()
+            .search([("partner_id", "child_of", commercial.id), ("state", "=", "open")], order="date desc, id desc")
+            .filtered(lambda visit: visit.partner_id.commercial_partner_id == commercial)
+        )
+
+    def _dealer_portal_rows(self):
+        """One line per visit of the portal list: the visit, its car, stage and promised time."""
+        stages = dict(self._fields["workshop_stage"]._description_selection(self.env))
+        return [
+            {
+                "visit": visit,
+                "car": visit.vehicle_id.display_name,
+                "stage": stages.get(visit.workshop_stage, ""),
+                "promised": visit.promised_at and visit._dealer_local_time(visit.promised_at, self.env.lang),
+            }
+            for visit in self.sudo()
+        ]
+
     def _dealer_book_declined_later(self, line_id):
         """The customer's "Book it later" on a declined line of this visit: ONE service opportunity.
 

@@ -257,6 +257,10 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         self.assertIn("Brake pads", page.text)
         self.assertNotIn("Oil change", page.text, "only declined work is offered")
 
+        self.assertIn("6/10/26, 1:00", page.text, "promised time of an English customer in UTC")
+        russian = self.url_open(self._path(self._declined_visit(self.russian)))
+        self.assertIn("10.06.2026, 16:00", russian.text, "Russian customer: Russian format, Moscow time")
+
         forged = self.url_open(self._path(visit, "0" * 64))
         self.assertEqual(forged.status_code, 404)
         self.assertNotIn(visit.vehicle_id.display_name, forged.text)
@@ -290,3 +294,13 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         other = self.url_open(f"/my/service/status/{theirs.id}")
         self.assertEqual(other.status_code, 404)
         self.assertNotIn(theirs.vehicle_id.display_name, other.text)
+        listed = self.url_open("/my/service/status")
+        self.assertEqual(listed.status_code, 200)
+        self.assertIn(f"/my/service/status/{mine.id}", listed.text)
+        self.assertNotIn(f"/my/service/status/{theirs.id}", listed.text)
+        # nor can they book another customer's declined work
+        line = theirs.line_ids.filtered(lambda line: line.status == "declined")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', self.url_open(f"/my/service/status/{mine.id}").text)
+        booked = self.url_open(f"/my/service/status/{theirs.id}/book/{line.id}", data={"csrf_token": csrf.group(1)})
+        self.assertEqual(booked.status_code, 404)
+        self.assertFalse(line.service_opportunity_id)
