@@ -34,7 +34,6 @@ class DealerDispatch(models.Model):
     workshop_held = fields.Boolean(
         string="Held: workshop full",
         readonly=True,
-        index="btree_not_null",
         help="Queued, but held back by the campaign's workshop pacing: the matching bays have no free time "
         "for the bookings it would bring. It goes out on a later run when capacity frees.",
     )
@@ -43,6 +42,8 @@ class DealerDispatch(models.Model):
         compute="_compute_dealer_booking_count",
         help="Bookings the customer made with this message's personal booking link.",
     )
+
+    _workshop_held_idx = models.Index("(campaign_id) WHERE workshop_held")
 
     def _compute_dealer_booking_count(self):
         # sudo: a count of the bookings made from the message, shown to whoever reads the message
