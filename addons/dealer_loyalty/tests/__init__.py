@@ -17,6 +17,7 @@ from . import (
     test_next_offer_placeholder,
     test_reminder_call_tour,
     test_reminder_calls,
+    test_response_clock_telegram,
     test_retention_strategy,
     test_retention_tour,
     test_rfm,
