@@ -144,6 +144,44 @@ class TestReminderLinks(DealerCampaignCase):
             self.assertLessEqual(len(text), TELEGRAM_TEXT_LIMIT)
             self.assertTrue(self._row_of(text.rsplit(" ", 1)[1]), "the link survives whole at the end")
 
+    def test_customer_messages_get_the_link_only_where_the_template_places_it(self):
+        """A customer campaign is not about a car: nothing is appended, the placeholder still works."""
+        sms_template = self.env["sms.template"].create(
+            {
+                "name": "Anniversary SMS",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "body": "Thank you for a year with us, {{ object.name }}",
+            }
+        )
+        campaign = self.env["dealer.campaign"].create(
+            {
+                "name": "Customer anniversary",
+                "trigger": "custom",
+                "date_field_id": self.env["ir.model.fields"]._get("res.partner", "create_date").id,
+                "audience_domain": f"[('id', 'in', {self.partners[:2].ids})]",
+                "step_ids": [
+                    Command.create({"name": "SMS", "channel": "sms", "sms_template_id": sms_template.id}),
+                    Command.create(
+                        {
+                            "name": "Telegram",
+                            "channel": "telegram",
+                            "telegram_text": "{{ object.name }}, come and see us: {{ object.dealer_booking_url }}",
+                        }
+                    ),
+                ],
+            }
+        )
+        campaign.action_start()
+        rows = self._dispatches(campaign)
+        self.assertFalse(rows.vehicle_id)
+        texts = self._send(rows[0].scheduled_at)
+        self.assertEqual(set(rows.mapped("state")), {"sent", "delivered"})
+        for row in rows.filtered(lambda r: r.channel == "sms"):
+            self.assertFalse(self._links_in(row.sms_id.body), "no link added to a message about no car")
+        self.assertEqual(len(texts), 2)
+        telegram_rows = rows.filtered(lambda r: r.channel == "telegram")
+        self.assertEqual({self._row_of(self._links_in(text)[0]) for text in texts}, set(telegram_rows))
+
     # ------------------------------------------------------------
     # Exact attribution
     # ------------------------------------------------------------
