@@ -99,7 +99,7 @@ class TestReminderLinks(DealerCampaignCase):
         self.assertIn("Book a visit", mail.body_html)
         tracker = self.env["link.tracker"].search([("url", "=", email_row._dealer_booking_url())])
         self.assertEqual(len(tracker), 1, "the button is a tracked short link")
-        self.assertIn(tracker.short_url, mail.body_html)
+        self.assertIn(f'href="{tracker.short_url}"', mail.body_html, "a real link, not escaped text")
         self.assertEqual(self._row_of(tracker.url), email_row)
         # SMS: a line with the link
         self.assertIn("Book a visit: ", sms_row.sms_id.body)
