@@ -20,7 +20,7 @@ from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import escape_psql
+from odoo.tools import SQL, escape_psql
 
 from ..models.res_config_settings import workshop_param
 
@@ -55,6 +55,13 @@ def _lang(partner=None):
         if lang in installed:
             return lang
     return "en_US"
+
+
+def _serialize_on_bay(bay):
+    """Two customers booking the same bay at once: the second request fails to serialize and Odoo
+    replays it, which then sees the first booking and refuses the time (a row lock alone would not:
+    the second transaction's snapshot would still miss the first booking)."""
+    bay.env.cr.execute(SQL("UPDATE dealer_workshop_bay SET write_date = write_date WHERE id = %s", bay.id))
 
 
 def _channel(partner):
@@ -486,6 +493,7 @@ class PortalBooking(http.Controller):
             )
         if new_car:
             vehicle = env["dealer.vehicle"].sudo().create({**new_car, "partner_id": partner.id})
+        _serialize_on_bay(bay)
         Line = env["dealer.service.line"].sudo()
         currency = company.currency_id
         # the reminder's message: its enrolment and UTM campaign follow (crm.lead._dealer_credit_reminders)
@@ -580,6 +588,7 @@ class PortalBooking(http.Controller):
             start, bay = self._parse_slot(form, (kind, hours), company, exclude_lead=lead)
             try:
                 with request.env.cr.savepoint():
+                    _serialize_on_bay(bay)
                     lead._dealer_reschedule_service(start, workshop_bay_id=bay.id)
                     queue_confirmation(lead, "moved", self._format_local(start, company, lang))
             except (ValidationError, UserError):
