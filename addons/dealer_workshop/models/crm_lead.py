@@ -7,8 +7,6 @@ from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_date
 
-from .dealer_workshop_bay import BAY_KINDS
-
 # a change of one of these may move, lengthen, re-open or free a booking's bay time
 CAPACITY_FIELDS = {
     "service_planned_at",
@@ -20,6 +18,10 @@ CAPACITY_FIELDS = {
     "active",
     "company_id",
 }
+
+
+# a change of one of these changes a booking's norm-hours
+HOURS_FIELDS = {"service_line_ids", "vehicle_id", "dealer_interest"}
 
 
 class CrmLead(models.Model):
@@ -43,10 +45,8 @@ class CrmLead(models.Model):
     workshop_hours = fields.Float(
         string="Bay hours",
         digits=(6, 2),
-        compute="_compute_workshop_hours",
-        store=True,
-        readonly=False,
-        help="Bay time the booking reserves: the norm-hours of its operations for the car's model.",
+        help="Bay time the booking reserves: the norm-hours of its operations for the car's model, "
+        "counted again when its operations or car change; may be corrected by hand.",
     )
     workshop_end_at = fields.Datetime(
         string="Reserved until",
@@ -60,12 +60,6 @@ class CrmLead(models.Model):
         copy=False,
         tracking=True,
         help="Set by a director: this booking may go beyond the bay's free time or working hours.",
-    )
-    workshop_bay_kind = fields.Selection(
-        BAY_KINDS,
-        string="Bay kind needed",
-        compute="_compute_workshop_bay_kind",
-        help="From the operations' catalogue items.",
     )
     service_promised_at = fields.Datetime(string="Promised for", help="When the car was promised to be ready.")
     dealer_dispatch_id = fields.Many2one(
@@ -81,24 +75,6 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------
-
-    @api.depends(
-        "dealer_interest",
-        "vehicle_id.model_id",
-        "service_line_ids.product_id",
-        "service_line_ids.state",
-    )
-    def _compute_workshop_hours(self):
-        for lead in self:
-            if lead.dealer_interest != SERVICE_INTEREST:
-                lead.workshop_hours = 0.0
-                continue
-            lead.workshop_hours = lead._dealer_workshop_needs(computed=True)[1]
-
-    @api.depends("service_line_ids.product_id", "service_line_ids.state")
-    def _compute_workshop_bay_kind(self):
-        for lead in self:
-            lead.workshop_bay_kind = lead._dealer_workshop_needs(computed=True)[0]
 
     @api.depends("service_planned_at", "workshop_hours", "workshop_bay_id")
     def _compute_workshop_end_at(self):
@@ -120,6 +96,7 @@ class CrmLead(models.Model):
         if any(vals.get("workshop_override") for vals in vals_list):
             self._workshop_check_override_right()
         leads = super().create(vals_list)
+        leads.filtered(lambda lead: not lead.workshop_hours)._workshop_fill_hours()
         leads._workshop_reserve()
         return leads
 
@@ -129,6 +106,8 @@ class CrmLead(models.Model):
         ):
             self._workshop_check_override_right()
         res = super().write(vals)
+        if HOURS_FIELDS & set(vals) and "workshop_hours" not in vals:
+            self._workshop_fill_hours()
         if CAPACITY_FIELDS & set(vals) and not self.env.context.get("dealer_workshop_reserving"):
             self._workshop_reserve()
         return res
@@ -143,14 +122,20 @@ class CrmLead(models.Model):
         The hours written on the booking win unless ``computed`` (the norm-hours whatever was typed).
         """
         self.ensure_one()
-        lines = self.sudo().service_line_ids.filtered(
-            lambda line: line.product_id and line.state in ("proposed", "accepted")
-        )
+        lines = self.service_line_ids.filtered(lambda line: line.product_id and line.state in ("proposed", "accepted"))
         kind, hours = self.env["product.template"]._dealer_workshop_needs(
             lines.product_id.product_tmpl_id.browse([line.product_id.product_tmpl_id.id for line in lines]),
             self.vehicle_id.model_id,
         )
         return kind, (hours if computed or not self.workshop_hours else self.workshop_hours)
+
+    def _workshop_fill_hours(self):
+        """Write the norm-hours of service bookings (at create/write, not in the form's onchange: the
+        operations list stays responsive while it is being edited)."""
+        for lead in self.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST):
+            hours = lead._dealer_workshop_needs(computed=True)[1]
+            if round(hours - lead.workshop_hours, 2):
+                lead.with_context(dealer_workshop_reserving=True).workshop_hours = hours
 
     def _workshop_check_override_right(self):
         if not self.env.user.has_group("dealer_crm.group_dealer_manager") and not self.env.su:
