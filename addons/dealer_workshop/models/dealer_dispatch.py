@@ -141,6 +141,14 @@ class DealerDispatch(models.Model):
         """The link tracker's title of this message's links (as the e-mail's links are titled)."""
         return {"title": f"{self.campaign_id.name}: {self.step_id.name}"}
 
+    def _text_to_send(self):
+        """A workshop notice about a visit gets the customer's status link only in the message that leaves
+        (dealer.visit._dealer_notice_to_send); the stored text keeps a mark."""
+        text = super()._text_to_send()
+        if self.res_model == "dealer.visit" and self.res_id:
+            text = self.env["dealer.visit"].sudo().browse(self.res_id).exists()._dealer_notice_to_send(text)
+        return text
+
     # ------------------------------------------------------------
     # Pacing by the workshop's free capacity
     # ------------------------------------------------------------
