@@ -122,7 +122,10 @@ class CrmLead(models.Model):
         The hours written on the booking win unless ``computed`` (the norm-hours whatever was typed).
         """
         self.ensure_one()
-        lines = self.service_line_ids.filtered(lambda line: line.product_id and line.state in ("proposed", "accepted"))
+        # sudo: operations are a field of the service roles; the call centre books visits too
+        lines = self.sudo().service_line_ids.filtered(
+            lambda line: line.product_id and line.state in ("proposed", "accepted")
+        )
         kind, hours = self.env["product.template"]._dealer_workshop_needs(
             lines.product_id.product_tmpl_id.browse([line.product_id.product_tmpl_id.id for line in lines]),
             self.vehicle_id.model_id,
