@@ -711,8 +711,12 @@ class CrmLead(models.Model):
                 continue
             if not lead.filtered_domain(literal_eval(team.assignment_domain or "[]")):
                 continue
+            # a shared team's member who does not work for the lead's company cannot take it
+            # (the lead would lose its company, and its contact of that company with it)
             eligible = members.filtered(
-                lambda m, t=team: m.crm_team_id == t and lead.filtered_domain(literal_eval(m.assignment_domain or "[]"))
+                lambda m, t=team: m.crm_team_id == t
+                and (not lead.company_id or lead.company_id in m.user_id.company_ids)
+                and lead.filtered_domain(literal_eval(m.assignment_domain or "[]"))
             )
             if eligible:
                 return min(eligible, key=lambda m: (load.get(m.user_id, 0), m.id))

@@ -157,6 +157,18 @@ class TestLeadsApi(RoutedApiCase):
         self.assertEqual(lead.trade_in_vehicle_id.vin, "XW8ZZZ61ZHG000777")
         self.assertEqual(lead.trade_in_vehicle_id.partner_id, lead.partner_id)
 
+    def test_member_working_for_another_company_does_not_take_the_lead(self):
+        """A team shared by the group's companies: its member who works for another showroom
+        only is skipped, and the request of this showroom is still taken (it was refused)."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        self.seller.write({"company_ids": [(6, 0, [other.id])], "company_id": other.id})
+        status, body = self.post(LEADS, lead_body())
+        self.assertEqual(status, 201, body)
+        lead = self.env["crm.lead"].browse(body["lead_id"])
+        self.assertNotEqual(lead.user_id, self.seller)
+        self.assertEqual(lead.company_id, self.env.company)
+        self.assertEqual(lead.partner_id.company_id, self.env.company)
+
 
 @tagged("post_install", "-at_install")
 class TestLeadsBatchApi(RoutedApiCase):
