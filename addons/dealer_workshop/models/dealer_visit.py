@@ -282,10 +282,21 @@ class DealerVisit(models.Model):
                 return channel
         return None
 
+    @api.model
+    def _dealer_customer_tz(self, partner, bay=None, company=None):
+        """The time zone a customer reads the workshop's times in: theirs, else the bay's working hours',
+        else the company's working hours' (where the car is repaired), UTC only when none is set."""
+        return (
+            (partner and partner.tz)
+            or (bay and bay.calendar_id.tz)
+            or (company and company.resource_calendar_id.tz)
+            or "UTC"
+        )
+
     def _dealer_local_time(self, value, lang):
         """``value`` (UTC) as the customer reads it: their time zone, their language."""
         self.ensure_one()
-        tz = self.partner_id.tz or self.company_id.partner_id.tz or "UTC"
+        tz = self._dealer_customer_tz(self.partner_id, self.workshop_bay_id, self.company_id)
         return format_datetime(self.env, value, tz=tz, dt_format="short", lang_code=lang)
 
     def _dealer_notice_text(self, kind, lang, url=STATUS_LINK):
