@@ -141,6 +141,12 @@ class DealerVisit(models.Model):
         )
         self.browse(list(links)).invalidate_recordset(["service_lead_id"])
         self.env["crm.lead"].invalidate_model(["service_work_visit_ids"])
+        self.browse([visit_id for visit_id, lead_id in links.items() if lead_id])._dealer_service_leads_linked()
+
+    def _dealer_service_leads_linked(self):
+        """These visits were just linked to the booking they carry out (in SQL, without a write): a hook
+        for the addons that copy something of the booking onto its visit (the workshop: bay, promised time)."""
+        return None
 
     def _dealer_link_service_leads(self):
         """Link each unlinked visit to the service opportunity it carries out, found by car and date.

@@ -115,11 +115,19 @@ class DealerVisit(models.Model):
             self._dealer_stage_reached()
         return res
 
+    def _dealer_service_leads_linked(self):
+        """A booking linked to its visit afterwards (car changed, the re-link cron) gives it its bay and time too."""
+        res = super()._dealer_service_leads_linked()
+        self._dealer_fill_from_booking()
+        return res
+
     def _dealer_fill_from_booking(self):
         """Bay and promised time of the booking the visit carries out, where the visit has none yet.
 
         The booking link is written by lost sales in SQL after the visit is created, hence read here.
+        One write per distinct (promised time, bay) of the batch, so the notices go out as usual.
         """
+        groups = {}
         for visit in self.sudo().filtered("service_lead_id"):
             lead = visit.service_lead_id
             vals = {}
@@ -128,7 +136,9 @@ class DealerVisit(models.Model):
             if not visit.workshop_bay_id and lead.workshop_bay_id:
                 vals["workshop_bay_id"] = lead.workshop_bay_id.id
             if vals:
-                visit.write(vals)
+                groups.setdefault(tuple(sorted(vals.items())), []).append(visit.id)
+        for vals, ids in groups.items():
+            self.sudo().browse(ids).write(dict(vals))
 
     def _dealer_stage_reached(self):
         """Ready is stamped once; the customer is told of Received and Ready once each."""

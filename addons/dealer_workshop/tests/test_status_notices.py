@@ -1,4 +1,7 @@
-"""Repair notices: the promised time in the time zone the customer reads it in."""
+"""Repair notices: the promised time in the time zone the customer reads it in, bookings linked to their
+visit afterwards."""
+
+from datetime import timedelta
 
 from odoo.tests import freeze_time, tagged
 
@@ -44,3 +47,51 @@ class TestStatusNotices(RepairStatusCase):
         Visit = self.env["dealer.visit"]
         self.assertEqual(Visit._dealer_customer_tz(self.zoneless, self.moscow_bay, self.company), "Europe/Moscow")
         self.assertEqual(Visit._dealer_customer_tz(self.english, self.moscow_bay, self.company), "UTC")
+
+    # ------------------------------------------------------------
+    # Bookings linked afterwards
+    # ------------------------------------------------------------
+
+    def _booking(self, car, promised):
+        Lead = self.env["crm.lead"]
+        return Lead.create(
+            Lead._dealer_service_opportunity_vals(
+                car,
+                "Booking",
+                "web",
+                planned_at=promised - timedelta(hours=3),
+                service_promised_at=promised,
+                workshop_bay_id=self.bay2.id,
+            )
+        )
+
+    def test_booking_linked_when_the_car_is_corrected_gives_bay_and_promised_time(self):
+        promised = NOW + timedelta(hours=5)
+        with freeze_time(NOW):
+            visit = self.env["dealer.visit"].create(
+                {"vehicle_id": self._car(self.english).id, "partner_id": self.english.id, "date": NOW.date()}
+            )
+            booked_car = self._car(self.english)
+            booking = self._booking(booked_car, promised)
+            self.assertFalse(self._rows(visit), "no promised time yet: nothing to tell")
+            visit.vehicle_id = booked_car  # the advisor corrects the car: its booking is linked
+        self.assertEqual(visit.service_lead_id, booking)
+        self.assertEqual((visit.promised_at, visit.workshop_bay_id), (promised, self.bay2), "the bay is held")
+        self.assertEqual(len(self._rows(visit)), 1, "the customer is told the car is in and when it is promised")
+
+    def test_booking_linked_by_the_relink_job_gives_bay_and_promised_time(self):
+        promised = NOW + timedelta(hours=5)
+        Visit = self.env["dealer.visit"]
+        with freeze_time(NOW):
+            car = self._car(self.english)
+            visit = Visit.create({"vehicle_id": car.id, "partner_id": self.english.id, "date": NOW.date()})
+            booking = self._booking(car, promised)
+            # a booking recorded after the visit (e.g. the DMS sends it late), linked by the re-link job
+            visit.invalidate_recordset()
+            if visit.service_lead_id:
+                visit._dealer_set_service_leads({visit.id: None})
+                visit.invalidate_recordset()
+            Visit._dealer_backfill_service_links()
+        self.assertEqual(visit.service_lead_id, booking)
+        self.assertEqual((visit.promised_at, visit.workshop_bay_id), (promised, self.bay2))
+        self.assertEqual(len(self._rows(visit)), 1)
