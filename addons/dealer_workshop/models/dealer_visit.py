@@ -284,13 +284,58 @@ class DealerVisit(models.Model):
     @api.model
     def _dealer_notice_channel(self, partner):
         """The customer's preferred channel when consented and reachable, else the first one that is."""
+        return self._dealer_notice_channels(partner).get(partner.id)
+
+    @api.model
+    def _dealer_notice_channels(self, partners):
+        """``{partner id: channel or None}`` for a batch of customers, in ONE query: the preferred channel
+        when consented (consent field and Odoo's blacklists, as the dispatch log checks them) and reachable,
+        else the first of NOTICE_CHANNELS that is."""
+        if not partners:
+            return {}
         Dispatch = self.env["dealer.dispatch"].sudo()
-        preferred = partner.dealer_preferred_channel
-        for channel in ((preferred,) if preferred in NOTICE_CHANNELS else ()) + NOTICE_CHANNELS:
-            row = Dispatch.new({"partner_id": partner.id, "channel": channel})
-            if row._has_consent() and row._has_address():
-                return channel
-        return None
+        for model in ("res.partner", "mail.blacklist", "phone.blacklist"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT p.id, %s FROM res_partner p WHERE p.id IN %s",
+                SQL(", ").join(
+                    SQL("(%s AND %s)", Dispatch._consent_sql(channel), Dispatch._address_sql(channel))
+                    for channel in NOTICE_CHANNELS
+                ),
+                tuple(partners.ids),
+            )
+        )
+        open_channels = {
+            row[0]: {ch for ch, ok in zip(NOTICE_CHANNELS, row[1:], strict=True) if ok}
+            for row in self.env.cr.fetchall()
+        }
+        channels = {}
+        for partner in partners:
+            preferred = partner.dealer_preferred_channel
+            ok = open_channels.get(partner.id, set())
+            order = ((preferred,) if preferred in NOTICE_CHANNELS else ()) + NOTICE_CHANNELS
+            channels[partner.id] = next((channel for channel in order if channel in ok), None)
+        return channels
+
+    @api.model
+    def _dealer_notice_langs(self, visits):
+        """``{visit id: language}`` the dispatch log would write each visit's customer in (``_lang`` without a
+        template: the customer's, their company's, the default of new contacts), read once for the batch."""
+        installed = dict(self.env["res.lang"].get_installed())
+        default = self.env["ir.default"]._get("res.partner", "lang")
+        fallback = self.env.lang or "en_US"
+        return {
+            visit.id: next(
+                (
+                    lang
+                    for lang in (visit.partner_id.lang, (visit.company_id or self.env.company).partner_id.lang, default)
+                    if lang in installed
+                ),
+                fallback,
+            )
+            for visit in visits
+        }
 
     @api.model
     def _dealer_customer_tz(self, partner, bay=None, company=None):
@@ -366,11 +411,14 @@ class DealerVisit(models.Model):
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
         vals_list = []
-        for visit in self.sudo().filtered("partner_id"):
-            channel = self._dealer_notice_channel(visit.partner_id)
+        visits = self.sudo().filtered("partner_id")
+        channels = self._dealer_notice_channels(visits.partner_id)
+        langs = self._dealer_notice_langs(visits)
+        for visit in visits:
+            channel = channels.get(visit.partner_id.id)
             if not channel:
                 continue
-            lang = Dispatch.new({"partner_id": visit.partner_id.id, "company_id": visit.company_id.id})._lang()
+            lang = langs[visit.id]
             subject, body = visit._dealer_notice_text(kind, lang)
             vals_list.append(
                 {
@@ -393,9 +441,18 @@ class DealerVisit(models.Model):
             visits.write({"workshop_received_notified": True})
         elif kind == "ready":
             visits.write({"workshop_ready_notified": True})
-        else:
-            for expected, group in visits.grouped(lambda v: v.workshop_expected_at or v.promised_at).items():
-                group.write({"workshop_late_warned_at": now, "workshop_late_warned_for": expected})
+        elif visits:
+            # one statement whatever the number of distinct times: each visit is warned about its own time
+            visits.flush_recordset(["workshop_expected_at", "promised_at"])
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE dealer_visit SET workshop_late_warned_at = %s,"
+                    " workshop_late_warned_for = COALESCE(workshop_expected_at, promised_at) WHERE id IN %s",
+                    now,
+                    tuple(visits.ids),
+                )
+            )
+            visits.invalidate_recordset(["workshop_late_warned_at", "workshop_late_warned_for"])
 
     # ------------------------------------------------------------
     # Cron

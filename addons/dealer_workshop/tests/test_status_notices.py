@@ -1,5 +1,5 @@
 """Repair notices: the promised time in the time zone the customer reads it in, bookings linked to their
-visit afterwards."""
+visit afterwards, and the late-notice cron's cost that does not grow with the number of cars."""
 
 from datetime import timedelta
 
@@ -95,3 +95,61 @@ class TestStatusNotices(RepairStatusCase):
         self.assertEqual(visit.service_lead_id, booking)
         self.assertEqual((visit.promised_at, visit.workshop_bay_id), (promised, self.bay2))
         self.assertEqual(len(self._rows(visit)), 1)
+
+    # ------------------------------------------------------------
+    # The late-notice cron at scale
+    # ------------------------------------------------------------
+
+    def _due_visits(self, count, start):
+        Partner = self.env["res.partner"]
+        partners = Partner.create(
+            [
+                {"name": f"Mail {start + i}", "email": f"m{start + i}@example.com", "consent_email": True}
+                if i % 2
+                else {
+                    "name": f"Phone {start + i}",
+                    "phone": f"+7900000{start + i:04d}",
+                    "email": f"p{start + i}@example.com",
+                    "consent_sms": True,
+                    "consent_email": True,
+                    "dealer_preferred_channel": "sms",
+                }
+                for i in range(count)
+            ]
+        )
+        return self.env["dealer.visit"].concat(
+            *(
+                self._visit(partner, promised=NOW + timedelta(minutes=30 + i), workshop_stage="in_work")
+                for i, partner in enumerate(partners)
+            )
+        )
+
+    def _cron_queries(self, visits):
+        Visit = self.env["dealer.visit"]
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        Visit._cron_workshop_status()
+        self.env.flush_all()
+        count = self.env.cr.sql_log_count - before
+        for visit in visits:
+            late = self._rows(visit).filtered(lambda row: "will not be ready" in row.body)
+            self.assertEqual(len(late), 1, "each customer warned once")
+            expected = "sms" if visit.partner_id.dealer_preferred_channel == "sms" else "email"
+            self.assertEqual(late.channel, expected, "on the customer's preferred consented channel")
+            self.assertEqual(visit.workshop_late_warned_for, visit.promised_at)
+        return count
+
+    def test_late_notice_cron_queries_do_not_grow_with_the_cars(self):
+        with freeze_time(NOW):
+            warm, three, ten = self._due_visits(2, 0), self._due_visits(3, 10), self._due_visits(10, 20)
+            Visit = self.env["dealer.visit"]
+            # the cron takes every due visit: keep the later batches out of the earlier runs
+            (three | ten).write({"workshop_stage": "quality"})
+            self._cron_queries(warm)
+            three.write({"workshop_stage": "in_work"})
+            queries_3 = self._cron_queries(three)
+            ten.write({"workshop_stage": "in_work"})
+            queries_10 = self._cron_queries(ten)
+            Visit._cron_workshop_status()
+        self.assertEqual(queries_3, queries_10, "the same queries for 3 cars as for 10")
