@@ -27,6 +27,7 @@ from . import (
     test_mileage,
     test_next_offer,
     test_roles,
+    test_screen_queries,
     test_sales_process,
     test_speed_to_lead,
     test_ui_tours,

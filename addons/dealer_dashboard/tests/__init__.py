@@ -1,1 +1,1 @@
-from . import test_dashboard, test_dashboard_tour
+from . import test_dashboard, test_dashboard_tour, test_screen_queries

@@ -22,6 +22,7 @@ from . import (
     test_retention_tour,
     test_rfm,
     test_risk,
+    test_screen_queries,
     test_telegram,
     test_telegram_conversation,
     test_template_safety,

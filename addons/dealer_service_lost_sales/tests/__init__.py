@@ -12,6 +12,7 @@ from . import (
     test_migration,
     test_next_offer,
     test_pipeline,
+    test_screen_queries,
     test_service_settings,
     test_sources,
     test_ui_tours,
