@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib
 import generate
 import p4_api
+import p7_screens
 
 RESULTS = benchlib.BENCH / "results"
 
@@ -556,6 +557,8 @@ def run_all(env, opts, scale):
         bench_p2(bench, today, opts.runs)
     if "p3" in opts.only:
         bench_p3(bench, opts.runs)
+    if "p7" in opts.only:
+        p7_screens.bench_p7(bench, opts.runs)
     return bench
 
 
@@ -615,7 +618,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="runs per benchmark (the median is reported)")
     parser.add_argument("--naive-sample", type=int, default=10_000, help="customers in the naive ORM loop")
     parser.add_argument("--naive-runs", type=int, default=1)
-    parser.add_argument("--only", default="p1,p2,p3,p4", help="comma-separated subset of p1,p2,p3,p4")
+    parser.add_argument("--only", default="p1,p2,p3,p4", help="comma-separated subset of p1,p2,p3,p4,p7")
     parser.add_argument("--api-requests", type=int, default=2000)
     parser.add_argument("--api-seconds", type=int, default=120)
     parser.add_argument("--update", action="store_true", help="upgrade the addons of an existing database first")
