@@ -383,10 +383,21 @@ class CrmLead(models.Model):
             )
         )
 
+    def _dealer_service_upcoming(self):
+        """A booking still to come: open (not won, not lost) and still in Scheduling.
+
+        Only such a booking may be moved, or cancelled by the customer: once the car is in the
+        workshop or the visit is won, its revenue is real and must not move to the loss ledger.
+        """
+        self.ensure_one()
+        return (
+            self.active and self.won_status == "pending" and self.stage_id.dealer_service_step in (False, "scheduling")
+        )
+
     def _dealer_reschedule_service(self, planned_at, **vals):
         """Move a booking still in Scheduling to another time (the capacity check runs on write)."""
         self.ensure_one()
-        if not self.active or self.stage_id.dealer_service_step not in (False, "scheduling"):
+        if not self._dealer_service_upcoming():
             raise UserError(self.env._("Only a booking that is still to come can be moved."))
         before = self.service_planned_at
         self.write({"service_planned_at": planned_at, "date_deadline": fields.Date.to_date(planned_at), **vals})
@@ -399,11 +410,23 @@ class CrmLead(models.Model):
         )
         return True
 
-    def _dealer_cancel_service(self, reason, comment=None):
-        """The customer cancels: a loss event at the booking's stage with their reason and words."""
+    def _dealer_cancel_service(self, reason, comment=None, any_stage=False):
+        """The customer cancels: a loss event at the booking's stage with their reason and words.
+
+        Only a booking still to come can be cancelled (nothing is written otherwise), unless
+        ``any_stage``: the DMS API records a cancellation at whatever stage the booking is in
+        (docs/API.md), the customer's own page never does.
+        """
         self.ensure_one()
         if not self.active:
             return self.browse()
+        if not any_stage and not self._dealer_service_upcoming():
+            raise UserError(
+                self.env._(
+                    "This booking can no longer be cancelled online: the car is already in the workshop "
+                    "or the visit is done. Please call us."
+                )
+            )
         if comment:
             self.message_post(body=comment)
         self.action_set_lost(lost_reason_id=reason.id)
@@ -574,7 +597,7 @@ class CrmLead(models.Model):
         if not reason:
             raise inp.ApiInputError("reason", f"reason {code} is not a known loss reason code")
         comment = inp.text(payload, "comment", max_len=4000)
-        lead._dealer_cancel_service(reason, comment)
+        lead._dealer_cancel_service(reason, comment, any_stage=True)
         event = lead.loss_event_ids.filtered(lambda e: e.kind in FULL_LOSS_KINDS)[:1]
         return {"opportunity_id": lead.id, "loss_event_id": event.id, "lost_amount": event.amount}
 

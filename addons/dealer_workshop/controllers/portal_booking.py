@@ -533,7 +533,7 @@ class PortalBooking(http.Controller):
     def _manage_values(self, lead, token, error=None, info=None):
         lang = _lang(lead.partner_id)
         company = (lead.company_id or request.env.company).sudo()
-        open_booking = lead.active and lead.stage_id.dealer_service_step in (False, "scheduling")
+        open_booking = lead._dealer_service_upcoming()
         days = {}
         if open_booking:
             kind, hours = lead._dealer_workshop_needs()
@@ -581,7 +581,7 @@ class PortalBooking(http.Controller):
         lang = _lang(lead.partner_id)
         request.update_context(lang=lang)
         try:
-            if not lead.active or lead.stage_id.dealer_service_step not in (False, "scheduling"):
+            if not lead._dealer_service_upcoming():
                 raise BookingError(request.env._("This booking can no longer be moved online. Please call us."))
             kind, hours = lead._dealer_workshop_needs()
             company = (lead.company_id or request.env.company).sudo()
@@ -617,6 +617,11 @@ class PortalBooking(http.Controller):
         error = None
         if not lead.active:
             error = request.env._("This booking is already cancelled.")
+        elif not lead._dealer_service_upcoming():
+            error = request.env._(
+                "This booking can no longer be cancelled online: the car is already in the workshop "
+                "or the visit is done. Please call us."
+            )
         elif not reason:
             error = request.env._("Choose why you cancel.")
         if error:

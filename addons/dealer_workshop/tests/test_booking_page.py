@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime
 
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
+from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
 from ..controllers.portal_booking import booking_token
@@ -418,3 +419,66 @@ class TestBookingApiCapacity(BookingPageCase):
             self.assertEqual(error["field"], "planned_at")
             self.assertIn("Lift 1", error["message"])
             self.assertEqual(self._counts(), before)
+
+
+@tagged("post_install", "-at_install")
+class TestBookingPageSafety(BookingPageCase):
+    """What the page must refuse: late cancels, someone else's contact or car, costly SMS."""
+
+    def _book_from_reminder(self):
+        _campaign, dispatch = self._reminder()
+        html = self._get(dispatch._dealer_booking_url())
+        response = self._post(
+            "/service/book/confirm",
+            html,
+            {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+        )
+        lead = self._bookings(self.car)
+        self.assertEqual(len(lead), 1)
+        return lead, response.text
+
+    def _cancel_refused(self, lead, page):
+        reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
+        url = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}/cancel"
+        Dispatch = self.env["dealer.dispatch"]
+        told = Dispatch.search_count([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+        response = self._post(url, page, {"reason_id": reason.id, "comment": "Changed my mind"})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("can no longer be cancelled online", response.text)
+        self.assertTrue(lead.active)
+        self.assertFalse(lead.loss_event_ids, "no revenue moves to the loss ledger")
+        self.assertEqual(
+            Dispatch.search_count([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)]),
+            told,
+            "no 'cancelled' message is queued",
+        )
+        self.assertNotIn('name="reason_id"', self._get(url.removesuffix("/cancel")), "no cancel form is shown")
+
+    def test_cancel_refused_once_the_car_is_in_the_workshop(self):
+        with freeze_time(NOW):
+            lead, page = self._book_from_reminder()
+            lead.stage_id = lead._dealer_service_stage("reception")
+            self._cancel_refused(lead, page)
+            self.assertEqual(lead.stage_id.dealer_service_step, "reception")
+
+    def test_cancel_refused_once_the_visit_is_won(self):
+        with freeze_time(NOW):
+            lead, page = self._book_from_reminder()
+            lead.action_set_won()
+            self.assertEqual(lead.won_status, "won")
+            self._cancel_refused(lead, page)
+            self.assertEqual(lead.won_status, "won", "the won revenue stays won")
+
+    def test_cancel_method_guards_the_customer_path_and_keeps_the_api_behaviour(self):
+        """The page's method refuses late cancels; the DMS API records a loss at the current stage (API.md)."""
+        reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
+        with freeze_time(NOW):
+            lead, _page = self._book_from_reminder()
+            lead.stage_id = lead._dealer_service_stage("reception")
+            with self.assertRaisesRegex(UserError, "can no longer be cancelled online"):
+                lead._dealer_cancel_service(reason, "late")
+            self.assertTrue(lead.active)
+            self.assertFalse(lead.loss_event_ids)
+            event = lead._dealer_cancel_service(reason, "the DMS cancels", any_stage=True)
+            self.assertFalse(lead.active)
+            self.assertTrue(event)
