@@ -152,7 +152,10 @@ class PortalBooking(http.Controller):
             return dispatch.partner_id, dispatch.partner_id.phone_sanitized, dispatch
         phone = session.get("phone")
         if phone:
-            return Partner._dealer_find_duplicates_all(phone=phone)[:1], phone, Dispatch
+            # a code proves the number, not which of the contacts sharing it is booking (a spouse, a
+            # fleet's switchboard, another showroom's customer): only a single match of this showroom
+            # is that customer, else they book as a new customer and see no one else's cars
+            return env["dealer.workshop.otp"]._dealer_phone_partner(phone, self._company(Partner)), phone, Dispatch
         return Partner, None, Dispatch
 
     # ------------------------------------------------------------

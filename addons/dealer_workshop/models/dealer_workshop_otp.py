@@ -1,6 +1,8 @@
 import secrets
 from datetime import timedelta
 
+import phonenumbers
+
 from odoo import api, fields, models, tools
 
 from .res_config_settings import workshop_param
@@ -9,7 +11,13 @@ MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
 # codes asked from one connection an hour, whatever the numbers (SMS cost, spamming strangers)
 MAX_CODES_PER_IP_HOUR = 10
+# codes a showroom sends an hour, all numbers and connections together: what a botnet rotating
+# addresses could make it pay for (SMS pumping); far above a busy showroom's real demand
+MAX_CODES_PER_COMPANY_HOUR = 200
 CODE_DIGITS = 6
+# codes go only to mobile numbers of the showroom's country (no premium or foreign ranges)
+MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+DEFAULT_REGION = "RU"
 
 
 class DealerWorkshopOtp(models.Model):
@@ -17,9 +25,11 @@ class DealerWorkshopOtp(models.Model):
 
     Only a hash of the code is stored (keyed by the database secret); a code expires after the
     ``otp_minutes`` setting, allows ``MAX_ATTEMPTS`` tries and is used once; a phone gets at most
-    ``MAX_CODES_PER_HOUR`` codes an hour. The SMS goes out at once: the person is waiting for it,
-    so neither marketing consent nor quiet hours apply; it is logged in the dispatch log (without
-    the code) when the phone belongs to a known customer.
+    ``MAX_CODES_PER_HOUR`` codes an hour, a connection ``MAX_CODES_PER_IP_HOUR`` and a showroom
+    ``MAX_CODES_PER_COMPANY_HOUR``; codes go only to mobile numbers of the showroom's country.
+    The SMS goes out at once: the person is waiting for it, so neither marketing consent nor quiet
+    hours apply; it is logged in the dispatch log (without the code) when the phone belongs to
+    the one customer of the showroom with that number.
     """
 
     _name = "dealer.workshop.otp"
@@ -39,12 +49,55 @@ class DealerWorkshopOtp(models.Model):
         return tools.hmac(self.env(su=True), "dealer_workshop-otp", f"{phone}:{code}")
 
     @api.model
+    def _dealer_phone_partner(self, phone, company):
+        """The customer a confirmed ``phone`` (E.164) stands for at ``company``, or an empty record.
+
+        A code proves control of a number, not which of the contacts sharing it is booking (a
+        spouse, a fleet's switchboard, another showroom's customer): only the single active contact
+        of this showroom (or shared by all) with that number is taken; with none or several, the
+        person books as a new customer and sees no one else's cars.
+        """
+        if not phone:
+            return self.env["res.partner"].sudo()
+        matches = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=True)
+            .search([("phone_sanitized", "=", phone), ("company_id", "in", [company.id, False])], limit=2)
+        )
+        return matches if len(matches) == 1 else matches.browse()
+
+    @api.model
+    def _dealer_mobile_problem(self, phone, company, lang):
+        """An error message unless ``phone`` (E.164) is a mobile number of the showroom's country."""
+        region = company.country_id.code or DEFAULT_REGION
+        try:
+            number = phonenumbers.parse(phone or "", region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if (
+            number
+            and phonenumbers.is_valid_number(number)
+            and phonenumbers.region_code_for_number(number) == region
+            and phonenumbers.number_type(number) in MOBILE_TYPES
+        ):
+            return None
+        country = company.country_id.with_context(lang=lang).name or region
+        return self.with_context(lang=lang).env._(
+            "Enter a mobile phone number of %(country)s: codes are sent by SMS to mobile numbers only.",
+            country=country,
+        )
+
+    @api.model
     def _dealer_send_code(self, phone, company, lang, ip_address=None):
         """Send a new code to ``phone`` (E.164); returns an error message, or None when it went out."""
         Otp = self.sudo()
         env = self.with_context(lang=lang).env
         now = fields.Datetime.now()
         hour_ago = now - timedelta(hours=1)
+        problem = self._dealer_mobile_problem(phone, company, lang)
+        if problem:
+            return problem
         if Otp.search_count([("phone", "=", phone), ("create_date", ">", hour_ago)]) >= MAX_CODES_PER_HOUR:
             return env._("Too many codes were sent to this number. Try again in an hour.")
         if (
@@ -53,6 +106,11 @@ class DealerWorkshopOtp(models.Model):
             >= MAX_CODES_PER_IP_HOUR
         ):
             return env._("Too many codes were asked from this connection. Try again in an hour.")
+        if (
+            Otp.search_count([("company_id", "=", company.id), ("create_date", ">", hour_ago)])
+            >= MAX_CODES_PER_COMPANY_HOUR
+        ):
+            return env._("We cannot send more codes right now. Try again in an hour, or call us to book your visit.")
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         minutes = workshop_param(self.env, "otp_minutes")
         otp = Otp.create(
@@ -70,7 +128,7 @@ class DealerWorkshopOtp(models.Model):
             company=company.name,
             minutes=minutes,
         )
-        partner = self.env["res.partner"]._dealer_find_duplicates_all(phone=phone)[:1]
+        partner = self._dealer_phone_partner(phone, company)
         sms = self.env["sms.sms"].sudo().create({"number": phone, "body": text, "partner_id": partner.id})
         otp._log_dispatch(partner, sms, lang)
         # at once, and removed once sent: the code is never kept readable

@@ -3,12 +3,14 @@
 import json
 import re
 from datetime import date, datetime
+from unittest.mock import patch
 
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
 from ..controllers.portal_booking import booking_token
+from ..models import dealer_workshop_otp as otp_module
 
 NOW = "2026-12-02 07:00:00"  # a Wednesday; the bay works 08:00-12:00 and 13:00-17:00 UTC
 
@@ -482,3 +484,74 @@ class TestBookingPageSafety(BookingPageCase):
             event = lead._dealer_cancel_service(reason, "the DMS cancels", any_stage=True)
             self.assertFalse(lead.active)
             self.assertTrue(event)
+
+    def _confirm_phone(self, phone):
+        html = self._get("/service/book?lang=en_US")
+        response = self._post("/service/book/code", html, {"phone": phone})
+        self.assertIn("Code from the SMS", response.text)
+        code = re.search(r"(\d{6}) is your code", self._sms[-1]["body"]).group(1)
+        response = self._post("/service/book/verify", response.text, {"phone": phone, "code": code})
+        self.assertIn("Show free times", response.text)
+        return response.text
+
+    def test_shared_phone_never_shows_another_contacts_cars(self):
+        """Two contacts share a number: the code proves the number, not which of them books."""
+        spouse = self.env["res.partner"].create({"name": "Aaron Spouse", "phone": self.customer.phone})
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._confirm_phone(self.customer.phone)
+            self.assertNotIn(self.car.display_name, html, "neither contact's cars are shown")
+            self.assertNotIn(spouse.name, html)
+            self.assertNotIn(self.customer.name, html)
+            html = self._get("/service/book?step=slots&plate=C556CC77&product_ids=%s" % self.to2.id)
+            response = self._post(
+                "/service/book/confirm",
+                html,
+                {"plate": "C556CC77", "product_ids": self.to2.id, "slot": self._slots(html)[0], "name": "Anna"},
+            )
+            self.assertIn("Your visit is booked", response.text)
+        lead = self._bookings(self.env["dealer.vehicle"].search([("plate", "=", "C556CC77")]))
+        self.assertNotIn(lead.partner_id, spouse | self.customer, "booked as their own new contact")
+        self.assertEqual(
+            (lead.partner_id.name, lead.partner_id.phone_sanitized), ("Anna", self.customer.phone_sanitized)
+        )
+        self.assertFalse(
+            self.env["dealer.dispatch"].search(
+                [("partner_id", "in", (spouse | self.customer).ids), ("res_model", "=", "dealer.workshop.otp")]
+            ),
+            "the code is logged on no one's card",
+        )
+
+    def test_phone_of_another_showrooms_customer_is_not_used(self):
+        other = self.env["res.company"].create({"name": "Showroom B", "country_id": self.env.ref("base.ru").id})
+        self.customer.company_id = other
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._confirm_phone(self.customer.phone)
+        self.assertNotIn(self.car.display_name, html)
+        self.assertNotIn(self.customer.name, html)
+
+    def test_single_matching_contact_is_recognised(self):
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._confirm_phone(self.customer.phone)
+        self.assertIn(self.car.display_name, html, "the one customer with this number sees their car")
+
+    def test_codes_only_to_mobile_numbers_of_the_country(self):
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._get("/service/book?lang=en_US")
+            for number in ("+44 7911 123456", "+882 1234 5678", "+7 495 123 45 67", "+7 809 123 45 67"):
+                with self.subTest(number=number):
+                    response = self._post("/service/book/code", html, {"phone": number})
+                    self.assertNotIn("Code from the SMS", response.text)
+                    self.assertRegex(response.text, "Enter (a|your) mobile phone number")
+            self.assertEqual(self._sms, [], "no SMS to foreign, premium or landline numbers")
+            self.assertFalse(self.env["dealer.workshop.otp"].search([]))
+
+    def test_codes_per_showroom_are_capped(self):
+        with freeze_time(NOW), self.mockSMSGateway(), patch.object(otp_module, "MAX_CODES_PER_COMPANY_HOUR", 4):
+            html = self._get("/service/book?lang=en_US")
+            for i in range(4):
+                # each to another number, below the per-connection limit: only the showroom's cap stops them
+                response = self._post("/service/book/code", html, {"phone": f"+7916555790{i}"})
+                self.assertIn("Code from the SMS", response.text)
+            response = self._post("/service/book/code", html, {"phone": "+79165557909"})
+            self.assertIn("We cannot send more codes right now", response.text)
+            self.assertEqual(len(self._sms), 4)
