@@ -16,11 +16,12 @@ from werkzeug.exceptions import NotFound
 
 from odoo import fields, http, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
+from odoo.addons.dealer_crm.tools.plate import normalize_plate, plate_key_sql
 from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import SQL, escape_psql
+from odoo.tools import SQL
 
 from ..models.res_config_settings import workshop_param
 
@@ -272,13 +273,15 @@ class PortalBooking(http.Controller):
             return vehicle, None
         vin = normalize_vin(form.get("vin") or "")
         plate = (form.get("plate") or "").strip().upper()[:20]
-        if not vin and not plate:
+        plate_key = normalize_plate(plate)
+        if not vin and not plate_key:
             raise BookingError(env._("Choose your car, or enter its licence plate or VIN."))
         if vin:
             problem = vin_problem(vin)
             if problem:
                 raise BookingError(Vehicle._vin_error_message(vin, *problem))
-        domain = [("vin", "=", vin)] if vin else [("plate", "=ilike", escape_psql(plate))]
+        # a plate is found however it is typed: case, spaces, dashes, Cyrillic or Latin look-alike letters
+        domain = [("vin", "=", vin)] if vin else self._plate_domain(plate_key, company)
         vehicle = Vehicle.search([*domain, ("company_id", "in", [company.id, False])], limit=1)
         if (
             vehicle
@@ -294,6 +297,21 @@ class PortalBooking(http.Controller):
         if vehicle:
             return vehicle, None
         return Vehicle, {"vin": vin or False, "plate": plate or False, "state": "customer", "company_id": company.id}
+
+    def _plate_domain(self, key, company):
+        """The cars of the showroom whose plate has this key (``normalize_plate``), as a domain."""
+        Vehicle = request.env["dealer.vehicle"].sudo()
+        Vehicle.flush_model(["plate", "company_id"])
+        rows = request.env.execute_query(
+            SQL(
+                "SELECT id FROM dealer_vehicle WHERE plate IS NOT NULL AND (company_id IS NULL OR company_id = %s)"
+                " AND %s = %s",
+                company.id,
+                plate_key_sql(SQL.identifier("plate")),
+                key,
+            )
+        )
+        return [("id", "in", [row[0] for row in rows])]
 
     def _parse_products(self, catalogue, form):
         ids = request.httprequest.values.getlist("product_ids")

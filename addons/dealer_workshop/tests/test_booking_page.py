@@ -555,3 +555,32 @@ class TestBookingPageSafety(BookingPageCase):
             response = self._post("/service/book/code", html, {"phone": "+79165557909"})
             self.assertIn("We cannot send more codes right now", response.text)
             self.assertEqual(len(self._sms), 4)
+
+    def test_plate_found_whatever_the_letters_and_spaces(self):
+        """A123BC77 typed in Cyrillic, lower case or with spaces is still another customer's car."""
+        self.other_car.plate = "A123BC77"
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            good = {"vehicle_id": "", "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"}
+            for typed in ("А123ВС77", "a 123 bc 77", "а123-вс-77", "A123BC77"):
+                with self.subTest(typed=typed):
+                    before = self._counts()
+                    response = self._post("/service/book/confirm", html, {**good, "plate": typed})
+                    self.assertIn("registered to another customer", response.text)
+                    self.assertEqual(self._counts(), before, "no duplicate car, no booking")
+
+    def test_own_car_found_by_its_cyrillic_plate(self):
+        self.car.plate = "К777КК77"
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            cars = self.env["dealer.vehicle"].search_count([])
+            response = self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": "", "plate": "k 777 kk 77", "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+            )
+            self.assertIn("Your visit is booked", response.text)
+        self.assertEqual(self.env["dealer.vehicle"].search_count([]), cars, "no duplicate car")
+        self.assertEqual(len(self._bookings(self.car)), 1)
