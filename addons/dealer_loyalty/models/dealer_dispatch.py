@@ -127,6 +127,14 @@ class DealerDispatch(models.Model):
         help="A message a person sent from the chatter to the customer's Telegram: no frequency cap, "
         "held during quiet hours.",
     )
+    # a service message the customer needs whatever else they got (a booking's confirmation, a code, the
+    # workshop's notices): consent (and quiet hours for what is queued) still apply, the frequency cap does not
+    transactional = fields.Boolean(
+        string="Service message",
+        readonly=True,
+        help="A message about the customer's own booking or repair (confirmation, code, car received or ready): "
+        "it neither counts toward nor is stopped by the frequency cap.",
+    )
     reply_message_id = fields.Many2one(
         "mail.message", string="Chatter message", index="btree_not_null", ondelete="set null", readonly=True
     )
@@ -154,6 +162,31 @@ class DealerDispatch(models.Model):
             if row.step_id:
                 origin = f"{row.campaign_id.name} / {row.step_id.name}"
             row.display_name = f"{origin or ''} / {row.partner_id.display_name}"
+
+    # The fields a user (a marketer: no one else may write the log) changes from the screens: a queued
+    # message cancelled (a campaign stopped). Everything else is written by the sending itself (sudo):
+    # whoever could change a row's customer, record or text could have the send-time personal links
+    # (status, survey, booking) of another customer's record mailed to a contact of their own.
+    USER_WRITABLE = ("state", "skip_reason")
+
+    def write(self, vals):
+        if not self.env.su:
+            for fname in vals:
+                if fname not in self.USER_WRITABLE:
+                    raise UserError(
+                        self.env._(
+                            "The message log is written by the sending only: %(field)s cannot be changed.",
+                            field=self._fields[fname]._description_string(self.env) if fname in self._fields else fname,
+                        )
+                    )
+            if vals.get("state", "cancelled") != "cancelled":
+                raise UserError(
+                    self.env._(
+                        "%(field)s: a message in the log can only be cancelled, not set to another status.",
+                        field=self._fields["state"]._description_string(self.env),
+                    )
+                )
+        return super().write(vals)
 
     # ------------------------------------------------------------
     # Consent and addresses (SQL for planning, Python for the last check)
@@ -262,6 +295,7 @@ class DealerDispatch(models.Model):
                     ("state", "in", COUNTED_STATES),
                     ("channel", "!=", "activity"),
                     ("conversation", "=", False),
+                    ("transactional", "=", False),
                     ("sent_at", ">=", now - timedelta(days=days)),
                 ],
                 ["partner_id"],
@@ -290,7 +324,8 @@ class DealerDispatch(models.Model):
         resume = self._quiet_until(now)
         if resume:
             return ("defer", resume)
-        if not self.conversation and self._over_cap(usage):  # a reply in a conversation is never capped
+        # a reply in a conversation and a service message are never capped
+        if not self.conversation and not self.transactional and self._over_cap(usage):
             return ("skipped", "cap")
         return None
 
@@ -352,7 +387,9 @@ class DealerDispatch(models.Model):
             body = (
                 self.env["mail.render.mixin"]
                 .sudo()
-                ._shorten_links(body, {"title": f"{self.campaign_id.name}: {step.name}"})
+                ._shorten_links(
+                    body, {"title": f"{self.campaign_id.name}: {step.name}"}, blacklist=self._unshortened_links()
+                )
             )
             extra = {}
             if template.email_from:
@@ -378,6 +415,13 @@ class DealerDispatch(models.Model):
         company = self.company_id or self.env.company
         message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
         return {"state": "delivered", "provider_message_id": message_id}
+
+    @api.model
+    def _unshortened_links(self):
+        """Paths of the e-mail's links that must not become public short links (``link.tracker``):
+        a short code can be guessed and every user reads the link it stands for, so a customer's
+        signed personal link stays as it is. Regular expressions, as Odoo's ``_shorten_links`` takes them."""
+        return []
 
     def _outgoing_text(self, text, lang, html=False):
         """The rendered text of this campaign message as it goes out in ``lang``: bridges add to it here."""
@@ -581,7 +625,7 @@ class DealerDispatch(models.Model):
                 row.write({"scheduled_at": verdict[1]})
             elif verdict:
                 row.write({"state": "skipped", "skip_reason": verdict[1]})
-            elif row._deliver(now) and row.channel != "activity":
+            elif row._deliver(now) and row.channel != "activity" and not row.transactional:
                 usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
 
     def _deliver(self, now):
