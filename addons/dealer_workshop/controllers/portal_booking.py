@@ -23,6 +23,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import SQL
 
+from ..models.dealer_dispatch import BOOKING_LINK
 from ..models.res_config_settings import workshop_param
 
 SESSION_KEY = "dealer_workshop_booking"
@@ -79,7 +80,8 @@ def _channel(partner):
 def queue_confirmation(lead, kind, when_text):
     """Tell the customer (their language, consented channel) that the booking is made, moved or cancelled.
 
-    Through the dispatch log (consent, quiet hours, log); the text carries the signed manage link.
+    Through the dispatch log (consent, quiet hours, log; no frequency cap); the stored text carries the mark of
+    the signed manage link, put in only in the message that leaves (dealer.dispatch._text_to_send).
     """
     partner = lead.partner_id
     channel = _channel(partner)
@@ -95,14 +97,14 @@ def queue_confirmation(lead, kind, when_text):
             company=company.name,
             when=when_text,
             car=lead.vehicle_id.display_name,
-            link=booking_url(lead),
+            link=BOOKING_LINK,
         ),
         "moved": env._(
             "Your service visit at %(company)s is moved to %(when)s (%(car)s). To move or cancel it: %(link)s",
             company=company.name,
             when=when_text,
             car=lead.vehicle_id.display_name,
-            link=booking_url(lead),
+            link=BOOKING_LINK,
         ),
         "cancelled": env._(
             "Your service visit at %(company)s on %(when)s is cancelled. We hope to see you another time.",
@@ -124,6 +126,7 @@ def queue_confirmation(lead, kind, when_text):
                 "res_id": lead.id,
                 "subject": env._("Your service visit"),
                 "body": texts[kind],
+                "transactional": True,
             }
         ]
     )
@@ -398,6 +401,14 @@ class PortalBooking(http.Controller):
     # ------------------------------------------------------------
     # Routes: book
     # ------------------------------------------------------------
+
+    @http.route("/service/b/<int:d>/<string:t>", type="http", auth="public", methods=["GET"], sitemap=False)
+    def book_compact(self, d, t, **kwargs):
+        """An SMS's compact booking link: on to the full personal link it stands for."""
+        dispatch = request.env["dealer.dispatch"]._dealer_from_compact_booking_link(d, t)
+        if not dispatch:
+            raise NotFound()
+        return request.redirect(dispatch._dealer_booking_url(), local=True)
 
     @http.route("/service/book", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
     def book(self, d=None, t=None, **form):

@@ -26,6 +26,15 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 BOOKING_URL_KEY = "dealer_booking_url"
+# The mark of a booking's manage link (move, cancel) in a stored confirmation: the link itself is put in
+# only in the message that leaves, so the dispatch log (read by every dealer user) holds no key to it.
+BOOKING_LINK = "[booking link]"
+# The customer's signed personal links never become public short links (a short code can be guessed,
+# and every user reads the link tracker): the reminder's booking link, a booking's manage link, the
+# repair-status link (regular expressions, as Odoo's _shorten_links takes them).
+PERSONAL_LINKS = (r"/service/book", r"/service/booking", r"/service/status", r"/service/b/\d+/\w+")
+# characters of the signature a compact (SMS) booking link keeps: 64 bits
+COMPACT_TOKEN_SIZE = 16
 
 
 class DealerDispatch(models.Model):
@@ -77,11 +86,28 @@ class DealerDispatch(models.Model):
         """The signature of a reminder's personal booking link."""
         return tools.hmac(self.env(su=True), "dealer_workshop-booking-link", dispatch_id)
 
-    def _dealer_booking_url(self):
-        """The personal booking link of this message: the booking page with customer, car and work filled in."""
+    def _dealer_booking_url(self, compact=False):
+        """The personal booking link of this message: the booking page with customer, car and work filled in.
+
+        ``compact``: the SMS's form of the same link, ``/service/b/<id>/<16 characters of the signature>``
+        (64 bits: not to be guessed), which leads to the full one; the full link alone would take two
+        Cyrillic SMS parts.
+        """
         self.ensure_one()
         base = self.get_base_url().rstrip("/")
-        return f"{base}/service/book?d={self.id}&t={self._dealer_booking_token(self.id)}"
+        token = self._dealer_booking_token(self.id)
+        if compact:
+            return f"{base}/service/b/{self.id}/{token[:COMPACT_TOKEN_SIZE]}"
+        return f"{base}/service/book?d={self.id}&t={token}"
+
+    @api.model
+    def _dealer_from_compact_booking_link(self, dispatch_id, token):
+        """The message a compact booking link names, or an empty recordset when the link is forged."""
+        if not isinstance(dispatch_id, int) or not isinstance(token, str) or len(token) != COMPACT_TOKEN_SIZE:
+            return self.browse()
+        if not tools.consteq(token, self._dealer_booking_token(dispatch_id)[:COMPACT_TOKEN_SIZE]):
+            return self.browse()
+        return self.sudo().browse(dispatch_id).exists()
 
     @api.model
     def _dealer_from_booking_link(self, dispatch_id, token):
@@ -110,8 +136,9 @@ class DealerDispatch(models.Model):
     def _outgoing_text(self, text, lang, html=False):
         """A message about a car ends with its booking link, unless its template placed it already.
 
-        In an SMS the link is a tracked short link (Odoo's link tracker, as its mass SMS does): the
-        full link alone would take two Cyrillic SMS parts.
+        The link is personal and signed: it is never made a short link of Odoo's link tracker (whose
+        three-letter codes anyone can try, and whose links every user reads); an SMS carries its compact
+        form (``_dealer_booking_url(compact=True)``).
         """
         text = super()._outgoing_text(text, lang, html=html)
         url = self.env.context.get(BOOKING_URL_KEY)
@@ -121,8 +148,8 @@ class DealerDispatch(models.Model):
         if not placed and not self.vehicle_id:
             return text
         if self.channel == "sms":
-            short = self.env["mail.render.mixin"].sudo()._shorten_links_text(url, self._dealer_link_tracker_vals())
-            text, url = text.replace(url, short), short
+            compact = self._dealer_booking_url(compact=True)
+            text, url = text.replace(url, compact), compact
         if placed:
             return text
         label = self.with_context(lang=lang).env._("Book a visit")
@@ -137,16 +164,25 @@ class DealerDispatch(models.Model):
             text = text[: TELEGRAM_TEXT_LIMIT - len(line) - 1].rstrip() + "…"
         return text + line
 
-    def _dealer_link_tracker_vals(self):
-        """The link tracker's title of this message's links (as the e-mail's links are titled)."""
-        return {"title": f"{self.campaign_id.name}: {self.step_id.name}"}
+    @api.model
+    def _unshortened_links(self):
+        return super()._unshortened_links() + list(PERSONAL_LINKS)
 
     def _text_to_send(self):
-        """A workshop notice about a visit gets the customer's status link only in the message that leaves
-        (dealer.visit._dealer_notice_to_send); the stored text keeps a mark."""
+        """A workshop notice about a visit gets the customer's status link, a booking's confirmation its
+        manage link, only in the message that leaves; the stored text keeps a mark. Only when the visit or
+        booking is the row's customer's own: a row pointed at another customer's record sends no link."""
         text = super()._text_to_send()
         if self.res_model == "dealer.visit" and self.res_id:
-            text = self.env["dealer.visit"].sudo().browse(self.res_id).exists()._dealer_notice_to_send(text)
+            visit = self.env["dealer.visit"].sudo().browse(self.res_id).exists()
+            if visit.partner_id == self.partner_id:
+                text = visit._dealer_notice_to_send(text)
+        elif self.res_model == "crm.lead" and self.res_id and BOOKING_LINK in text:
+            lead = self.env["crm.lead"].sudo().browse(self.res_id).exists()
+            if lead and lead.partner_id == self.partner_id:
+                from ..controllers.portal_booking import booking_url  # here: the controllers import the models
+
+                text = text.replace(BOOKING_LINK, booking_url(lead))
         return text
 
     # ------------------------------------------------------------

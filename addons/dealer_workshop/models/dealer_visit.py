@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
@@ -21,6 +22,12 @@ STATUS_SCOPE = "dealer_workshop-visit-status"
 # leaves, so the dispatch log (read by every dealer user) holds no key to the customer's page.
 STATUS_LINK = "[status link]"
 LATE_BATCH = 2000
+# who may open a customer's status page from the visit (the view's button names the same groups)
+STATUS_PAGE_GROUPS = (
+    "dealer_crm.group_service_advisor",
+    "dealer_crm.group_service_client_manager",
+    "dealer_crm.group_dealer_manager",
+)
 
 
 class DealerVisit(models.Model):
@@ -174,8 +181,15 @@ class DealerVisit(models.Model):
         return self._dealer_set_stage("ready")
 
     def action_dealer_status_page(self):
-        """The customer's repair-status page, as the customer sees it."""
+        """The customer's repair-status page, as the customer sees it: for the service advisors, the service
+        client managers and the director only (the link lets its holder book in the customer's name)."""
         self.ensure_one()
+        if not self.env.su and not any(self.env.user.has_group(group) for group in STATUS_PAGE_GROUPS):
+            raise AccessError(
+                self.env._(
+                    "Only a service advisor, a service client manager or the director opens the customer's status page."
+                )
+            )
         return {"type": "ir.actions.act_url", "url": self._dealer_status_url(), "target": "new"}
 
     # ------------------------------------------------------------
@@ -433,6 +447,7 @@ class DealerVisit(models.Model):
                     "res_id": visit.id,
                     "subject": subject,
                     "body": body,
+                    "transactional": True,
                 }
             )
         Dispatch._queue_messages(vals_list)

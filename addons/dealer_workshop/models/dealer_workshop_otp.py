@@ -156,6 +156,7 @@ class DealerWorkshopOtp(models.Model):
                 "subject": label,
                 "body": label,
                 "sms_id": sms.id,
+                "transactional": True,
             }
         )
 

@@ -3,6 +3,7 @@ from . import (
     test_booking_tour,
     test_capacity,
     test_pacing,
+    test_personal_links,
     test_reminder_links,
     test_repair_status,
     test_status_notices,

@@ -94,19 +94,22 @@ class TestReminderLinks(DealerCampaignCase):
             rows.filtered(lambda row, channel=channel: row.channel == channel and row.vehicle_id == car)
             for channel in ("email", "sms", "telegram")
         )
-        # e-mail: a "Book a visit" button whose tracked short link lands on the row's own booking link
+        # e-mail: a "Book a visit" button on the row's own booking link, never a guessable public short link
         mail = self.env["mail.mail"].search([("mail_message_id", "=", email_row.mail_message_id.id)])
         self.assertIn("Book a visit", mail.body_html)
-        tracker = self.env["link.tracker"].search([("url", "=", email_row._dealer_booking_url())])
-        self.assertEqual(len(tracker), 1, "the button is a tracked short link")
-        self.assertIn(f'href="{tracker.short_url}"', mail.body_html, "a real link, not escaped text")
-        self.assertEqual(self._row_of(tracker.url), email_row)
-        # SMS: a line with the link, a tracked short one (the full link would take two Cyrillic SMS parts)
-        sms_tracker = self.env["link.tracker"].search([("url", "=", sms_row._dealer_booking_url())])
-        self.assertIn(f"Book a visit: {sms_tracker.short_url}", sms_row.sms_id.body)
-        self.assertLess(len(sms_tracker.short_url), 60)
-        sms_link = sms_tracker.url
+        link = email_row._dealer_booking_url()
+        self.assertIn(f'href="{link.replace("&", "&amp;")}"', mail.body_html, "a real link, not escaped text")
+        self.assertFalse(self.env["link.tracker"].search([("url", "ilike", "/service/book")]))
+        self.assertEqual(self._row_of(link), email_row)
+        # SMS: a line with the link's compact form (the full link would take two Cyrillic SMS parts)
+        compact = sms_row._dealer_booking_url(compact=True)
+        self.assertIn(f"Book a visit: {compact}", sms_row.sms_id.body)
+        self.assertNotIn("/r/", sms_row.sms_id.body)
+        self.assertLess(len(compact), 70)
+        sms_link = sms_row._dealer_booking_url()
         self.assertEqual(self._row_of(sms_link), sms_row)
+        self.assertEqual(self.Dispatch._dealer_from_compact_booking_link(sms_row.id, compact[-16:]), sms_row)
+        self.assertFalse(self.Dispatch._dealer_from_compact_booking_link(sms_row.id, "0" * 16), "forged: nothing")
         # Telegram: the same line, each customer their own link
         self.assertEqual(len(texts), 5)
         telegram_links = [self._links_in(text)[0] for text in texts]
@@ -132,10 +135,11 @@ class TestReminderLinks(DealerCampaignCase):
         mail = self.env["mail.mail"].search([("mail_message_id", "=", email_row.mail_message_id.id)])
         self.assertNotIn("Book a visit", mail.body_html, "the template placed the link: no button added")
         self.assertIn("choose a time", mail.body_html)
-        self.assertTrue(self.env["link.tracker"].search([("url", "=", email_row._dealer_booking_url())]))
+        self.assertIn(email_row._dealer_booking_url().replace("&", "&amp;"), mail.body_html)
+        self.assertFalse(self.env["link.tracker"].search([("url", "ilike", "/service/book")]), "never a short link")
         sms_row = self._dispatches(campaign).filtered(lambda row: row.channel == "sms")[0]
-        sms_tracker = self.env["link.tracker"].search([("url", "=", sms_row._dealer_booking_url())])
-        self.assertEqual(sms_row.sms_id.body, f"Car {sms_row.vehicle_id.plate}: {sms_tracker.short_url}")
+        compact = sms_row._dealer_booking_url(compact=True)
+        self.assertEqual(sms_row.sms_id.body, f"Car {sms_row.vehicle_id.plate}: {compact}")
         for text in texts:
             self.assertEqual(len(self._links_in(text)), 1, text)
             self.assertNotIn("Book a visit", text)
@@ -183,7 +187,7 @@ class TestReminderLinks(DealerCampaignCase):
         texts = self._send(rows[0].scheduled_at)
         self.assertEqual(set(rows.mapped("state")), {"sent", "delivered"})
         for row in rows.filtered(lambda r: r.channel == "sms"):
-            self.assertNotIn("/r/", row.sms_id.body, "no link added to a message about no car")
+            self.assertNotIn("/service/b", row.sms_id.body, "no link added to a message about no car")
             self.assertNotIn("Book a visit", row.sms_id.body)
         self.assertEqual(len(texts), 2)
         telegram_rows = rows.filtered(lambda r: r.channel == "telegram")
