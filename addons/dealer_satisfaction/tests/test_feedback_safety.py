@@ -87,6 +87,18 @@ class TestFeedbackSafety(DealerSatisfactionCase):
         self.english.invalidate_recordset()
         self.assertIn(row.mail_message_id, self.english.with_user(self.sales_head).message_ids)
 
+    def test_no_link_to_another_customers_survey(self):
+        """A log row pointed at another customer's feedback sends the mark, never that customer's link."""
+        _visit, feedback = self._invite(self.english)
+        token = feedback.user_input_id.access_token
+        row = feedback.dispatch_id
+        forged = row.copy({"partner_id": self.russian.id, "channel": "email", "state": "queued"})
+        self._send_messages()
+        self.assertEqual(forged.state, "sent", forged.skip_reason or forged.last_error)
+        self.assertIn(SURVEY_LINK, str(forged.mail_message_id.body))
+        self.assertFalse(self.env["mail.mail"].sudo().search([("body_html", "ilike", token)]))
+        self.assertIn(f"answer_token={token}", row.sms_id.sudo().body, "the survey's own customer gets it")
+
     # ------------------------------------------------------------
     # Expiry
     # ------------------------------------------------------------
