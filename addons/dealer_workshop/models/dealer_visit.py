@@ -123,9 +123,12 @@ class DealerVisit(models.Model):
         return res
 
     def _dealer_service_leads_linked(self):
-        """A booking linked to its visit afterwards (car changed, the re-link cron) gives it its bay and time too."""
+        """A booking linked to its visit afterwards (car changed, the re-link cron) gives it its bay and time too.
+
+        Open visits only: a car already handed back is not announced as received or ready after the fact.
+        """
         res = super()._dealer_service_leads_linked()
-        self._dealer_fill_from_booking()
+        self.filtered(lambda visit: visit.state == "open")._dealer_fill_from_booking()
         return res
 
     def _dealer_fill_from_booking(self):

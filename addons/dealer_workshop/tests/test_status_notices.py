@@ -52,7 +52,7 @@ class TestStatusNotices(RepairStatusCase):
     # Bookings linked afterwards
     # ------------------------------------------------------------
 
-    def _booking(self, car, promised):
+    def _booking(self, car, promised, bay=None):
         Lead = self.env["crm.lead"]
         return Lead.create(
             Lead._dealer_service_opportunity_vals(
@@ -61,7 +61,7 @@ class TestStatusNotices(RepairStatusCase):
                 "web",
                 planned_at=promised - timedelta(hours=3),
                 service_promised_at=promised,
-                workshop_bay_id=self.bay2.id,
+                workshop_bay_id=(bay or self.bay2).id,
             )
         )
 
@@ -91,10 +91,18 @@ class TestStatusNotices(RepairStatusCase):
             if visit.service_lead_id:
                 visit._dealer_set_service_leads({visit.id: None})
                 visit.invalidate_recordset()
+            # a car already handed back, whose booking is found only now: nobody is told it is ready again
+            done_car = self._car(self.english)
+            done = Visit.create({"vehicle_id": done_car.id, "partner_id": self.english.id, "date": NOW.date()})
+            done.action_workshop_ready()
+            done.action_done()
+            self._booking(done_car, promised, bay=self.moscow_bay)
             Visit._dealer_backfill_service_links()
         self.assertEqual(visit.service_lead_id, booking)
         self.assertEqual((visit.promised_at, visit.workshop_bay_id), (promised, self.bay2))
         self.assertEqual(len(self._rows(visit)), 1)
+        self.assertTrue(done.service_lead_id, "the closed visit is linked to its booking")
+        self.assertFalse(self._rows(done), "no notice about a car already handed back")
 
     # ------------------------------------------------------------
     # The late-notice cron at scale
