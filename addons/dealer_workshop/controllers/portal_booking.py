@@ -425,6 +425,15 @@ class PortalBooking(http.Controller):
                     ),
                     error=True,
                 )
+            if dispatch._dealer_booking_link_expired():
+                request.update_context(lang=_lang(dispatch.partner_id))
+                return self._render(
+                    "dealer_workshop.portal_booking_message",
+                    request.env.lang,
+                    title=request.env._("This link has expired"),
+                    message=request.env._("Book below with your phone number, or call us."),
+                    error=True,
+                )
             self._save_session(dispatch_id=dispatch.id)
         partner, phone, dispatch = self._identity()
         lang = _lang(partner)

@@ -17,6 +17,7 @@
 """
 
 import math
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -35,6 +36,8 @@ BOOKING_LINK = "[booking link]"
 PERSONAL_LINKS = (r"/service/book", r"/service/booking", r"/service/status", r"/service/b/\d+/\w+")
 # characters of the signature a compact (SMS) booking link keeps: 64 bits
 COMPACT_TOKEN_SIZE = 16
+# days a reminder's booking link opens the page with the customer filled in, counted from its sending
+BOOKING_LINK_DAYS = 90
 
 
 class DealerDispatch(models.Model):
@@ -99,6 +102,12 @@ class DealerDispatch(models.Model):
         if compact:
             return f"{base}/service/b/{self.id}/{token[:COMPACT_TOKEN_SIZE]}"
         return f"{base}/service/book?d={self.id}&t={token}"
+
+    def _dealer_booking_link_expired(self, now=None):
+        """The link of a message sent more than BOOKING_LINK_DAYS ago no longer names its customer."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        return bool(self.sent_at) and self.sent_at < now - timedelta(days=BOOKING_LINK_DAYS)
 
     @api.model
     def _dealer_from_compact_booking_link(self, dispatch_id, token):

@@ -92,6 +92,18 @@ class TestPersonalLinks(DealerCampaignHttpCase):
         self.assertEqual(self.url_open(compact[:-2] + "00", allow_redirects=False).status_code, 404)
         self.assertEqual(self.url_open(f"/service/b/{row.id}/abc", allow_redirects=False).status_code, 404)
 
+    def test_booking_link_expires(self):
+        old = self._row(self.customer, "crm.lead", self.lead.id, "Old", state="sent", sent_at="2026-08-01 10:00:00")
+        recent = self._row(self.customer, "crm.lead", self.lead.id, "New", state="sent", sent_at="2026-11-20 10:00:00")
+        with freeze_time(NOW):
+            expired = self.url_open(old._dealer_booking_url())
+            self.assertEqual(expired.status_code, 200)
+            self.assertIn("This link has expired", expired.text)
+            self.assertNotIn(self.car.plate, expired.text, "the page no longer names the customer's car")
+            fresh = self.url_open(recent._dealer_booking_url())
+            self.assertNotIn("This link has expired", fresh.text)
+            self.assertNotIn("This link is not valid", fresh.text)
+
     def test_email_personal_links_are_not_shortened(self):
         html = (
             f'<p><a href="{self.lead.get_base_url()}/service/book?d=1&amp;t=x">Book</a> '
