@@ -120,14 +120,23 @@ class DealerWorkshopBay(models.Model):
         """Working intervals of each bay in the range (UTC naive), its calendar's time off removed.
 
         ``{bay id: [(start, end)]}``, or with ``by_day`` ``{bay id: {local day: [(start, end)]}}``,
-        the day being the calendar's (its time zone). One calendar computation per calendar.
+        the day being the calendar's (its time zone). One calendar computation per calendar and showroom:
+        a bay is closed by its calendar's time off and the time off of its showroom for every calendar,
+        never by another showroom's.
         """
         result = {}
         start, end = pytz.utc.localize(date_from), pytz.utc.localize(date_to)
-        for calendar, bays in self.grouped("calendar_id").items():
+        groups = defaultdict(lambda: self.browse())
+        for bay in self:
+            groups[bay.calendar_id, bay.company_id] |= bay
+        for (calendar, company), bays in groups.items():
             tz = pytz.timezone(calendar.tz or "UTC")
             per_day = defaultdict(list)
-            for w_start, w_end, _records in calendar._work_intervals_batch(start, end, tz=tz)[False]:
+            # the holidays of the bay's showroom (or of no showroom), whoever asks: sudo, as the booking
+            # page and the advisors must see the same free time (the user's companies do not matter)
+            leaves = [("time_type", "=", "leave"), ("company_id", "in", [False, company.id])]
+            intervals = calendar.sudo()._work_intervals_batch(start, end, domain=leaves, tz=tz)[False]
+            for w_start, w_end, _records in intervals:
                 if w_end > w_start:
                     day = w_start.astimezone(tz).date()
                     per_day[day].append((self._workshop_naive(w_start), self._workshop_naive(w_end)))

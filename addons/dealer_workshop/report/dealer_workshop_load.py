@@ -90,8 +90,8 @@ class DealerWorkshopLoad(models.Model):
                              FROM resource_calendar_leaves lv
                              JOIN dealer_workshop_bay b ON b.id = sp.bay_id
                             WHERE lv.resource_id IS NULL AND lv.time_type = 'leave'
-                              AND (lv.calendar_id = b.calendar_id
-                                   OR (lv.calendar_id IS NULL AND lv.company_id = b.company_id))
+                              AND (lv.calendar_id = b.calendar_id OR lv.calendar_id IS NULL)
+                              AND (lv.company_id = b.company_id OR lv.company_id IS NULL)
                               AND lv.date_from < sp.e AND lv.date_to > sp.s
                        ), 0) / 3600.0 AS capacity,
                        COALESCE((

@@ -418,3 +418,52 @@ class TestVisitsOccupyBays(WorkshopCapacityCase):
         # moving it an hour later on its own bay is fine
         booking.service_planned_at = utc("2026-06-08 07:00")
         self.assertEqual(booking.workshop_end_at, utc("2026-06-08 12:00"))  # 10:00-13:00 and 14:00-15:00 local
+
+
+@freeze_time(NOW)
+class TestHolidaysPerShowroom(WorkshopCapacityCase):
+    def test_other_showroom_public_holiday_does_not_close_these_bays(self):
+        other = self.env["res.company"].create({"name": "Other Showroom"})
+        # a global time off of the other showroom on Tuesday, for every calendar (its company is the creator's)
+        leave = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .with_company(other)
+            .create(
+                {
+                    "name": "Other region's holiday",
+                    "calendar_id": False,
+                    "date_from": utc("2026-06-08 21:00"),
+                    "date_to": utc("2026-06-09 20:59"),
+                }
+            )
+        )
+        self.assertEqual((leave.company_id, leave.calendar_id), (other, self.env["resource.calendar"]))
+        Bay = self.env["dealer.workshop.bay"]
+        tuesday = (utc("2026-06-09 00:00"), utc("2026-06-10 00:00"))
+        self.assertEqual(Bay._free_hours(*tuesday, kinds=["body"], companies=self.showroom), {self.booth.id: 8.0})
+        # the advisor of the showroom, the booking page (sudo) and the load report agree
+        self.assertEqual(
+            Bay.with_user(self.showroom_advisor)
+            .with_context(allowed_company_ids=self.showroom.ids)
+            ._free_hours(*tuesday, kinds=["body"], companies=self.showroom),
+            {self.booth.id: 8.0},
+        )
+        self.assertEqual(
+            Bay.sudo()._free_hours(*tuesday, kinds=["body"], companies=self.showroom), {self.booth.id: 8.0}
+        )
+        row = self.env["dealer.workshop.load"].search([("bay_id", "=", self.booth.id), ("day", "=", "2026-06-09")])
+        self.assertEqual(row.capacity_hours, 8.0)
+        lead = self.booking("2026-06-09 06:00", 1.0, workshop_bay_id=self.booth.id)
+        self.assertEqual(lead.workshop_bay_id, self.booth)
+        # the showroom's own time off for every calendar closes its bays
+        self.env["resource.calendar.leaves"].sudo().with_company(self.showroom).create(
+            {
+                "name": "Showroom's holiday",
+                "calendar_id": False,
+                "date_from": utc("2026-06-11 21:00"),
+                "date_to": utc("2026-06-12 20:59"),
+            }
+        )
+        friday = (utc("2026-06-12 00:00"), utc("2026-06-13 00:00"))
+        self.assertEqual(Bay._free_hours(*friday, kinds=["body"], companies=self.showroom), {self.booth.id: 0.0})
