@@ -172,6 +172,7 @@ class CrmLead(models.Model):
             bays = Bay.search([("company_id", "=", lead.company_id.id), ("kind", "=", kind)])
             if not bays:
                 continue  # the showroom does not manage this kind of bay
+            bays._workshop_serialize()
             problems = {}
             for bay in bays:
                 _end, problem, busy = bay._workshop_fit(lead.service_planned_at, hours, exclude_lead=lead)
@@ -183,6 +184,7 @@ class CrmLead(models.Model):
                 raise ValidationError(lead._workshop_refusal(problems, hours))
 
     def _workshop_check_bay(self, bay, hours):
+        bay._workshop_serialize()
         _end, problem, busy = bay._workshop_fit(self.service_planned_at, hours, exclude_lead=self)
         if problem:
             raise ValidationError(self._workshop_refusal({bay: (problem, busy)}, hours))

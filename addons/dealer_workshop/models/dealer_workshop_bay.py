@@ -281,6 +281,22 @@ class DealerWorkshopBay(models.Model):
         work = self._workshop_work_intervals(start, start + timedelta(days=15))[self.id]
         return capacity.job_end(work, start, job_hours) or start + timedelta(hours=job_hours)
 
+    def _workshop_serialize(self):
+        """Bookings checked against these bays at the same moment are made one after the other.
+
+        Touching the bays' rows makes a second transaction that checks the same bay fail to serialize
+        (Odoo replays it, and the replay sees the first booking and refuses the time); a row lock alone
+        would not do: the second transaction's snapshot would still miss the first booking. Called
+        before reading a bay's reservations to give it to a booking (staff, API, booking page alike).
+        """
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE dealer_workshop_bay SET write_date = write_date WHERE id IN %s",
+                    tuple(sorted(self.ids)),
+                )
+            )
+
     def _workshop_fit(self, start, job_hours, exclude_lead=None):
         """Whether a job of ``job_hours`` starting at ``start`` fits this bay: ``(end, problem, busy)``.
 

@@ -1,6 +1,7 @@
 """Workshop capacity: free hours and slots, over-booking refused, norm-hours, the load report."""
 
 from datetime import datetime
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.addons.dealer_service_lost_sales.tests.common import ServiceLostSalesCase
@@ -467,3 +468,23 @@ class TestHolidaysPerShowroom(WorkshopCapacityCase):
         )
         friday = (utc("2026-06-12 00:00"), utc("2026-06-13 00:00"))
         self.assertEqual(Bay._free_hours(*friday, kinds=["body"], companies=self.showroom), {self.booth.id: 0.0})
+
+
+@freeze_time(NOW)
+class TestSimultaneousBookings(WorkshopCapacityCase):
+    """Staff, API and auto-assigned bookings touch the bay's row before reading its reservations: two
+    bookings of the same bay at once are made one after the other (the second is replayed and refused)."""
+
+    def test_auto_assign_and_bay_check_serialize_on_the_bays(self):
+        queries = []
+        execute = type(self.env.cr).execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            queries.append(str(query.code if hasattr(query, "code") else query))
+            return execute(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), "execute", spy):
+            self.booking("2026-06-08 06:00", 1.0)  # auto-assigned
+            self.booking("2026-06-08 09:00", 1.0, workshop_bay_id=self.lift2.id)  # staff's bay checked
+        locks = [q for q in queries if q.startswith("UPDATE dealer_workshop_bay SET write_date = write_date")]
+        self.assertEqual(len(locks), 2)
