@@ -222,6 +222,10 @@ class CrmLead(models.Model):
         for (expected, accepted), group in by_values.items():
             group.write({"expected_revenue": expected, "service_accepted_amount": accepted})
 
+    def _dealer_service_lines_changed(self):
+        """Hook: operations of these opportunities were added, changed or removed (not through the
+        opportunity's own save). Nothing to do here; an addon that plans the work extends it."""
+
     def _dealer_full_loss_kind(self, reason):
         """Which loss it is follows from the reason and the stage the opportunity was in."""
         self.ensure_one()

@@ -75,21 +75,26 @@ class DealerServiceLine(models.Model):
     def create(self, vals_list):
         lines = super().create(vals_list)
         lines.lead_id._dealer_update_service_revenue()
+        lines.lead_id._dealer_service_lines_changed()
         return lines
 
     def write(self, vals):
         before = {line.id: (line.state, line.amount) for line in self} if {"state", "amount"} & set(vals) else {}
+        old_leads = self.lead_id if "lead_id" in vals else self.env["crm.lead"]
         res = super().write(vals)
         if before:
             self._record_scope_reduction(before)
         if {"state", "amount", "lead_id"} & set(vals):
             self.lead_id._dealer_update_service_revenue()
+        if {"product_id", "state", "lead_id"} & set(vals):
+            (old_leads | self.lead_id)._dealer_service_lines_changed()
         return res
 
     def unlink(self):
         leads = self.lead_id
         res = super().unlink()
         leads.exists()._dealer_update_service_revenue()
+        leads.exists()._dealer_service_lines_changed()
         return res
 
     def _record_scope_reduction(self, before):

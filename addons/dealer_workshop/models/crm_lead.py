@@ -7,6 +7,8 @@ from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_date
 
+from ..tools import capacity
+
 # a change of one of these may move, lengthen, re-open or free a booking's bay time
 CAPACITY_FIELDS = {
     "service_planned_at",
@@ -22,6 +24,12 @@ CAPACITY_FIELDS = {
 
 # a change of one of these changes a booking's norm-hours
 HOURS_FIELDS = {"service_line_ids", "vehicle_id", "dealer_interest"}
+
+# a change of one of these by someone who is not a director ends an allowed over-booking
+OVERRIDE_RESET_FIELDS = {"service_planned_at", "workshop_bay_id", "workshop_hours"}
+
+# set while a booking is being saved: its own create/write counts the hours and checks the bay once
+SAVING_KEY = "dealer_workshop_saving"
 
 
 class CrmLead(models.Model):
@@ -52,14 +60,16 @@ class CrmLead(models.Model):
         string="Reserved until",
         compute="_compute_workshop_end_at",
         store=True,
-        readonly=False,
-        help="End of the bay time the booking reserves: its start plus its hours, counted in the bay's working hours.",
+        help="End of the bay time the booking reserves: its start plus its hours, counted in the bay's working "
+        "hours. To lengthen or shorten the job, change its hours (or resize it in the planner).",
     )
     workshop_override = fields.Boolean(
         string="Over-booking allowed",
         copy=False,
         tracking=True,
-        help="Set by a director: this booking may go beyond the bay's free time or working hours.",
+        help="Set by a director: this booking may go beyond the bay's free time or working hours. "
+        "It holds for the time, bay and hours the director saw: when someone else moves the booking, "
+        "changes its bay or its hours, the permission ends and the booking must fit the bay again.",
     )
     service_promised_at = fields.Datetime(string="Promised for", help="When the car was promised to be ready.")
     dealer_dispatch_id = fields.Many2one(
@@ -95,7 +105,9 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         if any(vals.get("workshop_override") for vals in vals_list):
             self._workshop_check_override_right()
-        leads = super().create(vals_list)
+        # the end follows from the start and the hours, never given
+        vals_list = [{key: value for key, value in vals.items() if key != "workshop_end_at"} for vals in vals_list]
+        leads = super(CrmLead, self.with_context(**{SAVING_KEY: True})).create(vals_list).with_env(self.env)
         leads.filtered(lambda lead: not lead.workshop_hours)._workshop_fill_hours()
         leads._workshop_reserve()
         return leads
@@ -105,12 +117,47 @@ class CrmLead(models.Model):
             lead.workshop_override != bool(vals["workshop_override"]) for lead in self
         ):
             self._workshop_check_override_right()
-        res = super().write(vals)
+        if "workshop_end_at" in vals:
+            vals = self._workshop_end_to_hours(vals)
+        if (
+            OVERRIDE_RESET_FIELDS & set(vals)
+            and "workshop_override" not in vals
+            and any(self.mapped("workshop_override"))
+            and not self.env.user.has_group("dealer_crm.group_dealer_manager")
+        ):
+            vals = {**vals, "workshop_override": False}  # the director allowed the old time, not this one
+        res = super(CrmLead, self.with_context(**{SAVING_KEY: True})).write(vals)
         if HOURS_FIELDS & set(vals) and "workshop_hours" not in vals:
             self._workshop_fill_hours()
-        if CAPACITY_FIELDS & set(vals) and not self.env.context.get("dealer_workshop_reserving"):
+        if (CAPACITY_FIELDS | HOURS_FIELDS) & set(vals) and not self.env.context.get("dealer_workshop_reserving"):
             self._workshop_reserve()
         return res
+
+    def _workshop_end_to_hours(self, vals):
+        """A booking's end is its start plus its hours: a new end alone (the planner's event resized) becomes
+        the hours the bay works from the start to it; with a new start (the event moved) the hours stay."""
+        vals = dict(vals)
+        end = fields.Datetime.to_datetime(vals.pop("workshop_end_at"))
+        if "service_planned_at" in vals or "workshop_hours" in vals or not end or len(self) != 1:
+            return vals
+        start = self.service_planned_at
+        if not start or end <= start:
+            raise ValidationError(self.env._("The booking's end (Reserved until) must be after its start."))
+        span = [(start, end)]
+        if self.workshop_bay_id:
+            bay = self.workshop_bay_id.sudo()
+            span = capacity.intersect(span, bay._workshop_work_intervals(start, end)[bay.id])
+        vals["workshop_hours"] = round(capacity.hours(span), 2)
+        return vals
+
+    def _dealer_service_lines_changed(self):
+        """Operations added, changed or removed outside the booking's own save: count its hours again and
+        check its bay (the booking's create/write does both itself once its operations are saved)."""
+        if self.env.context.get(SAVING_KEY):
+            return
+        leads = self.exists()
+        leads._workshop_fill_hours()
+        leads._workshop_reserve()
 
     # ------------------------------------------------------------
     # Capacity

@@ -422,6 +422,121 @@ class TestVisitsOccupyBays(WorkshopCapacityCase):
 
 
 @freeze_time(NOW)
+class TestCapacityLoopholes(WorkshopCapacityCase):
+    """Every way of lengthening, moving or re-timing a booking meets the same capacity rule."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.overhaul = cls.env["product.product"].create(
+            {"name": "Engine overhaul", "dealer_item_kind": "repair", "dealer_labour_hours": 1.0, "type": "service"}
+        )
+        # on this model the overhaul takes three hours
+        cls.env["dealer.workshop.norm"].create(
+            {"product_tmpl_id": cls.overhaul.product_tmpl_id.id, "model_id": cls.car_model.id, "hours": 3.0}
+        )
+        cls.long_car = cls.env["dealer.vehicle"].create(
+            {"plate": "T002TT77", "brand_id": cls.brand.id, "model_id": cls.car_model.id, "partner_id": cls.customer.id}
+        )
+
+    def two_bookings(self):
+        """A: 1 h on Lift 1 at 10:00 local; B: right after it, 11:00 local."""
+        first = self.booking(
+            "2026-06-08 07:00",
+            0.0,
+            workshop_bay_id=self.lift1.id,
+            service_line_ids=[Command.create({"name": "Overhaul", "amount": 100, "product_id": self.overhaul.id})],
+        )
+        self.assertEqual(first.workshop_hours, 1.0)
+        second = self.booking("2026-06-08 08:00", 1.0, workshop_bay_id=self.lift1.id)
+        return first, second
+
+    def test_changing_the_car_to_a_longer_norm_is_refused(self):
+        first, _second = self.two_bookings()
+        with self.assertRaises(ValidationError) as refused:
+            first.vehicle_id = self.long_car
+        self.assertIn('Bay "Lift 1" is fully booked', str(refused.exception))
+        self.assertEqual((first.vehicle_id, first.workshop_hours), (self.vehicle, 1.0))
+
+    def test_adding_an_operation_directly_is_refused(self):
+        first, _second = self.two_bookings()
+        first.vehicle_id = False  # any car: the paint job alone takes 4 hours on the lift
+        Line = self.env["dealer.service.line"]
+        with self.assertRaises(ValidationError):
+            Line.create({"lead_id": first.id, "name": "More work", "amount": 10, "product_id": self.paint.id})
+        self.assertEqual(len(first.service_line_ids), 1, "nothing written")
+        # a line on a free day is counted: its hours follow the operations
+        third = self.booking("2026-06-09 06:00", 1.0, workshop_bay_id=self.lift2.id)
+        Line.create({"lead_id": third.id, "name": "Overhaul", "amount": 10, "product_id": self.overhaul.id})
+        third.invalidate_recordset()
+        self.assertEqual(third.workshop_hours, 1.0)
+        line = Line.create({"lead_id": third.id, "name": "Filter", "amount": 10, "product_id": self.filter.id})
+        self.assertEqual(third.workshop_hours, 1.5)
+        line.state = "declined"
+        self.assertEqual(third.workshop_hours, 1.0)
+        line.unlink()
+        self.assertEqual(third.workshop_hours, 1.0)
+
+    def test_changing_an_operation_directly_is_refused(self):
+        first, _second = self.two_bookings()
+        first.vehicle_id = False
+        with self.assertRaises(ValidationError):
+            first.service_line_ids.product_id = self.paint
+        self.assertEqual(first.service_line_ids.product_id, self.overhaul)
+
+    def test_end_cannot_be_pulled_back_to_free_the_bay(self):
+        first, _second = self.two_bookings()
+        first.write({"workshop_hours": 0.5})
+        self.assertEqual(first.workshop_end_at, utc("2026-06-08 07:30"))
+        # the planner's event resized: the end becomes hours, and the hours must fit
+        first.write({"workshop_end_at": utc("2026-06-08 08:00")})
+        self.assertEqual((first.workshop_hours, first.workshop_end_at), (1.0, utc("2026-06-08 08:00")))
+        with self.assertRaises(ValidationError):
+            first.write({"workshop_end_at": utc("2026-06-08 09:00")})
+        # a long booking cannot claim an early end: the end is always start + hours
+        long_job = self.booking("2026-06-09 06:00", 8.0, workshop_bay_id=self.lift1.id)
+        long_job.write({"workshop_end_at": utc("2026-06-09 07:00")})
+        self.assertEqual(long_job.workshop_hours, 1.0)
+        self.assertEqual(long_job.workshop_end_at, utc("2026-06-09 07:00"))
+        # moving the event keeps its hours
+        long_job.write({"service_planned_at": utc("2026-06-09 08:00"), "workshop_end_at": utc("2026-06-09 08:10")})
+        self.assertEqual(long_job.workshop_end_at, utc("2026-06-09 09:00"))
+        self.assertTrue(self.Lead._fields["workshop_end_at"].readonly, "not editable in the form")
+
+    def test_override_ends_when_an_advisor_moves_the_booking(self):
+        self.booking("2026-06-08 06:00", 8.0, workshop_bay_id=self.booth.id)
+        urgent = self.Lead.with_user(self.director).create(
+            {
+                "name": "Urgent body job",
+                "dealer_interest": "service",
+                "company_id": self.showroom.id,
+                "partner_id": self.customer.id,
+                "service_planned_at": utc("2026-06-08 07:00"),
+                "workshop_bay_id": self.booth.id,
+                "workshop_hours": 2.0,
+                "workshop_override": True,
+            }
+        )
+        as_advisor = urgent.with_user(self.showroom_advisor)
+        # still over-booked at the new time: refused, nothing written
+        with self.assertRaises(ValidationError) as refused:
+            as_advisor.service_planned_at = utc("2026-06-08 09:00")
+        self.assertIn("ask a director to allow over-booking", str(refused.exception))
+        self.assertEqual((urgent.service_planned_at, urgent.workshop_override), (utc("2026-06-08 07:00"), True))
+        with self.assertRaises(ValidationError):
+            as_advisor.workshop_hours = 3.0
+        # moved to a free day: the booking now fits, the permission is gone
+        as_advisor.service_planned_at = utc("2026-06-09 06:00")
+        self.assertFalse(urgent.workshop_override)
+        # the director may still move an over-booking he allowed
+        urgent.with_user(self.director).write(
+            {"service_planned_at": utc("2026-06-08 07:00"), "workshop_override": True}
+        )
+        urgent.with_user(self.director).workshop_hours = 3.0
+        self.assertTrue(urgent.workshop_override)
+
+
+@freeze_time(NOW)
 class TestHolidaysPerShowroom(WorkshopCapacityCase):
     def test_other_showroom_public_holiday_does_not_close_these_bays(self):
         other = self.env["res.company"].create({"name": "Other Showroom"})
