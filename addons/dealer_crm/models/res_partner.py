@@ -456,6 +456,49 @@ class ResPartner(models.Model):
             return Partner.browse()
         return Partner.search(Domain.OR(domains), limit=50)
 
+    @api.model
+    def _dealer_find_first_duplicates(self, keys):
+        """``_dealer_find_duplicates(phone, email, vin)[:1]`` of each ``(phone, email, vin)`` of
+        ``keys``, with one search for all of them (a batch of API requests): the same contact,
+        the first readable one in the contacts' order."""
+        Partner = self.sudo().with_context(active_test=True)
+        country = self.env.company.country_id
+        wanted = []
+        for phone, email, vin in keys:
+            sanitized = phone and self._phone_format(number=phone, country=country)
+            wanted.append((sanitized, email and email_normalize(email), vin and normalize_vin(vin)))
+        phones = {phone for phone, _e, _v in wanted if phone}
+        emails = {email for _p, email, _v in wanted if email}
+        vins = {vin for _p, _e, vin in wanted if vin}
+        owners = {}  # vin -> ids of its cars' owners
+        if vins:
+            for vehicle in self.env["dealer.vehicle"].sudo().search([("vin", "in", list(vins))]):
+                if vehicle.partner_id:
+                    owners.setdefault(vehicle.vin, set()).add(vehicle.partner_id.id)
+        domains = [Domain("phone_sanitized", "in", list(phones))] if phones else []
+        domains += [Domain("email_normalized", "in", list(emails))] if emails else []
+        owner_ids = set().union(*owners.values())
+        domains += [Domain("id", "in", list(owner_ids))] if owner_ids else []
+        if not domains:
+            return [self.browse() for _key in keys]
+        found = Partner.search(Domain.OR(domains))  # in the contacts' order, as each single search
+        readable = set(self.browse(found.ids)._filtered_access("read").ids)
+        first = {}  # (kind, value) -> the first readable contact with it
+        for partner in found:
+            if partner.id not in readable:
+                continue
+            for key in (("phone", partner.phone_sanitized), ("email", partner.email_normalized), ("id", partner.id)):
+                if key[1]:
+                    first.setdefault(key, partner.id)
+        order = {partner_id: index for index, partner_id in enumerate(found.ids)}
+        result = []
+        for phone, email, vin in wanted:
+            candidates = [first.get(("phone", phone)), first.get(("email", email))]
+            candidates += [first.get(("id", owner)) for owner in owners.get(vin, ())]
+            candidates = [c for c in candidates if c]
+            result.append(self.browse(min(candidates, key=order.__getitem__)) if candidates else self.browse())
+        return result
+
     def _dealer_flag_duplicates(self):
         """Imports and API calls do not show the form's warning: note the match on each new card instead.
 
@@ -594,7 +637,8 @@ class ResPartner(models.Model):
         Returns, in order, dicts ``{partner, created, proposal}``.
         """
         cards, found, pending = [], [], {}  # cards: the new contacts' values; pending: match key -> index
-        for request in requests:
+        known = self._dealer_find_first_duplicates([(r["phone"], r["email"], r["vin"]) for r in requests])
+        for request, partner in zip(requests, known, strict=True):
             phone, email = request["phone"], request["email"]
             # a trade-in's VIN names the car the new contact will own
             keys = [
@@ -602,7 +646,6 @@ class ResPartner(models.Model):
                 ("email", email and (tools.email_normalize(email) or email)),
                 ("vin", request["vin"] if request.get("interest") == "trade_in" else None),
             ]
-            partner = self._dealer_find_duplicates(phone=phone, email=email, vin=request["vin"])[:1]
             if partner:
                 proposal = self._dealer_api_proposal(partner, phone, email, request["consent"])
                 found.append({"partner": partner, "created": False, "proposal": proposal})

@@ -75,3 +75,21 @@ class TestDuplicates(DealerCustomerCase):
         )
         self.assertIn("Possible duplicate of: Ivan Petrov", twin.message_ids[0].body)
         self.assertFalse(other.message_ids.filtered(lambda m: "Possible duplicate" in (m.body or "")))
+
+    def test_batch_lookup_finds_what_each_single_lookup_finds(self):
+        """A batch of API requests looks its contacts up at once; each request gets the contact
+        its own lookup would give (phone, e-mail, the VIN of a car, in the contacts' order)."""
+        Partner = self.env["res.partner"]
+        anna = self.make_customer("Anna Sidorova", email="anna.s@example.com")
+        zoya = self.make_customer("Zoya Sidorova", phone="+7 916 555 00 01")
+        keys = [
+            ("89165550001", "anna.s@example.com", None),  # two contacts: the first in the contacts' order
+            ("89161234567", None, None),
+            (None, None, "xw8zzz1zzpg000101"),
+            (None, "nobody@example.com", "XW8ZZZ1ZZPG000999"),
+            ("89165550001", None, None),
+        ]
+        found = Partner._dealer_find_first_duplicates(keys)
+        expected = [Partner._dealer_find_duplicates(phone=p, email=e, vin=v)[:1] for p, e, v in keys]
+        self.assertEqual(found, expected)
+        self.assertEqual(found, [anna, self.ivan, self.ivan, Partner, zoya])
