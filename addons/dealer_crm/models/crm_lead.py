@@ -589,8 +589,8 @@ class CrmLead(models.Model):
         defaults = self.default_get(["user_id", "active", "type", "team_id", "dealer_channel", "dealer_interest"])
         leads = self.sudo()
         default_teams = {}
-        probe_list = []
-        for vals in vals_list:
+        probe_list, team_presets = [], {}
+        for index, vals in enumerate(vals_list):
             values = {**defaults, **vals}
             if not values.get("team_id") and values.get("user_id"):
                 # crm.lead's own default team of the salesperson (_compute_team_id), once per user and type
@@ -598,7 +598,7 @@ class CrmLead(models.Model):
                 if key not in default_teams:
                     domain = [("use_leads" if values.get("type") == "lead" else "use_opportunities", "=", True)]
                     default_teams[key] = self.env["crm.team"]._get_default_team_id(user_id=key[0], domain=domain).id
-                values["team_id"] = default_teams[key]
+                values["team_id"] = team_presets[index] = default_teams[key]
             probe_list.append(leads.new(values))
         probes = leads.browse().concat(*probe_list)  # not ``leads.concat``: ``self`` is the original on copy()
         # _dealer_sla_eligible() before the won/lost status exists: a new lead is lost only when
@@ -617,9 +617,13 @@ class CrmLead(models.Model):
             )
             ._dealer_deals()
         )
+        # the default team goes into the values too: crm.lead would search it again for every lead
+        vals_list = [
+            {"team_id": team_presets[i], **vals} if i in team_presets else dict(vals)
+            for i, vals in enumerate(vals_list)
+        ]
         if not eligible:
             return vals_list
-        vals_list = [dict(vals) for vals in vals_list]
         routed = eligible._dealer_route_targets()
         for probe, (team, user) in routed.items():
             probe.update({"team_id": team, "user_id": user})  # the probe's company follows, as on save
