@@ -67,7 +67,21 @@ class Bench:
             result = fn()
         return t.seconds, result
 
-    def add(self, key, name, ours, base=None, target=None, ok=None, rows=None, note="", unit="s", growth_rows=None):
+    def add(
+        self,
+        key,
+        name,
+        ours,
+        base=None,
+        target=None,
+        ok=None,
+        rows=None,
+        note="",
+        unit="s",
+        growth_rows=None,
+        ratio=None,
+    ):
+        """One result row; ``ratio`` when it is not ours ÷ baseline in seconds (P4: leads/s, higher is better)."""
         row = {
             "key": key,
             "name": name,
@@ -80,7 +94,9 @@ class Bench:
             "unit": unit,
             "growth_rows": growth_rows or rows,
         }
-        if base and ours and unit == "s":
+        if ratio is not None:
+            row["ratio"] = ratio
+        elif base and ours and unit == "s":
             row["ratio"] = ours / base
         self.rows.append(row)
         benchlib.say(f"{key} {name}: {fmt_row(row)}")
