@@ -173,7 +173,7 @@ class TestShowroomIsolation(TransactionCase):
             "dealer.loss.event": {"note": "x"},
             "dealer.campaign": {"name": "x"},
             "dealer.campaign.step": {"name": "x"},
-            "dealer.dispatch": {"attempts": 1},
+            "dealer.dispatch": {"state": "cancelled"},  # the one change a user makes to the log
             "dealer.api.request": {"status": 200},  # read-only log: refused by the rights too
             "dealer.next.offer": {"score": 1.0},  # derived data staff only read: refused by the rights too
         }[model]

@@ -171,6 +171,8 @@ class DealerDispatch(models.Model):
 
     def write(self, vals):
         if not self.env.su:
+            # Rights and showroom rules first: a row the user cannot reach is refused as such.
+            self.check_access("write")
             for fname in vals:
                 if fname not in self.USER_WRITABLE:
                     raise UserError(
