@@ -50,6 +50,53 @@ class TestCampaignSending(DealerCampaignCase):
         for vehicle in self.vehicles:
             self.assertEqual(len(rows.filtered(lambda r, v=vehicle: r.vehicle_id == v).activity_id), 1)
 
+    def test_mail_queue_starts_with_the_batch(self):
+        """A reminder handed to Odoo's outbox does not wait for the mail queue's hourly run."""
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search_count([("cron_id", "=", queue.id)])
+        self._started([("activity", -30), ("sms", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self.assertEqual(Trigger.search_count([("cron_id", "=", queue.id)]), before, "no e-mail: queue not started")
+        self._started([("email", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        triggers = Trigger.search([("cron_id", "=", queue.id)], order="id desc")
+        self.assertEqual(len(triggers), before + 1, "one start per batch")
+        self.assertEqual(triggers[0].call_at, datetime(2026, 12, 1, 10, 5), "due at once")
+
+    def test_mail_queue_goes_on_until_the_campaign_is_out(self):
+        """Odoo's queue sends one batch per call; from the cron it says what still waits, so it is run again."""
+        self.env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
+        self._started([("email", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        mails = self._mails_to(self.partners)
+        self.assertEqual(mails.mapped("state"), ["outgoing"] * 5)
+        reported = []
+
+        def commit_progress(model, processed=0, *, remaining=None, deactivate=False):
+            reported.append((processed, remaining))
+            return 3600.0
+
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        # the context the cron runner gives the job (ir.cron._run_job)
+        Mail = self.env["mail.mail"].with_context(cron_id=queue.id, ir_cron_progress_id=1)
+        with (
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", commit_progress),
+            self.mock_mail_gateway(),
+        ):
+            for _call in range(5):
+                Mail.process_email_queue(batch_size=2)
+                if reported and not reported[-1][1]:
+                    break
+        self.assertEqual(reported, [(2, 3), (2, 1), (1, 0)], "sent, still waiting: the runner goes on until 0")
+        self.assertEqual(set(mails.mapped("state")), {"sent"})
+        # outside a cron (a person's "Send now") nothing is reported
+        self.env["mail.mail"].process_email_queue()
+        self.assertEqual(len(reported), 3)
+
     def test_nothing_before_scheduled_time(self):
         campaign = self._started([("email", -30)])
         with freeze_time("2026-12-01 09:55:00"):
