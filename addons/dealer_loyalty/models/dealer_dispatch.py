@@ -18,6 +18,7 @@ Exactly-once design (why the send loop looks the way it does):
 
 import logging
 import re
+import uuid
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -60,6 +61,8 @@ SENDING_TIMEOUT = timedelta(minutes=15)
 # mail.notification failure types a later attempt may overcome (provider or account trouble).
 TRANSIENT_FAILURES = ("sms_server", "sms_credit", "sms_acc", "mail_smtp", "unknown")
 COUNTED_STATES = ("sending", "sent", "delivered")
+# context key naming what the rows of one batch share while they are sent (see _process)
+SEND_MEMO = "dealer_send_memo"
 
 _logger = logging.getLogger(__name__)
 
@@ -349,16 +352,16 @@ class DealerDispatch(models.Model):
         """
         self.ensure_one()
         installed = dict(self.env["res.lang"].get_installed())
-        candidates = []
-        if template and template.lang:
-            record = self._record().sudo()
-            candidates.append(template.sudo()._render_lang(record.ids)[record.id])
-        candidates += [
-            self.partner_id.lang,
-            (self.company_id or self.env.company).partner_id.lang,
-            self.env["ir.default"]._get("res.partner", "lang"),
-        ]
-        return next((lang for lang in candidates if lang in installed), self.env.lang or "en_US")
+
+        def candidates():  # each one only when the ones before it gave no installed language
+            if template and template.lang:
+                record = self._record().sudo()
+                yield template.sudo()._render_lang(record.ids)[record.id]
+            yield self.partner_id.lang
+            yield (self.company_id or self.env.company).partner_id.lang
+            yield self.env["ir.default"]._get("res.partner", "lang")
+
+        return next((lang for lang in candidates() if lang in installed), self.env.lang or "en_US")
 
     def _send_one(self):
         """Hand one row to its channel; returns the values that mark it sent (same transaction).
@@ -396,6 +399,11 @@ class DealerDispatch(models.Model):
             extra = {}
             if template.email_from:
                 extra["email_from"] = template._render_field("email_from", record.ids)[record.id]
+                # its author: Odoo would search the contacts for the address for every message; once per batch
+                memo = self._send_memo()
+                if ("author", extra["email_from"]) not in memo:
+                    memo["author", extra["email_from"]] = record._message_compute_author(None, extra["email_from"])[0]
+                extra["author_id"] = memo["author", extra["email_from"]]
             # a message to the customer, not an internal note: the e-mail's preview line would
             # otherwise start with "Internal communication:" in the customer's inbox
             message = record.message_notify(
@@ -620,15 +628,25 @@ class DealerDispatch(models.Model):
 
     def _process(self, now):
         """Process rows locked by the caller; every outcome is written in the caller's transaction."""
-        usage = self._cap_usage(now)
-        for row in self:
-            verdict = row._precheck(usage, now)
-            if verdict and verdict[0] == "defer":
-                row.write({"scheduled_at": verdict[1]})
-            elif verdict:
-                row.write({"state": "skipped", "skip_reason": verdict[1]})
-            elif row._deliver(now) and row.channel != "activity" and not row.transactional:
-                usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
+        token = uuid.uuid4().hex
+        self.env.cr.cache[SEND_MEMO, token] = {}
+        try:
+            rows = self.with_context(**{SEND_MEMO: token})
+            usage = rows._cap_usage(now)
+            for row in rows:
+                verdict = row._precheck(usage, now)
+                if verdict and verdict[0] == "defer":
+                    row.write({"scheduled_at": verdict[1]})
+                elif verdict:
+                    row.write({"state": "skipped", "skip_reason": verdict[1]})
+                elif row._deliver(now) and row.channel != "activity" and not row.transactional:
+                    usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
+        finally:
+            self.env.cr.cache.pop((SEND_MEMO, token), None)
+
+    def _send_memo(self):
+        """What the rows of the batch being sent share (the author of a sender address), kept for the batch only."""
+        return self.env.cr.cache.get((SEND_MEMO, self.env.context.get(SEND_MEMO)), {})
 
     def _deliver(self, now):
         """Send one row and record the outcome on it; True when it went out."""

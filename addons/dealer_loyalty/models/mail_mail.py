@@ -1,4 +1,9 @@
+import uuid
+
 from odoo import models
+
+# context key naming the memo (in the cursor) of the campaign rows of the e-mails being sent (see _send)
+DISPATCH_MEMO = "dealer_dispatch_memo"
 
 
 class MailMail(models.Model):
@@ -30,11 +35,39 @@ class MailMail(models.Model):
                 )
         return email_list
 
+    def _send(self, *args, **kwargs):
+        """Odoo's queue sends its e-mails one by one: their campaign rows are found for the whole batch at once.
+
+        Without it every e-mail searched its row twice (body and headers) and read the row, its
+        customer and its step alone: a third of the queue's time on campaign e-mails.
+        """
+        token = uuid.uuid4().hex
+        self.env.cr.cache[DISPATCH_MEMO, token] = self._dealer_dispatch_map()
+        try:
+            return super(MailMail, self.with_context(**{DISPATCH_MEMO: token}))._send(*args, **kwargs)
+        finally:
+            self.env.cr.cache.pop((DISPATCH_MEMO, token), None)
+
+    def _dealer_dispatch_map(self):
+        """``{mail.message id: dealer.dispatch id or None}`` for the messages of these e-mails (one search)."""
+        message_ids = {mail.mail_message_id.id for mail in self if mail.mail_message_id}
+        found = {}
+        if message_ids:
+            domain = [("mail_message_id", "in", list(message_ids)), ("channel", "=", "email")]
+            for row in self.env["dealer.dispatch"].sudo().search_read(domain, ["mail_message_id"], load=None):
+                found.setdefault(row["mail_message_id"], row["id"])  # in the model's order, as one row's search
+        return {"messages": {mid: found.get(mid) for mid in message_ids}, "rows": list(found.values())}
+
     def _dealer_dispatch(self):
         """The campaign e-mail row this mail belongs to, if any."""
         self.ensure_one()
         if not self.mail_message_id:
             return self.env["dealer.dispatch"]
+        memo = self.env.cr.cache.get((DISPATCH_MEMO, self.env.context.get(DISPATCH_MEMO)))
+        if memo and self.mail_message_id.id in memo["messages"]:
+            row_id = memo["messages"][self.mail_message_id.id]
+            # read with the batch's other rows (customer, step, campaign fetched once for all)
+            return self.env["dealer.dispatch"].sudo().browse(row_id or []).with_prefetch(memo["rows"])
         return (
             self.env["dealer.dispatch"]
             .sudo()

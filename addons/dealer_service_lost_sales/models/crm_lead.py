@@ -626,7 +626,12 @@ class CrmLead(models.Model):
         reason = self.env["crm.lost.reason"]._dealer_by_code("no_show")
         leads = self.browse(leads.ids)
         if leads:
-            leads.with_context(dealer_loss_kind="no_show").action_set_lost(lost_reason_id=reason.id)
+            # the automation rules run on each lost booking look up the same role's person: once
+            batch = leads._dealer_role_memo_context()
+            try:
+                batch.with_context(dealer_loss_kind="no_show").action_set_lost(lost_reason_id=reason.id)
+            finally:
+                batch._dealer_role_memo_drop()
         return leads
 
     @api.model
@@ -646,5 +651,10 @@ class CrmLead(models.Model):
         reason = self.env["crm.lost.reason"]._dealer_by_code("deferred_not_done")
         leads = self.browse(leads.ids)
         if leads:
-            leads.with_context(dealer_loss_kind="deferred_not_done").action_set_lost(lost_reason_id=reason.id)
+            # the automation rules run on each lost booking look up the same role's person: once
+            batch = leads._dealer_role_memo_context()
+            try:
+                batch.with_context(dealer_loss_kind="deferred_not_done").action_set_lost(lost_reason_id=reason.id)
+            finally:
+                batch._dealer_role_memo_drop()
         return leads
