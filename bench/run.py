@@ -25,7 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib
 import generate
 import p4_api
+import p6_sending
 import p7_screens
+import p8_nightly
 
 RESULTS = benchlib.BENCH / "results"
 
@@ -575,6 +577,10 @@ def run_all(env, opts, scale):
         bench_p3(bench, opts.runs)
     if "p7" in opts.only:
         p7_screens.bench_p7(bench, opts.runs)
+    if "p6" in opts.only and not opts.smoke:
+        p6_sending.bench_p6(bench, opts.runs)
+    if "p8" in opts.only and not opts.smoke:
+        p8_nightly.bench_p8(bench, today, opts.runs)
     return bench
 
 
@@ -634,7 +640,10 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="runs per benchmark (the median is reported)")
     parser.add_argument("--naive-sample", type=int, default=10_000, help="customers in the naive ORM loop")
     parser.add_argument("--naive-runs", type=int, default=1)
-    parser.add_argument("--only", default="p1,p2,p3,p4", help="comma-separated subset of p1,p2,p3,p4,p7")
+    parser.add_argument("--only", default="p1,p2,p3,p4", help="comma-separated subset of p1,p2,p3,p4,p6,p7,p8")
+    parser.add_argument(
+        "--p6-mails", type=int, default=20_000, help="P6: due e-mail reminders sent per side and run (issue: 20,000)"
+    )
     parser.add_argument("--api-requests", type=int, default=2000)
     parser.add_argument("--api-seconds", type=int, default=120)
     parser.add_argument("--update", action="store_true", help="upgrade the addons of an existing database first")
@@ -649,6 +658,8 @@ def main():
     odoo, pg = benchlib.odoo_and_pg()
     if not opts.smoke:
         benchlib.ensure_db(opts.db, odoo, pg, update=opts.update)
+        if "p6" in opts.only:
+            p6_sending.ensure_modules(opts.db, odoo, pg)
     benchlib.setup_odoo(odoo, pg, opts.db)
     started = datetime.datetime.now(datetime.timezone.utc)
     with benchlib.odoo_env(opts.db, commit=not opts.smoke) as env:
@@ -681,6 +692,9 @@ def main():
     path.write_text(json.dumps(record, indent=1))
     import report
 
+    # P5: the sending (seconds per e-mail) and the nightly chain (per visit) are in the growth table too
+    report.GROWTH.setdefault("P6t", "mails")
+    report.GROWTH.setdefault("P8", "visits")
     report.write_results_md(RESULTS)
     print((RESULTS / "RESULTS.md").read_text())
 
