@@ -358,3 +358,220 @@ def bench_p6(bench, runs):
         ratio=r_ours / r_smtp,
         note=f"smtplib {m_smtp:.2f} s; mass_mailing ÷ smtplib {r_base / r_smtp:.2f}×",
     )
+
+
+# --------------------------------------------------------------------------
+# P6m: the same for SMS (Odoo's sms queue, its IAP provider faked at the HTTP call)
+# --------------------------------------------------------------------------
+
+SMS_CAMPAIGN = "Bench P6 SMS reminders"
+SMS_BODY = "Dear {{ object.name }}, the tyre season has started: book your tyre change https://bench.example.com/tyres"
+SMS_MAILING_BODY = (
+    "Dear {{ object.name }}, the tyre season has started: book your tyre change https://bench.example.com/tyres"
+)
+
+
+class FakeIap:
+    """Odoo's SMS provider (IAP) answered at its HTTP call: every number accepted, every number counted."""
+
+    def __init__(self):
+        self.numbers = []
+
+    def __enter__(self):
+        from odoo.addons.sms.tools import sms_api
+
+        self.cls, self.orig = sms_api.SmsApi, sms_api.SmsApi._contact_iap
+        sink = self.numbers
+
+        def _contact_iap(api, local_endpoint, params, timeout=15):
+            results = []
+            for message in params.get("messages", []):
+                for number in message["numbers"]:
+                    sink.append(number["number"])
+                    results.append({"uuid": number["uuid"], "state": "success", "credit": 1})
+            return results
+
+        self.cls._contact_iap = _contact_iap
+        return self
+
+    def __exit__(self, *exc):
+        self.cls._contact_iap = self.orig
+
+    def take(self):
+        numbers, self.numbers[:] = list(self.numbers), []
+        return numbers
+
+
+def setup_sms(env, company_id, partner_ids):
+    """Mobile numbers and SMS consent for the recipients, an SMS campaign of one step, enrolments."""
+    cr = env.cr
+    cr.execute(
+        """UPDATE res_partner SET phone = '+7 95' || lpad(substring(name from '[0-9]+$'), 8, '0'),
+                  phone_sanitized = '+795' || lpad(substring(name from '[0-9]+$'), 8, '0'), consent_sms = TRUE
+            WHERE id = ANY(%s) AND phone IS NULL""",
+        [partner_ids],
+    )
+    env.invalidate_all()
+    Campaign = env["dealer.campaign"].with_context(active_test=False)
+    campaign = Campaign.search([("name", "=", SMS_CAMPAIGN)], limit=1)
+    if not campaign:
+        template = env["sms.template"].create(
+            {"name": "Bench P6 SMS", "model_id": env["ir.model"]._get_id("res.partner"), "body": SMS_BODY}
+        )
+        campaign = Campaign.create(
+            {
+                "name": SMS_CAMPAIGN,
+                "company_id": company_id,
+                "trigger": "custom",
+                "date_field_id": env["ir.model.fields"]._get("res.partner", "create_date").id,
+                "audience_domain": "[]",
+                "step_ids": [(0, 0, {"name": "SMS", "channel": "sms", "sms_template_id": template.id})],
+            }
+        )
+    hour = datetime.datetime.now(datetime.timezone.utc).hour
+    campaign.step_ids.write({"quiet_start": (hour + 12) % 24, "quiet_end": (hour + 13) % 24})
+    campaign.write({"state": "running"})
+    cr.execute(
+        """
+        INSERT INTO dealer_campaign_enrolment (campaign_id, company_id, partner_id, occurrence_date, enrolled_at,
+                                               state, create_uid, create_date, write_uid, write_date)
+        SELECT %(c)s, %(company)s, p, current_date, now() AT TIME ZONE 'UTC', 'active', %(uid)s,
+               now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+          FROM unnest(%(ids)s) p
+         WHERE NOT EXISTS (SELECT 1 FROM dealer_campaign_enrolment e WHERE e.campaign_id = %(c)s AND e.partner_id = p)
+        """,
+        {"c": campaign.id, "company": company_id, "ids": partner_ids, "uid": env.uid},
+    )
+    env.flush_all()
+    return campaign, campaign.step_ids[:1]
+
+
+def reset_sms(env, campaign, step, partner_ids):
+    cr = env.cr
+    env.flush_all()
+    cr.execute("DELETE FROM sms_sms WHERE partner_id = ANY(%s)", [partner_ids])
+    cr.execute("DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = ANY(%s)", [partner_ids])
+    cr.execute(
+        "DELETE FROM mailing_trace WHERE mass_mailing_id IN (SELECT id FROM mailing_mailing WHERE subject = %s)",
+        [SMS_CAMPAIGN],
+    )
+    cr.execute("DELETE FROM mailing_mailing WHERE subject = %s", [SMS_CAMPAIGN])
+    cr.execute("DELETE FROM dealer_dispatch WHERE campaign_id = %s", [campaign.id])
+    cr.execute(
+        """
+        INSERT INTO dealer_dispatch (campaign_id, step_id, enrolment_id, company_id, partner_id, occurrence_date,
+                                     channel, scheduled_at, state, attempts, conversation, transactional,
+                                     create_uid, create_date, write_uid, write_date)
+        SELECT e.campaign_id, %(step)s, e.id, e.company_id, e.partner_id, e.occurrence_date, 'sms',
+               now() AT TIME ZONE 'UTC' - interval '1 minute', 'queued', 0, FALSE, FALSE,
+               %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+          FROM dealer_campaign_enrolment e
+         WHERE e.campaign_id = %(c)s AND e.partner_id = ANY(%(ids)s)
+        """,
+        {"c": campaign.id, "step": step.id, "ids": partner_ids, "uid": env.uid},
+    )
+    env.invalidate_all()
+
+
+def drain_sms(env):
+    """Odoo's SMS queue, as its cron runs it, until nothing is outgoing."""
+    Sms = env["sms.sms"].sudo()
+    while True:
+        Sms._process_queue()
+        env.cr.commit()
+        env.invalidate_all()
+        if not Sms.search_count([("state", "=", "outgoing"), ("to_delete", "!=", True)]):
+            return
+
+
+def bench_p6_sms(bench, runs):
+    env = bench.env(context={})
+    n = bench.opts.p6_sms
+    partner_ids = ensure_recipients(env, bench.company_id, n)
+    campaign, step = setup_sms(env, bench.company_id, partner_ids)
+    bench.checkpoint()
+    dispatch = env["dealer.dispatch"]
+    model_id = env["ir.model"]._get_id("res.partner")
+    mailing = {}
+    phases = {"ours": [], "base": []}
+
+    def prepare_base():
+        reset_sms(env, campaign, step, partner_ids)
+        mailing["rec"] = env["mailing.mailing"].create(
+            {
+                "mailing_type": "sms",
+                "sms_subject": SMS_CAMPAIGN,
+                "body_plaintext": SMS_MAILING_BODY,
+                "mailing_model_id": model_id,
+                "mailing_domain": repr([("id", "in", partner_ids)]),
+            }
+        )
+
+    def ours():
+        with benchlib.Timer() as t:
+            dispatch._cron_send_due()
+        drain_sms(env)
+        phases["ours"].append(t.seconds)
+
+    def base():
+        with benchlib.Timer() as t:
+            mailing["rec"].action_send_sms()
+            env.cr.commit()
+        drain_sms(env)
+        phases["base"].append(t.seconds)
+
+    times = {"ours": [], "base": []}
+    checks = {"ours": [], "base": []}
+    states = {}
+    with FakeIap() as iap:
+        for i in range(runs):
+            order = (("ours", ours), ("base", base))
+            for label, fn in order if i % 2 == 0 else order[::-1]:
+                if label == "ours":
+                    reset_sms(env, campaign, step, partner_ids)
+                else:
+                    prepare_base()
+                bench.checkpoint("dealer_dispatch", "sms_sms", "mail_message", "mail_notification", "mailing_trace")
+                seconds, _ = bench.timed(fn)
+                times[label].append(seconds)
+                numbers = iap.take()
+                checks[label].append(
+                    {
+                        "received": len(numbers),
+                        "distinct": len(set(numbers)),
+                        "ok": len(set(numbers)) == len(numbers) == n,
+                    }
+                )
+                if label == "ours":
+                    env.cr.execute(
+                        "SELECT state, count(*) FROM dealer_dispatch WHERE campaign_id = %s GROUP BY 1", [campaign.id]
+                    )
+                    states = dict(env.cr.fetchall())
+                benchlib.say(f"P6m {label} run {i + 1}: {seconds:.1f} s, {checks[label][-1]}")
+    reset_sms(env, campaign, step, partner_ids)
+    env.cr.execute("DELETE FROM dealer_dispatch WHERE campaign_id = %s", [campaign.id])
+    campaign.write({"state": "done"})
+    bench.checkpoint("dealer_dispatch", "sms_sms", "mail_message", "mail_notification", "mailing_trace")
+    m_ours, m_base = statistics.median(times["ours"]), statistics.median(times["base"])
+    r_ours, r_base = n / m_ours, n / m_base
+    ok = all(c["ok"] for cs in checks.values() for c in cs)
+    cron, composer = statistics.median(phases["ours"]), statistics.median(phases["base"])
+    bench.add(
+        "P6m",
+        f"Campaign SMS sending, {n:,} due reminders: dispatch cron + Odoo's SMS queue (IAP faked at its HTTP "
+        "call), vs Odoo's mass_mailing_sms (same text, same customers)",
+        r_ours,
+        r_base,
+        "≥ 1.0×",
+        r_ours / r_base >= 1.0 and ok,
+        rows=n,
+        unit="SMS/s",
+        ratio=r_ours / r_base,
+        note=f"ours {m_ours:.1f} s (dispatch cron {cron:.1f} s + SMS queue {m_ours - cron:.1f} s), "
+        f"mass_mailing_sms {m_base:.1f} s (composer {composer:.1f} s + queue {m_base - composer:.1f} s); "
+        f"runs ours {', '.join(f'{x:.1f}' for x in times['ours'])} s, "
+        f"mass_mailing_sms {', '.join(f'{x:.1f}' for x in times['base'])} s; dispatch log {states}; "
+        f"numbers at the provider: ours {checks['ours'][-1]['received']} ({checks['ours'][-1]['distinct']} distinct), "
+        f"mass_mailing_sms {checks['base'][-1]['received']} ({checks['base'][-1]['distinct']} distinct)"
+        + ("" if ok else " (NOT all N once in every run)"),
+    )

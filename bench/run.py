@@ -579,6 +579,8 @@ def run_all(env, opts, scale):
         p7_screens.bench_p7(bench, opts.runs)
     if "p6" in opts.only and not opts.smoke:
         p6_sending.bench_p6(bench, opts.runs)
+    if "p6sms" in opts.only and not opts.smoke:
+        p6_sending.bench_p6_sms(bench, opts.runs)
     if "p8" in opts.only and not opts.smoke:
         p8_nightly.bench_p8(bench, today, opts.runs)
     return bench
@@ -640,9 +642,12 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="runs per benchmark (the median is reported)")
     parser.add_argument("--naive-sample", type=int, default=10_000, help="customers in the naive ORM loop")
     parser.add_argument("--naive-runs", type=int, default=1)
-    parser.add_argument("--only", default="p1,p2,p3,p4", help="comma-separated subset of p1,p2,p3,p4,p6,p7,p8")
+    parser.add_argument("--only", default="p1,p2,p3,p4", help="comma-separated subset of p1,p2,p3,p4,p6,p6sms,p7,p8")
     parser.add_argument(
         "--p6-mails", type=int, default=20_000, help="P6: due e-mail reminders sent per side and run (issue: 20,000)"
+    )
+    parser.add_argument(
+        "--p6-sms", type=int, default=20_000, help="P6m (--only p6sms): due SMS reminders per side and run"
     )
     parser.add_argument("--api-requests", type=int, default=2000)
     parser.add_argument("--api-seconds", type=int, default=120)
@@ -660,6 +665,8 @@ def main():
         benchlib.ensure_db(opts.db, odoo, pg, update=opts.update)
         if "p6" in opts.only:
             p6_sending.ensure_modules(opts.db, odoo, pg)
+        if "p6sms" in opts.only:
+            p6_sending.ensure_modules(opts.db, odoo, pg, ["mass_mailing", "mass_mailing_sms"])
     benchlib.setup_odoo(odoo, pg, opts.db)
     started = datetime.datetime.now(datetime.timezone.utc)
     with benchlib.odoo_env(opts.db, commit=not opts.smoke) as env:
