@@ -54,6 +54,7 @@ MATRIX = {
     "dealer.campaign":                "r--- r--- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu r---",
     "dealer.campaign.enrolment":      "r--- r--- r--- r--- r--- r--- r--- r--- rw-u r--- rw-u r---",
     "dealer.campaign.report":         "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
+    "dealer.effect.report":           "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.campaign.step":           "r--- r--- r--- r--- r--- r--- r--- r--- rwcu r--- rwcu r---",
     # the sales head handles the issues a detractor of a car sale opens (dealer_satisfaction)
     "dealer.customer.issue":          "rwc- ---- rwc- rwc- ---- ---- ---- ---- ---- rw-- rwcu ----",
@@ -144,6 +145,10 @@ MONEY_FIELDS = [
     ("dealer.campaign", "budget"),
     ("dealer.campaign", "revenue"),
     ("dealer.campaign.report", "revenue"),
+    ("dealer.effect.report", "revenue"),
+    ("dealer.campaign", "incremental_revenue"),
+    ("dealer.retention.strategy", "budget"),
+    ("dealer.retention.strategy", "incremental_revenue"),
     ("dealer.risk.signal", "value_amount"),
     ("crm.lead", "sale_amount_total"),  # sale_crm's total of the deal's confirmed orders (dealer_sale)
 ]

@@ -22,6 +22,7 @@
         "views/dealer_campaign_views.xml",
         "views/dealer_campaign_enrolment_views.xml",
         "views/dealer_campaign_report_views.xml",
+        "views/dealer_effect_report_views.xml",
         "views/dealer_dispatch_views.xml",
         "views/dealer_call_views.xml",
         "wizards/dealer_call_outcome_wizard_views.xml",

@@ -1,6 +1,7 @@
+import random
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -32,9 +33,10 @@ PLAN_GRACE_DAYS = 1
 class DealerCampaign(models.Model):
     _name = "dealer.campaign"
     _description = "Reminder campaign"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "dealer.effect.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
+    _effect_field = "campaign_id"
 
     # ------------------------------------------------------------
     # Fields
@@ -356,6 +358,39 @@ class DealerCampaign(models.Model):
             domain &= Domain("id", "in", ids)
         return domain
 
+    def _effect_budget(self):
+        return self.sudo().budget
+
+    def _effect_audience(self):
+        """The audience rows with a trigger date, and the share of them that came for a visit in the last
+        attribution days (what happens without the campaign)."""
+        self.ensure_one()
+        model = self.env[self.audience_model].sudo().with_context(active_test=True)
+        domain = self._audience_domain()
+        fname = TRIGGER_VEHICLE_FIELDS.get(self.trigger) or self.date_field_id.name
+        if self.trigger != "tyre_season" and fname:
+            domain &= Domain(fname, "!=", False)
+        audience = model._search(domain)
+        count = model.search_count([("id", "in", audience)])
+        if not count:
+            return 0, 0.0
+        since = fields.Date.subtract(fields.Date.context_today(self), days=max(self.attribution_days, 1))
+        key = "vehicle_id" if self.audience_model == "dealer.vehicle" else "partner_id"
+        [(visited,)] = (
+            self.env["dealer.visit"]
+            .sudo()
+            ._read_group(
+                [(key, "in", audience), ("date", ">=", since), ("state", "!=", "cancelled")],
+                [],
+                [f"{key}:count_distinct"],
+            )
+        )
+        return count, visited / count
+
+    def _control_seed(self):
+        self.ensure_one()
+        return f"campaign:{self.id}"
+
     def _trigger_sql(self, alias):
         """SQL of the trigger date of each audience row (``alias`` is the audience table)."""
         if self.trigger == "tyre_season":
@@ -418,9 +453,9 @@ class DealerCampaign(models.Model):
             """
             INSERT INTO dealer_campaign_enrolment
                    (campaign_id, company_id, partner_id, vehicle_id, occurrence_date, occurrence_key, enrolled_at,
-                    state, create_uid, create_date, write_uid, write_date)
+                    state, control, create_uid, create_date, write_uid, write_date)
             SELECT %(campaign)s, COALESCE(a.company_id, %(company)s), %(partner)s, %(vehicle)s, %(trig)s,
-                   %(occurrence)s, %(now)s, 'active', %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s,
+                   %(occurrence)s, %(now)s, 'active', %(control)s, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s,
                    now() AT TIME ZONE 'UTC'
               FROM %(table)s a
              WHERE a.id IN %(audience)s
@@ -432,6 +467,9 @@ class DealerCampaign(models.Model):
             """,
             now=fields.Datetime.now(),
             campaign=self.id,
+            control=self.env["dealer.campaign.enrolment"]._control_sql(
+                self._control_seed(), partner_sql, self._control_share()
+            ),
             company=(self.company_id or self.env.company).id,
             partner=partner_sql,
             vehicle=vehicle_sql,
@@ -546,3 +584,109 @@ class DealerCampaign(models.Model):
         for campaign in campaigns.search([("state", "=", "running")]):
             campaign._plan()
             self.env["ir.cron"]._commit_progress(1)
+
+    # ------------------------------------------------------------
+    # Demo
+    # ------------------------------------------------------------
+
+    @api.model
+    def _dealer_demo_measured_campaigns(self):
+        """Demo: two finished win-back campaigns with control groups, one with a clear uplift
+        (bookings 34% treated against 8% in its control group) and one without (10% in both),
+        over customers of the main showroom, their cars and the visits they came for. They ran
+        more than a year ago, before the periods the lost-sales demo's improvement actions measure."""
+        rng = random.Random(20261204)
+        company = self.env.ref("base.main_company")
+        today = fields.Date.context_today(self)
+        first = ["Алексей", "Мария", "Иван", "Ольга", "Сергей", "Анна", "Дмитрий", "Елена", "Павел", "Наталья"]
+        last = ["Смирнов", "Кузнецов", "Попов", "Васильев", "Соколов", "Морозов", "Волков", "Лебедев", "Козлов"]
+        female = {"Мария", "Ольга", "Анна", "Елена", "Наталья"}
+        partners = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"{name} {surname}{'а' if name in female else ''} ({index + 1})",
+                    "company_id": company.id,
+                    "lang": "ru_RU" if self.env["res.lang"]._lang_get("ru_RU") else self.env.lang,
+                }
+                for index, (name, surname) in enumerate((rng.choice(first), rng.choice(last)) for _index in range(600))
+            ]
+        )
+        brand = self.env["dealer.vehicle.brand"].search([], limit=1)
+        cars = {}
+        visits = []
+        Enrolment = self.env["dealer.campaign.enrolment"].sudo()
+        for xmlid, name, audience, share, days_ago, rates in (
+            (
+                "dealer_campaign_winback_offer_demo",
+                "Win-back: 10% off the next service",
+                partners[:250],
+                20.0,
+                400,
+                (0.34, 0.08),
+            ),
+            ("dealer_campaign_winback_news_demo", "Win-back: newsletter only", partners, 50.0, 520, (0.10, 0.10)),
+        ):
+            campaign = self.create(
+                {
+                    "name": name,
+                    "trigger": "custom",
+                    "date_field_id": self.env["ir.model.fields"]._get("res.partner", "loyalty_last_date").id,
+                    "state": "done",
+                    "control_share": share,
+                    "attribution_days": 30,
+                    "budget": 15000,
+                    "company_id": company.id,
+                }
+            )
+            self.env["ir.model.data"].create(
+                {
+                    "module": "dealer_loyalty",
+                    "name": xmlid,
+                    "model": self._name,
+                    "res_id": campaign.id,
+                    "noupdate": True,
+                }
+            )
+            start = fields.Date.subtract(today, days=days_ago)
+            rows = []
+            for partner in audience:
+                control = Enrolment._is_control(campaign._control_seed(), partner.id, share)
+                rows.append(
+                    {
+                        "campaign_id": campaign.id,
+                        "company_id": company.id,
+                        "partner_id": partner.id,
+                        "occurrence_date": start,
+                        "occurrence_key": start,
+                        "enrolled_at": fields.Datetime.to_datetime(start),
+                        "state": "stopped",
+                        "stop_reason": "stopped",
+                        "control": control,
+                    }
+                )
+                if rng.random() < rates[1 if control else 0]:
+                    if partner not in cars:
+                        cars[partner] = {
+                            "partner_id": partner.id,
+                            "brand_id": brand.id,
+                            "company_id": company.id,
+                            "plate": f"Е{len(cars):03d}КХ77",
+                        }
+                    visits.append((partner, fields.Date.add(start, days=rng.randint(1, 28)), rng.randint(8, 25) * 1000))
+            Enrolment.create(rows)
+        vehicles = dict(zip(cars, self.env["dealer.vehicle"].create(list(cars.values())), strict=True))
+        self.env["dealer.visit"].create(
+            [
+                {
+                    "vehicle_id": vehicles[partner].id,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "date": day,
+                    "kind": "maintenance",
+                    "state": "done",
+                    "line_ids": [Command.create({"name": "ТО", "amount": amount, "status": "done"})],
+                }
+                for partner, day, amount in visits
+            ]
+        )
+        return True

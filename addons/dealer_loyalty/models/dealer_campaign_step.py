@@ -239,7 +239,7 @@ class DealerCampaignStep(models.Model):
               JOIN dealer_campaign_step s ON s.id = %(step)s AND s.campaign_id = e.campaign_id
               JOIN res_partner p ON p.id = e.partner_id
          LEFT JOIN unnest(%(timezones)s::text[]) AS tz(name) ON tz.name = p.tz
-             WHERE e.state = 'active' AND e.campaign_id = %(campaign)s
+             WHERE e.state = 'active' AND e.campaign_id = %(campaign)s AND e.control IS NOT TRUE
                AND e.occurrence_date BETWEEN %(first)s AND %(last)s
             ON CONFLICT DO NOTHING
             """,

@@ -9,11 +9,18 @@ RISK_ORDER = [code for code, _label in RISK_LEVELS]
 
 
 class DealerRetentionStrategy(models.Model):
-    """What to do with the customers of a segment or risk level: an offer and a task for a role."""
+    """What to do with the customers of a segment or risk level: an offer and a task for a role.
+
+    A control group (``control_share``) of the matching customers gets none of it; every
+    episode is recorded as an enrolment (``dealer.campaign.enrolment`` with the strategy),
+    treated or control, so the strategy's incremental effect is measured (dealer.effect.mixin).
+    """
 
     _name = "dealer.retention.strategy"
     _description = "Retention strategy"
+    _inherit = ["dealer.effect.mixin"]
     _order = "sequence, id"
+    _effect_field = "strategy_id"
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -52,6 +59,18 @@ class DealerRetentionStrategy(models.Model):
     deadline_days = fields.Integer(string="Due in (days)", default=3)
     auto_apply = fields.Boolean(string="Apply daily", help="The daily run applies this strategy by itself.")
     last_applied = fields.Datetime(readonly=True)
+    attribution_days = fields.Integer(
+        string="Measured over (days)",
+        default=30,
+        help="The effect counts the visits of each customer in this many days from the day they began to match "
+        "the strategy, treated and control alike.",
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    budget = fields.Monetary(
+        groups="dealer_crm.group_dealer_see_money",
+        help="What the strategy costs (the offer's discounts, the calls); used for the incremental ROI.",
+    )
+    enrolment_ids = fields.One2many("dealer.campaign.enrolment", "strategy_id", string="Enrolments")
     partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
     call_count = fields.Integer(
         string="Calls closed", compute="_compute_call_results", help="Calls of the strategy's tasks with an outcome."
@@ -62,6 +81,49 @@ class DealerRetentionStrategy(models.Model):
         help="Calls that reached the customer: talked, booked, call later or refused.",
     )
     booked_count = fields.Integer(string="Booked", compute="_compute_call_results")
+
+    _attribution_days_positive = models.Constraint(
+        "CHECK(attribution_days > 0)", "Measured over (days) must be at least one day."
+    )
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for strategy in self:
+            strategy.currency_id = (strategy.company_id or self.env.company).currency_id
+
+    def _effect_budget(self):
+        return self.sudo().budget
+
+    def _effect_audience(self):
+        """The customers it matches today and the share of them with a visit in the last measured days."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].sudo()
+        audience = Partner._search(self._partner_domain())
+        count = Partner.search_count([("id", "in", audience)])
+        if not count:
+            return 0, 0.0
+        since = fields.Date.subtract(fields.Date.context_today(self), days=max(self.attribution_days, 1))
+        [(visited,)] = (
+            self.env["dealer.visit"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", audience), ("date", ">=", since), ("state", "!=", "cancelled")],
+                [],
+                ["partner_id:count_distinct"],
+            )
+        )
+        return count, visited / count
+
+    def _control_seed(self):
+        self.ensure_one()
+        return f"strategy:{self.id}"
+
+    def action_view_enrolments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dealer_loyalty.dealer_campaign_enrolment_action")
+        action["domain"] = [("strategy_id", "=", self.id)]
+        action["context"] = {"search_default_group_control": 1}
+        return action
 
     @api.constrains("role", "activity_summary", "deadline_days")
     def _check_activity(self):
@@ -161,6 +223,7 @@ class DealerRetentionStrategy(models.Model):
         created = 0
         today = fields.Date.context_today(self)
         Partner = self.env["res.partner"]
+        Enrolment = self.env["dealer.campaign.enrolment"]
         taken = Partner
         for strategy in self.sorted(lambda s: (s.sequence, s.id)):
             partners = Partner.search(strategy._partner_domain()) - taken
@@ -168,18 +231,72 @@ class DealerRetentionStrategy(models.Model):
             ended = Partner.sudo().search(
                 Domain("retention_strategy_id", "=", strategy.id) & ~Domain(strategy._partner_domain())
             )
-            ended.write({"retention_strategy_id": False, "retention_offer": False, "retention_since": False})
+            ended.write(
+                {
+                    "retention_strategy_id": False,
+                    "retention_offer": False,
+                    "retention_since": False,
+                    "retention_control": False,
+                }
+            )
             new = partners.filtered(lambda p, s=strategy: p.retention_strategy_id != s)
             # customers in this strategy from before episodes were recorded: their episode is not restarted
             ongoing = (partners - new).filtered(lambda p: not p.retention_since)
-            new.sudo().write(
-                {"retention_strategy_id": strategy.id, "retention_offer": strategy.offer, "retention_since": today}
+            # the control group: chosen by a seeded hash, the same customer always in the same group
+            seed = strategy._control_seed()
+            control = new.filtered(lambda p, s=strategy, k=seed: Enrolment._is_control(k, p.id, s._control_share()))
+            treated = new - control
+            treated.sudo().write(
+                {
+                    "retention_strategy_id": strategy.id,
+                    "retention_offer": strategy.offer,
+                    "retention_since": today,
+                    "retention_control": False,
+                }
+            )
+            control.sudo().write(
+                {
+                    "retention_strategy_id": strategy.id,
+                    "retention_offer": False,
+                    "retention_since": today,
+                    "retention_control": True,
+                }
             )
             ongoing.sudo().write({"retention_since": today})
-            created += strategy._create_activities(new)
-            strategy._enrol_in_campaign(partners - ongoing)
+            strategy._record_episodes(new)
+            created += strategy._create_activities(treated)
+            strategy._enrol_in_campaign((partners - ongoing).filtered(lambda p: not p.retention_control))
             strategy.last_applied = fields.Datetime.now()
         return created
+
+    def _record_episodes(self, partners):
+        """One enrolment of the strategy per customer and episode, treated or control (the audit trail
+        of its effect); an episode already recorded is not recorded again."""
+        self.ensure_one()
+        Enrolment = self.env["dealer.campaign.enrolment"].sudo()
+        done = {
+            (partner.id, day)
+            for partner, day in Enrolment._read_group(
+                [("strategy_id", "=", self.id), ("partner_id", "in", partners.ids)],
+                ["partner_id", "occurrence_key:day"],
+            )
+        }
+        now = fields.Datetime.now()
+        Enrolment.create(
+            [
+                {
+                    "strategy_id": self.id,
+                    "company_id": (partner.company_id or self.company_id or self.env.company).id,
+                    "partner_id": partner.id,
+                    "occurrence_date": partner.retention_since,
+                    "occurrence_key": partner.retention_since,
+                    "enrolled_at": now,
+                    "control": partner.retention_control,
+                }
+                for partner in partners
+                if partner.retention_since and (partner.id, partner.retention_since) not in done
+            ]
+        )
 
     def _create_activities(self, partners):
         """A task per customer for the strategy's role, written in its assignee's language (staff read
@@ -231,6 +348,7 @@ class DealerRetentionStrategy(models.Model):
         )
         now = fields.Datetime.now()
         todo = partners.filtered(lambda p: p.retention_since and (p, p.retention_since) not in done)
+        seed = campaign._control_seed()
         Enrolment.create(
             [
                 {
@@ -240,6 +358,8 @@ class DealerRetentionStrategy(models.Model):
                     "occurrence_date": partner.retention_since,
                     "occurrence_key": partner.retention_since,
                     "enrolled_at": now,
+                    # the campaign keeps its own control group among the customers the strategy treats
+                    "control": Enrolment._is_control(seed, partner.id, campaign._control_share()),
                 }
                 for partner in todo
             ]

@@ -150,6 +150,13 @@ class ResPartner(models.Model):
         "dealer.retention.strategy", string="Retention strategy", readonly=True, index="btree_not_null"
     )
     retention_offer = fields.Text(string="Retention offer", readonly=True)
+    retention_control = fields.Boolean(
+        string="Strategy's control group",
+        readonly=True,
+        copy=False,
+        help="The customer matches the strategy but is in its control group: no offer, task or campaign from it, "
+        "so that its effect can be measured. Treat them as usual.",
+    )
     retention_since = fields.Date(
         string="In the strategy since",
         readonly=True,

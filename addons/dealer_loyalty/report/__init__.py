@@ -1,1 +1,1 @@
-from . import dealer_campaign_report, dealer_loyalty_cohort_report
+from . import dealer_campaign_report, dealer_effect_report, dealer_loyalty_cohort_report

@@ -9,6 +9,7 @@ from . import (
     test_campaign_tracking,
     test_chain_break,
     test_consent_blacklist,
+    test_control_groups,
     test_customer_card,
     test_data_retention,
     test_demo,

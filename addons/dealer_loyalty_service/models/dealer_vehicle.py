@@ -16,6 +16,7 @@ class DealerVehicle(models.Model):
         enrolments = self.env["dealer.campaign.enrolment"].search(
             [
                 ("state", "=", "active"),
+                ("control", "=", False),  # the control group was sent nothing: no reminder to book from
                 ("campaign_id.state", "=", "running"),
                 "|",
                 ("vehicle_id", "in", self.ids),
