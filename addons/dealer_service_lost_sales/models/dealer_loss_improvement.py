@@ -9,6 +9,12 @@ class DealerLossImprovement(models.Model):
     The effect compares the loss rate of the reason in two equal periods around the start
     date: before = [start - N, start), after = [start, start + N), N = ``period_days``;
     loss rate = lost amount for the reason / potential service revenue of the period.
+
+    A season moves every reason's loss rate at once, so the change of the targeted reason is
+    compared with the change of the other reasons over the same periods (difference in
+    differences): only what the targeted reason changed beyond the others is the action's
+    effect.  While the "after" period runs, it is measured up to today and shown as unfinished;
+    the day it closes, the daily run stores the effect on the action.
     """
 
     _name = "dealer.loss.improvement"
@@ -55,24 +61,84 @@ class DealerLossImprovement(models.Model):
         digits=(16, 2),
         help="Loss rate after minus before, in percentage points: negative means the action helped.",
     )
+    other_before_rate = fields.Float(
+        string="Other reasons before (%)",
+        compute="_compute_effect",
+        digits=(16, 2),
+        help="Loss rate of all the other reasons in the period before: the comparison for the season.",
+    )
+    other_after_rate = fields.Float(string="Other reasons after (%)", compute="_compute_effect", digits=(16, 2))
+    other_change = fields.Float(
+        string="Other reasons' change (points)",
+        compute="_compute_effect",
+        digits=(16, 2),
+        help="How much the other reasons' loss rate moved over the same periods: the season's swing.",
+    )
+    effect = fields.Float(
+        string="Effect beyond the trend (points)",
+        compute="_compute_effect",
+        digits=(16, 2),
+        help="The targeted reason's change minus the other reasons' change (difference in differences): "
+        "negative means the action lowered the loss rate by that many points more than the season did.",
+    )
+    after_end = fields.Date(string="After period ends", compute="_compute_effect")
+    after_days_measured = fields.Integer(
+        string="Days measured", compute="_compute_effect", help="Days of the 'after' period that have passed."
+    )
+    measure_state = fields.Selection(
+        [("not_started", "Not started"), ("measuring", "Unfinished"), ("closed", "Closed")],
+        string="Measurement",
+        compute="_compute_effect",
+        help="Unfinished: the 'after' period is still running and is measured up to today.",
+    )
+    closed_effect = fields.Float(
+        string="Recorded effect (points)",
+        digits=(16, 2),
+        readonly=True,
+        copy=False,
+        help="The effect beyond the trend as it stood the day the 'after' period closed.",
+    )
+    closed_rate_change = fields.Float(string="Recorded change (points)", digits=(16, 2), readonly=True, copy=False)
+    closed_other_change = fields.Float(
+        string="Recorded change of the other reasons (points)", digits=(16, 2), readonly=True, copy=False
+    )
+    closed_on = fields.Date(string="Effect recorded on", readonly=True, copy=False)
 
     _period_positive = models.Constraint("CHECK(period_days > 0)", "The measured period must be at least one day.")
+
+    # changing what is measured forgets the recorded effect: it is recorded again when the new period closes
+    MEASURED_FIELDS = ("reason_id", "start_date", "period_days", "company_id")
 
     @api.depends("reason_id", "start_date", "period_days", "company_id")
     def _compute_effect(self):
         Report = self.env["dealer.lost.revenue.report"].sudo()
+        today = fields.Date.context_today(self)
         for action in self:
-            values = {}
+            values = {"measure_state": "not_started", "after_end": False, "after_days_measured": 0}
             if action.reason_id and action.start_date and action.period_days > 0:
                 span = timedelta(days=action.period_days)
+                after_end = action.start_date + span
+                # the "after" period is measured up to today while it runs: rates, not sums, are compared
+                measured_end = min(after_end, today + timedelta(days=1))
+                values["after_end"] = after_end
+                values["after_days_measured"] = max((measured_end - action.start_date).days, 0)
+                values["measure_state"] = (
+                    "closed" if after_end <= today else "measuring" if action.start_date <= today else "not_started"
+                )
                 for label, start, end in (
                     ("before", action.start_date - span, action.start_date),
-                    ("after", action.start_date, action.start_date + span),
+                    ("after", action.start_date, measured_end),
                 ):
-                    lost, potential = Report._loss_rate(action.company_id, start, end, action.reason_id)
+                    if end <= start:
+                        continue
+                    lost, other, potential = Report._loss_rates(action.company_id, start, end, action.reason_id)
                     values[f"{label}_lost"] = lost
                     values[f"{label}_potential"] = potential
                     values[f"{label}_rate"] = 100.0 * lost / potential if potential else 0.0
+                    values[f"other_{label}_rate"] = 100.0 * other / potential if potential else 0.0
+            change = values.get("after_rate", 0.0) - values.get("before_rate", 0.0)
+            other_change = values.get("other_after_rate", 0.0) - values.get("other_before_rate", 0.0)
+            started = values["measure_state"] != "not_started"
             action.update(
                 {
                     "before_lost": values.get("before_lost", 0.0),
@@ -81,9 +147,47 @@ class DealerLossImprovement(models.Model):
                     "after_lost": values.get("after_lost", 0.0),
                     "after_potential": values.get("after_potential", 0.0),
                     "after_rate": values.get("after_rate", 0.0),
-                    "rate_change": values.get("after_rate", 0.0) - values.get("before_rate", 0.0),
+                    "rate_change": change if started else 0.0,
+                    "other_before_rate": values.get("other_before_rate", 0.0),
+                    "other_after_rate": values.get("other_after_rate", 0.0),
+                    "other_change": other_change if started else 0.0,
+                    "effect": change - other_change if started else 0.0,
+                    "after_end": values["after_end"],
+                    "after_days_measured": values["after_days_measured"],
+                    "measure_state": values["measure_state"],
                 }
             )
+
+    def write(self, vals):
+        if any(fname in vals for fname in self.MEASURED_FIELDS):
+            vals = {
+                **vals,
+                "closed_effect": 0.0,
+                "closed_rate_change": 0.0,
+                "closed_other_change": 0.0,
+                "closed_on": False,
+            }
+        return super().write(vals)
+
+    def _record_closed_effects(self):
+        """Store the effect of each action whose 'after' period has closed and is not recorded yet."""
+        today = fields.Date.context_today(self)
+        for action in self.filtered(lambda a: not a.closed_on and a.state != "cancelled"):
+            if action.measure_state == "closed":
+                # sudo: the daily run records a measurement, not a user's edit
+                action.sudo().write(
+                    {
+                        "closed_effect": action.effect,
+                        "closed_rate_change": action.rate_change,
+                        "closed_other_change": action.other_change,
+                        "closed_on": today,
+                    }
+                )
+
+    @api.model
+    def _cron_record_effects(self):
+        """Daily: the actions whose measured period closed get their effect recorded."""
+        self.search([("closed_on", "=", False), ("state", "in", ("in_progress", "done"))])._record_closed_effects()
 
     def action_start(self):
         self.write({"state": "in_progress"})

@@ -163,17 +163,25 @@ class DealerLostRevenueReport(models.Model):
                     OR l.team_id IN (SELECT id FROM crm_team WHERE dealer_is_dealership))
         """)
 
-    def _loss_rate(self, company, date_from, date_to, reason):
-        """(lost amount for ``reason``, potential service revenue) in [date_from, date_to)."""
+    def _loss_rates(self, company, date_from, date_to, reason):
+        """(lost amount for ``reason``, lost amount for every other reason, potential service revenue)
+        in [date_from, date_to): one grouped read."""
         domain = [
             ("business", "=", "service"),
             ("company_id", "=", company.id),
             ("date", ">=", date_from),
             ("date", "<", date_to),
         ]
-        [(potential,)] = self._read_group(domain, [], ["potential_amount:sum"])
-        [(lost,)] = self._read_group([*domain, ("reason_id", "=", reason.id)], [], ["lost_amount:sum"])
-        return lost or 0.0, potential or 0.0
+        lost = other = potential = 0.0
+        for group_reason, group_lost, group_potential in self._read_group(
+            domain, ["reason_id"], ["lost_amount:sum", "potential_amount:sum"]
+        ):
+            potential += group_potential or 0.0
+            if group_reason == reason:
+                lost += group_lost or 0.0
+            elif group_reason:
+                other += group_lost or 0.0
+        return lost, other, potential
 
     def _kpis(self, domain):
         """Totals of the KPI pivot: money, % lost, recovery rate (the pivot's own aggregates)."""

@@ -3,6 +3,7 @@ from datetime import date
 from lxml import etree
 
 from odoo import Command
+from odoo.tests import freeze_time
 
 from .common import ServiceLostSalesCase
 
@@ -172,3 +173,83 @@ class TestLostSalesKpis(ServiceLostSalesCase):
         self.assertEqual((action.after_lost, action.after_potential), (0, 1000))
         self.assertAlmostEqual(action.after_rate, 0.0)
         self.assertAlmostEqual(action.rate_change, -10.0)
+        # the other reasons: price 300 of 1,000 before, capacity 400 of 1,000 after: +10 points
+        self.assertAlmostEqual(action.other_before_rate, 30.0)
+        self.assertAlmostEqual(action.other_after_rate, 40.0)
+        self.assertAlmostEqual(action.other_change, 10.0)
+        self.assertAlmostEqual(action.effect, -20.0, msg="-10 points for no-shows while the others rose by 10")
+        self.assertEqual(action.measure_state, "closed")
+
+    def test_improvement_effect_is_not_credited_with_a_seasonal_swing(self):
+        """A season doubles every loss: the targeted reason doubling too is no effect of the action.
+
+        Before [2027-01-01, 2027-01-31): potential 2,000 (visits 1,500, losses 500):
+        no-show 100 (5 %), price 400 (20 %).  After [2027-01-31, 2027-03-02): potential 2,000
+        (visits 1,000, losses 1,000): no-show 200 (10 %), price 800 (40 %).
+        Simple change +5 points; the others +20 points; effect beyond the trend 5 - 20 = -15.
+        """
+        vehicle = self.env["dealer.vehicle"].create(
+            {"plate": "K002KK77", "brand_id": self.brand.id, "company_id": self.company.id}
+        )
+        common = {
+            "kind": "order_cancelled",
+            "company_id": self.company.id,
+            "vehicle_id": vehicle.id,
+            "stage_id": self.stage["scheduling"].id,
+            "advisor_id": self.advisor.id,
+        }
+        self.env["dealer.loss.event"].create(
+            [
+                {**common, "date": day, "reason_id": self.reason[code].id, "amount": amount}
+                for day, code, amount in (
+                    (date(2027, 1, 10), "no_show", 100),
+                    (date(2027, 1, 12), "price", 400),
+                    (date(2027, 2, 10), "no_show", 200),
+                    (date(2027, 2, 12), "price", 800),
+                )
+            ]
+        )
+        self.env["dealer.visit"].create(
+            [
+                {
+                    "vehicle_id": vehicle.id,
+                    "company_id": self.company.id,
+                    "date": day,
+                    "state": "done",
+                    "partner_id": self.customer.id,
+                    "line_ids": [Command.create({"name": "Work", "amount": amount, "status": "done"})],
+                }
+                for day, amount in ((date(2027, 1, 15), 1500), (date(2027, 2, 15), 1000))
+            ]
+        )
+        action = self.env["dealer.loss.improvement"].create(
+            {
+                "name": "Remind the day before",
+                "reason_id": self.reason["no_show"].id,
+                "company_id": self.company.id,
+                "start_date": date(2027, 1, 31),
+                "period_days": 30,
+                "state": "in_progress",
+            }
+        )
+        with freeze_time("2027-02-20"):
+            action.invalidate_recordset()
+            self.assertEqual(action.measure_state, "measuring", "the after period is unfinished")
+            self.assertEqual(action.after_days_measured, 21)
+            self.env["dealer.loss.improvement"]._cron_record_effects()
+            self.assertFalse(action.closed_on, "nothing is recorded before the period closes")
+        with freeze_time("2027-03-05"):
+            action.invalidate_recordset()
+            self.assertEqual(action.measure_state, "closed")
+            self.assertAlmostEqual(action.before_rate, 5.0)
+            self.assertAlmostEqual(action.after_rate, 10.0)
+            self.assertAlmostEqual(action.rate_change, 5.0)
+            self.assertAlmostEqual(action.other_before_rate, 20.0)
+            self.assertAlmostEqual(action.other_after_rate, 40.0)
+            self.assertAlmostEqual(action.effect, -15.0)
+            self.env["dealer.loss.improvement"]._cron_record_effects()
+            self.assertEqual(action.closed_on, date(2027, 3, 5))
+            self.assertAlmostEqual(action.closed_effect, -15.0)
+            self.assertAlmostEqual(action.closed_other_change, 20.0)
+        action.period_days = 20
+        self.assertFalse(action.closed_on, "measuring something else forgets the recorded effect")
