@@ -71,6 +71,7 @@ class TestDealershipDashboard(TransactionCase):
                 "dealer.call",
                 "crm.lead",
                 "dealer.feedback",
+                "dealer.effect.report",
             },
             set(used),
         )
@@ -198,3 +199,34 @@ class TestDealershipDashboard(TransactionCase):
         self.assertEqual(figure["__count"], 3, "a survey not answered yet is not counted")
         self.assertAlmostEqual(figure["nps_points"], 0.0, msg="one promoter, one passive, one detractor")
         self.assertAlmostEqual(figure["csi_points"], 70.0)
+
+    def test_incremental_effect_figure(self):
+        """Booking rate of the treated group against the control group of a campaign, as the head reads it."""
+        campaign = self.env["dealer.campaign"].create(
+            {"name": "Measured", "trigger": "insurance", "state": "done", "control_share": 50}
+        )
+        people = self.env["res.partner"].create([{"name": f"Enrolled {i}"} for i in range(4)])
+        cars = self.env["dealer.vehicle"].create([{"partner_id": p.id} for p in people])
+        enrolments = self.env["dealer.campaign.enrolment"].create(
+            [
+                {
+                    "campaign_id": campaign.id,
+                    "partner_id": car.partner_id.id,
+                    "vehicle_id": car.id,
+                    "occurrence_date": date(2026, 3, 1),
+                    "enrolled_at": datetime(2026, 3, 1, 9, 0),
+                    "control": index >= 2,
+                }
+                for index, car in enumerate(cars)
+            ]
+        )
+        # one of the two treated cars came in within the window, neither control car did
+        self.env["dealer.visit"].create(
+            {"vehicle_id": cars[0].id, "partner_id": people[0].id, "date": date(2026, 3, 5), "state": "done"}
+        )
+        name = "Incremental effect of campaigns: treated against control"
+        treated = self._figure(name, enrolments.filtered(lambda e: not e.control))
+        control = self._figure(name, enrolments.filtered("control"))
+        self.assertEqual((treated["customer_count"], control["customer_count"]), (2, 2))
+        self.assertAlmostEqual(treated["booking_rate"], 50.0)
+        self.assertAlmostEqual(control["booking_rate"], 0.0)
