@@ -88,7 +88,17 @@ class DealerCampaignEnrolment(models.Model):
 
     # Who was enrolled, in which group and when is the audit trail of a measured effect: the planning
     # writes it (as superuser), a user may only stop an enrolment.
-    FIXED_FIELDS = ("campaign_id", "strategy_id", "control", "partner_id", "vehicle_id", "enrolled_at")
+    FIXED_FIELDS = (
+        "campaign_id",
+        "strategy_id",
+        "control",
+        "partner_id",
+        "vehicle_id",
+        "company_id",
+        "occurrence_date",
+        "occurrence_key",
+        "enrolled_at",
+    )
 
     def write(self, vals):
         if not self.env.su:
@@ -101,6 +111,17 @@ class DealerCampaignEnrolment(models.Model):
                         )
                     )
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_measured(self):
+        measured = self.campaign_id.filtered("control_group") or self.strategy_id.filtered("control_group")
+        if not self.env.su and measured:
+            raise UserError(
+                self.env._(
+                    "Enrolments of a campaign or strategy with a control group are its measured audience: "
+                    "stop the campaign instead of deleting them."
+                )
+            )
 
     @api.depends("campaign_id", "strategy_id", "partner_id")
     def _compute_display_name(self):

@@ -98,6 +98,7 @@ class DealerEffectMixin(models.AbstractModel):
         "from chance (5% test, 80% power).",
     )
     effect_guidance = fields.Char(string="Control group advice", compute="_compute_effect_guidance")
+    effect_guidance_warning = fields.Boolean(string="Audience too small", compute="_compute_effect_guidance")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -148,11 +149,14 @@ class DealerEffectMixin(models.AbstractModel):
         return 0.0
 
     def _compute_effect(self):
-        # sudo: the report's money columns are hidden from some roles by the fields' groups, not by the query
+        self.env["dealer.campaign.enrolment"].flush_model()
+        self.env["dealer.visit"].flush_model(["revenue", "state", "date", "vehicle_id", "partner_id"])
+        # sudo: the report's money columns are hidden from some roles by the fields' groups, not by the
+        # query; the showrooms stay the user's (a strategy of no showroom spans several)
         report = self.env["dealer.effect.report"].sudo()
         fname = self._effect_field
         groups = report._read_group(
-            [(fname, "in", self.ids)],
+            [(fname, "in", self.ids), ("company_id", "in", [*self.env.companies.ids, False])],
             [fname, "group"],
             ["__count", "booked_count:sum", "revenue:sum", "revenue_sq:sum"],
         )
@@ -193,11 +197,10 @@ class DealerEffectMixin(models.AbstractModel):
             )
 
     def _effect_verdict_text(self, state, rate, n_t, n_c):
-        _ = self.env._
         if state == "no_control":
-            return _("No control group: its effect cannot be told apart from what customers do anyway.")
+            return self.env._("No control group: its effect cannot be told apart from what customers do anyway.")
         if state == "not_enough" and (n_c < uplift.MIN_GROUP or n_t < uplift.MIN_GROUP):
-            return _(
+            return self.env._(
                 "Not enough data yet: %(control)s customers in the control group and %(treated)s treated; "
                 "at least %(min)s in each are needed.",
                 control=n_c,
@@ -210,23 +213,23 @@ class DealerEffectMixin(models.AbstractModel):
             "high": f"{rate['high']:+.1f}",
         }
         if state == "uplift":
-            return _(
+            return self.env._(
                 "Clear uplift: %(diff)s bookings per 100 customers compared with the control group "
                 "(95%% interval %(low)s to %(high)s).",
                 **values,
             )
         if state == "negative":
-            return _(
+            return self.env._(
                 "Fewer bookings than the control group: %(diff)s per 100 customers (95%% interval %(low)s to "
                 "%(high)s).",
                 **values,
             )
         if state == "no_effect":
-            return _(
+            return self.env._(
                 "No measurable effect: the uplift is between %(low)s and %(high)s bookings per 100 customers.",
                 **values,
             )
-        return _(
+        return self.env._(
             "Not enough data yet: the uplift is somewhere between %(low)s and %(high)s bookings per 100 customers.",
             **values,
         )
@@ -241,19 +244,19 @@ class DealerEffectMixin(models.AbstractModel):
 
     @api.depends("control_share", "control_group")
     def _compute_effect_guidance(self):
-        _ = self.env._
         for effort in self:
             share = effort.control_share if effort.control_group else 0.0
-            audience, base_rate = effort._effect_audience() if effort._origin.id else (0, 0.0)
+            audience, base_rate = effort._effect_audience()
             mde = uplift.min_detectable_uplift(audience, share, base_rate)
             effort.effect_expected_audience = audience
             effort.effect_min_uplift = mde or 0.0
+            effort.effect_guidance_warning = bool(share and mde and mde > uplift.REALISTIC_UPLIFT)
             if not share:
-                effort.effect_guidance = _("Without a control group the effect cannot be measured.")
+                effort.effect_guidance = self.env._("Without a control group the effect cannot be measured.")
             elif mde is None:
-                effort.effect_guidance = _("Nobody matches yet: the smallest detectable uplift is unknown.")
+                effort.effect_guidance = self.env._("Nobody matches yet: the smallest detectable uplift is unknown.")
             elif mde > uplift.REALISTIC_UPLIFT:
-                effort.effect_guidance = _(
+                effort.effect_guidance = self.env._(
                     "Only an uplift of %(mde)s points or more can be detected with %(audience)s customers and a "
                     "%(share)s%% control group; reminders rarely move bookings that much. Reach more customers or "
                     "enlarge the control group.",
@@ -262,7 +265,7 @@ class DealerEffectMixin(models.AbstractModel):
                     share=f"{effort.control_share:g}",
                 )
             else:
-                effort.effect_guidance = _(
+                effort.effect_guidance = self.env._(
                     "An uplift of %(mde)s points or more will be detected.",
                     mde=f"{mde:.1f}",
                 )

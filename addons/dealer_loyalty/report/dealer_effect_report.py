@@ -58,24 +58,24 @@ class DealerEffectReport(models.Model):
         today = fields.Date.context_today(self)
         return SQL(
             """
-            WITH win AS (
+            WITH last_step AS (
+                SELECT campaign_id, max(offset_days) AS offset_days FROM dealer_campaign_step GROUP BY campaign_id
+            ), win AS (
                 SELECT e.id, e.campaign_id, e.strategy_id, e.company_id, e.partner_id, e.vehicle_id, e.control,
                        e.enrolled_at::date AS start,
                        CASE WHEN e.campaign_id IS NOT NULL
-                            THEN GREATEST(e.enrolled_at::date,
-                                          e.occurrence_date + COALESCE((SELECT max(st.offset_days)
-                                                                          FROM dealer_campaign_step st
-                                                                         WHERE st.campaign_id = e.campaign_id), 0))
+                            THEN GREATEST(e.enrolled_at::date, e.occurrence_date + COALESCE(ls.offset_days, 0))
                                  + COALESCE(c.attribution_days, 0)
                             ELSE e.enrolled_at::date + COALESCE(s.attribution_days, 0)
                        END AS window_end
                   FROM dealer_campaign_enrolment e
              LEFT JOIN dealer_campaign c ON c.id = e.campaign_id
+             LEFT JOIN last_step ls ON ls.campaign_id = e.campaign_id
              LEFT JOIN dealer_retention_strategy s ON s.id = e.strategy_id
             )
             SELECT w.id, w.campaign_id, w.strategy_id, w.company_id, w.partner_id, w.vehicle_id,
                    CASE WHEN w.control THEN 'control' ELSE 'treated' END AS "group",
-                   w.start AS date, w.window_end, w.window_end <= %(today)s AS window_closed,
+                   w.start AS date, w.window_end, w.window_end < %(today)s AS window_closed,
                    1 AS customer_count,
                    (o.visits > 0)::int AS booked_count,
                    (o.visits > 0)::int * 100.0 AS booking_rate,

@@ -253,13 +253,21 @@ class TestIncrementalEffect(DealerCampaignCase):
         campaign = self.campaign
         n_t, n_c, x_t, x_c = 120, 60, 42, 9
         p_t, p_c = x_t / n_t, x_c / n_c
-        se = math.sqrt(p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c)
+
+        def wilson(p, n, z=1.959964):
+            centre, spread = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+            return (centre - spread) / (1 + z * z / n), (centre + spread) / (1 + z * z / n)
+
+        # Newcombe's hybrid score interval (method 10 of Newcombe 1998)
+        (l_t, u_t), (l_c, u_c) = wilson(p_t, n_t), wilson(p_c, n_c)
+        low = p_t - p_c - math.sqrt((p_t - l_t) ** 2 + (u_c - p_c) ** 2)
+        high = p_t - p_c + math.sqrt((u_t - p_t) ** 2 + (p_c - l_c) ** 2)
         self.assertEqual((campaign.effect_treated_count, campaign.effect_control_count), (n_t, n_c))
         self.assertAlmostEqual(campaign.effect_treated_rate, 35.0)
         self.assertAlmostEqual(campaign.effect_control_rate, 15.0)
         self.assertAlmostEqual(campaign.effect_uplift, 20.0)
-        self.assertAlmostEqual(campaign.effect_uplift_low, 100 * (p_t - p_c - 1.959964 * se), places=3)
-        self.assertAlmostEqual(campaign.effect_uplift_high, 100 * (p_t - p_c + 1.959964 * se), places=3)
+        self.assertAlmostEqual(campaign.effect_uplift_low, 100 * low, places=3)
+        self.assertAlmostEqual(campaign.effect_uplift_high, 100 * high, places=3)
         pooled = (x_t + x_c) / (n_t + n_c)
         z = (p_t - p_c) / math.sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_c))
         self.assertAlmostEqual(campaign.effect_p_value, math.erfc(z / math.sqrt(2)), places=6)
@@ -298,6 +306,12 @@ class TestIncrementalEffect(DealerCampaignCase):
         self.assertEqual(uplift.verdict(uplift.rate_uplift(2000, 200, 2000, 204))[0], "no_effect")
         self.assertEqual(uplift.verdict(uplift.rate_uplift(200, 20, 50, 6))[0], "not_enough")
         self.assertEqual(uplift.verdict(uplift.rate_uplift(2000, 100, 2000, 200))[0], "negative")
+        # nobody booked in either group: the interval is wide, not a certain zero
+        self.assertEqual(uplift.verdict(uplift.rate_uplift(30, 0, 30, 0))[0], "not_enough")
+        # 27 of 270 against 0 of 30: not significant (p = 0.07), so no uplift is claimed
+        self.assertEqual(uplift.verdict(uplift.rate_uplift(270, 27, 30, 0))[0], "not_enough")
+        # an interval that cannot rule out a realistic 5-point uplift says nothing yet
+        self.assertEqual(uplift.verdict(uplift.rate_uplift(200, 20, 200, 20))[0], "not_enough")
 
     def test_report_by_group_for_the_marketer(self):
         report = self.env["dealer.effect.report"].with_user(self.marketer)
@@ -370,6 +384,21 @@ class TestStrategyControlGroup(DealerLoyaltyCase):
         campaign_people = self.campaign.enrolment_ids.partner_id
         self.assertFalse(campaign_people & control, "the strategy's control group is not enrolled in its campaign")
         self.assertEqual(campaign_people, treated)
+
+        # the campaign's own planning (its trigger: the last visit) leaves the strategy's control group out too
+        self.campaign.write(
+            {
+                "audience_domain": f"[('id', 'in', {self.people.ids})]",
+                "step_ids": [
+                    Command.create(
+                        {"name": "note", "channel": "activity", "offset_days": 0, "activity_role": "call_center"}
+                    )
+                ],
+            }
+        )
+        self.campaign._plan(today=date(2026, 6, 1))
+        planned = self.campaign.enrolment_ids.filtered(lambda e: e.occurrence_date == date(2026, 6, 1))
+        self.assertEqual(planned.partner_id, treated, "the campaign planned its audience, less the control group")
 
         strategy._apply()
         strategy.invalidate_recordset()

@@ -3,8 +3,9 @@
 Plain Python (no Odoo import): the statistics the marketer reads on a campaign and in the
 tests' independent checks.  All intervals are two-sided 95%.
 
-* Booking rate: difference of two proportions with the unpooled (Wald) standard error,
-  p-value from the pooled two-proportion z-test.
+* Booking rate: difference of two proportions with Newcombe's hybrid score interval (from the
+  Wilson interval of each rate: right with small groups and rates near 0, where the Wald
+  interval is too narrow), p-value from the pooled two-proportion z-test.
 * Revenue per customer: difference of means with Welch's standard error and the
   Welch–Satterthwaite degrees of freedom (Student's t quantile).
 * Sample-size guidance: the smallest uplift of a booking rate a control share can detect
@@ -18,11 +19,9 @@ Z_POWER_80 = 0.8416212335729143
 
 # Below this many customers in either group the verdict is "not enough data yet".
 MIN_GROUP = 30
-# An interval of the booking-rate uplift narrower than ± this many points is informative
-# even when it spans zero ("no measurable effect"); a wider one is "not enough data yet".
-INFORMATIVE_HALF_WIDTH = 5.0
 # Reminder campaigns rarely move bookings by more than this many points: a campaign that can
-# only detect a larger uplift is warned about when it is set up.
+# only detect a larger uplift is warned about when it is set up, and an interval that spans zero
+# is informative ("no measurable effect") only when it rules out an uplift (or a loss) this large.
 REALISTIC_UPLIFT = 5.0
 
 
@@ -52,17 +51,27 @@ def t_quantile_975(df):
     return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
 
 
+def wilson(n, x):
+    """The 95% Wilson score interval of the proportion x / n."""
+    p = x / n
+    centre = (p + Z_95**2 / (2 * n)) / (1 + Z_95**2 / n)
+    half = Z_95 / (1 + Z_95**2 / n) * math.sqrt(p * (1 - p) / n + Z_95**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
 def rate_uplift(n_t, x_t, n_c, x_c):
     """Booking rate of each group and their difference, in percentage points.
 
-    Returns a dict: ``rate_t``, ``rate_c``, ``diff``, ``low``, ``high`` (the 95% interval of
-    the difference) and ``p_value``; ``None`` when a group is empty.
+    Returns a dict: ``rate_t``, ``rate_c``, ``diff``, ``low``, ``high`` (Newcombe's 95% interval
+    of the difference) and ``p_value``; ``None`` when a group is empty.
     """
     if not n_t or not n_c:
         return None
     p_t, p_c = x_t / n_t, x_c / n_c
     diff = p_t - p_c
-    se = math.sqrt(p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c)
+    (l_t, u_t), (l_c, u_c) = wilson(n_t, x_t), wilson(n_c, x_c)
+    low = diff - math.sqrt((p_t - l_t) ** 2 + (u_c - p_c) ** 2)
+    high = diff + math.sqrt((u_t - p_t) ** 2 + (p_c - l_c) ** 2)
     pooled = (x_t + x_c) / (n_t + n_c)
     se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_c))
     p_value = 2 * (1 - normal_cdf(abs(diff) / se_pooled)) if se_pooled else 1.0
@@ -70,8 +79,8 @@ def rate_uplift(n_t, x_t, n_c, x_c):
         "rate_t": 100 * p_t,
         "rate_c": 100 * p_c,
         "diff": 100 * diff,
-        "low": 100 * (diff - Z_95 * se),
-        "high": 100 * (diff + Z_95 * se),
+        "low": 100 * low,
+        "high": 100 * high,
         "p_value": p_value,
     }
 
@@ -102,11 +111,12 @@ def verdict(rate):
     if rate is None:
         return "not_enough", None
     half = (rate["high"] - rate["low"]) / 2
-    if rate["low"] > 0:
+    significant = rate["p_value"] < 0.05
+    if rate["low"] > 0 and significant:
         return "uplift", half
-    if rate["high"] < 0:
+    if rate["high"] < 0 and significant:
         return "negative", half
-    if half <= INFORMATIVE_HALF_WIDTH:
+    if -REALISTIC_UPLIFT < rate["low"] and rate["high"] < REALISTIC_UPLIFT:
         return "no_effect", half
     return "not_enough", half
 

@@ -39,6 +39,17 @@ class DealerCampaignEnrolment(models.Model):
         self.ensure_one()
         if not self.env.user.has_groups(BOOKING_GROUPS):
             raise AccessError(self.env._("Only the call centre and the service staff book visits from reminders."))
+        if self.control or not self.campaign_id:
+            # the control group was sent nothing: a booking is not the campaign's (a strategy books no visit)
+            raise UserError(
+                self.env._(
+                    "%(customer)s is in no reminder to book from: %(reason)s",
+                    customer=self.partner_id.display_name,
+                    reason=self.env._("the control group of the campaign gets nothing from it.")
+                    if self.control
+                    else self.env._("a retention strategy's enrolment has no reminder."),
+                )
+            )
         lead = self.env["crm.lead"].search([("dealer_enrolment_id", "=", self.id)], limit=1)
         if lead:
             return lead, False

@@ -1,7 +1,7 @@
 from datetime import date
 
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignCase
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 
@@ -160,3 +160,21 @@ class TestReminderBooking(DealerCampaignCase):
         self.assertTrue(form_has_button(self.operator))
         self.assertTrue(form_has_button(self.service_manager))
         self.assertFalse(form_has_button(self.marketer))
+
+    def test_no_booking_from_a_control_enrolment(self):
+        """The control group was sent nothing: a visit booked for them is no reminder's."""
+        campaign = self._campaign("warranty", [("email", -30)], control_share=50, state="running")
+        control = self.env["dealer.campaign.enrolment"].create(
+            {
+                "campaign_id": campaign.id,
+                "partner_id": self.vehicles[0].partner_id.id,
+                "vehicle_id": self.vehicles[0].id,
+                "occurrence_date": date(2026, 12, 31),
+                "enrolled_at": "2026-12-01 06:00:00",
+                "control": True,
+            }
+        )
+        self.assertFalse(self.vehicles[0].dealer_reminder_enrolment_id, "the car has no reminder to book from")
+        with self.assertRaisesRegex(UserError, "control group"):
+            control.with_user(self.operator).action_dealer_book_visit()
+        self.assertFalse(self.Lead.search([("dealer_enrolment_id", "=", control.id)]))
