@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class DealerLossImprovement(models.Model):
@@ -12,9 +13,11 @@ class DealerLossImprovement(models.Model):
 
     A season moves every reason's loss rate at once, so the change of the targeted reason is
     compared with the change of the other reasons over the same periods (difference in
-    differences): only what the targeted reason changed beyond the others is the action's
-    effect.  While the "after" period runs, it is measured up to today and shown as unfinished;
-    the day it closes, the daily run stores the effect on the action.
+    differences, on the relative scale: a season that raises the others' losses by 25% is
+    expected to raise this reason's by 25% too, whatever its size): the effect is the targeted
+    reason's rate after, minus its rate before moved as the others moved.  While the "after"
+    period runs, it is measured up to today and shown as unfinished; the day it closes, the
+    daily run stores the effect on the action.
     """
 
     _name = "dealer.loss.improvement"
@@ -74,12 +77,20 @@ class DealerLossImprovement(models.Model):
         digits=(16, 2),
         help="How much the other reasons' loss rate moved over the same periods: the season's swing.",
     )
+    expected_after_rate = fields.Float(
+        string="Expected without the action (%)",
+        compute="_compute_effect",
+        digits=(16, 2),
+        help="The loss rate before, moved as the other reasons moved between the periods (their rate after / "
+        "their rate before): what the season alone would have made of it.",
+    )
     effect = fields.Float(
         string="Effect beyond the trend (points)",
         compute="_compute_effect",
         digits=(16, 2),
-        help="The targeted reason's change minus the other reasons' change (difference in differences): "
-        "negative means the action lowered the loss rate by that many points more than the season did.",
+        help="The loss rate after minus the rate expected without the action (difference in differences): "
+        "negative means the action lowered the loss rate by that many points more than the season did. Losses "
+        "that only moved to another reason count as an effect too.",
     )
     after_end = fields.Date(string="After period ends", compute="_compute_effect")
     after_days_measured = fields.Integer(
@@ -136,8 +147,12 @@ class DealerLossImprovement(models.Model):
                     values[f"{label}_potential"] = potential
                     values[f"{label}_rate"] = 100.0 * lost / potential if potential else 0.0
                     values[f"other_{label}_rate"] = 100.0 * other / potential if potential else 0.0
-            change = values.get("after_rate", 0.0) - values.get("before_rate", 0.0)
-            other_change = values.get("other_after_rate", 0.0) - values.get("other_before_rate", 0.0)
+            before_rate, after_rate = values.get("before_rate", 0.0), values.get("after_rate", 0.0)
+            other_before, other_after = values.get("other_before_rate", 0.0), values.get("other_after_rate", 0.0)
+            change = after_rate - before_rate
+            other_change = other_after - other_before
+            # the others' relative swing; without other losses before, their change in points
+            expected = before_rate * other_after / other_before if other_before else before_rate + other_change
             started = values["measure_state"] != "not_started"
             action.update(
                 {
@@ -151,23 +166,43 @@ class DealerLossImprovement(models.Model):
                     "other_before_rate": values.get("other_before_rate", 0.0),
                     "other_after_rate": values.get("other_after_rate", 0.0),
                     "other_change": other_change if started else 0.0,
-                    "effect": change - other_change if started else 0.0,
+                    "expected_after_rate": expected if started else 0.0,
+                    "effect": after_rate - expected if started else 0.0,
                     "after_end": values["after_end"],
                     "after_days_measured": values["after_days_measured"],
                     "measure_state": values["measure_state"],
                 }
             )
 
+    CLOSED_FIELDS = ("closed_effect", "closed_rate_change", "closed_other_change", "closed_on")
+
     def write(self, vals):
-        if any(fname in vals for fname in self.MEASURED_FIELDS):
-            vals = {
-                **vals,
-                "closed_effect": 0.0,
-                "closed_rate_change": 0.0,
-                "closed_other_change": 0.0,
-                "closed_on": False,
-            }
-        return super().write(vals)
+        if not self.env.su:
+            for fname in self.CLOSED_FIELDS:
+                if fname in vals:
+                    raise UserError(
+                        self.env._(
+                            "%(field)s is recorded by the daily run when the measured period closes.",
+                            field=self._fields[fname]._description_string(self.env),
+                        )
+                    )
+        moved = self.filtered(lambda action: action._dealer_measurement_moves(vals))
+        res = super().write(vals)
+        if moved:
+            super(DealerLossImprovement, moved).write(dict.fromkeys(self.CLOSED_FIELDS, False))
+        return res
+
+    def _dealer_measurement_moves(self, vals):
+        """Whether ``vals`` change what this action measures (reason, start, period, showroom)."""
+        for fname in self.MEASURED_FIELDS:
+            if fname not in vals:
+                continue
+            field = self._fields[fname]
+            new = field.convert_to_cache(vals[fname], self)
+            old = self[fname].id if field.type == "many2one" else self[fname]
+            if old != new:
+                return True
+        return False
 
     def _record_closed_effects(self):
         """Store the effect of each action whose 'after' period has closed and is not recorded yet."""
@@ -187,7 +222,11 @@ class DealerLossImprovement(models.Model):
     @api.model
     def _cron_record_effects(self):
         """Daily: the actions whose measured period closed get their effect recorded."""
-        self.search([("closed_on", "=", False), ("state", "in", ("in_progress", "done"))])._record_closed_effects()
+        today = fields.Date.context_today(self)
+        actions = self.search([("closed_on", "=", False), ("state", "in", ("in_progress", "done"))])
+        actions.filtered(
+            lambda a: a.start_date and a.start_date + timedelta(days=a.period_days) <= today
+        )._record_closed_effects()
 
     def action_start(self):
         self.write({"state": "in_progress"})

@@ -3,6 +3,7 @@ from datetime import date
 from lxml import etree
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import freeze_time
 
 from .common import ServiceLostSalesCase
@@ -177,16 +178,19 @@ class TestLostSalesKpis(ServiceLostSalesCase):
         self.assertAlmostEqual(action.other_before_rate, 30.0)
         self.assertAlmostEqual(action.other_after_rate, 40.0)
         self.assertAlmostEqual(action.other_change, 10.0)
-        self.assertAlmostEqual(action.effect, -20.0, msg="-10 points for no-shows while the others rose by 10")
+        # the others rose by a third (30 % -> 40 %): no-shows would have gone 10 % -> 13.33 % without the action
+        self.assertAlmostEqual(action.expected_after_rate, 40 / 3, places=2)
+        self.assertAlmostEqual(action.effect, -40 / 3, places=2)
         self.assertEqual(action.measure_state, "closed")
 
     def test_improvement_effect_is_not_credited_with_a_seasonal_swing(self):
-        """A season doubles every loss: the targeted reason doubling too is no effect of the action.
+        """A season doubles every loss: the targeted reason doubling too is no effect of the action,
+        and one that only rose by half did better than the season by 2.5 points.
 
         Before [2027-01-01, 2027-01-31): potential 2,000 (visits 1,500, losses 500):
         no-show 100 (5 %), price 400 (20 %).  After [2027-01-31, 2027-03-02): potential 2,000
         (visits 1,000, losses 1,000): no-show 200 (10 %), price 800 (40 %).
-        Simple change +5 points; the others +20 points; effect beyond the trend 5 - 20 = -15.
+        Simple change +5 points; the others doubled: expected 10 %, effect beyond the trend 0.
         """
         vehicle = self.env["dealer.vehicle"].create(
             {"plate": "K002KK77", "brand_id": self.brand.id, "company_id": self.company.id}
@@ -246,10 +250,24 @@ class TestLostSalesKpis(ServiceLostSalesCase):
             self.assertAlmostEqual(action.rate_change, 5.0)
             self.assertAlmostEqual(action.other_before_rate, 20.0)
             self.assertAlmostEqual(action.other_after_rate, 40.0)
-            self.assertAlmostEqual(action.effect, -15.0)
+            self.assertAlmostEqual(action.expected_after_rate, 10.0)
+            self.assertAlmostEqual(action.effect, 0.0, msg="the season, not the action")
+            # had no-shows risen by half only (150 instead of 200), the action beat the season by 2.5 points
+            self.env["dealer.loss.event"].search(
+                [("company_id", "=", self.company.id), ("date", "=", date(2027, 2, 10))]
+            ).amount = 150
+            action.invalidate_recordset()
+            self.assertAlmostEqual(action.after_rate, 150 / 1950 * 100, places=2)
+            self.assertAlmostEqual(action.expected_after_rate, 5.0 * (800 / 1950) / 0.20, places=2)
+            self.assertAlmostEqual(action.effect, (150 - 5.0 * 800 / 20) / 1950 * 100, places=2)
+            effect = action.effect
             self.env["dealer.loss.improvement"]._cron_record_effects()
             self.assertEqual(action.closed_on, date(2027, 3, 5))
-            self.assertAlmostEqual(action.closed_effect, -15.0)
-            self.assertAlmostEqual(action.closed_other_change, 20.0)
+            self.assertAlmostEqual(action.closed_effect, effect)
+            self.assertAlmostEqual(action.closed_other_change, 800 / 1950 * 100 - 20.0, places=2)
+        with self.assertRaises(UserError):
+            action.with_user(self.advisor).write({"closed_effect": -50})
+        action.period_days = 30
+        self.assertTrue(action.closed_on, "writing the same period keeps the recorded effect")
         action.period_days = 20
         self.assertFalse(action.closed_on, "measuring something else forgets the recorded effect")
