@@ -191,32 +191,40 @@ def setup(env, company_id, partner_ids, port):
     return campaign, step
 
 
-def reset(env, campaign, step, partner_ids):
-    """Forget every earlier run's messages to the recipients; queue N fresh due rows (ours)."""
+def _requeue(env, campaign, step, partner_ids, channel, subject, outbox):
+    """Forget every earlier run's messages to the recipients (``outbox``: the statement and parameters
+    emptying the channel's queue; mass mailings named ``subject``; our rows); queue N fresh due rows
+    of ``channel`` (ours)."""
     cr = env.cr
     env.flush_all()
-    cr.execute("DELETE FROM mail_mail WHERE state IN ('outgoing', 'exception')")
+    cr.execute(*outbox)
     cr.execute("DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = ANY(%s)", [partner_ids])
     cr.execute(
         "DELETE FROM mailing_trace WHERE mass_mailing_id IN (SELECT id FROM mailing_mailing WHERE subject = %s)",
-        [SUBJECT],
+        [subject],
     )
-    cr.execute("DELETE FROM mailing_mailing WHERE subject = %s", [SUBJECT])
+    cr.execute("DELETE FROM mailing_mailing WHERE subject = %s", [subject])
     cr.execute("DELETE FROM dealer_dispatch WHERE campaign_id = %s", [campaign.id])
     cr.execute(
         """
         INSERT INTO dealer_dispatch (campaign_id, step_id, enrolment_id, company_id, partner_id, occurrence_date,
                                      channel, scheduled_at, state, attempts, conversation, transactional,
                                      create_uid, create_date, write_uid, write_date)
-        SELECT e.campaign_id, %(step)s, e.id, e.company_id, e.partner_id, e.occurrence_date, 'email',
+        SELECT e.campaign_id, %(step)s, e.id, e.company_id, e.partner_id, e.occurrence_date, %(channel)s,
                now() AT TIME ZONE 'UTC' - interval '1 minute', 'queued', 0, FALSE, FALSE,
                %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
           FROM dealer_campaign_enrolment e
          WHERE e.campaign_id = %(c)s AND e.partner_id = ANY(%(ids)s)
         """,
-        {"c": campaign.id, "step": step.id, "ids": partner_ids, "uid": env.uid},
+        {"c": campaign.id, "step": step.id, "ids": partner_ids, "uid": env.uid, "channel": channel},
     )
     env.invalidate_all()
+
+
+def reset(env, campaign, step, partner_ids):
+    """Forget every earlier run's e-mails to the recipients; queue N fresh due e-mail rows (ours)."""
+    outbox = ("DELETE FROM mail_mail WHERE state IN ('outgoing', 'exception')", [])
+    _requeue(env, campaign, step, partner_ids, "email", SUBJECT, outbox)
 
 
 def drain_queue(env):
@@ -447,30 +455,9 @@ def setup_sms(env, company_id, partner_ids):
 
 
 def reset_sms(env, campaign, step, partner_ids):
-    cr = env.cr
-    env.flush_all()
-    cr.execute("DELETE FROM sms_sms WHERE partner_id = ANY(%s)", [partner_ids])
-    cr.execute("DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = ANY(%s)", [partner_ids])
-    cr.execute(
-        "DELETE FROM mailing_trace WHERE mass_mailing_id IN (SELECT id FROM mailing_mailing WHERE subject = %s)",
-        [SMS_CAMPAIGN],
-    )
-    cr.execute("DELETE FROM mailing_mailing WHERE subject = %s", [SMS_CAMPAIGN])
-    cr.execute("DELETE FROM dealer_dispatch WHERE campaign_id = %s", [campaign.id])
-    cr.execute(
-        """
-        INSERT INTO dealer_dispatch (campaign_id, step_id, enrolment_id, company_id, partner_id, occurrence_date,
-                                     channel, scheduled_at, state, attempts, conversation, transactional,
-                                     create_uid, create_date, write_uid, write_date)
-        SELECT e.campaign_id, %(step)s, e.id, e.company_id, e.partner_id, e.occurrence_date, 'sms',
-               now() AT TIME ZONE 'UTC' - interval '1 minute', 'queued', 0, FALSE, FALSE,
-               %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-          FROM dealer_campaign_enrolment e
-         WHERE e.campaign_id = %(c)s AND e.partner_id = ANY(%(ids)s)
-        """,
-        {"c": campaign.id, "step": step.id, "ids": partner_ids, "uid": env.uid},
-    )
-    env.invalidate_all()
+    """Forget every earlier run's SMS to the recipients; queue N fresh due SMS rows (ours)."""
+    outbox = ("DELETE FROM sms_sms WHERE partner_id = ANY(%s)", [partner_ids])
+    _requeue(env, campaign, step, partner_ids, "sms", SMS_CAMPAIGN, outbox)
 
 
 def drain_sms(env):
