@@ -22,9 +22,9 @@ import uuid
 from datetime import datetime, time, timedelta
 
 import pytz
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.addons.dealer_crm.models.dealer_call import CALL_OUTCOMES
 from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.exceptions import UserError, ValidationError
@@ -63,6 +63,8 @@ TRANSIENT_FAILURES = ("sms_server", "sms_credit", "sms_acc", "mail_smtp", "unkno
 COUNTED_STATES = ("sending", "sent", "delivered")
 # context key naming what the rows of one batch share while they are sent (see _process)
 SEND_MEMO = "dealer_send_memo"
+# the batch's SMS waiting to be handed over to Odoo's SMS queue together (in the memo, see _hand_over_sms)
+PENDING_SMS = "pending_sms"
 
 _logger = logging.getLogger(__name__)
 
@@ -417,14 +419,112 @@ class DealerDispatch(models.Model):
             return {"state": "sent", "mail_message_id": message.id}
         if self.channel == "sms":
             body = self._outgoing_text(template._render_field("body", record.ids)[record.id], lang)
-            message = record._message_sms(body, partner_ids=self.partner_id.ids, put_in_queue=True)
-            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
-            return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
+            return self._hand_over_sms(record, body)
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
         text = self._outgoing_text(step._render_telegram_text(record), lang)
         company = self.company_id or self.env.company
         message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
         return {"state": "delivered", "provider_message_id": message_id}
+
+    def _hand_over_sms(self, record, text, sms_text=None):
+        """Hand this row's SMS to Odoo's SMS queue; returns the values that mark the row sent.
+
+        While a batch is being sent (``_process``) the SMS waits in the batch and the whole batch is
+        handed over at its end (``_hand_over_sms_batch``: three INSERTs and one start of the queue
+        instead of a ``message_post`` per SMS); else it is handed over at once, alone.
+        """
+        entry = (self, record, text, sms_text)
+        pending = self._send_memo().get(PENDING_SMS)
+        if pending is not None:
+            pending.append(entry)
+            return {PENDING_SMS: True}
+        return self._hand_over_sms_batch([entry])[self.id]
+
+    @api.model
+    def _hand_over_sms_batch(self, entries):
+        """Queue the SMS of ``entries`` (row, record, chatter text, SMS text or None for the chatter text) in
+        Odoo's SMS queue at once.
+
+        What Odoo's ``_message_sms(put_in_queue=True)`` makes for one SMS, made for all of them in one
+        go: a chatter message of type SMS on each record, addressed to the row's customer (the text
+        escaped: it carries no markup), an ``sms.sms`` to the customer's number and the message's SMS
+        notification with its delivery tracker, whose outcome ``_cron_sync_delivery`` copies back.
+        Creating the SMS starts the SMS queue once for the batch.
+
+        :returns: ``{row id: values marking the row sent}``
+        """
+        if not entries:
+            return {}
+        thread = self.env["mail.thread"].sudo()
+        author_id, email_from = thread._message_compute_author()
+        reply_to = thread._notify_get_reply_to(default=email_from, author_id=author_id)[False]
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        by_model = {}
+        for index, (row, record, text, _sms_text) in enumerate(entries):
+            by_model.setdefault(record._name, []).append((index, record, row, text))
+        messages = [None] * len(entries)
+        for model, items in by_model.items():
+            created = (
+                self.env[model]
+                .sudo()
+                ._message_create(
+                    [
+                        {
+                            "author_id": author_id,
+                            "email_from": email_from,
+                            "reply_to": reply_to,
+                            "model": model,
+                            "res_id": record.id,
+                            "body": escape(text),
+                            "message_type": "sms",
+                            "subtype_id": note,
+                            "is_internal": True,
+                            "message_id": tools.mail.generate_tracking_message_id("message-notify"),
+                            "partner_ids": row.partner_id.ids,
+                        }
+                        for _index, record, row, text in items
+                    ]
+                )
+            )
+            for (index, *_rest), message in zip(items, created, strict=True):
+                messages[index] = message
+        sms_list = (
+            self.env["sms.sms"]
+            .sudo()
+            .create(
+                [
+                    {
+                        # Odoo's plain text of the chatter copy, unless the SMS has its own text
+                        "body": html2plaintext(escape(text)) if sms_text is None else sms_text,
+                        "mail_message_id": message.id,
+                        "partner_id": row.partner_id.id,
+                        "number": row.partner_id._phone_format(number=row.partner_id.phone) or row.partner_id.phone,
+                        "state": "outgoing",
+                    }
+                    for (row, _record, text, sms_text), message in zip(entries, messages, strict=True)
+                ]
+            )
+        )
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": author_id,
+                    "mail_message_id": sms.mail_message_id.id,
+                    "res_partner_id": sms.partner_id.id,
+                    "sms_number": sms.number,
+                    "notification_type": "sms",
+                    "sms_id_int": sms.id,
+                    "sms_tracker_ids": [Command.create({"sms_uuid": sms.uuid})],
+                    "is_read": True,
+                    "notification_status": "ready",
+                }
+                for sms in sms_list
+            ]
+        )
+        return {
+            row.id: {"state": "sent", "mail_message_id": sms.mail_message_id.id, "sms_id": sms.id}
+            for (row, *_rest), sms in zip(entries, sms_list, strict=True)
+        }
 
     @api.model
     def _unshortened_links(self):
@@ -566,12 +666,8 @@ class DealerDispatch(models.Model):
             )
             return {"state": "sent", "mail_message_id": message.id}
         if self.channel == "sms":
-            message = record._message_sms(self.body, partner_ids=self.partner_id.ids, put_in_queue=True)
-            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)], limit=1)
-            if text != self.body:
-                # queued, not sent yet: the SMS leaves with the full text, its chatter copy keeps the stored one
-                sms.body = text
-            return {"state": "sent", "mail_message_id": message.id, "sms_id": sms.id}
+            # the SMS leaves with the full text, its chatter copy keeps the stored one
+            return self._hand_over_sms(record, self.body, sms_text=text)
         if self.channel == "telegram":
             company = self.company_id or self.env.company
             message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
@@ -629,7 +725,7 @@ class DealerDispatch(models.Model):
     def _process(self, now):
         """Process rows locked by the caller; every outcome is written in the caller's transaction."""
         token = uuid.uuid4().hex
-        self.env.cr.cache[SEND_MEMO, token] = {}
+        memo = self.env.cr.cache[SEND_MEMO, token] = {PENDING_SMS: []}
         try:
             rows = self.with_context(**{SEND_MEMO: token})
             usage = rows._cap_usage(now)
@@ -641,8 +737,24 @@ class DealerDispatch(models.Model):
                     row.write({"state": "skipped", "skip_reason": verdict[1]})
                 elif row._deliver(now) and row.channel != "activity" and not row.transactional:
                     usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
+            pending = memo.pop(PENDING_SMS)
         finally:
             self.env.cr.cache.pop((SEND_MEMO, token), None)
+        self._deliver_pending_sms(pending, now)
+
+    def _deliver_pending_sms(self, pending, now):
+        """Hand the batch's SMS over together; when that fails, each alone (one bad SMS must not block the rest)."""
+        if not pending:
+            return
+        try:
+            with self.env.cr.savepoint():
+                sent = self._hand_over_sms_batch(pending)
+                for row, *_rest in pending:
+                    row.write({**sent[row.id], "sent_at": now, "last_error": False, "next_retry_at": False})
+        except Exception:
+            _logger.warning("A batch of %s SMS failed; handing them over one by one", len(pending), exc_info=True)
+            for row, *_rest in pending:
+                row._deliver_attempt(now)
 
     def _send_memo(self):
         """What the rows of the batch being sent share (the author of a sender address), kept for the batch only."""
@@ -652,6 +764,12 @@ class DealerDispatch(models.Model):
         """Send one row and record the outcome on it; True when it went out."""
         self.ensure_one()
         self.attempts += 1
+        return self._deliver_attempt(now)
+
+    def _deliver_attempt(self, now):
+        """Send this row (its attempt already counted) and record the outcome; True when it went out or
+        waits in the batch's SMS hand-over (``_hand_over_sms``)."""
+        self.ensure_one()
         try:
             with self.env.cr.savepoint():
                 vals = self._send_one()
@@ -671,6 +789,8 @@ class DealerDispatch(models.Model):
             # Telegram may have received the call already: never retry it; the outbox channels rolled back.
             self.write(self._failure_vals(scrub_bot_token(repr(error)), self.channel != "telegram", now))
             return False
+        if vals.get(PENDING_SMS):
+            return True
         self.write({**vals, "sent_at": now, "last_error": False, "next_retry_at": False})
         return True
 

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from odoo.tests import freeze_time, tagged
+from odoo.tools.mail import html2plaintext
 
 from .common import DealerCampaignHttpCase
 
@@ -32,6 +33,37 @@ class TestCampaignDelivery(DealerCampaignHttpCase):
         self._send_sms_queue(force_delivered=True)
         self.assertEqual(row.state, "delivered")
         self.assertSMSIapSent([self.partners[0].phone_sanitized])
+
+    def test_a_batch_of_sms_is_handed_over_together_and_delivered(self):
+        """Every car's SMS of one batch: queued together, each customer texted once at their number,
+        each car's chatter shows its SMS to its customer, and the providers' outcome reaches every row."""
+        campaign = self._campaign("warranty", [("sms", -30)])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        rows = self._dispatches(campaign)
+        queue = self.env.ref("sms.ir_cron_sms_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search_count([("cron_id", "=", queue.id)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self.assertEqual(set(rows.mapped("state")), {"sent"})
+        self.assertEqual(Trigger.search_count([("cron_id", "=", queue.id)]), before + 1, "the SMS queue started once")
+        for row in rows:
+            message = row.mail_message_id
+            self.assertEqual((message.model, message.res_id), ("dealer.vehicle", row.vehicle_id.id))
+            self.assertEqual(message.message_type, "sms")
+            self.assertEqual(message.partner_ids, row.partner_id, "addressed to the car's customer")
+            text = f"Car {row.vehicle_id.plate}: book now"  # addons may add a line after it (a booking link)
+            self.assertTrue(html2plaintext(message.body).startswith(text), message.body)
+            self.assertEqual(row.sms_id.number, row.partner_id.phone_sanitized)
+            self.assertTrue(row.sms_id.body.startswith(text), row.sms_id.body)
+            self.assertIn(message, row.vehicle_id.message_ids, "in the car's chatter")
+        self._send_sms_queue(force_delivered=True)
+        self.assertEqual(set(rows.mapped("state")), {"delivered"})
+        self.assertSMSIapSent(self.partners.mapped("phone_sanitized"))
+        self.assertEqual(
+            set(rows.mail_message_id.notification_ids.mapped("notification_status")), {"sent"}, "chatter shows it"
+        )
 
     def test_sms_provider_error_retries_with_backoff(self):
         row = self._sms_campaign()

@@ -207,6 +207,38 @@ class TestCampaignSending(DealerCampaignCase):
             self.assertEqual(self.env["sms.sms"].search_count([("partner_id", "=", partner.id)]), 1, partner.name)
         self.assertEqual(set(rows.mapped("attempts")), {1})
 
+    def test_one_bad_sms_of_a_batch_does_not_hold_back_the_others(self):
+        """The batch's SMS go to Odoo's queue together; when that fails, each goes alone: a customer whose
+        SMS cannot be queued waits for a retry, the others are texted once."""
+        campaign = self._started([("sms", -30)])
+        rows = self._dispatches(campaign)
+        bad = rows[2]
+        Dispatch = type(self.env["dealer.dispatch"])
+        origin = Dispatch._hand_over_sms_batch
+        handed = []
+
+        def hand_over(model, entries):
+            handed.append(len(entries))
+            if bad in [row for row, *_rest in entries]:
+                raise ValueError("number rejected")
+            return origin(model, entries)
+
+        with (
+            freeze_time("2026-12-01 10:05:00"),
+            patch.object(Dispatch, "_hand_over_sms_batch", hand_over),
+            self.assertLogs("odoo.addons.dealer_loyalty.models.dealer_dispatch", level="WARNING"),
+        ):
+            self._run_cron()
+        self.assertEqual(handed, [5, 1, 1, 1, 1, 1], "together first, then one by one")
+        self.assertEqual(bad.state, "queued", "retried later with back-off")
+        self.assertIn("number rejected", bad.last_error)
+        self.assertEqual(bad.attempts, 1)
+        self.assertEqual(set((rows - bad).mapped("state")), {"sent"})
+        self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", bad.partner_id.id)]))
+        for row in rows - bad:
+            self.assertEqual(self.env["sms.sms"].search_count([("partner_id", "=", row.partner_id.id)]), 1)
+            self.assertEqual(row.sms_id.partner_id, row.partner_id)
+
     def test_telegram_retry_then_success_then_permanent_failure(self):
         campaign = self._started([("telegram", -30)])
         rows = self._dispatches(campaign)
