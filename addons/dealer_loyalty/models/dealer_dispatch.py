@@ -5,7 +5,8 @@ Exactly-once design (why the send loop looks the way it does):
 * Planning inserts rows with ON CONFLICT DO NOTHING on a unique index over
   (step, partner, vehicle, occurrence): a row can exist only once.
 * E-mail, SMS and activities are *handed to Odoo's own outbox* (``mail.mail`` via
-  ``message_notify``, ``sms.sms`` via ``_message_sms(put_in_queue=True)``) in the same
+  ``message_notify``; ``sms.sms`` with its chatter message and notification, as
+  ``_message_sms(put_in_queue=True)`` makes them, for a whole batch at once) in the same
   transaction that marks the row ``sent``.  No provider is called before commit, so a
   crash rolls back both the row and the queued message: the rerun sends it once.
   Odoo's mail/SMS queue crons then talk to the providers; their outcome comes back
@@ -63,8 +64,6 @@ TRANSIENT_FAILURES = ("sms_server", "sms_credit", "sms_acc", "mail_smtp", "unkno
 COUNTED_STATES = ("sending", "sent", "delivered")
 # context key naming what the rows of one batch share while they are sent (see _process)
 SEND_MEMO = "dealer_send_memo"
-# the batch's SMS waiting to be handed over to Odoo's SMS queue together (in the memo, see _hand_over_sms)
-PENDING_SMS = "pending_sms"
 
 _logger = logging.getLogger(__name__)
 
@@ -365,6 +364,10 @@ class DealerDispatch(models.Model):
 
         return next((lang for lang in candidates() if lang in installed), self.env.lang or "en_US")
 
+    def _sending_context(self):
+        """What this row's message is rendered with, in the context (an addon adds a personal link)."""
+        return {}
+
     def _send_one(self):
         """Hand one row to its channel; returns the values that mark it sent (same transaction).
 
@@ -372,6 +375,12 @@ class DealerDispatch(models.Model):
         created from the customer's record is written in its assignee's language.
         """
         self.ensure_one()
+        return self.with_context(**self._sending_context())._send_in_context()
+
+    def _send_in_context(self):
+        """``_send_one`` with the row's ``_sending_context``."""
+        if self.channel == "sms":
+            return self._hand_over_sms_batch([self._sms_entry()])[self.id]
         if not self.step_id:
             return self._send_text()
         step = self.step_id.sudo()
@@ -417,28 +426,27 @@ class DealerDispatch(models.Model):
                 **extra,
             )
             return {"state": "sent", "mail_message_id": message.id}
-        if self.channel == "sms":
-            body = self._outgoing_text(template._render_field("body", record.ids)[record.id], lang)
-            return self._hand_over_sms(record, body)
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
         text = self._outgoing_text(step._render_telegram_text(record), lang)
         company = self.company_id or self.env.company
         message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
         return {"state": "delivered", "provider_message_id": message_id}
 
-    def _hand_over_sms(self, record, text, sms_text=None):
-        """Hand this row's SMS to Odoo's SMS queue; returns the values that mark the row sent.
+    def _sms_entry(self):
+        """This row's SMS: ``(row, record, chatter text, SMS text or None for the chatter text)``.
 
-        While a batch is being sent (``_process``) the SMS waits in the batch and the whole batch is
-        handed over at its end (``_hand_over_sms_batch``: three INSERTs and one start of the queue
-        instead of a ``message_post`` per SMS); else it is handed over at once, alone.
+        A campaign step's template rendered on the car or customer in the customer's language; an
+        automation rule's stored text, whose SMS leaves with what ``_text_to_send`` adds to it.
+        Called with the row's ``_sending_context``.
         """
-        entry = (self, record, text, sms_text)
-        pending = self._send_memo().get(PENDING_SMS)
-        if pending is not None:
-            pending.append(entry)
-            return {PENDING_SMS: True}
-        return self._hand_over_sms_batch([entry])[self.id]
+        self.ensure_one()
+        if not self.step_id:
+            return (self, self._text_record(), self.body, self._text_to_send())
+        record = self._record().sudo()
+        template = self._checked_template(self.step_id.sudo().sms_template_id, record)
+        lang = self._lang(template)
+        text = template.with_context(lang=lang)._render_field("body", record.ids)[record.id]
+        return (self, record, self._outgoing_text(text, lang), None)
 
     @api.model
     def _hand_over_sms_batch(self, entries):
@@ -651,11 +659,7 @@ class DealerDispatch(models.Model):
         SMS's chatter copy keeps the stored text (the SMS itself carries the full one).
         """
         text = self._text_to_send()
-        record = self.partner_id.sudo()
-        if self.res_model in self.env and self.res_id:
-            origin = self.env[self.res_model].sudo().browse(self.res_id).exists()
-            if origin and hasattr(origin, "_message_sms"):
-                record = origin
+        record = self._text_record()
         if self.channel == "email":
             message = record.message_notify(
                 partner_ids=self.partner_id.ids,
@@ -665,14 +669,20 @@ class DealerDispatch(models.Model):
                 subtype_xmlid="mail.mt_comment",
             )
             return {"state": "sent", "mail_message_id": message.id}
-        if self.channel == "sms":
-            # the SMS leaves with the full text, its chatter copy keeps the stored one
-            return self._hand_over_sms(record, self.body, sms_text=text)
         if self.channel == "telegram":
             company = self.company_id or self.env.company
             message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
             return {"state": "delivered", "provider_message_id": message_id}
         raise UserError(self.env._("An automation message cannot go out as %(channel)s.", channel=self.channel))
+
+    def _text_record(self):
+        """The record an automation rule's message is logged on: the rule's record when it has a chatter,
+        else the customer."""
+        if self.res_model in self.env and self.res_id:
+            origin = self.env[self.res_model].sudo().browse(self.res_id).exists()
+            if origin and hasattr(origin, "_message_sms"):
+                return origin
+        return self.partner_id.sudo()
 
     def _checked_template(self, template, record):
         """A template renders one model: a vehicle template cannot write about a customer-only enrolment."""
@@ -725,7 +735,8 @@ class DealerDispatch(models.Model):
     def _process(self, now):
         """Process rows locked by the caller; every outcome is written in the caller's transaction."""
         token = uuid.uuid4().hex
-        memo = self.env.cr.cache[SEND_MEMO, token] = {PENDING_SMS: []}
+        self.env.cr.cache[SEND_MEMO, token] = {}
+        sms = self.browse()
         try:
             rows = self.with_context(**{SEND_MEMO: token})
             usage = rows._cap_usage(now)
@@ -735,26 +746,40 @@ class DealerDispatch(models.Model):
                     row.write({"scheduled_at": verdict[1]})
                 elif verdict:
                     row.write({"state": "skipped", "skip_reason": verdict[1]})
+                elif row.channel == "sms":
+                    sms |= row  # sent together below; counted as sent for the cap of the customer's next rows
+                    if not row.transactional:
+                        usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
                 elif row._deliver(now) and row.channel != "activity" and not row.transactional:
                     usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
-            pending = memo.pop(PENDING_SMS)
         finally:
             self.env.cr.cache.pop((SEND_MEMO, token), None)
-        self._deliver_pending_sms(pending, now)
+        sms._deliver_sms(now)
 
-    def _deliver_pending_sms(self, pending, now):
-        """Hand the batch's SMS over together; when that fails, each alone (one bad SMS must not block the rest)."""
-        if not pending:
+    def _deliver_sms(self, now):
+        """Send these rows' SMS together: rendered, handed to Odoo's SMS queue at once (``_hand_over_sms_batch``)
+        and marked sent, in one savepoint. When anything of it fails, each row goes alone, as any row
+        does (``_deliver``): one bad SMS does not hold back the others."""
+        if not self:
             return
         try:
             with self.env.cr.savepoint():
-                sent = self._hand_over_sms_batch(pending)
-                for row, *_rest in pending:
-                    row.write({**sent[row.id], "sent_at": now, "last_error": False, "next_retry_at": False})
+                entries = [row.with_context(**row._sending_context())._sms_entry() for row in self]
+                sent = self._hand_over_sms_batch(entries)
+                for row in self:
+                    row.write(
+                        {
+                            **sent[row.id],
+                            "attempts": row.attempts + 1,
+                            "sent_at": now,
+                            "last_error": False,
+                            "next_retry_at": False,
+                        }
+                    )
         except Exception:
-            _logger.warning("A batch of %s SMS failed; handing them over one by one", len(pending), exc_info=True)
-            for row, *_rest in pending:
-                row._deliver_attempt(now)
+            _logger.info("A batch of %s SMS could not be sent together; sending them one by one", len(self))
+            for row in self:
+                row._deliver(now)
 
     def _send_memo(self):
         """What the rows of the batch being sent share (the author of a sender address), kept for the batch only."""
@@ -764,12 +789,6 @@ class DealerDispatch(models.Model):
         """Send one row and record the outcome on it; True when it went out."""
         self.ensure_one()
         self.attempts += 1
-        return self._deliver_attempt(now)
-
-    def _deliver_attempt(self, now):
-        """Send this row (its attempt already counted) and record the outcome; True when it went out or
-        waits in the batch's SMS hand-over (``_hand_over_sms``)."""
-        self.ensure_one()
         try:
             with self.env.cr.savepoint():
                 vals = self._send_one()
@@ -789,8 +808,6 @@ class DealerDispatch(models.Model):
             # Telegram may have received the call already: never retry it; the outbox channels rolled back.
             self.write(self._failure_vals(scrub_bot_token(repr(error)), self.channel != "telegram", now))
             return False
-        if vals.get(PENDING_SMS):
-            return True
         self.write({**vals, "sent_at": now, "last_error": False, "next_retry_at": False})
         return True
 

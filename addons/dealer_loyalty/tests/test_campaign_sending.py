@@ -187,7 +187,7 @@ class TestCampaignSending(DealerCampaignCase):
     def test_crash_between_batches_sends_each_once(self):
         self.env["ir.config_parameter"].sudo().set_param("dealer_loyalty.dispatch_batch_size", "2")
         campaign = self._started([("sms", -30)])
-        origin = type(self.env["dealer.dispatch"])._send_one
+        origin = type(self.env["dealer.dispatch"])._sms_entry
         calls = []
 
         def crashing(row):
@@ -197,7 +197,7 @@ class TestCampaignSending(DealerCampaignCase):
             return origin(row)
 
         with freeze_time("2026-12-01 10:05:00"):
-            with patch.object(type(self.env["dealer.dispatch"]), "_send_one", crashing):
+            with patch.object(type(self.env["dealer.dispatch"]), "_sms_entry", crashing):
                 self._run_cron_until_crash()
             rows = self._dispatches(campaign)
             self.assertEqual(rows.mapped("state").count("sent"), 2, "the first batch was committed")

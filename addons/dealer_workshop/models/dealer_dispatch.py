@@ -136,11 +136,12 @@ class DealerDispatch(models.Model):
             bool(self.step_id) and self.channel in ("email", "sms", "telegram") and self.campaign_id.dealer_booking_link
         )
 
-    def _send_one(self):
-        """Render the message with its personal booking link in the context (the placeholder reads it)."""
-        if not self._dealer_carries_booking_link():
-            return super()._send_one()
-        return super(DealerDispatch, self.with_context(**{BOOKING_URL_KEY: self._dealer_booking_url()}))._send_one()
+    def _sending_context(self):
+        """The message is rendered with its personal booking link in the context (the placeholder reads it)."""
+        context = super()._sending_context()
+        if self._dealer_carries_booking_link():
+            context[BOOKING_URL_KEY] = self._dealer_booking_url()
+        return context
 
     def _outgoing_text(self, text, lang, html=False):
         """A message about a car ends with its booking link, unless its template placed it already.
