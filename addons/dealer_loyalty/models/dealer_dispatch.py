@@ -506,7 +506,10 @@ class DealerDispatch(models.Model):
                         "body": html2plaintext(escape(text)) if sms_text is None else sms_text,
                         "mail_message_id": message.id,
                         "partner_id": row.partner_id.id,
-                        "number": row.partner_id._phone_format(number=row.partner_id.phone) or row.partner_id.phone,
+                        # the number as Odoo's SMS notification formats it (stored on the contact)
+                        "number": row.partner_id.phone_sanitized
+                        or row.partner_id._phone_format(number=row.partner_id.phone)
+                        or row.partner_id.phone,
                         "state": "outgoing",
                     }
                     for (row, _record, text, sms_text), message in zip(entries, messages, strict=True)
