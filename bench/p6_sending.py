@@ -133,6 +133,15 @@ def ensure_recipients(env, company_id, n):
     return [r[0] for r in cr.fetchall()]
 
 
+def recipients_domain(env, partner_ids):
+    """The mailing's domain for exactly these recipients: their names run from the first to the last
+    (zero-padded numbers), so the domain stays short whatever N (mass_mailing's parser refuses a
+    list of 20,000 ids and then selects nobody)."""
+    env.cr.execute("SELECT min(name), max(name) FROM res_partner WHERE id = ANY(%s)", [partner_ids])
+    first, last = env.cr.fetchone()
+    return repr([("name", "=like", PREFIX + "%"), ("name", ">=", first), ("name", "<=", last)])
+
+
 def setup(env, company_id, partner_ids, port):
     """The campaign (one e-mail step on customers), its enrolments, the mail server and the mailing's model."""
     cr = env.cr
@@ -258,7 +267,7 @@ def bench_p6(bench, runs):
                     "body_html": BODY,
                     "email_from": EMAIL_FROM,
                     "mailing_model_id": model_id,
-                    "mailing_domain": repr([("id", "in", partner_ids)]),
+                    "mailing_domain": recipients_domain(env, partner_ids),
                     "reply_to_mode": "update",
                 }
             )
@@ -490,7 +499,7 @@ def bench_p6_sms(bench, runs):
                 "sms_subject": SMS_CAMPAIGN,
                 "body_plaintext": SMS_MAILING_BODY,
                 "mailing_model_id": model_id,
-                "mailing_domain": repr([("id", "in", partner_ids)]),
+                "mailing_domain": recipients_domain(env, partner_ids),
             }
         )
 
