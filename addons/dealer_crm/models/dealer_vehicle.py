@@ -23,7 +23,14 @@ class DealerVehicle(models.Model):
     name = fields.Char(compute="_compute_name", store=True, readonly=False, tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
-    vin = fields.Char(string="VIN", tracking=True, copy=False, help="Vehicle identification number, 17 characters.")
+    # the duplicate lookups of the customer card, imports and the API search VINs across companies
+    vin = fields.Char(
+        string="VIN",
+        tracking=True,
+        copy=False,
+        index="btree_not_null",
+        help="Vehicle identification number, 17 characters.",
+    )
     plate = fields.Char(string="Licence plate", tracking=True, copy=False, index="btree_not_null")
     brand_id = fields.Many2one("dealer.vehicle.brand", string="Make", index=True)
     model_id = fields.Many2one(

@@ -70,11 +70,11 @@ class ResPartner(models.Model):
     dealer_visit_count = fields.Integer(string="Visits (count)", compute="_compute_dealer_counts")
     dealer_lead_count = fields.Integer(
         string="Deals (count)",
-        compute="_compute_dealer_lead_stats",
+        compute="_compute_opportunity_count",
         help="Deals of this customer and of its contacts, open, won and lost.",
     )
     dealer_purchase_count = fields.Integer(
-        string="Purchases", compute="_compute_dealer_lead_stats", help="Won sales deals of this customer."
+        string="Purchases", compute="_compute_opportunity_count", help="Won sales deals of this customer."
     )
     dealer_call_count = fields.Integer(
         string="Calls (count)", compute="_compute_dealer_call_count", help="Calls with this customer in the journal."
@@ -192,15 +192,7 @@ class ResPartner(models.Model):
             partner.dealer_currency_id = (partner.company_id or self.env.company).currency_id
 
     def _compute_dealer_counts(self):
-        Vehicle, Visit = self.env["dealer.vehicle"], self.env["dealer.visit"]
-        vehicles = dict(Vehicle._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
-        next_service = dict(
-            Vehicle._read_group(
-                [("partner_id", "in", self.ids), ("state", "in", ("sold", "customer"))],
-                ["partner_id"],
-                ["next_service_date:min"],
-            )
-        )
+        Visit = self.env["dealer.visit"]
         visits = {
             partner: (count, last)
             for partner, count, last in Visit._read_group(
@@ -208,26 +200,41 @@ class ResPartner(models.Model):
             )
         }
         for partner in self:
-            partner.dealer_vehicle_count = vehicles.get(partner, 0)
-            partner.dealer_next_service_date = next_service.get(partner, False)
+            # the cars from the card's own list of cars (read once for all the partners, and the form
+            # reads them anyway): a customer has a few
+            vehicles = partner.vehicle_ids
+            partner.dealer_vehicle_count = len(vehicles)
+            partner.dealer_next_service_date = min(
+                (
+                    car.next_service_date
+                    for car in vehicles
+                    if car.state in ("sold", "customer") and car.next_service_date
+                ),
+                default=False,
+            )
             partner.dealer_visit_count, partner.dealer_last_visit_date = visits.get(partner, (0, False))
 
-    def _compute_dealer_lead_stats(self):
-        """Own deals plus those of the contacts below, as crm's ``opportunity_count`` counts them:
-        the card's one "Deals" button replaces crm's "Opportunities" button."""
+    def _compute_opportunity_count(self):
+        """crm's counter and the card's "Deals" and "Purchases" in one grouped read: the deals of
+        the contact and of the contacts below, open, won and lost, exactly as crm counts them (the
+        card's one "Deals" button replaces crm's "Opportunities" button, whose field the form still
+        reads); crm's counter only for salespeople, as crm sets it."""
         Lead = self.env["crm.lead"]
-        self.dealer_lead_count = self.dealer_purchase_count = 0
-        if not self.ids or not Lead.has_access("read"):
-            return
-        domain = [*self._get_contact_opportunities_domain(), ("active", "in", [True, False])]
-        current_ids = set(self._ids)
-        for lead_partner, status, count in Lead._read_group(domain, ["partner_id", "won_status"], ["__count"]):
-            partner = lead_partner
-            while partner:
-                if partner.id in current_ids:
-                    partner.dealer_lead_count += count
-                    partner.dealer_purchase_count += count if status == "won" else 0
-                partner = partner.parent_id
+        deals, purchases = dict.fromkeys(self._ids, 0), dict.fromkeys(self._ids, 0)
+        if self.ids and Lead.has_access("read"):
+            domain = [*self._get_contact_opportunities_domain(), ("active", "in", [True, False])]
+            for lead_partner, status, count in Lead._read_group(domain, ["partner_id", "won_status"], ["__count"]):
+                partner = lead_partner
+                while partner:
+                    if partner.id in deals:
+                        deals[partner.id] += count
+                        purchases[partner.id] += count if status == "won" else 0
+                    partner = partner.parent_id
+        salesman = self.env.user.has_group("sales_team.group_sale_salesman")
+        for partner in self:
+            partner.dealer_lead_count = deals[partner.id]
+            partner.dealer_purchase_count = purchases[partner.id]
+            partner.opportunity_count = deals[partner.id] if salesman else 0
 
     def _compute_dealer_call_count(self):
         Call = self.env["dealer.call"]
@@ -308,9 +315,9 @@ class ResPartner(models.Model):
             if not (partner.phone or partner.email or partner.vehicle_ids):
                 partner.dealer_duplicate_ids = False
                 continue
-            found = self.browse()
-            for vin in partner.vehicle_ids.filtered("vin").mapped("vin") or [None]:
-                found |= self._dealer_find_duplicates(phone=partner.phone, email=partner.email, vin=vin)
+            # all the customer's VINs in one lookup (a car and a search each before)
+            vins = partner.vehicle_ids.filtered("vin").mapped("vin")
+            found = self._dealer_find_duplicates(phone=partner.phone, email=partner.email, vin=vins or None)
             partner.dealer_duplicate_ids = found - partner._origin - partner
 
     # ------------------------------------------------------------
@@ -440,6 +447,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _dealer_find_duplicates_all(self, phone=None, email=None, vin=None):
+        """``vin`` may be a list of VINs: the owners of any of them, up to 50 contacts per VIN."""
         Partner = self.sudo().with_context(active_test=True)
         domains = []
         sanitized = phone and self._phone_format(number=phone, country=self.env.company.country_id)
@@ -448,13 +456,14 @@ class ResPartner(models.Model):
         normalized_email = email and email_normalize(email)
         if normalized_email:
             domains.append([("email_normalized", "=", normalized_email)])
-        if vin and normalize_vin(vin):
-            vehicles = self.env["dealer.vehicle"].sudo().search([("vin", "=", normalize_vin(vin))])
+        vins = {normalize_vin(v) for v in (vin if isinstance(vin, (list, tuple)) else [vin]) if v} - {None, ""}
+        if vins:
+            vehicles = self.env["dealer.vehicle"].sudo().search([("vin", "in", list(vins))])
             if vehicles.partner_id:
                 domains.append([("id", "in", vehicles.partner_id.ids)])
         if not domains:
             return Partner.browse()
-        return Partner.search(Domain.OR(domains), limit=50)
+        return Partner.search(Domain.OR(domains), limit=50 * max(len(vins), 1))
 
     @api.model
     def _dealer_find_first_duplicates(self, keys):

@@ -74,6 +74,40 @@ class TestCustomerCard(DealerCustomerCase):
         self.assertEqual(customer.dealer_next_service_date, date(2030, 5, 1))
         self.assertFalse(block_hidden(arch, customer))
 
+    def test_counters_and_duplicates_read_together(self):
+        """The card's counters and duplicate warning as the form reads them, all at once: every active
+        car counted, the next service of the customer's own cars (not of a reserved one), crm's counter
+        equal to "Deals", and the other owners of each of its VINs (in another showroom)."""
+        showroom = self.env["res.company"].create({"name": "Second showroom"})
+        reserved = self.make_vehicle("XW8ZZZ1ZZPG000904", partner_id=self.customer.id, state="reserved")
+        reserved.write({"next_service_date": date(2029, 1, 1)})
+        sold = self.make_vehicle("XW8ZZZ1ZZPG000906", partner_id=self.customer.id, state="sold")
+        sold.write({"next_service_date": date(2030, 2, 1)})
+        self.make_vehicle("XW8ZZZ1ZZPG000907", partner_id=self.customer.id).action_archive()
+        owners = self.env["res.partner"].create([{"name": "Earlier owner A"}, {"name": "Earlier owner B"}])
+        for owner, vin in zip(owners, ("XW8ZZZ1ZZPG000901", "XW8ZZZ1ZZPG000906"), strict=True):
+            self.make_vehicle(vin, partner_id=owner.id, company_id=showroom.id)
+        customer = self.customer.with_user(self.salesman)
+        [card] = customer.read(
+            [
+                "dealer_vehicle_count",
+                "dealer_next_service_date",
+                "dealer_lead_count",
+                "opportunity_count",
+                "dealer_duplicate_ids",
+            ]
+        )
+        self.assertEqual(card["dealer_vehicle_count"], 3)
+        self.assertEqual(card["dealer_next_service_date"], date(2030, 2, 1))
+        self.assertEqual((card["dealer_lead_count"], card["opportunity_count"]), (2, 2))
+        # the same contacts as one lookup per VIN
+        Partner = self.env["res.partner"].with_user(self.salesman)
+        expected = Partner.browse()
+        for vin in ("XW8ZZZ1ZZPG000901", "XW8ZZZ1ZZPG000904", "XW8ZZZ1ZZPG000906"):
+            expected |= Partner._dealer_find_duplicates(phone=self.customer.phone, email=self.customer.email, vin=vin)
+        self.assertEqual(set(card["dealer_duplicate_ids"]), set((expected - self.customer).ids))
+        self.assertLessEqual(set(owners.ids), set(card["dealer_duplicate_ids"]))
+
     def test_supplier_gets_no_dealership_block(self):
         arch = form_arch(self.env(user=self.salesman))
         self.assertTrue(block_hidden(arch, self.supplier.with_user(self.salesman)))

@@ -21,21 +21,13 @@ class ResPartner(models.Model):
     )
 
     dealer_feedback_count = fields.Integer(
-        string="Feedback", compute="_compute_dealer_feedback_count", groups="dealer_crm.group_dealer_user"
+        string="Feedback", compute="_compute_dealer_last_nps", groups="dealer_crm.group_dealer_user"
     )
 
-    def _compute_dealer_feedback_count(self):
-        counts = dict(
-            self.env["dealer.feedback"]._read_group(
-                [("partner_id", "in", self.ids), ("state", "=", "answered")], ["partner_id"], ["__count"]
-            )
-        )
-        for partner in self:
-            partner.dealer_feedback_count = counts.get(partner._origin, 0)
-
     def _compute_dealer_last_nps(self):
-        """The latest answered survey of each customer: one search for all of them."""
-        latest = {}
+        """The latest answered survey of each customer and the count of the answered ones: one
+        search for all of them."""
+        latest, counts = {}, {}
         answers = self.env["dealer.feedback"].search_fetch(
             [("partner_id", "in", self.ids), ("state", "=", "answered")],
             ["partner_id", "score", "category", "answer_date"],
@@ -43,8 +35,10 @@ class ResPartner(models.Model):
         )
         for feedback in answers:
             latest.setdefault(feedback.partner_id.id, feedback)
+            counts[feedback.partner_id.id] = counts.get(feedback.partner_id.id, 0) + 1
         for partner in self:
-            feedback = latest.get(partner.id)
+            feedback = latest.get(partner._origin.id)
+            partner.dealer_feedback_count = counts.get(partner._origin.id, 0)
             partner.dealer_last_nps = feedback.score if feedback else 0
             partner.dealer_last_nps_date = feedback.answer_date if feedback else False
             partner.dealer_last_nps_category = feedback.category if feedback else False
