@@ -70,11 +70,11 @@ class ResPartner(models.Model):
     dealer_visit_count = fields.Integer(string="Visits (count)", compute="_compute_dealer_counts")
     dealer_lead_count = fields.Integer(
         string="Deals (count)",
-        compute="_compute_opportunity_count",
+        compute="_compute_dealer_lead_stats",
         help="Deals of this customer and of its contacts, open, won and lost.",
     )
     dealer_purchase_count = fields.Integer(
-        string="Purchases", compute="_compute_opportunity_count", help="Won sales deals of this customer."
+        string="Purchases", compute="_compute_dealer_lead_stats", help="Won sales deals of this customer."
     )
     dealer_call_count = fields.Integer(
         string="Calls (count)", compute="_compute_dealer_call_count", help="Calls with this customer in the journal."
@@ -214,27 +214,23 @@ class ResPartner(models.Model):
             )
             partner.dealer_visit_count, partner.dealer_last_visit_date = visits.get(partner, (0, False))
 
-    def _compute_opportunity_count(self):
-        """crm's counter and the card's "Deals" and "Purchases" in one grouped read: the deals of
-        the contact and of the contacts below, open, won and lost, exactly as crm counts them (the
-        card's one "Deals" button replaces crm's "Opportunities" button, whose field the form still
-        reads); crm's counter only for salespeople, as crm sets it."""
+    def _compute_dealer_lead_stats(self):
+        """Own deals plus those of the contacts below, as crm's ``opportunity_count`` counts them:
+        the card's one "Deals" button replaces crm's "Opportunities" button. (crm's own counter keeps
+        its own compute, which other addons extend.)"""
         Lead = self.env["crm.lead"]
-        deals, purchases = dict.fromkeys(self._ids, 0), dict.fromkeys(self._ids, 0)
-        if self.ids and Lead.has_access("read"):
-            domain = [*self._get_contact_opportunities_domain(), ("active", "in", [True, False])]
-            for lead_partner, status, count in Lead._read_group(domain, ["partner_id", "won_status"], ["__count"]):
-                partner = lead_partner
-                while partner:
-                    if partner.id in deals:
-                        deals[partner.id] += count
-                        purchases[partner.id] += count if status == "won" else 0
-                    partner = partner.parent_id
-        salesman = self.env.user.has_group("sales_team.group_sale_salesman")
-        for partner in self:
-            partner.dealer_lead_count = deals[partner.id]
-            partner.dealer_purchase_count = purchases[partner.id]
-            partner.opportunity_count = deals[partner.id] if salesman else 0
+        self.dealer_lead_count = self.dealer_purchase_count = 0
+        if not self.ids or not Lead.has_access("read"):
+            return
+        domain = [*self._get_contact_opportunities_domain(), ("active", "in", [True, False])]
+        current_ids = set(self._ids)
+        for lead_partner, status, count in Lead._read_group(domain, ["partner_id", "won_status"], ["__count"]):
+            partner = lead_partner
+            while partner:
+                if partner.id in current_ids:
+                    partner.dealer_lead_count += count
+                    partner.dealer_purchase_count += count if status == "won" else 0
+                partner = partner.parent_id
 
     def _compute_dealer_call_count(self):
         Call = self.env["dealer.call"]
