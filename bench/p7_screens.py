@@ -107,8 +107,12 @@ def screens(bench, users):
     def contact_form(user_env):
         return Screen(user_env, "res.partner", "form", res_id=partner_id, odoo_only=True)
 
-    def crm_pivot(user_env):
-        return Screen(user_env, "crm.lead", "pivot", "crm.crm_lead_view_pivot", odoo_only=True)
+    def crm_pivot(user_env, domain=()):
+        return Screen(user_env, "crm.lead", "pivot", "crm.crm_lead_view_pivot", domain=domain, odoo_only=True)
+
+    # both analyses open on this year (their actions' default date filter, Odoo's "year" period)
+    today = env.cr.now().date()
+    this_year = (f"{today.year}-01-01", f"{today.year}-12-31")
 
     pipeline = [("type", "=", "opportunity"), ("team_id.dealer_is_dealership", "=", True)]
     rows = [
@@ -141,10 +145,16 @@ def screens(bench, users):
                 "dealer.lost.revenue.report",
                 "pivot",
                 "dealer_service_lost_sales.dealer_lost_revenue_report_view_pivot",
-                domain=[("business", "=", "service"), *company],
+                domain=[
+                    ("business", "=", "service"),
+                    ("date", ">=", this_year[0]),
+                    ("date", "<=", this_year[1]),
+                    *company,
+                ],
             ),
-            crm_pivot(advisor),
-            "CRM pipeline analysis pivot",
+            # as a sales head, who reads the deals (a service advisor reads none: an empty pivot)
+            crm_pivot(head, [("create_date", ">=", this_year[0]), ("create_date", "<=", f"{this_year[1]} 23:59:59")]),
+            "CRM pipeline analysis pivot (sales head, this year)",
         ),
         (
             "P7e",
