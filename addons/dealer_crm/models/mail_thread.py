@@ -111,8 +111,7 @@ class MailThread(models.AbstractModel):
         The one tie-break of the suite: an active internal user of the company who really holds
         the role comes before a director (whose group implies every role), the lowest id first.
         """
-        token = self.env.context.get(ROLE_MEMO_KEY)
-        memo = self.env.cr.cache.setdefault((ROLE_MEMO_KEY, token), {}) if token else None
+        memo = self._dealer_batch_memo()
         if memo is not None and (role, company.id) in memo:
             return self.env["res.users"].sudo().browse(memo[role, company.id])
         group = self.env.ref(ROLE_GROUPS[role])
@@ -131,9 +130,17 @@ class MailThread(models.AbstractModel):
         their action once per record, and each action asks ``_dealer_role_group_user`` for the
         same person (a search of the role's users: 36% of a no-show). The answers are kept in
         the cursor under this context's own token, for this job only: ``_dealer_role_memo_drop``
-        forgets them when the job is done.
+        forgets them when the job is done. The records of the job are kept too: the tasks they
+        already have are looked up once for all of them (``_dealer_open_activity_ids``).
         """
-        return self.with_context(**{ROLE_MEMO_KEY: uuid.uuid4().hex})
+        batch = self.with_context(**{ROLE_MEMO_KEY: uuid.uuid4().hex})
+        batch._dealer_batch_memo()["job", self._name] = set(self.ids)
+        return batch
+
+    def _dealer_batch_memo(self):
+        """The memo of the batch job these records are processed in (``_dealer_role_memo_context``), or None."""
+        token = self.env.context.get(ROLE_MEMO_KEY)
+        return self.env.cr.cache.setdefault((ROLE_MEMO_KEY, token), {}) if token else None
 
     def _dealer_role_memo_drop(self):
         self.env.cr.cache.pop((ROLE_MEMO_KEY, self.env.context.get(ROLE_MEMO_KEY)), None)
@@ -210,17 +217,33 @@ class MailThread(models.AbstractModel):
                 activity_type_id=activity_type.id,
                 user_id=user.id,
             )
+        memo = self._dealer_batch_memo()
+        if memo is not None and ("open activities", self._name, summary) in memo:
+            memo["open activities", self._name, summary] |= set(records_with_user.ids)
         return activities
 
     def _dealer_open_activity_ids(self, summary):
-        """Ids of these records that have an open activity titled ``summary`` (whoever may see it)."""
+        """Ids of these records that have an open activity titled ``summary`` (whoever may see it).
+
+        In a batch job (``_dealer_role_memo_context``), where Odoo's automation rules call this once
+        per record, the job's records are looked up together the first time, and the tasks given
+        since are added (``_dealer_schedule_role_activity``).
+        """
+        memo = self._dealer_batch_memo()
+        job = memo.get(("job", self._name)) if memo is not None else None
+        if not job or not job.issuperset(self.ids):
+            return self._dealer_open_activity_query(self.ids, summary)
+        key = ("open activities", self._name, summary)
+        if key not in memo:
+            memo[key] = self._dealer_open_activity_query(list(job), summary)
+        return memo[key] & set(self.ids)
+
+    def _dealer_open_activity_query(self, ids, summary):
         return {
             res_id
             for [res_id] in self.env["mail.activity"]
             .sudo()
-            ._read_group(
-                [("res_model", "=", self._name), ("res_id", "in", self.ids), ("summary", "=", summary)], ["res_id"]
-            )
+            ._read_group([("res_model", "=", self._name), ("res_id", "in", ids), ("summary", "=", summary)], ["res_id"])
         }
 
     # ------------------------------------------------------------

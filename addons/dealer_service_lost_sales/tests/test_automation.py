@@ -129,6 +129,32 @@ class TestAutomationRulesService(DealerAutomationCase):
         later._dealer_record_lost("no_show")
         self.assertFalse(self.activities(later, CALL_BACK))
 
+    @freeze_time("2026-04-01 12:00:00")
+    def test_no_shows_of_one_run_get_one_call_back_each(self):
+        """The cron loses its bookings in one job, where the rule's open tasks are looked up once for all
+        of them: a booking with its call-back still open gets no second one, every other one gets one."""
+        # hooked again: a test before this one switched the rule off, which a rollback does not unhook
+        self.env.ref("dealer_service_lost_sales.automation_no_show_call_back").write({"active": True})
+        bookings = self.env["crm.lead"]
+        for i in range(4):
+            customer = self.env["res.partner"].create({"name": f"Customer {i}", "phone": f"+7916555000{i}"})
+            car = self._vehicle(partner_id=customer.id, plate=f"B70{i}BB77")
+            bookings |= self._booking(name=f"No-show {i}", partner_id=customer.id, vehicle_id=car.id)
+        bookings[0].activity_schedule(summary=CALL_BACK, user_id=self.advisor.id)
+        self.env["crm.lead"]._cron_dealer_detect_no_show()
+        self.assertEqual(set(bookings.mapped("active")), {False})
+        # every assignee's task, whichever showroom's person the role gave it to
+        calls = (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "crm.lead"), ("res_id", "in", bookings.ids), ("summary", "=", CALL_BACK)])
+        )
+        for booking in bookings:
+            self.assertEqual(len(calls.filtered(lambda a, b=booking: a.res_id == b.id)), 1, booking.name)
+        self.assertEqual(calls.filtered(lambda a: a.res_id == bookings[0].id).user_id, self.advisor, "given by hand")
+        for user in calls.filtered(lambda a: a.res_id != bookings[0].id).user_id:
+            self.assertTrue(user.has_group("dealer_crm.group_service_client_manager"), user.login)
+
     def test_overdue_improvement_action_notifies_its_owner(self):
         rule = self.env.ref("dealer_service_lost_sales.automation_improvement_overdue")
         Improvement = self.env["dealer.loss.improvement"]
