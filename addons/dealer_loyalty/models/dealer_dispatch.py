@@ -739,7 +739,7 @@ class DealerDispatch(models.Model):
         """Process rows locked by the caller; every outcome is written in the caller's transaction."""
         token = uuid.uuid4().hex
         self.env.cr.cache[SEND_MEMO, token] = {}
-        sms = self.browse()
+        sms_ids = []
         try:
             rows = self.with_context(**{SEND_MEMO: token})
             usage = rows._cap_usage(now)
@@ -750,14 +750,14 @@ class DealerDispatch(models.Model):
                 elif verdict:
                     row.write({"state": "skipped", "skip_reason": verdict[1]})
                 elif row.channel == "sms":
-                    sms |= row  # sent together below; counted as sent for the cap of the customer's next rows
+                    sms_ids.append(row.id)  # sent together below; counted now for the cap of the next rows
                     if not row.transactional:
                         usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
                 elif row._deliver(now) and row.channel != "activity" and not row.transactional:
                     usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
         finally:
             self.env.cr.cache.pop((SEND_MEMO, token), None)
-        sms._deliver_sms(now)
+        self.browse(sms_ids)._deliver_sms(now)
 
     def _deliver_sms(self, now):
         """Send these rows' SMS together: rendered, handed to Odoo's SMS queue at once (``_hand_over_sms_batch``)
