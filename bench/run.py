@@ -699,9 +699,6 @@ def main():
     path.write_text(json.dumps(record, indent=1))
     import report
 
-    # P5: the sending (seconds per e-mail) and the nightly chain (per visit) are in the growth table too
-    report.GROWTH.setdefault("P6t", "mails")
-    report.GROWTH.setdefault("P8", "visits")
     report.write_results_md(RESULTS)
     print((RESULTS / "RESULTS.md").read_text())
 

@@ -565,9 +565,6 @@ def write_results(rows, scale, command, started):
     if path.exists():
         record = run.merge_results(json.loads(path.read_text()), record)
     path.write_text(json.dumps(record, indent=1))
-    # the growth rows bench/run.py adds before it writes RESULTS.md (kept as it writes them)
-    report.GROWTH.setdefault("P6t", "mails")
-    report.GROWTH.setdefault("P8", "visits")
     report.write_results_md(run.RESULTS)
     say(f"written to {path} and {run.RESULTS / 'RESULTS.md'}")
 
