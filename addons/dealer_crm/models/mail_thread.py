@@ -217,9 +217,9 @@ class MailThread(models.AbstractModel):
                 activity_type_id=activity_type.id,
                 user_id=user.id,
             )
-        memo = self._dealer_batch_memo()
-        if memo is not None and ("open activities", self._name, summary) in memo:
-            memo["open activities", self._name, summary] |= set(records_with_user.ids)
+        known = (self._dealer_batch_memo() or {}).get(self._dealer_open_activity_key(summary))
+        if known is not None:
+            known |= set(records_with_user.ids)
         return activities
 
     def _dealer_open_activity_ids(self, summary):
@@ -233,10 +233,14 @@ class MailThread(models.AbstractModel):
         job = memo.get(("job", self._name)) if memo is not None else None
         if not job or not job.issuperset(self.ids):
             return self._dealer_open_activity_query(self.ids, summary)
-        key = ("open activities", self._name, summary)
+        key = self._dealer_open_activity_key(summary)
         if key not in memo:
             memo[key] = self._dealer_open_activity_query(list(job), summary)
         return memo[key] & set(self.ids)
+
+    def _dealer_open_activity_key(self, summary):
+        """Where the batch memo keeps the job's records with an open task titled ``summary``."""
+        return ("open activities", self._name, summary)
 
     def _dealer_open_activity_query(self, ids, summary):
         return {
