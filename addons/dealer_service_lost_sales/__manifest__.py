@@ -35,4 +35,5 @@
         "web.assets_tests": ["dealer_service_lost_sales/static/tests/tours/**/*"],
     },
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
 }

@@ -1,4 +1,8 @@
-from odoo import fields, models
+import calendar
+from datetime import date, timedelta
+
+from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.orm.models import parse_read_group_spec
 from odoo.tools import SQL
 
@@ -27,6 +31,71 @@ MONTHS = [
 ]
 
 
+# what the monthly figures keep (see DealerLostRevenueReport)
+MONTHLY_COLUMNS = {
+    "company_id",
+    "business",
+    "row_type",
+    "kind",
+    "reason_id",
+    "category",
+    "stage_id",
+    "advisor_id",
+    "brand_id",
+    "year",
+    "month",
+}
+MONTHLY_GRANULARITIES = {"month", "quarter", "year", "month_number", "quarter_number", "year_number"}
+MONTHLY_AGGREGATES = {
+    *(
+        ("sum", fname)
+        for fname in (
+            "lost_amount",
+            "potential_amount",
+            "realised_amount",
+            "recovered_amount",
+            "lost_count",
+            "recovered_count",
+        )
+    ),
+    ("avg", "lost_pct"),
+    ("avg", "recovery_rate"),
+}
+# the tables the ledger reads, and the writes that can change it
+MONTHLY_SOURCES = {
+    "dealer_loss_event": ("INSERT", "UPDATE", "DELETE"),
+    "dealer_visit": ("INSERT", "UPDATE", "DELETE"),
+    "dealer_visit_line": ("INSERT", "UPDATE", "DELETE"),
+    "crm_lead": ("INSERT", "UPDATE", "DELETE"),
+    "dealer_vehicle": ("UPDATE",),
+    "crm_lost_reason": ("UPDATE",),
+    "crm_team": ("UPDATE",),
+}
+
+
+def _next_month(day):
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _monthly_condition(condition):
+    """A filter the monthly figures answer exactly: on a kept column, or on the date at a month
+    boundary (``>=``/``<`` the first of a month, ``<=``/``>`` the last)."""
+    fname = condition.field_expr.split(".")[0]
+    if fname in MONTHLY_COLUMNS:
+        return True
+    if fname != "date" or condition.operator not in (">=", "<", "<=", ">"):
+        return False
+    try:
+        day = fields.Date.to_date(condition.value)
+    except (TypeError, ValueError):
+        return False
+    if not isinstance(day, date):
+        return False
+    if condition.operator in (">=", "<"):
+        return day.day == 1
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
 class DealerLostRevenueReport(models.Model):
     """One lost-revenue ledger: lost and realised revenue of service and sales in money.
 
@@ -41,6 +110,18 @@ class DealerLostRevenueReport(models.Model):
     Potential = lost + realised, so % lost = lost / potential.  Recovered = lost amount of
     service opportunities later won back.  Ids are ``source id * 4 + branch`` (no window
     function), so filters on date/company/reason reach each branch and its indexes.
+
+    Monthly figures: a dealer group's ledger has millions of rows, and its pivots and charts
+    group them by month, reason, advisor or make.  Past days are kept summed per month in
+    ``dealer_lost_revenue_month`` (one row per month and value of every column but the
+    opportunity, refreshed by a daily job up to two days ago), and a grouped read that only
+    groups and filters on those columns, by whole months, reads them instead of the rows — for
+    the months marked fresh in ``dealer_lost_revenue_month_state``, up to the day they were
+    built; every other day (the last two, any month not built yet or changed since) is read from
+    the rows as before.  Any write to a row the ledger reads (ORM or SQL, any addon) dated before
+    yesterday marks its month stale in the same transaction: statement triggers on the source
+    tables (``_dealer_months_init``).  So a grouped read is always the rows' answer; only the
+    speed differs.
     """
 
     _name = "dealer.lost.revenue.report"
@@ -48,6 +129,40 @@ class DealerLostRevenueReport(models.Model):
     _auto = False
     _order = "date desc"
     _rec_name = "date"
+    _depends = {
+        "dealer.loss.event": [
+            "date",
+            "company_id",
+            "kind",
+            "reason_id",
+            "category",
+            "stage_id",
+            "advisor_id",
+            "brand_id",
+            "lead_id",
+            "amount",
+            "recovered",
+        ],
+        "crm.lead": [
+            "date_closed",
+            "company_id",
+            "stage_id",
+            "user_id",
+            "vehicle_id",
+            "trade_in_vehicle_id",
+            "team_id",
+            "lost_reason_id",
+            "expected_revenue",
+            "won_status",
+            "dealer_interest",
+            "service_accepted_amount",
+        ],
+        "dealer.visit": ["date", "company_id", "state", "advisor_id", "vehicle_id", "service_lead_id"],
+        "dealer.visit.line": ["visit_id", "amount", "status"],
+        "dealer.vehicle": ["brand_id"],
+        "crm.lost.reason": ["dealer_category"],
+        "crm.team": ["dealer_is_dealership"],
+    }
 
     date = fields.Date(readonly=True)
     year = fields.Char(readonly=True, help="Compare the same month across years for seasonality.")
@@ -95,17 +210,58 @@ class DealerLostRevenueReport(models.Model):
                         ELSE 0.0 END AS lost_pct,
                    CASE WHEN u.lost_count > 0 THEN 100.0 * u.recovered_count / u.lost_count ELSE 0.0 END
                         AS recovery_rate
-              FROM (%s UNION ALL %s UNION ALL %s UNION ALL %s) u
+              FROM (%s) u
             """,
+            self._query_rows(),
+        )
+
+    def _query_ledger(self):
+        return SQL(
+            "%s UNION ALL %s UNION ALL %s UNION ALL %s",
             self._query_loss_events(),
             self._query_won_service(),
             self._query_visit_revenue(),
             self._query_sales_leads(),
         )
 
+    def _query_rows(self):
+        """The ledger's rows; in a grouped read on monthly figures (``_read_group``), the fresh
+        months' sums (``row_count`` rows each) and the other months' rows (1 each)."""
+        fresh = self.env.context.get("dealer_ledger_fresh_months")
+        if not fresh:
+            return self._query_ledger()
+        spans = [(date.fromisoformat(start), date.fromisoformat(until)) for start, until in fresh]
+        live = [SQL("l.date IS NULL")]
+        end = None  # the rows are read before the first span of summed days, between spans, and after
+        for start, until in spans:
+            if end is None:
+                live.append(SQL("l.date < %s", start))
+            elif start > end:
+                live.append(SQL("(l.date >= %s AND l.date < %s)", end, start))
+            end = until
+        live.append(SQL("l.date >= %s", end))
+        months = [start for start, _until in spans]
+        return SQL(
+            """
+            SELECT 0 AS id, m.month AS date, m.company_id, m.business, m.row_type, m.kind, m.reason_id,
+                   m.category, m.stage_id, m.advisor_id, m.brand_id, NULL::int AS lead_id, m.lost_amount,
+                   m.potential_amount, m.realised_amount, m.recovered_amount, m.lost_count, m.recovered_count,
+                   m.row_count
+              FROM dealer_lost_revenue_month m
+             WHERE m.month = ANY(%s::date[])
+            UNION ALL
+            SELECT l.*, 1 FROM (%s) l WHERE %s
+            """,
+            months,
+            self._query_ledger(),
+            SQL(" OR ").join(live),
+        )
+
     def _read_group_select(self, aggregate_spec, query):
         """% lost and recovery rate of a group are ratios of its sums (the pivot's totals too),
         never averages of the rows' ratios."""
+        if aggregate_spec == "__count" and self.env.context.get("dealer_ledger_fresh_months"):
+            return SQL("COALESCE(SUM(%s), 0)", SQL.identifier(self._table, "row_count"))
         fname, _prop, func = parse_read_group_spec(aggregate_spec)
         ratios = {"lost_pct": ("lost_amount", "potential_amount"), "recovery_rate": ("recovered_count", "lost_count")}
         if func != "avg" or fname not in ratios:
@@ -162,6 +318,259 @@ class DealerLostRevenueReport(models.Model):
                AND (l.vehicle_id IS NOT NULL OR l.trade_in_vehicle_id IS NOT NULL
                     OR l.team_id IN (SELECT id FROM crm_team WHERE dealer_is_dealership))
         """)
+
+    # --- monthly figures --------------------------------------------------------------------
+
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        report = self._dealer_months_reader(domain, groupby, aggregates, having)
+        return super(DealerLostRevenueReport, report)._read_group(
+            domain, groupby, aggregates, having, offset, limit, order
+        )
+
+    def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
+        # the pivot view's one query for all its rows, columns and totals
+        groupby = {spec for grouping_set in grouping_sets for spec in grouping_set}
+        report = self._dealer_months_reader(domain, groupby, aggregates)
+        return super(DealerLostRevenueReport, report)._read_grouping_sets(domain, grouping_sets, aggregates, order)
+
+    def _dealer_months_reader(self, domain, groupby, aggregates, having=()):
+        """The report reading closed months from their figures when these answer the read exactly."""
+        if self.env.context.get("dealer_ledger_fresh_months") or not self._dealer_months_answer(
+            domain, groupby, aggregates, having
+        ):
+            return self
+        # pending writes first: their triggers mark the months they change
+        for model_name, fnames in self._depends.items():
+            self.env[model_name].flush_model(fnames)
+        self.env.cr.execute(
+            SQL("SELECT month, built_until FROM dealer_lost_revenue_month_state WHERE fresh ORDER BY month")
+        )
+        fresh = tuple((month.isoformat(), until.isoformat()) for month, until in self.env.cr.fetchall())
+        return self.with_context(dealer_ledger_fresh_months=fresh) if fresh else self
+
+    def _dealer_months_answer(self, domain, groupby, aggregates, having):
+        """Whether the monthly figures give this grouped read's exact answer: it groups by columns
+        the figures keep (dates by month or coarser), sums amounts and counts (or the ratios of
+        sums), and its filters and the user's record rules only look at kept columns, dates at
+        month boundaries."""
+        if having or self.env.context.get("dealer_ledger_live"):
+            return False
+        for spec in groupby:
+            fname, _sep, granularity = spec.partition(":")
+            if fname == "date":
+                if granularity not in MONTHLY_GRANULARITIES:
+                    return False
+            elif granularity or fname not in MONTHLY_COLUMNS:
+                return False
+        for spec in aggregates:
+            if spec == "__count":
+                continue
+            fname, _prop, func = parse_read_group_spec(spec)
+            if (func, fname) not in MONTHLY_AGGREGATES:
+                return False
+        rules = self.env["ir.rule"]._compute_domain(self._name, "read")
+        return all(
+            _monthly_condition(condition)
+            for part in (Domain(domain), rules)
+            for condition in part.optimize(self).iter_conditions()
+        )
+
+    def _dealer_months_init(self):
+        """Tables of the monthly figures, and the triggers that mark a month stale whenever a row
+        the ledger reads changes (emptied on every install or upgrade: the ledger may have changed)."""
+        self.env.cr.execute(
+            SQL("""
+            CREATE TABLE IF NOT EXISTS dealer_lost_revenue_month_state (
+                month date PRIMARY KEY, fresh boolean NOT NULL DEFAULT false, built_until date);
+            ALTER TABLE dealer_lost_revenue_month_state ADD COLUMN IF NOT EXISTS built_until date;
+            CREATE TABLE IF NOT EXISTS dealer_lost_revenue_month (
+                month date NOT NULL, company_id int, business varchar, row_type varchar, kind varchar,
+                reason_id int, category varchar, stage_id int, advisor_id int, brand_id int,
+                lost_amount numeric, potential_amount numeric, realised_amount numeric, recovered_amount numeric,
+                lost_count bigint, recovered_count bigint, row_count bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS dealer_lost_revenue_month_month_index ON dealer_lost_revenue_month (month);
+            TRUNCATE dealer_lost_revenue_month, dealer_lost_revenue_month_state;
+
+            -- the months of days before yesterday marked stale (the row written, whatever its
+            -- state, so that a refresh running at the same time fails and runs again); the
+            -- refresh sums days up to two days ago, so a session in another time zone marks
+            -- every day the refresh may have summed, and today's work never touches this table
+            CREATE OR REPLACE FUNCTION dealer_lost_revenue_mark(days date[]) RETURNS void
+            LANGUAGE sql AS $$
+                INSERT INTO dealer_lost_revenue_month_state AS s (month, fresh)
+                SELECT DISTINCT date_trunc('month', d)::date, false FROM unnest(days) d
+                 WHERE d < CURRENT_DATE - 1
+                 ORDER BY 1
+                ON CONFLICT (month) DO UPDATE SET fresh = false
+            $$;
+
+            CREATE OR REPLACE FUNCTION dealer_lost_revenue_touch() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                days date[] := '{}';
+                changed int[];
+            BEGIN
+                IF TG_TABLE_NAME = 'dealer_loss_event' THEN
+                    IF TG_OP <> 'INSERT' THEN days := days || ARRAY(SELECT date FROM old_rows); END IF;
+                    IF TG_OP <> 'DELETE' THEN days := days || ARRAY(SELECT date FROM new_rows); END IF;
+                ELSIF TG_TABLE_NAME = 'dealer_visit' THEN
+                    -- the visit's lines, and the won service opportunity its lines replace
+                    IF TG_OP <> 'INSERT' THEN
+                        days := days || ARRAY(SELECT date FROM old_rows) || ARRAY(
+                            SELECT COALESCE(l.date_closed, l.write_date)::date
+                              FROM old_rows o JOIN crm_lead l ON l.id = o.service_lead_id);
+                    END IF;
+                    IF TG_OP <> 'DELETE' THEN
+                        days := days || ARRAY(SELECT date FROM new_rows) || ARRAY(
+                            SELECT COALESCE(l.date_closed, l.write_date)::date
+                              FROM new_rows n JOIN crm_lead l ON l.id = n.service_lead_id);
+                    END IF;
+                ELSIF TG_TABLE_NAME = 'dealer_visit_line' THEN
+                    IF TG_OP <> 'INSERT' THEN
+                        days := days || ARRAY(SELECT vi.date FROM old_rows o
+                                               JOIN dealer_visit vi ON vi.id = o.visit_id);
+                    END IF;
+                    IF TG_OP <> 'DELETE' THEN
+                        days := days || ARRAY(SELECT vi.date FROM new_rows n
+                                               JOIN dealer_visit vi ON vi.id = n.visit_id);
+                    END IF;
+                ELSIF TG_TABLE_NAME = 'crm_lead' THEN
+                    IF TG_OP <> 'INSERT' THEN
+                        days := days || ARRAY(SELECT COALESCE(date_closed, write_date)::date FROM old_rows
+                                               WHERE won_status IN ('won', 'lost'));
+                    END IF;
+                    IF TG_OP <> 'DELETE' THEN
+                        days := days || ARRAY(SELECT COALESCE(date_closed, write_date)::date FROM new_rows
+                                               WHERE won_status IN ('won', 'lost'));
+                    END IF;
+                ELSIF TG_TABLE_NAME = 'dealer_vehicle' THEN
+                    changed := ARRAY(SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+                                      WHERE n.brand_id IS DISTINCT FROM o.brand_id);
+                    IF cardinality(changed) > 0 THEN
+                        days := ARRAY(SELECT date FROM dealer_visit WHERE vehicle_id = ANY(changed))
+                             || ARRAY(SELECT COALESCE(date_closed, write_date)::date FROM crm_lead
+                                       WHERE vehicle_id = ANY(changed) AND won_status IN ('won', 'lost'));
+                    END IF;
+                ELSIF TG_TABLE_NAME = 'crm_lost_reason' THEN
+                    changed := ARRAY(SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+                                      WHERE n.dealer_category IS DISTINCT FROM o.dealer_category);
+                    IF cardinality(changed) > 0 THEN
+                        days := ARRAY(SELECT COALESCE(date_closed, write_date)::date FROM crm_lead
+                                       WHERE lost_reason_id = ANY(changed) AND won_status IN ('won', 'lost'));
+                    END IF;
+                ELSIF TG_TABLE_NAME = 'crm_team' THEN
+                    IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
+                                WHERE n.dealer_is_dealership IS DISTINCT FROM o.dealer_is_dealership) THEN
+                        UPDATE dealer_lost_revenue_month_state SET fresh = false;
+                    END IF;
+                END IF;
+                IF cardinality(days) > 0 THEN
+                    PERFORM dealer_lost_revenue_mark(days);
+                END IF;
+                RETURN NULL;
+            END $$;
+            """)
+        )
+        for table, operations in MONTHLY_SOURCES.items():
+            for operation in operations:
+                name = f"dealer_lost_revenue_{operation.lower()}"
+                transitions = {
+                    "INSERT": "NEW TABLE AS new_rows",
+                    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                    "DELETE": "OLD TABLE AS old_rows",
+                }[operation]
+                self.env.cr.execute(
+                    SQL(
+                        "DROP TRIGGER IF EXISTS %(name)s ON %(table)s;"
+                        " CREATE TRIGGER %(name)s AFTER %(operation)s ON %(table)s REFERENCING %(transitions)s"
+                        " FOR EACH STATEMENT EXECUTE FUNCTION dealer_lost_revenue_touch()",
+                        name=SQL.identifier(name),
+                        table=SQL.identifier(table),
+                        operation=SQL(operation),
+                        transitions=SQL(transitions),
+                    )
+                )
+
+    def init(self):
+        res = super().init()
+        self._dealer_months_init()
+        return res
+
+    @api.model
+    def _dealer_months_drop(self):
+        """Uninstall: the triggers on other addons' tables go with the module."""
+        for table, operations in MONTHLY_SOURCES.items():
+            for operation in operations:
+                self.env.cr.execute(
+                    SQL(
+                        "DROP TRIGGER IF EXISTS %s ON %s",
+                        SQL.identifier(f"dealer_lost_revenue_{operation.lower()}"),
+                        SQL.identifier(table),
+                    )
+                )
+        self.env.cr.execute(
+            SQL("""
+            DROP FUNCTION IF EXISTS dealer_lost_revenue_touch();
+            DROP FUNCTION IF EXISTS dealer_lost_revenue_mark(date[]);
+            DROP TABLE IF EXISTS dealer_lost_revenue_month, dealer_lost_revenue_month_state;
+            """)
+        )
+
+    @api.model
+    def _cron_dealer_refresh_months(self):
+        """Sum the days up to two days ago of every month not fresh yet (all of them the first
+        time, then the days since the last run and any month changed since) into the monthly
+        figures, in one statement; returns the number of months summed."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(SQL("SELECT CURRENT_DATE - 2"))
+        limit = cr.fetchone()[0]  # the first day not summed (see dealer_lost_revenue_mark)
+        cr.execute(SQL("SELECT month, fresh, built_until FROM dealer_lost_revenue_month_state"))
+        state = {month: (fresh, until) for month, fresh, until in cr.fetchall()}
+        if state:
+            first = min(state)
+        else:
+            cr.execute(SQL("SELECT MIN(l.date) FROM (%s) l", self._query_ledger()))
+            first = cr.fetchone()[0]
+        spans = []
+        month = first and first.replace(day=1)
+        while month and month < limit:
+            until = min(_next_month(month), limit)
+            fresh, built_until = state.get(month, (False, None))
+            if not (fresh and built_until and built_until >= until):
+                spans.append((month, until))
+            month = _next_month(month)
+        if not spans:
+            return 0
+        months = [month for month, _until in spans]
+        cr.execute(
+            SQL(
+                """
+            DELETE FROM dealer_lost_revenue_month WHERE month = ANY(%(months)s::date[]);
+            INSERT INTO dealer_lost_revenue_month (
+                month, company_id, business, row_type, kind, reason_id, category, stage_id, advisor_id, brand_id,
+                lost_amount, potential_amount, realised_amount, recovered_amount, lost_count, recovered_count,
+                row_count)
+            SELECT date_trunc('month', l.date)::date, l.company_id, l.business, l.row_type, l.kind, l.reason_id,
+                   l.category, l.stage_id, l.advisor_id, l.brand_id, SUM(l.lost_amount), SUM(l.potential_amount),
+                   SUM(l.realised_amount), SUM(l.recovered_amount), SUM(l.lost_count), SUM(l.recovered_count),
+                   COUNT(*)
+              FROM (%(ledger)s) l
+             WHERE %(in_spans)s
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
+            INSERT INTO dealer_lost_revenue_month_state AS s (month, fresh, built_until)
+            SELECT m, true, u FROM unnest(%(months)s::date[], %(untils)s::date[]) AS t(m, u) ORDER BY m
+            ON CONFLICT (month) DO UPDATE SET fresh = true, built_until = excluded.built_until
+            """,
+                months=months,
+                untils=[until for _month, until in spans],
+                ledger=self._query_ledger(),
+                in_spans=SQL(" OR ").join(
+                    SQL("(l.date >= %s AND l.date < %s)", month, until) for month, until in spans
+                ),
+            )
+        )
+        return len(spans)
 
     def _loss_rates(self, company, date_from, date_to, reason):
         """(lost amount for ``reason``, lost amount for every other reason, potential service revenue)

@@ -9,6 +9,7 @@ from . import (
     test_issues,
     test_kpis,
     test_loss_events,
+    test_lost_revenue_months,
     test_migration,
     test_next_offer,
     test_pipeline,
