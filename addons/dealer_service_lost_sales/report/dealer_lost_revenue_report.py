@@ -116,12 +116,15 @@ class DealerLostRevenueReport(models.Model):
     ``dealer_lost_revenue_month`` (one row per month and value of every column but the
     opportunity, refreshed by a daily job up to two days ago), and a grouped read that only
     groups and filters on those columns, by whole months, reads them instead of the rows — for
-    the months marked fresh in ``dealer_lost_revenue_month_state``, up to the day they were
-    built; every other day (the last two, any month not built yet or changed since) is read from
-    the rows as before.  Any write to a row the ledger reads (ORM or SQL, any addon) dated before
-    yesterday marks its month stale in the same transaction: statement triggers on the source
-    tables (``_dealer_months_init``).  So a grouped read is always the rows' answer; only the
-    speed differs.
+    the months summed in ``dealer_lost_revenue_month_state``, up to the day they were summed,
+    unless ``dealer_lost_revenue_month_dirty`` names them; every other day (the last two, any
+    month not summed yet or changed since) is read from the rows as before.  Any write to a row
+    the ledger reads (ORM or SQL, any addon) dated before yesterday adds its month to the dirty
+    list in the same transaction: statement triggers on the source tables
+    (``_dealer_months_init``).  The list is only appended to by writers, and the daily job
+    removes only the entries its own snapshot saw (with the changes they stand for): a change
+    committed while it runs keeps its month dirty.  So a grouped read is always the rows'
+    answer; only the speed differs.
     """
 
     _name = "dealer.lost.revenue.report"
@@ -153,6 +156,7 @@ class DealerLostRevenueReport(models.Model):
             "team_id",
             "lost_reason_id",
             "expected_revenue",
+            "write_date",
             "won_status",
             "dealer_interest",
             "service_accepted_amount",
@@ -323,30 +327,44 @@ class DealerLostRevenueReport(models.Model):
 
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
         report = self._dealer_months_reader(domain, groupby, aggregates, having)
-        return super(DealerLostRevenueReport, report)._read_group(
+        rows = super(DealerLostRevenueReport, report)._read_group(
             domain, groupby, aggregates, having, offset, limit, order
         )
+        return rows if report is self else self._dealer_months_rebind(rows)
 
     def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
         # the pivot view's one query for all its rows, columns and totals
         groupby = {spec for grouping_set in grouping_sets for spec in grouping_set}
         report = self._dealer_months_reader(domain, groupby, aggregates)
-        return super(DealerLostRevenueReport, report)._read_grouping_sets(domain, grouping_sets, aggregates, order)
+        sets = super(DealerLostRevenueReport, report)._read_grouping_sets(domain, grouping_sets, aggregates, order)
+        return sets if report is self else [self._dealer_months_rebind(rows) for rows in sets]
 
     def _dealer_months_reader(self, domain, groupby, aggregates, having=()):
-        """The report reading closed months from their figures when these answer the read exactly."""
+        """The report reading summed months from their figures when these answer the read exactly."""
         if self.env.context.get("dealer_ledger_fresh_months") or not self._dealer_months_answer(
             domain, groupby, aggregates, having
         ):
             return self
-        # pending writes first: their triggers mark the months they change
+        # pending writes first: their triggers list the months they change
         for model_name, fnames in self._depends.items():
             self.env[model_name].flush_model(fnames)
         self.env.cr.execute(
-            SQL("SELECT month, built_until FROM dealer_lost_revenue_month_state WHERE fresh ORDER BY month")
+            SQL("""
+            SELECT s.month, s.built_until FROM dealer_lost_revenue_month_state s
+             WHERE NOT EXISTS (SELECT 1 FROM dealer_lost_revenue_month_dirty d WHERE d.month = s.month)
+             ORDER BY s.month
+            """)
         )
         fresh = tuple((month.isoformat(), until.isoformat()) for month, until in self.env.cr.fetchall())
         return self.with_context(dealer_ledger_fresh_months=fresh) if fresh else self
+
+    def _dealer_months_rebind(self, rows):
+        """Group values (reasons, advisors, ...) in the caller's environment: the one that reads
+        the figures must not travel with them into other reads of the report."""
+        return [
+            tuple(value.with_env(self.env) if isinstance(value, models.BaseModel) else value for value in row)
+            for row in rows
+        ]
 
     def _dealer_months_answer(self, domain, groupby, aggregates, having):
         """Whether the monthly figures give this grouped read's exact answer: it groups by columns
@@ -380,35 +398,47 @@ class DealerLostRevenueReport(models.Model):
         the ledger reads changes (emptied on every install or upgrade: the ledger may have changed)."""
         self.env.cr.execute(
             SQL("""
-            CREATE TABLE IF NOT EXISTS dealer_lost_revenue_month_state (
-                month date PRIMARY KEY, fresh boolean NOT NULL DEFAULT false, built_until date);
-            ALTER TABLE dealer_lost_revenue_month_state ADD COLUMN IF NOT EXISTS built_until date;
+            DROP TABLE IF EXISTS dealer_lost_revenue_month_state, dealer_lost_revenue_month_dirty;
+            CREATE TABLE dealer_lost_revenue_month_state (month date PRIMARY KEY, built_until date NOT NULL);
+            CREATE TABLE dealer_lost_revenue_month_dirty (month date NOT NULL);
+            CREATE INDEX dealer_lost_revenue_month_dirty_month_index ON dealer_lost_revenue_month_dirty (month);
             CREATE TABLE IF NOT EXISTS dealer_lost_revenue_month (
                 month date NOT NULL, company_id int, business varchar, row_type varchar, kind varchar,
                 reason_id int, category varchar, stage_id int, advisor_id int, brand_id int,
                 lost_amount numeric, potential_amount numeric, realised_amount numeric, recovered_amount numeric,
                 lost_count bigint, recovered_count bigint, row_count bigint NOT NULL);
             CREATE INDEX IF NOT EXISTS dealer_lost_revenue_month_month_index ON dealer_lost_revenue_month (month);
-            TRUNCATE dealer_lost_revenue_month, dealer_lost_revenue_month_state;
+            TRUNCATE dealer_lost_revenue_month;
 
-            -- the months of days before yesterday marked stale (the row written, whatever its
-            -- state, so that a refresh running at the same time fails and runs again); the
-            -- refresh sums days up to two days ago, so a session in another time zone marks
-            -- every day the refresh may have summed, and today's work never touches this table
+            -- the months of days before yesterday (UTC, at the time of the write) listed dirty;
+            -- the refresh sums days up to two days before it started, so every day it may have
+            -- summed is listed, and today's work never touches the list
             CREATE OR REPLACE FUNCTION dealer_lost_revenue_mark(days date[]) RETURNS void
             LANGUAGE sql AS $$
-                INSERT INTO dealer_lost_revenue_month_state AS s (month, fresh)
-                SELECT DISTINCT date_trunc('month', d)::date, false FROM unnest(days) d
-                 WHERE d < CURRENT_DATE - 1
-                 ORDER BY 1
-                ON CONFLICT (month) DO UPDATE SET fresh = false
+                INSERT INTO dealer_lost_revenue_month_dirty (month)
+                SELECT DISTINCT date_trunc('month', d)::date FROM unnest(days) d
+                 WHERE d < (clock_timestamp() AT TIME ZONE 'UTC')::date - 1
+            $$;
+
+            -- every month that may hold ledger rows: for changes that reach rows through a link
+            -- (a car's make, a reason's category, a team's flag), since a link made by a
+            -- transaction not visible to this one could be missed by a lookup
+            CREATE OR REPLACE FUNCTION dealer_lost_revenue_mark_all() RETURNS void
+            LANGUAGE sql AS $$
+                SELECT dealer_lost_revenue_mark(ARRAY(
+                    SELECT generate_series(date_trunc('month', first), now(), interval '1 month')::date
+                      FROM (SELECT LEAST((SELECT MIN(month) FROM dealer_lost_revenue_month_state),
+                                         (SELECT MIN(date) FROM dealer_loss_event),
+                                         (SELECT MIN(date) FROM dealer_visit),
+                                         (SELECT MIN(COALESCE(date_closed, write_date))::date FROM crm_lead)
+                                   ) AS first) f
+                     WHERE first IS NOT NULL))
             $$;
 
             CREATE OR REPLACE FUNCTION dealer_lost_revenue_touch() RETURNS trigger
             LANGUAGE plpgsql AS $$
             DECLARE
                 days date[] := '{}';
-                changed int[];
             BEGIN
                 IF TG_TABLE_NAME = 'dealer_loss_event' THEN
                     IF TG_OP <> 'INSERT' THEN days := days || ARRAY(SELECT date FROM old_rows); END IF;
@@ -444,24 +474,19 @@ class DealerLostRevenueReport(models.Model):
                                                WHERE won_status IN ('won', 'lost'));
                     END IF;
                 ELSIF TG_TABLE_NAME = 'dealer_vehicle' THEN
-                    changed := ARRAY(SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                                      WHERE n.brand_id IS DISTINCT FROM o.brand_id);
-                    IF cardinality(changed) > 0 THEN
-                        days := ARRAY(SELECT date FROM dealer_visit WHERE vehicle_id = ANY(changed))
-                             || ARRAY(SELECT COALESCE(date_closed, write_date)::date FROM crm_lead
-                                       WHERE vehicle_id = ANY(changed) AND won_status IN ('won', 'lost'));
+                    IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
+                                WHERE n.brand_id IS DISTINCT FROM o.brand_id) THEN
+                        PERFORM dealer_lost_revenue_mark_all();
                     END IF;
                 ELSIF TG_TABLE_NAME = 'crm_lost_reason' THEN
-                    changed := ARRAY(SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                                      WHERE n.dealer_category IS DISTINCT FROM o.dealer_category);
-                    IF cardinality(changed) > 0 THEN
-                        days := ARRAY(SELECT COALESCE(date_closed, write_date)::date FROM crm_lead
-                                       WHERE lost_reason_id = ANY(changed) AND won_status IN ('won', 'lost'));
+                    IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
+                                WHERE n.dealer_category IS DISTINCT FROM o.dealer_category) THEN
+                        PERFORM dealer_lost_revenue_mark_all();
                     END IF;
                 ELSIF TG_TABLE_NAME = 'crm_team' THEN
                     IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
                                 WHERE n.dealer_is_dealership IS DISTINCT FROM o.dealer_is_dealership) THEN
-                        UPDATE dealer_lost_revenue_month_state SET fresh = false;
+                        PERFORM dealer_lost_revenue_mark_all();
                     END IF;
                 END IF;
                 IF cardinality(days) > 0 THEN
@@ -511,24 +536,34 @@ class DealerLostRevenueReport(models.Model):
         self.env.cr.execute(
             SQL("""
             DROP FUNCTION IF EXISTS dealer_lost_revenue_touch();
+            DROP FUNCTION IF EXISTS dealer_lost_revenue_mark_all();
             DROP FUNCTION IF EXISTS dealer_lost_revenue_mark(date[]);
-            DROP TABLE IF EXISTS dealer_lost_revenue_month, dealer_lost_revenue_month_state;
+            DROP TABLE IF EXISTS dealer_lost_revenue_month, dealer_lost_revenue_month_state,
+                                 dealer_lost_revenue_month_dirty;
             """)
         )
 
     @api.model
     def _cron_dealer_refresh_months(self):
-        """Sum the days up to two days ago of every month not fresh yet (all of them the first
-        time, then the days since the last run and any month changed since) into the monthly
-        figures, in one statement; returns the number of months summed."""
-        self.env.flush_all()
+        """Sum the days up to two days ago of every month not summed that far, and of every month
+        listed dirty, into the monthly figures (all of them the first time, then the days since
+        the last run and the months changed since), in one statement; returns the number of
+        months summed.  The dirty entries it removes are those its snapshot saw: their changes
+        are in the sums."""
         cr = self.env.cr
-        cr.execute(SQL("SELECT CURRENT_DATE - 2"))
+        cr.execute(SQL("SELECT current_setting('transaction_isolation')"))
+        if cr.fetchone()[0] not in ("repeatable read", "serializable"):
+            # a snapshot per statement would remove dirty entries whose changes it did not sum
+            raise RuntimeError("the monthly lost-revenue figures are summed in a repeatable-read transaction")
+        self.env.flush_all()
+        cr.execute(SQL("SELECT (now() AT TIME ZONE 'UTC')::date - 2"))
         limit = cr.fetchone()[0]  # the first day not summed (see dealer_lost_revenue_mark)
-        cr.execute(SQL("SELECT month, fresh, built_until FROM dealer_lost_revenue_month_state"))
-        state = {month: (fresh, until) for month, fresh, until in cr.fetchall()}
-        if state:
-            first = min(state)
+        cr.execute(SQL("SELECT month, built_until FROM dealer_lost_revenue_month_state"))
+        built = dict(cr.fetchall())
+        cr.execute(SQL("SELECT DISTINCT month FROM dealer_lost_revenue_month_dirty"))
+        dirty = {month for (month,) in cr.fetchall()}
+        if built or dirty:
+            first = min([*built, *dirty])
         else:
             cr.execute(SQL("SELECT MIN(l.date) FROM (%s) l", self._query_ledger()))
             first = cr.fetchone()[0]
@@ -536,8 +571,7 @@ class DealerLostRevenueReport(models.Model):
         month = first and first.replace(day=1)
         while month and month < limit:
             until = min(_next_month(month), limit)
-            fresh, built_until = state.get(month, (False, None))
-            if not (fresh and built_until and built_until >= until):
+            if month in dirty or not built.get(month) or built[month] < until:
                 spans.append((month, until))
             month = _next_month(month)
         if not spans:
@@ -558,9 +592,11 @@ class DealerLostRevenueReport(models.Model):
               FROM (%(ledger)s) l
              WHERE %(in_spans)s
              GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
-            INSERT INTO dealer_lost_revenue_month_state AS s (month, fresh, built_until)
-            SELECT m, true, u FROM unnest(%(months)s::date[], %(untils)s::date[]) AS t(m, u) ORDER BY m
-            ON CONFLICT (month) DO UPDATE SET fresh = true, built_until = excluded.built_until
+            INSERT INTO dealer_lost_revenue_month_state AS s (month, built_until)
+            SELECT m, u FROM unnest(%(months)s::date[], %(untils)s::date[]) AS t(m, u)
+            ON CONFLICT (month) DO UPDATE SET built_until = excluded.built_until;
+            -- the entries this snapshot saw; one committed since stays (its change is not summed)
+            DELETE FROM dealer_lost_revenue_month_dirty WHERE month = ANY(%(months)s::date[]);
             """,
                 months=months,
                 untils=[until for _month, until in spans],

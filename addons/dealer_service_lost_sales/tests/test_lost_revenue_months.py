@@ -118,7 +118,10 @@ class TestLostRevenueMonths(ServiceLostSalesCase):
 
     def fresh_months(self):
         """{month: first day not summed} of the months whose figures are read."""
-        self.env.cr.execute("SELECT month, built_until FROM dealer_lost_revenue_month_state WHERE fresh")
+        self.env.cr.execute(
+            "SELECT month, built_until FROM dealer_lost_revenue_month_state s"
+            " WHERE NOT EXISTS (SELECT 1 FROM dealer_lost_revenue_month_dirty d WHERE d.month = s.month)"
+        )
         return dict(self.env.cr.fetchall())
 
     def today(self):
@@ -136,6 +139,10 @@ class TestLostRevenueMonths(ServiceLostSalesCase):
         self.assertEqual(self.Report._cron_dealer_refresh_months(), 0, "nothing new to sum")
         self.assertSameAsRows(msg="after the refresh")
         self.assertEqual(self.lost_in(self.m3), 700)
+        [(reason, _lost)] = self.Report._read_group(
+            [*self.mine, ("reason_id", "=", self.reason["price"].id)], ["reason_id"], ["lost_amount:sum"]
+        )
+        self.assertEqual(reason.env, self.Report.env, "group values come back in the caller's environment")
         self.assertEqual(self.lost_in(self.this_month), 50)
         # the grouped read answers from the figures: a change made to them (and to no row) shows
         self.tamper(self.m3, 1000)
