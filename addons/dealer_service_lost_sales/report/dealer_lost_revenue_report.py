@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.orm.domains import DomainBool, DomainCondition, DomainNary, DomainNot
 from odoo.orm.models import parse_read_group_spec
 from odoo.tools import SQL
 
@@ -75,6 +76,17 @@ MONTHLY_SOURCES = {
 
 def _next_month(day):
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _monthly_domain(domain):
+    """Every condition of ``domain`` is one the monthly figures answer (no SQL of its own)."""
+    if isinstance(domain, DomainCondition):
+        return _monthly_condition(domain)
+    if isinstance(domain, DomainNot):
+        return _monthly_domain(domain.child)
+    if isinstance(domain, DomainNary):
+        return all(_monthly_domain(child) for child in domain.children)
+    return isinstance(domain, DomainBool)
 
 
 def _monthly_condition(condition):
@@ -387,11 +399,7 @@ class DealerLostRevenueReport(models.Model):
             if (func, fname) not in MONTHLY_AGGREGATES:
                 return False
         rules = self.env["ir.rule"]._compute_domain(self._name, "read")
-        return all(
-            _monthly_condition(condition)
-            for part in (Domain(domain), rules)
-            for condition in part.optimize(self).iter_conditions()
-        )
+        return all(_monthly_domain(part.optimize(self)) for part in (Domain(domain), rules))
 
     def _dealer_months_init(self):
         """Tables of the monthly figures, and the triggers that mark a month stale whenever a row

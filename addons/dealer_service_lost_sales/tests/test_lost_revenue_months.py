@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .common import ServiceLostSalesCase
@@ -167,6 +168,10 @@ class TestLostRevenueMonths(ServiceLostSalesCase):
                 self.grouped(domain, groupby, ["lost_amount:sum"], live=True),
                 f"{domain} {groupby}",
             )
+        # ... as does a filter written in SQL (Domain.custom), which the figures cannot check
+        raw = Domain(self.mine) & Domain.custom(to_sql=lambda model, alias, query: SQL("TRUE"))
+        self.assertFalse(self.Report._dealer_months_answer(raw, ["reason_id"], ["lost_amount:sum"], ()))
+        self.assertTrue(self.Report._dealer_months_answer(self.mine, ["reason_id"], ["lost_amount:sum"], ()))
         # whole months (the filters *This year* and *Last quarter* of the search view) are answered
         quarter = [*self.mine, ("date", ">=", self.m5), ("date", "<", self.this_month)]
         [(total,)] = self.Report._read_group(quarter, [], ["lost_amount:sum"])
