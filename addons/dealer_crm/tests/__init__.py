@@ -30,6 +30,7 @@ from . import (
     test_sales_process,
     test_screen_queries,
     test_speed_to_lead,
+    test_sql_tools,
     test_ui_tours,
     test_vin,
     test_visit_documents,

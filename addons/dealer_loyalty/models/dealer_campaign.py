@@ -2,6 +2,7 @@ import random
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.addons.dealer_crm.tools.sql import without_jit
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -513,12 +514,9 @@ class DealerCampaign(models.Model):
         cr = self.env.cr
         # PostgreSQL compiles these statements with its JIT for their estimated size (0.5 s at 100k
         # visits for the booking check alone, every time the send and plan crons run) while running
-        # them takes milliseconds: JIT off for them, the session's setting back afterwards
-        cr.execute(SQL("SELECT current_setting('jit')"))
-        jit = cr.fetchone()[0]
-        cr.execute(SQL("SET LOCAL jit = off"))  # undone by a rollback too
-        self._stop_enrolments_sql()
-        cr.execute(SQL("SELECT set_config('jit', %s, true)", jit))
+        # them takes milliseconds
+        with without_jit(cr):
+            self._stop_enrolments_sql()
         self.env.invalidate_all()
 
     @api.model

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.addons.dealer_crm.tools.sql import without_jit
 from odoo.tools import SQL
 
 
@@ -52,6 +53,16 @@ class DealerEffectReport(models.Model):
         groups="dealer_crm.group_dealer_see_money",
         help="For the interval of the revenue per customer (Welch).",
     )
+
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        # one visit lookup per enrolment: fast, but estimated so costly that PostgreSQL would
+        # spend longer compiling the statement than running it
+        with without_jit(self.env.cr):
+            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+
+    def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
+        with without_jit(self.env.cr):
+            return super()._read_grouping_sets(domain, grouping_sets, aggregates, order)
 
     @property
     def _table_query(self):
