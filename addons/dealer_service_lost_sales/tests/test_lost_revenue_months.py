@@ -2,8 +2,9 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.fields import Domain
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from .common import ServiceLostSalesCase
@@ -274,3 +275,69 @@ class TestLostRevenueMonths(ServiceLostSalesCase):
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         self.events[0].amount = 1  # the sources are writable without the addon's tables
         self.env.flush_all()
+
+
+@tagged("post_install", "-at_install")
+class TestLostRevenueMonthsRace(TransactionCase):
+    """The race the dirty list exists for, on real transactions: a change committed while the
+    daily job sums its month is not in the sums, so its month must stay read from the rows."""
+
+    def test_a_change_committed_while_its_month_is_summed_stays_read_from_rows(self):
+        registry = self.env.registry
+        month = date.today().replace(day=1) - relativedelta(months=2)
+        writer, summer = registry.cursor(), registry.cursor()
+        self.addCleanup(self._clean, writer, summer)
+        for cr in (writer, summer):
+            cr.execute("SET lock_timeout = '20s'")
+        w_env = api.Environment(writer, SUPERUSER_ID, {})
+        s_env = api.Environment(summer, SUPERUSER_ID, {})
+        company = w_env.ref("base.main_company")
+        # the job's snapshot is taken before the writer commits
+        summer.execute("SELECT 1")
+        self.event_id = (
+            w_env["dealer.loss.event"]
+            .create(
+                {
+                    "date": month + relativedelta(days=4),
+                    "kind": "no_show",
+                    "reason_id": w_env.ref("dealer_service_lost_sales.lost_reason_no_show").id,
+                    "amount": 12345,
+                    "company_id": company.id,
+                }
+            )
+            .id
+        )
+        writer.commit()
+        self.assertGreater(s_env["dealer.lost.revenue.report"]._cron_dealer_refresh_months(), 0)
+        summer.commit()
+
+        def by_month(env, live=False):
+            report = env["dealer.lost.revenue.report"].with_context(dealer_ledger_live=live)
+            domain = [("company_id", "=", company.id), ("business", "=", "service")]
+            return dict(report._read_group(domain, ["date:month"], ["lost_amount:sum"]))
+
+        # a new transaction: the summed month does not hold the change, and is not read from the sums
+        self.assertEqual(by_month(s_env), by_month(s_env, live=True))
+        self.assertGreaterEqual(by_month(s_env)[month], 12345)
+        summer.execute("SELECT count(*) FROM dealer_lost_revenue_month_dirty WHERE month = %s", [month])
+        self.assertTrue(summer.fetchone()[0], "the writer's entry outlived the job that did not see it")
+        # the next run sums it
+        s_env["dealer.lost.revenue.report"]._cron_dealer_refresh_months()
+        summer.commit()
+        summer.execute("SELECT count(*) FROM dealer_lost_revenue_month_dirty WHERE month = %s", [month])
+        self.assertFalse(summer.fetchone()[0])
+        self.assertEqual(by_month(s_env), by_month(s_env, live=True))
+
+    def _clean(self, writer, summer):
+        writer.rollback()
+        summer.rollback()
+        if getattr(self, "event_id", None):
+            writer.execute("DELETE FROM dealer_loss_event WHERE id = %s", [self.event_id])
+        # back to no figures, as every other test of the run finds them
+        writer.execute(
+            "DELETE FROM dealer_lost_revenue_month; DELETE FROM dealer_lost_revenue_month_state;"
+            " DELETE FROM dealer_lost_revenue_month_dirty"
+        )
+        writer.commit()
+        writer.close()
+        summer.close()
