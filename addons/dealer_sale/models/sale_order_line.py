@@ -66,10 +66,14 @@ class SaleOrderLine(models.Model):
         ]
 
     def _get_display_price(self):
-        """A car is sold at the price of the register (the vehicle's price), not the catalogue's."""
+        """A car is sold at the price of the register (the vehicle's price), not the catalogue's.
+
+        Any other product keeps Odoo's price without looking at the register: a Sales user of the
+        company who holds no dealership role (the car's price is one of the dealership's money
+        fields) still quotes the company's other products."""
         self.ensure_one()
         vehicle = self.dealer_vehicle_id
-        if vehicle.list_price and self.product_id.dealer_item_kind == "car":
+        if vehicle and self.product_id.dealer_item_kind == "car" and vehicle.list_price:
             order = self.order_id
             company = order.company_id or self.env.company
             return (vehicle.currency_id or company.currency_id)._convert(

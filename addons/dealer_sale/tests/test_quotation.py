@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import DealerSaleCase
 
@@ -92,3 +92,22 @@ class TestDealQuotation(DealerSaleCase):
         self.assertFalse(order.dealer_vehicle_id)
         self.assertFalse(order.order_line.dealer_vehicle_id)
         self.assertFalse(order._dealer_is_dealership_order())
+
+    def test_sales_user_without_a_dealership_role_quotes_other_products(self):
+        """Odoo's own Sales users of the company (no dealership role, so no right to the register's
+        prices) still build quotations: picking a product prices it as Odoo does."""
+        clerk = new_test_user(
+            self.env,
+            login="plain-sales-clerk",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        self.assertFalse(clerk.has_group("dealer_crm.group_dealer_see_money"))
+        form = Form(self.env["sale.order"].with_user(clerk).with_context(allowed_company_ids=self.company.ids))
+        form.partner_id = self.customer
+        with form.order_line.new() as line:
+            line.product_id = self.mats
+        order = form.save()
+        self.assertEqual(order.order_line.price_unit, 15_000, "Odoo's price of the product")
+        self.assertFalse(order.order_line.dealer_vehicle_id)
