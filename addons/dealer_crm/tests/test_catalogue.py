@@ -136,6 +136,23 @@ class TestCatalogue(CatalogueCase):
         found = self.env["product.template"]._dealer_products_by_code(["T-MATS", "T-PLAIN", "T-NONE", False])
         self.assertEqual(found, {"T-MATS": own}, "a product outside the catalogue is not a catalogue item")
 
+    def test_an_employee_without_a_dealership_role_duplicates_products(self):
+        """Products are Odoo's: an employee of Inventory or Invoicing with no dealership role copies
+        a product, a catalogue item fitting some models too; the copy keeps the models."""
+        clerk = new_test_user(
+            self.env,
+            login="t_catalogue_clerk",
+            groups="base.group_user,product.group_product_manager",
+            company_id=self.company.id,
+        )
+        self.assertFalse(clerk.has_group("dealer_crm.group_dealer_user"))
+        copy = self.car.product_tmpl_id.with_user(clerk).copy()  # Duplicate on the product's form
+        self.assertEqual(copy.dealer_model_ids, self.model_a, "the copy fits the same models")
+        self.assertEqual(self.oil.product_tmpl_id.with_user(clerk).copy().dealer_item_kind, "part")
+        with self.assertRaises(AccessError):
+            # the dealership's own catalogue data stays the dealership's to change
+            self.model_a.with_user(clerk).name = "Renamed"
+
 
 class TestPromotions(DealerCrmCase):
     def test_current_domain_includes_both_ends_and_open_ends(self):
