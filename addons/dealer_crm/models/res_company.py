@@ -41,12 +41,22 @@ class ResCompany(models.Model):
         of accounts, whose currency is the dollar, and books its sample entries in it before
         this demo loads: such a company keeps its currency, and the log says why. A real
         dealership sets its currency (Settings > Invoicing) before its first invoice.
+
+        The demo leaves one active currency, as Odoo's own demo does: ``currency`` is activated
+        only with a company that switches to it, and a currency that no company prices in any
+        more is deactivated. Two active currencies would turn on multi-currency for every
+        employee (Odoo implies the group), which neither the showrooms nor Odoo's own tests expect.
         """
+        Company = self.env["res.company"].with_context(active_test=False)
         for company in self.filtered(lambda c: c.currency_id != currency):
+            previous = company.currency_id
             try:
                 with self.env.cr.savepoint():
+                    currency.active = True
                     company.currency_id = currency
             except UserError as error:
+                currency.invalidate_recordset(["active"])
+                company.invalidate_recordset(["currency_id"])
                 _logger.info(
                     "Demo data: %s keeps its currency %s instead of %s (%s)",
                     company.name,
@@ -54,3 +64,10 @@ class ResCompany(models.Model):
                     currency.name,
                     error,
                 )
+                continue
+            if not Company.search_count([("currency_id", "=", previous.id)], limit=1):
+                try:
+                    with self.env.cr.savepoint():
+                        previous.active = False
+                except UserError as error:
+                    _logger.info("Demo data: %s stays active (%s)", previous.name, error)

@@ -53,6 +53,10 @@ class TestDealerGroupDemo(DealerCrmCase):
         else:
             self.assertEqual(group.currency_id, self.env.ref("base.RUB"), "prices in roubles")
             self.assertEqual(self.south.currency_id, self.env.ref("base.RUB"))
+        self.assertFalse(
+            self.env.ref("base.group_user").implied_ids & self.env.ref("base.group_multi_currency"),
+            "the demo turns on no multi-currency for every employee (one active currency, as Odoo's demo)",
+        )
         teams = self.env["crm.team"].search([("dealer_is_dealership", "=", True), ("member_ids", "!=", False)])
         self.assertIn(self.south, teams.company_id, "the South showroom has its own team with members")
         self.assertIn(self.env.ref("dealer_crm.crm_team_dealer_showroom"), teams)
@@ -128,14 +132,17 @@ class TestDemoCurrency(DealerCrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.rub = cls.env.ref("base.RUB")
-        cls.usd = cls.env.ref("base.USD")
-        cls.rub.active = True
+        Currency = cls.env["res.currency"]
+        # two currencies of this test alone: the demo's rouble, inactive, and the showroom's own
+        cls.rub = Currency.create({"name": "XRB", "symbol": "р.", "active": False})
+        cls.usd = Currency.create({"name": "XUS", "symbol": "$"})
         cls.showroom = cls.env["res.company"].create({"name": "Avtodom Sever Zapad", "currency_id": cls.usd.id})
 
     def test_company_without_journal_entries_prices_in_roubles(self):
         self.showroom._dealer_demo_set_currency(self.rub)
         self.assertEqual(self.showroom.currency_id, self.rub)
+        self.assertTrue(self.rub.active)
+        self.assertFalse(self.usd.active, "a currency no company prices in any more is put away: one active currency")
 
     def test_company_whose_currency_odoo_keeps_keeps_it_and_the_log_says_why(self):
         company_class = type(self.showroom)
@@ -156,7 +163,9 @@ class TestDemoCurrency(DealerCrmCase):
         ):
             self.showroom._dealer_demo_set_currency(self.rub)
         self.assertEqual(self.showroom.currency_id, self.usd)
+        self.assertFalse(self.rub.active, "nobody prices in roubles: not activated (no multi-currency for the demo)")
+        self.assertTrue(self.usd.active)
         message, *args = logger.info.call_args.args
         logged = message % tuple(args)
-        self.assertIn("Avtodom Sever Zapad keeps its currency USD instead of RUB", logged)
+        self.assertIn("Avtodom Sever Zapad keeps its currency XUS instead of XRB", logged)
         self.assertIn("journal items already exist", logged)
