@@ -84,6 +84,19 @@ def test_xml_parses_with_odoo_19_syntax(path):
     assert 'name="numbercall"' not in text and 'name="doall"' not in text
 
 
+# Odoo's own base suite (test_views) reads every installed module's form and list views and logs an
+# error for an always-invisible field whose tag is not followed by a comment saying why it is there
+# (Odoo 19 loads the fields that conditions read by itself): the same pattern as that test.
+ALWAYS_INVISIBLE = re.compile(r"""(<field [^>]*invisible=['"](True|1)['"][^>]*>)[\s\t\n ]*(.*)""")
+
+
+@pytest.mark.parametrize("path", all_files(".xml"), ids=lambda p: str(p.relative_to(ADDONS)))
+def test_always_invisible_fields_say_why(path):
+    text = path.read_text(encoding="utf-8")
+    unexplained = [field for field, _value, comment in ALWAYS_INVISIBLE.findall(text) if not comment.startswith("<!--")]
+    assert not unexplained, f"an always-invisible field needs a comment after it (or no tag): {unexplained}"
+
+
 @pytest.mark.parametrize("path", all_files(".csv"), ids=lambda p: str(p.relative_to(ADDONS)))
 def test_csv_parses(path):
     with path.open(encoding="utf-8", newline="") as f:
