@@ -618,9 +618,8 @@ class DealerLostRevenueReport(models.Model):
 
     def _loss_rates(self, company, date_from, date_to, reason):
         """(lost amount for ``reason``, lost amount for every other reason, potential service revenue)
-        in [date_from, date_to): one grouped read of the ledger as it is now (pending changes written first)."""
-        for source in ("dealer.loss.event", "dealer.visit", "dealer.visit.line", "crm.lead", "dealer.service.line"):
-            self.env[source].flush_model()
+        in [date_from, date_to): one grouped read of the ledger as it is now (the report's ``_depends``
+        writes pending changes of its sources first)."""
         domain = [
             ("business", "=", "service"),
             ("company_id", "=", company.id),
