@@ -15,6 +15,7 @@ Output: ``{"test id": "ok" | "fail" | "error" | "skip"}``.
 """
 
 import json
+import logging
 import os
 import unittest
 
@@ -24,12 +25,37 @@ from odoo.tests.tag_selector import TagsSelector
 from odoo.tools import config
 
 
+class ErrorLogs(logging.Handler):
+    """The ERROR records logged while a test runs (muted loggers excepted): Odoo's own test runner
+    fails a test that logs one, so this runner does too (e.g. base's check of every view)."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
 class Outcomes(unittest.TestResult):
-    """Keeps one outcome per test; a failing subtest fails its test."""
+    """Keeps one outcome per test; a failing subtest fails its test, and so does an error logged."""
 
     def __init__(self):
         super().__init__()
         self.outcomes = {}
+        self.error_logs = ErrorLogs()
+
+    def startTest(self, test):
+        super().startTest(test)
+        self.error_logs.records.clear()
+
+    def stopTest(self, test):
+        logged = [r for r in self.error_logs.records if r.levelno >= logging.ERROR]
+        if logged and self.outcomes.get(test.id()) in (None, "ok"):
+            self.outcomes[test.id()] = "fail"
+            text = "\n".join(f"{r.name}: {r.getMessage()}" for r in logged)
+            self.failures.append((test, f"ERROR logged during the test:\n{text}"))
+        super().stopTest(test)
 
     def addSuccess(self, test):
         self.outcomes.setdefault(test.id(), "ok")
@@ -69,10 +95,12 @@ def main():
     config["test_enable"] = True
     odoo_module.current_test = True
     result = Outcomes()
+    logging.getLogger().addHandler(result.error_logs)
     try:
         loader.OdooSuite(core_tests(modules))(result)
     finally:
         odoo_module.current_test = False
+        logging.getLogger().removeHandler(result.error_logs)
     for test, text in result.failures + result.errors:
         print(f"CORE-FAIL {test}\n{text}")
     with open(os.environ["DEALER_CORE_RESULTS"], "w", encoding="utf-8") as out:
