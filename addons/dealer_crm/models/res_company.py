@@ -54,9 +54,7 @@ class ResCompany(models.Model):
                 with self.env.cr.savepoint():
                     currency.active = True
                     company.currency_id = currency
-            except UserError as error:
-                currency.invalidate_recordset(["active"])
-                company.invalidate_recordset(["currency_id"])
+            except UserError as error:  # the savepoint's rollback also empties the record cache
                 _logger.info(
                     "Demo data: %s keeps its currency %s instead of %s (%s)",
                     company.name,
