@@ -50,7 +50,7 @@ class Outcomes(unittest.TestResult):
         self.error_logs.records.clear()
 
     def stopTest(self, test):
-        logged = [r for r in self.error_logs.records if r.levelno >= logging.ERROR]
+        logged = list(self.error_logs.records)  # the handler keeps ERROR and above only
         if logged and self.outcomes.get(test.id()) in (None, "ok"):
             self.outcomes[test.id()] = "fail"
             text = "\n".join(f"{r.name}: {r.getMessage()}" for r in logged)
