@@ -1,14 +1,13 @@
 {
     "name": "Dealer CRM - Sales",
     "summary": "Commercial offer, sales contract and down payment of a dealership deal on Odoo Sales",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",
     "license": "LGPL-3",
     "depends": ["dealer_crm", "sale_crm"],
     "data": [
-        "data/res_groups_data.xml",
         "data/product_data.xml",
         "report/sale_order_reports.xml",
         "report/sale_order_templates.xml",

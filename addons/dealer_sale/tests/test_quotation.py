@@ -1,3 +1,6 @@
+import importlib.util
+from pathlib import Path
+
 from odoo import Command
 from odoo.tests import Form, new_test_user, tagged
 
@@ -111,3 +114,43 @@ class TestDealQuotation(DealerSaleCase):
         order = form.save()
         self.assertEqual(order.order_line.price_unit, 15_000, "Odoo's price of the product")
         self.assertFalse(order.order_line.dealer_vehicle_id)
+
+
+@tagged("post_install", "-at_install")
+class TestDiscountSetting(DealerSaleCase):
+    """Line discounts are Odoo's Sales setting "Discounts": ticked at install, and unticking it takes
+    the discount column away from the dealership staff too."""
+
+    def settings(self, **values):
+        return self.env["res.config.settings"].create(values)
+
+    def test_installed_with_discounts_ticked_and_the_setting_holds_when_unticked(self):
+        self.assertTrue(self.settings().group_discount_per_so_line, "the setting shows ticked")
+        self.assertTrue(self.salesman.has_group("sale.group_discount_per_so_line"))
+        self.settings(group_discount_per_so_line=False).execute()
+        self.assertFalse(self.settings().group_discount_per_so_line)
+        self.assertFalse(
+            self.salesman.has_group("sale.group_discount_per_so_line"),
+            "a dealership salesperson no longer sees line discounts",
+        )
+        self.settings(group_discount_per_so_line=True).execute()
+        self.assertTrue(self.salesman.has_group("sale.group_discount_per_so_line"))
+
+    def test_upgrade_moves_the_discounts_of_the_dealership_roles_to_the_setting(self):
+        discount = self.env.ref("sale.group_discount_per_so_line")
+        employees = self.env.ref("base.group_user")
+        dealer_user = self.env.ref("dealer_crm.group_dealer_user")
+        # the previous version: the dealership roles implied the discounts, the setting was unticked
+        employees._remove_group(discount)
+        dealer_user.implied_ids = [Command.link(discount.id)]
+        self.assertFalse(self.settings().group_discount_per_so_line)
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("dealer_sale_migrate_19_0_1_1_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.0.0")
+        self.assertNotIn(discount, dealer_user.implied_ids)
+        self.assertTrue(self.settings().group_discount_per_so_line, "the staff keep their discounts")
+        self.assertTrue(self.salesman.has_group("sale.group_discount_per_so_line"))
+        self.settings(group_discount_per_so_line=False).execute()
+        self.assertFalse(self.salesman.has_group("sale.group_discount_per_so_line"))
