@@ -257,12 +257,16 @@ class DealerLostRevenueReport(models.Model):
             end = until
         live.append(SQL("l.date >= %s", end))
         months = [start for start, _until in spans]
+        # every column of the figures in the type the rows have (the line of business and the row
+        # type are text literals there, the counts int): otherwise PostgreSQL pushes no filter on
+        # that column into the rows' branches (a service pivot would scan every sales deal too)
         return SQL(
             """
-            SELECT 0 AS id, m.month AS date, m.company_id, m.business, m.row_type, m.kind, m.reason_id,
+            SELECT 0 AS id, m.month AS date, m.company_id, m.business::text AS business,
+                   m.row_type::text AS row_type, m.kind, m.reason_id,
                    m.category, m.stage_id, m.advisor_id, m.brand_id, NULL::int AS lead_id, m.lost_amount,
-                   m.potential_amount, m.realised_amount, m.recovered_amount, m.lost_count, m.recovered_count,
-                   m.row_count
+                   m.potential_amount, m.realised_amount, m.recovered_amount, m.lost_count::int AS lost_count,
+                   m.recovered_count::int AS recovered_count, m.row_count::int AS row_count
               FROM dealer_lost_revenue_month m
              WHERE m.month = ANY(%s::date[])
             UNION ALL

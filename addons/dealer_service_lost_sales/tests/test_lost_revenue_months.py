@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
@@ -263,6 +264,29 @@ class TestLostRevenueMonths(ServiceLostSalesCase):
         self.assertSameAsRows(user=self.advisor, msg="advisor")
         this_year = [("date", ">=", self.this_month.replace(month=1)), ("date", "<=", date(date.today().year, 12, 31))]
         self.assertSameAsRows([*self.mine, ("business", "=", "service"), *this_year], user=self.advisor, msg="year")
+
+    def plan(self, domain):
+        """PostgreSQL's plan of the pivot's grouped read on ``domain`` (answered from the figures)."""
+        seen = []
+        execute = type(self.env.cr).execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            seen.append(query)
+            return execute(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), "execute", spy):
+            self.Report._read_group(domain, ["reason_id", "date:month"], ["lost_amount:sum"])
+        [query] = [q for q in seen if isinstance(q, SQL) and "dealer_lost_revenue_month m" in q.code]
+        self.env.cr.execute(SQL("EXPLAIN %s", query))
+        return "\n".join(row[0] for row in self.env.cr.fetchall())
+
+    def test_a_service_pivot_does_not_read_the_sales_deals(self):
+        """The service pivot (the screen's default filter) reads no sales deal: its filter on the line
+        of business reaches the rows of every source, also beside the monthly figures."""
+        self.Report._cron_dealer_refresh_months()
+        sales_deals = "IS DISTINCT FROM 'service'"  # the condition only the sales deals' rows have
+        self.assertIn(sales_deals, self.plan(self.mine), "without the filter, the sales deals are read")
+        self.assertNotIn(sales_deals, self.plan([*self.mine, ("business", "=", "service")]))
 
     def test_the_figures_are_emptied_on_upgrade_and_dropped_on_uninstall(self):
         self.Report._cron_dealer_refresh_months()
