@@ -35,6 +35,7 @@ from odoo.tools.mail import html2plaintext
 
 from .dealer_campaign_step import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DISPATCH_CHANNELS
 from .dealer_telegram import DealerTelegramError, scrub_bot_token
+from .mail_mail import DISPATCH_KEY
 from .res_config_settings import INT_SETTINGS, param_name
 from .res_partner import TELEGRAM_TEXT_LIMIT
 
@@ -416,8 +417,9 @@ class DealerDispatch(models.Model):
                     memo["author", extra["email_from"]] = record._message_compute_author(None, extra["email_from"])[0]
                 extra["author_id"] = memo["author", extra["email_from"]]
             # a message to the customer, not an internal note: the e-mail's preview line would
-            # otherwise start with "Internal communication:" in the customer's inbox
-            message = record.message_notify(
+            # otherwise start with "Internal communication:" in the customer's inbox; its e-mail
+            # names this row (tracking, unsubscribe link and headers when it leaves)
+            message = record.with_context(**{DISPATCH_KEY: self.id}).message_notify(
                 partner_ids=self.partner_id.ids,
                 subject=subject,
                 body=body,
@@ -664,7 +666,7 @@ class DealerDispatch(models.Model):
         text = self._text_to_send()
         record = self._text_record()
         if self.channel == "email":
-            message = record.message_notify(
+            message = record.with_context(**{DISPATCH_KEY: self.id}).message_notify(
                 partner_ids=self.partner_id.ids,
                 subject=self.subject or (self.company_id or self.env.company).name,
                 body=Markup("<p>%s</p>") % text,

@@ -1,4 +1,6 @@
+import importlib.util
 from datetime import datetime
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo.tests import freeze_time, tagged
@@ -96,6 +98,67 @@ class TestCampaignSending(DealerCampaignCase):
         # outside a cron (a person's "Send now") nothing is reported
         self.env["mail.mail"].process_email_queue()
         self.assertEqual(len(reported), 3)
+
+    def test_the_queue_reads_campaign_rows_only_for_campaign_emails(self):
+        """A campaign e-mail names its row (tracking and unsubscribe link when it leaves); the queue reads
+        the rows of a batch at once, and sending any other e-mail reads nothing of the campaigns."""
+        self.env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
+        campaign = self._started([("email", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        mails = self._mails_to(self.partners)
+        self.assertEqual(len(mails), 5)
+        for mail in mails:
+            self.assertEqual(
+                mail.dealer_dispatch_id, rows.filtered(lambda r, m=mail: r.mail_message_id == m.mail_message_id)
+            )
+        message = self.partners[0].message_post(body="Your car is ready", message_type="comment")
+        other = self.env["mail.mail"].create({"mail_message_id": message.id, "email_to": "someone@example.com"})
+        self.assertFalse(other.dealer_dispatch_id)
+
+        def reads_of_campaign_rows(emails):
+            seen = []
+            execute = type(self.env.cr).execute
+
+            def spy(cr, query, params=None, log_exceptions=True):
+                seen.append(str(getattr(query, "code", query)))
+                return execute(cr, query, params, log_exceptions)
+
+            self.env.invalidate_all()
+            with patch.object(type(self.env.cr), "execute", spy), self.mock_mail_gateway():
+                emails.send()
+            return [q for q in seen if 'FROM "dealer_dispatch"' in q], list(self._mails)
+
+        reads, sent = reads_of_campaign_rows(other)
+        self.assertEqual(reads, [], "another e-mail leaves without a look at the campaigns")
+        self.assertNotIn("List-Unsubscribe", sent[0].get("headers") or {})
+        reads, sent = reads_of_campaign_rows(mails)
+        self.assertEqual(len(reads), 1, "the five rows are read together")
+        self.assertEqual(len(sent), 5)
+        self.assertTrue(all("List-Unsubscribe" in (email.get("headers") or {}) for email in sent))
+
+    def test_upgrade_names_the_rows_of_the_emails_waiting_in_the_queue(self):
+        self._started([("email", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        mails = self._mails_to(self.partners)
+        rows = mails.dealer_dispatch_id
+        self.assertEqual(len(rows), 5)
+        # e-mails queued by the previous version: no row named; one of them already sent
+        mails.write({"dealer_dispatch_id": False})
+        mails[0].state = "sent"
+        self.env.flush_all()
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.6.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("dealer_loyalty_migrate_19_0_1_6_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.5.0")
+        mails.invalidate_recordset(["dealer_dispatch_id"])
+        self.assertFalse(mails[0].dealer_dispatch_id, "a sent e-mail is left as it is")
+        for mail in mails[1:]:
+            self.assertEqual(mail.dealer_dispatch_id.mail_message_id, mail.mail_message_id)
+        self.assertEqual(len(mails[1:].dealer_dispatch_id), 4)
 
     def test_nothing_before_scheduled_time(self):
         campaign = self._started([("email", -30)])
