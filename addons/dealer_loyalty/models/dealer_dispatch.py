@@ -35,7 +35,7 @@ from odoo.tools.mail import html2plaintext
 
 from .dealer_campaign_step import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DISPATCH_CHANNELS
 from .dealer_telegram import DealerTelegramError, scrub_bot_token
-from .mail_mail import DISPATCH_KEY
+from .mail_mail import DISPATCH_KEY, DispatchMail
 from .res_config_settings import INT_SETTINGS, param_name
 from .res_partner import TELEGRAM_TEXT_LIMIT
 
@@ -419,7 +419,7 @@ class DealerDispatch(models.Model):
             # a message to the customer, not an internal note: the e-mail's preview line would
             # otherwise start with "Internal communication:" in the customer's inbox; its e-mail
             # names this row (tracking, unsubscribe link and headers when it leaves)
-            message = record.with_context(**{DISPATCH_KEY: self.id}).message_notify(
+            message = record.with_context(**{DISPATCH_KEY: DispatchMail(self.id)}).message_notify(
                 partner_ids=self.partner_id.ids,
                 subject=subject,
                 body=body,
@@ -666,7 +666,7 @@ class DealerDispatch(models.Model):
         text = self._text_to_send()
         record = self._text_record()
         if self.channel == "email":
-            message = record.with_context(**{DISPATCH_KEY: self.id}).message_notify(
+            message = record.with_context(**{DISPATCH_KEY: DispatchMail(self.id)}).message_notify(
                 partner_ids=self.partner_id.ids,
                 subject=self.subject or (self.company_id or self.env.company).name,
                 body=Markup("<p>%s</p>") % text,

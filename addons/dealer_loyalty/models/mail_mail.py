@@ -1,10 +1,21 @@
 import uuid
+from dataclasses import dataclass
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 
 # context key naming the campaign row whose message is being handed to Odoo's outbox (see create)
 DISPATCH_KEY = "dealer_dispatch_mail"
+
+
+@dataclass(frozen=True)
+class DispatchMail:
+    """The value of ``DISPATCH_KEY``: a Python object, which a context sent over RPC (JSON) cannot
+    hold, so that nobody can make their own e-mail carry a customer's tracking or unsubscribe link."""
+
+    dispatch_id: int
+
+
 # context key naming the memo (in the cursor) of the batch of e-mails being sent (see _send)
 DISPATCH_MEMO = "dealer_dispatch_memo"
 
@@ -22,10 +33,10 @@ class MailMail(models.Model):
     def create(self, vals_list):
         """The e-mails of a campaign row's message (``message_notify`` called with ``DISPATCH_KEY``)
         remember the row."""
-        dispatch_id = self.env.context.get(DISPATCH_KEY)
-        if dispatch_id:
+        mark = self.env.context.get(DISPATCH_KEY)
+        if isinstance(mark, DispatchMail):
             for vals in vals_list:
-                vals.setdefault("dealer_dispatch_id", dispatch_id)
+                vals.setdefault("dealer_dispatch_id", mark.dispatch_id)
         return super().create(vals_list)
 
     def _prepare_outgoing_body(self):

@@ -113,8 +113,11 @@ class TestCampaignSending(DealerCampaignCase):
             self.assertEqual(
                 mail.dealer_dispatch_id, rows.filtered(lambda r, m=mail: r.mail_message_id == m.mail_message_id)
             )
-        message = self.partners[0].message_post(body="Your car is ready", message_type="comment")
-        other = self.env["mail.mail"].create({"mail_message_id": message.id, "email_to": "someone@example.com"})
+        # a user cannot make their own e-mail carry a customer's row (its tracking and unsubscribe link)
+        # through the context of a request
+        forged = self.env["res.partner"].with_context(dealer_dispatch_mail=rows[0].id)
+        message = forged.browse(self.partners[0].id).message_post(body="Your car is ready", message_type="comment")
+        other = forged.env["mail.mail"].create({"mail_message_id": message.id, "email_to": "someone@example.com"})
         self.assertFalse(other.dealer_dispatch_id)
 
         def reads_of_campaign_rows(emails):
