@@ -8,11 +8,10 @@ class ResPartner(models.Model):
     dealer_open_issue_count = fields.Integer(string="Open issues", compute="_compute_dealer_open_issue_count")
 
     def _compute_dealer_open_issue_count(self):
-        counts = dict(
-            self.env["dealer.customer.issue"]
-            .sudo()
-            ._read_group([("partner_id", "in", self.ids), ("is_open", "=", True)], ["partner_id"], ["__count"])
-        )
+        """Every role sees that the customer has a complaint (the count, not the issues): counted as
+        superuser, within the companies the user works in."""
+        domain = [("partner_id", "in", self.ids), ("is_open", "=", True), ("company_id", "in", self.env.companies.ids)]
+        counts = dict(self.env["dealer.customer.issue"].sudo()._read_group(domain, ["partner_id"], ["__count"]))
         for partner in self:
             partner.dealer_open_issue_count = counts.get(partner, 0)
 
