@@ -364,11 +364,15 @@ class DealerCampaign(models.Model):
 
     def _effect_audience(self):
         """The audience rows with a trigger date, and the share of them that came for a visit in the last
-        attribution days (what happens without the campaign)."""
+        attribution days (what happens without the campaign).
+
+        Counted with the reader's rights, not as superuser: the form shows it while the filter and the
+        showroom are still being typed, before the constraints have checked them, so it must not count
+        what the reader may not see (a field they may not read, a showroom they do not work in)."""
         self.ensure_one()
         if not self.audience_model:
             return 0, 0.0
-        model = self.env[self.audience_model].sudo().with_context(active_test=True)
+        model = self.env[self.audience_model].with_context(active_test=True)
         try:
             domain = self._audience_domain()
             model._search(domain)
@@ -384,14 +388,8 @@ class DealerCampaign(models.Model):
             return 0, 0.0
         since = fields.Date.subtract(fields.Date.context_today(self), days=max(self.attribution_days, 1))
         key = "vehicle_id" if self.audience_model == "dealer.vehicle" else "partner_id"
-        [(visited,)] = (
-            self.env["dealer.visit"]
-            .sudo()
-            ._read_group(
-                [(key, "in", audience), ("date", ">=", since), ("state", "!=", "cancelled")],
-                [],
-                [f"{key}:count_distinct"],
-            )
+        [(visited,)] = self.env["dealer.visit"]._read_group(
+            [(key, "in", audience), ("date", ">=", since), ("state", "!=", "cancelled")], [], [f"{key}:count_distinct"]
         )
         return count, visited / count
 

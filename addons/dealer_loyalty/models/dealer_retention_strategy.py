@@ -95,22 +95,19 @@ class DealerRetentionStrategy(models.Model):
         return self.sudo().budget
 
     def _effect_audience(self):
-        """The customers it matches today and the share of them with a visit in the last measured days."""
+        """The customers it matches today and the share of them with a visit in the last measured days,
+        counted with the reader's rights (the form shows it before the showroom is saved and checked)."""
         self.ensure_one()
-        Partner = self.env["res.partner"].sudo()
+        Partner = self.env["res.partner"]
         audience = Partner._search(self._partner_domain())
         count = Partner.search_count([("id", "in", audience)])
         if not count:
             return 0, 0.0
         since = fields.Date.subtract(fields.Date.context_today(self), days=max(self.attribution_days, 1))
-        [(visited,)] = (
-            self.env["dealer.visit"]
-            .sudo()
-            ._read_group(
-                [("partner_id", "in", audience), ("date", ">=", since), ("state", "!=", "cancelled")],
-                [],
-                ["partner_id:count_distinct"],
-            )
+        [(visited,)] = self.env["dealer.visit"]._read_group(
+            [("partner_id", "in", audience), ("date", ">=", since), ("state", "!=", "cancelled")],
+            [],
+            ["partner_id:count_distinct"],
         )
         return count, visited / count
 

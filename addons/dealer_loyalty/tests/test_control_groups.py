@@ -152,6 +152,36 @@ class TestCampaignControlGroup(DealerCampaignCase):
         self.assertAlmostEqual(campaign.effect_min_uplift, mde, places=3)
         self.assertNotIn("Only an uplift of", campaign.effect_guidance)
 
+    def test_the_guidance_counts_only_what_the_marketer_may_see(self):
+        """The expected audience shows on the form while the filter and the showroom are being typed,
+        before the constraints check them: it must not count through a field the marketer may not read
+        (a passport number guessed one digit at a time) nor customers of a showroom they do not work in."""
+        half = self.crowd[:120]
+        half.sudo().write({"dealer_id_number": "4510 123456"})
+        Campaign = self.env["dealer.campaign"].with_user(self.marketer)
+        values = {
+            "name": "Guess",
+            "trigger": "insurance",
+            "company_id": self.company.id,
+            "control_group": True,
+            "control_share": 10,
+        }
+        plain = Campaign.new({**values, "audience_domain": f"[('id', 'in', {self.crowd_cars.ids})]"})
+        self.assertEqual(plain.effect_expected_audience, 300, "the marketer's own count of the audience")
+        guess = {
+            **values,
+            "audience_domain": f"[('id', 'in', {self.crowd_cars.ids}), ('partner_id.dealer_id_number', '=like', '4510%')]",
+        }
+        self.assertEqual(Campaign.new(guess).effect_expected_audience, 0)
+        # as superuser the same filter matches: the count was the oracle
+        self.assertEqual(Campaign.sudo().new(guess).effect_expected_audience, 120)
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        self.crowd[:50].sudo().write({"company_id": False})  # customers of the group, cars of the other showroom
+        self.crowd_cars[:50].sudo().write({"company_id": other.id})
+        elsewhere = {**values, "company_id": other.id, "audience_domain": f"[('id', 'in', {self.crowd_cars.ids})]"}
+        self.assertEqual(Campaign.new(elsewhere).effect_expected_audience, 0, "cars of a showroom they do not work in")
+        self.assertEqual(Campaign.sudo().new(elsewhere).effect_expected_audience, 50)
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-06-30 08:00:00")

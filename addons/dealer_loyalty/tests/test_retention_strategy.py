@@ -203,3 +203,13 @@ class TestRetentionStrategy(DealerLoyaltyCase):
         strategy.action_apply()
         self.assertEqual(self._activities(self.partners).mapped("res_id"), self.partners[2].ids)
         self.assertEqual(self.partners[0].retention_strategy_id, strategy, "the offer still applies")
+
+    def test_the_guidance_counts_only_the_showrooms_of_the_marketer(self):
+        """The form shows how many customers the strategy matches before its showroom is saved and
+        checked: a showroom the marketer does not work in counts none of its customers."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        self.partners[:3].sudo().write({"company_id": other.id})
+        Strategy = self.env["dealer.retention.strategy"].with_user(self.marketer)
+        values = {"name": "Win back", "segment_ids": [(6, 0, self.at_risk.ids)], "control_share": 10}
+        self.assertEqual(Strategy.new({**values, "company_id": other.id}).effect_expected_audience, 0)
+        self.assertEqual(Strategy.new({**values, "company_id": other.id}).sudo().effect_expected_audience, 3)
