@@ -170,7 +170,8 @@ class TestCampaignControlGroup(DealerCampaignCase):
         self.assertEqual(plain.effect_expected_audience, 300, "the marketer's own count of the audience")
         guess = {
             **values,
-            "audience_domain": f"[('id', 'in', {self.crowd_cars.ids}), ('partner_id.dealer_id_number', '=like', '4510%')]",
+            "audience_domain": f"[('id', 'in', {self.crowd_cars.ids}),"
+            " ('partner_id.dealer_id_number', '=like', '4510%')]",
         }
         self.assertEqual(Campaign.new(guess).effect_expected_audience, 0)
         # as superuser the same filter matches: the count was the oracle

@@ -31,7 +31,13 @@ class TestCustomerCardIssues(ServiceLostSalesCase):
         other = self.env["res.company"].create({"name": "Other showroom", "country_id": self.env.ref("base.ru").id})
         customer = self.env["res.partner"].create({"name": "Group customer", "company_id": False})
         self.env["dealer.customer.issue"].create(
-            {"name": "Rattle", "partner_id": customer.id, "category": "brakes", "date": date.today(), "company_id": other.id}
+            {
+                "name": "Rattle",
+                "partner_id": customer.id,
+                "category": "brakes",
+                "date": date.today(),
+                "company_id": other.id,
+            }
         )
         here = new_test_user(self.env, login="t_card_here", groups="dealer_crm.group_sales_manager")
         both = new_test_user(
