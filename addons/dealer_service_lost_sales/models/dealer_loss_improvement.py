@@ -122,7 +122,10 @@ class DealerLossImprovement(models.Model):
 
     @api.depends("reason_id", "start_date", "period_days", "company_id")
     def _compute_effect(self):
+        # sudo: the figures are read whatever the reader's rights on the report, but only of a showroom
+        # they work in (an unsaved form may name any showroom before its company is checked)
         Report = self.env["dealer.lost.revenue.report"].sudo()
+        allowed = self.env.companies
         today = fields.Date.context_today(self)
         for action in self:
             values = {"measure_state": "not_started", "after_end": False, "after_days_measured": 0}
@@ -140,7 +143,7 @@ class DealerLossImprovement(models.Model):
                     ("before", action.start_date - span, action.start_date),
                     ("after", action.start_date, measured_end),
                 ):
-                    if end <= start:
+                    if end <= start or not (self.env.su or action.company_id in allowed):
                         continue
                     lost, other, potential = Report._loss_rates(action.company_id, start, end, action.reason_id)
                     values[f"{label}_lost"] = lost

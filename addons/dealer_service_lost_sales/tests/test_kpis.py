@@ -4,7 +4,7 @@ from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import freeze_time
+from odoo.tests import freeze_time, new_test_user
 
 from .common import ServiceLostSalesCase
 
@@ -182,6 +182,38 @@ class TestLostSalesKpis(ServiceLostSalesCase):
         self.assertAlmostEqual(action.expected_after_rate, 40 / 3, places=2)
         self.assertAlmostEqual(action.effect, -40 / 3, places=2)
         self.assertEqual(action.measure_state, "closed")
+
+    def test_an_unsaved_action_shows_no_figures_of_a_showroom_the_user_does_not_work_in(self):
+        """The form computes the effect while it is typed, before the company is checked: an advisor of
+        another showroom who names this one gets no figures (a saved action is refused outright)."""
+        values = {
+            "name": "Call the day before",
+            "reason_id": self.reason["no_show"].id,
+            "company_id": self.company.id,
+            "start_date": date(2025, 2, 1),
+            "period_days": 31,
+        }
+        elsewhere = self.env["res.company"].create({"name": "Elsewhere Motors"})
+        advisor = new_test_user(
+            self.env,
+            login="t_kpi_other_advisor",
+            groups="dealer_crm.group_service_advisor",
+            company_id=elsewhere.id,
+            company_ids=[Command.set(elsewhere.ids)],
+        )
+        Improvement = (
+            self.env["dealer.loss.improvement"].with_user(advisor).with_context(allowed_company_ids=elsewhere.ids)
+        )
+        action = Improvement.new(values)
+        self.assertEqual((action.before_lost, action.before_potential, action.after_potential), (0, 0, 0))
+        # an advisor of this showroom sees them on the same unsaved form
+        self.advisor.company_ids |= self.company
+        own = (
+            self.env["dealer.loss.improvement"]
+            .with_user(self.advisor)
+            .with_context(allowed_company_ids=self.company.ids)
+        )
+        self.assertEqual((own.new(values).before_lost, own.new(values).before_potential), (100, 1000))
 
     def test_improvement_effect_is_not_credited_with_a_seasonal_swing(self):
         """A season doubles every loss: the targeted reason doubling too is no effect of the action,
