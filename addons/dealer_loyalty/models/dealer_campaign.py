@@ -187,14 +187,23 @@ class DealerCampaign(models.Model):
         for campaign in self:
             campaign.stop_on_renewal = campaign.trigger == "insurance"
 
+    def _dealer_reader_companies(self, path=None):
+        """The domain that keeps counts read as superuser to the showrooms the reader works in (on the
+        company of ``path``, a many2one to a record of the campaign's log, when given)."""
+        field = f"{path}.company_id" if path else "company_id"
+        return [] if self.env.su else [(field, "in", self.env.companies.ids)]
+
+    @api.depends_context("allowed_company_ids")
     def _compute_results(self):
         # the report is a view over the dispatch log and the calls that closed its call tasks
         self.env["dealer.dispatch"].flush_model(["call_id", "call_outcome"])
         self.env["dealer.call"].flush_model(["booking_id", "outcome"])
-        # sudo: money columns are hidden from some roles by the fields' groups, not by the query.
+        # sudo: money columns are hidden from some roles by the fields' groups, not by the query; the
+        # figures are those of the showrooms the reader works in (a campaign of no showroom reaches several)
+        in_companies = self._dealer_reader_companies()
         report = self.env["dealer.campaign.report"].sudo()
         groups = report._read_group(
-            [("campaign_id", "in", self.ids)],
+            [("campaign_id", "in", self.ids), *in_companies],
             ["campaign_id"],
             [
                 "__count",
@@ -216,7 +225,11 @@ class DealerCampaign(models.Model):
             )
         )
         # sudo: counts of the campaign's calls, shown to whoever reads the campaign
-        calls = self.env["dealer.call"].sudo()._dealer_reminder_counts([("campaign_id", "in", self.ids)], "campaign_id")
+        calls = (
+            self.env["dealer.call"]
+            .sudo()
+            ._dealer_reminder_counts([("campaign_id", "in", self.ids), *in_companies], "campaign_id")
+        )
         for campaign in self:
             count, sent, delivered, failed, skipped, bookings, revenue, emailed, opened, clicked = stats.get(
                 campaign, [0] * 10

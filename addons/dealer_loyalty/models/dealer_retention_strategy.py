@@ -151,10 +151,15 @@ class DealerRetentionStrategy(models.Model):
         for strategy in self:
             strategy.partner_count = self.env["res.partner"].search_count(strategy._partner_domain())
 
+    @api.depends_context("allowed_company_ids")
     def _compute_call_results(self):
         # sudo: counts of the strategy's calls, shown to whoever reads the strategy
+        # (of the showrooms the reader works in: a strategy of no showroom reaches several)
+        in_companies = [] if self.env.su else [("company_id", "in", self.env.companies.ids)]
         counts = (
-            self.env["dealer.call"].sudo()._dealer_reminder_counts([("strategy_id", "in", self.ids)], "strategy_id")
+            self.env["dealer.call"]
+            .sudo()
+            ._dealer_reminder_counts([("strategy_id", "in", self.ids), *in_companies], "strategy_id")
         )
         for strategy in self:
             strategy.call_count, strategy.reached_count, strategy.booked_count = counts.get(strategy._origin, (0, 0, 0))

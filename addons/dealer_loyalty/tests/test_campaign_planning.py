@@ -178,6 +178,28 @@ class TestCampaignPlanning(DealerCampaignCase):
         fields_seen = self.env["dealer.campaign"].with_user(call_center).fields_get(["revenue", "sent_count"])
         self.assertEqual(list(fields_seen), ["sent_count"], "the call centre sees no money figures")
 
+    def test_results_of_a_group_campaign_are_those_of_the_reader_showrooms(self):
+        """A campaign of no showroom writes to the customers of several; a marketer who works in one
+        reads the figures of that one (they were counted as superuser over every showroom)."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        campaign = self._campaign("warranty", [("email", -30)], company_id=False)
+        Dispatch = self.env["dealer.dispatch"].sudo()
+        common = {
+            "campaign_id": campaign.id,
+            "partner_id": self.partners[0].id,
+            "channel": "email",
+            "scheduled_at": "2026-12-01 06:00:00",
+            "state": "sent",
+        }
+        Dispatch.create([{**common, "company_id": self.company.id, "occurrence_date": f"2026-12-0{i}"} for i in (1, 2)])
+        Dispatch.create([{**common, "company_id": other.id, "occurrence_date": f"2026-11-0{i}"} for i in (1, 2, 3)])
+        self.marketer.company_ids |= other
+        as_marketer = campaign.with_user(self.marketer)
+        here = as_marketer.with_context(allowed_company_ids=self.company.ids)
+        self.assertEqual((here.dispatch_count, here.sent_count), (2, 2))
+        both = as_marketer.with_context(allowed_company_ids=[self.company.id, other.id])
+        self.assertEqual((both.dispatch_count, both.sent_count), (5, 5))
+
     def test_preferred_channel_per_customer(self):
         self.vehicles.write({"warranty_end": self._d("2026-12-31")})
         self.partners[0].dealer_preferred_channel = "sms"

@@ -88,6 +88,7 @@ class DealerCampaign(models.Model):
         self.env["dealer.visit"].flush_model(["service_lead_id", "state"])
         return super()._compute_results()
 
+    @api.depends_context("allowed_company_ids")
     def _compute_dealer_link_booking_count(self):
         # sudo: a count of the campaign's bookings, shown to whoever reads the campaign
         counts = dict(
@@ -95,19 +96,30 @@ class DealerCampaign(models.Model):
             .sudo()
             .with_context(active_test=False)
             ._read_group(
-                [("dealer_dispatch_id.campaign_id", "in", self.ids)], ["dealer_dispatch_id.campaign_id"], ["__count"]
+                [
+                    ("dealer_dispatch_id.campaign_id", "in", self.ids),
+                    *self._dealer_reader_companies("dealer_dispatch_id"),
+                ],
+                ["dealer_dispatch_id.campaign_id"],
+                ["__count"],
             )
         )
         for campaign in self:
             campaign.dealer_link_booking_count = counts.get(campaign, 0)
 
+    @api.depends_context("allowed_company_ids")
     def _compute_workshop_held(self):
         # sudo: counts and free hours, shown to whoever reads the campaign
         held = dict(
             self.env["dealer.dispatch"]
             .sudo()
             ._read_group(
-                [("campaign_id", "in", self.ids), ("workshop_held", "=", True), ("state", "=", "queued")],
+                [
+                    ("campaign_id", "in", self.ids),
+                    ("workshop_held", "=", True),
+                    ("state", "=", "queued"),
+                    *self._dealer_reader_companies(),
+                ],
                 ["campaign_id"],
                 ["__count"],
             )
