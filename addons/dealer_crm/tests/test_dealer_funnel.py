@@ -127,6 +127,22 @@ class TestDealerFunnel(DealerSalesCase):
         target = self.env["dealer.funnel.target"].search([("team_id", "=", self.team.id)])
         self.assertEqual(target.month, self.month)
 
+    def test_a_team_of_several_showrooms_keeps_their_figures_apart(self):
+        """The default showroom team has no company: each showroom sees its own leads in its funnel,
+        not the sum of the group's under the first showroom."""
+        shared = self.env["crm.team"].create({"name": "Group showroom", "company_id": False})
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        self.env.user.company_ids |= other
+        self._lead(name="Here 1", team_id=shared.id)
+        self._lead(name="Here 2", team_id=shared.id)
+        self._lead(name="There", team_id=shared.id, company_id=other.id)
+        rows = self.env["dealer.funnel.report"].search([("team_id", "=", shared.id)])
+        self.assertEqual({(row.company_id, row.fact_nl) for row in rows}, {(self.env.company, 2), (other, 1)})
+        # what the report's company rule then gives a user of one showroom
+        seller = self.salesperson_1.with_context(allowed_company_ids=self.env.company.ids)
+        seen = self.env["dealer.funnel.report"].with_user(seller).search([("team_id", "=", shared.id)])
+        self.assertEqual(seen.mapped("fact_nl"), [2])
+
 
 class TestDemoFunnel(DealerCrmCase):
     """Installed with demo data, the plan-fact funnel of the showroom has a plan and facts."""
