@@ -103,15 +103,23 @@ class CrmLead(models.Model):
         messages = messages.filtered(
             lambda row: row.sent_at and row.sent_at.date() + timedelta(days=row.campaign_id.attribution_days) >= today
         )
+        teams = self.env["crm.team"].browse({vals["team_id"] for vals in todo if vals.get("team_id")})
         for vals in todo:
             vehicle = vehicles.browse(vals.get("vehicle_id"))
             partner_id = vals.get("partner_id") or vehicle.partner_id.id
+            # a booking of one showroom is not credited to a message another showroom sent
+            company_id = (
+                vals.get("company_id") or teams.browse(vals.get("team_id")).company_id.id or self.env.company.id
+            )
             message = next(
                 (
                     row
                     for row in messages
-                    if (row.vehicle_id and row.vehicle_id == vehicle)
-                    or (not row.vehicle_id and row.partner_id.id == partner_id)
+                    if row.company_id.id in (company_id, False)
+                    and (
+                        (row.vehicle_id and row.vehicle_id == vehicle)
+                        or (not row.vehicle_id and row.partner_id.id == partner_id)
+                    )
                 ),
                 None,
             )

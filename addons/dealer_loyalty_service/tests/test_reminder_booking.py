@@ -143,6 +143,19 @@ class TestReminderBooking(DealerCampaignCase):
         self.assertEqual(action["res_id"], lead.id)
         self.assertEqual(self._service_leads(car), lead)
 
+    def test_a_booking_of_another_showroom_is_not_credited_to_the_reminder(self):
+        campaign = self._running_campaign()
+        car = self.vehicles[4]
+        self.assertTrue(self._dispatches(campaign).filtered(lambda row: row.vehicle_id == car and row.state == "sent"))
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        booking = {"dealer_interest": "service", "vehicle_id": car.id, "partner_id": self.partners[4].id}
+        here, there = dict(booking, company_id=self.company.id), dict(booking, company_id=other.id)
+        with freeze_time("2026-12-08 09:00:00"):
+            self.Lead._dealer_credit_reminders([here, there])
+        self.assertEqual(here.get("campaign_id"), campaign.utm_campaign_id.id)
+        self.assertNotIn("campaign_id", there)
+        self.assertNotIn("dealer_enrolment_id", there)
+
     def test_booking_without_a_reminder_is_not_credited(self):
         self._running_campaign()
         stranger = self.env["res.partner"].create({"name": "Not reminded", "phone": "+79160000099"})
