@@ -175,9 +175,13 @@ class DealerReservation(models.Model):
         """A task for the salesperson of each interested deal, titled with the car available again."""
         by_summary = {}
         for lead in self._interested_leads():
+            # a car of one showroom is news to the deals of that showroom only
             vehicle = self.vehicle_id.filtered(
-                lambda v, lead=lead: v == lead.vehicle_id or (v.model_id and v.model_id == lead.vehicle_id.model_id)
+                lambda v, lead=lead: (v == lead.vehicle_id or (v.model_id and v.model_id == lead.vehicle_id.model_id))
+                and (not v.company_id or not lead.company_id or v.company_id == lead.company_id)
             )[:1]
+            if not vehicle:
+                continue
             summary = self.env._("Car available again: %(vehicle)s", vehicle=vehicle.display_name)
             by_summary[summary] = by_summary.get(summary, lead.browse()) | lead
         for summary, leads in by_summary.items():

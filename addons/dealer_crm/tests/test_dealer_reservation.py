@@ -76,6 +76,26 @@ class TestDealerReservation(DealerSalesCase):
         self.assertFalse(self.activities_of(self.salesperson_1, self.buyer_lead), "not the reserving deal")
         self.assertIn("no prepayment", self.buyer_lead.message_ids[0].body)
 
+    def test_released_car_is_news_only_to_the_deals_of_its_showroom(self):
+        """A deal of another showroom for the same model is not told about this showroom's car."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        seller = self.env["res.users"].create(
+            {"name": "Other seller", "login": "other_sales", "company_id": other.id, "company_ids": [(6, 0, other.ids)]}
+        )
+        their_car = self._vehicle(plate="A003AA77", company_id=other.id)
+        team = self.env["crm.team"].create({"name": "Other showroom team", "company_id": other.id})
+        their_lead = self._lead(
+            name="Wants an Alpha there",
+            user_id=seller.id,
+            vehicle_id=their_car.id,
+            team_id=team.id,
+            company_id=other.id,
+        )
+        reservation = self._reserve()
+        reservation._release("Released by hand")
+        self.assertEqual(len(self.activities_of(self.salesperson_3, self.same_model_lead)), 1, "same model, here")
+        self.assertFalse(self.activities_of(seller, their_lead), "same model, another showroom: not told")
+
     def test_not_released_with_prepayment(self):
         with freeze_time("2026-03-02 10:00:00"):
             reservation = self._reserve(prepayment_amount=50000, prepayment_date="2026-03-02")
