@@ -1531,9 +1531,16 @@ class CrmLead(models.Model):
     def _dealer_api_agent(self, login):
         if not login:
             return self.env["res.users"]
-        agent = self.env["res.users"].sudo().search([("login", "=", login)], limit=1)
+        # an employee of the key's showroom: the API says nothing of the logins of other showrooms
+        agent = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [("login", "=", login), ("share", "=", False), ("company_ids", "in", self.env.company.ids)], limit=1
+            )
+        )
         if not agent:
-            raise inp.ApiInputError("agent_login", f"no user with login {login}")
+            raise inp.ApiInputError("agent_login", f"no employee with login {login} in this showroom")
         return agent
 
     @api.model

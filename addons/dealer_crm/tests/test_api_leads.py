@@ -367,6 +367,24 @@ class TestCallsApi(RoutedApiCase):
         self.assertEqual(self.table_counts(*COUNTED), before)
         self.assertApiError(self.post(CALLS, {"call_id": "x"}, key=False), 401, "unauthorized")
 
+    def test_call_agent_is_an_employee_of_the_showroom(self):
+        """The agent of a call is an employee of the key's showroom: the API answers for the login of
+        another showroom's employee or of a portal user as for a login nobody has."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        elsewhere = self.env["res.users"].create(
+            {
+                "name": "Elsewhere",
+                "login": "agent-elsewhere",
+                "company_id": other.id,
+                "company_ids": [(6, 0, other.ids)],
+            }
+        )
+        portal = self.env["res.users"].create(
+            {"name": "Portal", "login": "agent-portal", "group_ids": [(6, 0, self.env.ref("base.group_portal").ids)]}
+        )
+        for login in (elsewhere.login, portal.login):
+            self.assertApiError(self.call(agent_login=login), 400, "invalid_input", "agent_login")
+
     def test_call_replay(self):
         _s, first = self.call()
         before = self.table_counts(*COUNTED)
