@@ -210,11 +210,14 @@ class ResPartner(models.Model):
     telegram_optin_expires = fields.Datetime(
         string="Telegram link valid until",
         compute="_compute_telegram_optin_url",
+        groups="base.group_user",
         help="After this moment the bot refuses the link: issue a new one.",
     )
     telegram_optin_url = fields.Char(
         string="Telegram opt-in link",
         compute="_compute_telegram_optin_url",
+        # it carries the token: whoever opens it links the customer's messages to their own chat
+        groups="base.group_user",
         help="Send this link to the customer: opening it in Telegram subscribes them to the dealership's bot. "
         "It works once, until its expiry, and only while the card is not linked to a chat.",
     )

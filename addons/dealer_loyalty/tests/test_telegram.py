@@ -11,8 +11,8 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from odoo import fields
 from odoo.addons.dealer_crm.tests.common import DealerCrmCase
-from odoo.exceptions import UserError
-from odoo.tests import freeze_time, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DealerCampaignCase, DealerCampaignHttpCase, FakeResponse
 
@@ -79,6 +79,21 @@ class TestTelegramSecrets(DealerCrmCase):
     def test_new_contacts_get_distinct_tokens(self):
         partners = self.env["res.partner"].create([{"name": f"New {i}"} for i in range(3)])
         self.assertEqual(len(set(partners.mapped("telegram_optin_token"))), 3)
+
+    def test_the_link_is_for_employees_only(self):
+        """The opt-in link carries the customer's token: a portal user (a colleague of the customer's
+        company, who may read their contact) must not read it and link the customer's messages to a
+        chat of their own."""
+        company = self.env["res.partner"].create({"name": "Fleet client", "is_company": True})
+        customer = self.env["res.partner"].create({"name": "Driver", "parent_id": company.id})
+        colleague = self.env["res.partner"].create({"name": "Colleague", "parent_id": company.id})
+        portal = new_test_user(self.env, login="t_tg_portal", groups="base.group_portal", partner_id=colleague.id)
+        as_portal = customer.with_user(portal)
+        as_portal.check_access("read")  # the colleague does read the contact
+        for fname in ("telegram_optin_url", "telegram_optin_expires", "telegram_optin_token"):
+            self.assertNotIn(fname, as_portal.fields_get(), fname)
+            with self.assertRaises(AccessError):
+                as_portal.read([fname])
 
 
 @tagged("post_install", "-at_install")
