@@ -46,7 +46,15 @@ def _node_spec(model, node, odoo_only):
         comodel = model.env[field.comodel_name]
         subview = next((child for child in node if child.tag in ("list", "kanban")), None)
         if subview is not None:
-            return {"fields": arch_spec(comodel, subview, odoo_only), "limit": FORM_X2MANY_LIMIT}
+            # the web client reads a page of the sub-view's rows: its ``limit`` (40 by default), in
+            # its ``default_order``
+            spec = {
+                "fields": arch_spec(comodel, subview, odoo_only),
+                "limit": int(subview.get("limit") or FORM_X2MANY_LIMIT),
+            }
+            if subview.get("default_order"):
+                spec["order"] = subview.get("default_order")
+            return spec
         spec = {"display_name": {}}
         options = ast.literal_eval(node.get("options") or "{}") if node.get("options") else {}
         color = isinstance(options, dict) and options.get("color_field")
