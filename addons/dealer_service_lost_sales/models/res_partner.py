@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -7,6 +7,7 @@ class ResPartner(models.Model):
     dealer_issue_ids = fields.One2many("dealer.customer.issue", "partner_id", string="Customer issues")
     dealer_open_issue_count = fields.Integer(string="Open issues", compute="_compute_dealer_open_issue_count")
 
+    @api.depends_context("allowed_company_ids")
     def _compute_dealer_open_issue_count(self):
         """Every role sees that the customer has a complaint (the count, not the issues): counted as
         superuser, within the companies the user works in."""
