@@ -274,6 +274,16 @@ class DealerCampaign(models.Model):
                         field=field.display_name,
                     )
                 )
+            # the planning reads the dates as superuser and shows them as the enrolments' trigger dates:
+            # only a date the writer may read (constraints run as superuser)
+            model = self.env(su=False)[field.model] if field else None
+            if model is not None and not model._has_field_access(model._fields[field.name], "read"):
+                raise ValidationError(
+                    self.env._(
+                        "Trigger date field: you may not read %(field)s, so a campaign cannot use it.",
+                        field=field.display_name,
+                    )
+                )
 
     @api.constrains("audience_domain", "audience_model")
     def _check_audience_domain(self):

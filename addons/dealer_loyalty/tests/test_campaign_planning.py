@@ -111,6 +111,34 @@ class TestCampaignPlanning(DealerCampaignCase):
             campaign.action_start()
         self.assertEqual(self._dispatches(campaign).vehicle_id, self.vehicles[4])
 
+    def test_a_date_the_marketer_may_not_read_is_no_trigger(self):
+        """A campaign on the customers' birth dates would show every birth date as the enrolments'
+        trigger date: only whoever may read the field may build a campaign on it."""
+        field = self.env["ir.model.fields"]._get("res.partner", "dealer_birthdate")
+        values = {
+            "name": "Birthdays",
+            "trigger": "custom",
+            "date_field_id": field.id,
+            "audience_domain": f"[('id', 'in', {self.partners.ids})]",
+        }
+        with self.assertRaisesRegex(ValidationError, "may not read"):
+            self.env["dealer.campaign"].with_user(self.marketer).create(values)
+        seller = new_test_user(
+            self.env,
+            login="campaign_seller_marketer",
+            groups="dealer_crm.group_marketer,dealer_crm.group_sales_manager",
+        )
+        campaign = self.env["dealer.campaign"].with_user(seller).create(values)
+        self.assertEqual(campaign.date_field_id, field)
+        # nor can the marketer switch an existing campaign to it
+        other = (
+            self.env["dealer.campaign"]
+            .with_user(self.marketer)
+            .create({**values, "date_field_id": False, "trigger": "warranty"})
+        )
+        with self.assertRaisesRegex(ValidationError, "may not read"):
+            other.write({"trigger": "custom", "date_field_id": field.id})
+
     def test_bad_configuration_is_refused(self):
         with self.assertRaises(ValidationError):
             self._campaign("custom", [("email", 1)])
