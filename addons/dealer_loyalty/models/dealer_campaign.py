@@ -363,6 +363,7 @@ class DealerCampaign(models.Model):
             raise UserError(
                 self.env._("Campaign %(name)s has no steps: add at least one step before starting it.", name=self.name)
             )
+        self._check_date_field()  # a campaign saved before the check, started by someone who may not read it
         vals = {"state": "running"}
         if self.trigger == "tyre_season":
             vals["season_start"] = fields.Date.to_date(start_date) or fields.Date.context_today(self)

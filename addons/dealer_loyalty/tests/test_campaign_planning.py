@@ -138,6 +138,13 @@ class TestCampaignPlanning(DealerCampaignCase):
         )
         with self.assertRaisesRegex(ValidationError, "may not read"):
             other.write({"trigger": "custom", "date_field_id": field.id})
+        # nor start one saved before the check existed
+        campaign.write(
+            {"step_ids": [(0, 0, {"name": "Day", "channel": "email", "mail_template_id": self.mail_template.id})]}
+        )
+        with self.assertRaisesRegex(ValidationError, "may not read"):
+            campaign.with_user(self.marketer).action_start()
+        self.assertEqual(campaign.state, "draft")
 
     def test_bad_configuration_is_refused(self):
         with self.assertRaises(ValidationError):
