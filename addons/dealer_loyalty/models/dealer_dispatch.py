@@ -57,6 +57,7 @@ SKIP_REASONS = [
     ("renewed", "Policy renewed"),
     ("opt_out", "Opted out"),
     ("stopped", "Campaign stopped"),
+    ("blocked", "Loyalty blocked"),
 ]
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=15)
@@ -318,6 +319,9 @@ class DealerDispatch(models.Model):
     def _precheck(self, usage, now):
         """Why this row must not go out now: ('skipped', reason), ('defer', when) or None."""
         self.ensure_one()
+        # a customer whose loyalty is blocked gets no reminders of campaigns (blocked after the planning too)
+        if self.campaign_id and not self.transactional and self.partner_id.loyalty_blocked:
+            return ("skipped", "blocked")
         if self.channel == "activity":
             if not self.step_id._is_call():
                 return None

@@ -170,6 +170,19 @@ class TestCampaignPlanning(DealerCampaignCase):
         row = self._dispatches(campaign)
         self.assertEqual((row.state, row.skip_reason), ("skipped", "consent"))
 
+    def test_a_customer_blocked_after_the_planning_gets_no_reminder(self):
+        self.vehicles[0].warranty_end = self._d("2026-12-31")
+        campaign = self._campaign("warranty", [("email", -30)])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        row = self._dispatches(campaign)
+        self.assertEqual(row.state, "queued")
+        self.partners[0].with_user(self.marketer).action_loyalty_block()
+        with freeze_time(row.scheduled_at):
+            self._run_cron()
+        self.assertEqual((row.state, row.skip_reason), ("skipped", "blocked"))
+        self.assertFalse(row.mail_message_id)
+
     def test_customer_date_field_writes_about_the_customer(self):
         """A campaign on a date of the customer plans one message per customer, without a vehicle."""
         field = self.env["ir.model.fields"]._get("res.partner", "create_date")
