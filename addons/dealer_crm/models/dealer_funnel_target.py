@@ -18,7 +18,7 @@ class DealerFunnelTarget(models.Model):
     target_ng = fields.Integer(string="Plan guests (NG)")
     target_nl = fields.Integer(string="Plan leads (NL)")
     target_ns = fields.Integer(string="Plan sales (NS)")
-    target_ac = fields.Monetary(string="Plan average check (AC)")
+    target_ac = fields.Monetary(string="Plan average check (AC)", groups="dealer_crm.group_dealer_see_money")
 
     _team_month_uniq = models.UniqueIndex("(team_id, month)", "This team already has a plan for this month.")
 

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .res_company import RESERVATION_HOURS_DEFAULT
+from .res_partner import MONEY_GROUP
 
 RELEASE_BATCH = 500
 
@@ -47,7 +48,7 @@ class DealerReservation(models.Model):
         help="Without a recorded prepayment the reservation is released automatically at this moment "
         "(reservation start + the company's hold time).",
     )
-    prepayment_amount = fields.Monetary(string="Prepayment", tracking=True)
+    prepayment_amount = fields.Monetary(string="Prepayment", tracking=True, groups=MONEY_GROUP)
     prepayment_date = fields.Date(
         string="Prepayment received",
         tracking=True,

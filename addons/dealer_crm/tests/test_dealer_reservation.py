@@ -2,8 +2,8 @@ from datetime import datetime
 
 import psycopg2
 
-from odoo.exceptions import ValidationError
-from odoo.tests import Form, freeze_time
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, freeze_time, new_test_user
 from odoo.tools import SQL, mute_logger
 
 from .common import DealerSalesCase
@@ -95,6 +95,22 @@ class TestDealerReservation(DealerSalesCase):
         reservation._release("Released by hand")
         self.assertEqual(len(self.activities_of(self.salesperson_3, self.same_model_lead)), 1, "same model, here")
         self.assertFalse(self.activities_of(seller, their_lead), "same model, another showroom: not told")
+
+    def test_the_call_centre_does_not_see_prepayments_nor_the_planned_cheque(self):
+        """Money is for the roles that see money: the prepayment of a reservation and the planned
+        average cheque of the funnel are hidden from the call centre (screens, reads, exports)."""
+        operator = new_test_user(self.env, login="t_money_cc", groups="dealer_crm.group_call_center")
+        reservation = self._reserve(prepayment_amount=50000)
+        target = self.env["dealer.funnel.target"].create(
+            {"month": "2026-03-01", "team_id": self.team.id, "target_ac": 2e6}
+        )
+        for record, fname in ((reservation, "prepayment_amount"), (target, "target_ac")):
+            as_operator = record.with_user(operator)
+            self.assertNotIn(fname, as_operator.fields_get(), fname)
+            with self.assertRaises(AccessError):
+                as_operator.read([fname])
+            self.assertTrue(as_operator.read(["display_name"]), "the record itself stays readable")
+            self.assertIn(fname, record.with_user(self.salesperson_1).fields_get())
 
     def test_not_released_with_prepayment(self):
         with freeze_time("2026-03-02 10:00:00"):
