@@ -25,6 +25,11 @@ class IrActionsReport(models.Model):
         help="Every PDF printed from this report is kept as a new version (v1, v2 …) in the attachments "
         "of the document's record, with a note in its history.",
     )
+    dealer_archive_field = fields.Char(
+        string="Kept prints readable through",
+        help="A field of the record that keeps the prints: only who may read that field may open the kept "
+        "copies (a document with personal data). Empty: whoever reads the record.",
+    )
 
     def _pre_render_qweb_pdf(self, report_ref, res_ids=None, data=None):
         """Keep each record's PDF when the report keeps every print.
@@ -75,6 +80,8 @@ class IrActionsReport(models.Model):
                     "raw": streams[record.id]["stream"].getvalue(),
                     "res_model": holder._name,
                     "res_id": holder.id,
+                    # Odoo lets read a field's attachment only who may read the field (its groups)
+                    "res_field": self._dealer_archive_field(report, holder),
                     "type": "binary",
                     "mimetype": "application/pdf",
                     "dealer_report_id": report.id,
@@ -116,6 +123,11 @@ class IrActionsReport(models.Model):
             writable.update((model, holder_id) for holder_id in holders._filtered_access("write").ids)
         return writable
 
+    def _dealer_archive_field(self, report, holder):
+        """The field of ``holder`` whose readers may open the kept copies of ``report`` (False: its readers)."""
+        name = report.dealer_archive_field
+        return name if name and name in holder._fields else False
+
     def _dealer_holder(self, record):
         """The record a print of ``record`` is kept on: its ``_dealer_document_holder``, else itself."""
         holder = record._dealer_document_holder() if hasattr(record, "_dealer_document_holder") else None
@@ -136,7 +148,15 @@ class IrActionsReport(models.Model):
                 self.env["ir.attachment"]
                 .sudo()
                 ._read_group(
-                    [("res_model", "=", model), ("res_id", "in", list(ids)), ("dealer_report_id", "=", report.id)],
+                    [
+                        ("res_model", "=", model),
+                        ("res_id", "in", list(ids)),
+                        ("dealer_report_id", "=", report.id),
+                        # the copies kept behind a field too (Odoo leaves them out unless asked)
+                        "|",
+                        ("res_field", "=", False),
+                        ("res_field", "!=", False),
+                    ],
                     ["res_id"],
                     ["dealer_version:max"],
                 )

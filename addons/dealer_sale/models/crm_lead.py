@@ -1,4 +1,5 @@
 from odoo import Command, fields, models
+from odoo.addons.dealer_crm.models.res_partner import IDENTITY_GROUPS
 from odoo.exceptions import UserError
 
 
@@ -9,6 +10,10 @@ class CrmLead(models.Model):
 
     # sale_crm's total of the deal's confirmed orders is money: not for the call centre (docs/DOMAIN.md §1)
     sale_amount_total = fields.Monetary(groups="dealer_crm.group_dealer_see_money")
+    # the kept copies of the sales contract (the buyer's passport): readable by who may read this field
+    dealer_identity_prints = fields.Binary(
+        string="Kept sales contracts", attachment=True, copy=False, readonly=True, groups=IDENTITY_GROUPS
+    )
 
     def _prepare_opportunity_quotation_context(self):
         """sale_crm's "New Quotation": a deal's quotation starts with the deal's car as its first line."""

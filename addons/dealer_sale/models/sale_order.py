@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.addons.dealer_crm.models.res_partner import IDENTITY_GROUPS
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
@@ -15,6 +16,10 @@ class SaleOrder(models.Model):
 
     _inherit = "sale.order"
 
+    # the kept copies of the sales contract of an order without a deal (see crm.lead's field)
+    dealer_identity_prints = fields.Binary(
+        string="Kept sales contracts", attachment=True, copy=False, readonly=True, groups=IDENTITY_GROUPS
+    )
     dealer_vehicle_id = fields.Many2one(
         "dealer.vehicle",
         string="Car",

@@ -90,7 +90,15 @@ class DealerSaleCase(DealerCustomerCase):
     def kept_prints(self, record=None):
         record = record or self.deal
         return self.env["ir.attachment"].search(
-            [("res_model", "=", record._name), ("res_id", "=", record.id), ("mimetype", "=", "application/pdf")],
+            [
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("mimetype", "=", "application/pdf"),
+                # the copies kept behind a field too (the sales contract)
+                "|",
+                ("res_field", "=", False),
+                ("res_field", "!=", False),
+            ],
             order="id",
         )
 

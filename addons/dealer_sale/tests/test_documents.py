@@ -1,6 +1,7 @@
 from datetime import date
 
 from odoo import Command
+from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -96,6 +97,54 @@ class TestDealDocuments(DealerSaleCase):
         prints = self.kept_prints()
         self.assertEqual(len(prints), 2)
         self.assertTrue(prints[1].name.endswith("v2.pdf"), prints[1].name)
+
+    def test_a_kept_contract_opens_only_for_who_may_read_passports(self):
+        """The contract prints the buyer's passport: its kept copy is on the deal, which the call centre,
+        the reception and the marketers read too, but only the roles that read identity documents may
+        open it; the others still read the deal and its history (the note names the print)."""
+        self.customer.write(PASSPORT)
+        order = self.quotation()
+        order.action_confirm()
+        self.pdf(OFFER, order)
+        self.pdf(CONTRACT, order)
+        offer, contract = self.kept_prints()
+        self.assertEqual((offer.res_field, contract.res_field), (False, "dealer_identity_prints"))
+        contract.with_user(self.salesman).check_access("read")
+        for role in ("call_center", "receptionist", "marketer"):
+            reader = new_test_user(self.env, login=f"t_doc_{role}", groups=f"dealer_crm.group_{role}")
+            deal = self.deal.with_user(reader)
+            deal.check_access("read")
+            with self.assertRaises(AccessError, msg=role):
+                contract.with_user(reader).check_access("read")
+            with self.assertRaises(AccessError, msg=role):
+                contract.with_user(reader).read(["datas"])
+            offer.with_user(reader).check_access("read")  # the commercial offer stays with the deal's readers
+            # the deal's history still opens, with the note of the print
+            notes = deal.message_ids.filtered(lambda message, c=contract: c in message.attachment_ids)
+            self.assertTrue(notes, role)
+            self.assertTrue(Store().add(notes).get_result()["mail.message"], role)
+        # a second print is version 2, whatever the first was kept behind
+        self.pdf(CONTRACT, order)
+        self.assertTrue(self.kept_prints()[-1].name.endswith("v2.pdf"), self.kept_prints()[-1].name)
+
+    def test_the_upgrade_puts_the_contracts_kept_before_behind_the_field(self):
+        from importlib import util
+        from pathlib import Path
+
+        self.customer.write(PASSPORT)
+        order = self.quotation()
+        order.action_confirm()
+        self.pdf(CONTRACT, order)
+        contract = self.kept_prints()
+        contract.sudo().write({"res_field": False})  # as the previous version kept it
+        self.env.flush_all()
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.2.0" / "post-migrate.py"
+        spec = util.spec_from_file_location("dealer_sale_migrate_19_0_1_2_0", path)
+        migration = util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.1.0")
+        self.env.invalidate_all()
+        self.assertEqual(contract.res_field, "dealer_identity_prints")
 
     def test_contract_prints_the_showroom_own_clauses(self):
         self.customer.write(PASSPORT)
