@@ -64,6 +64,9 @@ class MailThread(models.AbstractModel):
         customer = customer.sudo()
         if not customer:
             return customer
+        if message.sudo().attachment_ids:
+            # the Telegram reply carries the text only: a document goes by Odoo's e-mail, as without Telegram
+            return customer.browse()
         recent = fields.Datetime.now() - timedelta(days=TELEGRAM_CONVERSATION_DAYS)
         last = customer.telegram_last_message_date
         if not (customer.telegram_chat_id or (last and last >= recent)):

@@ -243,6 +243,25 @@ class TestTelegramConversation(DealerCampaignHttpCase):
             self._send_from_chatter(self.deal, "<p>Still among us</p>", to=colleague.partner_id)
         self.assertFalse(self._reply_rows())
 
+    def test_a_message_with_a_document_goes_by_email(self):
+        """Telegram replies carry the text only: a message with a file attached (an offer, an invoice) is
+        e-mailed to the customer as Odoo does, not cut down to its text in Telegram."""
+        with freeze_time("2026-12-01 10:00:00"):
+            message = self.deal.with_user(self.salesperson).message_post(
+                body="Your offer is attached",
+                partner_ids=self.customer.ids,
+                attachments=[("offer.pdf", b"%PDF-1.4 offer")],
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertFalse(self._reply_rows(), "nothing queued for Telegram")
+        self.assertTrue(
+            message.notification_ids.filtered(
+                lambda n: n.res_partner_id == self.customer and n.notification_type == "email"
+            ),
+            "the customer is e-mailed the message and its file",
+        )
+
     def test_a_following_customer_gets_it_in_telegram_not_by_email_too(self):
         self.deal.message_subscribe(partner_ids=self.customer.ids)
         with freeze_time("2026-12-01 10:00:00"):
