@@ -61,6 +61,7 @@ class IrActionsServer(models.Model):
     )
     dealer_summary = fields.Char(
         string="Title or subject",
+        translate=True,
         help="Title of the activity (a record never gets two open activities with the same title), "
         "of the opportunity, or subject of the message.",
     )
@@ -70,7 +71,12 @@ class IrActionsServer(models.Model):
         string="Respond within (min)",
         help="Response deadline in minutes from the lead's arrival; empty: the response-time policy of its channel.",
     )
-    dealer_message = fields.Text(string="Message", help="Text of the message (or the reason written in the chatter).")
+    dealer_message = fields.Text(
+        string="Message",
+        translate=True,
+        help="Text of the message (or the reason written in the chatter); a message to a customer goes in "
+        "their language when the text is translated into it.",
+    )
     dealer_step_params = fields.Json(
         string="Step parameters",
         compute="_compute_dealer_step_params",

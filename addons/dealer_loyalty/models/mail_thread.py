@@ -149,12 +149,25 @@ class MailThread(models.AbstractModel):
         vals_list = []
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
+        texts = {}  # {language: (message, subject)}: the rule's texts in each customer's language
+
+        def in_language(partner):
+            lang = partner.lang or self.env.lang
+            if lang not in texts:
+                localized = action.with_context(lang=lang) if action else None
+                texts[lang] = (
+                    (localized and localized.dealer_message) or message,
+                    (localized and subject and localized.dealer_summary) or subject,
+                )
+            return texts[lang]
+
         for record in self:
             partner = customers.get(record.id)
             channel = partner._dealer_message_channel() if partner else None
             if channel == "phone":
                 calls |= record
             elif channel:
+                body, title = in_language(partner)
                 vals_list.append(
                     {
                         "partner_id": partner.id,
@@ -166,8 +179,8 @@ class MailThread(models.AbstractModel):
                         "action_id": action.id if action else False,
                         "res_model": record._name,
                         "res_id": record.id,
-                        "subject": subject or False,
-                        "body": message,
+                        "subject": title or False,
+                        "body": body,
                     }
                 )
             channel = channel or "skipped"
