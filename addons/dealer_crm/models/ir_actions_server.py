@@ -59,9 +59,9 @@ class IrActionsServer(models.Model):
         domain="[('model_id', '=', model_id), ('ttype', 'in', ('date', 'datetime'))]",
         help="Date of the record the days count from; empty: the day the rule runs.",
     )
+    # not translated: the title also tells a record's open activities apart (one per title)
     dealer_summary = fields.Char(
         string="Title or subject",
-        translate=True,
         help="Title of the activity (a record never gets two open activities with the same title), "
         "of the opportunity, or subject of the message.",
     )

@@ -149,16 +149,12 @@ class MailThread(models.AbstractModel):
         vals_list = []
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
-        texts = {}  # {language: (message, subject)}: the rule's texts in each customer's language
+        texts = {}  # {language: message}: the rule's message in each customer's language
 
         def in_language(partner):
             lang = partner.lang or self.env.lang
             if lang not in texts:
-                localized = action.with_context(lang=lang) if action else None
-                texts[lang] = (
-                    (localized and localized.dealer_message) or message,
-                    (localized and subject and localized.dealer_summary) or subject,
-                )
+                texts[lang] = (action and action.with_context(lang=lang).dealer_message) or message
             return texts[lang]
 
         for record in self:
@@ -167,7 +163,7 @@ class MailThread(models.AbstractModel):
             if channel == "phone":
                 calls |= record
             elif channel:
-                body, title = in_language(partner)
+                body = in_language(partner)
                 vals_list.append(
                     {
                         "partner_id": partner.id,
@@ -179,7 +175,7 @@ class MailThread(models.AbstractModel):
                         "action_id": action.id if action else False,
                         "res_model": record._name,
                         "res_id": record.id,
-                        "subject": title or False,
+                        "subject": subject or False,
                         "body": body,
                     }
                 )
