@@ -15,6 +15,21 @@ class CrmLead(models.Model):
         string="Kept sales contracts", attachment=True, copy=False, readonly=True, groups=IDENTITY_GROUPS
     )
 
+    def _merge_dependences_attachments(self, opportunities):
+        """crm moves the merged deals' attachments to the kept deal, but not the kept sales contracts
+        (behind ``dealer_identity_prints``, which its search leaves out): move them too, or deleting the
+        merged deals would delete them."""
+        res = super()._merge_dependences_attachments(opportunities)
+        # sudo: the person merging may not read identity documents; the copies stay behind the same field
+        self.env["ir.attachment"].sudo().search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", [lead_id for lead_id in opportunities.ids if lead_id != self.id]),
+                ("res_field", "=", "dealer_identity_prints"),
+            ]
+        ).write({"res_id": self.id})
+        return res
+
     def _prepare_opportunity_quotation_context(self):
         """sale_crm's "New Quotation": a deal's quotation starts with the deal's car as its first line."""
         context = super()._prepare_opportunity_quotation_context()

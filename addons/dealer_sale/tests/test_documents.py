@@ -127,6 +127,17 @@ class TestDealDocuments(DealerSaleCase):
         self.pdf(CONTRACT, order)
         self.assertTrue(self.kept_prints()[-1].name.endswith("v2.pdf"), self.kept_prints()[-1].name)
 
+    def test_merging_deals_keeps_their_contracts(self):
+        self.customer.write(PASSPORT)
+        order = self.quotation()
+        order.action_confirm()
+        self.pdf(CONTRACT, order)
+        contract = self.kept_prints()
+        twin = self.deal.copy({"name": "Same customer, same car"})
+        kept = (self.deal | twin).with_user(self.salesman)._merge_opportunity()
+        self.assertTrue(contract.exists(), "the kept contract survives the merge")
+        self.assertEqual((contract.res_id, contract.res_field), (kept.id, "dealer_identity_prints"))
+
     def test_the_upgrade_puts_the_contracts_kept_before_behind_the_field(self):
         from importlib import util
         from pathlib import Path
