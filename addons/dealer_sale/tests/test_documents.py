@@ -133,8 +133,13 @@ class TestDealDocuments(DealerSaleCase):
         order.action_confirm()
         self.pdf(CONTRACT, order)
         contract = self.kept_prints()
+        # the twin is the surer deal: crm keeps it and deletes the deal that holds the contract
         twin = self.deal.copy({"name": "Same customer, same car"})
+        twin.write({"stage_id": self.deal.stage_id.id, "probability": 99})
+        self.deal.probability = 1
         kept = (self.deal | twin).with_user(self.salesman)._merge_opportunity()
+        self.assertEqual(kept, twin)
+        self.assertFalse(self.deal.exists())
         self.assertTrue(contract.exists(), "the kept contract survives the merge")
         self.assertEqual((contract.res_id, contract.res_field), (kept.id, "dealer_identity_prints"))
 
