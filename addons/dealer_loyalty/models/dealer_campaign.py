@@ -187,12 +187,6 @@ class DealerCampaign(models.Model):
         for campaign in self:
             campaign.stop_on_renewal = campaign.trigger == "insurance"
 
-    def _dealer_reader_companies(self, path=None):
-        """The domain that keeps counts read as superuser to the showrooms the reader works in (on the
-        company of ``path``, a many2one to a record of the campaign's log, when given)."""
-        field = f"{path}.company_id" if path else "company_id"
-        return [] if self.env.su else [(field, "in", self.env.companies.ids)]
-
     @api.depends_context("allowed_company_ids")
     def _compute_results(self):
         # the report is a view over the dispatch log and the calls that closed its call tasks

@@ -238,6 +238,12 @@ class DealerEffectMixin(models.AbstractModel):
     # Sample-size guidance
     # ------------------------------------------------------------
 
+    def _dealer_reader_companies(self, path=None):
+        """The domain that keeps counts read as superuser to the showrooms the reader works in (on the
+        company of ``path``, a many2one to a record of the effort's log, when given)."""
+        field = f"{path}.company_id" if path else "company_id"
+        return [] if self.env.su else [(field, "in", self.env.companies.ids)]
+
     def _effect_audience(self):
         """(expected audience, booking rate without it as a fraction) for the guidance."""
         return 0, 0.0

@@ -155,7 +155,7 @@ class DealerRetentionStrategy(models.Model):
     def _compute_call_results(self):
         # sudo: counts of the strategy's calls, shown to whoever reads the strategy
         # (of the showrooms the reader works in: a strategy of no showroom reaches several)
-        in_companies = [] if self.env.su else [("company_id", "in", self.env.companies.ids)]
+        in_companies = self._dealer_reader_companies()
         counts = (
             self.env["dealer.call"]
             .sudo()
