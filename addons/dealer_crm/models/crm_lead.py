@@ -525,11 +525,14 @@ class CrmLead(models.Model):
     def _dealer_deliver(self):
         """A won deal delivers its car: the vehicle is sold to the customer today.
 
+        A service opportunity's car is the customer's already: handing it back after the work
+        is no sale, the car keeps its state, owner and delivery date (warranty, reminders).
         Written with the rights of whoever wins the deal: a car they may not change (another
         showroom's) is refused, not rewritten behind their back.
         """
         today = fields.Date.context_today(self)
-        for partner, leads in self.filtered("vehicle_id").grouped("partner_id").items():
+        sales = self.filtered(lambda lead: lead.vehicle_id and lead.dealer_interest != SERVICE_INTEREST)
+        for partner, leads in sales.grouped("partner_id").items():
             leads.vehicle_id.write({"state": "sold", "partner_id": partner.id, "delivery_date": today})
         self.partner_id._dealer_lifecycle_advance("customer", "won", refs={lead.partner_id.id: lead for lead in self})
 

@@ -51,6 +51,15 @@ class TestServicePipeline(ServiceLostSalesCase):
         lead.stage_id = self.stage["follow_up"]
         self.assertEqual(lead.won_status, "won")
 
+    def test_a_service_visit_delivered_leaves_the_car_as_it_was_sold(self):
+        """Handing a serviced car back is no sale: the car keeps its delivery date (warranty, reminders)
+        and its state; only a sales deal won delivers a car."""
+        self.vehicle.write({"state": "customer", "delivery_date": "2023-05-10"})
+        lead = self.service_lead([("Oil", 5000, "accepted")])
+        lead.action_set_won()
+        self.assertEqual(lead.won_status, "won")
+        self.assertEqual((self.vehicle.state, str(self.vehicle.delivery_date)), ("customer", "2023-05-10"))
+
     def test_advisor_change_keeps_the_service_team(self):
         lead = self.service_lead()
         lead.user_id = self.env.ref("base.user_admin")
