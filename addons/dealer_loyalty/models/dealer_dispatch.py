@@ -230,6 +230,71 @@ class DealerDispatch(models.Model):
         return consent if fname else SQL("p.telegram_chat_id IS NOT NULL")
 
     @api.model
+    def _needs_consent(self, model):
+        """Whether Odoo's own e-mail and SMS composers check consent for messages about records of ``model``.
+
+        The customer card, deals and leads, and the dealership's records (cars, visits,
+        bookings …): their recipients are the dealership's customers. Other models keep Odoo's
+        behaviour (their blacklists only).
+        """
+        return model in ("res.partner", "crm.lead") or bool(model and model.startswith("dealer."))
+
+    @api.model
+    def _consented(self, channel, partner_ids=(), addresses=()):
+        """Who of ``partner_ids`` and which of ``addresses`` may get a message on ``channel`` (e-mail, SMS).
+
+        A contact with the channel's consent whose address is not blacklisted (``_consent_sql``,
+        the same check as campaign messages), or a contact of an employee (consent concerns
+        customers). An address (a normalized e-mail, a sanitized number) without a contact of its
+        own may get it when a contact with that address may.
+
+        :returns: ``(set of partner ids, set of addresses)``
+        """
+        field = {"email": "email_normalized", "sms": "phone_sanitized"}[channel]
+        self.env.flush_all()
+        allowed = SQL("(p.partner_share IS FALSE OR %s)", self._consent_sql(channel))
+        ids, found = set(), set()
+        if partner_ids:
+            rows = self.env.execute_query(
+                SQL("SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s", list(set(partner_ids)), allowed)
+            )
+            ids = {row[0] for row in rows}
+        if addresses:
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT DISTINCT %s FROM res_partner p WHERE p.active AND %s = ANY(%s) AND %s",
+                    SQL.identifier("p", field),
+                    SQL.identifier("p", field),
+                    list(set(addresses)),
+                    allowed,
+                )
+            )
+            found = {row[0] for row in rows}
+        return ids, found
+
+    @api.model
+    def _tell_composer_sender(self, channel, refused):
+        """The person who sent an e-mail or SMS to many from Odoo's composer learns whom it did not reach."""
+        if not refused:
+            return
+        names = ", ".join(refused[:5]) + (", …" if len(refused) > 5 else "")
+        if channel == "email":
+            message = self.env._(
+                "%(count)s recipients get no e-mail: no e-mail consent on their card, or the address is "
+                "blacklisted (%(names)s).",
+                count=len(refused),
+                names=names,
+            )
+        else:
+            message = self.env._(
+                "%(count)s recipients get no SMS: no SMS consent on their card, or the number is "
+                "blacklisted (%(names)s).",
+                count=len(refused),
+                names=names,
+            )
+        self.env.user._bus_send("simple_notification", {"type": "warning", "sticky": True, "message": message})
+
+    @api.model
     def _address_sql(self, channel):
         return {
             "email": SQL("COALESCE(p.email, '') != ''"),
@@ -917,33 +982,47 @@ class DealerDispatch(models.Model):
 
         sent → delivered, bounce → bounced, canceled → cancelled; an exception retries with
         back-off when the failure is transient (provider/credit/SMTP), else fails for good.
+
+        A retried row sends a new message when it is due again (consent, quiet hours and cap
+        checked again): its failed e-mail or SMS is cancelled, so that nobody's *Resend* in the
+        chatter sends it a second time, past those checks.
         """
         self.env.flush_all()
-        self.env.cr.execute(
+        rows = self.env.execute_query(
             SQL(
                 """
-            UPDATE dealer_dispatch d
-               SET state = CASE n.status
-                               WHEN 'sent' THEN 'delivered' WHEN 'bounce' THEN 'bounced'
-                               WHEN 'canceled' THEN 'cancelled' WHEN 'exception' THEN
-                                   CASE WHEN n.retry THEN 'queued' ELSE 'failed' END
-                           END,
-                   scheduled_at = CASE WHEN n.retry THEN n.retry_at ELSE d.scheduled_at END,
-                   next_retry_at = CASE WHEN n.retry THEN n.retry_at END,
-                   last_error = CASE WHEN n.status IN ('exception', 'bounce')
-                                     THEN COALESCE(n.reason, d.last_error) ELSE d.last_error END,
-                   write_date = now() AT TIME ZONE 'UTC'
-              FROM (SELECT x.id, mn.notification_status AS status,
-                           COALESCE(mn.failure_reason, mn.failure_type) AS reason,
-                           (mn.notification_status = 'exception' AND x.attempts < %(max)s
-                            AND COALESCE(mn.failure_type, 'unknown') IN %(transient)s) AS retry,
-                           %(now)s::timestamp + make_interval(mins => power(2, x.attempts)::int) AS retry_at
-                      FROM dealer_dispatch x
-                      JOIN mail_notification mn
-                        ON mn.mail_message_id = x.mail_message_id AND mn.res_partner_id = x.partner_id
-                     WHERE x.state = 'sent' AND x.channel IN ('email', 'sms')
-                       AND mn.notification_status IN ('sent', 'bounce', 'canceled', 'exception')) n
-             WHERE n.id = d.id
+            WITH n AS (
+                SELECT x.id, mn.id AS notification_id, mn.notification_status AS status,
+                       COALESCE(mn.failure_reason, mn.failure_type) AS reason,
+                       (mn.notification_status = 'exception' AND x.attempts < %(max)s
+                        AND COALESCE(mn.failure_type, 'unknown') IN %(transient)s) AS retry,
+                       %(now)s::timestamp + make_interval(mins => power(2, x.attempts)::int) AS retry_at
+                  FROM dealer_dispatch x
+                  JOIN mail_notification mn
+                    ON mn.mail_message_id = x.mail_message_id AND mn.res_partner_id = x.partner_id
+                 WHERE x.state = 'sent' AND x.channel IN ('email', 'sms')
+                   AND mn.notification_status IN ('sent', 'bounce', 'canceled', 'exception')
+            ), synced AS (
+                UPDATE dealer_dispatch d
+                   SET state = CASE n.status
+                                   WHEN 'sent' THEN 'delivered' WHEN 'bounce' THEN 'bounced'
+                                   WHEN 'canceled' THEN 'cancelled' WHEN 'exception' THEN
+                                       CASE WHEN n.retry THEN 'queued' ELSE 'failed' END
+                               END,
+                       scheduled_at = CASE WHEN n.retry THEN n.retry_at ELSE d.scheduled_at END,
+                       next_retry_at = CASE WHEN n.retry THEN n.retry_at END,
+                       last_error = CASE WHEN n.status IN ('exception', 'bounce')
+                                         THEN COALESCE(n.reason, d.last_error) ELSE d.last_error END,
+                       write_date = now() AT TIME ZONE 'UTC'
+                  FROM n
+                 WHERE n.id = d.id
+             RETURNING n.notification_id, n.retry
+            )
+            UPDATE mail_notification mn
+               SET notification_status = 'canceled'
+              FROM synced
+             WHERE synced.retry AND mn.id = synced.notification_id
+         RETURNING mn.mail_mail_id, mn.sms_id_int
             """,
                 transient=TRANSIENT_FAILURES,
                 max=MAX_ATTEMPTS,
@@ -951,6 +1030,16 @@ class DealerDispatch(models.Model):
                 now=fields.Datetime.now(),
             )
         )
+        mail_ids = [mail_id for mail_id, __ in rows if mail_id]
+        sms_ids = [sms_id for __, sms_id in rows if sms_id]
+        if mail_ids:
+            self.env.cr.execute(
+                SQL("UPDATE mail_mail SET state = 'cancel' WHERE id = ANY(%s) AND state = 'exception'", mail_ids)
+            )
+        if sms_ids:
+            self.env.cr.execute(
+                SQL("UPDATE sms_sms SET state = 'canceled' WHERE id = ANY(%s) AND state = 'error'", sms_ids)
+            )
         self.env.invalidate_all()
 
     # ------------------------------------------------------------

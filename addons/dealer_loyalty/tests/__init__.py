@@ -16,6 +16,7 @@ from . import (
     test_loyalty_settings,
     test_loyalty_status,
     test_next_offer_placeholder,
+    test_odoo_composers,
     test_reminder_call_tour,
     test_reminder_calls,
     test_response_clock_telegram,

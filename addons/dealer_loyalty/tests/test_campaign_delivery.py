@@ -80,6 +80,19 @@ class TestCampaignDelivery(DealerCampaignHttpCase):
         self._send_sms_queue(force_delivered=True)
         self.assertEqual(row.state, "delivered")
 
+    def test_a_retried_sms_cannot_be_resent_from_the_chatter(self):
+        """The failed SMS of a retried row is cancelled: the retry sends anew, after checking consent again,
+        and the chatter offers no *Resend* that would text the customer twice."""
+        row = self._sms_campaign()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+            first, failed = row.mail_message_id, row.sms_id
+            self._send_sms_queue(sim_error="server_error")
+        self.assertEqual(row.state, "queued")
+        self.assertEqual(first.notification_ids.mapped("notification_status"), ["canceled"])
+        self.assertFalse(first.has_error, "no failure to resend in the chatter")
+        self.assertEqual(failed.state, "canceled")
+
     def test_sms_wrong_number_fails_for_good(self):
         row = self._sms_campaign()
         with freeze_time("2026-12-01 10:05:00"):

@@ -1,1 +1,1 @@
-from . import dealer_call_outcome_wizard
+from . import dealer_call_outcome_wizard, mail_compose_message, sms_composer

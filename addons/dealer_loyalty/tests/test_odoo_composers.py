@@ -1,0 +1,96 @@
+"""Odoo's own "Send email" and "Send SMS" to customers keep to their consent, as the reminders do."""
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import DealerCampaignCase
+
+
+@tagged("post_install", "-at_install")
+class TestOdooComposersKeepConsent(DealerCampaignCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agreed, cls.declined, cls.blacklisted = cls.partners[0], cls.partners[1], cls.partners[2]
+        cls._set_consent(cls.declined, "email", False)
+        cls._set_consent(cls.declined, "sms", False)
+        cls.env["mail.blacklist"]._add(cls.blacklisted.email)
+        cls.env["phone.blacklist"]._add([cls.blacklisted.phone_sanitized])
+        cls.customers = cls.agreed | cls.declined | cls.blacklisted
+
+    def _mass_email(self, records):
+        composer = (
+            self.env["mail.compose.message"]
+            .with_user(self.marketer)
+            .with_context(
+                default_composition_mode="mass_mail",
+                default_model=records._name,
+                active_model=records._name,
+                active_ids=records.ids,
+            )
+            .create({"subject": "Winter tyres", "body": "<p>Winter tyres fitted for free this week.</p>"})
+        )
+        composer.action_send_mail()
+        return self.env["mail.mail"].sudo().search([("subject", "=", "Winter tyres"), ("model", "=", records._name)])
+
+    def _mass_sms(self, records):
+        composer = (
+            self.env["sms.composer"]
+            .with_user(self.marketer)
+            .with_context(active_model=records._name, active_ids=records.ids)
+            .create({"composition_mode": "mass", "body": "Winter tyres fitted for free this week."})
+        )
+        composer.action_send_sms()
+        return self.env["sms.sms"].sudo().search([("body", "=", "Winter tyres fitted for free this week.")])
+
+    def test_mass_email_to_customers_reaches_only_those_who_agreed(self):
+        mails = self._mass_email(self.customers)
+        outgoing = mails.filtered(lambda m: m.state == "outgoing")
+        self.assertEqual(outgoing.recipient_ids, self.agreed)
+        declined = mails.filtered(lambda m: self.declined in m.recipient_ids)
+        self.assertEqual((declined.state, declined.failure_type), ("cancel", "mail_optout"))
+
+    def test_mass_email_to_leads_needs_the_consent_of_their_customer(self):
+        leads = self.env["crm.lead"].create(
+            [
+                {"name": "Agreed", "partner_id": self.agreed.id},
+                {"name": "Declined", "partner_id": self.declined.id},
+                # a lead without a contact: its address is nobody's who agreed
+                {"name": "Stranger", "email_from": "stranger@example.com"},
+            ]
+        )
+        mails = self._mass_email(leads)
+        sent = mails.filtered(lambda m: m.state == "outgoing")
+        self.assertEqual(sent.mapped("res_id"), leads[0].ids)
+        self.assertEqual(len(mails.filtered(lambda m: m.failure_type == "mail_optout")), 2)
+
+    def test_mass_sms_reaches_only_those_who_agreed(self):
+        texts = self._mass_sms(self.customers)
+        self.assertEqual(texts.filtered(lambda s: s.state == "outgoing").partner_id, self.agreed)
+        declined = texts.filtered(lambda s: s.partner_id == self.declined)
+        self.assertEqual((declined.state, declined.failure_type), ("canceled", "sms_optout"))
+        blocked = texts.filtered(lambda s: s.partner_id == self.blacklisted)
+        self.assertNotEqual(blocked.state, "outgoing")
+
+    def test_an_sms_from_the_card_of_a_customer_who_declined_is_refused(self):
+        def text(partner):
+            return (
+                self.env["sms.composer"]
+                .with_user(self.marketer)
+                .with_context(active_model="res.partner", active_id=partner.id)
+                .create({"body": "Your car is ready.", "composition_mode": "comment"})
+            )
+
+        for partner in (self.declined, self.blacklisted):
+            with self.assertRaisesRegex(UserError, partner.name):
+                text(partner).action_send_sms()
+        text(self.agreed).action_send_sms()
+        texts = self.env["sms.sms"].sudo().search([("body", "=", "Your car is ready.")])
+        self.assertEqual(texts.partner_id, self.agreed)
+
+    def test_staff_are_emailed_without_customer_consent(self):
+        """Consent concerns customers: a mass e-mail to employees' contacts reaches them."""
+        staff = self.fi_user.partner_id
+        self.assertFalse(staff.consent_email)
+        mails = self._mass_email(staff | self.declined)
+        self.assertEqual(mails.filtered(lambda m: m.state == "outgoing").recipient_ids, staff)
