@@ -44,6 +44,11 @@ def test_dates():
     assert inp.timestamp({"t": "2026-05-01T10:00:00+03:00"}, "t") == datetime(2026, 5, 1, 7, 0)
     assert inp.timestamp({"t": "2026-05-01T10:00:00Z"}, "t") == datetime(2026, 5, 1, 10, 0)
     assert field_of(lambda: inp.timestamp({"t": "2026-05-01T10:00:00"}, "t")) == "t"
+    # dates no dealership has: refused naming the field, not an overflow deeper down (a 500)
+    for bad in ("0001-01-01T00:00:00+03:00", "9999-12-31T23:59:59+00:00", "1900-01-01T00:00:00Z"):
+        assert field_of(lambda bad=bad: inp.timestamp({"t": bad}, "t")) == "t"
+    for bad in ("0001-01-01", "9999-12-31"):
+        assert field_of(lambda bad=bad: inp.day({"d": bad}, "d")) == "d"
 
 
 def test_items_and_obj():

@@ -9,6 +9,8 @@ id in the path raises :class:`ApiNotFound` (``404 not_found``).
 import re
 from datetime import date, datetime, timezone
 
+# the years a date the API takes may have (a visit, a call, a booking, a policy's end)
+MIN_YEAR, MAX_YEAR = 1950, 2100
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -156,9 +158,12 @@ def day(payload, field, required=False):
     if value is None:
         return None
     try:
-        return date.fromisoformat(value[:10]) if len(value) > 10 else date.fromisoformat(value)
+        result = date.fromisoformat(value[:10]) if len(value) > 10 else date.fromisoformat(value)
     except ValueError:
         raise ApiInputError(field, f"{field} must be an ISO 8601 date (YYYY-MM-DD)") from None
+    if not MIN_YEAR <= result.year <= MAX_YEAR:
+        raise ApiInputError(field, f"{field} must be between the years {MIN_YEAR} and {MAX_YEAR}")
+    return result
 
 
 def timestamp(payload, field, required=False):
@@ -172,4 +177,8 @@ def timestamp(payload, field, required=False):
         raise ApiInputError(field, f"{field} must be an ISO 8601 timestamp with an offset") from None
     if moment.tzinfo is None:
         raise ApiInputError(field, f"{field} must have a UTC offset, e.g. 2026-05-01T10:00:00+03:00")
+    # years a dealership's data can have; beyond them a date is a typo, and Python's dates overflow
+    # (0001-01-01T00:00:00+03:00 has no UTC time, 9999-12-31 no day after it)
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ApiInputError(field, f"{field} must be between the years {MIN_YEAR} and {MAX_YEAR}")
     return moment.astimezone(timezone.utc).replace(tzinfo=None)

@@ -1,6 +1,6 @@
 from odoo import SUPERUSER_ID, http
+from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.http import request
-from odoo.tools import consteq
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -29,7 +29,7 @@ class DealerTelegramWebhook(http.Controller):
         company = env["res.company"].browse(company_id).exists()
         secret = company.dealer_telegram_webhook_secret if company else None
         given = request.httprequest.headers.get(SECRET_HEADER) or ""
-        if not secret or not consteq(given.encode(), secret.encode()):
+        if not secret or not same_token(given, secret):
             return request.make_json_response({"ok": False}, status=403)
         try:
             update = request.get_json_data()

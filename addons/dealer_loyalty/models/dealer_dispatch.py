@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 from odoo import Command, api, fields, models, tools
 from odoo.addons.dealer_crm.models.dealer_call import CALL_OUTCOMES
 from odoo.addons.dealer_crm.tools.settings import int_param
+from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -155,7 +156,7 @@ class DealerDispatch(models.Model):
     )
     _once_per_rule_message = models.UniqueIndex(
         "(COALESCE(action_id, 0), partner_id, res_model, res_id, occurrence_date, md5(body))"
-        " WHERE step_id IS NULL AND conversation IS NOT TRUE",
+        " WHERE step_id IS NULL AND conversation IS NOT TRUE AND transactional IS NOT TRUE",
         "This automation message was already queued for this customer and record today.",
     )
     _due_idx = models.Index("(scheduled_at, id) WHERE state = 'queued'")
@@ -621,14 +622,30 @@ class DealerDispatch(models.Model):
 
     @api.model
     def _queue_messages(self, vals_list):
-        """Create the rows not queued yet today for the same rule, customer, record and text."""
+        """Create the rows not queued yet today for the same rule, customer, record and text.
+
+        A service message (``transactional``: a booking's confirmation, a code, the workshop's
+        notices) tells the state of the customer's own booking or repair: it is left out only when
+        the last service message about the same record said the same. A booking moved A → B → A
+        on one day gets its third confirmation (the customer's last message names the time that
+        holds), a double submit of the same confirmation gets one.
+        """
         if not vals_list:
             return self
+        todo = self._new_rule_messages([vals for vals in vals_list if not vals.get("transactional")])
+        todo += self._new_service_messages([vals for vals in vals_list if vals.get("transactional")])
+        return self.create(todo)
+
+    @api.model
+    def _new_rule_messages(self, vals_list):
+        if not vals_list:
+            return []
         key = ("action_id", "partner_id", "res_model", "res_id", "occurrence_date", "body")
         existing = self.search_fetch(
             [
                 ("step_id", "=", False),
                 ("conversation", "=", False),
+                ("transactional", "=", False),
                 ("occurrence_date", "in", list({vals["occurrence_date"] for vals in vals_list})),
                 ("partner_id", "in", list({vals["partner_id"] for vals in vals_list})),
             ],
@@ -644,7 +661,36 @@ class DealerDispatch(models.Model):
             if ident not in seen:
                 seen.add(ident)
                 todo.append(vals)
-        return self.create(todo)
+        return todo
+
+    @api.model
+    def _new_service_messages(self, vals_list):
+        if not vals_list:
+            return []
+        self.flush_model(["partner_id", "res_model", "res_id", "body", "transactional"])
+        keys = [(vals["partner_id"], vals["res_model"], vals["res_id"]) for vals in vals_list]
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (d.partner_id, d.res_model, d.res_id) d.partner_id, d.res_model, d.res_id, d.body
+                  FROM dealer_dispatch d
+                  JOIN unnest(%s::int[], %s::varchar[], %s::int[]) AS k(partner_id, res_model, res_id)
+                    ON d.partner_id = k.partner_id AND d.res_model = k.res_model AND d.res_id = k.res_id
+                 WHERE d.transactional
+              ORDER BY d.partner_id, d.res_model, d.res_id, d.id DESC
+                """,
+                [key[0] for key in keys],
+                [key[1] for key in keys],
+                [key[2] for key in keys],
+            )
+        )
+        last = {(partner_id, model, res_id): body for partner_id, model, res_id, body in rows}
+        todo = []
+        for key, vals in zip(keys, vals_list, strict=True):
+            if last.get(key) != vals["body"]:
+                last[key] = vals["body"]
+                todo.append(vals)
+        return todo
 
     @api.model
     def _queue_telegram_reply(self, customer, record, message):
@@ -1053,7 +1099,7 @@ class DealerDispatch(models.Model):
     @api.model
     def _tracked(self, dispatch_id, token):
         """The e-mail row a tracking URL names, or an empty recordset when its token is wrong."""
-        if not tools.consteq(token or "", self._tracking_token(dispatch_id)):
+        if not same_token(token, self._tracking_token(dispatch_id)):
             return self.browse()
         return self.sudo().browse(dispatch_id).exists().filtered(lambda row: row.channel == "email")
 
@@ -1081,7 +1127,7 @@ class DealerDispatch(models.Model):
     @api.model
     def _unsubscribe_row(self, dispatch_id, token):
         """The e-mail row an unsubscribe URL names, or an empty recordset when its token is wrong."""
-        if not tools.consteq(token or "", self._unsubscribe_token(dispatch_id)):
+        if not same_token(token, self._unsubscribe_token(dispatch_id)):
             return self.browse()
         return self.sudo().browse(dispatch_id).exists().filtered(lambda row: row.channel == "email")
 

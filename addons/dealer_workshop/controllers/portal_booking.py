@@ -17,9 +17,11 @@ from werkzeug.exceptions import NotFound
 from odoo import fields, http, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools.plate import normalize_plate, plate_key_sql
+from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.http import request
 from odoo.tools import SQL
 
@@ -77,8 +79,20 @@ def _channel(partner):
     return None
 
 
-def queue_confirmation(lead, kind, when_text):
+def _company_tz(company):
+    return pytz.timezone(company.resource_calendar_id.tz or company.partner_id.tz or "UTC")
+
+
+def format_local(value, company, lang):
+    """A UTC time as the showroom's local time, written the way ``lang`` writes it."""
+    local = pytz.utc.localize(value).astimezone(_company_tz(company))
+    return tools.format_datetime(request.env(context={"lang": lang}), local.replace(tzinfo=None), dt_format="short")
+
+
+def queue_confirmation(lead, kind, when):
     """Tell the customer (their language, consented channel) that the booking is made, moved or cancelled.
+
+    ``when`` (UTC) is written in the language of the message, whatever the page was shown in.
 
     Through the dispatch log (consent, quiet hours, log; no frequency cap); the stored text carries the mark of
     the signed manage link, put in only in the message that leaves (dealer.dispatch._text_to_send).
@@ -91,6 +105,7 @@ def queue_confirmation(lead, kind, when_text):
     lang = Dispatch.new({"partner_id": partner.id, "company_id": lead.company_id.id})._lang()
     env = request.env(context={**request.env.context, "lang": lang})
     company = lead.company_id or env.company
+    when_text = format_local(when, company.sudo(), lang) if when else ""
     texts = {
         "booked": env._(
             "Your service visit at %(company)s is booked for %(when)s (%(car)s). To move or cancel it: %(link)s",
@@ -236,7 +251,7 @@ class PortalBooking(http.Controller):
         )
 
     def _tz(self, company):
-        return pytz.timezone(company.resource_calendar_id.tz or company.partner_id.tz or "UTC")
+        return _company_tz(company)
 
     def _slot_days(self, slots, company):
         """Free starts grouped by local day: ``{day label: [(value, "HH:MM")]}``."""
@@ -251,15 +266,14 @@ class PortalBooking(http.Controller):
         )
 
     def _format_local(self, value, company, lang):
-        local = pytz.utc.localize(value).astimezone(self._tz(company))
-        return tools.format_datetime(request.env(context={"lang": lang}), local.replace(tzinfo=None), dt_format="short")
+        return format_local(value, company, lang)
 
     # ------------------------------------------------------------
     # Parsing the customer's choices (nothing written)
     # ------------------------------------------------------------
 
     def _parse_vehicle(self, partner, company, form):
-        """The car chosen: one of theirs, a known car by plate/VIN that is theirs or has no owner, or a new one.
+        """The car chosen: one of theirs, a known car by plate/VIN that is theirs, or a new one.
 
         Returns ``(vehicle sudo record or empty, values of a new car or None)``.
         """
@@ -283,22 +297,24 @@ class PortalBooking(http.Controller):
             problem = vin_problem(vin)
             if problem:
                 raise BookingError(Vehicle._vin_error_message(vin, *problem))
-        # a plate is found however it is typed: case, spaces, dashes, Cyrillic or Latin look-alike letters
-        domain = [("vin", "=", vin)] if vin else self._plate_domain(plate_key, company)
-        vehicle = Vehicle.search([*domain, ("company_id", "in", [company.id, False])], limit=1)
-        if (
-            vehicle
-            and vehicle.partner_id
-            and vehicle.partner_id.commercial_partner_id != (partner.commercial_partner_id if partner else None)
-        ):
+        # a plate is found however it is typed: case, spaces, dashes, Cyrillic or Latin look-alike letters;
+        # the VIN and the plate are both looked up: a new VIN cannot bring another customer's plate along
+        domains = [[("vin", "=", vin)]] if vin else []
+        if plate_key:
+            domains.append(self._plate_domain(plate_key, company))
+        found = Vehicle.search([*Domain.OR(domains), ("company_id", "in", [company.id, False])])
+        owner = partner.commercial_partner_id if partner else None
+        # a car of the register that is not the booker's (another customer's, or one with no owner yet,
+        # such as a car in stock) is booked by the service desk, which checks who brings it
+        if any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):
             raise BookingError(
                 env._(
                     "This car is registered to another customer. Please call the service desk to book it, "
                     "or check the plate or VIN."
                 )
             )
-        if vehicle:
-            return vehicle, None
+        if found:
+            return found.filtered(lambda car: vin and car.vin == vin)[:1] or found[:1], None
         return Vehicle, {"vin": vin or False, "plate": plate or False, "state": "customer", "company_id": company.id}
 
     def _plate_domain(self, key, company):
@@ -336,7 +352,8 @@ class PortalBooking(http.Controller):
             start = fields.Datetime.to_datetime(form.get("slot"))
         except ValueError:
             start = None
-        if not start:
+        # a time years ahead is never offered (and past 9999 not even a date): no need to look for a bay
+        if not start or start > fields.Datetime.now() + timedelta(days=3660):
             raise BookingError(env._("Choose a free time."))
         if start <= fields.Datetime.now():
             raise BookingError(env._("This time has already passed. Choose a free time below."))
@@ -516,7 +533,7 @@ class PortalBooking(http.Controller):
                 lead = self._create_booking(
                     partner, phone, name, dispatch, vehicle, new_car, products, start, bay, comment
                 )
-                queue_confirmation(lead, "booked", self._format_local(start, company, _lang(lead.partner_id)))
+                queue_confirmation(lead, "booked", start)
         except (ValidationError, UserError):
             # the capacity check on the booking: someone took the time a moment ago
             raise BookingError(env._("This time is no longer free. Choose another free time below.")) from None
@@ -564,7 +581,7 @@ class PortalBooking(http.Controller):
 
     def _booking(self, lead_id, token):
         """The booking a signed link names (archived too), else 404: a forged link shows nothing."""
-        if not tools.consteq(token or "", booking_token(request.env, lead_id)):
+        if not same_token(token, booking_token(request.env, lead_id)):
             raise NotFound()
         lead = request.env["crm.lead"].sudo().with_context(active_test=False).browse(lead_id).exists()
         if not lead or lead.dealer_interest != SERVICE_INTEREST:
@@ -631,7 +648,7 @@ class PortalBooking(http.Controller):
                 with request.env.cr.savepoint():
                     _serialize_on_bay(bay)
                     lead._dealer_reschedule_service(start, workshop_bay_id=bay.id)
-                    queue_confirmation(lead, "moved", self._format_local(start, company, lang))
+                    queue_confirmation(lead, "moved", start)
             except (ValidationError, UserError):
                 raise BookingError(
                     request.env._("This time is no longer free. Choose another free time below.")
@@ -670,9 +687,9 @@ class PortalBooking(http.Controller):
             return self._render("dealer_workshop.portal_booking_manage", lang, **values)
         comment = (comment or "").strip()[:2000]
         text = request.env._("Cancelled by the customer on the booking page.")
-        when = lead.service_planned_at and self._format_local(lead.service_planned_at, lead.company_id, lang)
+        when = lead.service_planned_at
         lead._dealer_cancel_service(reason, f"{text} {comment}".strip())
-        queue_confirmation(lead, "cancelled", when or "")
+        queue_confirmation(lead, "cancelled", when)
         lang, values = self._manage_values(lead, token, info=request.env._("Your visit is cancelled."))
         return self._render("dealer_workshop.portal_booking_manage", lang, **values)
 

@@ -22,6 +22,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
+from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.addons.dealer_loyalty.models.res_partner import TELEGRAM_TEXT_LIMIT
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -114,7 +115,7 @@ class DealerDispatch(models.Model):
         """The message a compact booking link names, or an empty recordset when the link is forged."""
         if not isinstance(dispatch_id, int) or not isinstance(token, str) or len(token) != COMPACT_TOKEN_SIZE:
             return self.browse()
-        if not tools.consteq(token, self._dealer_booking_token(dispatch_id)[:COMPACT_TOKEN_SIZE]):
+        if not same_token(token, self._dealer_booking_token(dispatch_id)[:COMPACT_TOKEN_SIZE]):
             return self.browse()
         return self.sudo().browse(dispatch_id).exists()
 
@@ -125,7 +126,7 @@ class DealerDispatch(models.Model):
             dispatch_id = int(dispatch_id)
         except (TypeError, ValueError):
             return self.browse()
-        if not tools.consteq(token or "", self._dealer_booking_token(dispatch_id)):
+        if not same_token(token, self._dealer_booking_token(dispatch_id)):
             return self.browse()
         return self.sudo().browse(dispatch_id).exists()
 

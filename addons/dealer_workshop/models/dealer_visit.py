@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
+from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
@@ -214,7 +215,7 @@ class DealerVisit(models.Model):
         """The visit a status link names, or an empty recordset when the link is forged."""
         if not isinstance(visit_id, int) or not isinstance(token, str):
             return self.browse()
-        if not tools.consteq(token, self._dealer_status_token(visit_id)):
+        if not same_token(token, self._dealer_status_token(visit_id)):
             return self.browse()
         return self.sudo().browse(visit_id).exists()
 

@@ -4,6 +4,8 @@ from datetime import timedelta
 import phonenumbers
 
 from odoo import api, fields, models, tools
+from odoo.addons.dealer_crm.tools.tokens import same_token
+from odoo.tools import SQL
 
 from .res_config_settings import workshop_param
 
@@ -98,6 +100,10 @@ class DealerWorkshopOtp(models.Model):
         problem = self._dealer_mobile_problem(phone, company, lang)
         if problem:
             return problem
+        # requests of one showroom send codes one after the other: a parallel request fails to serialize
+        # on the showroom's row and Odoo replays it, which then counts the codes just sent (a lock alone
+        # would not do: its snapshot would still miss them) — the limits below hold under a burst too
+        self.env.cr.execute(SQL("UPDATE res_company SET write_date = write_date WHERE id = %s", company.id))
         if Otp.search_count([("phone", "=", phone), ("create_date", ">", hour_ago)]) >= MAX_CODES_PER_HOUR:
             return env._("Too many codes were sent to this number. Try again in an hour.")
         if (
@@ -173,7 +179,7 @@ class DealerWorkshopOtp(models.Model):
             return env._("The code has expired or was not requested. Ask for a new code.")
         if otp.attempts >= MAX_ATTEMPTS:
             return env._("Too many wrong codes. Ask for a new code.")
-        if not tools.consteq(otp.code_hash, self._hash(phone, (code or "").strip())):
+        if not same_token(self._hash(phone, (code or "").strip()), otp.code_hash):
             otp.attempts += 1
             return env._("The code is wrong. Check the SMS and try again.")
         otp.used = True

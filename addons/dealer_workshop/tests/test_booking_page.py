@@ -8,6 +8,7 @@ from unittest.mock import patch
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
+from odoo.tools import format_datetime
 
 from ..controllers.portal_booking import booking_token
 from ..models import dealer_workshop_otp as otp_module
@@ -334,6 +335,51 @@ class TestBookingPage(BookingPageCase):
         with freeze_time(NOW):
             self.assertTrue(self._free(moved), "a cancelled booking frees its time")
 
+    def test_a_booking_moved_back_and_forth_is_confirmed_each_time(self):
+        """Booked at A, moved to B, back to A, to B again on one day: four confirmations, the last one
+        naming the time that holds (the second "moved to B" is not taken for a repeat of the first)."""
+        _campaign, dispatch = self._reminder()
+        first = "2026-12-02 08:00:00"
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            response = self._post(
+                "/service/book/confirm", html, {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": first}
+            )
+            lead = self._bookings(self.car)
+            page = response.text
+            later = next(slot for slot in self._slots(page) if slot.startswith("2026-12-03"))
+            manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}/reschedule"
+            for slot in (later, first, later):
+                page = self._post(manage, page, {"slot": slot}).text
+                self.assertIn("Your visit is moved", page)
+        self.assertEqual(lead.service_planned_at, datetime.fromisoformat(later))
+        rows = self.env["dealer.dispatch"].search(
+            [("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)], order="id"
+        )
+        self.assertEqual(len(rows), 4)
+        self.assertEqual(rows[3].body, rows[1].body, "the last confirmation names B")
+
+    def test_the_booking_time_is_written_in_the_language_of_the_confirmation(self):
+        """A customer without a language, on a page shown in Russian: the confirmation is in the showroom's
+        language (English here), its time written the English way, not the Russian."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.customer.lang = False
+        self.company.partner_id.lang = "en_US"
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url() + "&lang=ru_RU")
+            self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00", "lang": "ru_RU"},
+            )
+        lead = self._bookings(self.car)
+        row = self.env["dealer.dispatch"].search([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+        english = format_datetime(self.env(context={"lang": "en_US"}), datetime(2026, 12, 2, 8), dt_format="short")
+        russian = format_datetime(self.env(context={"lang": "ru_RU"}), datetime(2026, 12, 2, 8), dt_format="short")
+        self.assertNotEqual(english, russian)
+        self.assertIn(f"is booked for {english} (", row.body)
+
     def test_forged_manage_link_is_not_found(self):
         _campaign, dispatch = self._reminder()
         with freeze_time(NOW):
@@ -347,6 +393,19 @@ class TestBookingPage(BookingPageCase):
             self.assertEqual(self.url_open(f"/service/booking/{lead.id}/forged").status_code, 404)
             other = booking_token(self.env, lead.id + 1)
             self.assertEqual(self.url_open(f"/service/booking/{lead.id}/{other}").status_code, 404)
+            # a token with letters beyond ASCII is just as forged (not a server error)
+            for url in (
+                f"/service/booking/{lead.id}/%C3%A9",
+                f"/service/status/{lead.id}/%C3%A9",
+                f"/service/b/{dispatch.id}/" + "%C3%A9" * 16,
+                f"/dealer/loyalty/unsubscribe/{dispatch.id}/%C3%A9",
+            ):
+                with self.subTest(url=url):
+                    self.assertLess(self.url_open(url).status_code, 500)
+            pixel = self.url_open(f"/dealer/loyalty/open/{dispatch.id}/%C3%A9/blank.gif")
+            self.assertEqual(pixel.status_code, 200, "the pixel answers whatever the token")
+            self.assertFalse(dispatch.opened_at)
+            self.assertEqual(self.url_open(f"/service/book?d={dispatch.id}&t=%C3%A9").status_code, 200)
 
     def test_portal_customer_books_and_finds_the_booking_on_their_home(self):
         user = self.env["res.users"].create(
@@ -557,6 +616,44 @@ class TestBookingPageSafety(BookingPageCase):
             response = self._post("/service/book/code", html, {"phone": "+79165557909"})
             self.assertIn("We cannot send more codes right now", response.text)
             self.assertEqual(len(self._sms), 4)
+
+    def test_a_new_vin_cannot_bring_another_customers_plate(self):
+        """A valid new VIN with the plate of someone else's car: refused, no second car with that plate."""
+        self.other_car.plate = "B777BB77"
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            before = self._counts()
+            response = self._post(
+                "/service/book/confirm",
+                html,
+                {
+                    "vin": "XW8ZZZ61ZHG017799",
+                    "plate": "B777BB77",
+                    "product_ids": self.to2.id,
+                    "slot": NOW[:11] + "08:00:00",
+                },
+            )
+        self.assertIn("registered to another customer", response.text)
+        self.assertEqual(self._counts(), before, "no car, no booking")
+        self.assertEqual(self.env["dealer.vehicle"].search_count([("plate", "=", "B777BB77")]), 1)
+
+    def test_a_car_without_owner_is_booked_by_the_service_desk(self):
+        """A car of the register with no owner yet (in stock) is not taken over by whoever types its VIN."""
+        stock = self.env["dealer.vehicle"].create(
+            {"vin": "XW8ZZZ61ZHG017798", "plate": "C111CC77", "state": "stock", "company_id": self.company.id}
+        )
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            response = self._post(
+                "/service/book/confirm",
+                html,
+                {"vin": stock.vin, "product_ids": self.to2.id, "slot": NOW[:11] + "08:00:00"},
+            )
+        self.assertIn("Please call the service desk", response.text)
+        self.assertFalse(stock.partner_id)
+        self.assertFalse(self._bookings(stock))
 
     def test_plate_found_whatever_the_letters_and_spaces(self):
         """A123BC77 typed in Cyrillic, lower case or with spaces is still another customer's car."""

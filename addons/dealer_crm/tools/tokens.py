@@ -1,0 +1,14 @@
+"""Comparing a token a request brings (a link's signature, a webhook's secret) with the expected one."""
+
+from odoo.tools import consteq
+
+
+def same_token(given, expected):
+    """True when ``given`` is ``expected``, compared in constant time.
+
+    Anything a request can bring is only unequal: not a string, empty, or text with non-ASCII
+    characters (which Python's constant-time comparison of strings refuses with an error).
+    """
+    if not isinstance(given, str) or not isinstance(expected, str) or not expected:
+        return False
+    return consteq(given.encode(), expected.encode())
