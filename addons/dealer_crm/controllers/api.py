@@ -160,6 +160,9 @@ def handle(endpoint, key_field, work, success_status=201):
     if not uid:
         return error(401, "unauthorized", "missing or invalid API key")
     request.update_env(user=uid)
+    # what the API writes for the staff (lead names, notes, tasks) is in the showroom's language,
+    # not in whatever language the integration's HTTP client happens to announce
+    request.update_context(lang=request.env["mail.thread"]._dealer_staff_lang(request.env.company))
     env = request.env
     if not env.user.has_group(API_GROUP):
         return error(403, "forbidden", "this API key's user is not in the Integration (API) group")

@@ -1011,13 +1011,17 @@ class CrmLead(models.Model):
         summaries, bodies = {}, {}
         for lead in self:
             user = users.get(lead.id, nobody)
+            company = lead.company_id or self.env.company
             overdue = max(0, int((fields.Datetime.now() - lead.dealer_sla_deadline).total_seconds() // 60))
-            summary = self.env._("Escalation: customer waiting for %(minutes)s min past the deadline", minutes=overdue)
+            # the task in its assignee's language, the note in the showroom's
+            task_env = self.with_context(lang=self._dealer_staff_lang(company, user)).env
+            summary = task_env._("Escalation: customer waiting for %(minutes)s min past the deadline", minutes=overdue)
             summaries.setdefault(summary, []).append(lead.id)
-            bodies[lead.id] = Markup("<p>%s</p>") % self.env._(
+            note_env = self.with_context(lang=self._dealer_staff_lang(company)).env
+            bodies[lead.id] = Markup("<p>%s</p>") % note_env._(
                 "Not contacted in time: escalated to %(level)s (%(user)s).",
-                level=level.name,
-                user=user.name or self.env._("nobody set"),
+                level=level.with_env(note_env).name,
+                user=user.name or note_env._("nobody set"),
             )
         call = self.env.ref("mail.mail_activity_data_call")
         for summary, lead_ids in summaries.items():
@@ -1319,6 +1323,7 @@ class CrmLead(models.Model):
     def _dealer_api_lead_vals(self, request, contact):
         """The create values of a checked request whose contact is known (``_dealer_api_partners``)."""
         partner, interest = contact["partner"], request["interest"]
+        interests = dict(self._fields["dealer_interest"]._description_selection(self.env))
         description = request["description"]
         proposal = contact["proposal"]
         if proposal:
@@ -1331,9 +1336,7 @@ class CrmLead(models.Model):
         vals = {
             **request["utm"],
             **self._dealer_api_vehicle_vals(request["vin"], interest, partner),
-            "name": self.env._(
-                "%(name)s: %(interest)s", name=request["name"], interest=dict(DEALER_INTERESTS)[interest]
-            ),
+            "name": self.env._("%(name)s: %(interest)s", name=request["name"], interest=interests[interest]),
             "type": "opportunity",
             "partner_id": partner.id,
             "contact_name": request["name"],

@@ -153,13 +153,17 @@ class DealerReservation(models.Model):
     def _release(self, reason):
         """Free the cars and tell the salespeople of other open deals interested in them.
 
-        :param str reason: why, posted on each reservation's and deal's chatter
+        :param reason: why, posted on each reservation's and deal's chatter: a text, or a function
+            giving the text for one reservation (a scheduled action writes it in each showroom's language)
         """
         self.write({"state": "released"})
         self.vehicle_id.filtered(lambda v: v.state == "reserved").write({"state": "stock"})
-        body = Markup("<p>%s</p>") % reason
-        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
-        self.lead_id._message_log_batch(bodies=dict.fromkeys(self.lead_id.ids, body))
+        bodies = {}
+        for reservation in self:
+            text = reason(reservation) if callable(reason) else reason
+            bodies[reservation.id] = Markup("<p>%s</p>") % text
+        self._message_log_batch(bodies=bodies)
+        self.lead_id._message_log_batch(bodies={r.lead_id.id: bodies[r.id] for r in self if r.lead_id})
         self._notify_interested()
 
     def _interested_leads(self):
@@ -173,20 +177,26 @@ class DealerReservation(models.Model):
         return self.env["crm.lead"].sudo().search(domain)
 
     def _notify_interested(self):
-        """A task for the salesperson of each interested deal, titled with the car available again."""
+        """A task for the salesperson of each interested deal, titled with the car available again
+        in the salesperson's language."""
+        leads = self._interested_leads()
+        users = leads._dealer_role_users("sales_manager", group_fallback=False)
         by_summary = {}
-        for lead in self._interested_leads():
+        for lead in leads:
             # a car of one showroom is news to the deals of that showroom only
             vehicle = self.vehicle_id.filtered(
                 lambda v, lead=lead: (v == lead.vehicle_id or (v.model_id and v.model_id == lead.vehicle_id.model_id))
                 and (not v.company_id or not lead.company_id or v.company_id == lead.company_id)
             )[:1]
-            if not vehicle:
+            if not vehicle or lead.id not in users:
                 continue
-            summary = self.env._("Car available again: %(vehicle)s", vehicle=vehicle.display_name)
+            lang = self._dealer_staff_lang(lead.company_id or self.env.company, users[lead.id])
+            summary = self.with_context(lang=lang).env._(
+                "Car available again: %(vehicle)s", vehicle=vehicle.display_name
+            )
             by_summary[summary] = by_summary.get(summary, lead.browse()) | lead
-        for summary, leads in by_summary.items():
-            leads._dealer_schedule_role_activity("sales_manager", summary=summary, group_fallback=False, notify=True)
+        for summary, interested in by_summary.items():
+            interested._dealer_schedule_role_activity("sales_manager", summary=summary, notify=True, users=users)
 
     @api.model
     def _cron_release_expired(self, limit=RELEASE_BATCH):
@@ -196,6 +206,10 @@ class DealerReservation(models.Model):
             limit=limit,
         )
         if expired:
-            expired._release(self.env._("Released automatically: no prepayment within the hold time."))
+            expired._release(
+                lambda reservation: reservation.with_context(
+                    lang=self._dealer_staff_lang(reservation.company_id or self.env.company)
+                ).env._("Released automatically: no prepayment within the hold time.")
+            )
         if len(expired) == limit:
             self.env.ref("dealer_crm.ir_cron_dealer_reservation_release")._trigger()

@@ -41,6 +41,16 @@ class DealerSlaPolicy(models.Model):
                 "%(channel)s: %(minutes)s min", channel=labels.get(policy.channel, ""), minutes=policy.minutes
             )
 
+    @api.depends_context("lang")
+    @api.depends("channel", "minutes")
+    def _compute_display_name(self):
+        """The policy as each reader says it (the stored name keeps the language it was saved in)."""
+        labels = dict(self._fields["channel"]._description_selection(self.env))
+        for policy in self:
+            policy.display_name = self.env._(
+                "%(channel)s: %(minutes)s min", channel=labels.get(policy.channel, ""), minutes=policy.minutes
+            )
+
     @api.constrains("minutes")
     def _check_minutes(self):
         for policy in self:

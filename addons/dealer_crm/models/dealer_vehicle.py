@@ -2,9 +2,16 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, escape_psql
+from odoo.tools.translate import LazyTranslate
 
 from ..tools.api_input import ApiInputError
+from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
+
+_lt = LazyTranslate(__name__)
+# the titles the scheduled follow-ups write (their code in data/dealer_followup_data.xml names them in English):
+# each assignee reads theirs in their own language
+FOLLOWUP_TITLES = {term._source: term for term in (_lt("Follow-up call: every six months"),)}
 
 DEFAULT_FLEET_KM_PER_DAY = 40.0  # ~15,000 km a year, until the fleet's own log tells better
 
@@ -491,6 +498,8 @@ class DealerVehicle(models.Model):
         :param str role: a key of ``DEALER_ROLES`` (the car's ``sales_manager``, ``fi_manager`` …)
         """
         vehicles = self._periodic_followup_vehicles(first_months, every_months)
+        if summary in FOLLOWUP_TITLES:
+            summary = Translated.of_term(self.env, FOLLOWUP_TITLES[summary])
         return vehicles._dealer_schedule_role_activity(
             role, days=days, summary=summary, activity_type=self.env.ref("mail.mail_activity_data_call"), notify=True
         )

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.roles import DEALER_ROLES
+from ..tools.translated import Translated
 
 # Parameters an administrator must fill in for the steps that use them (parameter → field);
 # the other dealership addons add theirs through ``_dealer_step_required_fields``.
@@ -59,9 +60,11 @@ class IrActionsServer(models.Model):
         domain="[('model_id', '=', model_id), ('ttype', 'in', ('date', 'datetime'))]",
         help="Date of the record the days count from; empty: the day the rule runs.",
     )
-    # not translated: the title also tells a record's open activities apart (one per title)
+    # translated: each assignee reads the task's title (each customer the subject) in their language;
+    # open activities are still told apart by title, in any of its languages (``Translated``)
     dealer_summary = fields.Char(
         string="Title or subject",
+        translate=True,
         help="Title of the activity (a record never gets two open activities with the same title), "
         "of the opportunity, or subject of the message.",
     )
@@ -122,7 +125,7 @@ class IrActionsServer(models.Model):
             "role": self.dealer_role,
             "days": self.dealer_days,
             "date_field": self.dealer_date_field_id.name or None,
-            "summary": self.dealer_summary or None,
+            "summary": Translated.of_field(self, "dealer_summary") if self.dealer_summary else None,
             "activity_type": self.dealer_activity_type_id or None,
             "team": self.dealer_team_id,
             "minutes": self.dealer_minutes or None,
@@ -173,7 +176,7 @@ class IrActionsServer(models.Model):
                         self.env._(
                             "Action %(name)s: fill in %(field)s.",
                             name=action.name,
-                            field=action._fields[fname].string,
+                            field=action._fields[fname]._description_string(self.env),
                         )
                     )
             if action.dealer_date_field_id and action.dealer_date_field_id.model_id != action.model_id:

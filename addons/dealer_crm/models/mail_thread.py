@@ -18,6 +18,7 @@ from odoo.exceptions import UserError
 from odoo.tools import email_normalize, email_normalize_all
 
 from ..tools.roles import ROLE_GROUPS
+from ..tools.translated import in_lang, variants
 
 # context key of the memo of the roles' fallback users during one batch job (see _dealer_role_memo_context)
 ROLE_MEMO_KEY = "dealer_role_memo"
@@ -76,6 +77,15 @@ class MailThread(models.AbstractModel):
             if fallback[company]:
                 users[record.id] = fallback[company]
         return users
+
+    @api.model
+    def _dealer_staff_lang(self, company, user=None):
+        """The language a task or note for the staff is written in: the assignee's, else the
+        showroom's (its partner's), else the language of new contacts; never the language of the
+        scheduled action that writes it (Odoo's crons run without one: English)."""
+        installed = dict(self.env["res.lang"].get_installed())
+        candidates = (user and user.lang, company.partner_id.lang, self.env["ir.default"]._get("res.partner", "lang"))
+        return next((lang for lang in candidates if lang in installed), self.env.lang or "en_US")
 
     def _dealer_role_company(self):
         """The showroom whose people act on this record: its company, else the current one."""
@@ -169,7 +179,9 @@ class MailThread(models.AbstractModel):
         :param int days: days after the date (negative: before it)
         :param str date_field: a date/datetime field of the record; empty: today
         :param str summary: the activity's title; a record that already has an open activity
-            with this title gets no second one (a rule may fire twice without piling up tasks)
+            with this title gets no second one (a rule may fire twice without piling up tasks).
+            A title that knows its translations (``tools.translated.Translated``, an automation
+            rule's) is written in each assignee's language and counts as the same in any of them
         :param activity_type: ``mail.activity.type`` record (default: To-Do)
         :param note: the activity's note, or ``{record id: note}`` for a note per record
         :param bool group_fallback: see ``_dealer_role_users``; false: records whose own person
@@ -189,7 +201,7 @@ class MailThread(models.AbstractModel):
             )
         summary = summary or self.env._("Follow up")
         activity_type = activity_type or self.env.ref("mail.mail_activity_data_todo")
-        taken = self._dealer_open_activity_ids(summary)
+        taken = self._dealer_open_activity_ids(variants(summary))
         records = self.filtered(lambda r: r.id not in taken)
         if users is None:
             users = records._dealer_role_users(role, group_fallback=group_fallback)
@@ -210,20 +222,21 @@ class MailThread(models.AbstractModel):
             records_with_user = records_with_user.with_context(mail_activity_quick_update=True)
         activities = self.env["mail.activity"]
         for (user, deadline, batch_note), batch in batches.items():
+            title = in_lang(summary, self._dealer_staff_lang(batch[:1]._dealer_role_company(), user))
             activities |= records_with_user.browse(batch.ids).activity_schedule(
                 date_deadline=deadline,
-                summary=summary,
+                summary=title,
                 note=batch_note,
                 activity_type_id=activity_type.id,
                 user_id=user.id,
             )
-        known = (self._dealer_batch_memo() or {}).get(self._dealer_open_activity_key(summary))
+        known = (self._dealer_batch_memo() or {}).get(self._dealer_open_activity_key(variants(summary)))
         if known is not None:
             known |= set(records_with_user.ids)
         return activities
 
-    def _dealer_open_activity_ids(self, summary):
-        """Ids of these records that have an open activity titled ``summary`` (whoever may see it).
+    def _dealer_open_activity_ids(self, summaries):
+        """Ids of these records that have an open activity titled one of ``summaries`` (whoever may see it).
 
         In a batch job (``_dealer_role_memo_context``), where Odoo's automation rules call this once
         per record, the job's records are looked up together the first time, and the tasks given
@@ -232,22 +245,24 @@ class MailThread(models.AbstractModel):
         memo = self._dealer_batch_memo()
         job = memo.get(("job", self._name)) if memo is not None else None
         if not job or not job.issuperset(self.ids):
-            return self._dealer_open_activity_query(self.ids, summary)
-        key = self._dealer_open_activity_key(summary)
+            return self._dealer_open_activity_query(self.ids, summaries)
+        key = self._dealer_open_activity_key(summaries)
         if key not in memo:
-            memo[key] = self._dealer_open_activity_query(list(job), summary)
+            memo[key] = self._dealer_open_activity_query(list(job), summaries)
         return memo[key] & set(self.ids)
 
-    def _dealer_open_activity_key(self, summary):
-        """Where the batch memo keeps the job's records with an open task titled ``summary``."""
-        return ("open activities", self._name, summary)
+    def _dealer_open_activity_key(self, summaries):
+        """Where the batch memo keeps the job's records with an open task titled one of ``summaries``."""
+        return ("open activities", self._name, tuple(summaries))
 
-    def _dealer_open_activity_query(self, ids, summary):
+    def _dealer_open_activity_query(self, ids, summaries):
         return {
             res_id
             for [res_id] in self.env["mail.activity"]
             .sudo()
-            ._read_group([("res_model", "=", self._name), ("res_id", "in", ids), ("summary", "=", summary)], ["res_id"])
+            ._read_group(
+                [("res_model", "=", self._name), ("res_id", "in", ids), ("summary", "in", list(summaries))], ["res_id"]
+            )
         }
 
     # ------------------------------------------------------------

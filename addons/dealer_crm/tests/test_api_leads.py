@@ -79,6 +79,15 @@ class TestLeadsApi(RoutedApiCase):
         self.assertEqual(lead.dealer_sla_deadline - lead.dealer_sla_start, timedelta(minutes=15))
         self.assertIsNone(body["duplicate_of"])
 
+    def test_the_lead_is_named_in_the_showroom_language(self):
+        """Whatever language the integration's HTTP client announces, the staff read their own."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_crm"], ["ru_RU"], overwrite=True)
+        self.env.company.partner_id.lang = "ru_RU"
+        status, body = self.post(LEADS, lead_body())
+        self.assertEqual(status, 201, body)
+        self.assertEqual(self.env["crm.lead"].browse(body["lead_id"]).name, "Anna Smirnova: Новый автомобиль")
+
     def test_known_contact_reused_and_open_lead_reported(self):
         _s, first = self.post(LEADS, lead_body())
         status, second = self.post(LEADS, lead_body(external_id="WEB-2", phone="+7 903 555 12 34", email=None))

@@ -168,6 +168,25 @@ class TestAutomationRulesCrm(DealerAutomationCase):
         self.assertEqual(task.date_deadline, date(2026, 9, 23))
         self.assertTrue(task.user_id.has_group("dealer_crm.group_fi_manager"), "no deal: an F&I manager of the company")
 
+    def test_the_task_title_is_in_the_assignee_language_and_never_doubles_across_languages(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        car = self._vehicle(partner_id=self.customer.id, insurance_end=date(2026, 9, 30))
+        assignee = car._dealer_role_users("fi_manager")[car.id]
+        assignee.lang = "ru_RU"
+        action = self._step(
+            "dealer.vehicle",
+            dealer_step="schedule_activity",
+            dealer_role="fi_manager",
+            dealer_summary="Renewal call",
+        )
+        action.update_field_translations("dealer_summary", {"ru_RU": "Звонок о продлении"})
+        # the rule fires from an English-speaking context, then from a Russian one: one task, in Russian
+        for lang in ("en_US", "ru_RU"):
+            action.with_context(lang=lang, active_model="dealer.vehicle", active_ids=car.ids).run()
+        task = car.activity_ids
+        self.assertEqual(task.summary, "Звонок о продлении")
+        self.assertEqual(task.user_id, assignee)
+
     # ------------------------------------------------------------
     # Building blocks
     # ------------------------------------------------------------

@@ -96,6 +96,22 @@ class TestDealerReservation(DealerSalesCase):
         self.assertEqual(len(self.activities_of(self.salesperson_3, self.same_model_lead)), 1, "same model, here")
         self.assertFalse(self.activities_of(seller, their_lead), "same model, another showroom: not told")
 
+    def test_the_scheduled_release_writes_in_the_languages_of_its_readers(self):
+        """The scheduled action has no language of its own: the task is in the salesperson's language,
+        the note in the showroom's (Russian here), while an English-speaking colleague reads English."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_crm"], ["ru_RU"], overwrite=True)
+        self.env.company.partner_id.lang = "ru_RU"
+        self.salesperson_2.lang = "ru_RU"
+        self.salesperson_3.lang = "en_US"
+        with freeze_time("2026-03-02 10:00:00"):
+            self._reserve()
+        with freeze_time("2026-03-04 10:01:00"):
+            self.env["dealer.reservation"].with_context(lang=None)._cron_release_expired()
+        self.assertIn("Автомобиль снова доступен", self.activities_of(self.salesperson_2, self.same_car_lead).summary)
+        self.assertIn("Car available again", self.activities_of(self.salesperson_3, self.same_model_lead).summary)
+        self.assertIn("предоплата не поступила", self.buyer_lead.message_ids[0].body)
+
     def test_the_call_centre_does_not_see_prepayments_nor_the_planned_cheque(self):
         """Money is for the roles that see money: the prepayment of a reservation and the planned
         average cheque of the funnel are hidden from the call centre (screens, reads, exports)."""

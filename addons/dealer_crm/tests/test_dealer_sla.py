@@ -53,6 +53,20 @@ class TestDealerRouting(DealerSalesCase):
         self.assertEqual(lead.dealer_sla_deadline, datetime(2026, 3, 2, 10, 15))
 
 
+class TestDealerSlaPolicyNames(DealerSalesCase):
+    def test_a_policy_reads_in_the_language_of_its_reader(self):
+        """Saved by an English-speaking admin (or installed), read by a Russian-speaking head."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_crm"], ["ru_RU"], overwrite=True)
+        policy = (
+            self.env["dealer.sla.policy"]
+            .with_context(lang="en_US")
+            .create({"channel": "phone", "minutes": 7, "active": False})
+        )
+        self.assertEqual(policy.display_name, "Phone call: 7 min")
+        self.assertEqual(policy.with_context(lang="ru_RU").display_name, "Телефонный звонок: 7 мин")
+
+
 class TestDealerEscalation(DealerSalesCase):
     def _escalate_at(self, when):
         with freeze_time(when):
@@ -85,6 +99,21 @@ class TestDealerEscalation(DealerSalesCase):
 
         self._escalate_at("2026-03-02 12:00:00")
         self.assertEqual(len(self.activities_of(self.director, lead)), 1)
+
+    def test_escalation_is_written_in_the_languages_of_its_readers(self):
+        """The scheduled action has no language: the head's task is in the head's language, the chatter
+        note in the showroom's."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_crm"], ["ru_RU"], overwrite=True)
+        self.team_head.lang = "ru_RU"
+        self.env.company.partner_id.lang = "ru_RU"
+        lead = self._lead(name="Caller", user_id=self.salesperson_1.id, dealer_channel="phone")
+        with freeze_time("2026-03-02 10:00:00"):
+            lead._dealer_register_missed_call(caller="+79001234567")
+        with freeze_time("2026-03-02 10:10:00"):
+            self.env["crm.lead"].with_context(lang=None)._cron_dealer_escalate()
+        self.assertIn("Эскалация", self.activities_of(self.team_head, lead).summary)
+        self.assertIn("Контакт не состоялся вовремя", lead.message_ids[0].body)
 
     def test_unrouted_missed_call_is_assigned_first(self):
         lead = self._lead(name="Unknown caller")

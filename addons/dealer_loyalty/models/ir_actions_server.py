@@ -1,6 +1,7 @@
 """Automation steps of this addon (the "Dealership step" server actions, see dealer_crm)."""
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.translated import Translated
 
 
 class IrActionsServer(models.Model):
@@ -41,7 +42,7 @@ class IrActionsServer(models.Model):
 
     def _dealer_step_value(self, param):
         if param == "subject":
-            return self.dealer_summary or None
+            return Translated.of_field(self, "dealer_summary") if self.dealer_summary else None
         if param == "action":
             return self
         return super()._dealer_step_value(param)

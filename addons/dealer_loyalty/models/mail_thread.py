@@ -4,6 +4,7 @@ and the replies a person sends from a customer's chatter to the customer's Teleg
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.addons.dealer_crm.tools.translated import in_lang
 from odoo.exceptions import UserError
 
 # Records whose chatter talks with their customer in Telegram: the customer card and deals or bookings.
@@ -150,9 +151,16 @@ class MailThread(models.AbstractModel):
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
         texts = {}  # {language: message}: the rule's message in each customer's language
+        langs = {}  # {(customer's language, showroom): the language they are written to in}
+        Dispatch = self.env["dealer.dispatch"].sudo()
 
-        def in_language(partner):
-            lang = partner.lang or self.env.lang
+        def in_language(partner, company):
+            # the language of every message to the customer: theirs, else their showroom's (never the
+            # language of whoever, or whichever scheduled action, triggered the rule)
+            if (partner.lang, company) not in langs:
+                row = Dispatch.new({"partner_id": partner.id, "company_id": company.id})
+                langs[partner.lang, company] = row._lang()
+            lang = langs[partner.lang, company]
             if lang not in texts:
                 texts[lang] = (action and action.with_context(lang=lang).dealer_message) or message
             return texts[lang]
@@ -163,19 +171,20 @@ class MailThread(models.AbstractModel):
             if channel == "phone":
                 calls |= record
             elif channel:
-                body = in_language(partner)
+                company = record._dealer_message_company(partner)
+                body = in_language(partner, company)
                 vals_list.append(
                     {
                         "partner_id": partner.id,
                         "vehicle_id": record.id if record._name == "dealer.vehicle" else False,
-                        "company_id": record._dealer_message_company(partner).id,
+                        "company_id": company.id,
                         "channel": channel,
                         "occurrence_date": today,
                         "scheduled_at": now,
                         "action_id": action.id if action else False,
                         "res_model": record._name,
                         "res_id": record.id,
-                        "subject": subject or False,
+                        "subject": in_lang(subject, langs[partner.lang, company]) or False,
                         "body": body,
                     }
                 )

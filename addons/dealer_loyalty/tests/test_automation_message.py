@@ -62,6 +62,26 @@ class TestAutomationMessage(DealerCampaignCase):
         self.assertEqual(russian.body, "Ваш автомобиль готов.")
         self.assertEqual(english.body, TEXT)
 
+    def test_a_customer_without_a_language_gets_the_showroom_language(self):
+        """Not the language of whoever triggered the rule (here an English-speaking user): the showroom's."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.action.update_field_translations("dealer_message", {"ru_RU": "Ваш автомобиль готов."})
+        self.by_mail.lang = False
+        self.company.partner_id.lang = "ru_RU"
+        with freeze_time("2026-12-01 12:00:00"):
+            self.env["crm.lead"].with_context(lang="en_US").create({"name": "Ready", "partner_id": self.by_mail.id})
+        self.assertEqual(self._rows(self.by_mail).body, "Ваш автомобиль готов.")
+
+    def test_the_shipped_message_action_speaks_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_loyalty"], ["ru_RU"], overwrite=True)
+        self.by_mail.lang = "ru_RU"
+        action = self.env.ref("dealer_loyalty.action_dealer_post_to_customer")
+        with freeze_time("2026-12-01 12:00:00"):
+            action.with_context(active_model="res.partner", active_ids=self.by_mail.ids).run()
+        row = self.env["dealer.dispatch"].search([("action_id", "=", action.id), ("partner_id", "=", self.by_mail.id)])
+        self.assertEqual(row.body, "Ваш автомобиль готов.")
+
     def test_rule_message_is_queued_then_sent_with_consent_quiet_hours_and_cap(self):
         telegram = type(self.env["dealer.telegram"])
         reply = FakeResponse(200, {"ok": True, "result": {"message_id": 7}})

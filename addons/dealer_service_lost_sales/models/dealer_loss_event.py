@@ -68,6 +68,16 @@ class DealerLossEvent(models.Model):
             subject = event.lead_id.name or event.vehicle_id.name or ""
             event.name = " - ".join(p for p in (kinds.get(event.kind), subject) if p)
 
+    @api.depends_context("lang")
+    @api.depends("kind", "lead_id", "vehicle_id")
+    def _compute_display_name(self):
+        """The event as each reader says it: the kind in their language (the stored name, for searching,
+        keeps the kind's English label)."""
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for event in self:
+            subject = event.lead_id.name or event.vehicle_id.name or ""
+            event.display_name = " - ".join(p for p in (kinds.get(event.kind), subject) if p)
+
     @api.depends("kind")
     def _compute_is_partial(self):
         for event in self:

@@ -36,6 +36,15 @@ class TestLossEvents(ServiceLostSalesCase):
         self.assertFalse(event.is_partial)
         self.assertEqual(lead.won_status, "lost")
 
+    def test_the_event_reads_in_the_language_of_its_reader(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_service_lost_sales"], ["ru_RU"], overwrite=True)
+        lead = self.service_lead([("Oil", 5000, "proposed")])
+        self.lost_via_wizard(lead, self.reason["customer_cancelled"])
+        event = lead.loss_event_ids
+        self.assertEqual(event.with_context(lang="en_US").display_name, "Appointment cancelled - Service job")
+        self.assertEqual(event.with_context(lang="ru_RU").display_name, "Запись отменена - Service job")
+
     def test_order_cancelled_with_competitor(self):
         lead = self.service_lead([("Clutch", 40000, "accepted")], stage_id=self.stage["in_progress"].id)
         self.lost_via_wizard(lead, self.reason["competitor"], competitor="Garage Nord")
