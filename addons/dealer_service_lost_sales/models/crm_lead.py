@@ -366,12 +366,15 @@ class CrmLead(models.Model):
         if values.get("comment"):
             description = (description or Markup()) + tools.plaintext2html(values["comment"])
         external_id = values.get("external_id")
-        name = values.get("name") or (
-            self.env._("Service booking %(ref)s: %(vehicle)s", ref=external_id, vehicle=vehicle.display_name)
-            if external_id
-            else self.env._("Service booking: %(vehicle)s", vehicle=vehicle.display_name)
-        )
         extra = dict(values.get("vals") or {})
+        # the booking's name is the staff's: in the showroom's language, whoever booked (a customer's page)
+        company = self.env["res.company"].browse(extra.get("company_id")) or self.env.company
+        env = self.with_context(lang=self._dealer_staff_lang(company)).env
+        name = values.get("name") or (
+            env._("Service booking %(ref)s: %(vehicle)s", ref=external_id, vehicle=vehicle.display_name)
+            if external_id
+            else env._("Service booking: %(vehicle)s", vehicle=vehicle.display_name)
+        )
         if external_id:
             extra["service_external_id"] = external_id
         return self.create(
@@ -405,12 +408,16 @@ class CrmLead(models.Model):
             raise UserError(self.env._("Only a booking that is still to come can be moved."))
         before = self.service_planned_at
         self.write({"service_planned_at": planned_at, "date_deadline": fields.Date.to_date(planned_at), **vals})
+        # for the staff: in the showroom's language and time zone, whoever moved it (a customer's page, the DMS)
+        company = self.company_id or self.env.company
+        env = self.with_context(lang=self._dealer_staff_lang(company)).env
+        tz = company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
+
+        def local(value):
+            return tools.format_datetime(env, value, tz=tz, dt_format="short") if value else "-"
+
         self.message_post(
-            body=self.env._(
-                "Booking moved from %(before)s to %(after)s (UTC).",
-                before=fields.Datetime.to_string(before) if before else "-",
-                after=fields.Datetime.to_string(planned_at),
-            )
+            body=env._("Booking moved from %(before)s to %(after)s.", before=local(before), after=local(planned_at))
         )
         return True
 

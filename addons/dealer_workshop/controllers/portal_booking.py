@@ -6,6 +6,7 @@ customer's own records read and written with ``sudo()``. Every input is checked 
 is written: a bad one shows its message on the page and writes nothing.
 """
 
+import time
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
@@ -32,6 +33,10 @@ SESSION_KEY = "dealer_workshop_booking"
 # the loss reasons a customer may give when cancelling (codes of crm.lost.reason)
 CANCEL_REASONS = ("customer_cancelled", "price", "competitor", "other")
 CONFIRM_CHANNELS = ("email", "sms", "telegram")
+# a phone number proven by a code books for this long (minutes), then asks for a new code
+VERIFIED_PHONE_MINUTES = 30
+# upcoming visits one phone number may hold from the page; more are booked by the service desk
+MAX_ONLINE_BOOKINGS_PER_PHONE = 3
 
 
 class BookingError(Exception):
@@ -170,6 +175,9 @@ class PortalBooking(http.Controller):
         if dispatch:
             return dispatch.partner_id, dispatch.partner_id.phone_sanitized, dispatch
         phone = session.get("phone")
+        verified_at = session.get("phone_verified_at")
+        if phone and (not verified_at or time.time() - verified_at > VERIFIED_PHONE_MINUTES * 60):
+            phone = None  # proven too long ago (or by a session of before the limit): a new code
         if phone:
             # a code proves the number, not which of the contacts sharing it is booking (a spouse, a
             # fleet's switchboard, another showroom's customer): only a single match of this showroom
@@ -491,7 +499,7 @@ class PortalBooking(http.Controller):
             return self._render(
                 "dealer_workshop.portal_booking_identify", lang, form=form, step="code", phone=number, error=error
             )
-        self._save_session(phone=number, dispatch_id=False)
+        self._save_session(phone=number, phone_verified_at=time.time(), dispatch_id=False)
         return request.redirect("/service/book")
 
     @http.route("/service/book/confirm", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
@@ -527,6 +535,17 @@ class PortalBooking(http.Controller):
         name = (form.get("name") or "").strip()[:128]
         if not partner and not name:
             raise BookingError(env._("Enter your name."))
+        if (
+            self._online_bookings(partner.phone_sanitized if partner else phone, company)
+            >= MAX_ONLINE_BOOKINGS_PER_PHONE
+        ):
+            raise BookingError(
+                env._(
+                    "You already have %(count)s upcoming visits booked online. To book more, please call the "
+                    "service desk.",
+                    count=MAX_ONLINE_BOOKINGS_PER_PHONE,
+                )
+            )
         comment = (form.get("comment") or "").strip()[:2000]
         try:
             with env.cr.savepoint():
@@ -538,6 +557,26 @@ class PortalBooking(http.Controller):
             # the capacity check on the booking: someone took the time a moment ago
             raise BookingError(env._("This time is no longer free. Choose another free time below.")) from None
         return lead
+
+    def _online_bookings(self, phone, company):
+        """Upcoming visits booked on the page by contacts of this phone number at the showroom: a number
+        proven once cannot fill the workshop with made-up cars."""
+        if not phone:
+            return 0
+        return (
+            request.env["crm.lead"]
+            .sudo()
+            .search_count(
+                [
+                    ("dealer_interest", "=", SERVICE_INTEREST),
+                    ("service_source", "=", "portal"),
+                    ("won_status", "=", "pending"),
+                    ("service_planned_at", ">", fields.Datetime.now()),
+                    ("company_id", "=", company.id),
+                    ("partner_id.phone_sanitized", "=", phone),
+                ]
+            )
+        )
 
     def _create_booking(self, partner, phone, name, dispatch, vehicle, new_car, products, start, bay, comment):
         env = request.env
@@ -686,7 +725,9 @@ class PortalBooking(http.Controller):
             lang, values = self._manage_values(lead, token, error=error)
             return self._render("dealer_workshop.portal_booking_manage", lang, **values)
         comment = (comment or "").strip()[:2000]
-        text = request.env._("Cancelled by the customer on the booking page.")
+        # the note is the staff's: in the showroom's language
+        staff = request.env(context={**request.env.context, "lang": lead._dealer_staff_lang(lead.company_id.sudo())})
+        text = staff._("Cancelled by the customer on the booking page.")
         when = lead.service_planned_at
         lead._dealer_cancel_service(reason, f"{text} {comment}".strip())
         queue_confirmation(lead, "cancelled", when)

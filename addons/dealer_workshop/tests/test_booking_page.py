@@ -359,6 +359,33 @@ class TestBookingPage(BookingPageCase):
         self.assertEqual(len(rows), 4)
         self.assertEqual(rows[3].body, rows[1].body, "the last confirmation names B")
 
+    def test_what_the_page_writes_for_the_staff_is_in_the_showroom_language(self):
+        """A Russian-speaking customer books, moves and cancels in an English-speaking showroom: the page
+        and their messages are Russian, the booking's name and notes English, times in local time."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_service_lost_sales", "dealer_workshop"], ["ru_RU"])
+        self.customer.lang = "ru_RU"
+        self.company.partner_id.lang = "en_US"
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            page = self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+            ).text
+            lead = self._bookings(self.car)
+            manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+            later = next(slot for slot in self._slots(page) if slot.startswith("2026-12-03"))
+            page = self._post(manage + "/reschedule", page, {"slot": later}).text
+            reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
+            self._post(manage + "/cancel", page, {"reason_id": reason.id, "comment": "Дорого"})
+        self.assertTrue(lead.name.startswith("Service booking: "), lead.name)
+        bodies = " ".join(lead.message_ids.mapped("body"))
+        self.assertIn("Booking moved from", bodies)
+        self.assertIn("Cancelled by the customer on the booking page.", bodies)
+        self.assertNotIn("(UTC)", bodies)
+
     def test_the_booking_time_is_written_in_the_language_of_the_confirmation(self):
         """A customer without a language, on a page shown in Russian: the confirmation is in the showroom's
         language (English here), its time written the English way, not the Russian."""
@@ -654,6 +681,32 @@ class TestBookingPageSafety(BookingPageCase):
         self.assertIn("Please call the service desk", response.text)
         self.assertFalse(stock.partner_id)
         self.assertFalse(self._bookings(stock))
+
+    def test_one_phone_holds_at_most_three_upcoming_visits_from_the_page(self):
+        """A number proven once cannot fill the workshop with made-up cars."""
+        with freeze_time(NOW), self.mockSMSGateway():
+            self._confirm_phone("+79165550077")
+            for i in range(4):
+                plate = f"K{i}11KK77"
+                html = self._get(f"/service/book?step=slots&plate={plate}&product_ids={self.to2.id}")
+                before = self._counts()
+                response = self._post(
+                    "/service/book/confirm",
+                    html,
+                    {"plate": plate, "product_ids": self.to2.id, "slot": self._slots(html)[0], "name": "Max"},
+                )
+                if i < 3:
+                    self.assertIn("Your visit is booked", response.text)
+            self.assertIn("To book more, please call the service desk", response.text)
+            self.assertEqual(self._counts(), before, "the fourth writes nothing")
+
+    def test_a_proven_phone_asks_for_a_new_code_after_half_an_hour(self):
+        with freeze_time(NOW), self.mockSMSGateway():
+            self.assertIn("Show free times", self._confirm_phone("+79165550078"))
+        with freeze_time("2026-12-02 07:31:00"):
+            html = self._get("/service/book?lang=en_US")
+        self.assertNotIn("Show free times", html)
+        self.assertIn('name="phone"', html)
 
     def test_plate_found_whatever_the_letters_and_spaces(self):
         """A123BC77 typed in Cyrillic, lower case or with spaces is still another customer's car."""
