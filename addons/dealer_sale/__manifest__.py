@@ -1,7 +1,7 @@
 {
     "name": "Dealer CRM - Sales",
     "summary": "Commercial offer, sales contract and down payment of a dealership deal on Odoo Sales",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/CRM",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",

@@ -53,6 +53,14 @@ class DealerVisit(models.Model):
         tracking=True,
     )
     line_ids = fields.One2many("dealer.visit.line", "visit_id", string="Lines", copy=True)
+    # the kept work orders and acceptance acts (their amounts): readable by who may see money, not the call centre
+    dealer_money_prints = fields.Binary(
+        string="Kept service documents",
+        attachment=True,
+        copy=False,
+        readonly=True,
+        groups="dealer_crm.group_dealer_see_money",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     revenue = fields.Monetary(
         compute="_compute_amounts",

@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .common import DealerCustomerCase, pdf_text
@@ -98,11 +99,39 @@ class TestVisitDocuments(DealerCustomerCase):
         self.print_pdf("dealer_crm.dealer_visit_report_work_order", self.advisor)
         self.print_pdf("dealer_crm.dealer_visit_report_work_order", self.advisor)
         kept = self.env["ir.attachment"].search(
-            [("res_model", "=", "dealer.visit"), ("res_id", "=", self.visit.id)], order="dealer_version"
+            [
+                ("res_model", "=", "dealer.visit"),
+                ("res_id", "=", self.visit.id),
+                ("res_field", "=", "dealer_money_prints"),
+            ],
+            order="dealer_version",
         )
         name = self.visit.name.replace("/", "_")
         self.assertEqual(kept.mapped("name"), [f"Work order {name} v1.pdf", f"Work order {name} v2.pdf"])
         self.assertIn("XTA21099043219876", pdf_text(kept[1].raw))
+        # its amounts: the kept copy opens for who sees money, not for the call centre (who reads the visit)
+        kept[1].with_user(self.advisor).check_access("read")
+        self.visit.with_user(self.call_center).check_access("read")
+        with self.assertRaises(AccessError):
+            kept[1].with_user(self.call_center).read(["datas"])
+
+    def test_the_upgrade_puts_the_documents_kept_before_behind_the_money_field(self):
+        from importlib import util
+        from pathlib import Path
+
+        self.print_pdf("dealer_crm.dealer_visit_report_work_order", self.advisor)
+        kept = self.env["ir.attachment"].search(
+            [("res_model", "=", "dealer.visit"), ("res_id", "=", self.visit.id), ("res_field", "!=", False)]
+        )
+        kept.sudo().write({"res_field": False})  # as the previous version kept it
+        self.env.flush_all()
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.5.0" / "post-migrate.py"
+        spec = util.spec_from_file_location("dealer_crm_migrate_19_0_1_5_0", path)
+        migration = util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.4.0")
+        self.env.invalidate_all()
+        self.assertEqual(kept.res_field, "dealer_money_prints")
 
     def test_who_may_not_see_money_prints_without_amounts(self):
         text = self.print_pdf("dealer_crm.dealer_visit_report_work_order", self.call_center)

@@ -14,18 +14,22 @@ class CrmLead(models.Model):
     dealer_identity_prints = fields.Binary(
         string="Kept sales contracts", attachment=True, copy=False, readonly=True, groups=IDENTITY_GROUPS
     )
+    # the kept commercial offers (prices): readable by who may see money, not the call centre
+    dealer_money_prints = fields.Binary(
+        string="Kept offers", attachment=True, copy=False, readonly=True, groups="dealer_crm.group_dealer_see_money"
+    )
 
     def _merge_dependences_attachments(self, opportunities):
-        """crm moves the merged deals' attachments to the kept deal, but not the kept sales contracts
-        (behind ``dealer_identity_prints``, which its search leaves out): move them too, or deleting the
-        merged deals would delete them."""
+        """crm moves the merged deals' attachments to the kept deal, but not the kept sales contracts and
+        offers (behind ``dealer_identity_prints`` and ``dealer_money_prints``, which its search leaves out):
+        move them too, or deleting the merged deals would delete them."""
         res = super()._merge_dependences_attachments(opportunities)
         # sudo: the person merging may not read identity documents; the copies stay behind the same field
         self.env["ir.attachment"].sudo().search(
             [
                 ("res_model", "=", self._name),
                 ("res_id", "in", [lead_id for lead_id in opportunities.ids if lead_id != self.id]),
-                ("res_field", "=", "dealer_identity_prints"),
+                ("res_field", "in", ["dealer_identity_prints", "dealer_money_prints"]),
             ]
         ).write({"res_id": self.id})
         return res

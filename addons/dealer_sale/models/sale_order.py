@@ -20,6 +20,10 @@ class SaleOrder(models.Model):
     dealer_identity_prints = fields.Binary(
         string="Kept sales contracts", attachment=True, copy=False, readonly=True, groups=IDENTITY_GROUPS
     )
+    # the kept commercial offers (prices): readable by who may see money, not the call centre
+    dealer_money_prints = fields.Binary(
+        string="Kept offers", attachment=True, copy=False, readonly=True, groups="dealer_crm.group_dealer_see_money"
+    )
     dealer_vehicle_id = fields.Many2one(
         "dealer.vehicle",
         string="Car",

@@ -108,7 +108,7 @@ class TestDealDocuments(DealerSaleCase):
         self.pdf(OFFER, order)
         self.pdf(CONTRACT, order)
         offer, contract = self.kept_prints()
-        self.assertEqual((offer.res_field, contract.res_field), (False, "dealer_identity_prints"))
+        self.assertEqual((offer.res_field, contract.res_field), ("dealer_money_prints", "dealer_identity_prints"))
         contract.with_user(self.salesman).check_access("read")
         for role in ("call_center", "receptionist", "marketer"):
             reader = new_test_user(self.env, login=f"t_doc_{role}", groups=f"dealer_crm.group_{role}")
@@ -118,7 +118,11 @@ class TestDealDocuments(DealerSaleCase):
                 contract.with_user(reader).check_access("read")
             with self.assertRaises(AccessError, msg=role):
                 contract.with_user(reader).read(["datas"])
-            offer.with_user(reader).check_access("read")  # the commercial offer stays with the deal's readers
+            if role == "call_center":  # the commercial offer's prices: for who sees money
+                with self.assertRaises(AccessError, msg=role):
+                    offer.with_user(reader).read(["datas"])
+            else:
+                offer.with_user(reader).check_access("read")
             # the deal's history still opens, with the note of the print
             notes = deal.message_ids.filtered(lambda message, c=contract: c in message.attachment_ids)
             self.assertTrue(notes, role)
@@ -161,6 +165,22 @@ class TestDealDocuments(DealerSaleCase):
         migration.migrate(self.env.cr, "19.0.1.1.0")
         self.env.invalidate_all()
         self.assertEqual(contract.res_field, "dealer_identity_prints")
+
+    def test_the_upgrade_puts_the_offers_kept_before_behind_the_money_field(self):
+        from importlib import util
+        from pathlib import Path
+
+        self.pdf(OFFER, self.quotation())
+        offer = self.kept_prints()
+        offer.sudo().write({"res_field": False})  # as the previous version kept it
+        self.env.flush_all()
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.3.0" / "post-migrate.py"
+        spec = util.spec_from_file_location("dealer_sale_migrate_19_0_1_3_0", path)
+        migration = util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.2.0")
+        self.env.invalidate_all()
+        self.assertEqual(offer.res_field, "dealer_money_prints")
 
     def test_contract_prints_the_showroom_own_clauses(self):
         self.customer.write(PASSPORT)
