@@ -39,5 +39,9 @@ class DealerFeedbackReport(models.Model):
                       CASE WHEN f.state = 'answered' THEN f.score END AS score,
                       CASE WHEN f.state = 'answered' THEN 100.0 ELSE 0.0 END AS response_rate
                  FROM dealer_feedback f
-                WHERE f.state != 'planned'"""
+            LEFT JOIN dealer_dispatch d ON d.id = f.dispatch_id
+                WHERE f.state != 'planned'
+                  -- an invitation that never reached the customer (no consent any more, over the cap,
+                  -- bounced, failed) is no survey they left unanswered
+                  AND (d.id IS NULL OR d.state NOT IN ('skipped', 'cancelled', 'failed', 'bounced'))"""
         )

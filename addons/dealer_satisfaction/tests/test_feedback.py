@@ -195,6 +195,32 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
         self.env["dealer.risk.rule"]._compute_signals(answer_day)
         self.assertIn("low_satisfaction", self.russian.risk_signal_ids.mapped("code"))
 
+    def _dispatch_due(self, day):
+        with (
+            freeze_time(f"{day} 10:05:00"),
+            self.mock_mail_gateway(),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit),
+        ):
+            self.env["dealer.dispatch"]._cron_send_due()
+
+    def test_a_survey_that_never_reached_the_customer_does_not_lower_the_response_rate(self):
+        _visit, answered = self._close_visit(self.russian)
+        self._send_due(self.TODAY + timedelta(days=1))
+        self._dispatch_due(self.TODAY + timedelta(days=1))
+        with freeze_time(f"{self.TODAY + timedelta(days=2)} 09:00:00"):
+            self._answer(answered, 10)
+        _visit, withheld = self._close_visit(self.russian)
+        self._send_due(self.TODAY + timedelta(days=1))
+        # the customer withdraws their consent before the second invitation leaves: it is never sent
+        self.russian.consent_email = False
+        self._dispatch_due(self.TODAY + timedelta(days=1))
+        self.assertIn(withheld.dispatch_id.state, ("skipped", "cancelled"), "never sent")
+        self.env.flush_all()
+        [(rate,)] = self.env["dealer.feedback.report"]._read_group(
+            [("partner_id", "=", self.russian.id)], [], ["response_rate:avg"]
+        )
+        self.assertAlmostEqual(rate, 100.0, msg="one survey reached them, one answer")
+
     def test_nps_by_month_is_promoters_minus_detractors(self):
         Feedback = self.env["dealer.feedback"]
         scores = {date(2026, 4, 15): [10, 9, 9, 7, 3], date(2026, 5, 15): [10, 8, 6, 5, 2, 0]}
