@@ -122,6 +122,9 @@ MATRIX = {
     "res.users.apikeys.description":  "r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c-",
     # Odoo Sales' own rights through sales_team's groups, unchanged by dealer_sale: the roles that work
     # deals (reception hands them over, the integration creates them) quote; service staff do not
+    # Odoo's e-mail and SMS composers, which dealer_loyalty makes keep to consent: Odoo's rights, every employee
+    "mail.compose.message":           "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc-",
+    "sms.composer":                   "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc-",
     "sale.order":                     "---- rwc- ---- ---- rwc- rwc- rwc- rwc- rwc- rwc- rwcu rwc-",
     "sale.order.line":                "---- rwcu ---- ---- rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
     # survey answers stay with Odoo's Surveys rights (the link's token opens the customer's own)
