@@ -1,4 +1,8 @@
 from odoo import fields, models
+from odoo.addons.mail.tools.discuss import Store
+
+# the tokens Odoo's chatter gives with each attachment of a message, which open the file without any other check
+ACCESS_TOKEN_ATTRS = ("raw_access_token", "thumbnail_access_token")
 
 
 class IrAttachment(models.Model):
@@ -10,3 +14,31 @@ class IrAttachment(models.Model):
         "ir.actions.report", string="Printed report", index="btree_not_null", ondelete="set null", readonly=True
     )
     dealer_version = fields.Integer(string="Print version", readonly=True)
+
+    def _to_store_defaults(self, target):
+        """A file kept behind a field (a sales contract behind the identity group, an offer or a work order
+        behind the money group) comes with the chatter note of its print; Odoo reads a message's
+        attachments as superuser and hands every reader of the note a token that opens the file past
+        the field's groups. Only who may read that field gets the tokens: the others see the file's
+        name in the note, and opening it is refused."""
+        specs = super()._to_store_defaults(target)
+        return [
+            Store.Attr(spec.field_name, self._dealer_guarded(spec), predicate=spec.predicate, sudo=spec.sudo)
+            if isinstance(spec, Store.Attr) and spec.field_name in ACCESS_TOKEN_ATTRS
+            else spec
+            for spec in specs
+        ]
+
+    @staticmethod
+    def _dealer_guarded(spec):
+        return lambda attachment: spec._get_value(attachment) if attachment._dealer_may_open() else False
+
+    def _dealer_may_open(self):
+        """Whether the user (not the superuser the chatter reads with) may read the field this file is kept behind."""
+        self.ensure_one()
+        if not self.res_field or self.res_model not in self.env:
+            return True
+        field = self.env[self.res_model]._fields.get(self.res_field)
+        if not field or not field.groups:
+            return True
+        return self.env(su=False)[self.res_model]._has_field_access(field, "read")

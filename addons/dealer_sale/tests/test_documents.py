@@ -124,9 +124,21 @@ class TestDealDocuments(DealerSaleCase):
             else:
                 offer.with_user(reader).check_access("read")
             # the deal's history still opens, with the note of the print
-            notes = deal.message_ids.filtered(lambda message, c=contract: c in message.attachment_ids)
+            notes = deal.message_ids.filtered(lambda message, kept=contract | offer: kept & message.attachment_ids)
             self.assertTrue(notes, role)
-            self.assertTrue(Store().add(notes).get_result()["mail.message"], role)
+            store = Store().add(notes).get_result()
+            self.assertTrue(store["mail.message"], role)
+            # the note names the file, but gives no token that would open it past the field's groups
+            tokens = {a["id"]: a.get("raw_access_token") for a in store["ir.attachment"]}
+            self.assertIn(contract.id, tokens, role)
+            self.assertFalse(tokens[contract.id], role)
+            self.assertEqual(bool(tokens.get(offer.id)), role != "call_center", role)
+        # who may read passports gets the token with the note
+        notes = self.deal.with_user(self.salesman).message_ids.filtered(
+            lambda message: contract in message.attachment_ids
+        )
+        tokens = {a["id"]: a.get("raw_access_token") for a in Store().add(notes).get_result()["ir.attachment"]}
+        self.assertTrue(tokens[contract.id])
         # a second print is version 2, whatever the first was kept behind
         self.pdf(CONTRACT, order)
         self.assertTrue(self.kept_prints()[-1].name.endswith("v2.pdf"), self.kept_prints()[-1].name)
