@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models, tools
 from odoo.addons.dealer_crm.models.dealer_call import CALL_OUTCOMES
+from odoo.addons.dealer_crm.models.mail_thread import AUTOMATED_POST_KEYS
 from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.exceptions import UserError, ValidationError
@@ -69,6 +70,10 @@ COUNTED_STATES = ("sending", "sent", "delivered")
 SEND_MEMO = "dealer_send_memo"
 
 _logger = logging.getLogger(__name__)
+
+
+# the precommit memo of the customers Odoo's composers left out in this transaction (_tell_composer_sender)
+COMPOSER_REFUSED = "dealer.dispatch.composer_refused"
 
 
 class DealerDispatch(models.Model):
@@ -275,25 +280,43 @@ class DealerDispatch(models.Model):
 
     @api.model
     def _tell_composer_sender(self, channel, refused):
-        """The person who sent an e-mail or SMS to many from Odoo's composer learns whom it did not reach."""
-        if not refused:
+        """The person who sent an e-mail or SMS to many from Odoo's composer learns whom it did not reach.
+
+        Once per transaction and channel, however many batches the composer sends in; nobody is
+        told when an automation rule or a scheduled action sent it (the log of the mails says it).
+        """
+        if not refused or any(key in self.env.context for key in AUTOMATED_POST_KEYS):
             return
+        data = self.env.cr.precommit.data
+        if COMPOSER_REFUSED not in data:
+            data[COMPOSER_REFUSED] = {}
+            user = self.env.user
+
+            @self.env.cr.precommit.add
+            def tell():
+                for refused_channel, names in data.pop(COMPOSER_REFUSED, {}).items():
+                    user._bus_send(
+                        "simple_notification",
+                        {"type": "warning", "sticky": True, "message": self._composer_refusal(refused_channel, names)},
+                    )
+
+        data[COMPOSER_REFUSED].setdefault(channel, []).extend(refused)
+
+    @api.model
+    def _composer_refusal(self, channel, refused):
         names = ", ".join(refused[:5]) + (", …" if len(refused) > 5 else "")
         if channel == "email":
-            message = self.env._(
+            return self.env._(
                 "%(count)s recipients get no e-mail: no e-mail consent on their card, or the address is "
                 "blacklisted (%(names)s).",
                 count=len(refused),
                 names=names,
             )
-        else:
-            message = self.env._(
-                "%(count)s recipients get no SMS: no SMS consent on their card, or the number is "
-                "blacklisted (%(names)s).",
-                count=len(refused),
-                names=names,
-            )
-        self.env.user._bus_send("simple_notification", {"type": "warning", "sticky": True, "message": message})
+        return self.env._(
+            "%(count)s recipients get no SMS: no SMS consent on their card, or the number is blacklisted (%(names)s).",
+            count=len(refused),
+            names=names,
+        )
 
     @api.model
     def _address_sql(self, channel):

@@ -50,6 +50,18 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         declined = mails.filtered(lambda m: self.declined in m.recipient_ids)
         self.assertEqual((declined.state, declined.failure_type), ("cancel", "mail_optout"))
 
+    def test_the_sender_is_told_once_whom_the_email_missed(self):
+        """Sent in batches (one customer per batch here), the warning comes once and names whom it missed."""
+        also_declined = self.partners[3]
+        self._set_consent(also_declined, "email", False)
+        self.env["ir.config_parameter"].sudo().set_param("mail.batch_size", "1")
+        self._mass_email(self.customers | also_declined)
+        self.env.cr.precommit.run()  # what the commit of the sender's request does
+        warnings = self.env["bus.bus"].sudo().search([("message", "ilike", "get no e-mail")])
+        self.assertEqual(len(warnings), 1)
+        self.assertIn(self.declined.name, warnings.message)
+        self.assertIn(also_declined.name, warnings.message)
+
     def test_mass_email_to_leads_needs_the_consent_of_their_customer(self):
         leads = self.env["crm.lead"].create(
             [
@@ -86,6 +98,26 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
                 text(partner).action_send_sms()
         text(self.agreed).action_send_sms()
         texts = self.env["sms.sms"].sudo().search([("body", "=", "Your car is ready.")])
+        self.assertEqual(texts.partner_id, self.agreed)
+
+    def test_an_automated_sms_texts_those_who_agreed_and_undoes_nothing(self):
+        """Odoo's "Send SMS" action of an automation rule: the customer without consent is left out, the
+        others are texted, and nothing is refused (the write that triggered the rule stands)."""
+        template = self.env["sms.template"].create(
+            {"name": "Ready", "model_id": self.env["ir.model"]._get_id("res.partner"), "body": "Ready for pickup."}
+        )
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Car ready SMS",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "state": "sms",
+                "sms_template_id": template.id,
+                "sms_method": "comment",
+            }
+        )
+        for partners in (self.agreed | self.declined, self.declined):
+            action.with_context(active_model="res.partner", active_ids=partners.ids, __action_done={}).run()
+        texts = self.env["sms.sms"].sudo().search([("body", "=", "Ready for pickup.")])
         self.assertEqual(texts.partner_id, self.agreed)
 
     def test_staff_are_emailed_without_customer_consent(self):

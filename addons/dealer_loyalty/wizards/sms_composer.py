@@ -1,6 +1,7 @@
 """Odoo's SMS composer keeps to the customers' SMS consent."""
 
 from odoo import models
+from odoo.addons.dealer_crm.models.mail_thread import AUTOMATED_POST_KEYS
 from odoo.exceptions import UserError
 
 
@@ -37,14 +38,22 @@ class SmsComposer(models.TransientModel):
 
     def _action_send_sms_comment(self, records=None):
         """An SMS from the chatter of a customer, a lead or a dealership record goes only to a customer
-        who agreed to SMS (and whose number is not blacklisted); otherwise it is refused, naming them.
-        The same rule as the reminders and the Telegram replies: the SMS consent is for every SMS."""
+        who agreed to SMS (and whose number is not blacklisted). The same rule as the reminders and the
+        Telegram replies: the SMS consent is for every SMS.
+
+        A person sending from one record's chatter is refused, naming the customer. An automation
+        rule's or a scheduled action's SMS (Odoo's "Send SMS" action) leaves the refused records
+        out and texts the others: one customer without consent must not undo the change that
+        triggered the rule, nor a whole batch.
+        """
         records = records if records is not None else self._get_records()
         if records and self.env["dealer.dispatch"]._needs_consent(records._name):
             info = records._sms_get_recipients_info(force_field=self.number_field_name)
             numbers = self.sanitized_numbers.split(",") if self.sanitized_numbers else []
             refused, refused_numbers = self._dealer_refused(records, info, numbers)
-            if refused or refused_numbers:
+            automated = any(key in self.env.context for key in AUTOMATED_POST_KEYS)
+            # numbers typed in the composer are always a person's choice: refused as well
+            if refused_numbers or (refused and len(records) == 1 and not automated):
                 names = [(info[r.id]["partner"] or r).sudo().display_name for r in refused] + refused_numbers
                 raise UserError(
                     self.env._(
@@ -53,4 +62,7 @@ class SmsComposer(models.TransientModel):
                         names=", ".join(names),
                     )
                 )
+            records -= refused
+            if not records:
+                return self.env["mail.message"]
         return super()._action_send_sms_comment(records=records)
