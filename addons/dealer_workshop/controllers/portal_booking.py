@@ -89,9 +89,11 @@ def _company_tz(company):
 
 
 def format_local(value, company, lang):
-    """A UTC time as the showroom's local time, written the way ``lang`` writes it."""
-    local = pytz.utc.localize(value).astimezone(_company_tz(company))
-    return tools.format_datetime(request.env(context={"lang": lang}), local.replace(tzinfo=None), dt_format="short")
+    """A UTC time as the showroom's local time, written the way ``lang`` writes it (whatever the time zone
+    of the visitor's own account: the time of the workshop is the one that counts)."""
+    return tools.format_datetime(
+        request.env(context={"lang": lang}), value, tz=_company_tz(company).zone, dt_format="short"
+    )
 
 
 def queue_confirmation(lead, kind, when):

@@ -460,6 +460,33 @@ class TestBookingPage(BookingPageCase):
             listing = self._get("/my/service-bookings")
         self.assertIn(f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}", listing)
 
+    def test_a_logged_in_customer_gets_the_workshop_time_whatever_their_own_time_zone(self):
+        user = self.env["res.users"].create(
+            {
+                "login": "booking_far_customer",
+                "password": "booking_far_customer",
+                "partner_id": self.customer.id,
+                "tz": "Asia/Vladivostok",
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.authenticate(user.login, user.login)
+        with freeze_time(NOW):
+            html = self._get(f"/service/book?step=slots&vehicle_id={self.car.id}&product_ids={self.to2.id}")
+            self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+            )
+        lead = self._bookings(self.car)
+        row = self.env["dealer.dispatch"].search([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+        company_tz = self.company.resource_calendar_id.tz or self.company.partner_id.tz or "UTC"
+        self.assertNotEqual(company_tz, "Asia/Vladivostok")
+        workshop = format_datetime(
+            self.env(context={"lang": "en_US"}), datetime(2026, 12, 2, 8), tz=company_tz, dt_format="short"
+        )
+        self.assertIn(f"is booked for {workshop} (", row.body)
+
     def test_russian_page_from_the_customer_language(self):
         self.env["res.lang"]._activate_lang("ru_RU")
         self.customer.lang = "ru_RU"
