@@ -83,9 +83,14 @@ class MailThread(models.AbstractModel):
         """The language a task or note for the staff is written in: the assignee's, else the
         showroom's (its partner's), else the language of new contacts; never the language of the
         scheduled action that writes it (Odoo's crons run without one: English)."""
-        installed = dict(self.env["res.lang"].get_installed())
-        candidates = (user and user.lang, company.partner_id.lang, self.env["ir.default"]._get("res.partner", "lang"))
-        return next((lang for lang in candidates if lang in installed), self.env.lang or "en_US")
+        installed = dict(self.env["res.lang"].get_installed())  # cached, as the defaults below
+
+        def candidates():  # each one only when the ones before it gave no installed language
+            yield user and user.lang
+            yield company.partner_id.lang
+            yield self.env["ir.default"]._get_model_defaults("res.partner").get("lang")
+
+        return next((lang for lang in candidates() if lang in installed), self.env.lang or "en_US")
 
     def _dealer_role_company(self):
         """The showroom whose people act on this record: its company, else the current one."""
