@@ -42,6 +42,8 @@ class DealerFeedbackReport(models.Model):
             LEFT JOIN dealer_dispatch d ON d.id = f.dispatch_id
                 WHERE f.state != 'planned'
                   -- an invitation that never reached the customer (no consent any more, over the cap,
-                  -- bounced, failed) is no survey they left unanswered
-                  AND (d.id IS NULL OR d.state NOT IN ('skipped', 'cancelled', 'failed', 'bounced'))"""
+                  -- bounced, failed) is no survey they left unanswered; an answer counts whatever its
+                  -- invitation's log says (an SMS reported failed may have arrived)
+                  AND (f.state = 'answered' OR d.id IS NULL
+                       OR d.state NOT IN ('skipped', 'cancelled', 'failed', 'bounced'))"""
         )

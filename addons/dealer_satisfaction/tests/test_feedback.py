@@ -220,6 +220,14 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
             [("partner_id", "=", self.russian.id)], [], ["response_rate:avg"]
         )
         self.assertAlmostEqual(rate, 100.0, msg="one survey reached them, one answer")
+        # an answer counts even when its invitation's log says it failed (an SMS may arrive all the same)
+        self.env.cr.execute("UPDATE dealer_dispatch SET state = 'failed' WHERE id = %s", [answered.dispatch_id.id])
+        self.assertEqual(
+            self.env["dealer.feedback.report"].search_count(
+                [("partner_id", "=", self.russian.id), ("state", "=", "answered")]
+            ),
+            1,
+        )
 
     def test_nps_by_month_is_promoters_minus_detractors(self):
         Feedback = self.env["dealer.feedback"]
