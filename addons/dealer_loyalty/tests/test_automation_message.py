@@ -82,6 +82,24 @@ class TestAutomationMessage(DealerCampaignCase):
         row = self.env["dealer.dispatch"].search([("action_id", "=", action.id), ("partner_id", "=", self.by_mail.id)])
         self.assertEqual(row.body, "Ваш автомобиль готов.")
 
+    def test_the_upgrade_converts_the_shipped_message_action_left_as_shipped(self):
+        from importlib import util
+        from pathlib import Path
+
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.7.0" / "post-migrate.py"
+        spec = util.spec_from_file_location("dealer_loyalty_migrate_19_0_1_7_0", path)
+        migration = util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        action = self.env.ref("dealer_loyalty.action_dealer_post_to_customer")
+        action.write({"state": "code", "code": migration.OLD_CODE})  # as the previous version shipped it
+        migration.migrate(self.env.cr, "19.0.1.6.0")
+        self.assertEqual((action.state, action.dealer_step), ("dealer_step", "post_to_customer"))
+        self.assertEqual(action.dealer_message, "Your car is ready.")
+        # an administrator's own code in that action is theirs: left as it is
+        action.write({"state": "code", "code": 'records._dealer_post_to_customer("Votre voiture est prête.")'})
+        migration.migrate(self.env.cr, "19.0.1.6.0")
+        self.assertEqual(action.state, "code")
+
     def test_rule_message_is_queued_then_sent_with_consent_quiet_hours_and_cap(self):
         telegram = type(self.env["dealer.telegram"])
         reply = FakeResponse(200, {"ok": True, "result": {"message_id": 7}})
