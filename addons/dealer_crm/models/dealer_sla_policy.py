@@ -35,21 +35,23 @@ class DealerSlaPolicy(models.Model):
 
     @api.depends("channel", "minutes")
     def _compute_name(self):
-        labels = dict(self._fields["channel"]._description_selection(self.env))
-        for policy in self:
-            policy.name = self.env._(
-                "%(channel)s: %(minutes)s min", channel=labels.get(policy.channel, ""), minutes=policy.minutes
-            )
+        for policy, label in zip(self, self._labels(), strict=True):
+            policy.name = label
 
     @api.depends_context("lang")
     @api.depends("channel", "minutes")
     def _compute_display_name(self):
         """The policy as each reader says it (the stored name keeps the language it was saved in)."""
-        labels = dict(self._fields["channel"]._description_selection(self.env))
-        for policy in self:
-            policy.display_name = self.env._(
-                "%(channel)s: %(minutes)s min", channel=labels.get(policy.channel, ""), minutes=policy.minutes
-            )
+        for policy, label in zip(self, self._labels(), strict=True):
+            policy.display_name = label
+
+    def _labels(self):
+        """Each policy as "<channel>: <minutes> min" in the current language."""
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        return [
+            self.env._("%(channel)s: %(minutes)s min", channel=channels.get(policy.channel, ""), minutes=policy.minutes)
+            for policy in self
+        ]
 
     @api.constrains("minutes")
     def _check_minutes(self):

@@ -10,10 +10,13 @@ import json
 import subprocess
 from contextlib import contextmanager
 from datetime import timedelta
+from importlib import util
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo import Command
 from odoo.addons.mail.tests.common import MailCase
+from odoo.modules.module import get_module_path
 from odoo.tests import Form, HttpCase, freeze_time, new_test_user
 
 # The suite's security groups, dealer_crm.group_<name>: the dealership's roles, the director
@@ -342,3 +345,12 @@ class DealerTourCase(SlowMethodsMixin, HttpCase):
     def run_tour(self, url, tour, user, lang="en_US"):
         user.lang = lang
         self.start_tour(url, tour, login=user.login)
+
+
+def load_migration(module, version):
+    """``module``'s post-migrate script of ``version``, loaded as Odoo's upgrade does (call its ``migrate``)."""
+    path = Path(get_module_path(module)) / "migrations" / version / "post-migrate.py"
+    spec = util.spec_from_file_location(f"{module}_migrate_{version.replace('.', '_')}", path)
+    migration = util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration

@@ -3,7 +3,7 @@ from datetime import date
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import DealerCustomerCase, pdf_text
+from .common import DealerCustomerCase, load_migration, pdf_text
 
 
 @tagged("post_install", "-at_install")
@@ -116,19 +116,13 @@ class TestVisitDocuments(DealerCustomerCase):
             kept[1].with_user(self.call_center).read(["datas"])
 
     def test_the_upgrade_puts_the_documents_kept_before_behind_the_money_field(self):
-        from importlib import util
-        from pathlib import Path
-
         self.print_pdf("dealer_crm.dealer_visit_report_work_order", self.advisor)
         kept = self.env["ir.attachment"].search(
             [("res_model", "=", "dealer.visit"), ("res_id", "=", self.visit.id), ("res_field", "!=", False)]
         )
         kept.sudo().write({"res_field": False})  # as the previous version kept it
         self.env.flush_all()
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.5.0" / "post-migrate.py"
-        spec = util.spec_from_file_location("dealer_crm_migrate_19_0_1_5_0", path)
-        migration = util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("dealer_crm", "19.0.1.5.0")
         migration.migrate(self.env.cr, "19.0.1.4.0")
         self.env.invalidate_all()
         self.assertEqual(kept.res_field, "dealer_money_prints")

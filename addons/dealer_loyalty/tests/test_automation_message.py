@@ -1,6 +1,7 @@
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.addons.dealer_crm.tests.common import load_migration
 from odoo.tests import freeze_time, tagged
 
 from .common import DealerCampaignCase, FakeResponse
@@ -83,13 +84,7 @@ class TestAutomationMessage(DealerCampaignCase):
         self.assertEqual(row.body, "Ваш автомобиль готов.")
 
     def test_the_upgrade_converts_the_shipped_message_action_left_as_shipped(self):
-        from importlib import util
-        from pathlib import Path
-
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.7.0" / "post-migrate.py"
-        spec = util.spec_from_file_location("dealer_loyalty_migrate_19_0_1_7_0", path)
-        migration = util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("dealer_loyalty", "19.0.1.7.0")
         action = self.env.ref("dealer_loyalty.action_dealer_post_to_customer")
         action.write({"state": "code", "code": migration.OLD_CODE})  # as the previous version shipped it
         migration.migrate(self.env.cr, "19.0.1.6.0")

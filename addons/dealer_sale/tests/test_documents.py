@@ -1,6 +1,7 @@
 from datetime import date
 
 from odoo import Command
+from odoo.addons.dealer_crm.tests.common import load_migration
 from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
@@ -160,9 +161,6 @@ class TestDealDocuments(DealerSaleCase):
         self.assertEqual((contract.res_id, contract.res_field), (kept.id, "dealer_identity_prints"))
 
     def test_the_upgrade_puts_the_contracts_kept_before_behind_the_field(self):
-        from importlib import util
-        from pathlib import Path
-
         self.customer.write(PASSPORT)
         order = self.quotation()
         order.action_confirm()
@@ -170,26 +168,17 @@ class TestDealDocuments(DealerSaleCase):
         contract = self.kept_prints()
         contract.sudo().write({"res_field": False})  # as the previous version kept it
         self.env.flush_all()
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.2.0" / "post-migrate.py"
-        spec = util.spec_from_file_location("dealer_sale_migrate_19_0_1_2_0", path)
-        migration = util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("dealer_sale", "19.0.1.2.0")
         migration.migrate(self.env.cr, "19.0.1.1.0")
         self.env.invalidate_all()
         self.assertEqual(contract.res_field, "dealer_identity_prints")
 
     def test_the_upgrade_puts_the_offers_kept_before_behind_the_money_field(self):
-        from importlib import util
-        from pathlib import Path
-
         self.pdf(OFFER, self.quotation())
         offer = self.kept_prints()
         offer.sudo().write({"res_field": False})  # as the previous version kept it
         self.env.flush_all()
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.3.0" / "post-migrate.py"
-        spec = util.spec_from_file_location("dealer_sale_migrate_19_0_1_3_0", path)
-        migration = util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("dealer_sale", "19.0.1.3.0")
         migration.migrate(self.env.cr, "19.0.1.2.0")
         self.env.invalidate_all()
         self.assertEqual(offer.res_field, "dealer_money_prints")
