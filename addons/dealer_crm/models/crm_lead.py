@@ -10,6 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import api_input as inp
+from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
 from ..tools.work_time import work_seconds_before
 from .crm_stage import NEGOTIATION_STEPS
@@ -1013,10 +1014,8 @@ class CrmLead(models.Model):
             user = users.get(lead.id, nobody)
             company = lead.company_id or self.env.company
             overdue = max(0, int((fields.Datetime.now() - lead.dealer_sla_deadline).total_seconds() // 60))
-            # the task in its assignee's language, the note in the showroom's
-            task_env = self.with_context(lang=self._dealer_staff_lang(company, user)).env
-            summary = task_env._("Escalation: customer waiting for %(minutes)s min past the deadline", minutes=overdue)
-            summaries.setdefault(summary, []).append(lead.id)
+            summaries.setdefault(overdue, []).append(lead.id)
+            # the note in the showroom's language (the task in its assignee's: _dealer_schedule_role_activity)
             note_env = self.with_context(lang=self._dealer_staff_lang(company)).env
             bodies[lead.id] = Markup("<p>%s</p>") % note_env._(
                 "Not contacted in time: escalated to %(level)s (%(user)s).",
@@ -1024,7 +1023,13 @@ class CrmLead(models.Model):
                 user=user.name or note_env._("nobody set"),
             )
         call = self.env.ref("mail.mail_activity_data_call")
-        for summary, lead_ids in summaries.items():
+        for overdue, lead_ids in summaries.items():
+            summary = Translated.of_text(
+                self.env,
+                lambda env, overdue=overdue: env._(
+                    "Escalation: customer waiting for %(minutes)s min past the deadline", minutes=overdue
+                ),
+            )
             self.browse(lead_ids)._dealer_schedule_role_activity(
                 ESCALATION_ROLES.get(level.target, "responsible"),
                 summary=summary,

@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.translated import Translated
 from .res_company import RESERVATION_HOURS_DEFAULT
 from .res_partner import MONEY_GROUP
 
@@ -181,21 +182,20 @@ class DealerReservation(models.Model):
         in the salesperson's language."""
         leads = self._interested_leads()
         users = leads._dealer_role_users("sales_manager", group_fallback=False)
-        by_summary = {}
+        by_vehicle = {}
         for lead in leads:
             # a car of one showroom is news to the deals of that showroom only
             vehicle = self.vehicle_id.filtered(
                 lambda v, lead=lead: (v == lead.vehicle_id or (v.model_id and v.model_id == lead.vehicle_id.model_id))
                 and (not v.company_id or not lead.company_id or v.company_id == lead.company_id)
             )[:1]
-            if not vehicle or lead.id not in users:
-                continue
-            lang = self._dealer_staff_lang(lead.company_id or self.env.company, users[lead.id])
-            summary = self.with_context(lang=lang).env._(
-                "Car available again: %(vehicle)s", vehicle=vehicle.display_name
+            if vehicle and lead.id in users:
+                by_vehicle[vehicle] = by_vehicle.get(vehicle, lead.browse()) | lead
+        for vehicle, interested in by_vehicle.items():
+            # written in each salesperson's language, and one open task per car whatever its language
+            summary = Translated.of_text(
+                self.env, lambda env, car=vehicle: env._("Car available again: %(vehicle)s", vehicle=car.display_name)
             )
-            by_summary[summary] = by_summary.get(summary, lead.browse()) | lead
-        for summary, interested in by_summary.items():
             interested._dealer_schedule_role_activity("sales_manager", summary=summary, notify=True, users=users)
 
     @api.model

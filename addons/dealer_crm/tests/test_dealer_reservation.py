@@ -111,6 +111,10 @@ class TestDealerReservation(DealerSalesCase):
         self.assertIn("Автомобиль снова доступен", self.activities_of(self.salesperson_2, self.same_car_lead).summary)
         self.assertIn("Car available again", self.activities_of(self.salesperson_3, self.same_model_lead).summary)
         self.assertIn("предоплата не поступила", self.buyer_lead.message_ids[0].body)
+        # released again after the salesperson switched to English: the open task stands, no second one
+        self.salesperson_2.lang = "en_US"
+        self._reserve()._release("Released by hand")
+        self.assertEqual(len(self.activities_of(self.salesperson_2, self.same_car_lead)), 1)
 
     def test_the_call_centre_does_not_see_prepayments_nor_the_planned_cheque(self):
         """Money is for the roles that see money: the prepayment of a reservation and the planned

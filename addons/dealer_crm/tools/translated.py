@@ -27,6 +27,12 @@ class Translated(str):
         return cls(record[fname] or "", {lang: record.with_context(lang=lang)[fname] for lang in langs})
 
     @classmethod
+    def of_text(cls, env, write):
+        """The text ``write(env)`` writes (with ``env._``), written in each installed language."""
+        langs = [code for code, _name in env["res.lang"].get_installed()]
+        return cls(write(env), {lang: write(env(context={**env.context, "lang": lang})) for lang in langs})
+
+    @classmethod
     def of_term(cls, env, lazy):
         """A code term (``odoo.tools.translate.LazyTranslate``) in each installed language."""
         langs = [code for code, _name in env["res.lang"].get_installed()]
