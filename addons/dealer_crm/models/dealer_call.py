@@ -449,9 +449,7 @@ class DealerCall(models.Model):
 
     def _showroom_tz(self):
         """The time zone of the call's showroom (its working calendar, else its address), else the user's."""
-        company = self.company_id
-        tz = company.resource_calendar_id.tz or company.partner_id.tz or self.env.user.tz or "UTC"
-        return tz if tz in pytz.all_timezones_set else "UTC"
+        return self.company_id._dealer_tz(fallback=self.env.user.tz or "UTC")
 
     # ------------------------------------------------------------
     # Call quality: the heads' reviews of the call

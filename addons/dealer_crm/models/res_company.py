@@ -1,5 +1,7 @@
 import logging
 
+import pytz
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 
@@ -32,6 +34,16 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------
     # Demo data
     # ------------------------------------------------------------
+
+    def _dealer_tz(self, fallback="UTC"):
+        """The showroom's time zone name: its working calendar's, else its address's, else ``fallback``.
+
+        The one reading of "the showroom's local time" (bookings, calls, notes for the staff); no
+        showroom (an empty recordset) gives the fallback.
+        """
+        company = self[:1]
+        tz = company.resource_calendar_id.tz or company.partner_id.tz or fallback
+        return tz if tz in pytz.all_timezones_set else "UTC"
 
     def _dealer_demo_set_currency(self, currency):
         """Demo data: the showrooms price in ``currency`` where Odoo lets the company change it.

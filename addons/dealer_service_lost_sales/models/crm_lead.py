@@ -411,7 +411,7 @@ class CrmLead(models.Model):
         # for the staff: in the showroom's language and time zone, whoever moved it (a customer's page, the DMS)
         company = self.company_id or self.env.company
         env = self.with_context(lang=self._dealer_staff_lang(company)).env
-        tz = company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
+        tz = company._dealer_tz()
 
         def local(value):
             return tools.format_datetime(env, value, tz=tz, dt_format="short") if value else "-"

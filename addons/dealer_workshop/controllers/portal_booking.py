@@ -84,16 +84,10 @@ def _channel(partner):
     return None
 
 
-def _company_tz(company):
-    return pytz.timezone(company.resource_calendar_id.tz or company.partner_id.tz or "UTC")
-
-
 def format_local(value, company, lang):
     """A UTC time as the showroom's local time, written the way ``lang`` writes it (whatever the time zone
     of the visitor's own account: the time of the workshop is the one that counts)."""
-    return tools.format_datetime(
-        request.env(context={"lang": lang}), value, tz=_company_tz(company).zone, dt_format="short"
-    )
+    return tools.format_datetime(request.env(context={"lang": lang}), value, tz=company._dealer_tz(), dt_format="short")
 
 
 def queue_confirmation(lead, kind, when):
@@ -261,7 +255,7 @@ class PortalBooking(http.Controller):
         )
 
     def _tz(self, company):
-        return _company_tz(company)
+        return pytz.timezone(company._dealer_tz())
 
     def _slot_days(self, slots, company):
         """Free starts grouped by local day: ``{day label: [(value, "HH:MM")]}``."""
