@@ -107,6 +107,8 @@ MATRIX = {
     "ir.actions.report":              "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "ir.actions.server":              "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "ir.attachment":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
+    # Odoo's own rights, unchanged: dealer_crm wakes the cron workers once per commit
+    "ir.cron":                        "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     # Odoo's own rights, unchanged (dealer_sale loads its contract clauses with a language)
     "ir.module.module":               "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "mail.activity":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",

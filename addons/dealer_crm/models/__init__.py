@@ -28,6 +28,7 @@ from . import (
     ir_actions_report,
     ir_actions_server,
     ir_attachment,
+    ir_cron,
     mail_thread,
     product_template,
     res_company,

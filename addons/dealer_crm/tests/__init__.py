@@ -9,6 +9,7 @@ from . import (
     test_call_quality,
     test_catalogue,
     test_consent_trail,
+    test_cron_wakeup,
     test_customer_card,
     test_data_retention,
     test_dealer_followup,
