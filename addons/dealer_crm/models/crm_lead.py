@@ -381,6 +381,14 @@ class CrmLead(models.Model):
         self.dealer_card_proposal = False
 
     @api.model
+    def _prepare_customer_values(self, partner_name, is_company=False, parent_id=False):
+        """A customer card made from a dealership lead belongs to the lead's showroom (Odoo's contacts are
+        shared by every company: the other showrooms would see and match it)."""
+        values = super()._prepare_customer_values(partner_name, is_company=is_company, parent_id=parent_id)
+        if self.team_id.dealer_is_dealership and self.company_id and not parent_id:
+            values["company_id"] = self.company_id.id
+        return values
+
     def _dealer_card_proposal_text(self, proposal):
         labels = {
             "email": lambda v: self.env._("e-mail %(email)s", email=v),
@@ -975,9 +983,14 @@ class CrmLead(models.Model):
     def _dealer_escalation_users(self, level):
         """``{lead id: user}`` who must act at this escalation level: the person the lead names for
         the level's role (no guess from the role's group: nobody set is said in the chatter), or
-        the level's own user."""
+        the level's own user for the leads of the showrooms they work in (the chain is the group's:
+        a user of one showroom never gets another's leads)."""
         if level.target == "user":
-            return dict.fromkeys(self.ids, level.user_id) if level.user_id else {}
+            return {
+                lead.id: level.user_id
+                for lead in self
+                if level.user_id and lead._dealer_works_in_showroom(level.user_id)
+            }
         return self._dealer_role_users(ESCALATION_ROLES[level.target], group_fallback=False)
 
     @api.model

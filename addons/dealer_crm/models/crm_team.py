@@ -15,6 +15,7 @@ class CrmTeam(models.Model):
         "res.users",
         string="F&I manager",
         domain=[("share", "=", False)],
+        check_company=True,
         help="Receives the activity when a deal of this team enters Financing & insurance; "
         "empty: any F&I manager of the company.",
     )
@@ -22,11 +23,13 @@ class CrmTeam(models.Model):
         "res.users",
         string="Documents clerk",
         domain=[("share", "=", False)],
+        check_company=True,
         help="Receives the activity when a deal enters Contract & paperwork; empty: any documents clerk.",
     )
     dealer_cashier_user_id = fields.Many2one(
         "res.users",
         string="Cashier",
         domain=[("share", "=", False)],
+        check_company=True,
         help="Receives the activity when a deal enters Payment; empty: any cashier of the company.",
     )

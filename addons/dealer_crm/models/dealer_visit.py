@@ -36,6 +36,7 @@ class DealerVisit(models.Model):
         readonly=False,
         index=True,
         tracking=True,
+        check_company=True,
     )
     odometer_km = fields.Integer(string="Odometer (km)")
     kind = fields.Selection(VISIT_KINDS, required=True, default="maintenance", index=True, tracking=True)

@@ -60,13 +60,19 @@ class MailThread(models.AbstractModel):
         """Who holds ``role`` for each record: ``{record id: res.users}`` (records without anybody are absent).
 
         The record's own person comes first (the deal's salesperson, the visit's advisor, the
-        team's F&I manager, the company's director …: ``_dealer_role_own_users``); otherwise,
-        unless ``group_fallback`` is false, a user of the role's group in the record's company
+        team's F&I manager, the company's director …: ``_dealer_role_own_users``) when they work
+        in the record's showroom (a customer shared by the showrooms has the sales manager of one
+        of them: another showroom's deal of that customer goes to its own people); otherwise, unless
+        ``group_fallback`` is false, a user of the role's group in the record's company
         (``_dealer_role_group_user``). One search per company for the fallback.
         """
         if role not in ROLE_GROUPS:
             raise UserError(self.env._("Unknown role %(role)s.", role=role))
-        users = self._dealer_role_own_users(role)
+        users = {
+            record_id: user
+            for record_id, user in self._dealer_role_own_users(role).items()
+            if self.browse(record_id)._dealer_works_in_showroom(user)
+        }
         if not group_fallback:
             return users
         fallback = {}
@@ -91,6 +97,12 @@ class MailThread(models.AbstractModel):
             yield self.env["ir.default"]._get_model_defaults("res.partner").get("lang")
 
         return next((lang for lang in candidates() if lang in installed), self.env.lang or "en_US")
+
+    def _dealer_works_in_showroom(self, user):
+        """Whether ``user`` works in this record's showroom (anybody may act on a record of no showroom)."""
+        self.ensure_one()
+        company = "company_id" in self._fields and self.company_id
+        return not company or company in user.sudo().company_ids
 
     def _dealer_role_company(self):
         """The showroom whose people act on this record: its company, else the current one."""

@@ -17,6 +17,7 @@ class ResCompany(models.Model):
     dealer_director_id = fields.Many2one(
         "res.users",
         string="Dealership director",
+        check_company=True,
         help="Last step of the escalation chain for unanswered leads and missed calls.",
     )
     dealer_reservation_hours = fields.Integer(

@@ -113,6 +113,7 @@ class ResPartner(models.Model):
         string="Sales manager",
         index="btree_not_null",
         tracking=True,
+        check_company=True,
         help="The sales manager responsible for this customer.",
     )
     dealer_advisor_id = fields.Many2one(
@@ -121,6 +122,7 @@ class ResPartner(models.Model):
         string="Service advisor",
         index="btree_not_null",
         tracking=True,
+        check_company=True,
         help="The service advisor who usually receives this customer.",
     )
     dealer_preferred_channel = fields.Selection(

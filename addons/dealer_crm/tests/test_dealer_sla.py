@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from odoo.tests import freeze_time
+from odoo import Command
+from odoo.tests import freeze_time, new_test_user
 
 from .common import DealerSalesCase
 
@@ -114,6 +115,53 @@ class TestDealerEscalation(DealerSalesCase):
             self.env["crm.lead"].with_context(lang=None)._cron_dealer_escalate()
         self.assertIn("Эскалация", self.activities_of(self.team_head, lead).summary)
         self.assertIn("Контакт не состоялся вовремя", lead.message_ids[0].body)
+
+    def test_a_given_user_gets_only_the_late_leads_of_the_showrooms_they_work_in(self):
+        """The escalation chain is the group's: a level naming a user of another showroom does not
+        hand them this showroom's leads (nor the customer's name in the task)."""
+        south = self.env["res.company"].create({"name": "South showroom"})
+        duty = new_test_user(
+            self.env,
+            login="south_duty",
+            groups="dealer_crm.group_sales_head",
+            company_id=south.id,
+            company_ids=[Command.set(south.ids)],
+        )
+        self.env["dealer.sla.escalation"].search([]).write({"active": False})
+        self.env["dealer.sla.escalation"].create({"name": "Duty", "target": "user", "user_id": duty.id})
+        lead = self._lead(name="Caller", user_id=self.salesperson_1.id, dealer_channel="phone")
+        with freeze_time("2026-03-02 10:00:00"):
+            lead._dealer_register_missed_call(caller="+79001234567")
+        self._escalate_at("2026-03-02 10:10:00")
+        self.assertFalse(self.env["mail.activity"].search([("user_id", "=", duty.id)]))
+        self.assertEqual(lead.dealer_escalation_level, 1, "the level is passed, nobody of it in this showroom")
+
+        duty.company_ids = [Command.link(self.company.id)]
+        other = self._lead(name="Second caller", user_id=self.salesperson_1.id, dealer_channel="phone")
+        with freeze_time("2026-03-02 11:00:00"):
+            other._dealer_register_missed_call(caller="+79001234568")
+        self._escalate_at("2026-03-02 11:10:00")
+        self.assertEqual(len(self.activities_of(duty, other)), 1, "working here too, they get it")
+
+    def test_a_shared_customers_sales_manager_of_another_showroom_gets_none_of_this_showrooms_tasks(self):
+        south = self.env["res.company"].create({"name": "South showroom"})
+        south_seller = new_test_user(
+            self.env,
+            login="south_seller",
+            groups="dealer_crm.group_sales_manager",
+            company_id=south.id,
+            company_ids=[Command.set(south.ids)],
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Shared customer", "company_id": False, "dealer_sales_user_id": south_seller.id}
+        )
+        lead = self._lead(name="North deal", partner_id=customer.id)
+        own = lead._dealer_role_users("sales_manager", group_fallback=False)
+        self.assertNotIn(lead.id, own, "the customer's manager works in another showroom")
+        fallback = lead._dealer_role_users("sales_manager")[lead.id]
+        self.assertIn(self.company, fallback.company_ids)
+        south_lead = self._lead(name="Their own", partner_id=customer.id, company_id=south.id, team_id=False)
+        self.assertEqual(south_lead._dealer_role_users("sales_manager")[south_lead.id], south_seller)
 
     def test_unrouted_missed_call_is_assigned_first(self):
         lead = self._lead(name="Unknown caller")

@@ -26,6 +26,22 @@ class TestDealershipScope(DealerSalesCase):
         )
         cls.customer = cls.env["res.partner"].create({"name": "Scope customer"})
 
+    def test_a_customer_made_from_a_dealership_lead_belongs_to_its_showroom(self):
+        """Converting a lead creates the customer's card: in the lead's showroom for a dealership lead (the
+        other showrooms neither see nor match it), shared as Odoo makes it for any other team."""
+        dealership, generic = self.env["crm.lead"].create(
+            [
+                {"name": "Walk-in", "contact_name": "Oleg Sidorov", "team_id": self.team.id, "user_id": False},
+                {"name": "Accessories", "contact_name": "Olga Sidorova", "team_id": self.generic_team.id},
+            ]
+        )
+        (dealership | generic)._handle_partner_assignment(create_missing=True)
+        self.assertEqual(dealership.partner_id.name, "Oleg Sidorov")
+        self.assertEqual(dealership.partner_id.company_id, dealership.company_id)
+        self.assertTrue(dealership.company_id)
+        self.assertEqual(generic.partner_id.name, "Olga Sidorova")
+        self.assertFalse(generic.partner_id.company_id, "Odoo's own CRM keeps its behaviour")
+
     def test_a_deal_of_another_team_is_won_without_a_car(self):
         lead = self.env["crm.lead"].create(
             {"name": "Roof boxes", "type": "opportunity", "team_id": self.generic_team.id, "partner_id": False}

@@ -1,6 +1,6 @@
 from lxml import etree
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import DealerCrmCase
@@ -48,6 +48,7 @@ class TestDealershipSettings(DealerCrmCase):
 
     def test_showroom_values_are_the_current_showrooms(self):
         self.company.dealer_reservation_hours = 36
+        self.director.company_ids |= self.branch  # a showroom's director works there
         settings = Form(self.env["res.config.settings"].with_company(self.branch))
         self.assertEqual(settings.dealer_reservation_hours, 48, "the branch's own value (the default)")
         settings.dealer_reservation_hours = 24
@@ -55,6 +56,13 @@ class TestDealershipSettings(DealerCrmCase):
         settings.save().execute()
         self.assertEqual((self.branch.dealer_reservation_hours, self.branch.dealer_director_id), (24, self.director))
         self.assertEqual(self.company.dealer_reservation_hours, 36, "the other showroom keeps its value")
+
+    def test_a_showrooms_director_works_there(self):
+        """The director gets the showroom's last escalation tasks: not someone of another showroom."""
+        settings = Form(self.env["res.config.settings"].with_company(self.branch))
+        settings.dealer_director_id = self.director
+        with self.assertRaises(UserError):
+            settings.save().execute()
 
     def test_defaults_when_nothing_is_set(self):
         self.env["ir.config_parameter"].sudo().set_param("dealer_crm.personal_data_retention_days", False)

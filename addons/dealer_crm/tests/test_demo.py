@@ -94,7 +94,9 @@ class TestDealerGroupDemo(DealerCrmCase):
 
     def test_customers_menu_opens_on_dealership_customers(self):
         action = self.env.ref("dealer_crm.res_partner_action_dealer_customers")
-        self.assertEqual(safe_eval(action.context).get("search_default_dealer_customers"), 1)
+        context = safe_eval(action.context, {"allowed_company_ids": [self.env.company.id]})
+        self.assertEqual(context.get("search_default_dealer_customers"), 1)
+        self.assertEqual(context.get("default_company_id"), self.env.company.id, "a new card is the showroom's")
         arch = self.env["res.partner"].get_view(action.search_view_id.id, "search")["arch"]
         node = etree.fromstring(arch).find(".//filter[@name='dealer_customers']")
         domain = safe_eval(action.domain) + safe_eval(node.get("domain"), {"uid": self.env.uid})

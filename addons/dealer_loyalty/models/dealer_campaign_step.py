@@ -26,6 +26,7 @@ class DealerCampaignStep(models.Model):
     _name = "dealer.campaign.step"
     _description = "Campaign step"
     _order = "campaign_id, offset_days, sequence, id"
+    _check_company_auto = True
 
     campaign_id = fields.Many2one("dealer.campaign", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="campaign_id.company_id", store=True)
@@ -65,7 +66,9 @@ class DealerCampaignStep(models.Model):
         help="The activity goes to the person of this role for the car or customer (e.g. the F&I manager of the "
         "deal that sold the car), else to a user of the role in the company.",
     )
-    activity_user_id = fields.Many2one("res.users", string="Responsible", help="Overrides the role when set.")
+    activity_user_id = fields.Many2one(
+        "res.users", string="Responsible", check_company=True, help="Overrides the role when set."
+    )
     activity_summary = fields.Char(translate=True)
     quiet_start = fields.Float(
         default=DEFAULT_QUIET_START,

@@ -466,10 +466,18 @@ class DealerDispatch(models.Model):
         """Hand one row to its channel; returns the values that mark it sent (same transaction).
 
         Messages are rendered in the customer's language (``_lang``); a staff activity
-        created from the customer's record is written in its assignee's language.
+        created from the customer's record is written in its assignee's language. They go out as
+        the row's showroom (the e-mail's company, sender domain and footer), not as the company the
+        sending cron's user works in: a customer shared by the showrooms has no company of their own.
         """
         self.ensure_one()
-        return self.with_context(**self._sending_context())._send_in_context()
+        return self._as_sent()._send_in_context()
+
+    def _as_sent(self):
+        """This row in the environment its message is written in: its showroom, its ``_sending_context``."""
+        self.ensure_one()
+        row = self.with_company(self.company_id) if self.company_id else self
+        return row.with_context(**row._sending_context())
 
     def _send_in_context(self):
         """``_send_one`` with the row's ``_sending_context``."""
@@ -847,7 +855,9 @@ class DealerDispatch(models.Model):
         it, in their language (not the customer's). A record that still has the same task open
         gets no second one: the row then points at the open task.
         """
-        user = step.activity_user_id or record._dealer_role_users(step.activity_role).get(record.id)
+        # the step's fixed Responsible only when they work in the car's or customer's showroom
+        user = step.activity_user_id.filtered(record._dealer_works_in_showroom)
+        user = user or record._dealer_role_users(step.activity_role).get(record.id)
         if not user:
             role = dict(step._fields["activity_role"]._description_selection(self.env)).get(step.activity_role)
             raise UserError(self.env._("Step %(step)s: no user has the role %(role)s.", step=step.name, role=role))
@@ -907,7 +917,7 @@ class DealerDispatch(models.Model):
             return
         try:
             with self.env.cr.savepoint():
-                entries = [row.with_context(**row._sending_context())._sms_entry() for row in self]
+                entries = [row._as_sent()._sms_entry() for row in self]
                 sent = self._hand_over_sms_batch(entries)
                 for row in self:
                     row.write(

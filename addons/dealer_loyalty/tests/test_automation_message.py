@@ -1,3 +1,4 @@
+from datetime import date, datetime
 from unittest.mock import patch
 
 from odoo import Command
@@ -94,6 +95,37 @@ class TestAutomationMessage(DealerCampaignCase):
         action.write({"state": "code", "code": 'records._dealer_post_to_customer("Votre voiture est prête.")'})
         migration.migrate(self.env.cr, "19.0.1.6.0")
         self.assertEqual(action.state, "code")
+
+    def test_a_showroom_message_to_a_customer_of_the_whole_group_leaves_as_that_showroom(self):
+        """A customer shared by the showrooms (no company) hears from showroom B as showroom B, whichever
+        company the sending cron's user works in: the e-mail's company (its sender domain and footer)."""
+        other = self.env["res.company"].create({"name": "Showroom B"})
+        self.by_mail.company_id = False
+        with freeze_time("2026-12-01 12:00:00"):
+            row = (
+                self.env["dealer.dispatch"]
+                .sudo()
+                ._queue_messages(
+                    [
+                        {
+                            "partner_id": self.by_mail.id,
+                            "company_id": other.id,
+                            "channel": "email",
+                            "occurrence_date": date(2026, 12, 1),
+                            "scheduled_at": datetime(2026, 12, 1, 12),
+                            "action_id": self.action.id,
+                            "res_model": False,
+                            "res_id": False,
+                            "subject": "Your car",
+                            "body": TEXT,
+                        }
+                    ]
+                )
+            )
+            self._run_cron()
+        self.assertEqual(row.state, "sent")
+        self.assertEqual(row.mail_message_id.record_company_id, other)
+        self.assertNotEqual(self.env.company, other)
 
     def test_rule_message_is_queued_then_sent_with_consent_quiet_hours_and_cap(self):
         telegram = type(self.env["dealer.telegram"])

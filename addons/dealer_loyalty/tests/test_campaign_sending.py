@@ -3,7 +3,9 @@ from datetime import datetime
 from pathlib import Path
 from unittest.mock import patch
 
-from odoo.tests import freeze_time, tagged
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DealerCampaignCase, FakeResponse, WorkerKilled
 
@@ -38,6 +40,32 @@ class TestCampaignSending(DealerCampaignCase):
         activities = rows.filtered(lambda r: r.channel == "activity").activity_id
         self.assertEqual(len(activities), 5)
         self.assertEqual(activities.user_id, self.fi_user)
+
+    def test_a_steps_responsible_of_another_showroom_never_gets_this_showrooms_tasks(self):
+        """A campaign of every showroom (no company) naming a Responsible who works elsewhere: the cars of
+        this showroom go to the role's person here; a campaign of this showroom cannot name them at all."""
+        south = self.env["res.company"].create({"name": "South showroom"})
+        stranger = new_test_user(
+            self.env,
+            login="south_fi",
+            groups="dealer_crm.group_fi_manager",
+            company_id=south.id,
+            company_ids=[Command.set(south.ids)],
+        )
+        with self.assertRaises(UserError):
+            self._campaign("warranty", [("activity", -30)]).step_ids.activity_user_id = stranger
+        campaign = self._campaign("warranty", [("activity", -30)], company_id=False)
+        campaign.step_ids.activity_user_id = stranger
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        tasks = self._dispatches(campaign).activity_id
+        self.assertEqual(len(tasks), 5)
+        self.assertNotIn(stranger, tasks.user_id)
+        for user in tasks.user_id:
+            self.assertIn(self.company, user.company_ids, "an F&I manager of the cars' showroom")
+            self.assertTrue(user.has_group("dealer_crm.group_fi_manager"))
 
     def test_a_task_still_open_is_not_given_twice(self):
         """Two steps giving the same task to the same car: the second row points at the open task."""

@@ -38,11 +38,15 @@ class DealerCustomerIssue(models.Model):
     name = fields.Char(string="Subject", required=True, tracking=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True, check_company=True
+    )
     vehicle_id = fields.Many2one("dealer.vehicle", string="Vehicle", index="btree_not_null", check_company=True)
     visit_id = fields.Many2one("dealer.visit", string="Visit", index="btree_not_null", check_company=True)
     category = fields.Selection(COMPLAINT_CATEGORIES, string="Complaint category", required=True, index=True)
-    user_id = fields.Many2one("res.users", string="Responsible", default=lambda self: self.env.user, tracking=True)
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True, check_company=True
+    )
     description = fields.Html()
     state = fields.Selection(
         [("new", "New"), ("in_progress", "In progress"), ("solved", "Solved"), ("cancelled", "Cancelled")],

@@ -35,10 +35,16 @@ class DealerLossEvent(models.Model):
     is_partial = fields.Boolean(
         compute="_compute_is_partial", store=True, help="Part of the opportunity was lost, the rest may still be won."
     )
-    lead_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null", ondelete="set null")
-    service_line_id = fields.Many2one("dealer.service.line", string="Opportunity line", ondelete="set null")
-    visit_id = fields.Many2one("dealer.visit", string="Visit", index="btree_not_null", ondelete="set null")
-    visit_line_id = fields.Many2one("dealer.visit.line", string="Visit line", ondelete="set null")
+    lead_id = fields.Many2one(
+        "crm.lead", string="Opportunity", index="btree_not_null", ondelete="set null", check_company=True
+    )
+    service_line_id = fields.Many2one(
+        "dealer.service.line", string="Opportunity line", ondelete="set null", check_company=True
+    )
+    visit_id = fields.Many2one(
+        "dealer.visit", string="Visit", index="btree_not_null", ondelete="set null", check_company=True
+    )
+    visit_line_id = fields.Many2one("dealer.visit.line", string="Visit line", ondelete="set null", check_company=True)
     stage_id = fields.Many2one(
         "crm.stage", string="Stage", index=True, help="Where in the service process it was lost."
     )
@@ -46,8 +52,8 @@ class DealerLossEvent(models.Model):
     category = fields.Selection(LOSS_CATEGORIES, compute="_compute_category", store=True, index=True)
     amount = fields.Monetary(string="Lost amount", required=True, default=0.0)
     advisor_id = fields.Many2one("res.users", string="Advisor", index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null")
-    vehicle_id = fields.Many2one("dealer.vehicle", string="Vehicle", index="btree_not_null")
+    partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null", check_company=True)
+    vehicle_id = fields.Many2one("dealer.vehicle", string="Vehicle", index="btree_not_null", check_company=True)
     brand_id = fields.Many2one(
         "dealer.vehicle.brand", string="Make", compute="_compute_brand_id", store=True, index=True
     )

@@ -31,7 +31,9 @@ class DealerLossImprovement(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     reason_id = fields.Many2one("crm.lost.reason", string="Loss reason", required=True, tracking=True, index=True)
     category = fields.Selection(related="reason_id.dealer_category")
-    user_id = fields.Many2one("res.users", string="Owner", default=lambda self: self.env.user, tracking=True)
+    user_id = fields.Many2one(
+        "res.users", string="Owner", default=lambda self: self.env.user, tracking=True, check_company=True
+    )
     deadline = fields.Date(tracking=True)
     start_date = fields.Date(
         required=True,

@@ -45,6 +45,20 @@ class TestLossEvents(ServiceLostSalesCase):
         self.assertEqual(event.with_context(lang="en_US").display_name, "Appointment cancelled - Service job")
         self.assertEqual(event.with_context(lang="ru_RU").display_name, "Запись отменена - Service job")
 
+    def test_another_showrooms_opportunity_cannot_be_named_on_a_loss_event(self):
+        """A loss event names the opportunity and customer by id; another showroom's cannot be put there
+        (its name would show on the event, read by the system)."""
+        lead = self.service_lead([("Oil", 5000, "proposed")])
+        south = self.env["res.company"].create({"name": "South showroom"})
+        with self.assertRaises(UserError):
+            self.Event.with_company(south).create(
+                {"company_id": south.id, "kind": "quote_declined", "lead_id": lead.id, "amount": 1}
+            )
+        with self.assertRaises(UserError):
+            self.Event.with_company(south).create(
+                {"company_id": south.id, "kind": "quote_declined", "vehicle_id": lead.vehicle_id.id, "amount": 1}
+            )
+
     def test_order_cancelled_with_competitor(self):
         lead = self.service_lead([("Clutch", 40000, "accepted")], stage_id=self.stage["in_progress"].id)
         self.lost_via_wizard(lead, self.reason["competitor"], competitor="Garage Nord")
