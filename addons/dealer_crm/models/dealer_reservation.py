@@ -100,6 +100,7 @@ class DealerReservation(models.Model):
         if len(set(vehicle_ids)) != len(vehicle_ids):
             raise ValidationError(self.env._("The same vehicle cannot be reserved twice."))
         vehicles = self.env["dealer.vehicle"].browse(vehicle_ids)
+        vehicles.check_access("read")  # the error below names the car that holds it: only a car one may read
         taken = self.sudo().search([("vehicle_id", "in", vehicles.ids), ("state", "=", "active")])
         if taken:
             raise ValidationError(

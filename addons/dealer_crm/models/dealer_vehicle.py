@@ -266,7 +266,8 @@ class DealerVehicle(models.Model):
         return action
 
     def action_refresh_next_offers(self):
-        """The "Refresh" button of the vehicle form: this car's next best offers, now."""
+        """The "Refresh" button of the vehicle form: this car's next best offers, now (cars the user may read)."""
+        self.check_access("read")
         self.env["dealer.next.offer"]._refresh(self)
         return True
 

@@ -38,6 +38,23 @@ class TestDealerReservation(DealerSalesCase):
             self._reserve(lead=self.same_car_lead)
         self.assertEqual(self.env["dealer.reservation"].search_count([("vehicle_id", "=", self.car.id)]), 1)
 
+    def test_another_showrooms_reserved_car_is_not_named_to_a_seller(self):
+        """Reserving a car of a showroom one does not work in is refused before the "already reserved"
+        message could name that car and its reservation."""
+        self._reserve()
+        south = self.env["res.company"].create({"name": "South showroom"})
+        stranger = new_test_user(
+            self.env,
+            login="south_seller_res",
+            groups="dealer_crm.group_sales_manager",
+            company_id=south.id,
+            company_ids=[(6, 0, south.ids)],
+        )
+        with self.assertRaises(AccessError):
+            self.env["dealer.reservation"].with_user(stranger).with_company(south).create(
+                {"vehicle_id": self.car.id, "user_id": stranger.id}
+            )
+
     def test_database_refuses_two_active_reservations(self):
         reservation = self._reserve()
         self.env.flush_all()

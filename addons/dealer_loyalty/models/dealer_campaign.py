@@ -1,3 +1,4 @@
+import logging
 import random
 from datetime import timedelta
 
@@ -7,6 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
+
+_logger = logging.getLogger(__name__)
 
 CAMPAIGN_TRIGGERS = [
     ("tyre_season", "Tyre season (started on the day the weather changes)"),
@@ -377,6 +380,31 @@ class DealerCampaign(models.Model):
             domain &= Domain("id", "in", ids)
         return domain
 
+    def _audience_query(self):
+        """The audience rows as its author and its last editor see them (their record rules, the
+        showrooms they work in), whoever runs the planning: the filter is their text, so a path through
+        other records (a customer's visits, leads, surveys) never reaches what they may not read.
+        None when one of them may no longer read the audience at all."""
+        domain = self._audience_domain()
+        model = self.env[self.audience_model].with_context(active_test=True)
+        readers = (self.create_uid | self.write_uid).filtered(lambda user: not user._is_superuser())
+        if not readers:  # shipped data, kept by the system
+            return model.sudo()._search(domain)
+        queries = []
+        for reader in readers.sudo():
+            as_reader = model.with_user(reader).with_context(allowed_company_ids=reader.company_ids.ids)
+            try:
+                queries.append(as_reader._search(domain))
+            except AccessError as error:
+                _logger.warning(
+                    "Campaign %s: %s may not read its audience (%s); nobody enrolled", self.id, reader.login, error
+                )
+                return None
+        audience, *others = queries
+        for other in others:
+            audience.add_where(SQL("%s IN %s", SQL.identifier(audience.table, "id"), other.subselect()))
+        return audience
+
     def _effect_budget(self):
         return self.sudo().budget
 
@@ -459,7 +487,9 @@ class DealerCampaign(models.Model):
             return 0
         offsets = self.step_ids.mapped("offset_days")
         model = self.env[self.audience_model].sudo().with_context(active_test=True)
-        audience = model._search(self._audience_domain())
+        audience = self._audience_query()
+        if audience is None:
+            return 0
         alias = "a"
         trig = self._trigger_sql(alias)
         # blocked customers (loyalty status set by hand) get no campaign at all

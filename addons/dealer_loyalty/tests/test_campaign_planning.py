@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -225,6 +226,57 @@ class TestCampaignPlanning(DealerCampaignCase):
         call_center = new_test_user(self.env, login="campaign_cc", groups="dealer_crm.group_call_center")
         fields_seen = self.env["dealer.campaign"].with_user(call_center).fields_get(["revenue", "sent_count"])
         self.assertEqual(list(fields_seen), ["sent_count"], "the call centre sees no money figures")
+
+    def test_the_audience_filter_sees_only_what_its_author_may_read(self):
+        """The planning runs as superuser, the filter is the marketer's text: a path through a customer's
+        visits must not reach another showroom's visits (one guess at a time through the enrolments)."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        shared = self.partners[0]
+        shared.company_id = False
+        elsewhere = self.env["dealer.vehicle"].create(
+            {"partner_id": shared.id, "plate": "B777BB77", "company_id": other.id}
+        )
+        self.env["dealer.visit"].create(
+            {
+                "vehicle_id": elsewhere.id,
+                "company_id": other.id,
+                "date": "2026-10-01",
+                "kind": "repair",
+                "state": "done",
+                "line_ids": [Command.create({"name": "Body repair", "amount": 777000, "status": "done"})],
+            }
+        )
+        self.vehicles[0].warranty_end = self._d("2026-12-31")
+        campaign = (
+            self.env["dealer.campaign"]
+            .with_user(self.marketer)
+            .create(
+                {
+                    "name": "Big spenders",
+                    "trigger": "warranty",
+                    "company_id": self.company.id,
+                    "audience_domain": "[('partner_id.dealer_visit_ids.revenue', '>', 500000)]",
+                    "step_ids": [
+                        Command.create(
+                            {
+                                "name": "Mail",
+                                "channel": "email",
+                                "offset_days": -30,
+                                "mail_template_id": self.mail_template.id,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        self.assertFalse(campaign.sudo().enrolment_ids, "the other showroom's visit is not the marketer's to read")
+
+        self.marketer.company_ids |= other
+        with freeze_time("2026-12-01 07:00:00"), self._fake_commits():
+            self.env["dealer.campaign"]._cron_plan()
+        self.assertEqual(campaign.sudo().enrolment_ids.vehicle_id, self.vehicles[0], "working there too, it counts")
 
     def test_results_of_a_group_campaign_are_those_of_the_reader_showrooms(self):
         """A campaign of no showroom writes to the customers of several; a marketer who works in one

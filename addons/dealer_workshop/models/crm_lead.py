@@ -290,6 +290,10 @@ class CrmLead(models.Model):
         dispatches = self.env["dealer.dispatch"].sudo()
         for vals in vals_list:
             dispatch = dispatches.browse(vals.get("dealer_dispatch_id") or []).exists()
+            if dispatch and dispatch.company_id.id != (vals.get("company_id") or self.env.company.id):
+                # another showroom's message did not bring this booking: nothing is credited to it
+                vals["dealer_dispatch_id"] = False
+                continue
             if dispatch.campaign_id and not vals.get("campaign_id"):
                 vals.setdefault("dealer_enrolment_id", dispatch.enrolment_id.id)
                 vals["campaign_id"] = dispatch.campaign_id._dealer_utm_campaign().id

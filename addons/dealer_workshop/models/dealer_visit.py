@@ -186,8 +186,10 @@ class DealerVisit(models.Model):
 
     def action_dealer_status_page(self):
         """The customer's repair-status page, as the customer sees it: for the service advisors, the service
-        client managers and the director only (the link lets its holder book in the customer's name)."""
+        client managers and the director only (the link lets its holder book in the customer's name), for the
+        visits they may read."""
         self.ensure_one()
+        self.check_access("read")
         if not self.env.su and not any(self.env.user.has_group(group) for group in STATUS_PAGE_GROUPS):
             raise AccessError(
                 self.env._(

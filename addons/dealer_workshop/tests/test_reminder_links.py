@@ -226,6 +226,26 @@ class TestReminderLinks(DealerCampaignCase):
         action = link_row.action_view_dealer_bookings()
         self.assertEqual(self.env["crm.lead"].search(action["domain"]), lead)
 
+    def test_another_showrooms_message_is_not_credited_with_a_booking(self):
+        """A booking names the message that brought it: a message of another showroom cannot be named."""
+        campaign = self._started([("email", -30)])
+        self._send()
+        row = self._dispatches(campaign).filtered(lambda row: row.vehicle_id == self.vehicles[0])
+        south = self.env["res.company"].create({"name": "South showroom"})
+        with freeze_time("2026-12-04 09:00:00"):
+            lead = self.env["crm.lead"].create(
+                {
+                    "name": "South booking",
+                    "type": "opportunity",
+                    "dealer_interest": "service",
+                    "company_id": south.id,
+                    "dealer_dispatch_id": row.id,
+                }
+            )
+        self.assertFalse(lead.dealer_dispatch_id)
+        self.assertNotEqual(lead.campaign_id, campaign._dealer_utm_campaign())
+        self.assertFalse(lead.dealer_enrolment_id)
+
     def test_a_booking_without_a_link_is_still_credited_by_the_time_window(self):
         campaign = self._started([("email", -30)])
         self._send()
