@@ -14,7 +14,7 @@ from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
 from ..tools.work_time import work_seconds_before
 from .crm_stage import NEGOTIATION_STEPS
-from .res_partner import LIFECYCLE_RANK
+from .res_partner import LIFECYCLE_RANK, MONEY_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -86,6 +86,12 @@ class CrmLead(models.Model):
     """
 
     _inherit = "crm.lead"
+
+    # Odoo's deal amounts are money: the call centre reads every lead of its showroom but no money
+    # (a service opportunity's amount is the sum of its operations and parts); Odoo's salespeople
+    # and the dealership roles that see money keep them, in every view, report and RPC.
+    expected_revenue = fields.Monetary(groups=f"sales_team.group_sale_salesman,{MONEY_GROUP}")
+    prorated_revenue = fields.Monetary(groups=f"sales_team.group_sale_salesman,{MONEY_GROUP}")
 
     dealer_channel = fields.Selection(
         DEALER_CHANNELS,

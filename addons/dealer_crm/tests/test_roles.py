@@ -87,6 +87,29 @@ class TestRoles(DealerCustomerCase):
         new.activity_schedule("mail.mail_activity_data_call", user_id=operator.id, summary="Call back")
         self.assertEqual(len(new.activity_ids), 1)
 
+    def test_the_call_centre_reads_no_deal_amount_and_its_pipeline_still_opens(self):
+        """A deal's expected revenue is money: not for the call centre (RPC, views, the kanban's column
+        totals); Odoo's salespeople and the dealership's sales roles keep it."""
+        operator = self.users["call_center"]
+        deal = self.make_deal(self.make_customer(), expected_revenue=2_500_000, user_id=self.users["sales_manager"].id)
+        for fname in ("expected_revenue", "prorated_revenue"):
+            with self.assertRaises(AccessError, msg=fname):
+                deal.with_user(operator).read([fname])
+        self.assertEqual(deal.with_user(operator).read(["name"])[0]["name"], deal.name)
+        kanban = self.env["crm.lead"].with_user(operator).get_views([(False, "kanban"), (False, "list")])
+        self.assertNotIn("expected_revenue", kanban["models"]["crm.lead"]["fields"])
+        self.assertNotIn('name="expected_revenue"', kanban["views"]["list"]["arch"])
+        # the kanban asks for its columns' counts without the sum it no longer knows of
+        groups = (
+            self.env["crm.lead"].with_user(operator).web_read_group([("id", "=", deal.id)], ["stage_id"], ["__count"])
+        )
+        self.assertEqual(groups["groups"][0]["__count"], 1)
+        odoo_seller = new_test_user(
+            self.env, login="t_plain_odoo_seller", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        for user in (self.users["sales_manager"], self.users["sales_head"], odoo_seller):
+            self.assertEqual(deal.with_user(user).read(["expected_revenue"])[0]["expected_revenue"], 2_500_000)
+
     def test_multi_company_rules(self):
         other = self.env["res.company"].create({"name": "Other showroom"})
         car = self.env["dealer.vehicle"].create({"vin": "XW8ZZZ1ZZPG000502", "company_id": other.id})
