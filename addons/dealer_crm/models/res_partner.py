@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import email_normalize
 
-from ..tools.api_input import ApiInputError
+from ..tools.api_input import ApiInputError, _lt
 from ..tools.roles import ROLE_GROUPS
 from ..tools.vin import normalize_vin
 
@@ -602,7 +602,7 @@ class ResPartner(models.Model):
         try:
             return self._phone_format(number=phone, country=self.env.company.country_id, raise_exception=True)
         except UserError:
-            raise ApiInputError(field, f"{field} is not a valid phone number") from None
+            raise ApiInputError(field, _lt("%(field)s is not a valid phone number"), field=field) from None
 
     @api.model
     def _dealer_api_partner(self, name=None, phone=None, email=None, vin=None):

@@ -14,27 +14,51 @@ MIN_YEAR, MAX_YEAR = 1950, 2100
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class ApiInputError(ValueError):
-    """Bad input: ``field`` is the payload's field name (None for the body itself)."""
+def _lt(template):
+    """Marks an error message for the translations of the addon whose file holds it (Odoo extracts
+    ``_lt("…")`` as it does its own lazy terms): the API answers in English, a person reads
+    :meth:`ApiInputError.translated`."""
+    return template
 
-    def __init__(self, field, message):
-        super().__init__(message)
+
+class ApiInputError(ValueError):
+    """Bad input: ``field`` is the payload's field name (None for the body itself).
+
+    ``message`` is an English template filled with ``params``, which the API answers; ``module`` is the
+    addon whose translations hold the template (:meth:`translated`, for a person: an import's report).
+    """
+
+    def __init__(self, field, message, /, module="dealer_crm", **params):
+        text = message % params if params else message
+        super().__init__(text)
         self.field = field
-        self.message = message
+        self.message = text
+        self._template, self._params, self._module = message, params, module
+
+    def translated(self, lang):
+        """The message in ``lang`` (an installed language code), from Odoo's translations of its addon."""
+        from odoo.tools.translate import get_translation  # the checks are plain Python for the API
+
+        return get_translation(self._module, lang, self._template, self._params)
 
 
 class ApiNotFound(Exception):
     """An unknown id in the path: answered with 404 not_found."""
 
 
-def _unstorable(value):
-    """Why PostgreSQL cannot take the string ``value`` (its text holds no NUL and only valid UTF-8), else None."""
+def _unstorable(value, name=False):
+    """Why PostgreSQL cannot take the string ``value`` (its text holds no NUL and only valid UTF-8), else None:
+    the message's template for ``field`` (the value, or with ``name`` a field name in it)."""
     if "\x00" in value:
-        return "must not contain NUL characters"
+        if name:
+            return _lt("a field name in %(field)s must not contain NUL characters")
+        return _lt("%(field)s must not contain NUL characters")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate, e.g. "\\ud800" in the JSON
-        return "must be valid Unicode text"
+        if name:
+            return _lt("a field name in %(field)s must be valid Unicode text")
+        return _lt("%(field)s must be valid Unicode text")
     return None
 
 
@@ -52,13 +76,13 @@ def check_storable(value, field=None):
         if isinstance(value, str):
             problem = _unstorable(value)
             if problem:
-                raise ApiInputError(path, f"{path or 'the body'} {problem}")
+                raise ApiInputError(path, problem, field=path or "the body")
         elif isinstance(value, dict):
             children = []
             for name, child in value.items():
-                problem = _unstorable(name) if isinstance(name, str) else None
+                problem = _unstorable(name, name=True) if isinstance(name, str) else None
                 if problem:
-                    raise ApiInputError(path, f"a field name in {path or 'the body'} {problem}")
+                    raise ApiInputError(path, problem, field=path or "the body")
                 children.append((f"{path}.{name}" if path else name, child))
             stack.extend(reversed(children))
         elif isinstance(value, list):
@@ -69,17 +93,19 @@ def text(payload, field, required=False, max_len=None):
     value = payload.get(field)
     if value is None or value == "":
         if required:
-            raise ApiInputError(field, f"{field} is required")
+            raise ApiInputError(field, _lt("%(field)s is required"), field=field)
         return None
     if not isinstance(value, str):
-        raise ApiInputError(field, f"{field} must be a string")
+        raise ApiInputError(field, _lt("%(field)s must be a string"), field=field)
     value = value.strip()
     if required and not value:
-        raise ApiInputError(field, f"{field} is required")
+        raise ApiInputError(field, _lt("%(field)s is required"), field=field)
     if max_len and len(value) > max_len:
-        raise ApiInputError(field, f"{field} must have at most {max_len} characters")
+        raise ApiInputError(
+            field, _lt("%(field)s must have at most %(max_len)s characters"), field=field, max_len=max_len
+        )
     if "\x00" in value:
-        raise ApiInputError(field, f"{field} must not contain NUL characters")
+        raise ApiInputError(field, _lt("%(field)s must not contain NUL characters"), field=field)
     return value or None
 
 
@@ -87,18 +113,18 @@ def number(payload, field, required=False, minimum=None, integer=False):
     value = payload.get(field)
     if value is None:
         if required:
-            raise ApiInputError(field, f"{field} is required")
+            raise ApiInputError(field, _lt("%(field)s is required"), field=field)
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ApiInputError(field, f"{field} must be a number")
+        raise ApiInputError(field, _lt("%(field)s must be a number"), field=field)
     if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
-        raise ApiInputError(field, f"{field} must be a finite number")
+        raise ApiInputError(field, _lt("%(field)s must be a finite number"), field=field)
     if integer and value != int(value):
-        raise ApiInputError(field, f"{field} must be a whole number")
+        raise ApiInputError(field, _lt("%(field)s must be a whole number"), field=field)
     if minimum is not None and value < minimum:
-        raise ApiInputError(field, f"{field} must be at least {minimum}")
+        raise ApiInputError(field, _lt("%(field)s must be at least %(minimum)s"), field=field, minimum=minimum)
     if abs(value) > 1e12:
-        raise ApiInputError(field, f"{field} is too large")
+        raise ApiInputError(field, _lt("%(field)s is too large"), field=field)
     return int(value) if integer else float(value)
 
 
@@ -107,7 +133,9 @@ def choice(payload, field, choices, default=None):
     if value is None:
         return default
     if value not in choices:
-        raise ApiInputError(field, f"{field} must be one of: {', '.join(choices)}")
+        raise ApiInputError(
+            field, _lt("%(field)s must be one of: %(choices)s"), field=field, choices=", ".join(choices)
+        )
     return value
 
 
@@ -117,7 +145,7 @@ def email(payload, field="email"):
         return None
     value = value.lower()
     if not EMAIL_RE.match(value):
-        raise ApiInputError(field, f"{field} is not a valid e-mail address")
+        raise ApiInputError(field, _lt("%(field)s is not a valid e-mail address"), field=field)
     return value
 
 
@@ -126,7 +154,7 @@ def boolean(payload, field):
     if value is None:
         return None
     if not isinstance(value, bool):
-        raise ApiInputError(field, f"{field} must be true or false")
+        raise ApiInputError(field, _lt("%(field)s must be true or false"), field=field)
     return value
 
 
@@ -135,7 +163,7 @@ def obj(payload, field):
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ApiInputError(field, f"{field} must be an object")
+        raise ApiInputError(field, _lt("%(field)s must be an object"), field=field)
     return value
 
 
@@ -143,12 +171,12 @@ def items(payload, field, required=False):
     value = payload.get(field)
     if value is None:
         if required:
-            raise ApiInputError(field, f"{field} is required")
+            raise ApiInputError(field, _lt("%(field)s is required"), field=field)
         return []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ApiInputError(field, f"{field} must be a list of objects")
+        raise ApiInputError(field, _lt("%(field)s must be a list of objects"), field=field)
     if len(value) > 500:
-        raise ApiInputError(field, f"{field} has more than 500 items")
+        raise ApiInputError(field, _lt("%(field)s has more than 500 items"), field=field)
     return value
 
 
@@ -160,9 +188,15 @@ def day(payload, field, required=False):
     try:
         result = date.fromisoformat(value[:10]) if len(value) > 10 else date.fromisoformat(value)
     except ValueError:
-        raise ApiInputError(field, f"{field} must be an ISO 8601 date (YYYY-MM-DD)") from None
+        raise ApiInputError(field, _lt("%(field)s must be an ISO 8601 date (YYYY-MM-DD)"), field=field) from None
     if not MIN_YEAR <= result.year <= MAX_YEAR:
-        raise ApiInputError(field, f"{field} must be between the years {MIN_YEAR} and {MAX_YEAR}")
+        raise ApiInputError(
+            field,
+            _lt("%(field)s must be between the years %(first)s and %(last)s"),
+            field=field,
+            first=MIN_YEAR,
+            last=MAX_YEAR,
+        )
     return result
 
 
@@ -174,11 +208,17 @@ def timestamp(payload, field, required=False):
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ApiInputError(field, f"{field} must be an ISO 8601 timestamp with an offset") from None
+        raise ApiInputError(field, _lt("%(field)s must be an ISO 8601 timestamp with an offset"), field=field) from None
     if moment.tzinfo is None:
-        raise ApiInputError(field, f"{field} must have a UTC offset, e.g. 2026-05-01T10:00:00+03:00")
+        raise ApiInputError(field, _lt("%(field)s must have a UTC offset, e.g. 2026-05-01T10:00:00+03:00"), field=field)
     # years a dealership's data can have; beyond them a date is a typo, and Python's dates overflow
     # (0001-01-01T00:00:00+03:00 has no UTC time, 9999-12-31 no day after it)
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ApiInputError(field, f"{field} must be between the years {MIN_YEAR} and {MAX_YEAR}")
+        raise ApiInputError(
+            field,
+            _lt("%(field)s must be between the years %(first)s and %(last)s"),
+            field=field,
+            first=MIN_YEAR,
+            last=MAX_YEAR,
+        )
     return moment.astimezone(timezone.utc).replace(tzinfo=None)

@@ -6,10 +6,13 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools import api_input as inp
+from odoo.addons.dealer_crm.tools.api_input import _lt
 from odoo.exceptions import UserError, ValidationError
 
 from .dealer_loss_event import FULL_LOSS_KINDS
 from .res_config_settings import service_param
+
+MODULE = "dealer_service_lost_sales"  # whose translations hold the API input errors raised here
 
 
 class ServiceSlotRefused(inp.ApiInputError):
@@ -509,11 +512,11 @@ class CrmLead(models.Model):
         phone = self.env["res.partner"]._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
         email = inp.email(payload)
         if not phone and not email:
-            raise inp.ApiInputError("phone", "phone or email is required")
+            raise inp.ApiInputError("phone", _lt("phone or email is required"), module=MODULE)
         vin = inp.text(payload, "vin", max_len=40)
         plate = inp.text(payload, "plate", max_len=20)
         if not vin and not plate:
-            raise inp.ApiInputError("vin", "vin or plate is required")
+            raise inp.ApiInputError("vin", _lt("vin or plate is required"), module=MODULE)
         lines = []
         for op in inp.items(payload, "operations"):
             lines.append(
@@ -556,7 +559,7 @@ class CrmLead(models.Model):
             return existing
         vin, plate = inp.text(payload, "vin", max_len=40), inp.text(payload, "plate", max_len=20)
         if not vin and not plate:
-            raise inp.ApiInputError("vin", "vin or plate is required")
+            raise inp.ApiInputError("vin", _lt("vin or plate is required"), module=MODULE)
         Partner = self.env["res.partner"]
         phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
         email = inp.email(payload)
@@ -606,7 +609,9 @@ class CrmLead(models.Model):
         code = inp.text(payload, "reason", required=True, max_len=64)
         reason = self.env["crm.lost.reason"]._dealer_by_code(code)
         if not reason:
-            raise inp.ApiInputError("reason", f"reason {code} is not a known loss reason code")
+            raise inp.ApiInputError(
+                "reason", _lt("reason %(code)s is not a known loss reason code"), module=MODULE, code=code
+            )
         comment = inp.text(payload, "comment", max_len=4000)
         lead._dealer_cancel_service(reason, comment, any_stage=True)
         event = lead.loss_event_ids.filtered(lambda e: e.kind in FULL_LOSS_KINDS)[:1]

@@ -208,6 +208,33 @@ class TestOtherSources(ServiceLostSalesCase):
         self.assertFalse(self.Lead.search([("service_external_id", "in", ["OEM-2", "OEM-3"])]))
         self.assertFalse(self.env["dealer.vehicle"].search([("plate", "=", "B222BB77")]))
 
+    def test_the_rejected_rows_are_explained_in_the_reader_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(
+            ["dealer_crm", "dealer_service_lost_sales"], ["ru_RU"], overwrite=True
+        )
+        csv_text = (
+            "external_id,name,phone,vin,plate,source,operation,amount,planned_at\n"
+            "OEM-2,Petr,+79160000002,,,oem,Software update,500,\n"
+            "OEM-3,Olga,+79160000003,,B222BB77,oem,Brake discs,abc,\n"
+            "OEM-4,Nina,+79160000004,,C333CC77,oem,Service TO-1,9000,2026-13-45\n"
+            "OEM-5,Inna,+79160000005,,D444DD77,fax,Service TO-1,9000,\n"
+        )
+        wizard = (
+            self.env["dealer.service.import"]
+            .with_context(lang="ru_RU")
+            .create({"file": base64.b64encode(csv_text.encode()), "filename": "oem.csv", "default_source": "oem"})
+        )
+        wizard.action_import()
+        self.assertEqual(wizard.imported_count, 0)
+        log = wizard.error_log
+        self.assertIn("нужен VIN или госномер", log)
+        self.assertIn("сумма должна быть числом", log)
+        self.assertIn("planned_at должно быть датой ISO 8601", log)
+        self.assertIn("источник: допустимые значения — oem, recall, web, campaign", log)
+        self.assertNotIn(" is required", log)
+        self.assertNotIn(" must be", log)
+
     def test_xlsx_import(self):
         book = openpyxl.Workbook()
         sheet = book.active

@@ -5,12 +5,13 @@ import zipfile
 
 from odoo import fields, models
 from odoo.addons.base_import.models.base_import import MIMETYPE_TO_READER, ImportValidationError
-from odoo.addons.dealer_crm.tools.api_input import ApiInputError
+from odoo.addons.dealer_crm.tools.api_input import ApiInputError, _lt
 from odoo.exceptions import UserError
 from odoo.tools.mimetypes import guess_mimetype
 
 COLUMNS = ["external_id", "name", "phone", "email", "vin", "plate", "source", "operation", "amount", "planned_at"]
 SOURCES = ("oem", "recall", "web", "campaign")
+MODULE = "dealer_service_lost_sales"  # whose translations hold the row errors raised here
 MAX_XLSX_UNPACKED = 64 * 1024 * 1024  # an aftersales list of a few thousand rows unpacks to a few MB
 # a document type declaration (where entities are declared) in any encoding's ASCII-compatible bytes
 DTD = re.compile(rb"<!DOCTYPE|<!ENTITY|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)", re.IGNORECASE)
@@ -103,10 +104,12 @@ class DealerServiceImport(models.TransientModel):
         try:
             amount = float(amount.replace(",", "."))
         except ValueError:
-            raise ApiInputError("amount", "amount must be a number") from None
+            raise ApiInputError("amount", _lt("amount must be a number"), module=MODULE) from None
         source = (row.get("source") or self.default_source).lower()
         if source not in SOURCES:
-            raise ApiInputError("source", f"source must be one of: {', '.join(SOURCES)}")
+            raise ApiInputError(
+                "source", _lt("source must be one of: %(choices)s"), module=MODULE, choices=", ".join(SOURCES)
+            )
         return {
             "external_id": row.get("external_id"),
             "name": row.get("name") or None,
@@ -130,7 +133,12 @@ class DealerServiceImport(models.TransientModel):
                     leads |= Lead._dealer_service_lead_from_import(payload, source)
             except ApiInputError as exc:
                 errors.append(
-                    self.env._("Row %(row)s: %(field)s: %(msg)s", row=number, field=exc.field, msg=exc.message)
+                    self.env._(
+                        "Row %(row)s: %(field)s: %(msg)s",
+                        row=number,
+                        field=exc.field,
+                        msg=exc.translated(self.env.lang or "en_US"),
+                    )
                 )
             except (UserError, ValueError) as exc:
                 errors.append(self.env._("Row %(row)s: %(msg)s", row=number, msg=str(exc)))
