@@ -386,15 +386,28 @@ class CrmLead(models.Model):
     def action_dealer_dismiss_card_proposal(self):
         self.dealer_card_proposal = False
 
-    @api.model
     def _prepare_customer_values(self, partner_name, is_company=False, parent_id=False):
         """A customer card made from a dealership lead belongs to the lead's showroom (Odoo's contacts are
-        shared by every company: the other showrooms would see and match it)."""
+        shared by every company: the other showrooms would see and match it); a contact person under a
+        company card, to that card's showroom."""
         values = super()._prepare_customer_values(partner_name, is_company=is_company, parent_id=parent_id)
-        if self.team_id.dealer_is_dealership and self.company_id and not parent_id:
-            values["company_id"] = self.company_id.id
+        if self.team_id.dealer_is_dealership and self.company_id:
+            parent = self.env["res.partner"].browse(parent_id)
+            values["company_id"] = parent.company_id.id if parent else self.company_id.id
         return values
 
+    def copy_data(self, default=None):
+        """A duplicate made by someone who may not read the deal's amounts (the call centre) leaves them out."""
+        hidden = [name for name in ("expected_revenue",) if not self._has_field_access(self._fields[name], "read")]
+        if not hidden:
+            return super().copy_data(default)
+        vals_list = super().copy_data({**(default or {}), **dict.fromkeys(hidden, 0.0)})  # not read
+        for vals in vals_list:
+            for name in hidden:
+                vals.pop(name, None)
+        return vals_list
+
+    @api.model
     def _dealer_card_proposal_text(self, proposal):
         labels = {
             "email": lambda v: self.env._("e-mail %(email)s", email=v),

@@ -68,10 +68,11 @@ class MailThread(models.AbstractModel):
         """
         if role not in ROLE_GROUPS:
             raise UserError(self.env._("Unknown role %(role)s.", role=role))
+        own = self._dealer_role_own_users(role)
         users = {
-            record_id: user
-            for record_id, user in self._dealer_role_own_users(role).items()
-            if self.browse(record_id)._dealer_works_in_showroom(user)
+            record.id: own[record.id]
+            for record in self
+            if record.id in own and record._dealer_works_in_showroom(own[record.id])
         }
         if not group_fallback:
             return users

@@ -2,8 +2,8 @@ import logging
 
 import pytz
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
@@ -17,7 +17,6 @@ class ResCompany(models.Model):
     dealer_director_id = fields.Many2one(
         "res.users",
         string="Dealership director",
-        check_company=True,
         help="Last step of the escalation chain for unanswered leads and missed calls.",
     )
     dealer_reservation_hours = fields.Integer(
@@ -35,6 +34,20 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------
     # Demo data
     # ------------------------------------------------------------
+
+    @api.constrains("dealer_director_id")
+    def _check_dealer_director(self):
+        """The director gets the showroom's last escalation tasks and its hand-offs: someone who works there."""
+        for company in self:
+            director = company.dealer_director_id
+            if director and company not in director.sudo().company_ids:
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s does not work for %(company)s and cannot be its dealership director.",
+                        user=director.name,
+                        company=company.name,
+                    )
+                )
 
     def _dealer_tz(self, fallback="UTC"):
         """The showroom's time zone name: its working calendar's, else its address's, else ``fallback``.

@@ -41,6 +41,13 @@ class TestDealershipScope(DealerSalesCase):
         self.assertTrue(dealership.company_id)
         self.assertEqual(generic.partner_id.name, "Olga Sidorova")
         self.assertFalse(generic.partner_id.company_id, "Odoo's own CRM keeps its behaviour")
+        fleet = self.env["crm.lead"].create(
+            {"name": "Fleet", "partner_name": "Romashka LLC", "contact_name": "Ivan Romashkin", "team_id": self.team.id}
+        )
+        fleet._handle_partner_assignment(create_missing=True)
+        self.assertEqual(fleet.partner_id.name, "Ivan Romashkin")
+        self.assertEqual(fleet.partner_id.parent_id.name, "Romashka LLC")
+        self.assertEqual((fleet.partner_id | fleet.partner_id.parent_id).company_id, fleet.company_id)
 
     def test_a_deal_of_another_team_is_won_without_a_car(self):
         lead = self.env["crm.lead"].create(

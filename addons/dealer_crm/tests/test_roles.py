@@ -104,6 +104,10 @@ class TestRoles(DealerCustomerCase):
             self.env["crm.lead"].with_user(operator).web_read_group([("id", "=", deal.id)], ["stage_id"], ["__count"])
         )
         self.assertEqual(groups["groups"][0]["__count"], 1)
+        copy = deal.with_user(operator).copy()
+        self.assertNotEqual(copy, deal, "the call centre duplicates a deal")
+        self.assertEqual(copy.partner_id, deal.partner_id)
+        self.assertFalse(copy.sudo().expected_revenue, "without its amount")
         odoo_seller = new_test_user(
             self.env, login="t_plain_odoo_seller", groups="sales_team.group_sale_salesman_all_leads"
         )

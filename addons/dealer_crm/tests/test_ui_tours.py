@@ -70,6 +70,18 @@ class TestDealerCrmTours(DealerTourCase):
     def test_sales_deal_tour_ru(self):
         self._check_sales_deal("ru_RU")
 
+    def test_the_call_centre_opens_the_pipeline_without_the_deals_amounts(self):
+        """Odoo's kanban card shows a deal's amount when it has one; the call centre reads no amount, and its
+        pipeline still opens (a card testing a field left out of its view broke it)."""
+        self.lead.expected_revenue = 2_500_000
+        operator = self._tour_user("tour_call_centre", "dealer_crm.group_call_center")
+        self.run_tour(
+            "/odoo/action-dealer_crm.crm_lead_action_dealer_sales",
+            "dealer_call_centre_pipeline_tour",
+            operator,
+            "en_US",
+        )
+
     def test_sales_dashboard_for_sales_roles_only(self):
         """The sales manager finds a Dashboard under Sales with his leads counted; the receptionist does not."""
         menu = self.env.ref("dealer_crm.dealer_crm_dashboard_menu")

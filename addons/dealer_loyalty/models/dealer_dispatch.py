@@ -855,8 +855,11 @@ class DealerDispatch(models.Model):
         it, in their language (not the customer's). A record that still has the same task open
         gets no second one: the row then points at the open task.
         """
-        # the step's fixed Responsible only when they work in the car's or customer's showroom
-        user = step.activity_user_id.filtered(record._dealer_works_in_showroom)
+        # the step's fixed Responsible only when they work in the row's and the car's or customer's showroom
+        user = step.activity_user_id.filtered(
+            lambda user: record._dealer_works_in_showroom(user)
+            and (not self.company_id or self.company_id in user.sudo().company_ids)
+        )
         user = user or record._dealer_role_users(step.activity_role).get(record.id)
         if not user:
             role = dict(step._fields["activity_role"]._description_selection(self.env)).get(step.activity_role)

@@ -273,6 +273,14 @@ class TestCampaignPlanning(DealerCampaignCase):
             campaign.action_start()
         self.assertFalse(campaign.sudo().enrolment_ids, "the other showroom's visit is not the marketer's to read")
 
+        # a marketer of both showrooms edits it: its author still reads only this one
+        both = new_test_user(self.env, login="campaign_marketer_both", groups="dealer_crm.group_marketer")
+        both.company_ids |= other
+        campaign.with_user(both).write({"name": "Big spenders (edited)"})
+        with freeze_time("2026-12-01 06:30:00"), self._fake_commits():
+            self.env["dealer.campaign"]._cron_plan()
+        self.assertFalse(campaign.sudo().enrolment_ids, "the audience is what both its author and editor may read")
+
         self.marketer.company_ids |= other
         with freeze_time("2026-12-01 07:00:00"), self._fake_commits():
             self.env["dealer.campaign"]._cron_plan()

@@ -385,7 +385,7 @@ class DealerFeedback(models.Model):
                 ),
                 notify=True,
             )
-            if activity:
+            if activity and issue._dealer_works_in_showroom(activity[:1].user_id):
                 issue.user_id = activity[:1].user_id
 
     def _comment_html(self):

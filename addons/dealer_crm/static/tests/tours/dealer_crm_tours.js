@@ -129,3 +129,18 @@ registry.category("web_tour.tours").add("dealer_sales_deal_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("dealer_call_centre_pipeline_tour", {
+    url: "/odoo/action-dealer_crm.crm_lead_action_dealer_sales",
+    steps: () => [
+        {
+            content: "The call centre sees the deal on the pipeline, without its amount",
+            trigger: ".o_kanban_record:contains(Tour deal):not(:has(.o_kanban_card_crm_lead_revenue .o_field_monetary))",
+            run: "click",
+        },
+        {
+            content: "and opens it",
+            trigger: ".o_form_view .o_field_widget[name=partner_id] input",
+        },
+    ],
+});
