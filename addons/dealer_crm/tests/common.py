@@ -347,6 +347,11 @@ class DealerTourCase(SlowMethodsMixin, HttpCase):
         self.start_tour(url, tour, login=user.login)
 
 
+def user_of(env, company, login, groups):
+    """A user who works for ``company`` only: staff of another showroom."""
+    return new_test_user(env, login=login, groups=groups, company_id=company.id, company_ids=[Command.set(company.ids)])
+
+
 def load_migration(module, version):
     """``module``'s post-migrate script of ``version``, loaded as Odoo's upgrade does (call its ``migrate``)."""
     path = Path(get_module_path(module)) / "migrations" / version / "post-migrate.py"

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, freeze_time, new_test_user
 from odoo.tools import SQL, mute_logger
 
-from .common import DealerSalesCase
+from .common import DealerSalesCase, user_of
 
 
 class TestDealerReservation(DealerSalesCase):
@@ -43,13 +43,7 @@ class TestDealerReservation(DealerSalesCase):
         message could name that car and its reservation."""
         self._reserve()
         south = self.env["res.company"].create({"name": "South showroom"})
-        stranger = new_test_user(
-            self.env,
-            login="south_seller_res",
-            groups="dealer_crm.group_sales_manager",
-            company_id=south.id,
-            company_ids=[(6, 0, south.ids)],
-        )
+        stranger = user_of(self.env, south, "south_seller_res", "dealer_crm.group_sales_manager")
         with self.assertRaises(AccessError):
             self.env["dealer.reservation"].with_user(stranger).with_company(south).create(
                 {"vehicle_id": self.car.id, "user_id": stranger.id}

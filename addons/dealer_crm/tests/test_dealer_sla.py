@@ -1,9 +1,9 @@
 from datetime import datetime
 
 from odoo import Command
-from odoo.tests import freeze_time, new_test_user
+from odoo.tests import freeze_time
 
-from .common import DealerSalesCase
+from .common import DealerSalesCase, user_of
 
 
 class TestDealerRouting(DealerSalesCase):
@@ -120,13 +120,7 @@ class TestDealerEscalation(DealerSalesCase):
         """The escalation chain is the group's: a level naming a user of another showroom does not
         hand them this showroom's leads (nor the customer's name in the task)."""
         south = self.env["res.company"].create({"name": "South showroom"})
-        duty = new_test_user(
-            self.env,
-            login="south_duty",
-            groups="dealer_crm.group_sales_head",
-            company_id=south.id,
-            company_ids=[Command.set(south.ids)],
-        )
+        duty = user_of(self.env, south, "south_duty", "dealer_crm.group_sales_head")
         self.env["dealer.sla.escalation"].search([]).write({"active": False})
         self.env["dealer.sla.escalation"].create({"name": "Duty", "target": "user", "user_id": duty.id})
         lead = self._lead(name="Caller", user_id=self.salesperson_1.id, dealer_channel="phone")
@@ -145,13 +139,7 @@ class TestDealerEscalation(DealerSalesCase):
 
     def test_a_shared_customers_sales_manager_of_another_showroom_gets_none_of_this_showrooms_tasks(self):
         south = self.env["res.company"].create({"name": "South showroom"})
-        south_seller = new_test_user(
-            self.env,
-            login="south_seller",
-            groups="dealer_crm.group_sales_manager",
-            company_id=south.id,
-            company_ids=[Command.set(south.ids)],
-        )
+        south_seller = user_of(self.env, south, "south_seller", "dealer_crm.group_sales_manager")
         customer = self.env["res.partner"].create(
             {"name": "Shared customer", "company_id": False, "dealer_sales_user_id": south_seller.id}
         )

@@ -180,6 +180,17 @@ def items(payload, field, required=False):
     return value
 
 
+def _check_year(field, year):
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ApiInputError(
+            field,
+            _lt("%(field)s must be between the years %(first)s and %(last)s"),
+            field=field,
+            first=MIN_YEAR,
+            last=MAX_YEAR,
+        )
+
+
 def day(payload, field, required=False):
     """An ISO 8601 date (``2026-05-01``); a timestamp is accepted and its date taken."""
     value = text(payload, field, required=required, max_len=40)
@@ -189,14 +200,7 @@ def day(payload, field, required=False):
         result = date.fromisoformat(value[:10]) if len(value) > 10 else date.fromisoformat(value)
     except ValueError:
         raise ApiInputError(field, _lt("%(field)s must be an ISO 8601 date (YYYY-MM-DD)"), field=field) from None
-    if not MIN_YEAR <= result.year <= MAX_YEAR:
-        raise ApiInputError(
-            field,
-            _lt("%(field)s must be between the years %(first)s and %(last)s"),
-            field=field,
-            first=MIN_YEAR,
-            last=MAX_YEAR,
-        )
+    _check_year(field, result.year)
     return result
 
 
@@ -213,12 +217,5 @@ def timestamp(payload, field, required=False):
         raise ApiInputError(field, _lt("%(field)s must have a UTC offset, e.g. 2026-05-01T10:00:00+03:00"), field=field)
     # years a dealership's data can have; beyond them a date is a typo, and Python's dates overflow
     # (0001-01-01T00:00:00+03:00 has no UTC time, 9999-12-31 no day after it)
-    if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ApiInputError(
-            field,
-            _lt("%(field)s must be between the years %(first)s and %(last)s"),
-            field=field,
-            first=MIN_YEAR,
-            last=MAX_YEAR,
-        )
+    _check_year(field, moment.year)
     return moment.astimezone(timezone.utc).replace(tzinfo=None)

@@ -3,9 +3,9 @@ from datetime import datetime
 from pathlib import Path
 from unittest.mock import patch
 
-from odoo import Command
+from odoo.addons.dealer_crm.tests.common import user_of
 from odoo.exceptions import UserError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import freeze_time, tagged
 
 from .common import DealerCampaignCase, FakeResponse, WorkerKilled
 
@@ -45,13 +45,7 @@ class TestCampaignSending(DealerCampaignCase):
         """A campaign of every showroom (no company) naming a Responsible who works elsewhere: the cars of
         this showroom go to the role's person here; a campaign of this showroom cannot name them at all."""
         south = self.env["res.company"].create({"name": "South showroom"})
-        stranger = new_test_user(
-            self.env,
-            login="south_fi",
-            groups="dealer_crm.group_fi_manager",
-            company_id=south.id,
-            company_ids=[Command.set(south.ids)],
-        )
+        stranger = user_of(self.env, south, "south_fi", "dealer_crm.group_fi_manager")
         with self.assertRaises(UserError):
             self._campaign("warranty", [("activity", -30)]).step_ids.activity_user_id = stranger
         campaign = self._campaign("warranty", [("activity", -30)], company_id=False)

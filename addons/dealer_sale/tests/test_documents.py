@@ -1,7 +1,6 @@
 from datetime import date
 
-from odoo import Command
-from odoo.addons.dealer_crm.tests.common import load_migration
+from odoo.addons.dealer_crm.tests.common import load_migration, user_of
 from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
@@ -202,13 +201,7 @@ class TestDealDocuments(DealerSaleCase):
         order = self.quotation()
         order.action_confirm()
         south = self.env["res.company"].create({"name": "Avtodom South"})
-        stranger = new_test_user(
-            self.env,
-            login="t_south_sales",
-            groups="dealer_crm.group_sales_manager",
-            company_id=south.id,
-            company_ids=[Command.set(south.ids)],
-        )
+        stranger = user_of(self.env, south, "t_south_sales", "dealer_crm.group_sales_manager")
         for report in (OFFER, CONTRACT):
             with self.assertRaises(AccessError):
                 self.pdf(report, order, user=stranger)

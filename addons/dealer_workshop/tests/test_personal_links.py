@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from odoo import Command, fields
+from odoo import fields
+from odoo.addons.dealer_crm.tests.common import user_of
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
@@ -145,13 +146,7 @@ class TestPersonalLinks(DealerCampaignHttpCase):
         self.assertEqual(action["url"], self.visit._dealer_status_url())
         # an advisor of another showroom gets no signed link to this showroom's visit (ids are sequential)
         south = self.env["res.company"].create({"name": "South showroom"})
-        stranger = new_test_user(
-            self.env,
-            login="links_south_advisor",
-            groups="dealer_crm.group_service_advisor",
-            company_id=south.id,
-            company_ids=[Command.set(south.ids)],
-        )
+        stranger = user_of(self.env, south, "links_south_advisor", "dealer_crm.group_service_advisor")
         with self.assertRaises(AccessError):
             self.visit.with_user(stranger).action_dealer_status_page()
 
