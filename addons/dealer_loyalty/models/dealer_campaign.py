@@ -365,6 +365,8 @@ class DealerCampaign(models.Model):
         if self.trigger == "tyre_season":
             vals["season_start"] = fields.Date.to_date(start_date) or fields.Date.context_today(self)
         self.write(vals)
+        if self.audience_model:
+            self._audience_query(interactive=True)  # tells now when its author may no longer read it
         self._plan()
         return True
 
@@ -380,11 +382,12 @@ class DealerCampaign(models.Model):
             domain &= Domain("id", "in", ids)
         return domain
 
-    def _audience_query(self):
+    def _audience_query(self, interactive=False):
         """The audience rows as its author and its last editor see them (their record rules, the
         showrooms they work in), whoever runs the planning: the filter is their text, so a path through
         other records (a customer's visits, leads, surveys) never reaches what they may not read.
-        None when one of them may no longer read the audience at all."""
+        None when one of them may no longer read the audience at all (``interactive``: an error naming
+        them)."""
         domain = self._audience_domain()
         model = self.env[self.audience_model].with_context(active_test=True)
         readers = (self.create_uid | self.write_uid).filtered(lambda user: not user._is_superuser())
@@ -396,6 +399,15 @@ class DealerCampaign(models.Model):
             try:
                 queries.append(as_reader._search(domain))
             except AccessError as error:
+                if interactive:
+                    raise UserError(
+                        self.env._(
+                            "Campaign %(name)s: %(user)s, who wrote it, may no longer read its audience; "
+                            "duplicate the campaign to run it as yours.",
+                            name=self.name,
+                            user=reader.name,
+                        )
+                    ) from None
                 _logger.warning(
                     "Campaign %s: %s may not read its audience (%s); nobody enrolled", self.id, reader.login, error
                 )

@@ -286,6 +286,15 @@ class TestCampaignPlanning(DealerCampaignCase):
             self.env["dealer.campaign"]._cron_plan()
         self.assertEqual(campaign.sudo().enrolment_ids.vehicle_id, self.vehicles[0], "working there too, it counts")
 
+    def test_a_campaign_whose_author_may_no_longer_read_its_audience_says_so(self):
+        self.vehicles[0].warranty_end = self._d("2026-12-31")
+        author = new_test_user(self.env, login="campaign_author_gone", groups="dealer_crm.group_marketer")
+        campaign = self._campaign("warranty", [("email", -30)]).with_user(author).copy({"name": "Author's"})
+        author.group_ids = self.env.ref("base.group_user")  # left the marketing team: reads no cars
+        with self.assertRaisesRegex(UserError, "campaign_author_gone|no longer read"):
+            campaign.with_user(self.marketer).action_start()
+        self.assertFalse(campaign.sudo().enrolment_ids, "nothing planned (the button's transaction is undone)")
+
     def test_results_of_a_group_campaign_are_those_of_the_reader_showrooms(self):
         """A campaign of no showroom writes to the customers of several; a marketer who works in one
         reads the figures of that one (they were counted as superuser over every showroom)."""
