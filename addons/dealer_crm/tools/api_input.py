@@ -7,6 +7,7 @@ id in the path raises :class:`ApiNotFound` (``404 not_found``).
 """
 
 import re
+import sys
 from datetime import date, datetime, timezone
 
 # the years a date the API takes may have (a visit, a call, a booking, a policy's end)
@@ -24,22 +25,24 @@ def _lt(template):
 class ApiInputError(ValueError):
     """Bad input: ``field`` is the payload's field name (None for the body itself).
 
-    ``message`` is an English template filled with ``params``, which the API answers; ``module`` is the
-    addon whose translations hold the template (:meth:`translated`, for a person: an import's report).
+    ``message`` is an English template filled with ``params``, which the API answers; the addon whose
+    file raises it holds its translations (:meth:`translated`, for a person: an import's report).
     """
 
-    def __init__(self, field, message, /, module="dealer_crm", **params):
+    def __init__(self, field, message, /, **params):
         text = message % params if params else message
         super().__init__(text)
         self.field = field
         self.message = text
-        self._template, self._params, self._module = message, params, module
+        self._template, self._params = message, params
+        self._raised_in = sys._getframe(1).f_globals.get("__name__", "")  # as Odoo finds a term's addon
 
     def translated(self, lang):
         """The message in ``lang`` (an installed language code), from Odoo's translations of its addon."""
-        from odoo.tools.translate import get_translation  # the checks are plain Python for the API
+        # the checks are plain Python for the API
+        from odoo.tools.translate import get_translated_module, get_translation
 
-        return get_translation(self._module, lang, self._template, self._params)
+        return get_translation(get_translated_module(self._raised_in), lang, self._template, self._params)
 
 
 class ApiNotFound(Exception):

@@ -12,8 +12,6 @@ from odoo.exceptions import UserError, ValidationError
 from .dealer_loss_event import FULL_LOSS_KINDS
 from .res_config_settings import service_param
 
-MODULE = "dealer_service_lost_sales"  # whose translations hold the API input errors raised here
-
 
 class ServiceSlotRefused(inp.ApiInputError):
     """The workshop has no room at the booking's ``planned_at`` (the capacity check refused it)."""
@@ -512,11 +510,11 @@ class CrmLead(models.Model):
         phone = self.env["res.partner"]._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
         email = inp.email(payload)
         if not phone and not email:
-            raise inp.ApiInputError("phone", _lt("phone or email is required"), module=MODULE)
+            raise inp.ApiInputError("phone", _lt("phone or email is required"))
         vin = inp.text(payload, "vin", max_len=40)
         plate = inp.text(payload, "plate", max_len=20)
         if not vin and not plate:
-            raise inp.ApiInputError("vin", _lt("vin or plate is required"), module=MODULE)
+            raise inp.ApiInputError("vin", _lt("vin or plate is required"))
         lines = []
         for op in inp.items(payload, "operations"):
             lines.append(
@@ -559,7 +557,7 @@ class CrmLead(models.Model):
             return existing
         vin, plate = inp.text(payload, "vin", max_len=40), inp.text(payload, "plate", max_len=20)
         if not vin and not plate:
-            raise inp.ApiInputError("vin", _lt("vin or plate is required"), module=MODULE)
+            raise inp.ApiInputError("vin", _lt("vin or plate is required"))
         Partner = self.env["res.partner"]
         phone = Partner._dealer_api_normalize_phone(inp.text(payload, "phone", max_len=64))
         email = inp.email(payload)
@@ -609,9 +607,7 @@ class CrmLead(models.Model):
         code = inp.text(payload, "reason", required=True, max_len=64)
         reason = self.env["crm.lost.reason"]._dealer_by_code(code)
         if not reason:
-            raise inp.ApiInputError(
-                "reason", _lt("reason %(code)s is not a known loss reason code"), module=MODULE, code=code
-            )
+            raise inp.ApiInputError("reason", _lt("reason %(code)s is not a known loss reason code"), code=code)
         comment = inp.text(payload, "comment", max_len=4000)
         lead._dealer_cancel_service(reason, comment, any_stage=True)
         event = lead.loss_event_ids.filtered(lambda e: e.kind in FULL_LOSS_KINDS)[:1]

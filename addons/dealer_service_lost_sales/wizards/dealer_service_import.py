@@ -11,7 +11,6 @@ from odoo.tools.mimetypes import guess_mimetype
 
 COLUMNS = ["external_id", "name", "phone", "email", "vin", "plate", "source", "operation", "amount", "planned_at"]
 SOURCES = ("oem", "recall", "web", "campaign")
-MODULE = "dealer_service_lost_sales"  # whose translations hold the row errors raised here
 MAX_XLSX_UNPACKED = 64 * 1024 * 1024  # an aftersales list of a few thousand rows unpacks to a few MB
 # a document type declaration (where entities are declared) in any encoding's ASCII-compatible bytes
 DTD = re.compile(rb"<!DOCTYPE|<!ENTITY|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)", re.IGNORECASE)
@@ -104,12 +103,10 @@ class DealerServiceImport(models.TransientModel):
         try:
             amount = float(amount.replace(",", "."))
         except ValueError:
-            raise ApiInputError("amount", _lt("amount must be a number"), module=MODULE) from None
+            raise ApiInputError("amount", _lt("amount must be a number")) from None
         source = (row.get("source") or self.default_source).lower()
         if source not in SOURCES:
-            raise ApiInputError(
-                "source", _lt("source must be one of: %(choices)s"), module=MODULE, choices=", ".join(SOURCES)
-            )
+            raise ApiInputError("source", _lt("source must be one of: %(choices)s"), choices=", ".join(SOURCES))
         return {
             "external_id": row.get("external_id"),
             "name": row.get("name") or None,
