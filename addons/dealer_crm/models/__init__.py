@@ -1,3 +1,5 @@
+# the mixin first: the models below inherit from it
+from . import dealer_shared_setting_mixin  # isort: skip
 from . import (
     base_automation,
     crm_lead,

@@ -794,9 +794,10 @@ class CrmLead(models.Model):
         """``{lead: values}`` starting the response clock at ``start``, for the leads whose
         channel has a response-time policy in their company."""
         policy = self.env["dealer.sla.policy"]
-        first_level = self.env["dealer.sla.escalation"].search([], order="sequence, id", limit=1)
+        chains = self.env["dealer.sla.escalation"]._chains({lead.company_id for lead in self})
         minutes_cache, result = {}, {}
         for lead in self:
+            first_level = chains.get(lead.company_id, self.env["dealer.sla.escalation"])[:1]
             key = (channel or lead.dealer_channel, lead.company_id)
             if key not in minutes_cache:
                 minutes_cache[key] = policy._minutes_for(*key)
@@ -1027,16 +1028,25 @@ class CrmLead(models.Model):
             order="dealer_next_escalation_date, id",
             limit=limit,
         )
-        levels = self.env["dealer.sla.escalation"].sudo().search([], order="sequence, id")
-        # Group before acting: a lead goes up one level per run, never two.
-        batches = leads.grouped(lambda lead: min(lead.dealer_escalation_level, len(levels)))
-        leads_past_chain = batches.pop(len(levels), self.browse())
-        leads_past_chain.write({"dealer_next_escalation_date": False})
-        for index, batch in batches.items():
-            next_level = levels[index + 1] if index + 1 < len(levels) else None
-            batch._dealer_escalate_to(levels[index], next_level)
+        leads._dealer_climb_chain(end_of_chain=True)
         if len(leads) == limit:
             self.env.ref("dealer_crm.ir_cron_dealer_sla_escalate")._trigger()
+
+    def _dealer_climb_chain(self, end_of_chain=False):
+        """Take each of these leads one step up its showroom's escalation chain (``dealer.sla.escalation._chains``).
+
+        Grouped before acting: a lead goes up one level per call, never two. With ``end_of_chain``
+        the leads already past their chain's last level stop waiting for a next one.
+        """
+        chains = self.env["dealer.sla.escalation"]._chains({lead.company_id for lead in self})
+        for company, leads in self.grouped("company_id").items():
+            levels = chains[company]
+            batches = leads.grouped(lambda lead, levels=levels: min(lead.dealer_escalation_level, len(levels)))
+            past_chain = batches.pop(len(levels), self.browse())
+            if end_of_chain:
+                past_chain.write({"dealer_next_escalation_date": False})
+            for index, batch in batches.items():
+                batch._dealer_escalate_to(levels[index], levels[index + 1] if index + 1 < len(levels) else None)
 
     def _dealer_escalate_to(self, level, next_level):
         users = self._dealer_escalation_users(level)
@@ -1149,18 +1159,20 @@ class CrmLead(models.Model):
         return self._dealer_start_sla()
 
     def _dealer_set_response_deadline(self, minutes):
-        """Deadline = arrival of the lead + ``minutes``, in one UPDATE; answered leads are left alone."""
+        """Deadline = arrival of the lead + ``minutes``, one UPDATE per showroom; answered leads are left alone."""
         if minutes <= 0:
             raise ValidationError(self.env._("Respond within (min) must be a positive number of minutes."))
         self.check_access("write")
         leads = self.filtered(lambda lead: lead.dealer_sla_state in (False, "running"))
         if not leads:
             return leads
-        first_level = self.env["dealer.sla.escalation"].sudo().search([], order="sequence, id", limit=1)
+        chains = self.env["dealer.sla.escalation"]._chains({lead.company_id for lead in leads})
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
+        for company, showroom_leads in leads.grouped("company_id").items():
+            first_level = chains[company][:1]
+            self.env.cr.execute(
+                SQL(
+                    """
             UPDATE crm_lead
                SET dealer_sla_start = COALESCE(dealer_sla_start, %(now)s),
                    dealer_sla_deadline = COALESCE(dealer_sla_start, %(now)s) + make_interval(mins => %(minutes)s),
@@ -1170,12 +1182,12 @@ class CrmLead(models.Model):
                         COALESCE(dealer_sla_start, %(now)s) + make_interval(mins => %(minutes)s + %(delay)s) END
              WHERE id = ANY(%(ids)s)
             """,
-                now=fields.Datetime.now(),
-                minutes=int(minutes),
-                delay=first_level.delay_minutes if first_level else None,
-                ids=leads.ids,
+                    now=fields.Datetime.now(),
+                    minutes=int(minutes),
+                    delay=first_level.delay_minutes if first_level else None,
+                    ids=showroom_leads.ids,
+                )
             )
-        )
         leads.invalidate_recordset(
             [
                 "dealer_sla_start",
@@ -1189,14 +1201,8 @@ class CrmLead(models.Model):
 
     def _dealer_escalate_now(self):
         """Take the waiting leads one step up the escalation chain at once (the cron does it on time)."""
-        levels = self.env["dealer.sla.escalation"].sudo().search([], order="sequence, id")
         running = self.filtered(lambda lead: lead.dealer_sla_state == "running")
-        if not levels or not running:
-            return running
-        batches = running.grouped(lambda lead: min(lead.dealer_escalation_level, len(levels)))
-        batches.pop(len(levels), None)
-        for index, batch in batches.items():
-            batch._dealer_escalate_to(levels[index], levels[index + 1] if index + 1 < len(levels) else None)
+        running._dealer_climb_chain()
         return running
 
     # ------------------------------------------------------------

@@ -9,6 +9,7 @@ class DealerCallCriterion(models.Model):
     """
 
     _name = "dealer.call.criterion"
+    _inherit = ["dealer.shared.setting.mixin"]
     _description = "Call quality criterion"
     _order = "sequence, id"
 
@@ -20,7 +21,7 @@ class DealerCallCriterion(models.Model):
         "res.company",
         string="Showroom",
         index=True,
-        help="Empty: the checklist of every showroom.",
+        help="Empty: the checklist of every showroom (changed only by someone who works in all of them).",
     )
 
     def _for_company(self, company):

@@ -5,6 +5,7 @@ class DealerPromotion(models.Model):
     """A promotion of the dealership or an importer programme: a discount on items for some models."""
 
     _name = "dealer.promotion"
+    _inherit = ["dealer.shared.setting.mixin"]
     _description = "Promotion"
     _order = "date_from desc, id desc"
 
@@ -15,7 +16,7 @@ class DealerPromotion(models.Model):
         string="Showroom",
         default=lambda self: self.env.company,
         index=True,
-        help="Empty: every showroom of the group.",
+        help="Empty: every showroom of the group (changed only by someone who works in all of them).",
     )
     date_from = fields.Date(string="Valid from", help="First day of the promotion; empty = already running.")
     date_to = fields.Date(string="Valid to", help="Last day of the promotion (included); empty = open-ended.")

@@ -4,8 +4,10 @@ from odoo.exceptions import ValidationError
 
 class DealerSlaEscalation(models.Model):
     _name = "dealer.sla.escalation"
+    _inherit = ["dealer.shared.setting.mixin"]
     _description = "Escalation level"
     _order = "sequence, id"
+    _check_company_auto = True
 
     sequence = fields.Integer(default=10, help="The chain is climbed in this order.")
     name = fields.Char(required=True, translate=True)
@@ -22,7 +24,18 @@ class DealerSlaEscalation(models.Model):
         help="Who gets the activity at this step: the team head is the sales team's leader, "
         "the director is set on the company.",
     )
-    user_id = fields.Many2one("res.users", string="User", help="Only for the target 'A given user'.")
+    user_id = fields.Many2one(
+        "res.users", string="User", check_company=True, help="Only for the target 'A given user'."
+    )
+    # a showroom's own chain replaces the shared one (as a showroom's response-time policy does)
+    company_id = fields.Many2one(
+        "res.company",
+        string="Showroom",
+        index=True,
+        help="The showroom whose leads climb this level. A showroom with levels of its own climbs only "
+        "those; the others climb the levels left empty here, which only someone who works in all showrooms "
+        "changes.",
+    )
     delay_minutes = fields.Integer(
         string="Minutes after the deadline",
         default=0,
@@ -36,3 +49,17 @@ class DealerSlaEscalation(models.Model):
                 raise ValidationError(self.env._("Minutes after the deadline cannot be negative."))
             if level.target == "user" and not level.user_id:
                 raise ValidationError(self.env._("Set the User of escalation level %(name)s.", name=level.name))
+
+    @api.model
+    def _chains(self, companies):
+        """``{company: its active levels in order}`` for each of ``companies`` (``res.company`` records):
+        the showroom's own levels, else the shared ones. An empty company (a lead of no showroom)
+        climbs the shared chain."""
+        companies = set(companies)
+        levels = self.sudo().search(
+            [("company_id", "in", [*(company.id for company in companies if company), False])],
+            order="sequence, id",
+        )
+        shared = levels.filtered(lambda level: not level.company_id)
+        own = levels.grouped("company_id")
+        return {company: own.get(company, shared) if company else shared for company in companies}

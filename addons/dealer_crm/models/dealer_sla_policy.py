@@ -8,6 +8,7 @@ SLA_CHANNELS = [*DEALER_CHANNELS, ("missed_call", "Missed call")]
 
 class DealerSlaPolicy(models.Model):
     _name = "dealer.sla.policy"
+    _inherit = ["dealer.shared.setting.mixin"]
     _description = "Response-time policy"
     _order = "channel, company_id"
 
@@ -25,7 +26,10 @@ class DealerSlaPolicy(models.Model):
         help="Minutes from the arrival of the request to the first real contact with the customer.",
     )
     company_id = fields.Many2one(
-        "res.company", index=True, help="Leave empty to apply the policy to every company without its own."
+        "res.company",
+        index=True,
+        help="Leave empty to apply the policy to every company without its own (changed only by someone who "
+        "works in all of them).",
     )
 
     _channel_company_uniq = models.UniqueIndex(

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import freeze_time
 
 from .common import DealerSalesCase, user_of
@@ -157,6 +158,89 @@ class TestDealerEscalation(DealerSalesCase):
             callback = lead._dealer_register_missed_call()
         self.assertIn(lead.user_id, self.salesperson_1 | self.salesperson_2)
         self.assertEqual(callback.user_id, lead.user_id)
+
+
+class TestShowroomSettings(DealerSalesCase):
+    """Response times, the escalation chain, the call checklist and promotions: a showroom may have its
+    own; the rows of no showroom are everybody's and change only by someone who works in all showrooms."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.south = cls.env["res.company"].create({"name": "South showroom"})
+        cls.south_head = user_of(cls.env, cls.south, "south_head", "dealer_crm.group_sales_head")
+        cls.south_director = user_of(cls.env, cls.south, "south_director", "dealer_crm.group_dealer_manager")
+        cls.south_seller = user_of(cls.env, cls.south, "south_seller", "dealer_crm.group_sales_manager")
+
+    def _escalate_at(self, when):
+        with freeze_time(when):
+            self.env["crm.lead"]._cron_dealer_escalate()
+
+    def test_a_showroom_with_a_chain_of_its_own_climbs_only_it(self):
+        self.env["dealer.sla.escalation"].create(
+            {
+                "name": "South duty",
+                "target": "user",
+                "user_id": self.south_head.id,
+                "delay_minutes": 5,
+                "company_id": self.south.id,
+            }
+        )
+        north = self._lead(name="North caller", user_id=self.salesperson_1.id)
+        south = self._lead(name="South caller", user_id=self.south_seller.id, company_id=self.south.id, team_id=False)
+        with freeze_time("2026-03-02 10:00:00"):
+            north._dealer_register_missed_call()
+            south._dealer_register_missed_call()
+        self.assertEqual(south.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 15), "its level: 5 min late")
+        self.assertEqual(north.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 10), "the shared chain: at once")
+
+        self._escalate_at("2026-03-02 10:10:00")
+        self.assertEqual(len(self.activities_of(self.team_head, north)), 1)
+        self.assertFalse(self.activities_of(self.team_head, south), "the shared chain is not the South's")
+        self.assertFalse(self.activities_of(self.south_head, south), "not yet 5 minutes late")
+
+        self._escalate_at("2026-03-02 10:15:00")
+        self.assertEqual(len(self.activities_of(self.south_head, south)), 1)
+        self.assertIn("South duty", south.message_ids[0].body)
+        self.assertFalse(south.dealer_next_escalation_date, "the end of the South's chain")
+        self.assertFalse(self.activities_of(self.south_head, north), "North's leads never climb the South's chain")
+        self.assertEqual(north.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 40), "North: the director next")
+
+        self._escalate_at("2026-03-02 10:40:00")
+        self.assertEqual(len(self.activities_of(self.director, north)), 1)
+        self.assertFalse(self.activities_of(self.director, south))
+
+    def test_a_director_of_one_showroom_changes_only_its_settings(self):
+        shared = {
+            "dealer.sla.escalation": self.env.ref("dealer_crm.dealer_sla_escalation_director"),
+            "dealer.sla.policy": self.env["dealer.sla.policy"].search(
+                [("channel", "=", "web"), ("company_id", "=", False)]
+            ),
+            "dealer.call.criterion": self.env["dealer.call.criterion"].create({"name": "Greets", "company_id": False}),
+            "dealer.promotion": self.env["dealer.promotion"].create({"name": "Group offer", "company_id": False}),
+        }
+        for model, row in shared.items():
+            with self.subTest(model=model):
+                self.assertTrue(row, "shipped or made without a showroom")
+                as_south = row.with_user(self.south_director)
+                self.assertTrue(as_south.display_name, "every showroom reads it")
+                with self.assertRaisesRegex(AccessError, "applies to every showroom"):
+                    as_south.write({"active": False})
+                with self.assertRaisesRegex(AccessError, "applies to every showroom"):
+                    as_south.unlink()
+                with self.assertRaisesRegex(AccessError, "applies to every showroom"):
+                    as_south.create(dict(row.copy_data()[0], company_id=False, active=False))
+                copy = as_south.copy()
+                self.assertEqual(copy.company_id, self.south, "a copy is the South's own")
+                copy.write({"active": False})
+                with self.assertRaises(AccessError):
+                    copy.write({"company_id": False})
+                with self.assertRaises(AccessError):
+                    row.with_user(self.director).write({"company_id": self.south.id})  # North's director
+                # whoever works in every showroom changes the shared one (a database of one showroom: its director)
+                self.director.company_ids = [Command.set(self.env["res.company"].search([]).ids)]
+                row.with_user(self.director).write({"active": row.active})
+                self.director.company_ids = [Command.set(self.company.ids)]
 
 
 class TestDealerFirstContact(DealerSalesCase):

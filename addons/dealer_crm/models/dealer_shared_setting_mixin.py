@@ -1,0 +1,60 @@
+from odoo import api, models
+from odoo.exceptions import AccessError
+
+
+class DealerSharedSettingMixin(models.AbstractModel):
+    """A setting a showroom may have its own of (response times, the escalation chain, the call checklist,
+    promotions): a row without a showroom applies to every showroom.
+
+    Reading it is open to all showrooms (their record rules say ``company_id in company_ids + [False]``),
+    but creating, changing or deleting it changes every showroom's work: only someone who works in all
+    of them (in a database of one showroom: its director) or a settings administrator may. A director of
+    one showroom makes rows of their showroom instead; a copy of a shared row becomes one.
+    """
+
+    _name = "dealer.shared.setting.mixin"
+    _description = "Setting shared by the showrooms"
+
+    @api.model
+    def _dealer_may_change_shared(self):
+        env = self.env
+        if env.su or env.user._is_system():
+            return True
+        return not (env["res.company"].sudo().search([]) - env.user.sudo().company_ids)
+
+    def _dealer_check_shared(self):
+        shared = self.filtered(lambda row: not row.company_id)
+        if shared and not self._dealer_may_change_shared():
+            raise AccessError(
+                self.env._(
+                    "%(model)s “%(name)s” applies to every showroom: only someone who works in all showrooms "
+                    "changes it. Set %(field)s to make one for your showroom instead.",
+                    model=self.env["ir.model"]._get(self._name).with_context(lang=self.env.lang).name,
+                    name=shared[0].display_name,
+                    field=self._fields["company_id"]._description_string(self.env),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._dealer_check_shared()
+        return records
+
+    def write(self, vals):
+        self._dealer_check_shared()
+        result = super().write(vals)
+        if "company_id" in vals:
+            self._dealer_check_shared()
+        return result
+
+    def unlink(self):
+        self._dealer_check_shared()
+        return super().unlink()
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        if "company_id" not in (default or {}) and not self._dealer_may_change_shared():
+            for vals in vals_list:
+                vals["company_id"] = vals.get("company_id") or self.env.company.id
+        return vals_list
