@@ -223,17 +223,16 @@ class DealerDispatch(models.Model):
         """
         fname = self._consent_field(channel)
         consent = SQL("COALESCE(%s, FALSE)", SQL.identifier("p", fname)) if fname else SQL("TRUE")
-        if channel == "email":
-            return SQL(
-                "(%s AND NOT EXISTS (SELECT 1 FROM mail_blacklist b WHERE b.active AND b.email = p.email_normalized))",
-                consent,
-            )
-        if channel == "sms":
-            return SQL(
-                "(%s AND NOT EXISTS (SELECT 1 FROM phone_blacklist b WHERE b.active AND b.number = p.phone_sanitized))",
-                consent,
-            )
+        if channel in ("email", "sms"):
+            return SQL("(%s AND %s)", consent, self._blacklist_sql(channel))
         return consent if fname else SQL("p.telegram_chat_id IS NOT NULL")
+
+    @api.model
+    def _blacklist_sql(self, channel):
+        """Partner ``p``'s address (e-mail or SMS) is not in Odoo's blacklist of the channel."""
+        if channel == "email":
+            return SQL("NOT EXISTS (SELECT 1 FROM mail_blacklist b WHERE b.active AND b.email = p.email_normalized)")
+        return SQL("NOT EXISTS (SELECT 1 FROM phone_blacklist b WHERE b.active AND b.number = p.phone_sanitized)")
 
     @api.model
     def _needs_consent(self, model):
@@ -250,15 +249,22 @@ class DealerDispatch(models.Model):
         """Who of ``partner_ids`` and which of ``addresses`` may get a message on ``channel`` (e-mail, SMS).
 
         A contact with the channel's consent whose address is not blacklisted (``_consent_sql``,
-        the same check as campaign messages), or a contact of an employee (consent concerns
-        customers). An address (a normalized e-mail, a sanitized number) without a contact of its
-        own may get it when a contact with that address may.
+        the same check as campaign messages), or someone who is no customer (consent concerns
+        customers): a contact of an employee or of a showroom, or a vendor (with Odoo's invoicing:
+        a contact the dealership buys from and never sold to), whom Odoo's blacklists alone keep
+        from messages. An address (a normalized e-mail, a sanitized number) without a contact of
+        its own may get it when a contact with that address may.
 
         :returns: ``(set of partner ids, set of addresses)``
         """
         field = {"email": "email_normalized", "sms": "phone_sanitized"}[channel]
         self.env.flush_all()
-        allowed = SQL("(p.partner_share IS FALSE OR %s)", self._consent_sql(channel))
+        no_customer = SQL("p.partner_share IS FALSE")
+        partner_fields = self.env["res.partner"]._fields
+        if all(fname in partner_fields and partner_fields[fname].store for fname in ("supplier_rank", "customer_rank")):
+            vendor = SQL("COALESCE(p.supplier_rank, 0) > 0 AND COALESCE(p.customer_rank, 0) = 0")
+            no_customer = SQL("(%s OR (%s AND %s))", no_customer, vendor, self._blacklist_sql(channel))
+        allowed = SQL("(%s OR %s)", no_customer, self._consent_sql(channel))
         ids, found = set(), set()
         if partner_ids:
             rows = self.env.execute_query(

@@ -126,3 +126,40 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         self.assertFalse(staff.consent_email)
         mails = self._mass_email(staff | self.declined)
         self.assertEqual(mails.filtered(lambda m: m.state == "outgoing").recipient_ids, staff)
+
+    def test_a_vendor_is_texted_from_their_card_without_customer_consent(self):
+        """Consent concerns customers: the dealership texts a supplier (a contact it buys from, with
+        Odoo's invoicing) as Odoo does; a supplier who also bought from it is a customer."""
+        if "supplier_rank" not in self.env["res.partner"]._fields:
+            self.skipTest("Odoo's invoicing (account) is not installed: there are no vendors")
+        vendor, both = self.env["res.partner"].create(
+            [
+                {"name": "Tyre Wholesale", "phone": "+79005550301", "supplier_rank": 1},
+                {
+                    "name": "Parts Supplier Buying A Car",
+                    "phone": "+79005550302",
+                    "supplier_rank": 1,
+                    "customer_rank": 1,
+                },
+            ]
+        )
+        self.assertFalse(vendor.consent_sms or both.consent_sms)
+
+        def text(partner):
+            return (
+                self.env["sms.composer"]
+                .with_user(self.marketer)
+                .with_context(active_model="res.partner", active_id=partner.id)
+                .create({"body": "Please deliver on Monday.", "composition_mode": "comment"})
+                .action_send_sms()
+            )
+
+        text(vendor)
+        self.assertEqual(
+            self.env["sms.sms"].sudo().search([("body", "=", "Please deliver on Monday.")]).partner_id, vendor
+        )
+        with self.assertRaisesRegex(UserError, both.name):
+            text(both)
+        self.env["phone.blacklist"]._add([vendor.phone_sanitized])
+        with self.assertRaisesRegex(UserError, vendor.name):
+            text(vendor)
