@@ -615,13 +615,27 @@ class PortalBooking(http.Controller):
     # ------------------------------------------------------------
 
     def _booking(self, lead_id, token):
-        """The booking a signed link names (archived too), else 404: a forged link shows nothing."""
+        """The booking a signed link names (archived too), else 404: a forged link shows nothing.
+
+        The routes then check that the link has not expired (``_dealer_manage_link_expired``).
+        """
         if not same_token(token, booking_token(request.env, lead_id)):
             raise NotFound()
         lead = request.env["crm.lead"].sudo().with_context(active_test=False).browse(lead_id).exists()
         if not lead or lead.dealer_interest != SERVICE_INTEREST:
             raise NotFound()
         return lead
+
+    def _expired(self, lead):
+        """An old manage link: it says so, in the customer's language, and shows nothing of the booking."""
+        request.update_context(lang=_lang(lead.partner_id))
+        return self._render(
+            "dealer_workshop.portal_booking_message",
+            request.env.lang,
+            title=request.env._("This link has expired"),
+            message=request.env._("Book below with your phone number, or call us."),
+            error=True,
+        )
 
     def _manage_values(self, lead, token, error=None, info=None):
         lang = _lang(lead.partner_id)
@@ -653,6 +667,8 @@ class PortalBooking(http.Controller):
     )
     def booking_page(self, lead_id, token, booked=None, **_kw):
         lead = self._booking(lead_id, token)
+        if lead._dealer_manage_link_expired():
+            return self._expired(lead)
         request.update_context(lang=_lang(lead.partner_id))
         info = None
         if booked == "1":
@@ -671,6 +687,8 @@ class PortalBooking(http.Controller):
     )
     def booking_reschedule(self, lead_id, token, **form):
         lead = self._booking(lead_id, token)
+        if lead._dealer_manage_link_expired():
+            return self._expired(lead)
         lang = _lang(lead.partner_id)
         request.update_context(lang=lang)
         try:
@@ -703,6 +721,8 @@ class PortalBooking(http.Controller):
     )
     def booking_cancel(self, lead_id, token, reason_id=None, comment=None, **_form):
         lead = self._booking(lead_id, token)
+        if lead._dealer_manage_link_expired():
+            return self._expired(lead)
         lang = _lang(lead.partner_id)
         request.update_context(lang=lang)
         reasons = request.env["crm.lost.reason"].sudo().search([("dealer_code", "in", CANCEL_REASONS)])
@@ -765,7 +785,8 @@ class PortalBookingHome(CustomerPortal):
         values.update(
             {
                 "bookings": bookings,
-                "links": {lead.id: booking_url(lead) for lead in bookings},
+                # an old booking's link no longer works (``_dealer_manage_link_expired``): its date is shown plain
+                "links": {lead.id: booking_url(lead) for lead in bookings if not lead._dealer_manage_link_expired()},
                 "page_name": "service_bookings",
             }
         )

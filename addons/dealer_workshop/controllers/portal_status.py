@@ -27,6 +27,8 @@ class DealerRepairStatus(CustomerPortal):
         visit = request.env["dealer.visit"]._dealer_from_status_link(visit_id, token)
         if not visit:
             raise NotFound()
+        if visit._dealer_status_link_expired():
+            return self._dealer_expired(visit)
         return self._dealer_render(visit, f"/service/status/{visit_id}/{token}", booked)
 
     @http.route(
@@ -40,7 +42,24 @@ class DealerRepairStatus(CustomerPortal):
         visit = request.env["dealer.visit"]._dealer_from_status_link(visit_id, token)
         if not visit:
             raise NotFound()
+        if visit._dealer_status_link_expired():
+            return self._dealer_expired(visit)
         return self._dealer_book(visit, f"/service/status/{visit_id}/{token}", line_id)
+
+    def _dealer_expired(self, visit):
+        """An old status link: it says so, in the customer's language, and shows nothing of the visit."""
+        request.update_context(lang=self._dealer_lang(visit))
+        response = request.render(
+            "dealer_workshop.portal_booking_message",
+            {
+                "lang": request.env.lang,
+                "title": request.env._("This link has expired"),
+                "message": request.env._("Please call us to know where your car is."),
+                "error": True,
+            },
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     # ------------------------------------------------------------
     # Portal
@@ -86,9 +105,11 @@ class DealerRepairStatus(CustomerPortal):
     # Shared
     # ------------------------------------------------------------
 
+    def _dealer_lang(self, visit):
+        return request.env["dealer.dispatch"].sudo().new({"partner_id": visit.partner_id.id})._lang()
+
     def _dealer_render(self, visit, action, booked):
-        lang = request.env["dealer.dispatch"].sudo().new({"partner_id": visit.partner_id.id})._lang()
-        request.update_context(lang=lang)
+        request.update_context(lang=self._dealer_lang(visit))
         values = visit.with_env(request.env(su=True))._dealer_status_values()
         values.update(action=action, booked=booked == "1")
         return request.render("dealer_workshop.dealer_repair_status_page", values)

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_date
 
 from ..tools import capacity
+from ..tools.links import link_expired
 
 # a change of one of these may move, lengthen, re-open or free a booking's bay time
 CAPACITY_FIELDS = {
@@ -96,6 +97,12 @@ class CrmLead(models.Model):
                 lead.workshop_end_at = lead.workshop_bay_id._workshop_job_end(start, hours)
             else:
                 lead.workshop_end_at = start + timedelta(hours=hours)
+
+    def _dealer_manage_link_expired(self, now=None):
+        """Whether this booking's signed manage link (view, move, cancel) stopped working: some weeks
+        after the visit it was booked for (``link_expired``)."""
+        self.ensure_one()
+        return link_expired(self.service_planned_at or self.create_date, now)
 
     # ------------------------------------------------------------
     # CRUD

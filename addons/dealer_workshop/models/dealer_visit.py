@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models, tools
 from odoo.addons.dealer_crm.tools.tokens import same_token
@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
+from ..tools.links import link_expired
 from .res_config_settings import workshop_param
 
 WORKSHOP_STAGES = [
@@ -220,6 +221,15 @@ class DealerVisit(models.Model):
         if not same_token(token, self._dealer_status_token(visit_id)):
             return self.browse()
         return self.sudo().browse(visit_id).exists()
+
+    def _dealer_status_link_expired(self, now=None):
+        """Whether this visit's repair-status link stopped working: some weeks after the visit was
+        closed or cancelled (``link_expired``), never while the car is in the workshop."""
+        self.ensure_one()
+        visit = self.sudo()
+        if visit.state == "open":
+            return False
+        return link_expired(max(filter(None, (visit.ready_at, datetime.combine(visit.date, time.max)))), now)
 
     # ------------------------------------------------------------
     # Status page

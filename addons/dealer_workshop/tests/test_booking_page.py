@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
 from odoo.exceptions import UserError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import format_datetime
 
 from ..controllers.portal_booking import booking_token
@@ -406,6 +406,39 @@ class TestBookingPage(BookingPageCase):
         russian = format_datetime(self.env(context={"lang": "ru_RU"}), datetime(2026, 12, 2, 8), dt_format="short")
         self.assertNotEqual(english, russian)
         self.assertIn(f"is booked for {english} (", row.body)
+
+    def test_a_manage_link_stops_some_weeks_after_the_visit(self):
+        """An old confirmation found or forwarded shows neither the car nor the work, and moves or
+        cancels nothing; the customer's portal lists the booking without the dead link."""
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            page = self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+            ).text
+        lead = self._bookings(self.car)
+        manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+        with freeze_time("2026-12-30 08:00:00"):
+            self.assertIn(self.car.display_name, self._get(manage), "four weeks after the visit: still working")
+        reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
+        with freeze_time("2027-01-03 09:00:00"):
+            expired = self._get(manage)
+            self.assertIn("This link has expired", expired)
+            self.assertNotIn(self.car.display_name, expired)
+            page = self._get("/service/book")  # a page of today (the old one's session has ended)
+            answer = self._post(manage + "/cancel", page, {"reason_id": reason.id, "comment": "old link"})
+            self.assertIn("This link has expired", answer.text)
+            answer = self._post(manage + "/reschedule", page, {"slot": "2027-01-05 08:00:00"})
+            self.assertIn("This link has expired", answer.text)
+        self.assertTrue(lead.active, "nothing cancelled")
+        self.assertEqual(lead.service_planned_at, datetime(2026, 12, 2, 8))
+        new_test_user(self.env, login="old_link_portal", groups="base.group_portal", partner_id=self.customer.id)
+        self.authenticate("old_link_portal", "old_link_portal")
+        for when, listed in (("2026-12-30 08:00:00", True), ("2027-01-03 09:00:00", False)):
+            with freeze_time(when):
+                self.assertEqual(manage in self._get("/my/service-bookings"), listed, when)
 
     def test_forged_manage_link_is_not_found(self):
         _campaign, dispatch = self._reminder()

@@ -266,6 +266,27 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         self.assertNotIn(visit.vehicle_id.display_name, forged.text)
         self.assertNotIn("Brake pads", forged.text)
 
+    def test_an_old_status_link_shows_nothing_a_car_in_the_workshop_keeps_its_link(self):
+        """A status link found or forwarded long after the visit shows neither the car nor the declined
+        work, and books nothing; while the car is in the workshop it works however long that takes."""
+        visit = self._declined_visit()
+        line = visit.line_ids.filtered(lambda line: line.status == "declined")
+        with freeze_time(NOW + timedelta(days=60)):
+            self.assertIn("Brake pads", self.url_open(self._path(visit)).text, "open: the car is still there")
+        with freeze_time(NOW + timedelta(days=2)):
+            visit.action_done()
+        with freeze_time(NOW + timedelta(days=31)):
+            self.assertIn("Brake pads", self.url_open(self._path(visit)).text, "weeks after: still the visit's")
+        with freeze_time(NOW + timedelta(days=33)):
+            page = self.url_open(self._path(visit))
+            self.assertIn("This link has expired", page.text)
+            self.assertNotIn(visit.vehicle_id.display_name, page.text)
+            self.assertNotIn("Brake pads", page.text)
+            csrf = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)  # the page's own session
+            answer = self.url_open(f"{self._path(visit)}/book/{line.id}", data={"csrf_token": csrf})
+            self.assertIn("This link has expired", answer.text)
+        self.assertFalse(line.service_opportunity_id, "an expired link books nothing")
+
     def test_book_it_later_creates_one_opportunity(self):
         visit = self._declined_visit()
         line = visit.line_ids.filtered(lambda line: line.status == "declined")
