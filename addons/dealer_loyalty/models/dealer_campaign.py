@@ -408,14 +408,34 @@ class DealerCampaign(models.Model):
                             user=reader.name,
                         )
                     ) from None
-                _logger.warning(
-                    "Campaign %s: %s may not read its audience (%s); nobody enrolled", self.id, reader.login, error
+                _logger.info(
+                    "Campaign %s: %s may not read its audience (%s); campaign stopped", self.id, reader.login, error
                 )
+                self._stop_unreadable(reader)
                 return None
         audience, *others = queries
         for other in others:
             audience.add_where(SQL("%s IN %s", SQL.identifier(audience.table, "id"), other.subselect()))
         return audience
+
+    def _stop_unreadable(self, reader):
+        """The planning found that ``reader``, who wrote the campaign, may no longer read its audience: it
+        stops (its queued messages cancelled, as by *Stop*), and its followers are told why in its chatter,
+        in the showroom's language. Nobody enrols into it any more, and a person knows."""
+        campaign = self.sudo()
+        if campaign.state != "running":
+            return
+        campaign.action_stop()
+        lang = campaign._dealer_staff_lang(campaign.company_id or self.env.company)
+        env = campaign.with_context(lang=lang).env
+        campaign.message_post(
+            body=env._(
+                "Stopped: %(user)s, who wrote this campaign, may no longer read its audience. Duplicate the "
+                "campaign to run it as yours.",
+                user=reader.name,
+            ),
+            subtype_xmlid="mail.mt_comment",
+        )
 
     def _effect_budget(self):
         return self.sudo().budget

@@ -295,6 +295,32 @@ class TestCampaignPlanning(DealerCampaignCase):
             campaign.with_user(self.marketer).action_start()
         self.assertFalse(campaign.sudo().enrolment_ids, "nothing planned (the button's transaction is undone)")
 
+    def test_a_running_campaign_whose_author_loses_the_audience_stops_and_says_why(self):
+        """Found by the hourly planning: it does not go on enrolling nobody in silence."""
+        self.vehicles[0].warranty_end = self._d("2026-12-31")
+        author = new_test_user(self.env, login="campaign_author_left", groups="dealer_crm.group_marketer")
+        campaign = self._campaign("warranty", [("email", -30)]).with_user(author).copy({"name": "Author's"})
+        campaign.message_subscribe(self.marketer.partner_id.ids)
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.with_user(author).action_start()
+        queued = self.env["dealer.dispatch"].search([("campaign_id", "=", campaign.id), ("state", "=", "queued")])
+        self.assertTrue(queued, "planned while its author could read the cars")
+        author.group_ids = self.env.ref("base.group_user")  # left the marketing team: reads no cars
+        campaign = campaign.with_user(self.marketer)
+        self.vehicles[1].warranty_end = self._d("2026-12-31")
+        with freeze_time("2026-12-01 07:00:00"), self._fake_commits():
+            self.env["dealer.campaign"]._cron_plan()
+        self.assertEqual(campaign.state, "done")
+        self.assertEqual(set(queued.mapped("state")), {"cancelled"}, "nothing more leaves in its name")
+        self.assertNotIn(self.vehicles[1], campaign.sudo().enrolment_ids.vehicle_id)
+        note = campaign.message_ids[0]
+        self.assertIn(author.name, note.body)
+        self.assertIn("may no longer read its audience", note.body)
+        self.assertIn(self.marketer.partner_id, note.notified_partner_ids, "its followers are told")
+        with freeze_time("2026-12-01 08:00:00"), self._fake_commits():
+            self.env["dealer.campaign"]._cron_plan()
+        self.assertEqual(campaign.message_ids[0], note, "said once")
+
     def test_results_of_a_group_campaign_are_those_of_the_reader_showrooms(self):
         """A campaign of no showroom writes to the customers of several; a marketer who works in one
         reads the figures of that one (they were counted as superuser over every showroom)."""
