@@ -92,6 +92,11 @@ class CrmLead(models.Model):
     # and the dealership roles that see money keep them, in every view, report and RPC.
     expected_revenue = fields.Monetary(groups=f"sales_team.group_sale_salesman,{MONEY_GROUP}")
     prorated_revenue = fields.Monetary(groups=f"sales_team.group_sale_salesman,{MONEY_GROUP}")
+    # the recurring revenues too (Odoo's "Recurring revenues" setting shows them to every employee)
+    recurring_revenue = fields.Monetary(groups=f"sales_team.group_sale_salesman,{MONEY_GROUP}")
+    recurring_revenue_monthly = fields.Monetary(groups=f"sales_team.group_sale_salesman,{MONEY_GROUP}")
+    recurring_revenue_monthly_prorated = fields.Monetary(groups=f"sales_team.group_sale_salesman,{MONEY_GROUP}")
+    recurring_revenue_prorated = fields.Monetary(groups=f"sales_team.group_sale_salesman,{MONEY_GROUP}")
 
     dealer_channel = fields.Selection(
         DEALER_CHANNELS,
@@ -398,7 +403,11 @@ class CrmLead(models.Model):
 
     def copy_data(self, default=None):
         """A duplicate made by someone who may not read the deal's amounts (the call centre) leaves them out."""
-        hidden = [name for name in ("expected_revenue",) if not self._has_field_access(self._fields[name], "read")]
+        hidden = [
+            name
+            for name in ("expected_revenue", "recurring_revenue")
+            if not self._has_field_access(self._fields[name], "read")
+        ]
         if not hidden:
             return super().copy_data(default)
         vals_list = super().copy_data({**(default or {}), **dict.fromkeys(hidden, 0.0)})  # not read

@@ -91,8 +91,14 @@ class TestRoles(DealerCustomerCase):
         """A deal's expected revenue is money: not for the call centre (RPC, views, the kanban's column
         totals); Odoo's salespeople and the dealership's sales roles keep it."""
         operator = self.users["call_center"]
-        deal = self.make_deal(self.make_customer(), expected_revenue=2_500_000, user_id=self.users["sales_manager"].id)
-        for fname in ("expected_revenue", "prorated_revenue"):
+        deal = self.make_deal(
+            self.make_customer(),
+            expected_revenue=2_500_000,
+            recurring_revenue=15_000,
+            user_id=self.users["sales_manager"].id,
+        )
+        money = ("expected_revenue", "prorated_revenue", "recurring_revenue", "recurring_revenue_monthly")
+        for fname in money:
             with self.assertRaises(AccessError, msg=fname):
                 deal.with_user(operator).read([fname])
         self.assertEqual(deal.with_user(operator).read(["name"])[0]["name"], deal.name)
@@ -108,11 +114,13 @@ class TestRoles(DealerCustomerCase):
         self.assertNotEqual(copy, deal, "the call centre duplicates a deal")
         self.assertEqual(copy.partner_id, deal.partner_id)
         self.assertFalse(copy.sudo().expected_revenue, "without its amount")
+        self.assertFalse(copy.sudo().recurring_revenue, "nor its recurring amount")
         odoo_seller = new_test_user(
             self.env, login="t_plain_odoo_seller", groups="sales_team.group_sale_salesman_all_leads"
         )
         for user in (self.users["sales_manager"], self.users["sales_head"], odoo_seller):
-            self.assertEqual(deal.with_user(user).read(["expected_revenue"])[0]["expected_revenue"], 2_500_000)
+            amounts = deal.with_user(user).read(["expected_revenue", "recurring_revenue"])[0]
+            self.assertEqual((amounts["expected_revenue"], amounts["recurring_revenue"]), (2_500_000, 15_000))
 
     def test_multi_company_rules(self):
         other = self.env["res.company"].create({"name": "Other showroom"})

@@ -72,9 +72,15 @@ class TestDealerCrmTours(DealerTourCase):
 
     def test_the_call_centre_opens_the_pipeline_without_the_deals_amounts(self):
         """Odoo's kanban card shows a deal's amount when it has one; the call centre reads no amount, and its
-        pipeline still opens (a card testing a field left out of its view broke it)."""
-        self.lead.expected_revenue = 2_500_000
+        pipeline still opens (a card testing a field left out of its view broke it). With Odoo's "Recurring
+        revenues" setting on (its group given to every employee), the recurring amounts stay hidden too."""
+        self.env.ref("base.group_user").implied_ids |= self.env.ref("crm.group_use_recurring_revenues")
+        plan = self.env["crm.recurring.plan"].search([], limit=1) or self.env["crm.recurring.plan"].create(
+            {"name": "Monthly", "number_of_months": 1}
+        )
+        self.lead.write({"expected_revenue": 2_500_000, "recurring_revenue": 15_000, "recurring_plan": plan.id})
         operator = self._tour_user("tour_call_centre", "dealer_crm.group_call_center")
+        self.assertTrue(operator.has_group("crm.group_use_recurring_revenues"))
         self.run_tour(
             "/odoo/action-dealer_crm.crm_lead_action_dealer_sales",
             "dealer_call_centre_pipeline_tour",
