@@ -791,7 +791,9 @@ class CrmLead(models.Model):
     def _dealer_set_clock(self, start, channel=None):
         groups = {}
         for lead, vals in self._dealer_clock_vals(start, channel).items():
-            groups.setdefault(vals["dealer_sla_deadline"], (vals, []))[1].append(lead.id)
+            # leads of one deadline and one next escalation (their showroom's chain) are written together
+            key = (vals["dealer_sla_deadline"], vals["dealer_next_escalation_date"])
+            groups.setdefault(key, (vals, []))[1].append(lead.id)
         started = self.browse()
         for vals, lead_ids in groups.values():
             leads = self.browse(lead_ids)

@@ -35,6 +35,15 @@ class DealerSharedSettingMixin(models.AbstractModel):
                 )
             )
 
+    @api.model
+    def default_get(self, fields):
+        """A new row of someone who may not change the group's rows is their showroom's own; the others'
+        (in a database of one showroom, its director) stay the group's unless they choose a showroom."""
+        values = super().default_get(fields)
+        if "company_id" in fields and not values.get("company_id") and not self._dealer_may_change_shared():
+            values["company_id"] = self.env.company.id
+        return values
+
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
@@ -44,9 +53,15 @@ class DealerSharedSettingMixin(models.AbstractModel):
     def write(self, vals):
         self._dealer_check_shared()
         result = super().write(vals)
-        if "company_id" in vals:
+        if "company_id" in vals and not self.env.su:
             self._dealer_check_shared()
+            self.check_access("write")  # moved to a showroom the user does not work in: refused
         return result
+
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=""):
+        """Odoo's translation dialog writes a name in each language past ``write``: the same rule."""
+        self._dealer_check_shared()
+        return super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
 
     def unlink(self):
         self._dealer_check_shared()

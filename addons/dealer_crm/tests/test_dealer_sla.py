@@ -189,8 +189,7 @@ class TestShowroomSettings(DealerSalesCase):
         north = self._lead(name="North caller", user_id=self.salesperson_1.id)
         south = self._lead(name="South caller", user_id=self.south_seller.id, company_id=self.south.id, team_id=False)
         with freeze_time("2026-03-02 10:00:00"):
-            north._dealer_register_missed_call()
-            south._dealer_register_missed_call()
+            (north | south)._dealer_register_missed_call()  # one deadline, two chains
         self.assertEqual(south.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 15), "its level: 5 min late")
         self.assertEqual(north.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 10), "the shared chain: at once")
 
@@ -209,6 +208,15 @@ class TestShowroomSettings(DealerSalesCase):
         self._escalate_at("2026-03-02 10:40:00")
         self.assertEqual(len(self.activities_of(self.director, north)), 1)
         self.assertFalse(self.activities_of(self.director, south))
+
+    def test_a_new_setting_is_the_showrooms_own_unless_its_author_works_in_every_showroom(self):
+        as_south = self.env["dealer.sla.escalation"].with_user(self.south_director)
+        level = as_south.create({"name": "South duty", "target": "director"})
+        self.assertEqual(level.company_id, self.south)
+        everywhere = user_of(self.env, self.company, "group_director", "dealer_crm.group_dealer_manager")
+        everywhere.company_ids = [Command.set(self.env["res.company"].search([]).ids)]
+        shared = self.env["dealer.sla.escalation"].with_user(everywhere).create({"name": "Group duty"})
+        self.assertFalse(shared.company_id, "one who works everywhere (a one-showroom database) adds to the group's")
 
     def test_a_director_of_one_showroom_changes_only_its_settings(self):
         shared = {
@@ -235,6 +243,12 @@ class TestShowroomSettings(DealerSalesCase):
                 copy.write({"active": False})
                 with self.assertRaises(AccessError):
                     copy.write({"company_id": False})
+                with self.assertRaises(AccessError):
+                    copy.write({"company_id": self.company.id})  # a showroom the South's director is not in
+                self.assertEqual(copy.company_id, self.south)
+                if "name" in row._fields and row._fields["name"].translate:
+                    with self.assertRaisesRegex(AccessError, "applies to every showroom"):
+                        as_south.update_field_translations("name", {"en_US": "Renamed for all"})
                 with self.assertRaises(AccessError):
                     row.with_user(self.director).write({"company_id": self.south.id})  # North's director
                 # whoever works in every showroom changes the shared one (a database of one showroom: its director)

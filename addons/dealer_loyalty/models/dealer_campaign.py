@@ -505,6 +505,8 @@ class DealerCampaign(models.Model):
         today = today or fields.Date.context_today(self)
         for campaign in self.filtered(lambda c: c.state == "running" and c.step_ids):
             campaign._enrol_sql(today)
+            if campaign.state != "running":  # stopped by the enrolment (``_stop_unreadable``): nothing more
+                continue
             for step in campaign.step_ids:
                 step._plan_dispatch_sql(today)
 

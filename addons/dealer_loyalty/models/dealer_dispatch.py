@@ -251,9 +251,9 @@ class DealerDispatch(models.Model):
         A contact with the channel's consent whose address is not blacklisted (``_consent_sql``,
         the same check as campaign messages), or someone who is no customer (consent concerns
         customers): a contact of an employee or of a showroom, or a vendor (with Odoo's invoicing:
-        a contact the dealership buys from and never sold to), whom Odoo's blacklists alone keep
-        from messages. An address (a normalized e-mail, a sanitized number) without a contact of
-        its own may get it when a contact with that address may.
+        a contact the dealership buys from, never invoiced, with no car, visit or deal of theirs),
+        whom Odoo's blacklists alone keep from messages. An address (a normalized e-mail, a sanitized
+        number) without a contact of its own may get it when a contact with that address may.
 
         :returns: ``(set of partner ids, set of addresses)``
         """
@@ -262,7 +262,13 @@ class DealerDispatch(models.Model):
         no_customer = SQL("p.partner_share IS FALSE")
         partner_fields = self.env["res.partner"]._fields
         if all(fname in partner_fields and partner_fields[fname].store for fname in ("supplier_rank", "customer_rank")):
-            vendor = SQL("COALESCE(p.supplier_rank, 0) > 0 AND COALESCE(p.customer_rank, 0) = 0")
+            # a supplier the dealership never sold to nor served: no car, visit or deal of theirs
+            vendor = SQL(
+                """COALESCE(p.supplier_rank, 0) > 0 AND COALESCE(p.customer_rank, 0) = 0
+                   AND NOT EXISTS (SELECT 1 FROM dealer_vehicle v WHERE v.partner_id = p.id)
+                   AND NOT EXISTS (SELECT 1 FROM dealer_visit s WHERE s.partner_id = p.id)
+                   AND NOT EXISTS (SELECT 1 FROM crm_lead l WHERE l.partner_id = p.id)"""
+            )
             no_customer = SQL("(%s OR (%s AND %s))", no_customer, vendor, self._blacklist_sql(channel))
         allowed = SQL("(%s OR %s)", no_customer, self._consent_sql(channel))
         ids, found = set(), set()

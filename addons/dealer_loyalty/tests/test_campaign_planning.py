@@ -299,7 +299,8 @@ class TestCampaignPlanning(DealerCampaignCase):
         """Found by the hourly planning: it does not go on enrolling nobody in silence."""
         self.vehicles[0].warranty_end = self._d("2026-12-31")
         author = new_test_user(self.env, login="campaign_author_left", groups="dealer_crm.group_marketer")
-        campaign = self._campaign("warranty", [("email", -30)]).with_user(author).copy({"name": "Author's"})
+        steps = [("email", -30), ("sms", -20), ("email", -7)]
+        campaign = self._campaign("warranty", steps).with_user(author).copy({"name": "Author's"})
         campaign.message_subscribe(self.marketer.partner_id.ids)
         with freeze_time("2026-12-01 06:00:00"):
             campaign.with_user(author).action_start()
@@ -312,6 +313,10 @@ class TestCampaignPlanning(DealerCampaignCase):
             self.env["dealer.campaign"]._cron_plan()
         self.assertEqual(campaign.state, "done")
         self.assertEqual(set(queued.mapped("state")), {"cancelled"}, "nothing more leaves in its name")
+        self.assertFalse(
+            self.env["dealer.dispatch"].search([("campaign_id", "=", campaign.id), ("state", "=", "queued")]),
+            "nor is any step planned after it stopped",
+        )
         self.assertNotIn(self.vehicles[1], campaign.sudo().enrolment_ids.vehicle_id)
         note = campaign.message_ids[0]
         self.assertIn(author.name, note.body)

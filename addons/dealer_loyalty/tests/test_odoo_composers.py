@@ -160,6 +160,12 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         )
         with self.assertRaisesRegex(UserError, both.name):
             text(both)
+        seller = self.env["res.partner"].create(
+            {"name": "Sold Us His Car", "phone": "+79005550303", "supplier_rank": 1}
+        )
+        self.env["dealer.vehicle"].create({"partner_id": seller.id, "plate": "C303CC77"})
+        with self.assertRaisesRegex(UserError, seller.name):
+            text(seller)  # a vendor bill for his old car, and his new car serviced here: a customer
         self.env["phone.blacklist"]._add([vendor.phone_sanitized])
         with self.assertRaisesRegex(UserError, vendor.name):
             text(vendor)
