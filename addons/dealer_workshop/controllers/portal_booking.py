@@ -447,14 +447,7 @@ class PortalBooking(http.Controller):
                     error=True,
                 )
             if dispatch._dealer_booking_link_expired():
-                request.update_context(lang=_lang(dispatch.partner_id))
-                return self._render(
-                    "dealer_workshop.portal_booking_message",
-                    request.env.lang,
-                    title=request.env._("This link has expired"),
-                    message=request.env._("Book below with your phone number, or call us."),
-                    error=True,
-                )
+                return self._expired(dispatch.partner_id)
             self._save_session(dispatch_id=dispatch.id)
         partner, phone, dispatch = self._identity()
         lang = _lang(partner)
@@ -626,9 +619,10 @@ class PortalBooking(http.Controller):
             raise NotFound()
         return lead
 
-    def _expired(self, lead):
-        """An old manage link: it says so, in the customer's language, and shows nothing of the booking."""
-        request.update_context(lang=_lang(lead.partner_id))
+    def _expired(self, partner):
+        """An old personal link (a reminder's, a booking's): it says so in the customer's language, and
+        shows nothing of what it named."""
+        request.update_context(lang=_lang(partner))
         return self._render(
             "dealer_workshop.portal_booking_message",
             request.env.lang,
@@ -668,7 +662,7 @@ class PortalBooking(http.Controller):
     def booking_page(self, lead_id, token, booked=None, **_kw):
         lead = self._booking(lead_id, token)
         if lead._dealer_manage_link_expired():
-            return self._expired(lead)
+            return self._expired(lead.partner_id)
         request.update_context(lang=_lang(lead.partner_id))
         info = None
         if booked == "1":
@@ -688,7 +682,7 @@ class PortalBooking(http.Controller):
     def booking_reschedule(self, lead_id, token, **form):
         lead = self._booking(lead_id, token)
         if lead._dealer_manage_link_expired():
-            return self._expired(lead)
+            return self._expired(lead.partner_id)
         lang = _lang(lead.partner_id)
         request.update_context(lang=lang)
         try:
@@ -722,7 +716,7 @@ class PortalBooking(http.Controller):
     def booking_cancel(self, lead_id, token, reason_id=None, comment=None, **_form):
         lead = self._booking(lead_id, token)
         if lead._dealer_manage_link_expired():
-            return self._expired(lead)
+            return self._expired(lead.partner_id)
         lang = _lang(lead.partner_id)
         request.update_context(lang=lang)
         reasons = request.env["crm.lost.reason"].sudo().search([("dealer_code", "in", CANCEL_REASONS)])
