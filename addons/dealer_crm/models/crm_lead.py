@@ -1050,14 +1050,20 @@ class CrmLead(models.Model):
         the leads already past their chain's last level stop waiting for a next one.
         """
         chains = self.env["dealer.sla.escalation"]._chains({lead.company_id for lead in self})
-        for company, leads in self.grouped("company_id").items():
-            levels = chains[company]
-            batches = leads.grouped(lambda lead, levels=levels: min(lead.dealer_escalation_level, len(levels)))
-            past_chain = batches.pop(len(levels), self.browse())
-            if end_of_chain:
-                past_chain.write({"dealer_next_escalation_date": False})
-            for index, batch in batches.items():
-                batch._dealer_escalate_to(levels[index], levels[index + 1] if index + 1 < len(levels) else None)
+        # one step per (level, next level): the showrooms that share the group's chain climb it together
+        steps, past_chain = {}, []
+        for lead in self:
+            levels = chains[lead.company_id]
+            index = min(lead.dealer_escalation_level, len(levels))
+            if index == len(levels):
+                past_chain.append(lead.id)
+            else:
+                step = (levels[index], levels[index + 1] if index + 1 < len(levels) else None)
+                steps.setdefault(step, []).append(lead.id)
+        if end_of_chain and past_chain:
+            self.browse(past_chain).write({"dealer_next_escalation_date": False})
+        for (level, next_level), lead_ids in steps.items():
+            self.browse(lead_ids)._dealer_escalate_to(level, next_level)
 
     def _dealer_escalate_to(self, level, next_level):
         users = self._dealer_escalation_users(level)
