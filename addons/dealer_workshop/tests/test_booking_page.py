@@ -94,6 +94,17 @@ class BookingPageCase(DealerCampaignHttpCase):
             self.env["dealer.vehicle"].with_context(active_test=False).search_count([]),
         )
 
+    def _book_from_reminder(self, slot="2026-12-02 08:00:00"):
+        """The customer books the car's due work at ``slot`` from a reminder's personal link (at NOW):
+        ``(the reminder's row, the booking, the page answered)``."""
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            page = self._post(
+                "/service/book/confirm", html, {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": slot}
+            ).text
+        return dispatch, self._bookings(self.car), page
+
     def _bookings(self, vehicle):
         return self.env["crm.lead"].search([("vehicle_id", "=", vehicle.id), ("dealer_interest", "=", "service")])
 
@@ -410,15 +421,7 @@ class TestBookingPage(BookingPageCase):
     def test_a_manage_link_stops_some_weeks_after_the_visit(self):
         """An old confirmation found or forwarded shows neither the car nor the work, and moves or
         cancels nothing; the customer's portal lists the booking without the dead link."""
-        _campaign, dispatch = self._reminder()
-        with freeze_time(NOW):
-            html = self._get(dispatch._dealer_booking_url())
-            page = self._post(
-                "/service/book/confirm",
-                html,
-                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
-            ).text
-        lead = self._bookings(self.car)
+        _dispatch, lead, page = self._book_from_reminder()
         manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
         with freeze_time("2026-12-30 08:00:00"):
             self.assertIn(self.car.display_name, self._get(manage), "four weeks after the visit: still working")
@@ -441,15 +444,8 @@ class TestBookingPage(BookingPageCase):
                 self.assertEqual(manage in self._get("/my/service-bookings"), listed, when)
 
     def test_forged_manage_link_is_not_found(self):
-        _campaign, dispatch = self._reminder()
+        dispatch, lead, _page = self._book_from_reminder()
         with freeze_time(NOW):
-            html = self._get(dispatch._dealer_booking_url())
-            self._post(
-                "/service/book/confirm",
-                html,
-                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
-            )
-            lead = self._bookings(self.car)
             self.assertEqual(self.url_open(f"/service/booking/{lead.id}/forged").status_code, 404)
             other = booking_token(self.env, lead.id + 1)
             self.assertEqual(self.url_open(f"/service/booking/{lead.id}/{other}").status_code, 404)
