@@ -315,6 +315,9 @@ class CrmLead(models.Model):
             self._dealer_deals(vals).filtered(lambda lead: lead.id not in was_won)._dealer_check_won_data(vals)
         old_stage = {lead.id: lead.stage_id for lead in self} if "stage_id" in vals else {}
         res = super().write(vals)
+        if "company_id" in vals:
+            # another showroom, another escalation chain: the next step is that chain's
+            self._dealer_reschedule_escalation()
         deals = self._dealer_deals()
         newly_won = deals.filtered(lambda lead: lead.won_status == "won" and lead.id not in was_won)
         newly_won._dealer_check_won_data()
@@ -1214,6 +1217,42 @@ class CrmLead(models.Model):
                 "dealer_next_escalation_date",
             ]
         )
+        return leads
+
+    def _dealer_reschedule_escalation(self):
+        """Next escalation moment of these waiting leads from their showroom's chain as it is now.
+
+        The step a lead climbs next is the level at its count of escalations in its showroom's chain
+        (``dealer.sla.escalation._chains``); it fires that level's delay after the deadline, and
+        never past the chain's end. For a lead moved to another showroom and for a chain whose
+        levels were added, changed or removed. One UPDATE per level.
+        """
+        leads = self.filtered(lambda lead: lead.dealer_sla_state == "running" and lead.dealer_sla_deadline)
+        if not leads:
+            return leads
+        chains = self.env["dealer.sla.escalation"]._chains({lead.company_id for lead in leads})
+        delays = {}
+        for lead in leads:
+            levels = chains[lead.company_id]
+            step = lead.dealer_escalation_level
+            delays.setdefault(levels[step].delay_minutes if step < len(levels) else None, []).append(lead.id)
+        self.env.flush_all()
+        for delay, lead_ids in delays.items():
+            self.env.cr.execute(
+                SQL(
+                    """
+            UPDATE crm_lead
+               SET dealer_next_escalation_date = CASE WHEN %(delay)s IS NULL THEN NULL
+                        ELSE dealer_sla_deadline + make_interval(mins => %(delay)s) END
+             WHERE id = ANY(%(ids)s)
+               AND dealer_next_escalation_date IS DISTINCT FROM CASE WHEN %(delay)s IS NULL THEN NULL
+                        ELSE dealer_sla_deadline + make_interval(mins => %(delay)s) END
+            """,
+                    delay=delay,
+                    ids=lead_ids,
+                )
+            )
+        leads.invalidate_recordset(["dealer_next_escalation_date"])
         return leads
 
     def _dealer_escalate_now(self):

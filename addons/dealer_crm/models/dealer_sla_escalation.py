@@ -50,6 +50,36 @@ class DealerSlaEscalation(models.Model):
             if level.target == "user" and not level.user_id:
                 raise ValidationError(self.env._("Set the User of escalation level %(name)s.", name=level.name))
 
+    # what decides which level a waiting lead climbs next, and when
+    _CHAIN_FIELDS = frozenset({"sequence", "active", "company_id", "delay_minutes"})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        levels = super().create(vals_list)
+        self._reschedule_waiting_leads()
+        return levels
+
+    def write(self, vals):
+        res = super().write(vals)
+        if self._CHAIN_FIELDS & set(vals):
+            self._reschedule_waiting_leads()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self._reschedule_waiting_leads()
+        return res
+
+    @api.model
+    def _reschedule_waiting_leads(self):
+        """The leads waiting for a first contact climb the chain as it now is (``crm.lead._dealer_reschedule_escalation``).
+
+        sudo: whoever may change the chain changes when every showroom's waiting leads climb it; the
+        leads are only given their next moment, nothing of them is read back to the user.
+        """
+        leads = self.env["crm.lead"].sudo().search([("dealer_sla_state", "=", "running")])
+        leads._dealer_reschedule_escalation()
+
     @api.model
     def _chains(self, companies):
         """``{company: its active levels in order}`` for each of ``companies`` (``res.company`` records):

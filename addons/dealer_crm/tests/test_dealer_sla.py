@@ -209,6 +209,50 @@ class TestShowroomSettings(DealerSalesCase):
         self.assertEqual(len(self.activities_of(self.director, north)), 1)
         self.assertFalse(self.activities_of(self.director, south))
 
+    def test_a_waiting_lead_climbs_its_showrooms_chain_as_it_now_is(self):
+        south_duty = self.env["dealer.sla.escalation"].create(
+            {
+                "name": "South duty",
+                "target": "user",
+                "user_id": self.south_head.id,
+                "delay_minutes": 5,
+                "company_id": self.south.id,
+            }
+        )
+        moved = self._lead(name="Moved caller", user_id=self.salesperson_1.id)
+        stays = self._lead(name="North caller", user_id=self.salesperson_1.id)
+        with freeze_time("2026-03-02 10:00:00"):
+            (moved | stays)._dealer_register_missed_call()
+        self.assertEqual(moved.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 10))
+
+        # handed to the South before anybody called back: the South's chain, not the North's
+        moved.write({"company_id": self.south.id, "team_id": False, "user_id": self.south_seller.id})
+        self.assertEqual(moved.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 15), "the South's level")
+        self._escalate_at("2026-03-02 10:10:00")
+        self.assertFalse(self.activities_of(self.team_head, moved), "the North's team head no longer")
+        self._escalate_at("2026-03-02 10:15:00")
+        self.assertEqual(len(self.activities_of(self.south_head, moved)), 1)
+        self.assertFalse(moved.dealer_next_escalation_date, "the end of the South's chain")
+
+        # the group's chain changes while a North lead waits on it: the new delay counts
+        self.assertEqual(stays.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 40), "the director next")
+        director = self.env.ref("dealer_crm.dealer_sla_escalation_director")
+        director.delay_minutes = 60
+        self.assertEqual(stays.dealer_next_escalation_date, datetime(2026, 3, 2, 11, 10))
+        self._escalate_at("2026-03-02 11:10:00")
+        self.assertEqual(len(self.activities_of(self.director, stays)), 1)
+        self.assertFalse(stays.dealer_next_escalation_date, "the end of the group's chain")
+
+        # a level added to a chain its leads had finished: they climb it
+        self.env["dealer.sla.escalation"].create(
+            {"name": "South owner", "target": "director", "delay_minutes": 90, "company_id": self.south.id}
+        )
+        self.assertEqual(moved.dealer_next_escalation_date, datetime(2026, 3, 2, 11, 40))
+        self.assertFalse(stays.dealer_next_escalation_date, "the North's chain did not change")
+        # and a level removed is not waited for
+        south_duty.unlink()
+        self.assertFalse(moved.dealer_next_escalation_date, "past the end of the South's shorter chain")
+
     def test_a_new_setting_is_the_showrooms_own_unless_its_author_works_in_every_showroom(self):
         as_south = self.env["dealer.sla.escalation"].with_user(self.south_director)
         level = as_south.create({"name": "South duty", "target": "director"})
