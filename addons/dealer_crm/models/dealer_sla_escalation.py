@@ -72,7 +72,9 @@ class DealerSlaEscalation(models.Model):
 
     @api.model
     def _reschedule_waiting_leads(self):
-        """The leads waiting for a first contact climb the chain as it now is (``crm.lead._dealer_reschedule_escalation``).
+        """The leads waiting for a first contact climb the chain as it now is.
+
+        See ``crm.lead._dealer_reschedule_escalation``.
 
         sudo: whoever may change the chain changes when every showroom's waiting leads climb it; the
         leads are only given their next moment, nothing of them is read back to the user.
