@@ -314,10 +314,18 @@ class CrmLead(models.Model):
         if vals.get("stage_id") and self.env["crm.stage"].browse(vals["stage_id"]).is_won:
             self._dealer_deals(vals).filtered(lambda lead: lead.id not in was_won)._dealer_check_won_data(vals)
         old_stage = {lead.id: lead.stage_id for lead in self} if "stage_id" in vals else {}
+        # the showroom follows the team and the salesperson too (crm's computed company)
+        waiting = (
+            {lead.id: lead.company_id for lead in self if lead.dealer_sla_state == "running"}
+            if {"company_id", "team_id", "user_id"} & set(vals)
+            else {}
+        )
         res = super().write(vals)
-        if "company_id" in vals:
+        if waiting:
             # another showroom, another escalation chain: the next step is that chain's
-            self._dealer_reschedule_escalation()
+            self.filtered(
+                lambda lead: lead.id in waiting and lead.company_id != waiting[lead.id]
+            )._dealer_reschedule_escalation()
         deals = self._dealer_deals()
         newly_won = deals.filtered(lambda lead: lead.won_status == "won" and lead.id not in was_won)
         newly_won._dealer_check_won_data()
