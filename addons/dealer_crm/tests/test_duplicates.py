@@ -76,6 +76,30 @@ class TestDuplicates(DealerCustomerCase):
         self.assertIn("Possible duplicate of: Ivan Petrov", twin.message_ids[0].body)
         self.assertFalse(other.message_ids.filtered(lambda m: "Possible duplicate" in (m.body or "")))
 
+    def test_a_duplicate_note_names_nobody_its_readers_may_not_read(self):
+        """The public booking page makes its cards as superuser: the note on a showroom's card names no
+        other showroom's customer, a card of no showroom names no showroom's customer."""
+        other = self.env["res.company"].create({"name": "Second showroom", "country_id": self.env.ref("base.ru").id})
+        self.make_customer("Olga Smirnova", phone="+7 903 111-22-33", email="olga@example.com", company_id=other.id)
+        mine = self.make_customer("Pavel Orlov", phone="+7 903 444-55-66", company_id=self.company.id)
+        cards = (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                [
+                    {"name": "O. Smirnova", "phone": "89031112233", "company_id": self.company.id},
+                    {"name": "I. Petrov", "email": "ivan.petrov@example.com", "company_id": self.company.id},
+                    {"name": "P. Orlov", "phone": "89034445566", "company_id": False},
+                    {"name": "P. O.", "phone": "89034445566", "company_id": self.company.id},
+                ]
+            )
+        )
+        notes = [" ".join(card.message_ids.mapped(lambda m: str(m.body or ""))) for card in cards]
+        self.assertNotIn("Olga", notes[0], "another showroom's customer")
+        self.assertIn("Possible duplicate of: Ivan Petrov", notes[1], "a customer of every showroom")
+        self.assertNotIn("Pavel", notes[2], "a card every showroom reads names no showroom's customer")
+        self.assertIn("Possible duplicate of: %s" % mine.name, notes[3], "its own showroom's customer")
+
     def test_batch_lookup_finds_what_each_single_lookup_finds(self):
         """A batch of API requests looks its contacts up at once; each request gets the contact
         its own lookup would give (phone, e-mail, the VIN of a car, in the contacts' order)."""
