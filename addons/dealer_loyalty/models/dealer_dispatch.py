@@ -550,8 +550,9 @@ class DealerDispatch(models.Model):
     def _sms_entry(self):
         """This row's SMS: ``(row, record, chatter text, SMS text or None for the chatter text)``.
 
-        A campaign step's template rendered on the car or customer in the customer's language; an
-        automation rule's stored text, whose SMS leaves with what ``_text_to_send`` adds to it.
+        A campaign step's template rendered on the car or customer in the customer's language, whose
+        chatter copy is ``_stored_copy``; an automation rule's stored text, whose SMS leaves with what
+        ``_text_to_send`` adds to it.
         Called with the row's ``_sending_context``.
         """
         self.ensure_one()
@@ -560,8 +561,14 @@ class DealerDispatch(models.Model):
         record = self._record().sudo()
         template = self._checked_template(self.step_id.sudo().sms_template_id, record)
         lang = self._lang(template)
-        text = template.with_context(lang=lang)._render_field("body", record.ids)[record.id]
-        return (self, record, self._outgoing_text(text, lang), None)
+        text = self._outgoing_text(template.with_context(lang=lang)._render_field("body", record.ids)[record.id], lang)
+        stored = self._stored_copy(text)
+        return (self, record, stored, None if stored == text else html2plaintext(escape(text)))
+
+    def _stored_copy(self, text):
+        """The chatter copy of an outgoing text, which every user who reads the car or customer reads: an
+        addon puts a mark where the text holds what is the customer's alone (a personal link)."""
+        return text
 
     @api.model
     def _hand_over_sms_batch(self, entries):

@@ -175,6 +175,16 @@ class DealerDispatch(models.Model):
             text = text[: TELEGRAM_TEXT_LIMIT - len(line) - 1].rstrip() + "…"
         return text + line
 
+    def _stored_copy(self, text):
+        """The chatter copy of a message shows the mark of its booking link: the link opens the booking page
+        in the customer's name, and the car's chatter is read by every dealership user."""
+        text = super()._stored_copy(text)
+        url = self.env.context.get(BOOKING_URL_KEY)
+        if url:
+            for link in (self._dealer_booking_url(compact=True), url):
+                text = text.replace(link, BOOKING_LINK)
+        return text
+
     @api.model
     def _unshortened_links(self):
         return super()._unshortened_links() + list(PERSONAL_LINKS)

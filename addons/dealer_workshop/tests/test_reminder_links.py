@@ -104,6 +104,10 @@ class TestReminderLinks(DealerCampaignCase):
         # SMS: a line with the link's compact form (the full link would take two Cyrillic SMS parts)
         compact = sms_row._dealer_booking_url(compact=True)
         self.assertIn(f"Book a visit: {compact}", sms_row.sms_id.body)
+        # its copy in the car's chatter, which every dealership user reads, shows a mark
+        copy = str(sms_row.sms_id.mail_message_id.body)
+        self.assertIn("Book a visit: [booking link]", copy)
+        self.assertNotIn("/service/b", copy)
         self.assertNotIn("/r/", sms_row.sms_id.body)
         self.assertLess(len(compact), 70)
         sms_link = sms_row._dealer_booking_url()
@@ -140,6 +144,7 @@ class TestReminderLinks(DealerCampaignCase):
         sms_row = self._dispatches(campaign).filtered(lambda row: row.channel == "sms")[0]
         compact = sms_row._dealer_booking_url(compact=True)
         self.assertEqual(sms_row.sms_id.body, f"Car {sms_row.vehicle_id.plate}: {compact}")
+        self.assertIn(f"Car {sms_row.vehicle_id.plate}: [booking link]", str(sms_row.sms_id.mail_message_id.body))
         for text in texts:
             self.assertEqual(len(self._links_in(text)), 1, text)
             self.assertNotIn("Book a visit", text)
