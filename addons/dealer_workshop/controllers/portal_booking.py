@@ -524,9 +524,8 @@ class PortalBooking(http.Controller):
         name = (form.get("name") or "").strip()[:128]
         if not partner and not name:
             raise BookingError(env._("Enter your name."))
-        if (
-            self._online_bookings(partner.phone_sanitized if partner else phone, company)
-            >= MAX_ONLINE_BOOKINGS_PER_PHONE
+        if self._online_bookings(partner, partner.phone_sanitized if partner else phone, company) >= (
+            MAX_ONLINE_BOOKINGS_PER_PHONE
         ):
             raise BookingError(
                 env._(
@@ -547,23 +546,32 @@ class PortalBooking(http.Controller):
             raise BookingError(env._("This time is no longer free. Choose another free time below.")) from None
         return lead
 
-    def _online_bookings(self, phone, company):
-        """Upcoming visits booked on the page by contacts of this phone number at the showroom: a number
-        proven once cannot fill the workshop with made-up cars."""
-        if not phone:
+    def _online_bookings(self, partner, phone, company):
+        """Upcoming visits booked on the page at the showroom by this customer or by contacts of this phone
+        number: a number proven once, a portal account or a reminder's link cannot fill the workshop with
+        made-up cars (a card without a valid number is counted by itself)."""
+        who = Domain.OR(
+            [
+                Domain("partner_id", "=", partner.id) if partner else Domain.FALSE,
+                Domain("partner_id.phone_sanitized", "=", phone) if phone else Domain.FALSE,
+            ]
+        )
+        if who.is_false():
             return 0
         return (
             request.env["crm.lead"]
             .sudo()
             .search_count(
-                [
-                    ("dealer_interest", "=", SERVICE_INTEREST),
-                    ("service_source", "=", "portal"),
-                    ("won_status", "=", "pending"),
-                    ("service_planned_at", ">", fields.Datetime.now()),
-                    ("company_id", "=", company.id),
-                    ("partner_id.phone_sanitized", "=", phone),
-                ]
+                Domain(
+                    [
+                        ("dealer_interest", "=", SERVICE_INTEREST),
+                        ("service_source", "=", "portal"),
+                        ("won_status", "=", "pending"),
+                        ("service_planned_at", ">", fields.Datetime.now()),
+                        ("company_id", "=", company.id),
+                    ]
+                )
+                & who
             )
         )
 

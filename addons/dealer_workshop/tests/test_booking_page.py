@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, new_test_user, tagged
@@ -750,6 +751,35 @@ class TestBookingPageSafety(BookingPageCase):
                     "/service/book/confirm",
                     html,
                     {"plate": plate, "product_ids": self.to2.id, "slot": self._slots(html)[0], "name": "Max"},
+                )
+                if i < 3:
+                    self.assertIn("Your visit is booked", response.text)
+            self.assertIn("To book more, please call the service desk", response.text)
+            self.assertEqual(self._counts(), before, "the fourth writes nothing")
+
+    def test_a_customer_without_a_usable_phone_holds_at_most_three_upcoming_visits_too(self):
+        """The limit counts the customer's own bookings as well as their number's: a portal customer whose
+        card holds no valid number cannot fill the workshop either."""
+        self.customer.phone = "no phone"
+        self.assertFalse(self.customer.phone_sanitized)
+        user = self.env["res.users"].create(
+            {
+                "login": "booking_no_phone",
+                "password": "booking_no_phone",
+                "partner_id": self.customer.id,
+                "group_ids": [Command.set([self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.authenticate(user.login, user.login)
+        with freeze_time(NOW):
+            for i in range(4):
+                plate = f"M{i}22MM77"
+                html = self._get(f"/service/book?step=slots&plate={plate}&product_ids={self.to2.id}")
+                before = self._counts()
+                response = self._post(
+                    "/service/book/confirm",
+                    html,
+                    {"plate": plate, "product_ids": self.to2.id, "slot": self._slots(html)[0]},
                 )
                 if i < 3:
                     self.assertIn("Your visit is booked", response.text)
