@@ -94,16 +94,17 @@ class DealerEffectReport(models.Model):
                    o.revenue, o.revenue AS revenue_per_customer, o.revenue * o.revenue AS revenue_sq
               FROM win w
              CROSS JOIN LATERAL (
-                   -- the car's visits for a vehicle enrolment, the customer's for a customer one
+                   -- the car's visits for a vehicle enrolment, the customer's for a customer one, to the
+                   -- enrolment's showroom (another showroom's visits of a shared customer are its own)
                    SELECT count(*) AS visits, COALESCE(sum(x.revenue), 0)::float AS revenue
                      FROM (SELECT v.revenue FROM dealer_visit v
                             WHERE w.vehicle_id IS NOT NULL AND v.vehicle_id = w.vehicle_id
-                              AND v.state != 'cancelled'
+                              AND v.company_id = w.company_id AND v.state != 'cancelled'
                               AND v.date >= w.start AND v.date <= LEAST(w.window_end, %(today)s)
                             UNION ALL
                            SELECT v.revenue FROM dealer_visit v
                             WHERE w.vehicle_id IS NULL AND v.partner_id = w.partner_id
-                              AND v.state != 'cancelled'
+                              AND v.company_id = w.company_id AND v.state != 'cancelled'
                               AND v.date >= w.start AND v.date <= LEAST(w.window_end, %(today)s)) x
              ) o
             """,

@@ -348,6 +348,80 @@ class TestCampaignPlanning(DealerCampaignCase):
         both = as_marketer.with_context(allowed_company_ids=[self.company.id, other.id])
         self.assertEqual((both.dispatch_count, both.sent_count), (5, 5))
 
+    def test_a_message_is_credited_with_visits_to_its_own_showroom_only(self):
+        """A customer of every showroom has the car serviced at another showroom after this showroom's
+        reminder: that visit and its revenue are the other showroom's, in neither the campaign's results
+        nor its effect against the control group."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        partner, car = self.partners[0], self.vehicles[0]
+        partner.company_id = False
+        car.company_id = False
+        campaign = self._campaign("warranty", [("email", -30)])
+        enrolment = (
+            self.env["dealer.campaign.enrolment"]
+            .sudo()
+            .create(
+                {
+                    "campaign_id": campaign.id,
+                    "company_id": self.company.id,
+                    "partner_id": partner.id,
+                    "vehicle_id": car.id,
+                    "occurrence_date": "2026-12-01",
+                    "occurrence_key": "2026-12-01",
+                    "enrolled_at": "2026-12-01 06:00:00",
+                }
+            )
+        )
+        row = (
+            self.env["dealer.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "campaign_id": campaign.id,
+                    "enrolment_id": enrolment.id,
+                    "company_id": self.company.id,
+                    "partner_id": partner.id,
+                    "vehicle_id": car.id,
+                    "channel": "email",
+                    "occurrence_date": "2026-12-01",
+                    "scheduled_at": "2026-12-01 06:00:00",
+                    "sent_at": "2026-12-01 06:00:00",
+                    "state": "sent",
+                }
+            )
+        )
+
+        def visit(day, amount, company):
+            self.env["dealer.visit"].create(
+                {
+                    "vehicle_id": car.id,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "date": day,
+                    "kind": "maintenance",
+                    "state": "done",
+                    "line_ids": [Command.create({"name": "Work", "amount": amount, "status": "done"})],
+                }
+            )
+
+        visit("2026-12-03", 9000, other)
+
+        def results():
+            self.env.flush_all()
+            self.env.invalidate_all()
+            (sent,) = self.env["dealer.campaign.report"].search_read(
+                [("id", "=", row.id)], ["booking_count", "revenue"]
+            )
+            (enrolled,) = self.env["dealer.effect.report"].search_read(
+                [("id", "=", enrolment.id)], ["visit_count", "revenue"]
+            )
+            return (sent["booking_count"], sent["revenue"]), (enrolled["visit_count"], enrolled["revenue"])
+
+        with freeze_time("2026-12-10"):
+            self.assertEqual(results(), ((0, 0.0), (0, 0.0)), "the other showroom's visit")
+            visit("2026-12-04", 5000, self.company)
+            self.assertEqual(results(), ((1, 5000.0), (1, 5000.0)), "a visit to this showroom")
+
     def test_preferred_channel_per_customer(self):
         self.vehicles.write({"warranty_end": self._d("2026-12-31")})
         self.partners[0].dealer_preferred_channel = "sms"
