@@ -1573,8 +1573,9 @@ class CrmLead(models.Model):
             record.user_id,
             call["recording_url"],
         )
-        (lead or partner).message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
         if lead:
+            lead.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        if partner._dealer_private_to(record.company_id):
             partner.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
         response = {
             "partner_id": partner.id,

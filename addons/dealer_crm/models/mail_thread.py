@@ -105,6 +105,16 @@ class MailThread(models.AbstractModel):
         company = "company_id" in self._fields and self.company_id
         return not company or company in user.sudo().company_ids
 
+    def _dealer_private_to(self, company):
+        """Whether only the people of showroom ``company`` read this record, so that a note of that
+        showroom's own work (a call, its recording) may go in its chatter: a record of that showroom, or a
+        record of no showroom when the database has no other showroom."""
+        self.ensure_one()
+        own = "company_id" in self._fields and self.company_id
+        if own:
+            return own == company
+        return self.env["res.company"].sudo().search_count([], limit=2) < 2
+
     def _dealer_role_company(self):
         """The showroom whose people act on this record: its company, else the current one."""
         self.ensure_one()
