@@ -645,8 +645,9 @@ class ResPartner(models.Model):
         says otherwise about it (another or a missing phone or e-mail, a consent the card does not
         have) is returned in ``proposal`` (field values) for a salesperson to check with the
         customer and apply from the lead.  A contact this list creates takes the values and
-        consent of its requests (empty values filled by later requests, the later consent
-        winning) and belongs to the API user's showroom.
+        consent of the request that creates it (its empty phone or e-mail filled by later requests;
+        their other values and their consent are proposed, as for a contact that existed) and
+        belongs to the API user's showroom.
         Returns, in order, dicts ``{partner, created, proposal}``.
         """
         cards, found, pending = [], [], {}  # cards: the new contacts' values; pending: match key -> index
@@ -675,15 +676,17 @@ class ResPartner(models.Model):
                     }
                 )
                 found.append({"slot": slot, "created": True, "proposal": {}})
+                cards[slot].update(request["consent"])
             else:
                 card = cards[slot]
-                proposal = self._dealer_api_proposal(card, phone, email, {})
+                # as two single requests: the later one's consent is proposed, never written (it may come
+                # from another phone or address that only shares an e-mail or a trade-in's VIN)
+                proposal = self._dealer_api_proposal(card, phone, email, request["consent"])
                 for fname in ("phone", "email"):  # the card is new: its empty values are filled at once
                     if fname in proposal and not card[fname]:
                         card[fname] = proposal.pop(fname)
                 found.append({"slot": slot, "created": False, "proposal": proposal})
             card = cards[slot]
-            card.update(request["consent"])
             email_key = card["email"] and (tools.email_normalize(card["email"]) or card["email"])
             for key in (("phone", card["phone"]), ("email", email_key), keys[2]):
                 if key[1]:
@@ -713,6 +716,6 @@ class ResPartner(models.Model):
             if (on_card or card["phone"]) != phone:
                 proposal["phone"] = phone
         for fname, value in consent.items():
-            if bool(card[fname]) != value:
+            if bool(card[fname] if isinstance(card, models.BaseModel) else card.get(fname)) != value:
                 proposal[fname] = value
         return proposal

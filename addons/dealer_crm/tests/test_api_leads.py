@@ -254,7 +254,8 @@ class TestLeadsBatchApi(RoutedApiCase):
 
     def test_new_contact_gathers_the_batchs_requests(self):
         """Requests of one new customer in a batch make one card: by phone, then by the e-mail the
-        card got from a later request, then by the VIN of a trade-in; the later consent wins."""
+        card got from a later request, then by the VIN of a trade-in. The card's consent is the first
+        request's: a later one's is proposed, as it would be in a request of its own."""
         body = self.batch_body(5)
         items = body["leads"]
         items[0].update(phone="+7 903 555 30 01", email=None, consent={"sms": True})
@@ -272,12 +273,15 @@ class TestLeadsBatchApi(RoutedApiCase):
         self.assertEqual(results[4]["partner_id"], results[3]["partner_id"], "the trade-in car names its owner")
         boris = self.env["res.partner"].browse(results[0]["partner_id"])
         self.assertEqual((boris.phone, boris.email), ("+79035553001", "boris@example.ru"))
-        self.assertFalse(boris.consent_sms, "the later request's consent is recorded")
+        self.assertTrue(boris.consent_sms, "the request that made the card")
         leads = self.env["crm.lead"].browse([r["lead_id"] for r in results])
+        self.assertIs(leads[1].dealer_card_proposal.get("consent_sms"), False, "a later request's: proposed")
         self.assertEqual(leads[:3].mapped("email_from"), ["boris@example.ru"] * 3)
         self.assertEqual(leads[2].phone, "+79035553001", "the lead shows the card's phone")
         self.assertIn("+79035553002", str(leads[2].description), "the other phone is noted for the salesperson")
-        self.assertNotIn("customer card", str(leads[1].description), "filling an empty e-mail needs no note")
+        note = str(leads[1].description)
+        self.assertIn("SMS consent: no", note, "the later request's consent, for a salesperson to check")
+        self.assertNotIn("boris@example.ru", note.lower(), "filling an empty e-mail needs no note")
         self.assertEqual(leads[3].trade_in_vehicle_id.partner_id, leads[3].partner_id)
         self.assertEqual(leads[4].trade_in_vehicle_id, leads[3].trade_in_vehicle_id)
 
@@ -340,6 +344,25 @@ class TestCallsApi(RoutedApiCase):
         self.assertEqual(lead.dealer_sla_start, datetime(2026, 11, 20, 7, 0))
         self.assertEqual(lead.dealer_sla_deadline, datetime(2026, 11, 20, 7, 10), "missed call: 10 minutes")
         self.assertIn("missed", lead.message_ids[:1].body)
+
+    def test_a_call_is_noted_on_a_card_other_showrooms_read_only_when_it_is_theirs_too(self):
+        """The chatter of a customer of every showroom is read by every showroom: one showroom's calls
+        (who answered, how long, the recording) are noted on its deal and in its call journal, and on the
+        card once the card is the showroom's own."""
+        self.env["res.company"].create({"name": "Another showroom"})
+        shared = self.env["res.partner"].create({"name": "Shared caller", "phone": "+7 916 000-11-22"})
+        self.assertFalse(shared.company_id)
+        status, body = self.call(status="answered", duration_s=95)
+        self.assertEqual(status, 201, body)
+        self.assertEqual(body["partner_id"], shared.id)
+        lead = self.env["crm.lead"].browse(body["lead_id"])
+        self.assertIn("Inbound call, answered", str(lead.message_ids[:1].body))
+        self.assertFalse(shared.message_ids.filtered(lambda m: "Inbound call" in str(m.body)))
+
+        shared.company_id = lead.company_id
+        status, body = self.call(call_id="PBX-2", status="answered", duration_s=60)
+        self.assertEqual(status, 201, body)
+        self.assertTrue(shared.message_ids.filtered(lambda m: "Inbound call" in str(m.body)), "the showroom's own card")
 
     def test_answered_call_stops_the_clock_of_the_open_lead(self):
         _s, lead_answer = self.post(LEADS, lead_body(phone="+79160001122"))
