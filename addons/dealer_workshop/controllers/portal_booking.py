@@ -165,6 +165,9 @@ class PortalBooking(http.Controller):
         Partner, Dispatch = env["res.partner"].sudo(), env["dealer.dispatch"].sudo()
         session = self._session()
         dispatch = Dispatch.browse(session.get("dispatch_id")).exists()
+        if dispatch and dispatch._dealer_booking_link_expired():
+            # the reminder's link no longer names its customer: neither does the session it opened
+            dispatch = Dispatch
         if not env.user._is_public():
             partner = env.user.partner_id.sudo()
             return partner, partner.phone_sanitized, dispatch.filtered(lambda row: row.partner_id == partner)
