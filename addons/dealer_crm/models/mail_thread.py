@@ -85,6 +85,25 @@ class MailThread(models.AbstractModel):
                 users[record.id] = fallback[company]
         return users
 
+    def _dealer_role_users_in(self, role, company):
+        """``_dealer_role_users`` for work of showroom ``company`` (its campaign, its strategy) on records it
+        shares with other showrooms (a customer or car of no showroom): a person of the record who does not
+        work in ``company`` is replaced by the role's user there (``_dealer_role_group_user``), so that
+        one showroom's task and offer never go to another showroom's staff."""
+        users = self._dealer_role_users(role)
+        if not company:
+            return users
+        fallback = None
+        for record_id, user in list(users.items()):
+            if company not in user.sudo().company_ids:
+                if fallback is None:
+                    fallback = self._dealer_role_group_user(role, company)
+                if fallback:
+                    users[record_id] = fallback
+                else:
+                    del users[record_id]
+        return users
+
     @api.model
     def _dealer_staff_lang(self, company, user=None):
         """The language a task or note for the staff is written in: the assignee's, else the

@@ -316,7 +316,7 @@ class DealerRetentionStrategy(models.Model):
             # a campaign's call task (the offer and the enrolment still apply)
             partners = partners.filtered(lambda p: p.phone and p.consent_sms and not p.phone_blacklisted)
         partners = partners.sudo()
-        assignees = partners._dealer_role_users(self.role)
+        assignees = partners._dealer_role_users_in(self.role, self.company_id)
         by_lang = partners.filtered(lambda p: p.id in assignees).grouped(
             lambda p: assignees[p.id].lang or self.env.lang
         )

@@ -42,6 +42,41 @@ class TestReminderCalls(DealerCampaignCase):
         wizard = self.Wizard.with_user(user).create({"activity_id": activity.id, **vals})
         return wizard.action_confirm()
 
+    def test_a_shared_customers_call_task_goes_to_the_campaigns_showroom(self):
+        """A car and customer of no showroom, whose own salesperson works in another showroom: the task of
+        this showroom's campaign goes to this showroom's salesperson, not to the other showroom's."""
+        south = self.env["res.company"].create({"name": "Second showroom"})
+        north_operator = new_test_user(
+            self.env,
+            login="north_only_seller",
+            groups="dealer_crm.group_sales_manager",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        south_operator = new_test_user(
+            self.env,
+            login="south_only_seller",
+            groups="dealer_crm.group_sales_manager",
+            company_id=south.id,
+            company_ids=[south.id],
+        )
+        car, customer = self.vehicles[0], self.partners[0]
+        customer.write({"company_id": False, "dealer_sales_user_id": north_operator.id})
+        car.company_id = False
+        self.assertEqual(car._dealer_role_users("sales_manager")[car.id], north_operator, "the car's own salesperson")
+        campaign = self._campaign("warranty", [("activity", -25)])
+        campaign.step_ids.write({"activity_role": "sales_manager", "activity_user_id": False})
+        campaign.write({"company_id": south.id, "audience_domain": f"[('id', '=', {car.id})]"})
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-06 06:00:00"):
+            campaign._plan()
+        with freeze_time("2026-12-06 10:05:00"):
+            self._run_cron()
+        row = self._dispatches(campaign)
+        self.assertEqual(row.company_id, south)
+        self.assertEqual(row.activity_id.user_id, south_operator)
+
     def test_booked_call_from_the_car_links_the_booking_and_counts(self):
         campaign = self._running_campaign()
         car, customer = self.vehicles[0], self.partners[0]

@@ -66,6 +66,33 @@ class TestRetentionStrategy(DealerLoyaltyCase):
         strategy.action_apply()
         self.assertEqual(len(self._activities(self.partners)), 3, "applying again adds no duplicate task")
 
+    def test_a_showrooms_strategy_gives_a_shared_customers_task_to_its_own_staff(self):
+        south = self.env["res.company"].create({"name": "Second showroom"})
+        north_operator, south_operator = (
+            new_test_user(
+                self.env,
+                login=f"retention_{company.id}_only",
+                groups="dealer_crm.group_call_center",
+                company_id=company.id,
+                company_ids=[company.id],
+            )
+            for company in (self.env.company, south)
+        )
+        self.partners[1].user_id = north_operator
+        self.assertFalse(self.partners[1].company_id, "a customer of every showroom")
+        strategy = self.env["dealer.retention.strategy"].create(
+            {
+                "name": "South win back",
+                "company_id": south.id,
+                "segment_ids": [(6, 0, self.at_risk.ids)],
+                "role": "call_center",
+                "activity_summary": "Win-back call",
+                "offer": "South's offer",
+            }
+        )
+        strategy._apply()
+        self.assertEqual(self._activities(self.partners[1]).user_id, south_operator, "not the North's operator")
+
     def test_risk_strategy_goes_to_service_advisors(self):
         self.assertEqual(self.risky.risk_level, "medium")
         strategy = self.env["dealer.retention.strategy"].create(
