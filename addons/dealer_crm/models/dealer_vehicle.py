@@ -5,6 +5,7 @@ from odoo.tools import SQL, escape_psql
 from odoo.tools.translate import LazyTranslate
 
 from ..tools.api_input import ApiInputError
+from ..tools.plate import plate_key_sql
 from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
 
@@ -120,6 +121,17 @@ class DealerVehicle(models.Model):
         "(company_id, vin) WHERE vin IS NOT NULL AND active IS TRUE",
         "A vehicle with this VIN already exists in this company.",
     )
+
+    def init(self):
+        """An index on the plate's key (``tools.plate.plate_key_sql``: a plate however it is typed): the
+        public booking page looks a car up by it, and a look-up must read one entry, not the register."""
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS dealer_vehicle_plate_key_index ON dealer_vehicle (%s)"
+                " WHERE plate IS NOT NULL",
+                plate_key_sql(SQL.identifier("plate")),
+            )
+        )
 
     # ------------------------------------------------------------
     # Computes

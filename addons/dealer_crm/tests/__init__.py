@@ -27,6 +27,7 @@ from . import (
     test_lifecycle,
     test_mileage,
     test_next_offer,
+    test_plate,
     test_roles,
     test_sales_process,
     test_screen_queries,
