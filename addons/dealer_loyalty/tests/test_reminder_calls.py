@@ -25,6 +25,10 @@ class TestReminderCalls(DealerCampaignCase):
         """Warranty reminders: a call task for the operator 25 days before the warranty ends."""
         campaign = self._campaign("warranty", [("activity", -25)])
         campaign.step_ids.write({"activity_role": "call_center", "activity_user_id": self.operator.id})
+        return self._run(campaign)
+
+    def _run(self, campaign):
+        """Started on 1 December, the tasks of 6 December planned and given."""
         with freeze_time("2026-12-01 06:00:00"):
             campaign.action_start()
         with freeze_time("2026-12-06 06:00:00"):
@@ -67,13 +71,7 @@ class TestReminderCalls(DealerCampaignCase):
         campaign = self._campaign("warranty", [("activity", -25)])
         campaign.step_ids.write({"activity_role": "sales_manager", "activity_user_id": False})
         campaign.write({"company_id": south.id, "audience_domain": f"[('id', '=', {car.id})]"})
-        with freeze_time("2026-12-01 06:00:00"):
-            campaign.action_start()
-        with freeze_time("2026-12-06 06:00:00"):
-            campaign._plan()
-        with freeze_time("2026-12-06 10:05:00"):
-            self._run_cron()
-        row = self._dispatches(campaign)
+        row = self._dispatches(self._run(campaign))
         self.assertEqual(row.company_id, south)
         self.assertEqual(row.activity_id.user_id, south_operator)
 

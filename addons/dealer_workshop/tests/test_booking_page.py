@@ -743,19 +743,23 @@ class TestBookingPageSafety(BookingPageCase):
         """A number proven once cannot fill the workshop with made-up cars."""
         with freeze_time(NOW), self.mockSMSGateway():
             self._confirm_phone("+79165550077")
-            for i in range(4):
-                plate = f"K{i}11KK77"
-                html = self._get(f"/service/book?step=slots&plate={plate}&product_ids={self.to2.id}")
-                before = self._counts()
-                response = self._post(
-                    "/service/book/confirm",
-                    html,
-                    {"plate": plate, "product_ids": self.to2.id, "slot": self._slots(html)[0], "name": "Max"},
-                )
-                if i < 3:
-                    self.assertIn("Your visit is booked", response.text)
-            self.assertIn("To book more, please call the service desk", response.text)
-            self.assertEqual(self._counts(), before, "the fourth writes nothing")
+            self._assert_three_bookings_then_refused("K{}11KK77", name="Max")
+
+    def _assert_three_bookings_then_refused(self, plates, **form):
+        """Four new cars booked one after the other: three are booked, the fourth is refused and writes nothing."""
+        for i in range(4):
+            plate = plates.format(i)
+            html = self._get(f"/service/book?step=slots&plate={plate}&product_ids={self.to2.id}")
+            before = self._counts()
+            response = self._post(
+                "/service/book/confirm",
+                html,
+                {"plate": plate, "product_ids": self.to2.id, "slot": self._slots(html)[0], **form},
+            )
+            if i < 3:
+                self.assertIn("Your visit is booked", response.text)
+        self.assertIn("To book more, please call the service desk", response.text)
+        self.assertEqual(self._counts(), before, "the fourth writes nothing")
 
     def test_a_customer_without_a_usable_phone_holds_at_most_three_upcoming_visits_too(self):
         """The limit counts the customer's own bookings as well as their number's: a portal customer whose
@@ -772,19 +776,7 @@ class TestBookingPageSafety(BookingPageCase):
         )
         self.authenticate(user.login, user.login)
         with freeze_time(NOW):
-            for i in range(4):
-                plate = f"M{i}22MM77"
-                html = self._get(f"/service/book?step=slots&plate={plate}&product_ids={self.to2.id}")
-                before = self._counts()
-                response = self._post(
-                    "/service/book/confirm",
-                    html,
-                    {"plate": plate, "product_ids": self.to2.id, "slot": self._slots(html)[0]},
-                )
-                if i < 3:
-                    self.assertIn("Your visit is booked", response.text)
-            self.assertIn("To book more, please call the service desk", response.text)
-            self.assertEqual(self._counts(), before, "the fourth writes nothing")
+            self._assert_three_bookings_then_refused("M{}22MM77")
 
     def test_a_proven_phone_asks_for_a_new_code_after_half_an_hour(self):
         with freeze_time(NOW), self.mockSMSGateway():
