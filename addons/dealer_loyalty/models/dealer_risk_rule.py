@@ -22,6 +22,7 @@ class DealerRiskRule(models.Model):
     """A churn-risk point (docs/DOMAIN.md §5) with its weight and thresholds, editable by marketing."""
 
     _name = "dealer.risk.rule"
+    _inherit = ["dealer.shared.setting.mixin"]
     _description = "Churn risk rule"
     _order = "sequence, id"
 

@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 
 class DealerSegment(models.Model):
     _name = "dealer.segment"
+    _inherit = ["dealer.shared.setting.mixin"]
     _description = "Customer segment (RFM)"
     _order = "sequence, id"
 

@@ -1,6 +1,7 @@
 from datetime import date
 
-from odoo.exceptions import ValidationError
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, new_test_user
 
 from .common import DealerLoyaltyCase
@@ -92,6 +93,31 @@ class TestRetentionStrategy(DealerLoyaltyCase):
         )
         strategy._apply()
         self.assertEqual(self._activities(self.partners[1]).user_id, south_operator, "not the North's operator")
+
+    def test_the_groups_segments_and_risk_rules_change_only_by_someone_of_every_showroom(self):
+        self.env["res.company"].create({"name": "Second showroom"})
+        here = self.env.company
+        one = new_test_user(
+            self.env,
+            login="marketer_of_one",
+            groups="dealer_crm.group_marketer",
+            company_id=here.id,
+            company_ids=[here.id],
+        )
+        every = new_test_user(self.env, login="marketer_of_all", groups="dealer_crm.group_marketer", company_id=here.id)
+        every.company_ids = [Command.set(self.env["res.company"].search([]).ids)]
+        for row in (self.at_risk, self.env["dealer.risk.rule"].search([], limit=1)):
+            with self.subTest(model=row._name):
+                self.assertTrue(row.with_user(one).display_name, "every showroom reads it")
+                for change in (
+                    lambda r: r.write({"active": True}),
+                    lambda r: r.create({"name": "Another", "code": r.code}),
+                    lambda r: r.unlink(),
+                    lambda r: r.update_field_translations("name", {"en_US": "Renamed for all"}),
+                ):
+                    with self.assertRaisesRegex(AccessError, "applies to every showroom"):
+                        change(row.with_user(one))
+                row.with_user(every).write({"active": True})
 
     def test_risk_strategy_goes_to_service_advisors(self):
         self.assertEqual(self.risky.risk_level, "medium")
