@@ -316,8 +316,8 @@ class CrmLead(models.Model):
         old_stage = {lead.id: lead.stage_id for lead in self} if "stage_id" in vals else {}
         # the showroom follows the team and the salesperson too (crm's computed company)
         waiting = (
-            {lead.id: lead.company_id for lead in self if lead.dealer_sla_state == "running"}
-            if {"company_id", "team_id", "user_id"} & set(vals)
+            {lead.id: lead.company_id for lead in self if lead.dealer_next_escalation_date}
+            if {"company_id", "team_id", "user_id", "partner_id"} & set(vals)
             else {}
         )
         res = super().write(vals)
@@ -1228,14 +1228,21 @@ class CrmLead(models.Model):
         return leads
 
     def _dealer_reschedule_escalation(self):
-        """Next escalation moment of these waiting leads from their showroom's chain as it is now.
+        """Next escalation moment of these leads still climbing their chain, from their showroom's chain as it
+        is now.
 
         The step a lead climbs next is the level at its count of escalations in its showroom's chain
         (``dealer.sla.escalation._chains``); it fires that level's delay after the deadline, and
         never past the chain's end. For a lead moved to another showroom and for a chain whose
-        levels were added, changed or removed. One UPDATE per level.
+        levels were added, changed or removed. A lead at the end of its chain (no next moment), a
+        deal won or lost, is left alone: a new level does not wake up old leads. One UPDATE per level.
         """
-        leads = self.filtered(lambda lead: lead.dealer_sla_state == "running" and lead.dealer_sla_deadline)
+        leads = self.filtered(
+            lambda lead: lead.dealer_sla_state == "running"
+            and lead.dealer_next_escalation_date
+            and lead.active
+            and lead.won_status == "pending"
+        )
         if not leads:
             return leads
         chains = self.env["dealer.sla.escalation"]._chains({lead.company_id for lead in leads})

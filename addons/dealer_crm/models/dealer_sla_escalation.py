@@ -72,14 +72,18 @@ class DealerSlaEscalation(models.Model):
 
     @api.model
     def _reschedule_waiting_leads(self):
-        """The leads waiting for a first contact climb the chain as it now is.
+        """The leads still climbing the chain (waiting for their next step) climb it as it now is.
 
         See ``crm.lead._dealer_reschedule_escalation``.
 
         sudo: whoever may change the chain changes when every showroom's waiting leads climb it; the
         leads are only given their next moment, nothing of them is read back to the user.
         """
-        leads = self.env["crm.lead"].sudo().search([("dealer_sla_state", "=", "running")])
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .search([("dealer_next_escalation_date", "!=", False), ("dealer_sla_state", "=", "running")])
+        )
         leads._dealer_reschedule_escalation()
 
     @api.model

@@ -243,15 +243,19 @@ class TestShowroomSettings(DealerSalesCase):
         self.assertEqual(len(self.activities_of(self.director, stays)), 1)
         self.assertFalse(stays.dealer_next_escalation_date, "the end of the group's chain")
 
-        # a level added to a chain its leads had finished: they climb it
+        # a level added to a chain its leads had finished does not wake them up
         self.env["dealer.sla.escalation"].create(
             {"name": "South owner", "target": "director", "delay_minutes": 90, "company_id": self.south.id}
         )
-        self.assertEqual(moved.dealer_next_escalation_date, datetime(2026, 3, 2, 11, 40))
-        self.assertFalse(stays.dealer_next_escalation_date, "the North's chain did not change")
-        # and a level removed is not waited for
-        south_duty.unlink()
-        self.assertFalse(moved.dealer_next_escalation_date, "past the end of the South's shorter chain")
+        self.assertFalse(moved.dealer_next_escalation_date, "finished before the level existed")
+        self.assertFalse(stays.dealer_next_escalation_date)
+        # a lead still climbing a chain whose last level is removed is no longer waited for
+        waiting = self._lead(name="South caller", user_id=self.south_seller.id, company_id=self.south.id, team_id=False)
+        with freeze_time("2026-03-02 12:00:00"):
+            waiting._dealer_register_missed_call()
+        self.assertEqual(waiting.dealer_next_escalation_date, datetime(2026, 3, 2, 12, 15), "South duty first")
+        (south_duty | self.env["dealer.sla.escalation"].search([("name", "=", "South owner")])).unlink()
+        self.assertEqual(waiting.dealer_next_escalation_date, datetime(2026, 3, 2, 12, 10), "the group's chain now")
 
     def test_a_new_setting_is_the_showrooms_own_unless_its_author_works_in_every_showroom(self):
         as_south = self.env["dealer.sla.escalation"].with_user(self.south_director)
