@@ -105,21 +105,25 @@ class DealerCampaignReport(models.Model):
             ), booked_revenue AS (
                 SELECT dispatch_id, sum(revenue) AS revenue FROM booked GROUP BY dispatch_id
             ), sent AS (
-                SELECT d.id, d.vehicle_id, d.partner_id, d.company_id, d.sent_at, d.sent_at::date AS sent_day,
+                SELECT d.id, d.vehicle_id, d.partner_id, d.sent_at, d.sent_at::date AS sent_day,
+                       -- a showroom's campaign: visits to that showroom; the group's campaign: any
+                       CASE WHEN c.company_id IS NOT NULL THEN d.company_id END AS showroom_id,
                        d.sent_at::date + c.attribution_days AS last_day
                   FROM dealer_dispatch d
                   JOIN dealer_campaign c ON c.id = d.campaign_id
                  WHERE d.state IN ('sent', 'delivered') AND d.channel != 'activity'
             ), candidate AS (
-                -- visits to the message's own showroom: another showroom's visit of a shared customer is
-                -- that showroom's work (and figures), not this message's result
+                -- a showroom's message is credited with visits to that showroom only: another showroom's
+                -- visit of a shared customer is that showroom's work (and figures), not this message's result
                 SELECT v.id AS visit_id, v.revenue, s.id AS dispatch_id, s.sent_at
-                  FROM sent s JOIN dealer_visit v ON v.vehicle_id = s.vehicle_id AND v.company_id = s.company_id
+                  FROM sent s JOIN dealer_visit v ON v.vehicle_id = s.vehicle_id
                  WHERE v.state != 'cancelled' AND v.date BETWEEN s.sent_day AND s.last_day
+                   AND (s.showroom_id IS NULL OR v.company_id = s.showroom_id)
                  UNION ALL
                 SELECT v.id, v.revenue, s.id, s.sent_at
-                  FROM sent s JOIN dealer_visit v ON v.partner_id = s.partner_id AND v.company_id = s.company_id
+                  FROM sent s JOIN dealer_visit v ON v.partner_id = s.partner_id
                  WHERE s.vehicle_id IS NULL AND v.state != 'cancelled' AND v.date BETWEEN s.sent_day AND s.last_day
+                   AND (s.showroom_id IS NULL OR v.company_id = s.showroom_id)
             ), touch AS (
                 SELECT DISTINCT ON (visit_id) visit_id, revenue, dispatch_id
                   FROM candidate c

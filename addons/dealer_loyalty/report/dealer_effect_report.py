@@ -73,6 +73,8 @@ class DealerEffectReport(models.Model):
                 SELECT campaign_id, max(offset_days) AS offset_days FROM dealer_campaign_step GROUP BY campaign_id
             ), win AS (
                 SELECT e.id, e.campaign_id, e.strategy_id, e.company_id, e.partner_id, e.vehicle_id, e.control,
+                       -- a showroom's campaign or strategy: visits to that showroom; the group's: any
+                       CASE WHEN COALESCE(c.company_id, s.company_id) IS NOT NULL THEN e.company_id END AS showroom_id,
                        e.enrolled_at::date AS start,
                        CASE WHEN e.campaign_id IS NOT NULL
                             THEN GREATEST(e.enrolled_at::date, e.occurrence_date + COALESCE(ls.offset_days, 0))
@@ -95,16 +97,16 @@ class DealerEffectReport(models.Model):
               FROM win w
              CROSS JOIN LATERAL (
                    -- the car's visits for a vehicle enrolment, the customer's for a customer one, to the
-                   -- enrolment's showroom (another showroom's visits of a shared customer are its own)
+                   -- showroom of a showroom's campaign (another showroom's visits of a shared customer are its own)
                    SELECT count(*) AS visits, COALESCE(sum(x.revenue), 0)::float AS revenue
                      FROM (SELECT v.revenue FROM dealer_visit v
                             WHERE w.vehicle_id IS NOT NULL AND v.vehicle_id = w.vehicle_id
-                              AND v.company_id = w.company_id AND v.state != 'cancelled'
+                              AND (w.showroom_id IS NULL OR v.company_id = w.showroom_id) AND v.state != 'cancelled'
                               AND v.date >= w.start AND v.date <= LEAST(w.window_end, %(today)s)
                             UNION ALL
                            SELECT v.revenue FROM dealer_visit v
                             WHERE w.vehicle_id IS NULL AND v.partner_id = w.partner_id
-                              AND v.company_id = w.company_id AND v.state != 'cancelled'
+                              AND (w.showroom_id IS NULL OR v.company_id = w.showroom_id) AND v.state != 'cancelled'
                               AND v.date >= w.start AND v.date <= LEAST(w.window_end, %(today)s)) x
              ) o
             """,

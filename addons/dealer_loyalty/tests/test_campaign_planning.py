@@ -421,6 +421,9 @@ class TestCampaignPlanning(DealerCampaignCase):
             self.assertEqual(results(), ((0, 0.0), (0, 0.0)), "the other showroom's visit")
             visit("2026-12-04", 5000, self.company)
             self.assertEqual(results(), ((1, 5000.0), (1, 5000.0)), "a visit to this showroom")
+            # the group's campaign (of no showroom) is credited with the visits to every showroom
+            campaign.sudo().company_id = False
+            self.assertEqual(results(), ((2, 14000.0), (2, 14000.0)), "the group's campaign")
 
     def test_preferred_channel_per_customer(self):
         self.vehicles.write({"warranty_end": self._d("2026-12-31")})
