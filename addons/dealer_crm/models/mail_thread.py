@@ -90,9 +90,10 @@ class MailThread(models.AbstractModel):
         shares with other showrooms (a customer or car of no showroom): a person of the record who does not
         work in ``company`` is replaced by the role's user there (``_dealer_role_group_user``), so that
         one showroom's task and offer never go to another showroom's staff."""
-        users = self._dealer_role_users(role)
         if not company:
-            return users
+            return self._dealer_role_users(role)
+        # the showroom's own people (its director …) for the records of no showroom
+        users = self.with_company(company)._dealer_role_users(role)
         fallback = None
         for record_id, user in list(users.items()):
             if company not in user.sudo().company_ids:

@@ -879,7 +879,8 @@ class DealerDispatch(models.Model):
             lambda user: record._dealer_works_in_showroom(user)
             and (not self.company_id or self.company_id in user.sudo().company_ids)
         )
-        user = user or record._dealer_role_users_in(step.activity_role, self.company_id).get(record.id)
+        # a showroom's campaign: its people; the group's campaign: the record's own people
+        user = user or record._dealer_role_users_in(step.activity_role, self.campaign_id.company_id).get(record.id)
         if not user:
             role = dict(step._fields["activity_role"]._description_selection(self.env)).get(step.activity_role)
             raise UserError(self.env._("Step %(step)s: no user has the role %(role)s.", step=step.name, role=role))
