@@ -511,8 +511,8 @@ class ResPartner(models.Model):
 
         One search for the whole batch, on the stored normalised phone and e-mail. The note names only
         contacts that everybody who reads the card may read: of its showroom or of none (a card of no
-        showroom: of none), and readable by its author (a card made as superuser, e.g. by the public
-        booking page, names no other showroom's customer either).
+        showroom: of none, unless the database has one showroom), and readable by its author (a card
+        made as superuser, e.g. by the public booking page, names no other showroom's customer either).
         """
         phones = {p.phone_sanitized for p in self if p.phone_sanitized}
         emails = {p.email_normalized for p in self if p.email_normalized}
@@ -526,9 +526,10 @@ class ResPartner(models.Model):
         ) & Domain("id", "not in", self.ids)
         others = self.sudo().search_fetch(domain, ["phone_sanitized", "email_normalized", "company_id"], limit=1000)
         others = self.browse(others.ids)._filtered_access("read")
+        one_showroom = self.env["res.company"].sudo().search_count([], limit=2) < 2
         for partner in self:
             matches = others.filtered(
-                lambda o, p=partner: o.company_id in (p.company_id, self.env["res.company"])
+                lambda o, p=partner: (one_showroom or o.company_id in (p.company_id, self.env["res.company"]))
                 and (
                     (p.phone_sanitized and o.phone_sanitized == p.phone_sanitized)
                     or (p.email_normalized and o.email_normalized == p.email_normalized)
