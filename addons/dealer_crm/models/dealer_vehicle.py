@@ -1,3 +1,5 @@
+import hashlib
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
@@ -124,12 +126,23 @@ class DealerVehicle(models.Model):
 
     def init(self):
         """An index on the plate's key (``tools.plate.plate_key_sql``: a plate however it is typed): the
-        public booking page looks a car up by it, and a look-up must read one entry, not the register."""
+        public booking page looks a car up by it, and a look-up must read one entry, not the register.
+        Its name carries a digest of the key's expression: an index of an earlier expression, which the
+        look-up would no longer use, is replaced on upgrade."""
+        key = plate_key_sql(SQL.identifier("plate"))
+        name = "dealer_vehicle_plate_key_" + hashlib.md5(repr((key.code, key.params)).encode()).hexdigest()[:8]
+        self.env.cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'dealer_vehicle' AND indexname LIKE %s",
+            ["dealer_vehicle_plate_key_%"],
+        )
+        for (old,) in self.env.cr.fetchall():
+            if old != name:
+                self.env.cr.execute(SQL("DROP INDEX %s", SQL.identifier(old)))
         self.env.cr.execute(
             SQL(
-                "CREATE INDEX IF NOT EXISTS dealer_vehicle_plate_key_index ON dealer_vehicle (%s)"
-                " WHERE plate IS NOT NULL",
-                plate_key_sql(SQL.identifier("plate")),
+                "CREATE INDEX IF NOT EXISTS %s ON dealer_vehicle (%s) WHERE plate IS NOT NULL",
+                SQL.identifier(name),
+                key,
             )
         )
 

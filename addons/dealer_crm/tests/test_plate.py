@@ -29,4 +29,4 @@ class TestPlateKey(DealerCustomerCase):
             plan = "\n".join(row[0] for row in self.env.cr.fetchall())
         finally:
             self.env.cr.execute("SET LOCAL enable_seqscan = on")
-        self.assertIn("dealer_vehicle_plate_key_index", plan)
+        self.assertIn("dealer_vehicle_plate_key_", plan)
