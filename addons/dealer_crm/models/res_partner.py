@@ -526,7 +526,7 @@ class ResPartner(models.Model):
         ) & Domain("id", "not in", self.ids)
         others = self.sudo().search_fetch(domain, ["phone_sanitized", "email_normalized", "company_id"], limit=1000)
         others = self.browse(others.ids)._filtered_access("read")
-        one_showroom = self.env["res.company"].sudo().search_count([], limit=2) < 2
+        one_showroom = self._dealer_one_showroom()
         for partner in self:
             matches = others.filtered(
                 lambda o, p=partner: (one_showroom or o.company_id in (p.company_id, self.env["res.company"]))

@@ -1,6 +1,7 @@
 import ast
 from datetime import date
 
+from odoo.addons.dealer_crm.tests.common import user_of
 from odoo.exceptions import UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 
@@ -50,20 +51,8 @@ class TestReminderCalls(DealerCampaignCase):
         """A car and customer of no showroom, whose own salesperson works in another showroom: the task of
         this showroom's campaign goes to this showroom's salesperson, not to the other showroom's."""
         south = self.env["res.company"].create({"name": "Second showroom"})
-        north_operator = new_test_user(
-            self.env,
-            login="north_only_seller",
-            groups="dealer_crm.group_sales_manager",
-            company_id=self.company.id,
-            company_ids=[self.company.id],
-        )
-        south_operator = new_test_user(
-            self.env,
-            login="south_only_seller",
-            groups="dealer_crm.group_sales_manager",
-            company_id=south.id,
-            company_ids=[south.id],
-        )
+        north_operator = user_of(self.env, self.company, "north_only_seller", "dealer_crm.group_sales_manager")
+        south_operator = user_of(self.env, south, "south_only_seller", "dealer_crm.group_sales_manager")
         car, customer = self.vehicles[0], self.partners[0]
         customer.write({"company_id": False, "dealer_sales_user_id": north_operator.id})
         car.company_id = False

@@ -1,6 +1,7 @@
 from datetime import date
 
 from odoo import Command
+from odoo.addons.dealer_crm.tests.common import user_of
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, new_test_user
 
@@ -70,13 +71,7 @@ class TestRetentionStrategy(DealerLoyaltyCase):
     def test_a_showrooms_strategy_gives_a_shared_customers_task_to_its_own_staff(self):
         south = self.env["res.company"].create({"name": "Second showroom"})
         north_operator, south_operator = (
-            new_test_user(
-                self.env,
-                login=f"retention_{company.id}_only",
-                groups="dealer_crm.group_call_center",
-                company_id=company.id,
-                company_ids=[company.id],
-            )
+            user_of(self.env, company, f"retention_{company.id}_only", "dealer_crm.group_call_center")
             for company in (self.env.company, south)
         )
         self.partners[1].user_id = north_operator
@@ -97,13 +92,7 @@ class TestRetentionStrategy(DealerLoyaltyCase):
     def test_the_groups_segments_and_risk_rules_change_only_by_someone_of_every_showroom(self):
         self.env["res.company"].create({"name": "Second showroom"})
         here = self.env.company
-        one = new_test_user(
-            self.env,
-            login="marketer_of_one",
-            groups="dealer_crm.group_marketer",
-            company_id=here.id,
-            company_ids=[here.id],
-        )
+        one = user_of(self.env, here, "marketer_of_one", "dealer_crm.group_marketer")
         every = new_test_user(self.env, login="marketer_of_all", groups="dealer_crm.group_marketer", company_id=here.id)
         every.company_ids = [Command.set(self.env["res.company"].search([]).ids)]
         for row in (self.at_risk, self.env["dealer.risk.rule"].search([], limit=1)):
