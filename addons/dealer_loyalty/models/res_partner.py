@@ -664,6 +664,40 @@ class ResPartner(models.Model):
         return self.telegram_optin_token, self.telegram_optin_date + timedelta(days=days)
 
     # ------------------------------------------------------------
+    # Telegram: a chat is linked by its customer, never typed in
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("telegram_chat_id") for vals in vals_list):
+            self._dealer_check_telegram_chat_write()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        chat = vals.get("telegram_chat_id")
+        if chat and any(partner.telegram_chat_id != str(chat) for partner in self):
+            self._dealer_check_telegram_chat_write()
+        return super().write(vals)
+
+    def _dealer_check_telegram_chat_write(self):
+        """Refuse linking a card to a chat other than by the customer opening their link.
+
+        Messages of the card go to its chat: whoever sets it to a chat of their own reads the
+        customer's reminders and personal booking links. The bot's webhook (as superuser) links a
+        chat; staff may only unlink one. An administrator may set one (an import from another
+        system; Odoo's merge of contacts, which only administrators may run, keeps a merged card's).
+        """
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        raise AccessError(
+            self.env._(
+                "%(field)s is set only when the customer opens their Telegram link: send them a new link "
+                "from the card.",
+                field=self._fields["telegram_chat_id"]._description_string(self.env),
+            )
+        )
+
+    # ------------------------------------------------------------
     # Telegram: actions of the staff
     # ------------------------------------------------------------
 

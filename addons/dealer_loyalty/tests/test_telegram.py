@@ -95,6 +95,34 @@ class TestTelegramSecrets(DealerCrmCase):
             with self.assertRaises(AccessError):
                 as_portal.read([fname])
 
+    def test_staff_cannot_link_a_card_to_a_chat_of_their_own(self):
+        """A card's messages go to its chat: a salesperson who set it to their own chat over RPC
+        would read the customer's reminders and booking links. Only the customer's link sets it;
+        staff may unlink, and a merge keeps the chat a merged card had."""
+        sales_user = new_test_user(self.env, login="t_tg_sales", groups="dealer_crm.group_sales_manager")
+        customer = self.env["res.partner"].create({"name": "Chat owner", "phone": "+79161110000"})
+        as_sales = customer.with_user(sales_user)
+        with self.assertRaises(AccessError) as refused:
+            as_sales.write({"telegram_chat_id": "666", "consent_telegram": True})
+        self.assertIn("Telegram chat", str(refused.exception))
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(sales_user).create({"name": "Fake", "telegram_chat_id": "666"})
+        self.assertFalse(customer.telegram_chat_id)
+        self.assertFalse(self.env["res.partner"].search([("telegram_chat_id", "=", "666")]))
+
+        customer.write({"telegram_chat_id": "4242", "consent_telegram": True})  # the bot linked it
+        as_sales.write({"name": "Chat owner", "telegram_chat_id": "4242"})  # an unchanged value passes
+        duplicate = self.env["res.partner"].create({"name": "Chat owner (typed twice)"})
+        # Odoo's merge reads fields of every app (accounting's too): the administrator merges
+        admin = self.env.ref("base.user_admin")
+        self.env["base.partner.merge.automatic.wizard"].with_user(admin)._merge((customer | duplicate).ids, duplicate)
+        self.assertFalse(customer.exists())
+        self.assertEqual(duplicate.telegram_chat_id, "4242", "the merged card keeps the customer's chat")
+        self.assertTrue(duplicate.consent_telegram)
+
+        duplicate.with_user(sales_user).action_dealer_telegram_unlink()
+        self.assertFalse(duplicate.telegram_chat_id, "staff may unlink a chat")
+
 
 @tagged("post_install", "-at_install")
 class TestTelegramSending(DealerCampaignCase):
