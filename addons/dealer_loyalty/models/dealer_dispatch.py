@@ -253,7 +253,10 @@ class DealerDispatch(models.Model):
         customers): a contact of an employee or of a showroom, or a vendor (with Odoo's invoicing:
         a contact the dealership buys from, never invoiced, with no car, visit or deal of theirs),
         whom Odoo's blacklists alone keep from messages. An address (a normalized e-mail, a sanitized
-        number) without a contact of its own may get it when a contact with that address may.
+        number) without a contact of its own may get it when a contact with that address may, of
+        the sender's showrooms (``env.companies``; Odoo's superuser, a scheduled action: every
+        showroom) or of none: the consent given on another showroom's card is for that showroom's
+        messages.
 
         :returns: ``(set of partner ids, set of addresses)``
         """
@@ -278,12 +281,17 @@ class DealerDispatch(models.Model):
             )
             ids = {row[0] for row in rows}
         if addresses:
+            showroom = SQL("TRUE")
+            if not self.env.user._is_superuser():
+                showroom = SQL("(p.company_id IS NULL OR p.company_id = ANY(%s))", self.env.companies.ids)
             rows = self.env.execute_query(
                 SQL(
-                    "SELECT DISTINCT %s FROM res_partner p WHERE p.active AND %s = ANY(%s) AND %s",
+                    """SELECT DISTINCT %s FROM res_partner p
+                        WHERE p.active AND %s = ANY(%s) AND %s AND %s""",
                     SQL.identifier("p", field),
                     SQL.identifier("p", field),
                     list(set(addresses)),
+                    showroom,
                     allowed,
                 )
             )

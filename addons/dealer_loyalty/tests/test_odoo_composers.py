@@ -169,3 +169,43 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         self.env["phone.blacklist"]._add([vendor.phone_sanitized])
         with self.assertRaisesRegex(UserError, vendor.name):
             text(vendor)
+
+    def test_consent_on_another_showrooms_card_does_not_cover_a_number_or_address(self):
+        """A showroom's SMS or e-mail to a number or address without a card of its own (a lead with no
+        contact) is not covered by the consent a customer gave another showroom: South's card says
+        yes to South's messages only. A card of no showroom (shared) covers every showroom."""
+        from odoo.addons.dealer_crm.tests.common import user_of
+
+        south = self.env["res.company"].create({"name": "Showroom South"})
+        south_customer = self.env["res.partner"].create(
+            {"name": "South customer", "phone": "+79169998877", "email": "south@example.com", "company_id": south.id}
+        )
+        self._set_consent(south_customer, "sms", True)
+        self._set_consent(south_customer, "email", True)
+        north_marketer = user_of(self.env, self.company, "north_marketer", "dealer_crm.group_marketer")
+        self.marketer = north_marketer  # the composers above send as self.marketer
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Walk-in",
+                "phone": "+79169998877",
+                "email_from": "south@example.com",
+                "company_id": self.company.id,
+            }
+        )
+        mails = self._mass_email(lead)
+        self.assertEqual((mails.state, mails.failure_type), ("cancel", "mail_optout"))
+
+        def text():
+            return (
+                self.env["sms.composer"]
+                .with_user(north_marketer)
+                .with_context(active_model="crm.lead", active_id=lead.id)
+                .create({"body": "Your car is ready.", "composition_mode": "comment"})
+            )
+
+        with self.assertRaisesRegex(UserError, "did not agree"):
+            text().action_send_sms()
+        south_customer.company_id = False  # the group's shared card: its consent is every showroom's
+        text().action_send_sms()
+        texts = self.env["sms.sms"].sudo().search([("body", "=", "Your car is ready.")])
+        self.assertEqual(texts.number, "+79169998877")
