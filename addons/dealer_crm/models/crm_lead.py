@@ -217,6 +217,16 @@ class CrmLead(models.Model):
         copy=False,
         help="How many steps of the escalation chain this lead has gone up while nobody answered.",
     )
+    dealer_escalation_level_id = fields.Many2one(
+        "dealer.sla.escalation",
+        string="Last escalation step",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The step of the escalation chain this lead climbed last: it climbs the one after it, wherever "
+        "the chain's steps have been moved since.",
+    )
     dealer_next_escalation_date = fields.Datetime(
         string="Next escalation",
         readonly=True,
@@ -838,6 +848,7 @@ class CrmLead(models.Model):
                 "dealer_response_work_minutes": 0.0,
                 "dealer_response_in_policy": 0.0,
                 "dealer_escalation_level": 0,
+                "dealer_escalation_level_id": False,
                 "dealer_next_escalation_date": first_level and deadline + timedelta(minutes=first_level.delay_minutes),
             }
         return result
@@ -1065,16 +1076,33 @@ class CrmLead(models.Model):
         steps, past_chain = {}, []
         for lead in self:
             levels = chains[lead.company_id]
-            index = min(lead.dealer_escalation_level, len(levels))
-            if index == len(levels):
+            level = lead._dealer_next_level(levels)
+            if not level:
                 past_chain.append(lead.id)
             else:
-                step = (levels[index], levels[index + 1] if index + 1 < len(levels) else None)
-                steps.setdefault(step, []).append(lead.id)
+                after = levels[levels.ids.index(level.id) + 1 :][:1]
+                steps.setdefault((level, after or None), []).append(lead.id)
         if end_of_chain and past_chain:
             self.browse(past_chain).write({"dealer_next_escalation_date": False})
         for (level, next_level), lead_ids in steps.items():
             self.browse(lead_ids)._dealer_escalate_to(level, next_level)
+
+    def _dealer_next_level(self, levels):
+        """The step this lead climbs next in ``levels`` (its showroom's chain, in order; empty past its end).
+
+        The one after the step it climbed last, so that steps added, removed, archived or moved
+        in the chain since are neither repeated nor skipped. A last step that is no longer in
+        this chain (archived, or the lead moved to another showroom's chain) is followed by the
+        first step ordered after it.
+        """
+        self.ensure_one()
+        last = self.dealer_escalation_level_id
+        if not last:
+            return levels[:1]
+        if last in levels:
+            return levels[levels.ids.index(last.id) + 1 :][:1]
+        key = (last.sequence, last.id)
+        return next((level for level in levels if (level.sequence, level.id) > key), levels.browse())
 
     def _dealer_escalate_to(self, level, next_level):
         users = self._dealer_escalation_users(level)
@@ -1114,15 +1142,19 @@ class CrmLead(models.Model):
                 """
             UPDATE crm_lead
                SET dealer_escalation_level = dealer_escalation_level + 1,
+                   dealer_escalation_level_id = %(level)s,
                    dealer_next_escalation_date = CASE WHEN %(delay)s IS NULL THEN NULL
                         ELSE dealer_sla_deadline + make_interval(mins => %(delay)s) END
              WHERE id = ANY(%(ids)s)
             """,
+                level=level.id,
                 delay=next_level.delay_minutes if next_level else None,
                 ids=self.ids,
             )
         )
-        self.invalidate_recordset(["dealer_escalation_level", "dealer_next_escalation_date"])
+        self.invalidate_recordset(
+            ["dealer_escalation_level", "dealer_escalation_level_id", "dealer_next_escalation_date"]
+        )
 
     # ------------------------------------------------------------
     # Roles
@@ -1206,6 +1238,7 @@ class CrmLead(models.Model):
                    dealer_sla_deadline = COALESCE(dealer_sla_start, %(now)s) + make_interval(mins => %(minutes)s),
                    dealer_sla_state = 'running',
                    dealer_escalation_level = 0,
+                   dealer_escalation_level_id = NULL,
                    dealer_next_escalation_date = CASE WHEN %(delay)s IS NULL THEN NULL ELSE
                         COALESCE(dealer_sla_start, %(now)s) + make_interval(mins => %(minutes)s + %(delay)s) END
              WHERE id = ANY(%(ids)s)
@@ -1222,6 +1255,7 @@ class CrmLead(models.Model):
                 "dealer_sla_deadline",
                 "dealer_sla_state",
                 "dealer_escalation_level",
+                "dealer_escalation_level_id",
                 "dealer_next_escalation_date",
             ]
         )
@@ -1231,9 +1265,9 @@ class CrmLead(models.Model):
         """Next escalation moment of these leads still climbing their chain, from their showroom's chain as it
         is now.
 
-        The step a lead climbs next is the level at its count of escalations in its showroom's chain
-        (``dealer.sla.escalation._chains``); it fires that level's delay after the deadline, and
-        never past the chain's end. For a lead moved to another showroom and for a chain whose
+        The step a lead climbs next is the one after its last step in its showroom's chain
+        (``_dealer_next_level``, ``dealer.sla.escalation._chains``); it fires that level's delay
+        after the deadline, and never past the chain's end. For a lead moved to another showroom and for a chain whose
         levels were added, changed or removed. A lead at the end of its chain (no next moment), a
         deal won or lost, is left alone: a new level does not wake up old leads. One UPDATE per level.
         """
@@ -1248,9 +1282,8 @@ class CrmLead(models.Model):
         chains = self.env["dealer.sla.escalation"]._chains({lead.company_id for lead in leads})
         delays = {}
         for lead in leads:
-            levels = chains[lead.company_id]
-            step = lead.dealer_escalation_level
-            delays.setdefault(levels[step].delay_minutes if step < len(levels) else None, []).append(lead.id)
+            level = lead._dealer_next_level(chains[lead.company_id])
+            delays.setdefault(level.delay_minutes if level else None, []).append(lead.id)
         self.env.flush_all()
         for delay, lead_ids in delays.items():
             self.env.cr.execute(

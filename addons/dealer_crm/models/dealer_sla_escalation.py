@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 
 class DealerSlaEscalation(models.Model):
@@ -66,9 +67,31 @@ class DealerSlaEscalation(models.Model):
         return res
 
     def unlink(self):
+        self._hand_over_climbed_leads()
         res = super().unlink()
         self._reschedule_waiting_leads()
         return res
+
+    def _hand_over_climbed_leads(self):
+        """Before these levels are deleted, the leads that climbed one of them last count the level
+        before it in its chain as their last (none: the chain's first step comes next), so that the
+        step after the deleted one is their next: not skipped, not repeated.
+
+        sudo and SQL: every showroom's leads point at a chain's levels; only that pointer moves.
+        """
+        self.env.flush_all()
+        every = self.sudo().with_context(active_test=False)
+        for level in self:
+            chain = every.search([("company_id", "=", level.company_id.id)], order="sequence, id") - self
+            before = chain.filtered(lambda other, level=level: (other.sequence, other.id) < (level.sequence, level.id))
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE crm_lead SET dealer_escalation_level_id = %s WHERE dealer_escalation_level_id = %s",
+                    before[-1:].id or None,
+                    level.id,
+                )
+            )
+        self.env["crm.lead"].invalidate_model(["dealer_escalation_level_id"])
 
     @api.model
     def _reschedule_waiting_leads(self):

@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time
 
-from .common import DealerSalesCase, user_of
+from .common import DealerSalesCase, load_migration, user_of
 
 
 class TestDealerRouting(DealerSalesCase):
@@ -101,6 +101,50 @@ class TestDealerEscalation(DealerSalesCase):
 
         self._escalate_at("2026-03-02 12:00:00")
         self.assertEqual(len(self.activities_of(self.director, lead)), 1)
+
+    def test_a_step_added_or_removed_while_leads_climb_is_neither_repeated_nor_skipped(self):
+        """The group's chain is team head (deadline + 0), director (+ 30). A duty manager step added at
+        the head of the chain must not send a lead that already reached its team head back to the
+        team head; removing the step a lead has just climbed must not skip the team head."""
+        Level = self.env["dealer.sla.escalation"]
+        climbed = self._lead(name="Reached the head", user_id=self.salesperson_1.id)
+        with freeze_time("2026-03-02 10:00:00"):
+            climbed._dealer_register_missed_call()
+        self._escalate_at("2026-03-02 10:10:00")
+        self.assertEqual(len(self.activities_of(self.team_head, climbed)), 1)
+
+        duty = Level.create({"name": "Duty manager", "sequence": 1, "target": "user", "user_id": self.director.id})
+        self.assertEqual(climbed.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 40), "the director next")
+        self._escalate_at("2026-03-02 10:11:00")
+        self.assertEqual(len(self.activities_of(self.team_head, climbed)), 1, "the team head is not asked twice")
+        self.assertFalse(self.activities_of(self.director, climbed), "nor the new first step")
+        self._escalate_at("2026-03-02 10:40:00")
+        self.assertEqual(len(self.activities_of(self.director, climbed)), 1, "the director, on time")
+        self.assertFalse(climbed.dealer_next_escalation_date)
+
+        fresh = self._lead(name="Reached the duty manager", user_id=self.salesperson_2.id)
+        with freeze_time("2026-03-02 11:00:00"):
+            fresh._dealer_register_missed_call()
+        self._escalate_at("2026-03-02 11:10:00")
+        self.assertEqual(len(self.activities_of(self.director, fresh)), 1, "the duty manager's step")
+        duty.unlink()
+        self.assertEqual(fresh.dealer_next_escalation_date, datetime(2026, 3, 2, 11, 10), "the team head next")
+        self._escalate_at("2026-03-02 11:11:00")
+        self.assertEqual(len(self.activities_of(self.team_head, fresh)), 1, "not skipped")
+        self.assertEqual(fresh.dealer_next_escalation_date, datetime(2026, 3, 2, 11, 40))
+
+    def test_the_upgrade_gives_climbing_leads_their_last_step(self):
+        lead = self._lead(name="Climbing before the upgrade", user_id=self.salesperson_1.id)
+        with freeze_time("2026-03-02 10:00:00"):
+            lead._dealer_register_missed_call()
+        self._escalate_at("2026-03-02 10:10:00")
+        lead.sudo().dealer_escalation_level_id = False  # what the previous version kept: a count only
+        self.env.flush_all()
+        load_migration("dealer_crm", "19.0.1.6.0").migrate(self.env.cr, "19.0.1.5.0")
+        self.env.invalidate_all()
+        self.assertEqual(lead.dealer_escalation_level_id, self.env.ref("dealer_crm.dealer_sla_escalation_team_head"))
+        self.env["dealer.sla.escalation"].create({"name": "Duty manager", "sequence": 1, "target": "director"})
+        self.assertEqual(lead.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 40), "the director next")
 
     def test_escalation_is_written_in_the_languages_of_its_readers(self):
         """The scheduled action has no language: the head's task is in the head's language, the chatter
