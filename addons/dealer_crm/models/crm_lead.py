@@ -10,6 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import api_input as inp
+from ..tools.system_fields import refuse_system_fields
 from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
 from ..tools.work_time import work_seconds_before
@@ -69,6 +70,15 @@ CONTACT_FIELDS = [
     "dealer_sla_state",
     "dealer_next_escalation_date",
 ]
+# the response clock and the escalation: written by the application only (a person cannot mark a late lead
+# answered in time, nor stop its escalation)
+CLOCK_FIELDS = (
+    "dealer_sla_start",
+    "dealer_sla_deadline",
+    *CONTACT_FIELDS,
+    "dealer_escalation_level",
+    "dealer_escalation_level_id",
+)
 # what an API request may propose for an existing customer's card (a person applies it)
 PROPOSABLE = ("phone", "email", "consent_email", "consent_sms", "consent_telegram")
 
@@ -306,6 +316,7 @@ class CrmLead(models.Model):
         per lead instead of three (create, then routing, then clock), which is what lets the
         integration API take a burst of web leads.
         """
+        refuse_system_fields(self, vals_list, CLOCK_FIELDS)
         if not self.env.context.get("dealer_sla_skip"):
             vals_list = self._dealer_presets(vals_list)
         leads = super().create(vals_list)
@@ -320,6 +331,7 @@ class CrmLead(models.Model):
         """Winning checks the customer's data and delivers the car; a stage move hands the deal to the
         next department. A stage move does not stop the response clock: moving a card is no contact
         with the customer (only a call or a person's message is, see ``_dealer_register_contact``)."""
+        refuse_system_fields(self, [vals], CLOCK_FIELDS)
         was_won = {lead.id for lead in self if lead.won_status == "won"}
         if vals.get("stage_id") and self.env["crm.stage"].browse(vals["stage_id"]).is_won:
             self._dealer_deals(vals).filtered(lambda lead: lead.id not in was_won)._dealer_check_won_data(vals)
@@ -818,7 +830,8 @@ class CrmLead(models.Model):
         started = self.browse()
         for vals, lead_ids in groups.values():
             leads = self.browse(lead_ids)
-            leads.with_context(dealer_sla_skip=True).write(vals)
+            # sudo: the clock is the application's (CLOCK_FIELDS); whoever starts it may act on the leads
+            leads.sudo().with_context(dealer_sla_skip=True).write(vals)
             started |= leads
         return started
 
@@ -1083,9 +1096,30 @@ class CrmLead(models.Model):
                 after = levels[levels.ids.index(level.id) + 1 :][:1]
                 steps.setdefault((level, after or None), []).append(lead.id)
         if end_of_chain and past_chain:
-            self.browse(past_chain).write({"dealer_next_escalation_date": False})
+            self.browse(past_chain).sudo().write({"dealer_next_escalation_date": False})
         for (level, next_level), lead_ids in steps.items():
             self.browse(lead_ids)._dealer_escalate_to(level, next_level)
+
+    def _merge_dependences_attachments(self, opportunities):
+        """crm moves the merged deals' files to the kept deal as the person merging, and leaves out those
+        kept behind a field. The kept prints (``ir.attachment._dealer_check_kept_prints``: never moved by
+        hand) go first, as the application, behind the same field: deleting the merged deals would
+        delete them.
+
+        sudo: the person merging may not read every kept print (a sales contract with the passport).
+        """
+        self.env["ir.attachment"].sudo().search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", [lead_id for lead_id in opportunities.ids if lead_id != self.id]),
+                ("dealer_report_id", "!=", False),
+                # the copies kept behind a field too (Odoo leaves them out unless asked)
+                "|",
+                ("res_field", "=", False),
+                ("res_field", "!=", False),
+            ]
+        ).write({"res_id": self.id})
+        return super()._merge_dependences_attachments(opportunities)
 
     def _dealer_next_level(self, levels):
         """The step this lead climbs next in ``levels`` (its showroom's chain, in order; empty past its end).

@@ -7,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import str2bool
 
 from ..tools.settings import int_param
+from ..tools.system_fields import refuse_system_fields
 from .crm_lead import CALL_LINES, MAX_DURATION_SECONDS, MAX_RING_SECONDS, SERVICE_INTEREST
 from .res_config_settings import CLOCK_TELEPHONY_ONLY, INT_SETTINGS, param_name
 
@@ -36,6 +37,16 @@ CALL_FACTS = (
     "phone",
     "source",
     "call_ref",
+)
+# what the journal works out from those facts (answered in the norm, called back by which call and when):
+# nobody types them in, not even the telephony
+CALL_MEASURES = (
+    "answered_in_norm",
+    "callback_call_id",
+    "callback_minutes",
+    "missed_percent",
+    "in_norm_percent",
+    "hour",
 )
 # a missed call is called back by an answered outbound call to the customer within these days
 CALLBACK_WINDOW_DAYS = 7
@@ -252,6 +263,7 @@ class DealerCall(models.Model):
         """Only the telephony (its integration user) and the system report calls as the telephony's:
         any other call is logged by hand, whatever ``source`` says, so that a call typed in cannot
         pose as a measured one (``_human_contacts``, ``_dealer_register_calls``)."""
+        refuse_system_fields(self, vals_list, CALL_MEASURES)
         telephony = self._dealer_may_rewrite_facts()
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
@@ -264,6 +276,7 @@ class DealerCall(models.Model):
         return calls
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], CALL_MEASURES)
         self._check_facts_unchanged(vals)
         return super().write(vals)
 

@@ -7,6 +7,7 @@ from odoo.tools import email_normalize
 
 from ..tools.api_input import ApiInputError, _lt
 from ..tools.roles import ROLE_GROUPS
+from ..tools.system_fields import refuse_system_fields
 from ..tools.vin import normalize_vin
 
 # The dealer's life-cycle chain (docs/DOMAIN.md §2), in order.  A customer only moves forward;
@@ -34,8 +35,11 @@ IDENTITY_GROUPS = (
 # The identity fields, blanked together by the data retention (dealer.data.retention).
 IDENTITY_FIELDS = ("dealer_id_number", "dealer_id_issued_by", "dealer_id_issue_date", "dealer_birthdate")
 CONSENT_FIELDS = ("consent_email", "consent_sms", "consent_telegram")
-# How a consent change reached the card; writers other than staff pass ``dealer_consent_source``
-# in the context (e.g. a customer's unsubscribe link or their answer to the Telegram bot).
+# The proof of consent: when each consent last changed and through what; written by the application
+# only (``refuse_system_fields``), so that nobody can back-date a consent or claim it came from the customer.
+CONSENT_PROOF = ("consent_source", "consent_email_date", "consent_sms_date", "consent_telegram_date")
+# How a consent change reached the card; the application's own writers (a customer's unsubscribe link,
+# their answer to the Telegram bot: as superuser) pass ``dealer_consent_source`` in the context.
 CONSENT_SOURCES = [
     ("user", "Staff (form, list or import)"),
     ("api", "Integration API"),
@@ -324,6 +328,7 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        refuse_system_fields(self, vals_list, CONSENT_PROOF)
         for vals in vals_list:
             if any(vals.get(fname) for fname in CONSENT_FIELDS) and not vals.get("consent_source"):
                 vals["consent_source"] = self._dealer_consent_source()
@@ -333,6 +338,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], CONSENT_PROOF)
         if any(fname in vals for fname in CONSENT_FIELDS) and "consent_source" not in vals:
             changed = self.filtered(
                 lambda p: any(fname in vals and p[fname] != vals[fname] for fname in CONSENT_FIELDS)
@@ -345,8 +351,11 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     def _dealer_consent_source(self):
+        """Through what a consent change reaches the card: the context's source when the application
+        (superuser) writes it, else the writer's kind: the integration API or staff. A person's
+        request cannot claim a customer's own channel by its context."""
         source = self.env.context.get("dealer_consent_source")
-        if source in self._fields["consent_source"].get_values(self.env):
+        if self.env.su and source in self._fields["consent_source"].get_values(self.env):
             return source
         return "api" if self.env.user.has_group("dealer_crm.group_integration") else "user"
 

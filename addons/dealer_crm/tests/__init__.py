@@ -33,6 +33,7 @@ from . import (
     test_screen_queries,
     test_speed_to_lead,
     test_sql_tools,
+    test_system_fields,
     test_ui_tours,
     test_vin,
     test_visit_documents,

@@ -1,0 +1,46 @@
+"""Fields the application writes (a response clock, a proof of consent, a kept document): no person
+writes them, whatever the path.
+
+Odoo checks ``readonly`` only in its forms; JSON-RPC, imports and server actions write any stored
+field the user may write. A model lists such fields and calls :func:`refuse_system_fields` from its
+``create`` and ``write``; the application writes them as superuser or in SQL.
+"""
+
+from odoo.exceptions import AccessError
+
+
+def may_write_system_fields(env):
+    """Odoo's superuser (the application's own code) and the settings administrators (an import
+    from another system, a correction)."""
+    return env.su or env.user.has_group("base.group_system")
+
+
+def refuse_system_fields(records, vals_list, fnames):
+    """Refuse, naming the field, a person's ``create`` or ``write`` that sets one of ``fnames``.
+
+    ``records`` is the recordset written (the empty model on create). On a write, a value equal to
+    the current one passes (a client sending back what it read); so does an empty value on create.
+    A file field (a kept document) is refused whatever the value: emptying it deletes the files.
+    Called before anything is written.
+    """
+    touched = [fname for fname in fnames if any(fname in vals for vals in vals_list)]
+    if not touched or may_write_system_fields(records.env):
+        return
+    for fname in touched:
+        field = records._fields[fname]
+        for vals in vals_list:
+            if fname not in vals:
+                continue
+            if field.type != "binary":
+                if not records and not vals[fname]:
+                    continue
+                if records:
+                    value = field.convert_to_record(field.convert_to_cache(vals[fname], records), records)
+                    if all((record[fname] or False) == (value or False) for record in records):
+                        continue
+            raise AccessError(
+                records.env._(
+                    "%(field)s is kept by the application and cannot be changed by hand.",
+                    field=field._description_string(records.env),
+                )
+            )
