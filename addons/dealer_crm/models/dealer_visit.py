@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 
 from ..tools import api_input as inp
+from ..tools.system_fields import refuse_system_fields
 
 VISIT_KINDS = [
     ("maintenance", "Maintenance"),
@@ -116,6 +117,8 @@ class DealerVisit(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the kept prints are added by printing only (ir.actions.report.dealer_archive), never replaced or emptied
+        refuse_system_fields(self, vals_list, ["dealer_money_prints"])
         for vals in vals_list:
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("dealer.visit") or self.env._("New")
@@ -125,6 +128,7 @@ class DealerVisit(models.Model):
         return visits
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], ["dealer_money_prints"])
         res = super().write(vals)
         if {"odometer_km", "date", "vehicle_id"} & set(vals):
             self._log_odometer()

@@ -1,5 +1,8 @@
 from odoo import fields, models
 from odoo.addons.mail.tools.discuss import Store
+from odoo.exceptions import AccessError
+
+from ..tools.system_fields import may_write_system_fields
 
 # the tokens Odoo's chatter gives with each attachment of a message, which open the file without any other check
 ACCESS_TOKEN_ATTRS = ("raw_access_token", "thumbnail_access_token")
@@ -14,6 +17,26 @@ class IrAttachment(models.Model):
         "ir.actions.report", string="Printed report", index="btree_not_null", ondelete="set null", readonly=True
     )
     dealer_version = fields.Integer(string="Print version", readonly=True)
+
+    def write(self, vals):
+        self._dealer_check_kept_prints()
+        return super().write(vals)
+
+    def unlink(self):
+        self._dealer_check_kept_prints()
+        return super().unlink()
+
+    def _dealer_check_kept_prints(self):
+        """A kept print is the dealer's proof of what the customer was handed: nobody replaces, moves or
+        deletes it by hand (the application does, as superuser: a merge of deals, the data retention,
+        the deletion of its deal). Odoo lets whoever may write the record change its files."""
+        if may_write_system_fields(self.env) or not self:
+            return
+        # sudo: the marker only, usually already read with the attachment (no query)
+        if self.sudo().filtered("dealer_report_id"):
+            raise AccessError(
+                self.env._("A kept copy of a printed document cannot be changed or deleted: print a new version.")
+            )
 
     def _to_store_defaults(self, target):
         """A file kept behind a field (a sales contract behind the identity group, an offer or a work order

@@ -115,6 +115,43 @@ class TestVisitDocuments(DealerCustomerCase):
         with self.assertRaises(AccessError):
             kept[1].with_user(self.call_center).read(["datas"])
 
+    def test_nobody_erases_or_replaces_a_kept_print_by_hand(self):
+        """The kept work order proves what the customer was handed: the advisor, who may write the visit,
+        can neither empty its kept documents (which deletes every version), replace them, nor delete or
+        overwrite a kept file; printing again adds a version."""
+        self.print_pdf("dealer_crm.dealer_visit_report_work_order", self.advisor)
+        kept = self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", "dealer.visit"),
+                ("res_id", "=", self.visit.id),
+                ("res_field", "=", "dealer_money_prints"),
+            ]
+        )
+        self.assertEqual(len(kept), 1)
+        visit = self.visit.with_user(self.advisor)
+        for value in (False, b"JVBERi0xLjQK"):
+            with self.assertRaisesRegex(AccessError, "Kept service documents"):
+                visit.write({"dealer_money_prints": value})
+        as_advisor = kept.with_user(self.advisor)
+        with self.assertRaises(AccessError):
+            as_advisor.unlink()
+        with self.assertRaises(AccessError):
+            as_advisor.write({"raw": b"forged"})
+        self.assertTrue(kept.exists())
+        self.print_pdf("dealer_crm.dealer_visit_report_work_order", self.advisor)
+        self.assertEqual(
+            len(
+                kept.search(
+                    [
+                        ("res_model", "=", "dealer.visit"),
+                        ("res_id", "=", self.visit.id),
+                        ("res_field", "=", "dealer_money_prints"),
+                    ]
+                )
+            ),
+            2,
+        )
+
     def test_the_upgrade_puts_the_documents_kept_before_behind_the_money_field(self):
         self.print_pdf("dealer_crm.dealer_visit_report_work_order", self.advisor)
         kept = self.env["ir.attachment"].search(

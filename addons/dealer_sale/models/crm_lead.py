@@ -1,6 +1,11 @@
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.addons.dealer_crm.models.res_partner import IDENTITY_GROUPS
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.exceptions import UserError
+
+# the kept copies of printed contracts and offers: added by printing only (ir.actions.report.dealer_archive),
+# never replaced nor emptied by hand
+KEPT_PRINTS = ("dealer_identity_prints", "dealer_money_prints")
 
 
 class CrmLead(models.Model):
@@ -19,20 +24,14 @@ class CrmLead(models.Model):
         string="Kept offers", attachment=True, copy=False, readonly=True, groups="dealer_crm.group_dealer_see_money"
     )
 
-    def _merge_dependences_attachments(self, opportunities):
-        """crm moves the merged deals' attachments to the kept deal, but not the kept sales contracts and
-        offers (behind ``dealer_identity_prints`` and ``dealer_money_prints``, which its search leaves out):
-        move them too, or deleting the merged deals would delete them."""
-        res = super()._merge_dependences_attachments(opportunities)
-        # sudo: the person merging may not read identity documents; the copies stay behind the same field
-        self.env["ir.attachment"].sudo().search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", [lead_id for lead_id in opportunities.ids if lead_id != self.id]),
-                ("res_field", "in", ["dealer_identity_prints", "dealer_money_prints"]),
-            ]
-        ).write({"res_id": self.id})
-        return res
+    @api.model_create_multi
+    def create(self, vals_list):
+        refuse_system_fields(self, vals_list, KEPT_PRINTS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_system_fields(self, [vals], KEPT_PRINTS)
+        return super().write(vals)
 
     def _prepare_opportunity_quotation_context(self):
         """sale_crm's "New Quotation": a deal's quotation starts with the deal's car as its first line."""

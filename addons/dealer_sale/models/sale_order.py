@@ -2,8 +2,11 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.addons.dealer_crm.models.res_partner import IDENTITY_GROUPS
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
+
+from .crm_lead import KEPT_PRINTS
 
 
 class SaleOrder(models.Model):
@@ -40,6 +43,15 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        refuse_system_fields(self, vals_list, KEPT_PRINTS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_system_fields(self, [vals], KEPT_PRINTS)
+        return super().write(vals)
 
     @api.depends("opportunity_id")
     def _compute_dealer_vehicle_id(self):

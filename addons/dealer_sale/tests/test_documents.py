@@ -48,6 +48,20 @@ class TestDealDocuments(DealerSaleCase):
         self.assertTrue(prints[1].name.endswith("v2.pdf"), prints[1].name)
         self.assertFalse(self.kept_prints(order), "nothing is kept on the quotation itself")
 
+    def test_the_salesperson_cannot_erase_or_replace_the_kept_offers(self):
+        """What the customer was offered stays on the deal: emptying the kept offers (which deletes every
+        version), replacing them, or deleting a kept file is refused to the salesperson who printed them."""
+        order = self.quotation()
+        self.pdf(OFFER, order)
+        kept = self.kept_prints()
+        self.assertEqual(len(kept), 1)
+        for record, fname in ((self.deal, "dealer_money_prints"), (order, "dealer_money_prints")):
+            with self.assertRaises(AccessError):
+                record.with_user(self.salesman).write({fname: False})
+        with self.assertRaises(AccessError):
+            kept.with_user(self.salesman).unlink()
+        self.assertEqual(self.kept_prints(), kept)
+
     def test_contract_refuses_a_quotation(self):
         self.customer.write(PASSPORT)
         order = self.quotation()
