@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.settings import int_param
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.mail import plaintext2html
@@ -53,6 +54,16 @@ CHANNEL_ADDRESS = {"email": "email", "sms": "phone", "telegram": "telegram_chat_
 # What a customer may send the bot to stop its messages (Telegram commands are Latin; the
 # Russian words are accepted as plain text).
 STOP_WORDS = ("/stop", "стоп", "отписаться", "/unsubscribe")
+# Set by the application only (``refuse_system_fields``): blocking goes through the marketers' buttons,
+# the retention strategy, its offer and its control group through the nightly run.
+LOYALTY_CONTROLS = (
+    "loyalty_blocked",
+    "retention_strategy_id",
+    "retention_offer",
+    "retention_since",
+    "retention_control",
+    "risk_high_since",
+)
 # Telegram's own limit of a message's text: longer input is cut there.
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -664,16 +675,18 @@ class ResPartner(models.Model):
         return self.telegram_optin_token, self.telegram_optin_date + timedelta(days=days)
 
     # ------------------------------------------------------------
-    # Telegram: a chat is linked by its customer, never typed in
+    # What the application writes; a chat is linked by its customer, never typed in
     # ------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
+        refuse_system_fields(self, vals_list, LOYALTY_CONTROLS)
         if any(vals.get("telegram_chat_id") for vals in vals_list):
             self._dealer_check_telegram_chat_write()
         return super().create(vals_list)
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], LOYALTY_CONTROLS)
         chat = vals.get("telegram_chat_id")
         if chat and any(partner.telegram_chat_id != str(chat) for partner in self):
             self._dealer_check_telegram_chat_write()

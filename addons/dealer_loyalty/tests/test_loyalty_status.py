@@ -85,6 +85,11 @@ class TestLoyaltyStatus(DealerLoyaltyCase):
             self.loyal.with_user(clerk).action_loyalty_block()
         with self.assertRaises(AccessError):
             self.loyal.with_user(clerk).action_recompute_loyalty()
+        # nor around the button, by writing the card (nor its retention strategy's offer or control group)
+        for vals in ({"loyalty_blocked": True}, {"retention_offer": "50% off"}, {"retention_control": True}):
+            with self.assertRaises(AccessError):
+                self.loyal.with_user(clerk).write(vals)
+        self.assertFalse(self.loyal.loyalty_blocked)
 
     def test_a_marketer_blocks_only_customers_of_their_showroom(self):
         showroom_b = self.env["res.company"].create({"name": "Showroom B (block test)"})
