@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 
 
 class DealerLossImprovement(models.Model):
@@ -181,16 +181,14 @@ class DealerLossImprovement(models.Model):
 
     CLOSED_FIELDS = ("closed_effect", "closed_rate_change", "closed_other_change", "closed_on")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # the recorded effect is the daily run's (_cron_record_effects): an action born "recorded" would keep it
+        refuse_system_fields(self, vals_list, self.CLOSED_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
-        if not self.env.su:
-            for fname in self.CLOSED_FIELDS:
-                if fname in vals:
-                    raise UserError(
-                        self.env._(
-                            "%(field)s is recorded by the daily run when the measured period closes.",
-                            field=self._fields[fname]._description_string(self.env),
-                        )
-                    )
+        refuse_system_fields(self, [vals], self.CLOSED_FIELDS)
         moved = self.filtered(lambda action: action._dealer_measurement_moves(vals))
         res = super().write(vals)
         if moved:

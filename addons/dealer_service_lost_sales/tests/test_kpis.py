@@ -299,6 +299,22 @@ class TestLostSalesKpis(ServiceLostSalesCase):
             self.assertAlmostEqual(action.closed_other_change, 800 / 1950 * 100 - 20.0, places=2)
         with self.assertRaises(UserError):
             action.with_user(self.advisor).write({"closed_effect": -50})
+        born_recorded = {
+            "name": "Claimed success",
+            "reason_id": self.reason["no_show"].id,
+            "start_date": date(2026, 11, 1),
+            "closed_effect": -99,
+            "closed_on": date(2027, 1, 1),
+        }
+        as_advisor = (
+            self.env["dealer.loss.improvement"]
+            .with_user(self.advisor)
+            .with_context(allowed_company_ids=self.advisor.company_ids.ids)
+        )
+        with self.assertRaisesRegex(UserError, "Recorded effect"):  # nor born with an effect the daily run keeps
+            as_advisor.create(born_recorded)
+        plain = as_advisor.create({key: value for key, value in born_recorded.items() if not key.startswith("closed")})
+        self.assertFalse(plain.closed_on, "the advisor records actions; their effect is the daily run's")
         action.period_days = 30
         self.assertTrue(action.closed_on, "writing the same period keeps the recorded effect")
         action.period_days = 20
