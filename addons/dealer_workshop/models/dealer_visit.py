@@ -1,6 +1,7 @@
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models, tools
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
@@ -24,6 +25,18 @@ STATUS_SCOPE = "dealer_workshop-visit-status"
 # leaves, so the dispatch log (read by every dealer user) holds no key to the customer's page.
 STATUS_LINK = "[status link]"
 LATE_BATCH = 2000
+# when the car was ready, the on-time figures and the notices sent: the application's, never typed in
+# (``refuse_system_fields``); the advisor moves the car through its stages
+WORKSHOP_MEASURES = (
+    "ready_at",
+    "workshop_late",
+    "workshop_measured",
+    "workshop_on_time",
+    "workshop_late_warned_at",
+    "workshop_late_warned_for",
+    "workshop_received_notified",
+    "workshop_ready_notified",
+)
 # who may open a customer's status page from the visit (the view's button names the same groups)
 STATUS_PAGE_GROUPS = (
     "dealer_crm.group_service_advisor",
@@ -104,6 +117,7 @@ class DealerVisit(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        refuse_system_fields(self, vals_list, WORKSHOP_MEASURES)
         for vals in vals_list:
             if not vals.get("workshop_stage") and vals.get("state", "open") == "open":
                 vals["workshop_stage"] = "received"
@@ -113,6 +127,7 @@ class DealerVisit(models.Model):
         return visits
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], WORKSHOP_MEASURES)
         res = super().write(vals)
         if "service_lead_id" in vals:
             self._dealer_fill_from_booking()

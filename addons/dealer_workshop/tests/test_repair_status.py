@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.translate import code_translations
@@ -105,6 +106,24 @@ class TestRepairStatus(RepairStatusCase):
         self.assertEqual(other.workshop_stage, "ready", "a visit closed while not ready becomes ready")
         self.assertEqual(other.ready_at, NOW + timedelta(hours=6))
         self.assertTrue(other.workshop_late, "ready after the promised time")
+
+    def test_the_advisor_cannot_type_in_the_ready_time_or_the_on_time_figures(self):
+        """The on-time rate is the workshop's KPI: the advisor moves the car through its stages, the
+        application records when it was ready and whether that was on time."""
+        with freeze_time(NOW + timedelta(hours=6)):
+            visit = self._visit(promised=NOW + timedelta(hours=4))
+            as_advisor = visit.with_user(self.advisor)
+            for vals in (
+                {"ready_at": NOW + timedelta(hours=3)},
+                {"workshop_on_time": 100.0},
+                {"workshop_late": False},
+                {"workshop_ready_notified": True},
+            ):
+                with self.assertRaises(AccessError):
+                    as_advisor.write(vals)
+            as_advisor.action_workshop_ready()
+        self.assertEqual(visit.ready_at, NOW + timedelta(hours=6))
+        self.assertEqual(visit.workshop_on_time, 0.0, "ready two hours late")
 
     def test_promised_time_and_bay_come_from_the_booking(self):
         car = self._car(self.english)
