@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.fields import Domain
 
 
@@ -21,10 +22,17 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the reminder a booking is credited to is found by the application (here, or by booking from the
+        # reminder itself): a person naming one would credit a campaign with a visit it did not bring
+        refuse_system_fields(self, vals_list, ["dealer_enrolment_id"])
         self._dealer_credit_reminders(vals_list)
         leads = super().create(vals_list)
         leads.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST)._dealer_stop_reminders()
         return leads
+
+    def write(self, vals):
+        refuse_system_fields(self, [vals], ["dealer_enrolment_id"])
+        return super().write(vals)
 
     def _dealer_service_form_action(self):
         """The service opportunity's form (the booking made from a reminder, opened for its details)."""

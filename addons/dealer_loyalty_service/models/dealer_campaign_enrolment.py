@@ -55,8 +55,13 @@ class DealerCampaignEnrolment(models.Model):
             return lead, False
         vehicle = vehicle or self.vehicle_id or self._dealer_only_vehicle()
         utm = self.campaign_id._dealer_utm_campaign()
-        lead = self.env["crm.lead"]._dealer_service_opportunity_from_reminder(
-            vehicle, utm.name, dealer_enrolment_id=self.id
+        # sudo: the booking names its reminder (crm.lead's dealer_enrolment_id, the application's to set);
+        # who books was checked above, and the opportunity is theirs (created by them, in their showroom)
+        lead = (
+            self.env["crm.lead"]
+            .sudo()
+            ._dealer_service_opportunity_from_reminder(vehicle, utm.name, dealer_enrolment_id=self.id)
+            .sudo(False)
         )
         return lead, True
 

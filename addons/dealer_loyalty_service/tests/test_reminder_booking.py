@@ -75,6 +75,15 @@ class TestReminderBooking(DealerCampaignCase):
         self.assertEqual(again["res_id"], lead.id)
         self.assertEqual(self._service_leads(car), lead)
 
+        # only booking from it credits a reminder: naming one on a booking over RPC is refused
+        other = campaign.enrolment_ids.filtered(lambda enrolment: enrolment.vehicle_id == self.vehicles[1])
+        Lead = self.Lead.with_user(self.operator)
+        with self.assertRaisesRegex(AccessError, "Reminder"):
+            Lead.create({"name": "Walk-in", "dealer_interest": "service", "dealer_enrolment_id": other.id})
+        with self.assertRaisesRegex(AccessError, "Reminder"):
+            lead.with_user(self.operator).write({"dealer_enrolment_id": other.id})
+        self.assertEqual(lead.dealer_enrolment_id, call.enrolment_id)
+
         # the remaining step (the SMS three days before) reaches every other customer, not this one
         with freeze_time("2026-12-28 06:00:00"):
             campaign._plan()

@@ -4,6 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_date
 
@@ -110,6 +111,8 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the message a booking came from: the booking page's (as the application), never named by a person
+        refuse_system_fields(self, vals_list, ["dealer_dispatch_id"])
         if any(vals.get("workshop_override") for vals in vals_list):
             self._workshop_check_override_right()
         # the end follows from the start and the hours, never given
@@ -120,6 +123,7 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], ["dealer_dispatch_id"])
         if "workshop_override" in vals and any(
             lead.workshop_override != bool(vals["workshop_override"]) for lead in self
         ):

@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 from odoo import Command
 from odoo.addons.dealer_loyalty.models.res_partner import TELEGRAM_TEXT_LIMIT
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignCase, FakeResponse
+from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 
@@ -250,6 +251,20 @@ class TestReminderLinks(DealerCampaignCase):
         self.assertFalse(lead.dealer_dispatch_id)
         self.assertNotEqual(lead.campaign_id, campaign._dealer_utm_campaign())
         self.assertFalse(lead.dealer_enrolment_id)
+
+    def test_only_the_booking_page_names_the_message_a_booking_came_from(self):
+        """Staff naming a message on a booking over RPC would credit its campaign with a visit it did not bring."""
+        campaign = self._started([("email", -30)])
+        self._send()
+        row = self._dispatches(campaign).filtered(lambda row: row.vehicle_id == self.vehicles[0])
+        advisor = new_test_user(self.env, login="links_advisor", groups="dealer_crm.group_service_advisor")
+        vals = {"name": "Walk-in", "type": "opportunity", "dealer_interest": "service"}
+        with self.assertRaisesRegex(AccessError, "Booked from message"):
+            self.env["crm.lead"].with_user(advisor).create({**vals, "dealer_dispatch_id": row.id})
+        lead = self.env["crm.lead"].with_user(advisor).create(vals)
+        with self.assertRaises(AccessError):
+            lead.with_user(advisor).write({"dealer_dispatch_id": row.id})
+        self.assertFalse(lead.dealer_dispatch_id)
 
     def test_a_booking_without_a_link_is_still_credited_by_the_time_window(self):
         campaign = self._started([("email", -30)])
