@@ -800,6 +800,32 @@ class TestBookingPageSafety(BookingPageCase):
                     self.assertIn("registered to another customer", response.text)
                     self.assertEqual(self._counts(), before, "no duplicate car, no booking")
 
+    def test_the_page_does_not_tell_a_stranger_plate_after_plate_which_cars_are_registered(self):
+        """Five cars typed in an hour that are not the visitor's are answered; the sixth is refused before it is
+        looked up (the same car typed again is not counted twice); their own car stays bookable from the list."""
+        plates = [f"B{n}{n}{n}BB77" for n in range(1, 7)]
+        self.env["dealer.vehicle"].create(
+            [
+                {"plate": plate, "partner_id": self.other_car.partner_id.id, "company_id": self.company.id}
+                for plate in plates
+            ]
+        )
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            good = {"vehicle_id": "", "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"}
+            for plate in [*plates[:5], plates[0]]:
+                response = self._post("/service/book/confirm", html, {**good, "plate": plate})
+                self.assertIn("registered to another customer", response.text, plate)
+            response = self._post("/service/book/confirm", html, {**good, "plate": plates[5]})
+            self.assertIn("several cars that are not yours", response.text)
+            self.assertNotIn("registered to another customer", response.text)
+            response = self._post("/service/book/confirm", html, {**good, "vehicle_id": self.car.id})
+            self.assertIn("Your visit is booked", response.text)
+        with freeze_time("2026-12-02 08:30:00"):  # an hour later the count starts again
+            response = self._post("/service/book/confirm", html, {**good, "plate": plates[5]})
+            self.assertIn("registered to another customer", response.text)
+
     def test_own_car_found_by_its_cyrillic_plate(self):
         self.car.plate = "К777КК77"
         _campaign, dispatch = self._reminder()
