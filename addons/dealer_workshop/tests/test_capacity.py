@@ -227,6 +227,12 @@ class TestOverbooking(WorkshopCapacityCase):
         with self.assertRaises(ValidationError):
             other.service_planned_at = utc("2026-06-08 07:00")
         self.assertEqual(other.service_planned_at, utc("2026-06-08 09:00"))
+        # the flag of the bay's own writes, sent by a person's request, does not skip the check
+        with self.assertRaises(ValidationError):
+            other.with_user(self.showroom_advisor).with_context(dealer_workshop_reserving=True).write(
+                {"service_planned_at": utc("2026-06-08 07:00")}
+            )
+        self.assertEqual(other.service_planned_at, utc("2026-06-08 09:00"))
         other.service_planned_at = utc("2026-06-08 08:00")  # right after the first one
         self.assertEqual(other.workshop_end_at, utc("2026-06-08 10:00"))
 
