@@ -339,16 +339,23 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         refuse_system_fields(self, [vals], CONSENT_PROOF)
-        if any(fname in vals for fname in CONSENT_FIELDS) and "consent_source" not in vals:
-            changed = self.filtered(
+        if not any(fname in vals for fname in CONSENT_FIELDS):
+            return super().write(vals)
+        partners = self
+        if not self.env.su and (self.env.context.get("tracking_disable") or self.env.context.get("mail_notrack")):
+            # the chatter's line (who, when, what) is the proof of a consent change: a request (an import
+            # without history, an RPC call) cannot switch it off for consent
+            partners = self.with_context(tracking_disable=False, mail_notrack=False)
+        if "consent_source" not in vals:
+            changed = partners.filtered(
                 lambda p: any(fname in vals and p[fname] != vals[fname] for fname in CONSENT_FIELDS)
             )
-            if changed and changed != self:
+            if changed and changed != partners:
                 # only the cards whose consent really changes get a new source
                 super(ResPartner, changed).write({"consent_source": self._dealer_consent_source()})
             elif changed:
                 vals = {**vals, "consent_source": self._dealer_consent_source()}
-        return super().write(vals)
+        return super(ResPartner, partners).write(vals)
 
     def _dealer_consent_source(self):
         """Through what a consent change reaches the card: the context's source when the application

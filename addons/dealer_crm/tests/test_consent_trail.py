@@ -48,6 +48,16 @@ class TestConsentTrail(TransactionCase):
         self.assertEqual(self.customer.consent_source, "user")
         self.assertTrue(self.customer.consent_email_date)
 
+    def test_a_request_cannot_switch_the_trail_off(self):
+        """An import without history or an RPC call with ``tracking_disable``/``mail_notrack``: a consent change
+        of staff is in the chatter all the same (the other fields follow the request)."""
+        as_seller = self.customer.with_user(self.seller)
+        as_seller.with_context(tracking_disable=True).write({"consent_sms": True, "function": "Driver"})
+        as_seller.with_context(mail_notrack=True).write({"consent_email": False})
+        self.assertEqual(self._trail(self.customer, "consent_sms"), [(self.seller.partner_id, 0, 1)])
+        self.assertEqual(self._trail(self.customer, "consent_email"), [(self.seller.partner_id, 1, 0)])
+        self.assertEqual(self.customer.function, "Driver")
+
     def test_source_of_other_channels(self):
         self.customer.with_context(dealer_consent_source="unsubscribe").write({"consent_email": False})
         self.assertEqual(self.customer.consent_source, "unsubscribe")
