@@ -10,7 +10,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import api_input as inp
-from ..tools.system_fields import refuse_system_fields
+from ..tools.marks import Mark, marked
+from ..tools.system_fields import may_write_system_fields, refuse_system_fields
 from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
 from ..tools.work_time import work_seconds_before
@@ -308,8 +309,8 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        """New leads are routed and their response clock starts at once (skip with the
-        ``dealer_sla_skip`` context key, e.g. for imports of historical leads); a deal created won
+        """New leads are routed and their response clock starts at once (``_dealer_sla_skipped``: the
+        application's own leads, an administrator's import of past leads); a deal created won
         delivers its car.
 
         Routing and the clock are decided before the INSERT and written with it: one write cycle
@@ -317,7 +318,7 @@ class CrmLead(models.Model):
         integration API take a burst of web leads.
         """
         refuse_system_fields(self, vals_list, CLOCK_FIELDS)
-        if not self.env.context.get("dealer_sla_skip"):
+        if not self._dealer_sla_skipped():
             vals_list = self._dealer_presets(vals_list)
         leads = super().create(vals_list)
         deals = leads._dealer_deals()
@@ -708,6 +709,13 @@ class CrmLead(models.Model):
             vals_list[index].update(clocks.get(probe, {}))
         return vals_list
 
+    def _dealer_sla_skipped(self):
+        """New leads created without routing nor the response clock: the application's own (``Mark``), or an
+        administrator's import of past leads (``dealer_sla_skip`` in the context). Anyone else's request
+        saying so is routed and clocked like any lead: the response figures count every request."""
+        skip = self.env.context.get("dealer_sla_skip")
+        return bool(marked(self.env, "dealer_sla_skip") or (skip and may_write_system_fields(self.env)))
+
     def _dealer_sla_eligible(self):
         """Leads whose response clock starts on creation: open sales requests.
 
@@ -746,7 +754,7 @@ class CrmLead(models.Model):
         for lead, target in self._dealer_route_targets().items():
             by_target.setdefault(target, []).append(lead.id)
         for (team, user), lead_ids in by_target.items():
-            self.browse(lead_ids).with_context(dealer_sla_skip=True).write({"team_id": team.id, "user_id": user.id})
+            self.browse(lead_ids).with_context(dealer_sla_skip=Mark()).write({"team_id": team.id, "user_id": user.id})
 
     def _dealer_route_targets(self):
         """``{lead: (team, user)}`` for the leads that need routing and found a member.
@@ -831,7 +839,7 @@ class CrmLead(models.Model):
         for vals, lead_ids in groups.values():
             leads = self.browse(lead_ids)
             # sudo: the clock is the application's (CLOCK_FIELDS); whoever starts it may act on the leads
-            leads.sudo().with_context(dealer_sla_skip=True).write(vals)
+            leads.sudo().with_context(dealer_sla_skip=Mark()).write(vals)
             started |= leads
         return started
 
@@ -1225,7 +1233,7 @@ class CrmLead(models.Model):
     def _dealer_bulk_context(self):
         """Context of writes on many leads: no clock restart, and no "you have been assigned" e-mail
         per lead when more than one lead changes hands (the salesperson sees them in the pipeline)."""
-        return {"dealer_sla_skip": True, "mail_auto_subscribe_no_notify": len(self) > 1}
+        return {"dealer_sla_skip": Mark(), "mail_auto_subscribe_no_notify": len(self) > 1}
 
     def _dealer_route_to_team(self, team, minutes=None):
         """Hand the leads to ``team`` and route them to its least busy member; optionally set the
@@ -1752,7 +1760,7 @@ class CrmLead(models.Model):
         }
         if agent:
             vals["user_id"] = agent.id
-        lead = self.with_context(dealer_sla_skip=True).create(vals)
+        lead = self.with_context(dealer_sla_skip=Mark()).create(vals)
         lead._dealer_start_sla(start=started_at)
         return lead
 

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.marks import Mark, as_application
 from .crm_lead import DEALER_INTERESTS
 
 
@@ -99,9 +100,8 @@ class DealerWalkin(models.Model):
         # The receptionist hands the visitor over: the lead is created for the sales manager,
         # which the receptionist's own lead rights ("own or unassigned leads") would refuse.
         leads = (
-            self.env["crm.lead"]
-            .sudo()
-            .with_context(dealer_sla_skip=True)
+            as_application(self.env["crm.lead"])
+            .with_context(dealer_sla_skip=Mark())
             .create(
                 [
                     {

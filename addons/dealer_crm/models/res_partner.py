@@ -6,6 +6,7 @@ from odoo.fields import Domain
 from odoo.tools import email_normalize
 
 from ..tools.api_input import ApiInputError, _lt
+from ..tools.marks import as_application
 from ..tools.roles import ROLE_GROUPS
 from ..tools.system_fields import refuse_system_fields
 from ..tools.vin import normalize_vin
@@ -592,7 +593,7 @@ class ResPartner(models.Model):
                 }
             )
         moving.write({"dealer_stage": stage})
-        self.env["dealer.lifecycle.event"].sudo().create(history)
+        as_application(self.env["dealer.lifecycle.event"]).create(history)
         return moving
 
     # ------------------------------------------------------------

@@ -103,7 +103,7 @@ class TestDealershipScope(DealerSalesCase):
         self.assertIn(self.generic_stage, generic._read_group_stage_ids(no_stage, []))
 
     def test_a_user_without_money_rights_duplicates_a_lead(self):
-        lead = self._lead(name="To copy")
+        lead = self._lead(name="To copy", user_id=self.fleet_seller.id)
         lead.sudo().budget = 30000
         copy = lead.with_user(self.fleet_seller).copy()
         self.assertNotEqual(copy, lead)

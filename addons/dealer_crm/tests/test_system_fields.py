@@ -41,6 +41,14 @@ class TestSystemFields(DealerSalesCase):
             self.env["crm.lead"].with_user(self.salesperson_1).create(
                 {"name": "Answered at once", "dealer_sla_state": "met", "dealer_response_minutes": 1}
             )
+        # a request saying "no clock" in its context is clocked all the same (an administrator's import is not)
+        skipped = (
+            self.env["crm.lead"]
+            .with_user(self.salesperson_1)
+            .with_context(dealer_sla_skip=True)
+            .create({"name": "Quiet request", "team_id": self.team.id, "dealer_channel": "web"})
+        )
+        self.assertEqual(skipped.dealer_sla_state, "running")
         # the application still runs the clock for them: a new lead starts it, their call stops it
         fresh = (
             self.env["crm.lead"]
@@ -67,6 +75,11 @@ class TestSystemFields(DealerSalesCase):
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(self.operator).create(
                 {"name": "Back-dated", "consent_email": True, "consent_email_date": T0 - timedelta(days=400)}
+            )
+        # nor through a default of the request's context, which Odoo applies after create is called
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.operator).with_context(default_consent_source="telegram").create(
+                {"name": "Said yes to the bot", "consent_telegram": True}
             )
 
     def test_an_operator_cannot_mark_a_missed_call_called_back(self):

@@ -19,10 +19,19 @@ def refuse_system_fields(records, vals_list, fnames):
     """Refuse, naming the field, a person's ``create`` or ``write`` that sets one of ``fnames``.
 
     ``records`` is the recordset written (the empty model on create). On a write, a value equal to
-    the current one passes (a client sending back what it read); so does an empty value on create.
-    A file field (a kept document) is refused whatever the value: emptying it deletes the files.
-    Called before anything is written.
+    the current one passes (a client sending back what it read); so does an empty value on create,
+    where a ``default_<field>`` key of the request's context counts as a value (Odoo applies it after
+    ``create`` is called). A file field (a kept document) is refused whatever the value: emptying it
+    deletes the files. Called before anything is written.
     """
+    if not records:
+        defaults = {
+            fname: records.env.context[f"default_{fname}"]
+            for fname in fnames
+            if f"default_{fname}" in records.env.context
+        }
+        if defaults:
+            vals_list = [{**defaults, **vals} for vals in vals_list]
     touched = [fname for fname in fnames if any(fname in vals for vals in vals_list)]
     if not touched or may_write_system_fields(records.env):
         return
