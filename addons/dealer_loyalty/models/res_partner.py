@@ -681,7 +681,8 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         refuse_system_fields(self, vals_list, LOYALTY_CONTROLS)
-        if any(vals.get("telegram_chat_id") for vals in vals_list):
+        # Odoo applies the context's defaults after this: a default chat is a chat too
+        if any(vals.get("telegram_chat_id") for vals in vals_list) or self.env.context.get("default_telegram_chat_id"):
             self._dealer_check_telegram_chat_write()
         return super().create(vals_list)
 

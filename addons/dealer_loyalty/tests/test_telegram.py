@@ -107,6 +107,10 @@ class TestTelegramSecrets(DealerCrmCase):
         self.assertIn("Telegram chat", str(refused.exception))
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(sales_user).create({"name": "Fake", "telegram_chat_id": "666"})
+        with self.assertRaises(AccessError):  # nor as a default of the request's context
+            self.env["res.partner"].with_user(sales_user).with_context(default_telegram_chat_id="666").create(
+                {"name": "Fake"}
+            )
         self.assertFalse(customer.telegram_chat_id)
         self.assertFalse(self.env["res.partner"].search([("telegram_chat_id", "=", "666")]))
 
