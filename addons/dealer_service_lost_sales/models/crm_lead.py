@@ -7,6 +7,7 @@ from odoo import Command, api, fields, models, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.addons.dealer_crm.tools.api_input import _lt
+from odoo.addons.dealer_crm.tools.marks import Mark, as_application, marked
 from odoo.exceptions import UserError, ValidationError
 
 from .dealer_loss_event import FULL_LOSS_KINDS
@@ -163,7 +164,7 @@ class CrmLead(models.Model):
             reason = self.env["crm.lost.reason"].browse(additional_values.get("lost_reason_id"))
             if not reason:
                 raise UserError(self.env._("A service opportunity can only be marked lost with a Lost Reason."))
-            kind = self.env.context.get("dealer_loss_kind")
+            kind = marked(self.env, "dealer_loss_kind")  # the application's button, not a request, says what kind
             events = [
                 lead._dealer_loss_event_vals(kind or lead._dealer_full_loss_kind(reason), lead.expected_revenue, reason)
                 for lead in service
@@ -173,7 +174,7 @@ class CrmLead(models.Model):
             service.write({"lost_reason_id": reason.id})
         res = super().action_set_lost(**additional_values)
         if events:
-            self.env["dealer.loss.event"].sudo().create(events)
+            as_application(self.env["dealer.loss.event"]).create(events)
         return res
 
     def action_set_won(self):
@@ -187,7 +188,7 @@ class CrmLead(models.Model):
     def action_dealer_decline_quote(self):
         """The customer refuses the whole quote: every open line is declined, the opportunity lost."""
         reason = self.env["crm.lost.reason"]._dealer_by_code("price")
-        self.with_context(dealer_loss_kind="quote_declined").action_set_lost(lost_reason_id=reason.id)
+        self.with_context(dealer_loss_kind=Mark("quote_declined")).action_set_lost(lost_reason_id=reason.id)
         self.service_line_ids.filtered(lambda line: line.state == "proposed").write({"state": "declined"})
         return True
 
@@ -322,7 +323,7 @@ class CrmLead(models.Model):
         leads = self.filtered(lambda lead: lead.active and lead.won_status == "pending")
         if leads:
             kind = "no_show" if reason.dealer_code == "no_show" else None
-            leads.with_context(dealer_loss_kind=kind).action_set_lost(lost_reason_id=reason.id)
+            leads.with_context(dealer_loss_kind=Mark(kind)).action_set_lost(lost_reason_id=reason.id)
         return leads
 
     @api.model
@@ -637,7 +638,7 @@ class CrmLead(models.Model):
             # the automation rules run on each lost booking look up the same role's person: once
             batch = leads._dealer_role_memo_context()
             try:
-                batch.with_context(dealer_loss_kind="no_show").action_set_lost(lost_reason_id=reason.id)
+                batch.with_context(dealer_loss_kind=Mark("no_show")).action_set_lost(lost_reason_id=reason.id)
             finally:
                 batch._dealer_role_memo_drop()
         return leads
@@ -662,7 +663,7 @@ class CrmLead(models.Model):
             # the automation rules run on each lost booking look up the same role's person: once
             batch = leads._dealer_role_memo_context()
             try:
-                batch.with_context(dealer_loss_kind="deferred_not_done").action_set_lost(lost_reason_id=reason.id)
+                batch.with_context(dealer_loss_kind=Mark("deferred_not_done")).action_set_lost(lost_reason_id=reason.id)
             finally:
                 batch._dealer_role_memo_drop()
         return leads

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.marks import as_application
 
 OPEN_STATES = ("proposed", "accepted")
 
@@ -113,4 +114,4 @@ class DealerServiceLine(models.Model):
                     line.lead_id._dealer_loss_event_vals("scope_reduced", lost, line.loss_reason_id, line=line)
                 )
         if events:
-            self.env["dealer.loss.event"].sudo().create(events)
+            as_application(self.env["dealer.loss.event"]).create(events)

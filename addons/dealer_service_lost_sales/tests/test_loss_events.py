@@ -1,5 +1,6 @@
 from datetime import date, datetime, timedelta
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time
 
@@ -58,6 +59,18 @@ class TestLossEvents(ServiceLostSalesCase):
             self.Event.with_company(south).create(
                 {"company_id": south.id, "kind": "quote_declined", "vehicle_id": lead.vehicle_id.id, "amount": 1}
             )
+
+    def test_the_kind_of_a_loss_is_not_chosen_by_the_request(self):
+        """Cancelled in the workshop with a competitor is an order cancelled: a request cannot file it as the
+        customer's no-show, nor as recovered, by its context."""
+        lead = self.service_lead([("Clutch", 40000, "accepted")], stage_id=self.stage["in_progress"].id)
+        wizard = (
+            self.env["crm.lead.lost"]
+            .with_context(dealer_loss_kind="no_show", default_recovered=True)
+            .create({"lead_ids": [Command.set(lead.ids)], "lost_reason_id": self.reason["competitor"].id})
+        )
+        wizard.action_lost_reason_apply()
+        self.assertEqual((lead.loss_event_ids.kind, lead.loss_event_ids.recovered), ("order_cancelled", False))
 
     def test_order_cancelled_with_competitor(self):
         lead = self.service_lead([("Clutch", 40000, "accepted")], stage_id=self.stage["in_progress"].id)
