@@ -4,6 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
+from odoo.addons.dealer_crm.tools.marks import Mark, marked
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_date
@@ -113,11 +114,14 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         # the message a booking came from: the booking page's (as the application), never named by a person
         refuse_system_fields(self, vals_list, ["dealer_dispatch_id"])
-        if any(vals.get("workshop_override") for vals in vals_list):
+        # Odoo applies the context's defaults after this: a default override is an override too
+        if any(vals.get("workshop_override") for vals in vals_list) or self.env.context.get(
+            "default_workshop_override"
+        ):
             self._workshop_check_override_right()
         # the end follows from the start and the hours, never given
         vals_list = [{key: value for key, value in vals.items() if key != "workshop_end_at"} for vals in vals_list]
-        leads = super(CrmLead, self.with_context(**{SAVING_KEY: True})).create(vals_list).with_env(self.env)
+        leads = super(CrmLead, self.with_context(**{SAVING_KEY: Mark()})).create(vals_list).with_env(self.env)
         leads.filtered(lambda lead: not lead.workshop_hours)._workshop_fill_hours()
         leads._workshop_reserve()
         return leads
@@ -137,7 +141,7 @@ class CrmLead(models.Model):
             and not self.env.user.has_group("dealer_crm.group_dealer_manager")
         ):
             vals = {**vals, "workshop_override": False}  # the director allowed the old time, not this one
-        res = super(CrmLead, self.with_context(**{SAVING_KEY: True})).write(vals)
+        res = super(CrmLead, self.with_context(**{SAVING_KEY: Mark()})).write(vals)
         if HOURS_FIELDS & set(vals) and "workshop_hours" not in vals:
             self._workshop_fill_hours()
         # the bay's own writes (its hours filled in, a free bay given) are checked by the reservation that makes
@@ -167,7 +171,7 @@ class CrmLead(models.Model):
     def _dealer_service_lines_changed(self):
         """Operations added, changed or removed outside the booking's own save: count its hours again and
         check its bay (the booking's create/write does both itself once its operations are saved)."""
-        if self.env.context.get(SAVING_KEY):
+        if marked(self.env, SAVING_KEY):  # the booking's own save (a request's context cannot say so)
             return
         leads = self.exists()
         leads._workshop_fill_hours()
@@ -230,7 +234,8 @@ class CrmLead(models.Model):
             if lead.workshop_bay_id:
                 lead._workshop_check_bay(lead.workshop_bay_id.sudo(), hours)
                 continue
-            bays = Bay.search([("company_id", "=", lead.company_id.id), ("kind", "=", kind)])
+            # archived bays are out of service, whatever the request's context says about active records
+            bays = Bay.search([("company_id", "=", lead.company_id.id), ("kind", "=", kind), ("active", "=", True)])
             if not bays:
                 continue  # the showroom does not manage this kind of bay
             bays._workshop_serialize()

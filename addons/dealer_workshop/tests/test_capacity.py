@@ -212,6 +212,21 @@ class TestOverbooking(WorkshopCapacityCase):
             self.booking("2026-06-08 10:00", 1.0)
         self.assertIn('Bay "Lift 1" is fully booked on 06/08/2026 from 09:00 to 18:00', str(refused.exception))
         self.assertIn('Bay "Lift 2" is fully booked', str(refused.exception))
+        # an archived bay is out of service, also for a request that asks for archived records too
+        spare = self.lift2.copy({"name": "Old lift", "active": False})
+        with self.assertRaises(ValidationError):
+            self.Lead.with_context(active_test=False).create(
+                {
+                    "name": "Service booking",
+                    "dealer_interest": "service",
+                    "company_id": self.showroom.id,
+                    "partner_id": self.customer.id,
+                    "vehicle_id": self.vehicle.id,
+                    "service_planned_at": utc("2026-06-08 10:00"),
+                    "workshop_hours": 1.0,
+                }
+            )
+        self.assertFalse(self.Lead.search([("workshop_bay_id", "=", spare.id)]))
         # a body job goes to the booth
         body = self.booking(
             "2026-06-08 06:00",
@@ -250,6 +265,11 @@ class TestOverbooking(WorkshopCapacityCase):
         }
         with self.assertRaises(AccessError):
             self.Lead.with_user(self.showroom_advisor).create(vals)
+        overriding_default = {key: value for key, value in vals.items() if key != "workshop_override"}
+        with self.assertRaises(AccessError):  # nor as a default of the request's context
+            self.Lead.with_user(self.showroom_advisor).with_context(default_workshop_override=True).create(
+                overriding_default
+            )
         lead = self.Lead.with_user(self.director).create(vals)
         self.assertEqual(lead.workshop_bay_id, self.booth)
         with self.assertRaises(AccessError):
@@ -470,6 +490,11 @@ class TestCapacityLoopholes(WorkshopCapacityCase):
         Line = self.env["dealer.service.line"]
         with self.assertRaises(ValidationError):
             Line.create({"lead_id": first.id, "name": "More work", "amount": 10, "product_id": self.paint.id})
+        # nor with the booking's own saving flag sent in the request's context
+        with self.assertRaises(ValidationError):
+            Line.with_context(dealer_workshop_saving=True).create(
+                {"lead_id": first.id, "name": "More work", "amount": 10, "product_id": self.paint.id}
+            )
         self.assertEqual(len(first.service_line_ids), 1, "nothing written")
         # a line on a free day is counted: its hours follow the operations
         third = self.booking("2026-06-09 06:00", 1.0, workshop_bay_id=self.lift2.id)
