@@ -2,6 +2,7 @@
 from . import dealer_shared_setting_mixin  # isort: skip
 from . import (
     base_automation,
+    base_partner_merge_automatic_wizard,
     crm_lead,
     crm_stage,
     crm_team,

@@ -159,6 +159,7 @@ class ResPartner(models.Model):
         CONSENT_SOURCES,
         string="Consent changed through",
         readonly=True,
+        copy=False,  # a duplicated card's consent is recorded anew, as given through whoever duplicates it
         tracking=True,
         help="Where the last consent change came from; the chatter keeps who changed what and when.",
     )

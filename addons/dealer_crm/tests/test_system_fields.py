@@ -76,6 +76,9 @@ class TestSystemFields(DealerSalesCase):
             self.env["res.partner"].with_user(self.operator).create(
                 {"name": "Back-dated", "consent_email": True, "consent_email_date": T0 - timedelta(days=400)}
             )
+        # duplicating the card is no forgery: its consent is recorded anew, through whoever duplicates it
+        twin = self.customer.with_user(self.salesperson_1).copy({"name": "Pavel Orlov (2)"})
+        self.assertEqual((twin.consent_sms, twin.consent_source), (True, "user"))
         # nor through a default of the request's context, which Odoo applies after create is called
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(self.operator).with_context(default_consent_source="telegram").create(

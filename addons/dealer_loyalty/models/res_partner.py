@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.settings import int_param
-from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
+from odoo.addons.dealer_crm.tools.system_fields import may_write_system_fields, refuse_system_fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.mail import plaintext2html
@@ -158,9 +158,9 @@ class ResPartner(models.Model):
 
     risk_signal_ids = fields.One2many("dealer.risk.signal", "partner_id", string="Risk signals")
     retention_strategy_id = fields.Many2one(
-        "dealer.retention.strategy", string="Retention strategy", readonly=True, index="btree_not_null"
+        "dealer.retention.strategy", string="Retention strategy", readonly=True, copy=False, index="btree_not_null"
     )
-    retention_offer = fields.Text(string="Retention offer", readonly=True)
+    retention_offer = fields.Text(string="Retention offer", readonly=True, copy=False)
     retention_control = fields.Boolean(
         string="Strategy's control group",
         readonly=True,
@@ -699,9 +699,9 @@ class ResPartner(models.Model):
         Messages of the card go to its chat: whoever sets it to a chat of their own reads the
         customer's reminders and personal booking links. The bot's webhook (as superuser) links a
         chat; staff may only unlink one. An administrator may set one (an import from another
-        system; Odoo's merge of contacts, which only administrators may run, keeps a merged card's).
+        system), and Odoo's merge of contacts keeps a merged card's (``may_write_system_fields``).
         """
-        if self.env.su or self.env.user.has_group("base.group_system"):
+        if may_write_system_fields(self.env):
             return
         raise AccessError(
             self.env._(

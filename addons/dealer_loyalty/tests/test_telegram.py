@@ -127,6 +127,30 @@ class TestTelegramSecrets(DealerCrmCase):
         duplicate.with_user(sales_user).action_dealer_telegram_unlink()
         self.assertFalse(duplicate.telegram_chat_id, "staff may unlink a chat")
 
+    def test_a_merge_by_a_contacts_manager_keeps_the_merged_cards_kept_values(self):
+        """Odoo's merge is open to contact managers: the kept card takes the merged card's linked chat, consent
+        source and loyalty block (values the application kept on that card, not typed in)."""
+        groups = [
+            "dealer_crm.group_sales_manager",
+            "base.group_partner_manager",
+            "base.group_erp_manager",  # Odoo's merge reads the signup fields
+        ]
+        if self.env.ref("account.group_account_readonly", raise_if_not_found=False):
+            groups.append("account.group_account_readonly")  # and the credit limit, with accounting
+        merger = new_test_user(self.env, login="t_tg_merger", groups=",".join(groups))
+        linked = self.env["res.partner"].create({"name": "Web lead card", "email": "twin@example.com"})
+        linked.with_context(dealer_consent_source="telegram").write(
+            {"telegram_chat_id": "5151", "consent_telegram": True, "loyalty_blocked": True}
+        )
+        kept = self.env["res.partner"].create({"name": "Old card", "email": "twin@example.com"})
+        wizard = self.env["base.partner.merge.automatic.wizard"].with_user(merger)
+        wizard._merge((linked | kept).ids, kept.with_user(merger))  # the kept card as the wizard browses it
+        self.assertFalse(linked.exists())
+        self.assertEqual(
+            (kept.telegram_chat_id, kept.consent_telegram, kept.consent_source, kept.loyalty_blocked),
+            ("5151", True, "telegram", True),
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestTelegramSending(DealerCampaignCase):
