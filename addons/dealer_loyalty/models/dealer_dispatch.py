@@ -245,7 +245,7 @@ class DealerDispatch(models.Model):
         return model in ("res.partner", "crm.lead") or bool(model and model.startswith("dealer."))
 
     @api.model
-    def _consented(self, channel, partner_ids=(), addresses=()):
+    def _consented(self, channel, partner_ids=(), addresses=(), records=None):
         """Who of ``partner_ids`` and which of ``addresses`` may get a message on ``channel`` (e-mail, SMS).
 
         A contact with the channel's consent whose address is not blacklisted (``_consent_sql``,
@@ -254,9 +254,9 @@ class DealerDispatch(models.Model):
         a contact the dealership buys from, never invoiced, with no car, visit or deal of theirs),
         whom Odoo's blacklists alone keep from messages. An address (a normalized e-mail, a sanitized
         number) without a contact of its own may get it when a contact with that address may, of
-        the sender's showrooms (``env.companies``; Odoo's superuser, a scheduled action: every
-        showroom) or of none: the consent given on another showroom's card is for that showroom's
-        messages.
+        the showrooms of the ``records`` messaged (a record of no showroom: the sender's showrooms,
+        ``env.companies``; without records the sender's, or every showroom for Odoo's superuser) or of
+        none: the consent given on another showroom's card is for that showroom's messages.
 
         :returns: ``(set of partner ids, set of addresses)``
         """
@@ -282,8 +282,15 @@ class DealerDispatch(models.Model):
             ids = {row[0] for row in rows}
         if addresses:
             showroom = SQL("TRUE")
-            if not self.env.user._is_superuser():
-                showroom = SQL("(p.company_id IS NULL OR p.company_id = ANY(%s))", self.env.companies.ids)
+            companies = None
+            if records is not None and "company_id" in records._fields:
+                companies = records.sudo().company_id
+                if not all(record.company_id for record in records.sudo()):
+                    companies |= self.env.companies
+            elif not self.env.user._is_superuser():
+                companies = self.env.companies
+            if companies is not None:
+                showroom = SQL("(p.company_id IS NULL OR p.company_id = ANY(%s))", companies.ids)
             rows = self.env.execute_query(
                 SQL(
                     """SELECT DISTINCT %s FROM res_partner p

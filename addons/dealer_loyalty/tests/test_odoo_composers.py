@@ -1,5 +1,6 @@
 """Odoo's own "Send email" and "Send SMS" to customers keep to their consent, as the reminders do."""
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -203,6 +204,10 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
                 .create({"body": "Your car is ready.", "composition_mode": "comment"})
             )
 
+        with self.assertRaisesRegex(UserError, "did not agree"):
+            text().action_send_sms()
+        # the same for a marketer of both showrooms: the lead is North's, the consent South's
+        north_marketer.company_ids = [Command.link(south.id)]
         with self.assertRaisesRegex(UserError, "did not agree"):
             text().action_send_sms()
         south_customer.company_id = False  # the group's shared card: its consent is every showroom's

@@ -29,6 +29,8 @@ class MailComposeMessage(models.TransientModel):
             "email",
             [pid for pids, __ in recipients.values() for pid in pids],
             [address for __, addresses in recipients.values() for address in addresses],
+            # an address is covered by the consent given to the showroom of the records written about
+            self.env[self.model].browse(list(recipients)),
         )
         refused = []
         for res_id, (partner_ids, addresses) in recipients.items():

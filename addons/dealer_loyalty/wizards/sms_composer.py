@@ -14,7 +14,8 @@ class SmsComposer(models.TransientModel):
         dispatch = self.env["dealer.dispatch"].sudo()
         partner_ids = [info["partner"].id for info in recipients_info.values() if info["partner"]]
         loose = [info["sanitized"] for info in recipients_info.values() if not info["partner"] and info["sanitized"]]
-        allowed_ids, allowed_numbers = dispatch._consented("sms", partner_ids, loose + list(numbers))
+        # a number is covered by the consent given to the showroom of the records written about
+        allowed_ids, allowed_numbers = dispatch._consented("sms", partner_ids, loose + list(numbers), records)
         refused = records.filtered(
             lambda r: (
                 recipients_info[r.id]["partner"].id not in allowed_ids
