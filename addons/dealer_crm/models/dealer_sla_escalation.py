@@ -61,10 +61,62 @@ class DealerSlaEscalation(models.Model):
         return levels
 
     def write(self, vals):
+        before = self._climbing_chains() if {"sequence", "active", "company_id"} & set(vals) else None
         res = super().write(vals)
+        if before:
+            self._keep_steps_ahead(*before)
         if self._CHAIN_FIELDS & set(vals):
             self._reschedule_waiting_leads()
         return res
+
+    @api.model
+    def _climbing_chains(self):
+        """``(leads waiting for their next step, {company: ids of its chain's levels in order})``, before the
+        chain is reordered (see ``_keep_steps_ahead``)."""
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .search(
+                [
+                    ("dealer_next_escalation_date", "!=", False),
+                    ("dealer_sla_state", "=", "running"),
+                    ("dealer_escalation_level_id", "!=", False),
+                ]
+            )
+        )
+        if not leads:
+            return None
+        chains = self._chains({lead.company_id for lead in leads})
+        return leads, {company: levels.ids for company, levels in chains.items()}
+
+    @api.model
+    def _keep_steps_ahead(self, leads, before):
+        """A step that was ahead of a waiting lead's last step and has been moved in front of it (the chain
+        reordered, a level moved between showrooms or brought back) is still ahead: the lead counts the
+        step before it as its last, so that it is climbed rather than skipped. (A step it had climbed
+        and that now comes after it may then be climbed again: a second task rather than none.)
+
+        sudo and SQL: only the leads' pointer to their last step moves, one UPDATE per new pointer.
+        """
+        after = self._chains({lead.company_id for lead in leads})
+        anchors = {}
+        for lead in leads:
+            old, new = before[lead.company_id], after[lead.company_id].ids
+            last = lead.dealer_escalation_level_id.id
+            if last not in old or last not in new:
+                continue
+            ahead = set(old[old.index(last) + 1 :])
+            moved = [level_id for level_id in new[: new.index(last)] if level_id in ahead]
+            if moved:
+                position = new.index(moved[0])
+                anchors.setdefault(new[position - 1] if position else None, []).append(lead.id)
+        self.env.flush_all()
+        for anchor, lead_ids in anchors.items():
+            self.env.cr.execute(
+                SQL("UPDATE crm_lead SET dealer_escalation_level_id = %s WHERE id = ANY(%s)", anchor, lead_ids)
+            )
+        if anchors:
+            self.env["crm.lead"].invalidate_model(["dealer_escalation_level_id"])
 
     def unlink(self):
         self._hand_over_climbed_leads()

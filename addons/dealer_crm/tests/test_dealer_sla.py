@@ -133,6 +133,18 @@ class TestDealerEscalation(DealerSalesCase):
         self.assertEqual(len(self.activities_of(self.team_head, fresh)), 1, "not skipped")
         self.assertEqual(fresh.dealer_next_escalation_date, datetime(2026, 3, 2, 11, 40))
 
+    def test_a_step_moved_in_front_of_a_waiting_lead_is_still_climbed(self):
+        """The director's step dragged to the head of the chain while a lead waits for it after its team
+        head: the lead still reaches the director, on time."""
+        lead = self._lead(name="Waiting for the director", user_id=self.salesperson_1.id)
+        with freeze_time("2026-03-02 10:00:00"):
+            lead._dealer_register_missed_call()
+        self._escalate_at("2026-03-02 10:10:00")
+        self.env.ref("dealer_crm.dealer_sla_escalation_director").sequence = 1
+        self.assertEqual(lead.dealer_next_escalation_date, datetime(2026, 3, 2, 10, 40))
+        self._escalate_at("2026-03-02 10:40:00")
+        self.assertEqual(len(self.activities_of(self.director, lead)), 1)
+
     def test_the_upgrade_gives_climbing_leads_their_last_step(self):
         lead = self._lead(name="Climbing before the upgrade", user_id=self.salesperson_1.id)
         with freeze_time("2026-03-02 10:00:00"):
