@@ -55,14 +55,10 @@ class DealerCampaignEnrolment(models.Model):
             return lead, False
         vehicle = vehicle or self.vehicle_id or self._dealer_only_vehicle()
         utm = self.campaign_id._dealer_utm_campaign()
-        # sudo: the booking names its reminder (crm.lead's dealer_enrolment_id, the application's to set);
-        # who books was checked above, and the opportunity is theirs (created by them, in their showroom)
-        lead = (
-            self.env["crm.lead"]
-            .sudo()
-            ._dealer_service_opportunity_from_reminder(vehicle, utm.name, dealer_enrolment_id=self.id)
-            .sudo(False)
-        )
+        lead = self.env["crm.lead"]._dealer_service_opportunity_from_reminder(vehicle, utm.name)
+        # sudo: only the booking's reminder (crm.lead's dealer_enrolment_id, the application's to set) on the
+        # opportunity the booker just created with their own rights
+        lead.sudo().write({"dealer_enrolment_id": self.id})
         return lead, True
 
     def _dealer_only_vehicle(self):

@@ -146,7 +146,7 @@ class CrmLead(models.Model):
             self._workshop_fill_hours()
         # the bay's own writes (its hours filled in, a free bay given) are checked by the reservation that makes
         # them; a person's request saying so in its context is checked like any other
-        reserving = self.env.su and self.env.context.get("dealer_workshop_reserving")
+        reserving = marked(self.env, "dealer_workshop_reserving")
         if (CAPACITY_FIELDS | HOURS_FIELDS) & set(vals) and not reserving:
             self._workshop_reserve()
         return res
@@ -203,7 +203,7 @@ class CrmLead(models.Model):
         for lead in self.filtered(lambda lead: lead.dealer_interest == SERVICE_INTEREST):
             hours = lead._dealer_workshop_needs(computed=True)[1]
             if round(hours - lead.workshop_hours, 2):
-                lead.sudo().with_context(dealer_workshop_reserving=True).workshop_hours = hours
+                lead.sudo().with_context(dealer_workshop_reserving=Mark()).workshop_hours = hours
 
     def _workshop_check_override_right(self):
         if not self.env.user.has_group("dealer_crm.group_dealer_manager") and not self.env.su:
@@ -243,7 +243,7 @@ class CrmLead(models.Model):
             for bay in bays:
                 _end, problem, busy = bay._workshop_fit(lead.service_planned_at, hours, exclude_lead=lead)
                 if not problem:
-                    lead.sudo().with_context(dealer_workshop_reserving=True).workshop_bay_id = bay
+                    lead.sudo().with_context(dealer_workshop_reserving=Mark()).workshop_bay_id = bay
                     break
                 problems[bay] = (problem, busy)
             else:
