@@ -126,6 +126,9 @@ MATRIX = {
     # deals (reception hands them over, the integration creates them) quote; service staff do not
     # Odoo's e-mail and SMS composers, which dealer_loyalty makes keep to consent: Odoo's rights, every employee
     "mail.compose.message":           "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc-",
+    # Odoo's contact merge, whose merged values dealer_crm lets past the kept-field guards: Odoo's rights
+    # (Contact Creation), unchanged
+    "base.partner.merge.automatic.wizard": "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     "sms.composer":                   "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc-",
     "sale.order":                     "---- rwc- ---- ---- rwc- rwc- rwc- rwc- rwc- rwc- rwcu rwc-",
     "sale.order.line":                "---- rwcu ---- ---- rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
