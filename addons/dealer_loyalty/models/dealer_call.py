@@ -1,8 +1,14 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.marks import marked
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 
 # Outcomes of a reminder call that reached the customer (a person answered and heard the reminder);
 # "no answer" and "wrong number" close the call without reaching anybody.
 REACHED_OUTCOMES = ("talked", "booked", "call_later", "refused")
+# the reminder or strategy task a call closed: set by the outcome wizard only, since the campaign's and
+# the strategy's results count the call's outcome (a call typed in over RPC naming a campaign's
+# reminder would credit the campaign with a booking)
+REMINDER_LINKS = ("dispatch_id", "strategy_id")
 
 
 class DealerCall(models.Model):
@@ -47,6 +53,17 @@ class DealerCall(models.Model):
         help="100 for a call that booked the customer, 0 for any other call: averaged over closed calls "
         "(calls with an outcome) it is the call-to-booking conversion.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not marked(self.env, "dealer_call_outcome"):
+            refuse_system_fields(self, vals_list, REMINDER_LINKS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not marked(self.env, "dealer_call_outcome"):
+            refuse_system_fields(self, [vals], REMINDER_LINKS)
+        return super().write(vals)
 
     @api.depends("dispatch_id.campaign_id")
     def _compute_campaign_id(self):

@@ -2,7 +2,7 @@ import ast
 from datetime import date
 
 from odoo.addons.dealer_crm.tests.common import user_of
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .common import DealerCampaignCase
@@ -98,6 +98,41 @@ class TestReminderCalls(DealerCampaignCase):
         self.assertEqual(campaign.booking_count, 1, "the booked call is a booking of the campaign")
         report = self.env["dealer.campaign.report"].search([("campaign_id", "=", campaign.id)])
         self.assertEqual(sum(report.mapped("booking_count")), 1)
+
+    def test_a_call_typed_in_does_not_credit_a_campaign_or_a_strategy(self):
+        """Only closing the task says which reminder or strategy a call answers: an operator's call created or
+        edited over RPC naming a campaign's reminder would count as the campaign's booking."""
+        campaign = self._running_campaign()
+        row = self._task(campaign, self.vehicles[0])
+        strategy = self.env["dealer.retention.strategy"].create(
+            {"name": "Win back", "role": "call_center", "activity_summary": "Win-back call"}
+        )
+        booking = self.env["crm.lead"].create({"name": "Service", "partner_id": self.partners[0].id})
+        Call = self.Call.with_user(self.operator)
+        base = {
+            "partner_id": self.partners[0].id,
+            "direction": "outbound",
+            "status": "answered",
+            "phone": "+79001234567",
+            "outcome": "booked",
+            "booking_id": booking.id,
+        }
+        for fname, value, label in (("dispatch_id", row.id, "Reminder"), ("strategy_id", strategy.id, "Retention")):
+            with self.assertRaisesRegex(AccessError, label):
+                Call.create({**base, fname: value})
+            with self.assertRaisesRegex(AccessError, label):
+                Call.with_context(**{f"default_{fname}": value}).create(base)
+            call = Call.create(base)
+            with self.assertRaisesRegex(AccessError, label):
+                call.write({fname: value})
+        self.assertEqual((campaign.call_count, campaign.call_booked_count), (0, 0))
+        self.assertEqual(strategy.call_count, 0)
+        self.assertFalse(row.call_id)
+
+        self._close(self.operator, row.activity_id, outcome="booked", booking_id=booking.id)
+        self.assertEqual(row.call_id.dispatch_id, row, "closing the task still names the reminder")
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.call_booked_count, 1)
 
     def test_no_answer_is_closed_not_reached_and_call_later_moves_the_task(self):
         campaign = self._running_campaign()

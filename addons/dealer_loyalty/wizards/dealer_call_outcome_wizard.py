@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.models.dealer_call import CALL_OUTCOMES
+from odoo.addons.dealer_crm.tools.marks import Mark
 from odoo.exceptions import UserError
 
 # Roles of a retention strategy whose calls are the service line's; the other strategies call for sales.
@@ -84,7 +85,9 @@ class DealerCallOutcomeWizard(models.TransientModel):
         self.ensure_one()
         self._check_input()
         booking = self._dealer_booking() if self.outcome == "booked" else self.env["crm.lead"]
-        call = self.env["dealer.call"].create(self._prepare_call_vals(booking))
+        # the call names the task it closes (its reminder or strategy): only this wizard says so
+        call = self.env["dealer.call"].with_context(dealer_call_outcome=Mark()).create(self._prepare_call_vals(booking))
+        call = call.with_env(self.env)
         # sudo: operators read the dispatch log; the outcome on the row is the log's bookkeeping of their call
         self.dispatch_id.sudo().write({"call_id": call.id, "call_outcome": call.outcome})
         if self.outcome == "wrong_number":
