@@ -335,7 +335,8 @@ class ResPartner(models.Model):
             if any(vals.get(fname) for fname in CONSENT_FIELDS) and not vals.get("consent_source"):
                 vals["consent_source"] = self._dealer_consent_source()
         partners = super().create(vals_list)
-        if not self.env.context.get("install_mode") and not self.env.context.get("dealer_skip_duplicate_check"):
+        # loading a module's data (as superuser) makes no notes; a request's context does not skip them
+        if not (self.env.su and self.env.context.get("install_mode")):
             partners._dealer_flag_duplicates()
         return partners
 

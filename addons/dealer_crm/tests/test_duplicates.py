@@ -75,6 +75,16 @@ class TestDuplicates(DealerCustomerCase):
         )
         self.assertIn("Possible duplicate of: Ivan Petrov", twin.message_ids[0].body)
         self.assertFalse(other.message_ids.filtered(lambda m: "Possible duplicate" in (m.body or "")))
+        # no key of a request's context skips the note
+        for key in ("dealer_skip_duplicate_check", "install_mode"):
+            quiet = (
+                self.env["res.partner"]
+                .with_user(self.salesman)
+                .with_context(**{key: True})
+                .create({"name": "I. Petrov", "email": "ivan.petrov@example.com"})
+            )
+            notes = " ".join(quiet.message_ids.mapped("body"))
+            self.assertRegex(notes, "Possible duplicate of: .*Ivan Petrov", key)
 
     def test_a_duplicate_note_names_nobody_its_readers_may_not_read(self):
         """The public booking page makes its cards as superuser: the note on a showroom's card names no
