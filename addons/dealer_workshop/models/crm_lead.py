@@ -250,6 +250,14 @@ class CrmLead(models.Model):
                 raise ValidationError(lead._workshop_refusal(problems, hours))
 
     def _workshop_check_bay(self, bay, hours):
+        if not bay.active:
+            raise ValidationError(
+                self.env._(
+                    'Bay "%(bay)s" is out of service (archived): choose another bay, or leave Bay empty to get a free '
+                    "one.",
+                    bay=bay.name,
+                )
+            )
         bay._workshop_serialize()
         _end, problem, busy = bay._workshop_fit(self.service_planned_at, hours, exclude_lead=self)
         if problem:

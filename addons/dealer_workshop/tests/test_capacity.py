@@ -227,6 +227,15 @@ class TestOverbooking(WorkshopCapacityCase):
                 }
             )
         self.assertFalse(self.Lead.search([("workshop_bay_id", "=", spare.id)]))
+        # nor is it given when a booking names it
+        with self.assertRaises(ValidationError) as named:
+            self.booking("2026-06-09 06:00", 1.0, workshop_bay_id=spare.id)
+        self.assertIn('Bay "Old lift" is out of service', str(named.exception))
+        booked = self.booking("2026-06-09 06:00", 1.0)
+        with self.assertRaises(ValidationError) as moved:
+            booked.workshop_bay_id = spare
+        self.assertIn('Bay "Old lift" is out of service', str(moved.exception))
+        self.assertFalse(self.Lead.search([("workshop_bay_id", "=", spare.id)]))
         # a body job goes to the booth
         body = self.booking(
             "2026-06-08 06:00",
