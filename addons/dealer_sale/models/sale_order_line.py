@@ -12,6 +12,7 @@ class SaleOrderLine(models.Model):
         readonly=False,
         precompute=True,
         index="btree_not_null",
+        check_company=True,
         help="The car this line sells (the order's car) or takes in part exchange (the deal's trade-in): "
         "its VIN, colour and model year are part of the line's description.",
     )

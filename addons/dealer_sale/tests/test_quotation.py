@@ -2,6 +2,7 @@ import importlib.util
 from pathlib import Path
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import DealerSaleCase
@@ -32,6 +33,20 @@ class TestDealQuotation(DealerSaleCase):
         self.assertEqual(order.opportunity_id, self.deal)
         self.assertTrue(order.require_signature, "a dealership offer is accepted by signing it online")
         self.assertFalse(order.require_payment, "nobody pays for a car online to accept its offer")
+
+    def test_a_line_cannot_name_another_showrooms_car(self):
+        """The line's description and price come from its car as the application: a car of a showroom the
+        salesperson does not work in would put its VIN, colour and price on this showroom's offer."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        secret = self.make_vehicle(
+            "XW8ZZZ1ZZSA500999", company_id=other.id, color="Secret red", list_price=5_555_555, state="stock"
+        )
+        line = self.quotation().order_line
+        with self.assertRaises(UserError) as refused:
+            line.with_user(self.salesman).write({"dealer_vehicle_id": secret.id})
+        self.assertNotIn("Secret red", str(refused.exception))
+        self.assertEqual((line.dealer_vehicle_id, line.price_unit), (self.car, self.CAR_PRICE))
+        self.assertNotIn("Secret red", line.name)
 
     def test_car_sold_as_its_own_item_else_model_else_generic(self):
         other_year = self.car_product.create(
