@@ -136,7 +136,18 @@ class DealerRetentionStrategy(models.Model):
 
     @api.constrains("campaign_id")
     def _check_campaign(self):
+        # the daily run enrols customers as the application: the person who names the campaign must be one who
+        # may read it (a strategy of every showroom may feed one showroom's campaign, with that showroom's
+        # customers and those of none only: _enrol_in_campaign)
+        writer = self.env(su=False)
         for strategy in self:
+            if strategy.campaign_id and not strategy.campaign_id.with_env(writer)._filtered_access("read"):
+                raise ValidationError(
+                    self.env._(
+                        "Strategy %(name)s: Enrol in campaign must be a campaign of a showroom you work in.",
+                        name=strategy.name,
+                    )
+                )
             if strategy.campaign_id and strategy.campaign_id.audience_model != "res.partner":
                 raise ValidationError(
                     self.env._(
@@ -349,7 +360,12 @@ class DealerRetentionStrategy(models.Model):
             )
         )
         now = fields.Datetime.now()
-        todo = partners.filtered(lambda p: p.retention_since and (p, p.retention_since) not in done)
+        # a showroom's campaign writes to its own customers and to those of no showroom, never to another's
+        todo = partners.filtered(
+            lambda p: p.retention_since
+            and (p, p.retention_since) not in done
+            and (not campaign.company_id or p.company_id in (campaign.company_id, self.env["res.company"]))
+        )
         seed = campaign._control_seed()
         Enrolment.create(
             [

@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.addons.dealer_crm.tests.common import user_of
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user
 
 from .common import DealerLoyaltyCase
@@ -170,6 +170,38 @@ class TestRetentionStrategy(DealerLoyaltyCase):
         strategy._apply()
         self.assertEqual(sorted(campaign.enrolment_ids.partner_id.ids), sorted(self.partners[:3].ids))
         self.assertEqual(set(campaign.enrolment_ids.mapped("occurrence_date")), {date(2026, 6, 30)})
+
+    def test_a_strategy_does_not_feed_another_showrooms_campaign(self):
+        """The daily run enrols as the application: a marketer may not name a campaign of a showroom they do not
+        work in, and a strategy linked to a showroom's campaign enrols none of another showroom's customers."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        last_visit = self.env["ir.model.fields"]._get("res.partner", "loyalty_last_date")
+        theirs = self.env["dealer.campaign"].create(
+            {"name": "Their win-back", "trigger": "custom", "date_field_id": last_visit.id, "company_id": other.id}
+        )
+        theirs.state = "running"
+        Strategy = self.env["dealer.retention.strategy"].with_user(self.marketer)
+        for company in (self.env.company, self.env["res.company"]):
+            with self.assertRaises(UserError):
+                Strategy.create(
+                    {
+                        "name": "Into their campaign",
+                        "company_id": company.id,
+                        "segment_ids": [(6, 0, self.at_risk.ids)],
+                        "campaign_id": theirs.id,
+                        "auto_apply": True,
+                    }
+                )
+        # a strategy of every showroom (set up by an administrator) feeds their campaign with their customers
+        # and those of no showroom only
+        self.partners[0].sudo().company_id = other
+        self.partners[1].sudo().company_id = False
+        self.partners[2].sudo().company_id = self.env.company
+        strategy = self.env["dealer.retention.strategy"].create(
+            {"name": "Group win-back", "segment_ids": [(6, 0, self.at_risk.ids)], "campaign_id": theirs.id}
+        )
+        strategy._apply()
+        self.assertEqual(theirs.enrolment_ids.partner_id, self.partners[:2])
 
     def test_daily_run_applies_once_per_episode(self):
         """Run every day, a strategy messages and tasks a customer once per time they enter it."""
