@@ -94,7 +94,9 @@ class DealerCustomerIssue(models.Model):
         return res
 
     def _detect_repeat_repair(self):
-        """Count, in one query, earlier issues of the same vehicle and category within the window."""
+        """Count, in one query, earlier issues of the same vehicle and category within the window, in the same
+        showroom: a repeat repair is a showroom's own (a shared car's issues in another showroom are that
+        showroom's, and counting them would tell this one of them)."""
         issues = self.filtered("vehicle_id")
         if not issues:
             return
@@ -105,8 +107,9 @@ class DealerCustomerIssue(models.Model):
                 ("vehicle_id", "in", issues.vehicle_id.ids),
                 ("category", "in", list(set(issues.mapped("category")))),
                 ("date", ">=", earliest),
+                ("company_id", "in", issues.company_id.ids),
             ],
-            ["vehicle_id", "category", "date"],
+            ["vehicle_id", "category", "date", "company_id"],
         )
         for issue in issues:
             count = sum(
@@ -114,6 +117,7 @@ class DealerCustomerIssue(models.Model):
                 for other in history
                 if other.id != issue.id
                 and other.vehicle_id == issue.vehicle_id
+                and other.company_id == issue.company_id
                 and other.category == issue.category
                 and issue.date - timedelta(days=days) <= other.date <= issue.date
                 and (other.date, other.id) < (issue.date, issue.id)

@@ -31,6 +31,18 @@ class TestCustomerIssues(ServiceLostSalesCase):
         other = self.env["dealer.vehicle"].create({"plate": "Z001ZZ77", "partner_id": self.customer.id})
         self.assertFalse(self.issue(date(2025, 6, 6), vehicle=other).is_repeat_repair)
 
+    def test_another_showrooms_issues_on_a_shared_car_are_not_a_repeat_here(self):
+        """A car and customer of no showroom: the issues another showroom had on the car are its own; they are
+        neither counted nor told to this showroom through the repeat count."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        self.customer.company_id = self.vehicle.company_id = False
+        theirs = self.issue(date(2026, 1, 10))
+        theirs.company_id = other
+        ours = self.issue(date(2026, 2, 1))
+        self.assertEqual((ours.is_repeat_repair, ours.repeat_count), (False, 0))
+        again = self.issue(date(2026, 2, 20))
+        self.assertEqual((again.is_repeat_repair, again.repeat_count), (True, 1))
+
     def test_window_is_configurable(self):
         self.env["ir.config_parameter"].sudo().set_param("dealer_service_lost_sales.repeat_repair_days", "200")
         self.issue(date(2025, 1, 10))
