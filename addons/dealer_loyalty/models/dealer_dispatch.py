@@ -63,8 +63,10 @@ SKIP_REASONS = [
 ]
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=15)
-# mail.notification failure types a later attempt may overcome (provider or account trouble).
-TRANSIENT_FAILURES = ("sms_server", "sms_credit", "sms_acc", "mail_smtp", "unknown")
+# mail.notification failure types a later attempt may overcome (provider or account trouble). Not "sms_server":
+# Odoo's SMS queue reports any exception of the provider's call so, a read timeout after the provider took the
+# batch included, so the customer may have the text already (the Telegram path does not retry such a case either)
+TRANSIENT_FAILURES = ("sms_credit", "sms_acc", "mail_smtp", "unknown")
 COUNTED_STATES = ("sending", "sent", "delivered")
 # context key naming what the rows of one batch share while they are sent (see _process)
 SEND_MEMO = "dealer_send_memo"

@@ -66,11 +66,12 @@ class TestCampaignDelivery(DealerCampaignHttpCase):
         )
 
     def test_sms_provider_error_retries_with_backoff(self):
+        """An account or credit problem at the provider: nothing was sent, the row is tried again later."""
         row = self._sms_campaign()
         with freeze_time("2026-12-01 10:05:00"):
             self._run_cron()
-            self._send_sms_queue(sim_error="server_error")
-        self.assertEqual(row.state, "queued", "a server error is transient")
+            self._send_sms_queue(sim_error="credit")
+        self.assertEqual(row.state, "queued", "no credit is transient")
         self.assertEqual(row.attempts, 1)
         self.assertTrue(row.next_retry_at)
         with freeze_time(row.next_retry_at):
@@ -79,6 +80,20 @@ class TestCampaignDelivery(DealerCampaignHttpCase):
         self.assertEqual(row.attempts, 2)
         self._send_sms_queue(force_delivered=True)
         self.assertEqual(row.state, "delivered")
+        self.assertSMSIapSent([self.partners[0].phone_sanitized])
+
+    def test_an_sms_the_provider_may_have_sent_is_not_sent_again(self):
+        """Odoo reports any error of the provider's call as a server error, a timeout after the provider took the
+        text too: the customer may have it already, so the row fails for a person to check, and is not retried."""
+        row = self._sms_campaign()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+            self._send_sms_queue(sim_error="server_error")
+        self.assertEqual(row.state, "failed")
+        with freeze_time("2026-12-01 12:00:00"):
+            self._run_cron()
+        self.assertEqual((row.state, row.attempts), ("failed", 1))
+        self.assertEqual(self.env["sms.sms"].search_count([("partner_id", "=", self.partners[0].id)]), 1)
 
     def test_a_retried_sms_cannot_be_resent_from_the_chatter(self):
         """The failed SMS of a retried row is cancelled: the retry sends anew, after checking consent again,
@@ -87,7 +102,7 @@ class TestCampaignDelivery(DealerCampaignHttpCase):
         with freeze_time("2026-12-01 10:05:00"):
             self._run_cron()
             first, failed = row.mail_message_id, row.sms_id
-            self._send_sms_queue(sim_error="server_error")
+            self._send_sms_queue(sim_error="credit")
         self.assertEqual(row.state, "queued")
         self.assertEqual(first.notification_ids.mapped("notification_status"), ["canceled"])
         self.assertFalse(first.has_error, "no failure to resend in the chatter")
