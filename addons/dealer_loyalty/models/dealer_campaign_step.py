@@ -222,7 +222,13 @@ class DealerCampaignStep(models.Model):
             channel,
             *(dispatch._address_sql(name) for name in MESSAGE_CHANNELS),
         )
-        company_tz = (self.campaign_id.company_id or self.env.company).partner_id.tz or "UTC"
+        # a customer without a time zone of their own gets the local time of the showroom of their row (a campaign of
+        # every showroom writes to each customer from their showroom), else of the campaign's
+        known = set(self._pg_timezones())
+        company_tz = (self.campaign_id.company_id or self.env.company)._dealer_tz()
+        company_tz = company_tz if company_tz in known else "UTC"
+        companies = self.env["res.company"].sudo().search([])
+        company_tzs = [tz if (tz := company._dealer_tz()) in known else None for company in companies]
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -234,7 +240,7 @@ class DealerCampaignStep(models.Model):
             SELECT e.campaign_id, s.id, e.id, e.company_id, e.partner_id, e.vehicle_id, e.occurrence_date,
                    %(channel)s,
                    ((e.occurrence_date + s.offset_days)::timestamp + make_interval(mins => (s.send_hour * 60)::int))
-                       AT TIME ZONE COALESCE(tz.name, %(company_tz)s) AT TIME ZONE 'UTC',
+                       AT TIME ZONE COALESCE(tz.name, ctz.name, %(company_tz)s) AT TIME ZONE 'UTC',
                    CASE WHEN %(consent)s AND %(address)s THEN 'queued' ELSE 'skipped' END,
                    CASE WHEN NOT %(consent)s THEN 'consent' WHEN NOT %(address)s THEN 'no_address' END,
                    0, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
@@ -242,11 +248,14 @@ class DealerCampaignStep(models.Model):
               JOIN dealer_campaign_step s ON s.id = %(step)s AND s.campaign_id = e.campaign_id
               JOIN res_partner p ON p.id = e.partner_id
          LEFT JOIN unnest(%(timezones)s::text[]) AS tz(name) ON tz.name = p.tz
+         LEFT JOIN unnest(%(company_ids)s::int[], %(company_tzs)s::text[]) AS ctz(id, name) ON ctz.id = e.company_id
              WHERE e.state = 'active' AND e.campaign_id = %(campaign)s AND e.control IS NOT TRUE
                AND e.occurrence_date BETWEEN %(first)s AND %(last)s
             ON CONFLICT DO NOTHING
             """,
                 company_tz=company_tz,
+                company_ids=companies.ids,
+                company_tzs=company_tzs,
                 timezones=self._pg_timezones(),
                 channel=channel,
                 consent=consent,

@@ -385,7 +385,8 @@ class DealerDispatch(models.Model):
     # ------------------------------------------------------------
 
     def _timezone(self):
-        tz_name = self.partner_id.tz or (self.company_id or self.env.company).partner_id.tz or "UTC"
+        # the customer's own time zone, else their showroom's local time (its working calendar's, as bookings)
+        tz_name = self.partner_id.tz or (self.company_id or self.env.company)._dealer_tz()
         try:
             return pytz.timezone(tz_name)
         except pytz.UnknownTimeZoneError:
@@ -437,6 +438,9 @@ class DealerDispatch(models.Model):
     def _precheck(self, usage, now):
         """Why this row must not go out now: ('skipped', reason), ('defer', when) or None."""
         self.ensure_one()
+        # a stopped campaign sends nothing more, also a message queued again after a failed attempt
+        if self.campaign_id and not self.transactional and self.campaign_id.state != "running":
+            return ("skipped", "stopped")
         # a customer whose loyalty is blocked gets no reminders of campaigns (blocked after the planning too)
         if self.campaign_id and not self.transactional and self.partner_id.loyalty_blocked:
             return ("skipped", "blocked")

@@ -210,6 +210,32 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(row.state, "sent")
         self.assertEqual(len(self._mails_to(self.partners[0])), 1)
 
+    def test_a_customer_without_a_time_zone_gets_the_showrooms_local_time(self):
+        """The showroom's local time is its working calendar's (as for bookings), also when its address has none:
+        a card without a time zone (an import, the API) is written to at 10:00 and kept quiet at night there."""
+        self.company.partner_id.tz = False
+        self.company.resource_calendar_id.tz = "Asia/Vladivostok"  # UTC+10
+        self.partners[0].tz = False
+        campaign = self._started([("email", -30)])
+        row = self._dispatches(campaign).filtered(lambda r: r.partner_id == self.partners[0])
+        self.assertEqual(row.scheduled_at, datetime(2026, 12, 1, 0, 0), "10:00 in Vladivostok is 00:00 UTC")
+        # 22:30 in Vladivostok: quiet until 09:00 there
+        self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 12, 30)), datetime(2026, 12, 1, 23, 0))
+        self.assertIsNone(row._quiet_until(datetime(2026, 12, 1, 3, 0)), "13:00 in Vladivostok")
+
+    def test_a_stopped_campaign_does_not_send_a_message_queued_again(self):
+        """Stopping cancels the queued messages; a failed one that the delivery sync queues again afterwards
+        (an SMTP error) does not go out either."""
+        campaign = self._started([("email", -30)])
+        rows = self._dispatches(campaign)
+        campaign.action_stop()
+        self.assertEqual(set(rows.mapped("state")), {"cancelled"})
+        rows[0].write({"state": "queued", "skip_reason": False})  # as _cron_sync_delivery retries a failed row
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self.assertEqual((rows[0].state, rows[0].skip_reason), ("skipped", "stopped"))
+        self.assertFalse(self._mails_to(self.partners))
+
     def test_consent_withdrawn_after_planning(self):
         campaign = self._started([("email", -30), ("sms", -30)])
         self._set_consent(self.partners[0], "email", False)
