@@ -60,6 +60,7 @@ SKIP_REASONS = [
     ("opt_out", "Opted out"),
     ("stopped", "Campaign stopped"),
     ("blocked", "Loyalty blocked"),
+    ("superseded", "Replaced by a later message"),
 ]
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=15)
@@ -704,8 +705,23 @@ class DealerDispatch(models.Model):
         if not vals_list:
             return self
         todo = self._new_rule_messages([vals for vals in vals_list if not vals.get("transactional")])
-        todo += self._new_service_messages([vals for vals in vals_list if vals.get("transactional")])
-        return self.create(todo)
+        service = self._new_service_messages([vals for vals in vals_list if vals.get("transactional")])
+        self._supersede_service_messages(service)
+        return self.create(todo + service)
+
+    @api.model
+    def _supersede_service_messages(self, vals_list):
+        """A new service message about a record replaces those about it still waiting (quiet hours): a
+        booking made at night and moved or cancelled before morning sends only what holds."""
+        keys = {(vals["partner_id"], vals["res_model"], vals["res_id"]) for vals in vals_list}
+        if not keys:
+            return
+        about = Domain.OR(
+            Domain("partner_id", "=", partner_id) & Domain("res_model", "=", model) & Domain("res_id", "=", res_id)
+            for partner_id, model, res_id in keys
+        )
+        waiting = self.search(Domain("transactional", "=", True) & Domain("state", "=", "queued") & about)
+        waiting.write({"state": "cancelled", "skip_reason": "superseded"})
 
     @api.model
     def _new_rule_messages(self, vals_list):

@@ -349,7 +349,8 @@ class TestBookingPage(BookingPageCase):
 
     def test_a_booking_moved_back_and_forth_is_confirmed_each_time(self):
         """Booked at A, moved to B, back to A, to B again on one day: four confirmations, the last one
-        naming the time that holds (the second "moved to B" is not taken for a repeat of the first)."""
+        naming the time that holds (the second "moved to B" is not taken for a repeat of the first); those
+        still waiting to go are replaced by the later one."""
         _campaign, dispatch = self._reminder()
         first = "2026-12-02 08:00:00"
         with freeze_time(NOW):
@@ -370,6 +371,10 @@ class TestBookingPage(BookingPageCase):
         )
         self.assertEqual(len(rows), 4)
         self.assertEqual(rows[3].body, rows[1].body, "the last confirmation names B")
+        # none went yet: only the last one will, the others would name times that no longer hold
+        self.assertEqual(rows[:3].mapped("state"), ["cancelled"] * 3)
+        self.assertEqual(set(rows[:3].mapped("skip_reason")), {"superseded"})
+        self.assertEqual(rows[3].state, "queued")
 
     def test_what_the_page_writes_for_the_staff_is_in_the_showroom_language(self):
         """A Russian-speaking customer books, moves and cancels in an English-speaking showroom: the page
