@@ -247,7 +247,6 @@ class DealerRetentionStrategy(models.Model):
             ended.write(
                 {
                     "retention_strategy_id": False,
-                    "retention_offer": False,
                     "retention_since": False,
                     "retention_control": False,
                 }
@@ -262,7 +261,6 @@ class DealerRetentionStrategy(models.Model):
             treated.sudo().write(
                 {
                     "retention_strategy_id": strategy.id,
-                    "retention_offer": strategy.offer,
                     "retention_since": today,
                     "retention_control": False,
                 }
@@ -270,7 +268,6 @@ class DealerRetentionStrategy(models.Model):
             control.sudo().write(
                 {
                     "retention_strategy_id": strategy.id,
-                    "retention_offer": False,
                     "retention_since": today,
                     "retention_control": True,
                 }

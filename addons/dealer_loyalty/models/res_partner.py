@@ -160,7 +160,8 @@ class ResPartner(models.Model):
     retention_strategy_id = fields.Many2one(
         "dealer.retention.strategy", string="Retention strategy", readonly=True, copy=False, index="btree_not_null"
     )
-    retention_offer = fields.Text(string="Retention offer", readonly=True, copy=False)
+    # the strategy's offer in the language it is read in: a campaign message reads it in the customer's
+    retention_offer = fields.Text(string="Retention offer", compute="_compute_retention_offer", compute_sudo=True)
     retention_control = fields.Boolean(
         string="Strategy's control group",
         readonly=True,
@@ -232,6 +233,13 @@ class ResPartner(models.Model):
         help="Send this link to the customer: opening it in Telegram subscribes them to the dealership's bot. "
         "It works once, until its expiry, and only while the card is not linked to a chat.",
     )
+
+    @api.depends("retention_strategy_id.offer", "retention_control")
+    @api.depends_context("lang")
+    def _compute_retention_offer(self):
+        for partner in self:
+            strategy = partner.retention_strategy_id
+            partner.retention_offer = strategy.offer if strategy and not partner.retention_control else False
 
     def mail_allowed_qweb_expressions(self):
         """Placeholders anybody may put in a campaign text about a customer (read as fields, never evaluated)."""

@@ -108,6 +108,23 @@ class TestRetentionStrategy(DealerLoyaltyCase):
                         change(row.with_user(one))
                 row.with_user(every).write({"active": True})
 
+    def test_the_offer_reaches_each_customer_in_their_language(self):
+        """Applied by the daily run (in English), the offer a campaign message prints is the customer's translation."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        strategy = self.env["dealer.retention.strategy"].create(
+            {"name": "Win back", "segment_ids": [(6, 0, self.at_risk.ids)], "offer": "10% off your next service"}
+        )
+        strategy.update_field_translations("offer", {"ru_RU": "Скидка 10% на следующее ТО"})
+        strategy.with_context(lang="en_US")._apply()
+        russian, english = self.partners[:2]
+        russian.lang, english.lang = "ru_RU", "en_US"
+        render = self.env["mail.render.mixin"]
+        for partner, offer in ((russian, "Скидка 10% на следующее ТО"), (english, "10% off your next service")):
+            text = render.with_context(lang=partner.lang)._render_template(
+                "Offer: {{ object.retention_offer }}", "res.partner", partner.ids, engine="inline_template"
+            )[partner.id]
+            self.assertEqual(text, f"Offer: {offer}")
+
     def test_risk_strategy_goes_to_service_advisors(self):
         self.assertEqual(self.risky.risk_level, "medium")
         strategy = self.env["dealer.retention.strategy"].create(
