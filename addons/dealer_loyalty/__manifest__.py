@@ -1,7 +1,7 @@
 {
     "name": "Dealer Loyalty",
     "summary": "RFM segmentation, churn risk, retention strategies and reminder campaigns",
-    "version": "19.0.1.7.0",
+    "version": "19.0.1.8.0",
     "category": "Marketing",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",

@@ -3,7 +3,7 @@ import hashlib
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, escape_psql
+from odoo.tools import SQL, escape_psql, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools.api_input import ApiInputError
@@ -17,6 +17,9 @@ _lt = LazyTranslate(__name__)
 FOLLOWUP_TITLES = {term._source: term for term in (_lt("Follow-up call: every six months"),)}
 
 DEFAULT_FLEET_KM_PER_DAY = 40.0  # ~15,000 km a year, until the fleet's own log tells better
+
+# dates of the car that messages print (each has a text field "<name>_text")
+DATE_TEXTS = ("delivery_date", "warranty_end", "insurance_end", "next_service_date")
 
 
 class DealerVehicle(models.Model):
@@ -119,6 +122,13 @@ class DealerVehicle(models.Model):
         "rendered: the placeholder {{ object.next_offer_text }} of campaign messages.",
     )
 
+    # the car's dates as the customer reads them, in the language a message is rendered in (a date field prints
+    # as 2026-12-31): the placeholders {{ object.warranty_end_text }} … of campaign messages
+    delivery_date_text = fields.Char(string="Delivered on (text)", compute="_compute_date_texts")
+    warranty_end_text = fields.Char(string="Warranty ends (text)", compute="_compute_date_texts")
+    insurance_end_text = fields.Char(string="Insurance policy ends (text)", compute="_compute_date_texts")
+    next_service_date_text = fields.Char(string="Next maintenance due (text)", compute="_compute_date_texts")
+
     _vin_company_uniq = models.UniqueIndex(
         "(company_id, vin) WHERE vin IS NOT NULL AND active IS TRUE",
         "A vehicle with this VIN already exists in this company.",
@@ -200,6 +210,13 @@ class DealerVehicle(models.Model):
     def _compute_next_offer_text(self):
         for vehicle in self:
             vehicle.next_offer_text = vehicle.next_offer_ids._offer_text()
+
+    @api.depends(*DATE_TEXTS)
+    @api.depends_context("lang")
+    def _compute_date_texts(self):
+        for vehicle in self:
+            for fname in DATE_TEXTS:
+                vehicle[f"{fname}_text"] = format_date(self.env, vehicle[fname]) if vehicle[fname] else False
 
     # ------------------------------------------------------------
     # Constraints and CRUD

@@ -1,4 +1,6 @@
+import importlib.util
 from datetime import date
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
@@ -101,6 +103,64 @@ class TestCampaignLanguage(LanguageMixin, DealerCampaignCase):
             with self.subTest(customer=partner.name, lang=lang, channel="telegram"):
                 self.assertIn(text, telegram[partner.telegram_chat_id])
                 self.assertIn(vehicle.name, telegram[partner.telegram_chat_id], "placeholders are filled")
+
+    def test_dates_are_printed_as_each_customer_reads_them(self):
+        """The shipped warranty reminder tells the day the warranty ends in the customer's own date format."""
+        self.vehicles[:2].write({"warranty_end": date(2026, 12, 31)})
+        steps = [
+            {"channel": "email", "mail_template_id": self.env.ref("dealer_loyalty.mail_template_campaign_warranty").id},
+            {"channel": "sms", "sms_template_id": self.env.ref("dealer_loyalty.sms_template_campaign_warranty").id},
+        ]
+        campaign = self.env["dealer.campaign"].create(
+            {
+                "name": "Warranty",
+                "trigger": "warranty",
+                "company_id": self.company.id,
+                "audience_domain": f"[('id', 'in', {self.vehicles[:2].ids})]",
+                "step_ids": [(0, 0, {"name": vals["channel"], "offset_days": -30, **vals}) for vals in steps],
+            }
+        )
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        self.assertEqual(len(rows), 4)
+        for partner, day in ((self.russian, "31.12.2026"), (self.english, "12/31/2026")):
+            with self.subTest(customer=partner.name):
+                sms = self.env["sms.sms"].search([("partner_id", "=", partner.id)])
+                self.assertIn(day, sms.body)
+                self.assertNotIn("2026-12-31", sms.body)
+                email = rows.filtered(lambda r, p=partner: r.partner_id == p and r.channel == "email")
+                mail = self.env["mail.mail"].search([("mail_message_id", "=", email.mail_message_id.id)])
+                outgoing = str(mail._prepare_outgoing_body())
+                self.assertIn(day, outgoing)
+                self.assertNotIn("2026-12-31", outgoing)
+
+    def test_the_upgrade_renames_the_date_placeholders_of_the_shipped_texts(self):
+        """Databases installed before keep their shipped texts (not updated by module updates): the upgrade renames
+        their date placeholders in every language and keeps the rest of the text."""
+        sms = self.env.ref("dealer_loyalty.sms_template_campaign_warranty")
+        mail = self.env.ref("dealer_loyalty.mail_template_campaign_insurance")
+        sms.with_context(lang="en_US").body = "Mine: ends {{ object.warranty_end }} ({{ object.warranty_end_text }})"
+        sms.update_field_translations("body", {"ru_RU": "Моя: до {{ object.warranty_end }}"})
+        mail.body_html = '<p>Ends <t t-out="object.insurance_end"/>.</p>'
+        tyre = self.env.ref("dealer_loyalty.sms_template_campaign_tyre")
+        tyre_text = tyre.with_context(lang="ru_RU").body
+        self.env.flush_all()
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.8.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("dealer_loyalty_migrate_19_0_1_8_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.7.0")
+        self.env.invalidate_all()
+        self.assertEqual(
+            sms.with_context(lang="en_US").body,
+            "Mine: ends {{ object.warranty_end_text }} ({{ object.warranty_end_text }})",
+        )
+        self.assertEqual(sms.with_context(lang="ru_RU").body, "Моя: до {{ object.warranty_end_text }}")
+        self.assertIn('t-out="object.insurance_end_text"', str(mail.body_html))
+        self.assertEqual(tyre.with_context(lang="ru_RU").body, tyre_text, "another template is left as it is")
 
     def test_call_task_is_in_the_assignees_language(self):
         """A task created from a Russian customer's car is read by staff: it speaks the assignee's language."""
