@@ -1,8 +1,7 @@
-import importlib.util
 from datetime import date
-from pathlib import Path
 from unittest.mock import patch
 
+from odoo.addons.dealer_crm.tests.common import load_migration
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -148,10 +147,7 @@ class TestCampaignLanguage(LanguageMixin, DealerCampaignCase):
         tyre = self.env.ref("dealer_loyalty.sms_template_campaign_tyre")
         tyre_text = tyre.with_context(lang="ru_RU").body
         self.env.flush_all()
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.8.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("dealer_loyalty_migrate_19_0_1_8_0", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("dealer_loyalty", "19.0.1.8.0")
         migration.migrate(self.env.cr, "19.0.1.7.0")
         self.env.invalidate_all()
         self.assertEqual(

@@ -1,9 +1,7 @@
-import importlib.util
 from datetime import datetime
-from pathlib import Path
 from unittest.mock import patch
 
-from odoo.addons.dealer_crm.tests.common import user_of
+from odoo.addons.dealer_crm.tests.common import load_migration, user_of
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
@@ -174,10 +172,7 @@ class TestCampaignSending(DealerCampaignCase):
         mails.write({"dealer_dispatch_id": False})
         mails[0].state = "sent"
         self.env.flush_all()
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.6.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("dealer_loyalty_migrate_19_0_1_6_0", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("dealer_loyalty", "19.0.1.6.0")
         migration.migrate(self.env.cr, "19.0.1.5.0")
         mails.invalidate_recordset(["dealer_dispatch_id"])
         self.assertFalse(mails[0].dealer_dispatch_id, "a sent e-mail is left as it is")

@@ -1,16 +1,14 @@
-import importlib.util
 import json
 import logging
 from datetime import datetime, timedelta
 from itertools import count
-from pathlib import Path
 from unittest.mock import patch
 
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from odoo import fields
-from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase, load_migration
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -67,10 +65,7 @@ class TestTelegramSecrets(DealerCrmCase):
         self._assert_own_secrets(partners, keeper, keeper_token, companies)
 
     def test_upgrade_gives_each_row_its_own_secret(self):
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.3.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("dealer_loyalty_migrate_19_0_1_3_0", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("dealer_loyalty", "19.0.1.3.0")
         partners, keeper, companies = self._duplicate_like_a_column_default()
         keeper_token = keeper.telegram_optin_token
         migration.migrate(self.env.cr, "19.0.1.2.0")

@@ -1,7 +1,5 @@
-import importlib.util
-from pathlib import Path
-
 from odoo import Command
+from odoo.addons.dealer_crm.tests.common import load_migration
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -159,10 +157,7 @@ class TestDiscountSetting(DealerSaleCase):
         employees._remove_group(discount)
         dealer_user.implied_ids = [Command.link(discount.id)]
         self.assertFalse(self.settings().group_discount_per_so_line)
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("dealer_sale_migrate_19_0_1_1_0", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("dealer_sale", "19.0.1.1.0")
         migration.migrate(self.env.cr, "19.0.1.0.0")
         self.assertNotIn(discount, dealer_user.implied_ids)
         self.assertTrue(self.settings().group_discount_per_so_line, "the staff keep their discounts")
