@@ -8,7 +8,9 @@ REACHED_OUTCOMES = ("talked", "booked", "call_later", "refused")
 # the reminder or strategy task a call closed: set by the outcome wizard only, since the campaign's and
 # the strategy's results count the call's outcome (a call typed in over RPC naming a campaign's
 # reminder would credit the campaign with a booking)
-REMINDER_LINKS = ("dispatch_id", "strategy_id")
+REMINDER_LINKS = ("dispatch_id", "strategy_id", "campaign_id")
+# what a reminder's call tells its campaign or strategy: set again only by closing a task with the wizard
+REMINDER_RESULTS = ("outcome", "booking_id")
 
 
 class DealerCall(models.Model):
@@ -63,6 +65,9 @@ class DealerCall(models.Model):
     def write(self, vals):
         if not marked(self.env, "dealer_call_outcome"):
             refuse_system_fields(self, [vals], REMINDER_LINKS)
+            reminders = self.filtered(lambda call: call.dispatch_id or call.strategy_id)
+            if reminders:
+                refuse_system_fields(reminders, [vals], REMINDER_RESULTS)
         return super().write(vals)
 
     @api.depends("dispatch_id.campaign_id")

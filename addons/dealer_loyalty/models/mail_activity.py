@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.fields import Domain
 
 REMINDER_GROUPS = "dealer_crm.group_dealer_user"
@@ -15,11 +16,22 @@ class MailActivity(models.Model):
         index="btree_not_null",
         ondelete="set null",
         readonly=True,
+        copy=False,
         groups=REMINDER_GROUPS,
     )
     dealer_dispatch_ids = fields.One2many(
         "dealer.dispatch", "activity_id", string="Campaign reminders", readonly=True, groups=REMINDER_GROUPS
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # the strategy whose task it is (its results count the call that closes it): set by the strategy only
+        refuse_system_fields(self, vals_list, ["dealer_strategy_id"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_system_fields(self, [vals], ["dealer_strategy_id"])
+        return super().write(vals)
 
     @api.model
     def _dealer_reminder_call_domain(self):

@@ -117,7 +117,12 @@ class TestReminderCalls(DealerCampaignCase):
             "outcome": "booked",
             "booking_id": booking.id,
         }
-        for fname, value, label in (("dispatch_id", row.id, "Reminder"), ("strategy_id", strategy.id, "Retention")):
+        links = (
+            ("dispatch_id", row.id, "Reminder"),
+            ("strategy_id", strategy.id, "Retention"),
+            ("campaign_id", campaign.id, "Campaign"),
+        )
+        for fname, value, label in links:
             with self.assertRaisesRegex(AccessError, label):
                 Call.create({**base, fname: value})
             with self.assertRaisesRegex(AccessError, label):
@@ -133,6 +138,26 @@ class TestReminderCalls(DealerCampaignCase):
         self.assertEqual(row.call_id.dispatch_id, row, "closing the task still names the reminder")
         campaign.invalidate_recordset()
         self.assertEqual(campaign.call_booked_count, 1)
+        # what the reminder's call told the campaign is not rewritten afterwards
+        closed = row.call_id.with_user(self.operator)
+        with self.assertRaisesRegex(AccessError, "Outcome"):
+            closed.write({"outcome": "refused"})
+        with self.assertRaisesRegex(AccessError, "Booking"):
+            closed.write({"booking_id": self.env["crm.lead"].create({"name": "Other"}).id})
+        closed.write({"note": "Comes with his wife"})  # the rest of the journal's entry stays the operator's
+        # nor is a task of the operator's made a strategy's, to be closed as one
+        Activity = self.env["mail.activity"].with_user(self.operator)
+        task = {
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": self.partners[0].id,
+            "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+            "user_id": self.operator.id,
+        }
+        with self.assertRaisesRegex(AccessError, "Retention strategy"):
+            Activity.create({**task, "dealer_strategy_id": strategy.id})
+        own = Activity.create(task)
+        with self.assertRaisesRegex(AccessError, "Retention strategy"):
+            own.write({"dealer_strategy_id": strategy.id})
 
     def test_no_answer_is_closed_not_reached_and_call_later_moves_the_task(self):
         campaign = self._running_campaign()
