@@ -36,6 +36,10 @@ class DealerVehicle(models.Model):
             "object.insurance_end",
             "object.warranty_end",
             "object.delivery_date",
+            "object.next_service_date_text",
+            "object.insurance_end_text",
+            "object.warranty_end_text",
+            "object.delivery_date_text",
             "object.company_id.name",
             "object.next_offer_text",
         )

@@ -89,6 +89,15 @@ class TestTemplateSafety(DealerCampaignCase):
         texts = sorted(self._step_text(call.args[2]["text"]) for call in post.call_args_list)
         self.assertEqual(texts, sorted(f"{v.partner_id.name}: {v.plate}" for v in self.vehicles))
 
+    def test_marketers_use_the_dates_made_for_messages(self):
+        """The date placeholders of the shipped texts are ones a marketer may write (not code)."""
+        __, step = self._telegram_campaign()
+        text = (
+            "{{ object.plate }}: warranty until {{ object.warranty_end_text }}, TO {{ object.next_service_date_text }}"
+        )
+        step.with_user(self.marketer).write({"telegram_text": text})
+        self.assertEqual(step.telegram_text, text)
+
     def test_marketer_cannot_put_code_in_campaign_email_or_sms_templates(self):
         """The e-mail and SMS channels render templates as superuser: Odoo's own save check must hold."""
         with self.assertRaises(AccessError):
