@@ -119,6 +119,10 @@ class CrmLead(models.Model):
             "default_workshop_override"
         ):
             self._workshop_check_override_right()
+        for vals in vals_list:
+            self._workshop_check_bay_in_service(
+                vals.get("workshop_bay_id") or self.env.context.get("default_workshop_bay_id")
+            )
         # the end follows from the start and the hours, never given
         vals_list = [{key: value for key, value in vals.items() if key != "workshop_end_at"} for vals in vals_list]
         leads = super(CrmLead, self.with_context(**{SAVING_KEY: Mark()})).create(vals_list).with_env(self.env)
@@ -128,6 +132,8 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         refuse_system_fields(self, [vals], ["dealer_dispatch_id"])
+        if vals.get("workshop_bay_id"):
+            self._workshop_check_bay_in_service(vals["workshop_bay_id"])
         if "workshop_override" in vals and any(
             lead.workshop_override != bool(vals["workshop_override"]) for lead in self
         ):
@@ -205,6 +211,18 @@ class CrmLead(models.Model):
             if round(hours - lead.workshop_hours, 2):
                 lead.sudo().with_context(dealer_workshop_reserving=Mark()).workshop_hours = hours
 
+    def _workshop_check_bay_in_service(self, bay_id):
+        """A booking is not put on an archived bay (one already on it keeps it until it is moved)."""
+        bay = self.env["dealer.workshop.bay"].sudo().browse(bay_id).exists()
+        if bay and not bay.active and any(lead.workshop_bay_id != bay for lead in self or [self]):
+            raise ValidationError(
+                self.env._(
+                    'Bay "%(bay)s" is out of service (archived): choose another bay, or leave Bay empty to get a free '
+                    "one.",
+                    bay=bay.name,
+                )
+            )
+
     def _workshop_check_override_right(self):
         if not self.env.user.has_group("dealer_crm.group_dealer_manager") and not self.env.su:
             raise AccessError(self.env._("Only a director may allow over-booking of a workshop bay."))
@@ -250,14 +268,6 @@ class CrmLead(models.Model):
                 raise ValidationError(lead._workshop_refusal(problems, hours))
 
     def _workshop_check_bay(self, bay, hours):
-        if not bay.active:
-            raise ValidationError(
-                self.env._(
-                    'Bay "%(bay)s" is out of service (archived): choose another bay, or leave Bay empty to get a free '
-                    "one.",
-                    bay=bay.name,
-                )
-            )
         bay._workshop_serialize()
         _end, problem, busy = bay._workshop_fit(self.service_planned_at, hours, exclude_lead=self)
         if problem:

@@ -236,6 +236,12 @@ class TestOverbooking(WorkshopCapacityCase):
             booked.workshop_bay_id = spare
         self.assertIn('Bay "Old lift" is out of service', str(moved.exception))
         self.assertFalse(self.Lead.search([("workshop_bay_id", "=", spare.id)]))
+        # a booking already on a bay archived afterwards is still edited (and moved off it when rebooked)
+        kept = self.booking("2026-06-11 06:00", 1.0, workshop_bay_id=self.lift2.id)
+        self.lift2.active = False
+        kept.write({"workshop_hours": 1.5, "description": "Noise from the front left wheel"})
+        self.assertEqual((kept.workshop_bay_id, kept.workshop_hours), (self.lift2, 1.5))
+        self.lift2.active = True
         # a body job goes to the booth
         body = self.booking(
             "2026-06-08 06:00",
