@@ -64,10 +64,13 @@ SKIP_REASONS = [
 ]
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=15)
-# mail.notification failure types a later attempt may overcome (provider or account trouble). Not "sms_server":
-# Odoo's SMS queue reports any exception of the provider's call so, a read timeout after the provider took the
-# batch included, so the customer may have the text already (the Telegram path does not retry such a case either)
-TRANSIENT_FAILURES = ("sms_credit", "sms_acc", "mail_smtp", "unknown")
+# mail.notification failure types a later attempt may overcome: for e-mail, the SMTP server's trouble; for SMS,
+# only a refusal of the provider's account (no credit, no account), which sends nothing. Not "sms_server": Odoo's
+# SMS queue reports any exception of the provider's call so, a read timeout after the provider took the batch
+# included, so the customer may have the text already (the Telegram path does not retry such a case either); not
+# "unknown" for SMS: statuses Odoo does not know, some reported after the provider took the text.
+TRANSIENT_FAILURES = ("mail_smtp", "unknown")
+SMS_TRANSIENT_FAILURES = ("sms_credit", "sms_acc")
 COUNTED_STATES = ("sending", "sent", "delivered")
 # context key naming what the rows of one batch share while they are sent (see _process)
 SEND_MEMO = "dealer_send_memo"
@@ -1134,7 +1137,9 @@ class DealerDispatch(models.Model):
                 SELECT x.id, mn.id AS notification_id, mn.notification_status AS status,
                        COALESCE(mn.failure_reason, mn.failure_type) AS reason,
                        (mn.notification_status = 'exception' AND x.attempts < %(max)s
-                        AND COALESCE(mn.failure_type, 'unknown') IN %(transient)s) AS retry,
+                        AND CASE WHEN x.channel = 'sms'
+                                 THEN COALESCE(mn.failure_type, 'unknown') IN %(sms_transient)s
+                                 ELSE COALESCE(mn.failure_type, 'unknown') IN %(transient)s END) AS retry,
                        %(now)s::timestamp + make_interval(mins => power(2, x.attempts)::int) AS retry_at
                   FROM dealer_dispatch x
                   JOIN mail_notification mn
@@ -1164,6 +1169,7 @@ class DealerDispatch(models.Model):
          RETURNING mn.mail_mail_id, mn.sms_id_int
             """,
                 transient=TRANSIENT_FAILURES,
+                sms_transient=SMS_TRANSIENT_FAILURES,
                 max=MAX_ATTEMPTS,
                 # the same clock as _failure_vals and the send cron, not the database's
                 now=fields.Datetime.now(),
