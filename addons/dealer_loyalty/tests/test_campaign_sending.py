@@ -206,8 +206,8 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(len(self._mails_to(self.partners[0])), 1)
 
     def test_a_customer_without_a_time_zone_gets_the_showrooms_local_time(self):
-        """The showroom's local time is its working calendar's (as for bookings), also when its address has none:
-        a card without a time zone (an import, the API) is written to at 10:00 and kept quiet at night there."""
+        """A card without a time zone (an import, the API) is written to at 10:00 and kept quiet at night in its
+        showroom's local time: the time zone of its address, else of its working calendar (as for bookings)."""
         self.company.partner_id.tz = False
         self.company.resource_calendar_id.tz = "Asia/Vladivostok"  # UTC+10
         self.partners[0].tz = False
@@ -217,6 +217,10 @@ class TestCampaignSending(DealerCampaignCase):
         # 22:30 in Vladivostok: quiet until 09:00 there
         self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 12, 30)), datetime(2026, 12, 1, 23, 0))
         self.assertIsNone(row._quiet_until(datetime(2026, 12, 1, 3, 0)), "13:00 in Vladivostok")
+        # a showroom whose address has a time zone keeps it, whatever its calendar says (UTC by default)
+        self.company.partner_id.tz = "Europe/Moscow"
+        self.company.resource_calendar_id.tz = "UTC"
+        self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 18, 30)), datetime(2026, 12, 2, 6, 0), "21:30 Moscow")
 
     def test_a_stopped_campaign_does_not_send_a_message_queued_again(self):
         """Stopping cancels the queued messages; a failed one that the delivery sync queues again afterwards
