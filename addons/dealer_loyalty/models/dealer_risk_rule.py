@@ -118,16 +118,18 @@ class DealerRiskRule(models.Model):
 
     def _signal_sql_repeat_repair(self, today):
         return SQL(
-            """SELECT DISTINCT ON (x.vehicle_id) x.partner_id, x.vehicle_id, x.company_id,
+            """SELECT DISTINCT ON (x.vehicle_id, x.company_id) x.partner_id, x.vehicle_id, x.company_id,
                       x.date - x.prev_date AS value_days, NULL::int, NULL::float, x.date,
                       'dealer.visit,' || x.id
-                 FROM (SELECT vis.*, lag(vis.date) OVER (PARTITION BY vis.vehicle_id ORDER BY vis.date, vis.id)
+                 FROM (SELECT vis.*,
+                              -- a repair again in the same showroom: another showroom's visit is its own
+                              lag(vis.date) OVER (PARTITION BY vis.vehicle_id, vis.company_id ORDER BY vis.date, vis.id)
                               AS prev_date
                          FROM dealer_visit vis
                         WHERE vis.state = 'done' AND vis.kind IN ('repair', 'warranty')
                           AND vis.date > %(since)s::date - %(days)s AND vis.date <= %(today)s) x
                 WHERE x.prev_date IS NOT NULL AND x.date - x.prev_date <= %(days)s AND x.date > %(since)s
-             ORDER BY x.vehicle_id, x.date DESC, x.id DESC""",
+             ORDER BY x.vehicle_id, x.company_id, x.date DESC, x.id DESC""",
             today=today,
             since=self._since(today),
             days=int(self.threshold),

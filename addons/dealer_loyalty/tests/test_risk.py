@@ -35,6 +35,17 @@ class TestRiskSignals(DealerLoyaltyCase):
         self.assertEqual((signal.value_days, signal.reference, signal.contribution), (40, second, 25))
         self.assertFalse(self._signals(miss, "repeat_repair"))
 
+    def test_a_repair_in_another_showroom_is_no_repeat_here(self):
+        """A shared car repaired in two showrooms: each showroom's repairs are its own."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        customer = self._customer("Two showrooms")
+        customer.company_id = False
+        car = self._vehicle(customer)
+        car.company_id = False
+        self._visit(car, date(2026, 5, 1), kind="repair", amount=5000, company_id=other.id)
+        self._visit(car, date(2026, 6, 10), kind="repair", amount=5000, company_id=self.env.company.id)
+        self.assertFalse(self._signals(customer, "repeat_repair"))
+
     def test_low_satisfaction(self):
         hit, miss = self._customer("Unhappy"), self._customer("Happy")
         # 0–10, as the satisfaction survey asks: 6 or lower is a detractor, 7 a passive
