@@ -44,7 +44,6 @@ PARTNER_COLS = (
     "risk_level",
     "risk_high_since",
     "retention_strategy_id",
-    "retention_offer",
     "retention_since",
 )
 STEPS = ["RFM", "loyalty status", "churn risk", "retention", "planning", "deferred work", "no-shows"]
@@ -276,7 +275,7 @@ def bench_p8(bench, today, runs):
                 SQL(
                     """
                 WITH upd AS (
-                    UPDATE res_partner p SET retention_strategy_id = %(sid)s, retention_offer = %(offer)s,
+                    UPDATE res_partner p SET retention_strategy_id = %(sid)s,
                            retention_since = %(today)s, write_date = %(now)s
                      WHERE p.id IN (%(match)s) AND %(not_taken)s
                        AND p.retention_strategy_id IS DISTINCT FROM %(sid)s
