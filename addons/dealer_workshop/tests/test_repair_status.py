@@ -222,6 +222,8 @@ class TestRepairStatus(RepairStatusCase):
         self.assertEqual(len(again), 1)
         self.assertIn("18:00", again.body)
 
+        # the new time replaced the first warning, which had not left yet
+        self.assertEqual((late.state, late.skip_reason), ("cancelled", "superseded"))
         # the message leaves by e-mail through the dispatch log
         with (
             freeze_time(NOW + timedelta(hours=2, minutes=30)),
@@ -229,10 +231,11 @@ class TestRepairStatus(RepairStatusCase):
             patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit),
         ):
             self.env["dealer.dispatch"]._cron_send_due()
-        self.assertEqual(late.state, "sent")
-        self.assertIn("не будет готов к", late.mail_message_id.body)
-        self.assertIn(url, late.mail_message_id.body)
-        self.assertEqual(late.mail_message_id.partner_ids, self.russian)
+        self.assertEqual(again.state, "sent")
+        self.assertIn("не будет готов к", again.mail_message_id.body)
+        self.assertIn("18:00", again.mail_message_id.body)
+        self.assertIn(url, again.mail_message_id.body)
+        self.assertEqual(again.mail_message_id.partner_ids, self.russian)
 
     def test_ready_notice_once_with_the_status_link(self):
         with freeze_time(NOW):
