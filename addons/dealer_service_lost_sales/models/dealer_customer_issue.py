@@ -89,7 +89,7 @@ class DealerCustomerIssue(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if {"vehicle_id", "category", "date"} & set(vals):
+        if {"vehicle_id", "category", "date", "company_id"} & set(vals):
             self._detect_repeat_repair()
         return res
 

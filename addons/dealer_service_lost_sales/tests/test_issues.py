@@ -42,6 +42,9 @@ class TestCustomerIssues(ServiceLostSalesCase):
         self.assertEqual((ours.is_repeat_repair, ours.repeat_count), (False, 0))
         again = self.issue(date(2026, 2, 20))
         self.assertEqual((again.is_repeat_repair, again.repeat_count), (True, 1))
+        # moved to the other showroom, an issue is counted there: after its January issue
+        ours.company_id = other
+        self.assertEqual((ours.is_repeat_repair, ours.repeat_count), (True, 1))
 
     def test_window_is_configurable(self):
         self.env["ir.config_parameter"].sudo().set_param("dealer_service_lost_sales.repeat_repair_days", "200")
