@@ -222,6 +222,22 @@ class TestCampaignSending(DealerCampaignCase):
         self.company.resource_calendar_id.tz = "UTC"
         self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 18, 30)), datetime(2026, 12, 2, 6, 0), "21:30 Moscow")
 
+    def test_a_campaign_of_every_showroom_writes_at_each_showrooms_local_time(self):
+        """A campaign of no showroom plans each car's message at 10:00 in the local time of the car's showroom."""
+        east = self.env["res.company"].create({"name": "East showroom"})
+        east.partner_id.tz = "Asia/Vladivostok"  # UTC+10
+        self.company.partner_id.tz = "Europe/Moscow"  # UTC+3
+        self.vehicles[:2].partner_id.write({"tz": False})
+        self.vehicles[1].partner_id.sudo().company_id = False  # a customer of every showroom
+        self.vehicles[1].sudo().company_id = east
+        campaign = self._campaign("warranty", [("email", -30)], company_id=False)
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        rows = self._dispatches(campaign)
+        by_car = {row.vehicle_id: row for row in rows}
+        self.assertEqual(by_car[self.vehicles[0]].scheduled_at, datetime(2026, 12, 1, 7, 0), "10:00 in Moscow")
+        self.assertEqual(by_car[self.vehicles[1]].scheduled_at, datetime(2026, 12, 1, 0, 0), "10:00 in Vladivostok")
+
     def test_a_stopped_campaign_does_not_send_a_message_queued_again(self):
         """Stopping cancels the queued messages; a failed one that the delivery sync queues again afterwards
         (an SMTP error) does not go out either."""
