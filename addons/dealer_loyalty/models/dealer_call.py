@@ -65,7 +65,7 @@ class DealerCall(models.Model):
     def write(self, vals):
         if not marked(self.env, "dealer_call_outcome"):
             refuse_system_fields(self, [vals], REMINDER_LINKS)
-            reminders = self.filtered(lambda call: call.dispatch_id or call.strategy_id)
+            reminders = set(REMINDER_RESULTS) & set(vals) and self.filtered(lambda c: c.dispatch_id or c.strategy_id)
             if reminders:
                 refuse_system_fields(reminders, [vals], REMINDER_RESULTS)
         return super().write(vals)

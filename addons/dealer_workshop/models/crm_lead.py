@@ -214,7 +214,7 @@ class CrmLead(models.Model):
     def _workshop_check_bay_in_service(self, bay_id):
         """A booking is not put on an archived bay (one already on it keeps it until it is moved)."""
         bay = self.env["dealer.workshop.bay"].sudo().browse(bay_id).exists()
-        if bay and not bay.active and any(lead.workshop_bay_id != bay for lead in self or [self]):
+        if bay and not bay.active and (not self or any(lead.workshop_bay_id != bay for lead in self)):
             raise ValidationError(
                 self.env._(
                     'Bay "%(bay)s" is out of service (archived): choose another bay, or leave Bay empty to get a free '
