@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.translated import Translated
 
+from .mail_mail import EMAIL_CONSENT_KEY
+
 
 class IrActionsServer(models.Model):
     _inherit = "ir.actions.server"
@@ -46,3 +48,15 @@ class IrActionsServer(models.Model):
         if param == "action":
             return self
         return super()._dealer_step_value(param)
+
+    def _run_action_mail_post_multi(self, eval_context=None):
+        """Odoo's *Send email* action (of an automation rule, a scheduled action or the *Action* menu) on a
+        customer, a lead or a dealership record e-mails only the customers who agreed to e-mails and whose
+        address is not blacklisted, however it sends (an e-mail, a message or a note): the others are left
+        out, colleagues and vendors still get theirs, and nothing is refused (the change that triggered
+        the rule stands). The same rule as Odoo's *Send SMS* action and the composers (``dealer.dispatch._consented``).
+        """
+        action = self
+        if self.env["dealer.dispatch"]._needs_consent(self.model_name):
+            action = self.with_context(**{EMAIL_CONSENT_KEY: True})
+        return super(IrActionsServer, action)._run_action_mail_post_multi(eval_context=eval_context)

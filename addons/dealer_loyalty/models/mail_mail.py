@@ -1,8 +1,12 @@
+import logging
 import uuid
 from dataclasses import dataclass
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.fields import Domain
+from odoo.tools import email_normalize, email_split
+
+_logger = logging.getLogger(__name__)
 
 # context key naming the campaign row whose message is being handed to Odoo's outbox (see create)
 DISPATCH_KEY = "dealer_dispatch_mail"
@@ -15,6 +19,11 @@ class DispatchMail:
 
     dispatch_id: int
 
+
+# context key of Odoo's "Send email" server action run on a customer, a lead or a dealership record
+# (see ir.actions.server._run_action_mail_post_multi): its e-mails reach only customers who agreed.
+# It only ever takes recipients away, so a request's context may set it.
+EMAIL_CONSENT_KEY = "dealer_email_consent"
 
 # context key naming the memo (in the cursor) of the batch of e-mails being sent (see _send)
 DISPATCH_MEMO = "dealer_dispatch_memo"
@@ -37,7 +46,69 @@ class MailMail(models.Model):
         if isinstance(mark, DispatchMail):
             for vals in vals_list:
                 vals.setdefault("dealer_dispatch_id", mark.dispatch_id)
+        if self.env.context.get(EMAIL_CONSENT_KEY):
+            self._dealer_keep_to_consent(vals_list)
         return super().create(vals_list)
+
+    @api.model
+    def _dealer_keep_to_consent(self, vals_list):
+        """Leave out of the e-mails about to be queued (``vals_list``, changed in place) the recipients
+        without e-mail consent or whose address is blacklisted (``dealer.dispatch._consented``: staff and
+        vendors are no customers), both the contacts and the typed addresses (To, Cc). An e-mail left
+        with nobody is kept cancelled as opted out, as Odoo's mass mailing keeps a blacklisted one: the
+        e-mail log tells an admin why the customer got nothing, and a person who ran the action from the
+        *Action* menu is told whom it missed."""
+        dispatch = self.env["dealer.dispatch"].sudo()
+        refused = []
+        by_model = {}
+        for vals in vals_list:
+            if vals.get("res_id") and dispatch._needs_consent(vals.get("model")) and vals.get("state") != "cancel":
+                by_model.setdefault(vals["model"], []).append(vals)
+        for model, group in by_model.items():
+            recipients = [(vals, self._dealer_recipient_ids(vals), self._dealer_addresses(vals)) for vals in group]
+            allowed_ids, allowed_addresses = dispatch._consented(
+                "email",
+                [pid for __, pids, __ in recipients for pid in pids],
+                [address for __, __, addresses in recipients for address in addresses.values()],
+                self.env[model].browse({vals["res_id"] for vals in group}),
+            )
+            for vals, pids, addresses in recipients:
+                kept_ids = [pid for pid in pids if pid in allowed_ids]
+                kept = {raw: address for raw, address in addresses.items() if address in allowed_addresses}
+                if len(kept_ids) == len(pids) and len(kept) == len(addresses):
+                    continue
+                _logger.info(
+                    "E-mail about %s %s: %s of its recipients without e-mail consent or blacklisted left out",
+                    model,
+                    vals["res_id"],
+                    len(pids) - len(kept_ids) + len(addresses) - len(kept),
+                )
+                vals["recipient_ids"] = [Command.set(kept_ids)]
+                for fname in ("email_to", "email_cc"):
+                    if vals.get(fname):
+                        vals[fname] = ", ".join(raw for raw in email_split(vals[fname]) if raw in kept)
+                if not kept_ids and not kept:
+                    vals.update(state="cancel", failure_type="mail_optout")
+                refused += self.env["res.partner"].sudo().browse(set(pids) - set(kept_ids)).mapped("display_name")
+                refused += [raw for raw in addresses if raw not in kept]
+        dispatch._tell_composer_sender("email", refused)
+
+    @api.model
+    def _dealer_recipient_ids(self, vals):
+        """The contact ids of ``recipient_ids`` commands (link and set) in create values."""
+        ids = []
+        for command in vals.get("recipient_ids") or []:
+            if command[0] == Command.LINK:
+                ids.append(command[1])
+            elif command[0] == Command.SET:
+                ids.extend(command[2])
+        return ids
+
+    @api.model
+    def _dealer_addresses(self, vals):
+        """``{address as typed: normalized address}`` of the To and Cc of create values."""
+        typed = email_split(vals.get("email_to") or "") + email_split(vals.get("email_cc") or "")
+        return {raw: email_normalize(raw, strict=False) for raw in typed if email_normalize(raw, strict=False)}
 
     def _prepare_outgoing_body(self):
         """A campaign e-mail leaves with its opens and clicks traced back to its dispatch row.

@@ -7,6 +7,8 @@ from odoo import fields, models
 from odoo.addons.dealer_crm.tools.translated import in_lang
 from odoo.exceptions import UserError
 
+from .mail_mail import EMAIL_CONSENT_KEY
+
 # Records whose chatter talks with their customer in Telegram: the customer card and deals or bookings.
 TELEGRAM_CONVERSATION_MODELS = ("res.partner", "crm.lead")
 # A customer who wrote to the bot within these days is in a Telegram conversation even once unlinked:
@@ -81,8 +83,27 @@ class MailThread(models.AbstractModel):
         return customer if following else customer.browse()
 
     def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
-        """A customer who gets a person's chatter message in Telegram is not e-mailed it as well."""
+        """A customer who gets a person's chatter message in Telegram is not e-mailed it as well; the
+        message of Odoo's *Send email* action (``EMAIL_CONSENT_KEY``) is e-mailed to no customer without
+        e-mail consent, nor to a blacklisted address (followers and recipients alike)."""
         recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        dispatch = self.env["dealer.dispatch"].sudo()
+        if self.env.context.get(EMAIL_CONSENT_KEY) and self and dispatch._needs_consent(self._name):
+            emailed = [r for r in recipients if r["notif"] == "email"]
+            allowed_ids, allowed_addresses = dispatch._consented(
+                "email",
+                [r["id"] for r in emailed if r["id"]],
+                [r["email_normalized"] for r in emailed if not r["id"] and r["email_normalized"]],
+                self,
+            )
+
+            def refused(r):
+                if r["notif"] != "email":
+                    return False
+                return r["id"] not in allowed_ids if r["id"] else r["email_normalized"] not in allowed_addresses
+
+            dispatch._tell_composer_sender("email", [r["name"] for r in recipients if refused(r)])
+            recipients = [r for r in recipients if not refused(r)]
         if (
             len(self) == 1
             and self._name in TELEGRAM_CONVERSATION_MODELS

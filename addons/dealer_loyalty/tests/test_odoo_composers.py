@@ -121,6 +121,76 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         texts = self.env["sms.sms"].sudo().search([("body", "=", "Ready for pickup.")])
         self.assertEqual(texts.partner_id, self.agreed)
 
+    def _send_email_action(self, records, method, **template_values):
+        template = self.env["mail.template"].create(
+            {
+                "name": "Car ready",
+                "model_id": self.env["ir.model"]._get_id(records._name),
+                "subject": "Your car is ready",
+                "body_html": "<p>Your car is ready for pickup.</p>",
+                "use_default_to": False,
+                **template_values,
+            }
+        )
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Car ready e-mail",
+                "model_id": template.model_id.id,
+                "state": "mail_post",
+                "template_id": template.id,
+                "mail_post_method": method,
+            }
+        )
+        # as an automation rule runs it, in the name of the salesperson whose change triggered it
+        action.with_user(self.marketer).with_context(
+            active_model=records._name, active_ids=records.ids, __action_done={}
+        ).sudo().run()
+        self.env.flush_all()
+        return self.env["mail.mail"].sudo().search([("subject", "=", "Your car is ready")])
+
+    def test_odoos_send_email_action_emails_only_customers_who_agreed(self):
+        """Odoo's "Send email" action of an automation rule, whichever way it sends: the customers without
+        e-mail consent or blacklisted are left out, the colleague named in the template gets every
+        e-mail, and nothing is refused."""
+        staff = self.fi_user.partner_id
+        leads = self.env["crm.lead"].create(
+            [{"name": f"Service for {partner.name}", "partner_id": partner.id} for partner in self.customers]
+        )
+        for method in ("email", "comment"):
+            with self.subTest(method=method):
+                self.env["mail.mail"].sudo().search([("subject", "=", "Your car is ready")]).unlink()
+                mails = self._send_email_action(leads, method, partner_to=f"{{{{ object.partner_id.id }}}},{staff.id}")
+                emailed = mails.filtered(lambda m: m.state != "cancel").recipient_ids
+                self.assertEqual(emailed, self.agreed | staff)
+                notified = self.env["mail.notification"].search(
+                    [("mail_message_id.subject", "=", "Your car is ready"), ("notification_type", "=", "email")]
+                )
+                if method == "comment":
+                    self.assertEqual(notified.res_partner_id, self.agreed | staff)
+
+    def test_odoos_send_email_action_skips_a_follower_or_an_address_without_consent(self):
+        """A customer following the deal gets no message of the action without e-mail consent, and an
+        address typed in the template (a lead without a contact) needs a customer who agreed: the
+        e-mail to nobody else is kept cancelled as opted out."""
+        lead = self.env["crm.lead"].create({"name": "Declined follows", "partner_id": self.declined.id})
+        lead.message_subscribe(partner_ids=(self.declined | self.agreed).ids)
+        self._send_email_action(lead, "comment")
+        notified = self.env["mail.notification"].search([("mail_message_id.subject", "=", "Your car is ready")])
+        self.assertEqual(notified.res_partner_id, self.agreed)
+        strangers = self.env["crm.lead"].create(
+            [
+                {"name": "Stranger", "email_from": "stranger@example.com"},
+                {"name": "Agreed by address", "email_from": self.agreed.email},
+            ]
+        )
+        mails = self._send_email_action(strangers, "email", email_to="{{ object.email_from }}").filtered(
+            lambda m: m.res_id in strangers.ids
+        )
+        self.assertEqual(
+            {(m.res_id, m.state, m.failure_type or False) for m in mails},
+            {(strangers[0].id, "cancel", "mail_optout"), (strangers[1].id, "outgoing", False)},
+        )
+
     def test_staff_are_emailed_without_customer_consent(self):
         """Consent concerns customers: a mass e-mail to employees' contacts reaches them."""
         staff = self.fi_user.partner_id
