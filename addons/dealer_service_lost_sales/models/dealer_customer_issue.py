@@ -4,6 +4,9 @@ from odoo import api, fields, models
 
 from .res_config_settings import service_param
 
+# what decides whether an issue repeats an earlier one
+REPEAT_KEYS = {"vehicle_id", "category", "date", "company_id"}
+
 COMPLAINT_CATEGORIES = [
     ("engine", "Engine"),
     ("transmission", "Transmission"),
@@ -83,20 +86,64 @@ class DealerCustomerIssue(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        """A new issue is counted, and so are the later ones of its car it makes repeats (a back-dated one)."""
         issues = super().create(vals_list)
-        issues._detect_repeat_repair()
+        (issues | issues._repeat_later_issues())._detect_repeat_repair()
         return issues
 
     def write(self, vals):
+        """Moving an issue (its car, category, date or showroom) recounts it and the later issues it left and
+        joined: a complaint entered on the wrong car is a repeat repair of neither car once corrected."""
+        if not REPEAT_KEYS & set(vals):
+            return super().write(vals)
+        before = self._repeat_later_issues()
         res = super().write(vals)
-        if {"vehicle_id", "category", "date", "company_id"} & set(vals):
-            self._detect_repeat_repair()
+        (self | before | self._repeat_later_issues())._detect_repeat_repair()
         return res
+
+    def unlink(self):
+        """The later issues a deleted issue made repeats are counted again without it."""
+        later = self._repeat_later_issues() - self
+        res = super().unlink()
+        later.exists()._detect_repeat_repair()
+        return res
+
+    def _repeat_later_issues(self):
+        """The issues whose repeat count counts these: the later issues of the same car, category and
+        showroom within the window (read as superuser: the counts are the application's)."""
+        issues = self.filtered("vehicle_id")
+        if not issues:
+            return self.browse()
+        window = timedelta(days=service_param(self.env, "repeat_repair_days"))
+        candidates = self.sudo().search_fetch(
+            [
+                ("vehicle_id", "in", issues.vehicle_id.ids),
+                ("category", "in", list(set(issues.mapped("category")))),
+                ("company_id", "in", issues.company_id.ids),
+                ("date", ">=", min(issues.mapped("date"))),
+                ("date", "<=", max(issues.mapped("date")) + window),
+            ],
+            ["vehicle_id", "category", "date", "company_id"],
+        )
+        keys = {(issue.vehicle_id, issue.category, issue.company_id): [] for issue in issues}
+        for issue in issues:
+            keys[issue.vehicle_id, issue.category, issue.company_id].append(issue.date)
+        return self.browse(
+            later.id
+            for later in candidates
+            if any(
+                day <= later.date <= day + window
+                for day in keys.get((later.vehicle_id, later.category, later.company_id), ())
+            )
+        )
 
     def _detect_repeat_repair(self):
         """Count, in one query, earlier issues of the same vehicle and category within the window, in the same
         showroom: a repeat repair is a showroom's own (a shared car's issues in another showroom are that
-        showroom's, and counting them would tell this one of them)."""
+        showroom's, and counting them would tell this one of them). An issue without a car is no repeat."""
+        self.sudo().filtered(lambda issue: not issue.vehicle_id and issue.repeat_count).write(
+            {"is_repeat_repair": False, "repeat_count": 0}
+        )
         issues = self.filtered("vehicle_id")
         if not issues:
             return
@@ -123,7 +170,7 @@ class DealerCustomerIssue(models.Model):
                 and (other.date, other.id) < (issue.date, issue.id)
             )
             if issue.repeat_count != count or issue.is_repeat_repair != bool(count):
-                issue.write({"is_repeat_repair": bool(count), "repeat_count": count})
+                issue.sudo().write({"is_repeat_repair": bool(count), "repeat_count": count})
 
     def action_start(self):
         self.write({"state": "in_progress"})

@@ -46,6 +46,27 @@ class TestCustomerIssues(ServiceLostSalesCase):
         ours.company_id = other
         self.assertEqual((ours.is_repeat_repair, ours.repeat_count), (True, 1))
 
+    def test_correcting_or_deleting_an_earlier_issue_recounts_the_later_ones(self):
+        """An issue entered on the wrong car, or deleted, no longer makes the car's later complaint a repeat
+        repair; one entered late (back-dated) makes it one."""
+        first = self.issue(date(2026, 1, 10))
+        second = self.issue(date(2026, 2, 1))
+        self.assertEqual((second.is_repeat_repair, second.repeat_count), (True, 1))
+        other = self.env["dealer.vehicle"].create({"plate": "Z002ZZ77", "partner_id": self.customer.id})
+        first.vehicle_id = other
+        self.assertEqual((second.is_repeat_repair, second.repeat_count), (False, 0))
+        first.vehicle_id = self.vehicle
+        self.assertEqual(second.repeat_count, 1)
+        first.category = "noise"
+        self.assertEqual(second.repeat_count, 0)
+        late = self.issue(date(2026, 1, 20))  # typed in after the February one
+        self.assertEqual((late.repeat_count, second.repeat_count), (0, 1))
+        late.unlink()
+        self.assertEqual((second.is_repeat_repair, second.repeat_count), (False, 0))
+        second.vehicle_id = False
+        self.issue(date(2026, 1, 25))
+        self.assertEqual(second.repeat_count, 0, "an issue without a car repeats nothing")
+
     def test_window_is_configurable(self):
         self.env["ir.config_parameter"].sudo().set_param("dealer_service_lost_sales.repeat_repair_days", "200")
         self.issue(date(2025, 1, 10))
