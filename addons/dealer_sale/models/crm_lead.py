@@ -13,8 +13,9 @@ class CrmLead(models.Model):
 
     _inherit = "crm.lead"
 
-    # sale_crm's total of the deal's confirmed orders is money: not for the call centre (docs/DOMAIN.md §1)
-    sale_amount_total = fields.Monetary(groups="dealer_crm.group_dealer_see_money")
+    # sale_crm's total of the deal's confirmed orders is money: not for the call centre (docs/DOMAIN.md §1),
+    # still for Odoo's own salespeople (its "Orders" button), as the expected revenue
+    sale_amount_total = fields.Monetary(groups="sales_team.group_sale_salesman,dealer_crm.group_dealer_see_money")
     # the kept copies of the sales contract (the buyer's passport): readable by who may read this field
     dealer_identity_prints = fields.Binary(
         string="Kept sales contracts", attachment=True, copy=False, readonly=True, groups=IDENTITY_GROUPS

@@ -30,6 +30,13 @@ class TestLeadFormRights(DealerSaleCase):
         for button in SALE_BUTTONS:
             self.assertIn(f'name="{button}"', arch)
 
+    def test_odoos_own_salesperson_sees_the_orders_total(self):
+        """A salesperson of Odoo's Sales with no dealership role keeps sale_crm's "Orders" button figure."""
+        odoo_seller = new_test_user(self.env, login="t_odoo_seller", groups="sales_team.group_sale_salesman")
+        lead = self.env["crm.lead"].with_user(odoo_seller).create({"name": "Office chairs", "type": "opportunity"})
+        self.assertIn("sale_amount_total", lead.fields_get())
+        self.assertEqual(lead.read(["sale_amount_total"])[0]["sale_amount_total"], 0)
+
     def test_call_centre_opens_the_deal_without_its_sales_and_money(self):
         deal = self.deal.with_user(self.call_centre)
         form = Form(deal)
