@@ -63,10 +63,12 @@ class IrActionsReport(models.Model):
         records = self.env[report.model].browse(
             [res_id for res_id, data in streams.items() if res_id and data["stream"]]
         )
+        if hasattr(records, "_dealer_keeps_prints"):
+            records = records.filtered(lambda record: record._dealer_keeps_prints())
         if not records:
             return self.env["ir.attachment"]
         holders = {record.id: self._dealer_holder(record) for record in records}
-        writable = self._dealer_writable_holders(holders.values())
+        writable = self._dealer_writable_holders(holders.values(), report)
         versions = self._dealer_kept_versions(report, holders.values())
         report_name = report.with_context(lang=self.env.lang).name
         vals_by_access = {True: [], False: []}
@@ -111,8 +113,11 @@ class IrActionsReport(models.Model):
         _logger.info("Kept %s printed %s document(s): %s", len(attachments), report.report_name, attachments.ids)
         return attachments
 
-    def _dealer_writable_holders(self, holders):
-        """``{(model, id)}`` of the holders the user may edit; raises AccessError on one they may not read."""
+    def _dealer_writable_holders(self, holders, report):
+        """``{(model, id)}`` of the holders the user may add the copy to themselves: they may edit the holder
+        and read the field the copies are kept behind (who may not, a Sales administrator without the
+        dealership's money rights, still leaves the copy, which they cannot open). Raises AccessError on
+        a holder they may not read."""
         writable = set()
         by_model = {}
         for holder in holders:
@@ -120,6 +125,9 @@ class IrActionsReport(models.Model):
         for model, ids in by_model.items():
             holders = self.env[model].browse(ids)
             holders.check_access("read")
+            fname = self._dealer_archive_field(report, holders)
+            if fname and not holders._has_field_access(holders._fields[fname], "read"):
+                continue
             writable.update((model, holder_id) for holder_id in holders._filtered_access("write").ids)
         return writable
 

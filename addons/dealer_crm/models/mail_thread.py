@@ -362,6 +362,13 @@ class MailThread(models.AbstractModel):
     # Printed documents
     # ------------------------------------------------------------
 
+    def _dealer_keeps_prints(self):
+        """Whether the prints of this record are kept when its report keeps every print
+        (``ir.actions.report.dealer_archive``): yes, unless the model says when (a quotation: when it is
+        the dealership's)."""
+        self.ensure_one()
+        return True
+
     def _dealer_document_holder(self):
         """The record that keeps the printed documents of this one (``ir.actions.report.dealer_archive``).
 

@@ -104,6 +104,11 @@ class SaleOrder(models.Model):
             and not line.display_type
         )[:1]
 
+    def _dealer_keeps_prints(self):
+        """Odoo's quotation report keeps the prints of the dealership's orders only: another team's quotation
+        prints as in Odoo."""
+        return self._dealer_is_dealership_order()
+
     def _dealer_document_holder(self):
         """The documents of a deal's quotation are kept on the deal, next to its other offers."""
         self.ensure_one()

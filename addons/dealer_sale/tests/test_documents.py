@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo import Command
 from odoo.addons.dealer_crm.tests.common import load_migration, user_of
 from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError, UserError
@@ -47,6 +48,33 @@ class TestDealDocuments(DealerSaleCase):
         self.assertTrue(prints[0].name.endswith("v1.pdf"), prints[0].name)
         self.assertTrue(prints[1].name.endswith("v2.pdf"), prints[1].name)
         self.assertFalse(self.kept_prints(order), "nothing is kept on the quotation itself")
+
+    def test_odoos_own_quotations_print_as_in_odoo(self):
+        """A salesperson of Odoo's Sales with no dealership role prints a quotation of another team: the PDF
+        comes, nothing is kept. A Sales administrator without the dealership's money rights prints an offer
+        of a dealership deal: it prints and its copy is kept on the deal, behind the money field."""
+        odoo_seller = new_test_user(self.env, login="t_odoo_seller", groups="sales_team.group_sale_salesman")
+        other = self.env["res.partner"].create({"name": "Office buyer"})
+        quotation = (
+            self.env["sale.order"]
+            .with_user(odoo_seller)
+            .create({"partner_id": other.id, "order_line": [Command.create({"product_id": self.mats.id})]})
+        )
+        self.assertIn(quotation.name, self.pdf(OFFER, quotation, user=odoo_seller))
+        self.assertFalse(self.kept_prints(quotation))
+        admin = new_test_user(self.env, login="t_sales_admin", groups="sales_team.group_sale_manager")
+        accessories = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "opportunity_id": self.deal.id,
+                "order_line": [Command.create({"product_id": self.mats.id})],
+            }
+        )
+        self.assertIn(accessories.name, self.pdf(OFFER, accessories, user=admin))
+        kept = self.kept_prints()
+        self.assertEqual(len(kept), 1)
+        with self.assertRaises(AccessError):
+            kept.with_user(admin).read(["raw"])
 
     def test_the_salesperson_cannot_erase_or_replace_the_kept_offers(self):
         """What the customer was offered stays on the deal: emptying the kept offers (which deletes every
