@@ -466,14 +466,25 @@ class CrmLead(models.Model):
         new_car = not vehicle
         if new_car:
             vehicle = Vehicle._api_vehicle(values["vin"], values["plate"])
-        partner = vehicle.partner_id
+        owner = vehicle.partner_id
+        # a plate or VIN typed into a web form proves nothing about whose car it is: a booking whose phone
+        # and e-mail are not the owner's is the requester's (their confirmation, their no-show), noted
+        partner = owner if owner and self._dealer_booker_is_owner(owner, values) else Partner
         description = tools.plaintext2html(values["comment"]) if values["comment"] else False
         if not partner:
             partner, _created = Partner._dealer_api_partner(
-                name=values["name"], phone=values["phone"], email=values["email"], vin=vehicle.vin
+                name=values["name"], phone=values["phone"], email=values["email"], vin=None if owner else vehicle.vin
             )
             if new_car:
                 vehicle.partner_id = partner
+            elif owner:
+                note = self.env._(
+                    "The car is registered to %(owner)s; the booking names %(name)s, whose phone and e-mail are "
+                    "not the owner's. Check who brings the car.",
+                    owner=owner.display_name,
+                    name=partner.display_name,
+                )
+                description = Markup("<p>%s</p>") % note + (description or "")
             else:
                 note = self.env._(
                     "The car has no owner in the register; the booking names %(name)s. Set the owner once checked.",
@@ -505,6 +516,16 @@ class CrmLead(models.Model):
             # the workshop's capacity check: the time is taken (answered 409, naming planned_at)
             raise ServiceSlotRefused(str(exc)) from None
         return {**lead._dealer_booking_response(), "replayed": False}
+
+    @api.model
+    def _dealer_booker_is_owner(self, owner, values):
+        """Whether the request's phone or e-mail is the car owner's, or a contact's of the owner's company."""
+        people = owner | owner.commercial_partner_id | owner.commercial_partner_id.child_ids
+        email = tools.email_normalize(values["email"] or "")
+        return bool(
+            (values["phone"] and values["phone"] in people.mapped("phone_sanitized"))
+            or (email and email in people.mapped("email_normalized"))
+        )
 
     @api.model
     def _dealer_parse_booking(self, payload):

@@ -96,7 +96,8 @@ class TestServiceBookingsTrust(DealerApiCase):
         status, body = self.post(
             URL, booking(vin="XW8ZZZ61ZHG010101", plate=None, phone="+7 916 000 11 22", name="Not Oleg")
         )
-        self.assertEqual((status, body["partner_id"]), (201, self.customer.id), body)
+        self.assertEqual(status, 201, body)
+        self.assertNotEqual(body["partner_id"], self.customer.id, "not the owner's phone: the requester's booking")
         self.customer.invalidate_recordset()
         self.assertEqual(self.customer.read(["name", "phone", "email", "consent_email", "consent_sms"]), before)
 
@@ -131,6 +132,28 @@ class TestServiceBookingsTrust(DealerApiCase):
         self.assertNotIn(">Confirm your booking</a>", description, "a link disguised as the dealer's")
         self.assertNotIn("<img", description)
         self.assertIn("&lt;a href=", description, "the customer's words are kept, as text")
+
+    def test_a_stranger_typing_a_customers_plate_books_in_their_own_name(self):
+        """A plate typed into a web form with someone else's phone: the booking is the requester's, noted for the
+        service desk with the car's owner; the owner gets nothing and the API answers nothing of theirs.
+        The owner's own phone books in the owner's name."""
+        owner = self.env["res.partner"].create({"name": "Plate Owner", "phone": "+79165550188"})
+        car = self.env["dealer.vehicle"].create({"plate": "E110KX77", "partner_id": owner.id, "state": "customer"})
+        status, body = self.post(
+            URL, booking(external_id="WEB-STRANGER", plate="E110KX77", name="Mallory", phone="+79165550177", email=None)
+        )
+        self.assertEqual((status, body["vehicle_id"]), (201, car.id), body)
+        self.assertNotEqual(body["partner_id"], owner.id)
+        lead = self.env["crm.lead"].browse(body["opportunity_id"])
+        self.assertEqual((lead.partner_id.name, lead.partner_id.phone_sanitized), ("Mallory", "+79165550177"))
+        self.assertIn("Plate Owner", str(lead.description))
+        car.invalidate_recordset()
+        self.assertEqual(car.partner_id, owner, "the car keeps its owner")
+        status, body = self.post(
+            URL,
+            booking(external_id="WEB-OWNER", plate="E110KX77", name="P. Owner", phone="8 916 555-01-88", email=None),
+        )
+        self.assertEqual((status, body["partner_id"]), (201, owner.id), body)
 
     def test_a_known_car_without_owner_or_plate_is_not_taken_by_a_booking(self):
         """A VIN typed into a web form proves nothing about whose car it is."""
