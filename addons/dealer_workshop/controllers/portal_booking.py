@@ -37,9 +37,6 @@ CONFIRM_CHANNELS = ("email", "sms", "telegram")
 VERIFIED_PHONE_MINUTES = 30
 # upcoming visits one phone number may hold from the page; more are booked by the service desk
 MAX_ONLINE_BOOKINGS_PER_PHONE = 3
-# cars typed in (plate or VIN) that are not the visitor's own, per session and hour: a customer types their
-# car's once or twice; more is someone asking which plates the dealership knows
-MAX_TYPED_CARS_PER_HOUR = 5
 
 
 class BookingError(Exception):
@@ -307,7 +304,17 @@ class PortalBooking(http.Controller):
             problem = vin_problem(vin)
             if problem:
                 raise BookingError(Vehicle._vin_error_message(vin, *problem))
-        typed = self._typed_cars(vin or plate_key)
+        Lookup = env["dealer.workshop.car.lookup"]
+        visitor, ip_address = self._visitor(partner), request.httprequest.remote_addr
+        if Lookup._dealer_refused(visitor, vin or plate_key, ip_address, company):
+            # before anything is looked up: the page does not tell a stranger, plate after plate, which
+            # cars are registered
+            raise BookingError(
+                env._(
+                    "You have entered several cars that are not yours. To book another car, please call the "
+                    "service desk."
+                )
+            )
         # a plate is found however it is typed: case, spaces, dashes, Cyrillic or Latin look-alike letters;
         # the VIN and the plate are both looked up: a new VIN cannot bring another customer's plate along
         domains = [[("vin", "=", vin)]] if vin else []
@@ -316,7 +323,7 @@ class PortalBooking(http.Controller):
         found = Vehicle.search([*Domain.OR(domains), ("company_id", "in", [company.id, False])])
         owner = partner.commercial_partner_id if partner else None
         if not found or any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):
-            self._save_session(typed_cars=typed)  # not theirs (another customer's, or new): counted
+            Lookup._dealer_count(visitor, vin or plate_key, ip_address, company)  # not theirs: counted
         # a car of the register that is not the booker's (another customer's, or one with no owner yet,
         # such as a car in stock) is booked by the service desk, which checks who brings it
         if any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):
@@ -330,21 +337,17 @@ class PortalBooking(http.Controller):
             return found.filtered(lambda car: vin and car.vin == vin)[:1] or found[:1], None
         return Vehicle, {"vin": vin or False, "plate": plate or False, "state": "customer", "company_id": company.id}
 
-    def _typed_cars(self, key):
-        """The session's cars typed in the last hour that were not the visitor's own, with ``key`` (a VIN or a
-        plate key) added; refused past ``MAX_TYPED_CARS_PER_HOUR`` distinct ones, before anything is
-        looked up, so that the page does not tell a stranger, plate after plate, which cars are registered.
-        ``{key: time}``: the caller saves it when the car is not the visitor's."""
-        now = time.time()
-        typed = {car: at for car, at in (self._session().get("typed_cars") or {}).items() if now - at < 3600}
-        if key not in typed and len(typed) >= MAX_TYPED_CARS_PER_HOUR:
-            raise BookingError(
-                request.env._(
-                    "You have entered several cars that are not yours. To book another car, please call the "
-                    "service desk."
-                )
-            )
-        return {**typed, key: typed.get(key, now)}
+    def _visitor(self, partner):
+        """Who is typing cars in, for the limit on cars that are not theirs: the reminder link, the account or
+        the proven phone the page books for (not the session, which a stranger renews at will)."""
+        __, phone, dispatch = self._identity()
+        if dispatch:
+            return f"dispatch:{dispatch.id}"
+        if not request.env.user._is_public():
+            return f"user:{request.env.uid}"
+        if phone:
+            return f"phone:{phone}"
+        return f"partner:{partner.id}" if partner else f"session:{request.session.sid}"
 
     def _plate_domain(self, key, company):
         """The cars of the showroom whose plate has this key (``normalize_plate``), as a domain."""

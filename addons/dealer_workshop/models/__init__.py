@@ -5,6 +5,7 @@ from . import (
     dealer_vehicle,
     dealer_visit,
     dealer_workshop_bay,
+    dealer_workshop_car_lookup,
     dealer_workshop_norm,
     dealer_workshop_otp,
     product_template,

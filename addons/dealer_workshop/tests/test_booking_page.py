@@ -831,6 +831,48 @@ class TestBookingPageSafety(BookingPageCase):
             response = self._post("/service/book/confirm", html, {**good, "plate": plates[5]})
             self.assertIn("registered to another customer", response.text)
 
+    def test_a_new_session_per_request_does_not_renew_the_limit_on_typed_cars(self):
+        """A stranger with one reminder link asks plate after plate, each time without the session's cookie:
+        the sixth car not theirs is still refused, and so is the link's visitor from another connection's
+        reminder link once that connection typed too many."""
+        plates = [f"C{n}{n}{n}CC77" for n in range(1, 8)]
+        self.env["dealer.vehicle"].create(
+            [
+                {"plate": plate, "partner_id": self.other_car.partner_id.id, "company_id": self.company.id}
+                for plate in plates
+            ]
+        )
+        _campaign, dispatch = self._reminder()
+
+        def ask(plate):
+            self.opener.cookies.clear()
+            return self._get(f"{dispatch._dealer_booking_url()}&step=slots&plate={plate}&product_ids={self.to2.id}")
+
+        with freeze_time(NOW):
+            for plate in plates[:5]:
+                self.assertIn("registered to another customer", ask(plate), plate)
+            html = ask(plates[5])
+            self.assertIn("several cars that are not yours", html)
+            self.assertNotIn("registered to another customer", html)
+        lookups = self.env["dealer.workshop.car.lookup"].sudo()
+        self.assertEqual(len(set(lookups.search([]).mapped("car_key"))), 5)
+        # fifteen cars an hour from one connection, whoever the visitors are
+        lookups.create(
+            [
+                {
+                    "visitor": f"phone:+7916555{n:04d}",
+                    "car_key": f"K{n}",
+                    "ip_address": "127.0.0.1",
+                    "company_id": self.company.id,
+                    "typed_at": "2026-12-02 06:30:00",
+                }
+                for n in range(15)
+            ]
+        )
+        with freeze_time(NOW):
+            self.assertTrue(lookups._dealer_refused("dispatch:0", "NEW", "127.0.0.1", self.company))
+            self.assertFalse(lookups._dealer_refused("dispatch:0", "NEW", "10.0.0.1", self.company))
+
     def test_own_car_found_by_its_cyrillic_plate(self):
         self.car.plate = "К777КК77"
         _campaign, dispatch = self._reminder()
