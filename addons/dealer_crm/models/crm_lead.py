@@ -632,10 +632,18 @@ class CrmLead(models.Model):
             .grouped(lambda lead: lead.stage_id.dealer_step)
             .items()
         ):
+            # written in each assignee's language, not the one of whoever moved the deal
             leads._dealer_schedule_role_activity(
                 HANDOFF_ROLES[step],
-                summary=self._dealer_handoff_summary(step),
-                note={lead.id: self.env._("Deal “%(deal)s” has reached this step.", deal=lead.name) for lead in leads},
+                summary=Translated.of_text(
+                    self.env, lambda env, step=step: self.with_env(env)._dealer_handoff_summary(step)
+                ),
+                note={
+                    lead.id: Translated.of_text(
+                        self.env, lambda env, lead=lead: env._("Deal “%(deal)s” has reached this step.", deal=lead.name)
+                    )
+                    for lead in leads
+                },
                 notify=True,
             )
 
@@ -1036,11 +1044,16 @@ class CrmLead(models.Model):
         start = call_date or fields.Datetime.now()
         self._dealer_route()
         self._dealer_set_clock(start, MISSED_CALL)
-        note = self.env._("Missed call from %(caller)s.", caller=caller) if caller else ""
-        # the salesperson the lead names (routed above), nobody else: a lead still unrouted waits for routing
+        note = (
+            Translated.of_text(self.env, lambda env: env._("Missed call from %(caller)s.", caller=caller))
+            if caller
+            else ""
+        )
+        # the salesperson the lead names (routed above), nobody else: a lead still unrouted waits for routing;
+        # in the salesperson's language, whichever language the telephony's request came in
         return self.sudo()._dealer_schedule_role_activity(
             "sales_manager",
-            summary=self._dealer_missed_call_summary(),
+            summary=Translated.of_text(self.env, lambda env: self.with_env(env)._dealer_missed_call_summary()),
             note=note,
             activity_type=self.env.ref("mail.mail_activity_data_call"),
             group_fallback=False,
@@ -1049,6 +1062,10 @@ class CrmLead(models.Model):
 
     def _dealer_missed_call_summary(self):
         return self.env._("Call back: missed call")
+
+    def _dealer_missed_call_summaries(self):
+        """The call-back task's title in every installed language (each salesperson's task is in theirs)."""
+        return Translated.of_text(self.env, lambda env: self.with_env(env)._dealer_missed_call_summary()).variants()
 
     # ------------------------------------------------------------
     # Escalation
@@ -1642,7 +1659,7 @@ class CrmLead(models.Model):
             # a customer calling again before the call-back is done keeps their one call-back task
             activity = (
                 lead._dealer_register_missed_call(call["started_at"], call["phone"])[:1]
-                or lead.sudo().activity_ids.filtered(lambda a: a.summary == lead._dealer_missed_call_summary())[:1]
+                or lead.sudo().activity_ids.filtered(lambda a: a.summary in lead._dealer_missed_call_summaries())[:1]
             )
         elif inbound and call["status"] == "answered" and not lead:
             lead = self._dealer_lead_from_call(partner, call["line"], call["started_at"], call["user_id"])
@@ -1654,6 +1671,7 @@ class CrmLead(models.Model):
             call["duration_seconds"],
             record.user_id,
             call["recording_url"],
+            record.company_id,
         )
         if lead:
             lead.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
@@ -1765,14 +1783,18 @@ class CrmLead(models.Model):
         return lead
 
     @api.model
-    def _dealer_call_note(self, direction, status, started_at, duration, agent, recording):
+    def _dealer_call_note(self, direction, status, started_at, duration, agent, recording, company=None):
+        """The chatter note of a call: what it was, when (the showroom's local time, in the note's language)."""
         labels = {
             ("inbound", "answered"): self.env._("Inbound call, answered"),
             ("inbound", "missed"): self.env._("Inbound call, missed"),
             ("outbound", "answered"): self.env._("Outbound call, answered"),
             ("outbound", "missed"): self.env._("Outbound call, not answered"),
         }
-        parts = [labels[direction, status], fields.Datetime.to_string(started_at) + " UTC"]
+        when = tools.format_datetime(
+            self.env, started_at, tz=(company or self.env.company)._dealer_tz(), dt_format="short"
+        )
+        parts = [labels[direction, status], when]
         if duration:
             parts.append(self.env._("%(minutes)s min %(seconds)s s", minutes=duration // 60, seconds=duration % 60))
         if agent:

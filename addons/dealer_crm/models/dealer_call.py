@@ -424,9 +424,7 @@ class DealerCall(models.Model):
         leads = self.lead_id
         if not leads:
             return
-        Lead = self.env["crm.lead"]
-        langs = [code for code, _name in self.env["res.lang"].get_installed()]
-        summaries = {Lead.with_context(lang=code)._dealer_missed_call_summary() for code in langs}
+        summaries = self.env["crm.lead"]._dealer_missed_call_summaries()
         tasks = (
             self.env["mail.activity"]
             .sudo()

@@ -129,7 +129,8 @@ class IrActionsServer(models.Model):
             "activity_type": self.dealer_activity_type_id or None,
             "team": self.dealer_team_id,
             "minutes": self.dealer_minutes or None,
-            "message": self.dealer_message or None,
+            # written in the language of who reads it (each customer's, each assignee's), not the trigger's
+            "message": Translated.of_field(self, "dealer_message") if self.dealer_message else None,
         }
         return values[param] if param in values else self[self._dealer_step_required_fields()[param]]
 

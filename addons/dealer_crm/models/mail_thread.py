@@ -238,7 +238,8 @@ class MailThread(models.AbstractModel):
             A title that knows its translations (``tools.translated.Translated``, an automation
             rule's) is written in each assignee's language and counts as the same in any of them
         :param activity_type: ``mail.activity.type`` record (default: To-Do)
-        :param note: the activity's note, or ``{record id: note}`` for a note per record
+        :param note: the activity's note, or ``{record id: note}`` for a note per record; a note that knows
+            its translations (``Translated``) is written in each assignee's language, as the title
         :param bool group_fallback: see ``_dealer_role_users``; false: records whose own person
             is missing get no task
         :param bool notify: send the assignees Odoo's "activity assigned" e-mail; off by default:
@@ -277,11 +278,11 @@ class MailThread(models.AbstractModel):
             records_with_user = records_with_user.with_context(mail_activity_quick_update=True)
         activities = self.env["mail.activity"]
         for (user, deadline, batch_note), batch in batches.items():
-            title = in_lang(summary, self._dealer_staff_lang(batch[:1]._dealer_role_company(), user))
+            lang = self._dealer_staff_lang(batch[:1]._dealer_role_company(), user)
             activities |= records_with_user.browse(batch.ids).activity_schedule(
                 date_deadline=deadline,
-                summary=title,
-                note=batch_note,
+                summary=in_lang(summary, lang),
+                note=in_lang(batch_note, lang),
                 activity_type_id=activity_type.id,
                 user_id=user.id,
             )
@@ -390,8 +391,10 @@ class MailThread(models.AbstractModel):
         messages = self.env["mail.message"]
         for record in self:
             user = users.get(record.id)
+            # in the notified person's language when the message knows its translations (a rule's)
+            lang = self._dealer_staff_lang(record._dealer_role_company(), user)
             messages |= record.message_post(
-                body=Markup("<p>%s</p>") % message,
+                body=Markup("<p>%s</p>") % in_lang(message, lang),
                 subtype_xmlid="mail.mt_note",
                 message_type="comment",
                 partner_ids=user.partner_id.ids if user else [],

@@ -60,6 +60,21 @@ class TestCallJournalApi(RoutedApiCase):
         self.assertFalse(slow_answer.answered_in_norm, "40 s of ringing is past the norm")
         self.assertEqual(slow_answer.lead_id, call.lead_id, "the customer's open lead on the line")
 
+    def test_a_missed_call_reads_in_the_salespersons_language_and_the_showrooms_time(self):
+        """The telephony reports in English at 07:00 UTC; the Russian salesperson's call-back task is in Russian
+        and the call's note says 10:00, Moscow time."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_crm"], ["ru_RU"], overwrite=True)
+        self.seller.lang = "ru_RU"
+        self.seller.company_id.resource_calendar_id.tz = "Europe/Moscow"
+        missed = self.journal(self.call(status="missed", ring_s=30))
+        self.assertEqual(missed.company_id, self.seller.company_id)
+        task = missed.lead_id.activity_ids.filtered(lambda a: a.user_id == self.seller)
+        self.assertEqual(task.summary, "Перезвонить: пропущенный звонок")
+        notes = missed.lead_id.message_ids.filtered(lambda m: "missed" in (m.body or ""))
+        self.assertIn("10:00", notes[:1].body or "", missed.lead_id.message_ids.mapped("body"))
+        self.assertNotIn("UTC", notes[:1].body or "")
+
     def test_missed_call_task_deadline_escalation_and_call_back(self):
         missed = self.journal(self.call(status="missed", ring_s=30))
         lead = missed.lead_id

@@ -36,6 +36,20 @@ class TestSalesProcess(DealerCustomerCase):
         self.assertEqual(len(deal.activity_ids), 3)
         self.assertIn("credit", deal.activity_ids.filtered(lambda a: a.user_id == self.fi_user).summary)
 
+    def test_the_handoff_task_is_in_the_language_of_who_gets_it(self):
+        """An English-speaking salesperson moves the deal; the Russian F&I manager's task is in Russian."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_crm"], ["ru_RU"], overwrite=True)
+        self.fi_user.lang = "ru_RU"
+        deal = self.make_deal(self.make_customer())
+        deal.with_context(lang="en_US").stage_id = self.stage["fi"]
+        task = deal.activity_ids.filtered(lambda a: a.user_id == self.fi_user)
+        self.assertEqual(task.summary, "Подготовить кредит и страховку")
+        self.assertIn("дошла до этого этапа", str(task.note))
+        deal.with_context(lang="ru_RU").stage_id = self.stage["needs"]
+        deal.with_context(lang="ru_RU").stage_id = self.stage["fi"]
+        self.assertEqual(len(deal.activity_ids.filtered(lambda a: a.user_id == self.fi_user)), 1, "not twice")
+
     def test_handoff_falls_back_to_any_user_of_the_role(self):
         self.team.dealer_fi_user_id = False
         deal = self.make_deal(self.make_customer())

@@ -842,7 +842,7 @@ class DealerDispatch(models.Model):
         if self.state == "queued" and self.scheduled_at > fields.Datetime.now():
             return self.env._(
                 "Quiet hours of the customer: the message goes to Telegram at %(when)s.",
-                when=fields.Datetime.context_timestamp(self, self.scheduled_at).strftime("%Y-%m-%d %H:%M"),
+                when=tools.format_datetime(self.env, self.scheduled_at, dt_format="short"),
             )
         return None
 

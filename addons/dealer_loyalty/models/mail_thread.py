@@ -4,7 +4,7 @@ and the replies a person sends from a customer's chatter to the customer's Teleg
 from datetime import timedelta
 
 from odoo import fields, models
-from odoo.addons.dealer_crm.tools.translated import in_lang
+from odoo.addons.dealer_crm.tools.translated import Translated, in_lang
 from odoo.exceptions import UserError
 
 from .mail_mail import EMAIL_CONSENT_KEY
@@ -183,7 +183,11 @@ class MailThread(models.AbstractModel):
                 langs[partner.lang, company] = row._lang()
             lang = langs[partner.lang, company]
             if lang not in texts:
-                texts[lang] = (action and action.with_context(lang=lang).dealer_message) or message
+                texts[lang] = (
+                    message.in_lang(lang)
+                    if isinstance(message, Translated)
+                    else (action and action.with_context(lang=lang).dealer_message) or message
+                )
             return texts[lang]
 
         for record in self:
@@ -213,9 +217,10 @@ class MailThread(models.AbstractModel):
             counts[channel] = counts.get(channel, 0) + 1
         self.env["dealer.dispatch"].sudo()._queue_messages(vals_list)
         if calls:
+            # in the assignee's language (the rule's message too, when it knows its translations)
             calls._dealer_schedule_role_activity(
                 "responsible",
-                summary=self.env._("Call the customer"),
+                summary=Translated.of_text(self.env, lambda env: env._("Call the customer")),
                 note=message,
                 activity_type=self.env.ref("mail.mail_activity_data_call"),
             )

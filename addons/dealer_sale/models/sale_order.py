@@ -3,6 +3,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.addons.dealer_crm.models.res_partner import IDENTITY_GROUPS
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
+from odoo.addons.dealer_crm.tools.translated import Translated
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
@@ -247,17 +248,21 @@ class SaleOrder(models.Model):
             or not self.env.user.has_group("account.group_account_invoice")
             or not self._dealer_has_journal(("bank", "cash"))
         ):
+            # in the cashier's language and formats, not those of whoever confirmed (the customer online)
             self._dealer_schedule_role_activity(
                 "cashier",
-                summary=self.env._("Register the reservation prepayment"),
-                note=Markup("<p>%s</p>")
-                % self.env._(
-                    "The customer paid %(amount)s on %(date)s (reservation %(reservation)s): post the down "
-                    "payment invoice %(invoice)s and register the payment.",
-                    amount=format_amount(self.env, reservation.prepayment_amount, reservation.currency_id),
-                    date=format_date(self.env, reservation.prepayment_date),
-                    reservation=reservation.display_name,
-                    invoice=invoices[0].display_name,
+                summary=Translated.of_text(self.env, lambda env: env._("Register the reservation prepayment")),
+                note=Translated.of_text(
+                    self.env,
+                    lambda env: Markup("<p>%s</p>")
+                    % env._(
+                        "The customer paid %(amount)s on %(date)s (reservation %(reservation)s): post the down "
+                        "payment invoice %(invoice)s and register the payment.",
+                        amount=format_amount(env, reservation.prepayment_amount, reservation.currency_id),
+                        date=format_date(env, reservation.prepayment_date),
+                        reservation=reservation.display_name,
+                        invoice=invoices[0].display_name,
+                    ),
                 ),
             )
             return

@@ -18,6 +18,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.translated import Translated
 from odoo.fields import Domain
 from odoo.tools import plaintext2html
 
@@ -373,15 +374,19 @@ class DealerFeedback(models.Model):
                 role,
                 users={issue.id: head} if head else None,
                 days=1,
-                summary=env._("Call back a detractor"),
-                note=Markup("<p>%s</p>%s")
-                % (
-                    env._(
-                        "%(customer)s rated us %(score)s of 10. Comment:",
-                        customer=feedback.partner_id.name,
-                        score=feedback.score,
+                # the task in the head's language (the issue, shared by the showroom, in the showroom's)
+                summary=Translated.of_text(env, lambda env: env._("Call back a detractor")),
+                note=Translated.of_text(
+                    env,
+                    lambda env, feedback=feedback: Markup("<p>%s</p>%s")
+                    % (
+                        env._(
+                            "%(customer)s rated us %(score)s of 10. Comment:",
+                            customer=feedback.partner_id.name,
+                            score=feedback.score,
+                        ),
+                        feedback._comment_html(),
                     ),
-                    feedback._comment_html(),
                 ),
                 notify=True,
             )

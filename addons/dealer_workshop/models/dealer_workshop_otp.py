@@ -128,13 +128,16 @@ class DealerWorkshopOtp(models.Model):
                 "ip_address": ip_address,
             }
         )
+        partner = self._dealer_phone_partner(phone, company)
+        # the customer the number is known as reads it in their language, whatever the browser's
+        installed = dict(self.env["res.lang"].get_installed())
+        lang = partner.lang if partner.lang in installed else lang
         text = self.with_context(lang=lang).env._(
             "%(code)s is your code to book a service visit at %(company)s. It is valid for %(minutes)s minutes.",
             code=code,
             company=company.name,
             minutes=minutes,
         )
-        partner = self._dealer_phone_partner(phone, company)
         sms = self.env["sms.sms"].sudo().create({"number": phone, "body": text, "partner_id": partner.id})
         otp._log_dispatch(partner, sms, lang)
         # at once, and removed once sent: the code is never kept readable
