@@ -543,12 +543,16 @@ class ResPartner(models.Model):
                 Domain("email_normalized", "in", list(emails)) if emails else Domain.FALSE,
             ]
         ) & Domain("id", "not in", self.ids)
-        others = self.sudo().search_fetch(domain, ["phone_sanitized", "email_normalized", "company_id"], limit=1000)
+        others = self.sudo().search_fetch(
+            domain, ["phone_sanitized", "email_normalized", "company_id", "commercial_partner_id"], limit=1000
+        )
         others = self.browse(others.ids)._filtered_access("read")
         one_showroom = self._dealer_one_showroom()
         for partner in self:
+            # a contact sharing its company's switchboard or e-mail is that company's person, no duplicate
             matches = others.filtered(
                 lambda o, p=partner: (one_showroom or o.company_id in (p.company_id, self.env["res.company"]))
+                and o.commercial_partner_id != p.commercial_partner_id
                 and (
                     (p.phone_sanitized and o.phone_sanitized == p.phone_sanitized)
                     or (p.email_normalized and o.email_normalized == p.email_normalized)

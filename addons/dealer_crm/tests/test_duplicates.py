@@ -86,6 +86,20 @@ class TestDuplicates(DealerCustomerCase):
             notes = " ".join(quiet.message_ids.mapped("body"))
             self.assertRegex(notes, "Possible duplicate of: .*Ivan Petrov", key)
 
+    def test_a_companys_contact_sharing_its_switchboard_is_no_duplicate(self):
+        """A contact added under a company (or made with it by a lead's conversion) with the company's phone or
+        e-mail is its person, not a duplicate of it; another card with that phone still is."""
+        company = self.env["res.partner"].create(
+            {"name": "Romashka LLC", "is_company": True, "phone": "+7 495 100 00 00", "email": "info@romashka.example"}
+        )
+        person = self.env["res.partner"].create(
+            {"name": "Mary Roe", "parent_id": company.id, "phone": "+7 495 100 00 00", "email": "info@romashka.example"}
+        )
+        self.assertFalse(person.message_ids.filtered(lambda m: "Possible duplicate" in (m.body or "")))
+        stranger = self.env["res.partner"].create({"name": "Someone else", "phone": "+7 495 100 00 00"})
+        notes = " ".join(stranger.message_ids.mapped("body"))
+        self.assertIn("Romashka LLC", notes)
+
     def test_a_duplicate_note_names_nobody_its_readers_may_not_read(self):
         """The public booking page makes its cards as superuser: the note on a showroom's card names no
         other showroom's customer, a card of no showroom names no showroom's customer."""
