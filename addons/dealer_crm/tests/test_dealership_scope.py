@@ -109,6 +109,24 @@ class TestDealershipScope(DealerSalesCase):
         self.assertNotEqual(copy, lead)
         self.assertFalse(copy.sudo().budget, "the budget stays on the original")
 
+    def test_odoos_own_salesperson_keeps_odoos_screens(self):
+        """A salesperson of Odoo's Sales with no dealership role sees Odoo's own lead form (no Dealership block
+        with cars they may not open) and crm's Opportunities button on a contact; a dealership salesperson
+        sees the Dealership block and the dealership's Deals button instead."""
+
+        def arch(user, model):
+            return self.env[model].with_user(user).get_views([(False, "form")])["views"]["form"]["arch"]
+
+        seller_lead, seller_contact = arch(self.fleet_seller, "crm.lead"), arch(self.fleet_seller, "res.partner")
+        self.assertNotIn('name="dealer_deal"', seller_lead)
+        self.assertNotIn('name="vehicle_id"', seller_lead)
+        self.assertIn('name="action_view_opportunity"', seller_contact)
+        self.assertNotIn('name="action_dealer_view_leads"', seller_contact)
+        dealer_lead, dealer_contact = arch(self.salesperson_1, "crm.lead"), arch(self.salesperson_1, "res.partner")
+        self.assertIn('name="dealer_deal"', dealer_lead)
+        self.assertIn('name="action_dealer_view_leads"', dealer_contact)
+        self.assertNotIn('name="action_view_opportunity"', dealer_contact)
+
     def test_the_team_form_offers_the_switch(self):
         with Form(self.env["crm.team"]) as form:
             form.name = "New showroom"
