@@ -1292,6 +1292,46 @@ class DealerDispatch(models.Model):
             activity = row.activity_id
             row.call_task_open = bool(activity.active and activity.activity_category == "phonecall")
 
+    def action_dealer_send_again(self):
+        """Send failed messages again, when a person has checked why they failed (a provider's outage is over, an
+        address corrected): queued at once, with every check of a first send (consent, blacklist, quiet hours,
+        frequency cap, a stopped campaign). The failed e-mail or SMS is cancelled, so that nobody's *Resend* in
+        the chatter sends it a second time. A message the provider may have sent although it failed (an SMS
+        whose answer did not come, an interrupted Telegram message) may then reach the customer twice: that is
+        the person's decision, which is why the dispatch itself does not retry those.
+        """
+        self.check_access("write")  # who may cancel the log's messages (marketers), of their showrooms
+        rows = self.filtered(lambda row: row.state == "failed" and row.channel in ("email", "sms", "telegram"))
+        if not rows:
+            raise UserError(self.env._("Only failed e-mails, SMS and Telegram messages can be sent again."))
+        rows = rows.sudo()
+        notifications = (
+            self.env["mail.notification"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id", "in", rows.mail_message_id.ids),
+                    ("res_partner_id", "in", rows.partner_id.ids),
+                    ("notification_status", "=", "exception"),
+                ]
+            )
+        )
+        notifications.mail_mail_id.filtered(lambda mail: mail.state == "exception").write({"state": "cancel"})
+        self.env["sms.sms"].sudo().browse(notifications.mapped("sms_id_int")).exists().filtered(
+            lambda sms: sms.state == "error"
+        ).write({"state": "canceled"})
+        notifications.write({"notification_status": "canceled"})
+        rows.write({"state": "queued", "scheduled_at": fields.Datetime.now(), "next_retry_at": False, "attempts": 0})
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%(count)s messages queued again.", count=len(rows)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
     def action_dealer_call_outcome(self):
         """Close this row's call task with the outcome of the call."""
         self.ensure_one()

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 from odoo.tools.mail import html2plaintext
 
@@ -94,6 +95,29 @@ class TestCampaignDelivery(DealerCampaignHttpCase):
             self._run_cron()
         self.assertEqual((row.state, row.attempts), ("failed", 1))
         self.assertEqual(self.env["sms.sms"].search_count([("partner_id", "=", self.partners[0].id)]), 1)
+
+    def test_a_marketer_sends_a_failed_message_again_once(self):
+        """After the provider's trouble, the marketer sends the failed SMS again from the log: a new SMS leaves
+        with the checks of a first send, the failed one can no longer be resent from the chatter, and a row
+        that did not fail is not sent again."""
+        row = self._sms_campaign()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+            failed_sms, first = row.sms_id, row.mail_message_id
+            self._send_sms_queue(sim_error="server_error")
+        self.assertEqual(row.state, "failed")
+        with self.assertRaises(UserError):
+            row.with_user(self.fi_user).action_dealer_send_again()
+        with freeze_time("2026-12-01 11:00:00"):
+            row.with_user(self.marketer).action_dealer_send_again()
+            self.assertEqual(row.state, "queued")
+            self.assertEqual(failed_sms.state, "canceled")
+            self.assertFalse(first.has_error, "no failure left to resend in the chatter")
+            self._run_cron()
+        self.assertEqual(row.state, "sent")
+        self.assertEqual(self.env["sms.sms"].search_count([("partner_id", "=", self.partners[0].id)]), 2)
+        with self.assertRaisesRegex(UserError, "Only failed"):
+            row.with_user(self.marketer).action_dealer_send_again()
 
     def test_a_retried_sms_cannot_be_resent_from_the_chatter(self):
         """The failed SMS of a retried row is cancelled: the retry sends anew, after checking consent again,
