@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_datetime
 
 from ..tools import capacity
 from .res_config_settings import workshop_param
@@ -53,6 +54,37 @@ class DealerWorkshopBay(models.Model):
         help="Time off of the working hours: it closes every bay on these hours.",
     )
     note = fields.Text()
+
+    def write(self, vals):
+        """A bay with bookings still to come is not taken out of service: its customers would come to a bay
+        nobody plans; the refusal names the bay and its next booking, to be moved first."""
+        if "active" in vals and not vals["active"]:
+            self._workshop_check_no_future_bookings()
+        return super().write(vals)
+
+    def _workshop_check_no_future_bookings(self):
+        Lead = self.env["crm.lead"].sudo()
+        for bay in self.filtered("active"):
+            domain = [
+                ("workshop_bay_id", "=", bay.id),
+                ("won_status", "=", "pending"),
+                ("service_planned_at", ">", fields.Datetime.now()),
+            ]
+            count = Lead.search_count(domain)
+            if count:
+                first = Lead.search(domain, order="service_planned_at", limit=1)
+                raise UserError(
+                    self.env._(
+                        "%(bay)s has %(count)s bookings still to come (the next: %(booking)s on %(when)s). Move them "
+                        "to another bay before taking it out of service.",
+                        bay=bay.display_name,
+                        count=count,
+                        booking=first.display_name,
+                        when=format_datetime(
+                            self.env, first.service_planned_at, tz=bay.company_id._dealer_tz(), dt_format="short"
+                        ),
+                    )
+                )
 
     # ------------------------------------------------------------
     # Capacity: working time, reservations, free hours and slots

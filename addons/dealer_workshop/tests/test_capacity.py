@@ -5,7 +5,7 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.addons.dealer_service_lost_sales.tests.common import ServiceLostSalesCase
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 # Monday 8 June 2026, 08:00 in Moscow (UTC+3): the showroom opens at 09:00 (06:00 UTC).
@@ -236,10 +236,11 @@ class TestOverbooking(WorkshopCapacityCase):
             booked.workshop_bay_id = spare
         self.assertIn('Bay "Old lift" is out of service', str(moved.exception))
         self.assertFalse(self.Lead.search([("workshop_bay_id", "=", spare.id)]))
-        # a booking already on a bay archived afterwards is still edited (and moved off it when rebooked)
+        # a booking already on a bay archived afterwards (once its bookings to come are moved) is still edited
         kept = self.booking("2026-06-11 06:00", 1.0, workshop_bay_id=self.lift2.id)
-        self.lift2.active = False
-        kept.write({"workshop_hours": 1.5, "description": "Noise from the front left wheel"})
+        with freeze_time("2026-06-12 06:00:00"):
+            self.lift2.active = False
+            kept.write({"workshop_hours": 1.5, "description": "Noise from the front left wheel"})
         self.assertEqual((kept.workshop_bay_id, kept.workshop_hours), (self.lift2, 1.5))
         self.lift2.active = True
         # a body job goes to the booth
@@ -250,6 +251,20 @@ class TestOverbooking(WorkshopCapacityCase):
         )
         self.assertEqual(body.workshop_bay_id, self.booth)
         self.assertEqual(body.workshop_hours, 4.0)
+
+    def test_a_bay_with_bookings_to_come_is_not_taken_out_of_service(self):
+        """Archiving a lift that still has a booking to come is refused, naming the bay and the booking; moved to
+        the other lift first, the bay is archived."""
+        with freeze_time("2026-06-01 06:00:00"):
+            kept = self.booking("2026-06-11 06:00", 1.0, workshop_bay_id=self.lift2.id)
+            with self.assertRaises(UserError) as refused:
+                self.lift2.action_archive()
+            self.assertIn(self.lift2.name, str(refused.exception))
+            self.assertIn(kept.display_name, str(refused.exception))
+            self.assertTrue(self.lift2.active)
+            kept.workshop_bay_id = self.lift1
+            self.lift2.action_archive()
+            self.assertFalse(self.lift2.active)
 
     def test_moving_a_booking_onto_a_taken_bay_is_refused(self):
         self.booking("2026-06-08 06:00", 2.0, workshop_bay_id=self.lift1.id)
