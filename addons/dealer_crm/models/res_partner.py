@@ -549,14 +549,21 @@ class ResPartner(models.Model):
         others = self.browse(others.ids)._filtered_access("read")
         one_showroom = self._dealer_one_showroom()
         for partner in self:
-            # a contact sharing its company's switchboard or e-mail is that company's person, no duplicate
-            matches = others.filtered(
-                lambda o, p=partner: (one_showroom or o.company_id in (p.company_id, self.env["res.company"]))
-                and o.commercial_partner_id != p.commercial_partner_id
-                and (
-                    (p.phone_sanitized and o.phone_sanitized == p.phone_sanitized)
-                    or (p.email_normalized and o.email_normalized == p.email_normalized)
+            # the people of a company sharing its switchboard or e-mail are its people, no duplicates of it nor
+            # of each other; the same person's own mobile or e-mail twice in a company still is one
+            company = partner.commercial_partner_id
+            own = {company.phone_sanitized, company.email_normalized} - {False}
+
+            def same(o, fname, p=partner, company=company, own=own):
+                return (
+                    p[fname] and o[fname] == p[fname] and not (o.commercial_partner_id == company and p[fname] in own)
                 )
+
+            matches = others.filtered(
+                lambda o, p=partner, same=same: (
+                    one_showroom or o.company_id in (p.company_id, self.env["res.company"])
+                )
+                and (same(o, "phone_sanitized") or same(o, "email_normalized"))
             )
             if matches:
                 names = ", ".join(matches.mapped("display_name"))

@@ -99,6 +99,11 @@ class TestDuplicates(DealerCustomerCase):
         stranger = self.env["res.partner"].create({"name": "Someone else", "phone": "+7 495 100 00 00"})
         notes = " ".join(stranger.message_ids.mapped("body"))
         self.assertIn("Romashka LLC", notes)
+        # the same person's own mobile twice under the company is still a duplicate
+        mobile = {"parent_id": company.id, "phone": "+7 916 200 00 01"}
+        first = self.env["res.partner"].create({"name": "Ivan Ivanov", **mobile})
+        again = self.env["res.partner"].create({"name": "I. Ivanov", **mobile})
+        self.assertIn(first.name, " ".join(again.message_ids.mapped("body")))
 
     def test_a_duplicate_note_names_nobody_its_readers_may_not_read(self):
         """The public booking page makes its cards as superuser: the note on a showroom's card names no

@@ -14,6 +14,9 @@ class Translated(str):
         value.by_lang = dict(by_lang)
         return value
 
+    def __getnewargs__(self):  # copy and pickle keep the translations
+        return str(self), self.by_lang
+
     def in_lang(self, lang):
         return self.by_lang.get(lang) or str(self)
 

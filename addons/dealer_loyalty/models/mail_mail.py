@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
-from odoo.tools import email_normalize, email_split
+from odoo.tools import email_normalize, email_split, formataddr
+from odoo.tools.mail import email_split_tuples
 
 _logger = logging.getLogger(__name__)
 
@@ -86,7 +87,11 @@ class MailMail(models.Model):
                 vals["recipient_ids"] = [Command.set(kept_ids)]
                 for fname in ("email_to", "email_cc"):
                     if vals.get(fname):
-                        vals[fname] = ", ".join(raw for raw in email_split(vals[fname]) if raw in kept)
+                        vals[fname] = ", ".join(
+                            formataddr((name, address))
+                            for name, address in email_split_tuples(vals[fname])
+                            if address in kept
+                        )
                 if not kept_ids and not kept:
                     vals.update(state="cancel", failure_type="mail_optout")
                 refused += self.env["res.partner"].sudo().browse(set(pids) - set(kept_ids)).mapped("display_name")

@@ -107,8 +107,9 @@ class SaleOrder(models.Model):
 
     def _dealer_keeps_prints(self):
         """Odoo's quotation report keeps the prints of the dealership's orders only: another team's quotation
-        prints as in Odoo."""
-        return self._dealer_is_dealership_order()
+        prints as in Odoo. Decided as the application: the order's deal may be a colleague's, which the
+        printing salesperson does not read."""
+        return self.sudo()._dealer_is_dealership_order()
 
     def _dealer_document_holder(self):
         """The documents of a deal's quotation are kept on the deal, next to its other offers."""

@@ -323,7 +323,9 @@ class PortalBooking(http.Controller):
         found = Vehicle.search([*Domain.OR(domains), ("company_id", "in", [company.id, False])])
         owner = partner.commercial_partner_id if partner else None
         if not found or any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):
-            Lookup._dealer_count(visitor, vin or plate_key, ip_address, company)  # not theirs: counted
+            # not theirs: counted for the visitor; for the connection (shared by many behind a proxy or a
+            # carrier's NAT) only a car of the register, which is what a stranger learns something about
+            Lookup._dealer_count(visitor, vin or plate_key, ip_address if found else None, company)
         # a car of the register that is not the booker's (another customer's, or one with no owner yet,
         # such as a car in stock) is booked by the service desk, which checks who brings it
         if any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):

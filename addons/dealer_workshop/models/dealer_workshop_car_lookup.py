@@ -7,8 +7,9 @@ from odoo.tools import SQL
 # cars typed in (plate or VIN) that are not the visitor's own, per visitor and hour: a customer types their
 # car's once or twice; more is someone asking which plates the dealership knows
 MAX_TYPED_CARS_PER_HOUR = 5
-# the same per connection (an IPv6 network of 64 bits counts as one), whoever the visitors say they are:
-# one reminder link, portal account or phone after another from the same place
+# cars of the register that are not the visitor's, per connection (an IPv6 network of 64 bits counts as one),
+# whoever the visitors say they are: one reminder link, portal account or phone after another from the same
+# place. New cars are not counted here: the customers behind one proxy or carrier's NAT book theirs freely.
 MAX_TYPED_CARS_PER_IP_HOUR = 15
 
 
@@ -64,7 +65,8 @@ class DealerWorkshopCarLookup(models.Model):
 
     @api.model
     def _dealer_count(self, visitor, key, ip_address, company):
-        """Count the car ``key`` a visitor typed that was not theirs."""
+        """Count the car ``key`` a visitor typed that was not theirs (for the connection ``ip_address`` too,
+        when given: a car of the register)."""
         self.sudo().create(
             {"visitor": visitor, "car_key": key, "ip_address": network(ip_address), "company_id": company.id}
         )
