@@ -251,6 +251,38 @@ class DealerDispatch(models.Model):
         return model in ("res.partner", "crm.lead") or bool(model and model.startswith("dealer."))
 
     @api.model
+    def _consent_record_ids(self, model, res_ids):
+        """Of the records ``res_ids`` of ``model``, those whose automated e-mails keep to the customers' consent
+        (Odoo's *Send email* action): the dealership's records, its deals, and the cards of its customers (of a
+        showroom, or with a car, a visit or a dealership deal, theirs or their company's). The rest of Odoo
+        (another team's leads, a supplier's or a colleague's card) keeps Odoo's behaviour.
+        """
+        if not self._needs_consent(model) or not res_ids:
+            return set()
+        records = self.env[model].sudo().browse(res_ids).exists()
+        if model == "crm.lead":
+            return set(records._dealer_deals().ids)
+        if model != "res.partner":
+            return set(records.ids)
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT p.id FROM res_partner p
+                    WHERE p.id = ANY(%s)
+                      AND (p.company_id IS NOT NULL
+                           OR EXISTS (SELECT 1 FROM dealer_vehicle v
+                                       WHERE v.partner_id IN (p.id, p.commercial_partner_id))
+                           OR EXISTS (SELECT 1 FROM dealer_visit s
+                                       WHERE s.partner_id IN (p.id, p.commercial_partner_id))
+                           OR EXISTS (SELECT 1 FROM crm_lead l LEFT JOIN crm_team t ON t.id = l.team_id
+                                       WHERE l.partner_id IN (p.id, p.commercial_partner_id)
+                                         AND (t.dealer_is_dealership OR l.vehicle_id IS NOT NULL)))""",
+                records.ids,
+            )
+        )
+        return {row[0] for row in rows}
+
+    @api.model
     def _consented(self, channel, partner_ids=(), addresses=(), records=None):
         """Who of ``partner_ids`` and which of ``addresses`` may get a message on ``channel`` (e-mail, SMS).
 

@@ -51,10 +51,11 @@ class IrActionsServer(models.Model):
 
     def _run_action_mail_post_multi(self, eval_context=None):
         """Odoo's *Send email* action (of an automation rule, a scheduled action or the *Action* menu) on a
-        customer, a lead or a dealership record e-mails only the customers who agreed to e-mails and whose
-        address is not blacklisted, however it sends (an e-mail, a message or a note): the others are left
-        out, colleagues and vendors still get theirs, and nothing is refused (the change that triggered
-        the rule stands). The same rule as Odoo's *Send SMS* action and the composers (``dealer.dispatch._consented``).
+        dealership customer's card, a dealership deal or a dealership record e-mails only the customers who
+        agreed to e-mails and whose address is not blacklisted, however it sends (an e-mail, a message or a
+        note): the others are left out, colleagues and vendors still get theirs, and nothing is refused (the
+        change that triggered the rule stands). Other records (another team's lead, a contact the dealership
+        never served) e-mail as in Odoo (``dealer.dispatch._consent_record_ids``).
         """
         action = self
         if self.env["dealer.dispatch"]._needs_consent(self.model_name):

@@ -65,7 +65,13 @@ class MailMail(models.Model):
         for vals in vals_list:
             if vals.get("res_id") and dispatch._needs_consent(vals.get("model")) and vals.get("state") != "cancel":
                 by_model.setdefault(vals["model"], []).append(vals)
+        for model, group in list(by_model.items()):
+            # the dealership's records only: another team's lead or a supplier's card e-mails as in Odoo
+            ids = dispatch._consent_record_ids(model, [vals["res_id"] for vals in group])
+            by_model[model] = [vals for vals in group if vals["res_id"] in ids]
         for model, group in by_model.items():
+            if not group:
+                continue
             recipients = [(vals, self._dealer_recipient_ids(vals), self._dealer_addresses(vals)) for vals in group]
             allowed_ids, allowed_addresses = dispatch._consented(
                 "email",

@@ -88,7 +88,7 @@ class MailThread(models.AbstractModel):
         e-mail consent, nor to a blacklisted address (followers and recipients alike)."""
         recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
         dispatch = self.env["dealer.dispatch"].sudo()
-        if self.env.context.get(EMAIL_CONSENT_KEY) and self and dispatch._needs_consent(self._name):
+        if self.env.context.get(EMAIL_CONSENT_KEY) and self and dispatch._consent_record_ids(self._name, self.ids):
             emailed = [r for r in recipients if r["notif"] == "email"]
             allowed_ids, allowed_addresses = dispatch._consented(
                 "email",

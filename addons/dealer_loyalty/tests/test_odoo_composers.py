@@ -121,6 +121,29 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         texts = self.env["sms.sms"].sudo().search([("body", "=", "Ready for pickup.")])
         self.assertEqual(texts.partner_id, self.agreed)
 
+    def _showroom_team(self):
+        return self.env["crm.team"].create({"name": "Showroom sales", "dealer_is_dealership": True})
+
+    def test_odoos_send_email_action_elsewhere_in_odoo_emails_as_in_odoo(self):
+        """A contact the dealership never served (no showroom, car, visit or deal) and a lead of another team
+        are e-mailed by the action as Odoo does, consent or not."""
+        supplier = self.env["res.partner"].create({"name": "Office supplier", "email": "office@example.com"})
+        self.assertFalse(supplier.consent_email)
+        mails = self._send_email_action(supplier, "email", partner_to="{{ object.id }}")
+        self.assertEqual(mails.filtered(lambda m: m.state == "outgoing").recipient_ids, supplier)
+        other_team = self.env["crm.team"].create({"name": "Fleet sales"})
+        lead = self.env["crm.lead"].create({"name": "Fleet", "partner_id": supplier.id, "team_id": other_team.id})
+        self._send_email_action(lead, "comment", partner_to="{{ object.partner_id.id }}")
+        notified = self.env["mail.notification"].search(
+            [("mail_message_id.model", "=", "crm.lead"), ("mail_message_id.res_id", "=", lead.id)]
+        )
+        self.assertEqual(notified.res_partner_id, supplier)
+        # once the dealership serves them (a deal of a showroom team), their consent counts
+        self.env["crm.lead"].create({"name": "Car", "partner_id": supplier.id, "team_id": self._showroom_team().id})
+        self.env["mail.mail"].sudo().search([("subject", "=", "Your car is ready")]).unlink()
+        mails = self._send_email_action(supplier, "email", partner_to="{{ object.id }}")
+        self.assertFalse(mails.filtered(lambda m: m.state == "outgoing" and m.res_id == supplier.id))
+
     def _send_email_action(self, records, method, **template_values):
         template = self.env["mail.template"].create(
             {
@@ -154,7 +177,10 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         e-mail, and nothing is refused."""
         staff = self.fi_user.partner_id
         leads = self.env["crm.lead"].create(
-            [{"name": f"Service for {partner.name}", "partner_id": partner.id} for partner in self.customers]
+            [
+                {"name": f"Service for {partner.name}", "partner_id": partner.id, "team_id": self._showroom_team().id}
+                for partner in self.customers
+            ]
         )
         for method in ("email", "comment"):
             with self.subTest(method=method):
@@ -172,15 +198,18 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         """A customer following the deal gets no message of the action without e-mail consent, and an
         address typed in the template (a lead without a contact) needs a customer who agreed: the
         e-mail to nobody else is kept cancelled as opted out."""
-        lead = self.env["crm.lead"].create({"name": "Declined follows", "partner_id": self.declined.id})
+        team = self._showroom_team()
+        lead = self.env["crm.lead"].create(
+            {"name": "Declined follows", "partner_id": self.declined.id, "team_id": team.id}
+        )
         lead.message_subscribe(partner_ids=(self.declined | self.agreed).ids)
         self._send_email_action(lead, "comment")
         notified = self.env["mail.notification"].search([("mail_message_id.subject", "=", "Your car is ready")])
         self.assertEqual(notified.res_partner_id, self.agreed)
         strangers = self.env["crm.lead"].create(
             [
-                {"name": "Stranger", "email_from": "stranger@example.com"},
-                {"name": "Agreed by address", "email_from": self.agreed.email},
+                {"name": "Stranger", "email_from": "stranger@example.com", "team_id": team.id},
+                {"name": "Agreed by address", "email_from": self.agreed.email, "team_id": team.id},
             ]
         )
         mails = self._send_email_action(strangers, "email", email_to="{{ object.email_from }}").filtered(
