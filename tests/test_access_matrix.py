@@ -99,6 +99,8 @@ MATRIX = {
     "dealer.workshop.bay":            "r--- r--- r--- rwc- r--- r--- r--- r--- r--- r--- rwcu r---",
     "dealer.workshop.norm":           "r--- r--- r--- rwcu r--- r--- r--- r--- r--- r--- rwcu r---",
     "dealer.workshop.otp":            "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
+    # cars typed on the booking page that were not the visitor's (a limit's log): the page's alone
+    "dealer.workshop.car.lookup":     "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     # workshop load per bay and day (SQL report): every role reads it
     "dealer.workshop.load":           "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.walkin":                  "r--- rwc- r--- r--- rwc- r--- r--- r--- r--- rwc- rwcu rwc-",
