@@ -1,9 +1,10 @@
+import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 
 from ..tools.api_input import ApiInputError, _lt
 from ..tools.marks import as_application
@@ -248,45 +249,55 @@ class ResPartner(models.Model):
         for partner in self:
             partner.dealer_call_count = counts.get(partner._origin, 0)
 
-    @api.depends_context("today", "allowed_company_ids")
+    @api.depends_context("today", "allowed_company_ids", "tz")
     def _compute_dealer_revenue(self):
-        """Two grouped queries for the whole list (closed visits, won deals) per partner and day.
+        """One query for the whole list: closed visits and won deals summed per partner, in all, over
+        24 and over 12 months (by the day in the user's time zone, as the lists group them).
 
-        Sudo: an advisor sees revenue of won deals without having access to sales leads;
-        the totals stay limited to the companies the user works in.
+        Application figures: an advisor sees revenue of won deals without having access to sales
+        leads; the totals stay limited to the companies the user works in.
         """
         today = fields.Date.context_today(self)
-        since_12, since_24 = today - relativedelta(months=12), today - relativedelta(months=24)
-        totals = {partner.id: [0.0, 0.0, 0.0] for partner in self}
-        companies = self.env.companies.ids
-        visit_rows = (
-            self.env["dealer.visit"]
-            .sudo()
-            ._read_group(
-                [("partner_id", "in", self.ids), ("state", "=", "done"), ("company_id", "in", companies)],
-                ["partner_id", "date:day"],
-                ["revenue:sum"],
+        ids = [partner_id for partner_id in self._origin.ids if partner_id]
+        totals = {}
+        if ids:
+            self.env["dealer.visit"].flush_model(["partner_id", "state", "company_id", "date", "revenue"])
+            self.env["crm.lead"].flush_model(
+                ["partner_id", "won_status", "company_id", "active", "date_closed", "expected_revenue"]
             )
-        )
-        lead_rows = (
-            self.env["crm.lead"]
-            .sudo()
-            ._read_group(
-                [("partner_id", "in", self.ids), ("won_status", "=", "won"), ("company_id", "in", companies + [False])],
-                ["partner_id", "date_closed:day"],
-                ["expected_revenue:sum"],
+            companies = tuple(self.env.companies.ids)
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT partner_id, SUM(amount),
+                           SUM(amount) FILTER (WHERE day > %(since_24)s),
+                           SUM(amount) FILTER (WHERE day > %(since_12)s)
+                      FROM (
+                            SELECT partner_id, date AS day, revenue AS amount
+                              FROM dealer_visit
+                             WHERE partner_id IN %(ids)s AND state = 'done' AND company_id IN %(companies)s
+                            UNION ALL
+                            SELECT partner_id, (date_closed AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date,
+                                   expected_revenue
+                              FROM crm_lead
+                             WHERE partner_id IN %(ids)s AND won_status = 'won' AND active
+                               AND (company_id IN %(companies)s OR company_id IS NULL)
+                           ) AS closed
+                     GROUP BY partner_id
+                    """,
+                    ids=tuple(ids),
+                    companies=companies,
+                    since_24=today - relativedelta(months=24),
+                    since_12=today - relativedelta(months=12),
+                    tz=tz if (tz := self.env.context.get("tz")) in pytz.all_timezones_set else "UTC",
+                )
             )
-        )
-        for partner, when, amount in visit_rows + lead_rows:
-            bucket = totals[partner.id]
-            bucket[0] += amount
-            day = fields.Date.to_date(when) if when else None
-            if day and day > since_24:
-                bucket[2] += amount
-                if day > since_12:
-                    bucket[1] += amount
+            totals = {partner_id: amounts for partner_id, *amounts in self.env.cr.fetchall()}
         for partner in self:
-            partner.dealer_revenue_total, partner.dealer_revenue_12m, partner.dealer_revenue_24m = totals[partner.id]
+            total, last_24, last_12 = totals.get(partner._origin.id) or (0.0, 0.0, 0.0)
+            partner.dealer_revenue_total = total or 0.0
+            partner.dealer_revenue_24m = last_24 or 0.0
+            partner.dealer_revenue_12m = last_12 or 0.0
 
     @api.depends("consent_email")
     def _compute_consent_email_date(self):
@@ -319,9 +330,12 @@ class ResPartner(models.Model):
             if not (partner.phone or partner.email or partner.vehicle_ids):
                 partner.dealer_duplicate_ids = False
                 continue
-            # all the customer's VINs in one lookup (a car and a search each before)
+            # all the customer's VINs in one lookup (a car and a search each before); the card's own
+            # number as stored, normalised as the other contacts' numbers it is compared with
             vins = partner.vehicle_ids.filtered("vin").mapped("vin")
-            found = self._dealer_find_duplicates(phone=partner.phone, email=partner.email, vin=vins or None)
+            found = self._dealer_find_duplicates(
+                phone=partner.phone, email=partner.email, vin=vins or None, phone_sanitized=partner.phone_sanitized
+            )
             partner.dealer_duplicate_ids = found - partner._origin - partner
 
     # ------------------------------------------------------------
@@ -447,14 +461,14 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _dealer_find_duplicates(self, phone=None, email=None, vin=None):
+    def _dealer_find_duplicates(self, phone=None, email=None, vin=None, phone_sanitized=None):
         """Contacts matching a phone (normalised like ``phone_sanitized``), an e-mail or a VIN.
 
         The lookup runs as superuser so that a contact of another showroom of the group is found
         too; the result keeps only the contacts the caller may read. Callers that need to know
         that a hidden match exists use ``_dealer_find_duplicates_hidden_count``.
         """
-        found = self._dealer_find_duplicates_all(phone=phone, email=email, vin=vin)
+        found = self._dealer_find_duplicates_all(phone=phone, email=email, vin=vin, phone_sanitized=phone_sanitized)
         return self.browse(found.ids)._filtered_access("read")
 
     @api.model
@@ -463,11 +477,12 @@ class ResPartner(models.Model):
         return len(found) - len(self.browse(found.ids)._filtered_access("read"))
 
     @api.model
-    def _dealer_find_duplicates_all(self, phone=None, email=None, vin=None):
-        """``vin`` may be a list of VINs: the owners of any of them, up to 50 contacts per VIN."""
+    def _dealer_find_duplicates_all(self, phone=None, email=None, vin=None, phone_sanitized=None):
+        """``vin`` may be a list of VINs: the owners of any of them, up to 50 contacts per VIN.
+        ``phone_sanitized``: the phone already normalised (a card's stored number)."""
         Partner = self.sudo().with_context(active_test=True)
         domains = []
-        sanitized = phone and self._phone_format(number=phone, country=self.env.company.country_id)
+        sanitized = phone_sanitized or (phone and self._phone_format(number=phone, country=self.env.company.country_id))
         if sanitized:
             domains.append([("phone_sanitized", "=", sanitized)])
         normalized_email = email and email_normalize(email)
@@ -475,9 +490,8 @@ class ResPartner(models.Model):
             domains.append([("email_normalized", "=", normalized_email)])
         vins = {normalize_vin(v) for v in (vin if isinstance(vin, (list, tuple)) else [vin]) if v} - {None, ""}
         if vins:
-            vehicles = self.env["dealer.vehicle"].sudo().search([("vin", "in", list(vins))])
-            if vehicles.partner_id:
-                domains.append([("id", "in", vehicles.partner_id.ids)])
+            # the owners of active cars with one of the VINs (a sub-query of the same search)
+            domains.append([("vehicle_ids", "any", [("vin", "in", list(vins))])])
         if not domains:
             return Partner.browse()
         return Partner.search(Domain.OR(domains), limit=50 * max(len(vins), 1))
