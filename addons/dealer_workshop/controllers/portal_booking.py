@@ -159,15 +159,25 @@ class PortalBooking(http.Controller):
     def _save_session(self, **values):
         request.session[SESSION_KEY] = {**self._session(), **values}
 
+    def _link(self):
+        """The reminder whose personal link this request carries (``d`` and ``t``, in the address or in
+        the form's hidden fields), or an empty recordset: forged, expired or none.
+
+        The link is never kept in the session: a page that makes a visitor's browser open somebody's
+        link (an image, a frame) must not make the visitor's next visit book as that customer."""
+        Dispatch = request.env["dealer.dispatch"].sudo()
+        d, t = request.params.get("d"), request.params.get("t")
+        dispatch = Dispatch._dealer_from_booking_link(d, t) if d and t else Dispatch
+        if dispatch and dispatch._dealer_booking_link_expired():
+            return Dispatch  # the reminder's link no longer names its customer
+        return dispatch
+
     def _identity(self):
         """``(partner sudo record or empty, verified phone or None, dispatch sudo record or empty)``."""
         env = request.env
         Partner, Dispatch = env["res.partner"].sudo(), env["dealer.dispatch"].sudo()
         session = self._session()
-        dispatch = Dispatch.browse(session.get("dispatch_id")).exists()
-        if dispatch and dispatch._dealer_booking_link_expired():
-            # the reminder's link no longer names its customer: neither does the session it opened
-            dispatch = Dispatch
+        dispatch = self._link()
         if not env.user._is_public():
             partner = env.user.partner_id.sudo()
             return partner, partner.phone_sanitized, dispatch.filtered(lambda row: row.partner_id == partner)
@@ -428,6 +438,8 @@ class PortalBooking(http.Controller):
             "partner": partner,
             "phone": phone,
             "dispatch": dispatch,
+            # the reminder's link, carried by the page's forms (never by the session)
+            "link": {"d": dispatch.id, "t": dispatch._dealer_booking_token(dispatch.id)} if dispatch else {},
             "cars": cars,
             "catalogue": catalogue,
             "form": form,
@@ -478,7 +490,6 @@ class PortalBooking(http.Controller):
                 )
             if dispatch._dealer_booking_link_expired():
                 return self._expired(dispatch.partner_id)
-            self._save_session(dispatch_id=dispatch.id)
         partner, phone, dispatch = self._identity()
         lang = _lang(partner)
         request.update_context(lang=lang)
@@ -518,7 +529,7 @@ class PortalBooking(http.Controller):
             return self._render(
                 "dealer_workshop.portal_booking_identify", lang, form=form, step="code", phone=number, error=error
             )
-        self._save_session(phone=number, phone_verified_at=time.time(), dispatch_id=False)
+        self._save_session(phone=number, phone_verified_at=time.time())
         return request.redirect("/service/book")
 
     @http.route("/service/book/confirm", type="http", auth="public", methods=["POST"], website=True, sitemap=False)

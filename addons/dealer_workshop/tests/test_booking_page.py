@@ -81,8 +81,13 @@ class BookingPageCase(DealerCampaignHttpCase):
     def _csrf(self, html):
         return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
+    def _link_fields(self, html):
+        """The reminder link's hidden fields of the page's form (as a browser submits them)."""
+        return dict(re.findall(r'<input type="hidden" name="([dt])" value="([^"]+)"', html))
+
     def _post(self, url, html, data):
-        return self.url_open(url, data={"csrf_token": self._csrf(html), **data}, allow_redirects=True)
+        data = {"csrf_token": self._csrf(html), **self._link_fields(html), **data}
+        return self.url_open(url, data=data, allow_redirects=True)
 
     def _slots(self, html):
         return re.findall(r'data-slot="([^"]+)"', html)
@@ -188,6 +193,27 @@ class TestBookingPage(BookingPageCase):
         self.assertIn("This link is not valid", html)
         self.assertNotIn(self.car.display_name, html)
         self.assertEqual(self._counts(), before)
+
+    def test_a_link_opened_behind_the_visitors_back_does_not_book_as_its_customer(self):
+        """A page that makes a visitor's browser open a customer's reminder link (an image, a frame)
+        does not make the visitor's own booking page book as that customer: the link is carried by
+        the page's forms, not kept in the visitor's session."""
+        _campaign, dispatch = self._reminder()
+        before = self._counts()
+        with freeze_time(NOW):
+            self.assertIn(self.car.display_name, self._get(dispatch._dealer_booking_url()))
+            page = self._get("/service/book")
+            self.assertNotIn(self.car.display_name, page)
+            self.assertNotIn(self.customer.name, page)
+            self.assertIn('name="phone"', page)  # asked to prove a phone, as any stranger
+            form = self._get(f"/service/book?step=slots&vehicle_id={self.car.id}&product_ids={self.to2.id}")
+            self.assertNotIn(self.customer.name, form)
+            slot = "2026-12-02 08:00:00"
+            data = {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": slot, "name": "Stranger"}
+            refused = self._post("/service/book/confirm", page, data).text
+            self.assertIn("Confirm your phone number first", refused)
+        self.assertEqual(self._counts(), before)
+        self.assertFalse(self._bookings(self.car))
 
     def test_bad_input_is_refused_and_nothing_is_written(self):
         _campaign, dispatch = self._reminder()

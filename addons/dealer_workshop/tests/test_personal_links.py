@@ -106,15 +106,16 @@ class TestPersonalLinks(DealerCampaignHttpCase):
             self.assertNotIn("This link has expired", fresh.text)
             self.assertNotIn("This link is not valid", fresh.text)
 
-    def test_a_page_opened_by_a_link_forgets_its_customer_once_the_link_expires(self):
+    def test_a_link_names_its_customer_until_it_expires_and_the_session_never_does(self):
         row = self._row(self.customer, "crm.lead", self.lead.id, "New", state="sent", sent_at="2026-11-20 10:00:00")
         with freeze_time("2027-02-17 10:00:00"):  # the link's last days
             self.assertIn(self.car.plate, self.url_open(row._dealer_booking_url()).text)
-            self.assertIn(self.car.plate, self.url_open("/service/book").text, "the session remembers the link")
-        with freeze_time("2027-02-20 10:00:00"):  # the link has expired, the browser's session has not
             page = self.url_open("/service/book")
+            self.assertNotIn(self.car.plate, page.text, "the session does not keep the link")
+        with freeze_time("2027-02-20 10:00:00"):  # the link has expired
+            page = self.url_open(row._dealer_booking_url())
         self.assertEqual(page.status_code, 200)
-        self.assertNotIn(self.car.plate, page.text, "the link has expired: its session names nobody")
+        self.assertNotIn(self.car.plate, page.text, "the link has expired: it names nobody")
 
     def test_email_personal_links_are_not_shortened(self):
         html = (
