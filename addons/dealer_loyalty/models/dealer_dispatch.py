@@ -1292,9 +1292,12 @@ class DealerDispatch(models.Model):
         """
         for row in self.sudo():
             partner = row.partner_id
-            note = self.env._(
+            # a note for the staff, in the showroom's language (not the customer's browser's)
+            company = row.company_id or partner.company_id or self.env.company
+            staff = row.with_context(lang=self.env["mail.thread"]._dealer_staff_lang(company))
+            note = staff.env._(
                 "Unsubscribed from the campaign e-mail %(campaign)s.",
-                campaign=row.campaign_id.name or row.action_id.name or row.subject or "",
+                campaign=staff.campaign_id.name or staff.action_id.name or row.subject or "",
             )
             if partner.email_normalized:
                 self.env["mail.blacklist"].sudo()._add(partner.email_normalized, message=note)

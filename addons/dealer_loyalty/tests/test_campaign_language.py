@@ -279,3 +279,19 @@ class TestUnsubscribePageLanguage(LanguageMixin, DealerCampaignHttpCase):
             response = self.url_open(f"/{path}")
             self.assertEqual(response.status_code, 200)
             self.assertIn(question, response.text)
+
+    def test_the_unsubscribe_note_is_in_the_showrooms_language(self):
+        """An English customer unsubscribes from a page in English: the note the Russian showroom's staff
+        read on the blacklisted address is in Russian."""
+        rows = self._send_tyre_reminders(self.vehicles[1:2], [])
+        row = rows.filtered(lambda r: r.partner_id == self.english and r.channel == "email")
+        path = row._unsubscribe_url().split("//", 1)[1].split("/", 1)[1]
+        response = self.url_open(
+            f"/{path}", data={"List-Unsubscribe": "One-Click"}, headers={"Accept-Language": "en-US"}
+        )
+        self.assertIn("will no longer receive e-mails", response.text)
+        blacklisted = self.env["mail.blacklist"].search([("email", "=", self.english.email_normalized)])
+        self.assertTrue(blacklisted)
+        notes = [str(body) for body in blacklisted.message_ids.mapped("body")]
+        self.assertTrue(any("Отписка по ссылке в письме кампании" in note for note in notes), notes)
+        self.assertFalse(any("Unsubscribed from the campaign" in note for note in notes), notes)
