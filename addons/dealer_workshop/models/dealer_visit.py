@@ -312,8 +312,11 @@ class DealerVisit(models.Model):
         line.invalidate_recordset(["service_opportunity_id"])
         if line.service_opportunity_id:
             return line.service_opportunity_id
-        # the opportunity is the staff's: named in the advisor's language, not the customer's
-        staff = self.with_context(lang=self.sudo().advisor_id.lang or self.env.lang).env
+        # the opportunity is the staff's: named in the advisor's language (else the showroom's), not in the
+        # language of the customer's browser
+        visit = self.sudo()
+        lang = self.env["mail.thread"]._dealer_staff_lang(visit.company_id or self.env.company, visit.advisor_id)
+        staff = self.with_context(lang=lang).env
         lead = line._dealer_create_service_opportunity(
             summary=staff._("%(work)s: booked later from the repair-status page", work=line.name)
         )

@@ -328,6 +328,22 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         self.url_open(f"{self._path(visit, 'f' * 64)}/book/{line.id}", data={"csrf_token": csrf})
         self.assertEqual(self.env["crm.lead"].search_count([("service_line_ids.name", "=", "Brake pads")]), 1)
 
+    def test_work_booked_later_without_an_advisor_is_named_in_the_showrooms_language(self):
+        """A visit with no advisor: the opportunity the customer's click makes is the staff's, named in
+        the Russian showroom's language, not in the English customer's page's."""
+        self.env["ir.module.module"]._load_module_terms(["dealer_workshop"], ["ru_RU"], overwrite=True)
+        self.company.partner_id.lang = "ru_RU"
+        visit = self._declined_visit()
+        visit.advisor_id = False
+        line = visit.line_ids.filtered(lambda line: line.status == "declined")
+        page = self.url_open(self._path(visit), headers={"Accept-Language": "en-US"})
+        self.assertIn("Book it later", page.text)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        self.url_open(f"{self._path(visit)}/book/{line.id}", data={"csrf_token": csrf})
+        self.assertEqual(
+            line.service_opportunity_id.name, "Brake pads: клиент записался на потом со страницы статуса ремонта"
+        )
+
     def test_portal_user_sees_only_their_own_visit(self):
         mine = self._declined_visit(self.english)
         theirs = self._declined_visit(self.russian)
