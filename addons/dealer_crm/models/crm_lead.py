@@ -1413,6 +1413,36 @@ class CrmLead(models.Model):
     # Integration API: POST /dealer/api/v1/leads
     # ------------------------------------------------------------
 
+    def _dealer_notify_assignees(self):
+        """The "You have been assigned" notice of leads made together, to each salesperson Odoo would
+        notify (an active user other than the creator): Odoo's own notice of the lead when they got
+        one, one notice listing them all when they got several (a batch of a hundred requests is not
+        a hundred e-mails to the same person)."""
+        by_user = {}
+        for lead in self:
+            user = lead.user_id.sudo()
+            if user and user.active and user != self.env.user:
+                by_user.setdefault(user, self.browse())
+                by_user[user] |= lead
+        for user, assigned in by_user.items():
+            partner = user.partner_id
+            leads = assigned.with_context(lang=partner.lang or None)
+            if len(leads) == 1:
+                leads._message_auto_subscribe_notify(partner.ids, "mail.message_user_assigned")
+                continue
+            env = leads.env
+            items = Markup("").join(
+                Markup('<li><a href="%s">%s</a></li>') % (lead._notify_get_action_link("view"), lead.display_name)
+                for lead in leads
+            )
+            body = Markup("<p>%s</p><ul>%s</ul>") % (env._("These leads are assigned to you:"), items)
+            env["mail.thread"].message_notify(
+                subject=env._("You have been assigned %(count)s leads", count=len(leads)),
+                body=env["mail.render.mixin"]._replace_local_links(body),
+                partner_ids=partner.ids,
+                email_layout_xmlid="mail.mail_notification_layout",
+            )
+
     @api.model
     def _dealer_create_from_api(self, payload):
         """A request from the website, a call-tracking system, the OEM portal… (API.md).
@@ -1454,8 +1484,13 @@ class CrmLead(models.Model):
         ]
         # The API user follows nothing it creates: customers' replies go to the salesperson.
         # The salesperson's assignment e-mail leaves through Odoo's mail queue, started at once,
-        # instead of an SMTP session inside the request.
-        leads = self.with_context(mail_create_nosubscribe=True, mail_notify_force_send=False).create(vals_list)
+        # instead of an SMTP session inside the request; it is sent once the batch is made (one per
+        # salesperson, not one per lead).
+        leads = self.with_context(
+            mail_create_nosubscribe=True, mail_notify_force_send=False, mail_auto_subscribe_no_notify=True
+        ).create(vals_list)
+        leads.with_env(self.with_context(mail_notify_force_send=False).env)._dealer_notify_assignees()
+        leads = leads.with_env(self.env)
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         responses, first_open = [], {}
         for lead, contact in zip(leads, contacts, strict=True):

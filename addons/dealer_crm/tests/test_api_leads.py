@@ -78,6 +78,11 @@ class TestLeadsApi(RoutedApiCase):
         self.assertEqual(lead.dealer_sla_state, "running")
         self.assertEqual(lead.dealer_sla_deadline - lead.dealer_sla_start, timedelta(minutes=15))
         self.assertIsNone(body["duplicate_of"])
+        # the salesperson is told as Odoo tells of an assignment: an e-mail on the lead itself
+        assignment = self.env["mail.mail"].search(
+            [("model", "=", "crm.lead"), ("res_id", "=", lead.id), ("recipient_ids", "in", self.seller.partner_id.ids)]
+        )
+        self.assertEqual(assignment.mapped("subject"), [f"You have been assigned to {lead.display_name}"])
 
     def test_the_lead_is_named_in_the_showroom_language(self):
         """Whatever language the integration's HTTP client announces, the staff read their own."""
@@ -208,12 +213,25 @@ class TestLeadsBatchApi(RoutedApiCase):
         self.assertNotIn(api_partner, leads.partner_id.message_partner_ids)
         self.assertIn(self.seller.partner_id, leads[0].message_partner_ids, "the salesperson follows the lead")
         seller = self.seller.partner_id
-        assignment = self.env["mail.mail"].search(
-            [("model", "=", "crm.lead"), ("res_id", "in", leads.ids), ("recipient_ids", "in", seller.ids)]
-        )
-        self.assertEqual(len(assignment), 3, "the salesperson is told of each new lead by e-mail")
+        told = self.env["mail.mail"].search([("recipient_ids", "in", seller.ids), ("subject", "ilike", "assigned")])
+        self.assertEqual(told.mapped("subject"), ["You have been assigned 3 leads"], "one e-mail for the batch")
+        for lead in leads:
+            self.assertIn(lead.display_name, told.body_html)
+            self.assertIn(f"res_id={lead.id}", told.body_html, "each lead is linked")
+        inbox = self.env["mail.notification"].search([("mail_mail_id", "=", told.id)])
+        self.assertEqual(inbox.res_partner_id, seller)
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", queue.id)])
         self.assertGreater(triggers, triggers_before, "the mail queue that sends it starts at once")
+
+    def test_the_batch_notice_is_in_the_salespersons_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_crm"], ["ru_RU"], overwrite=True)
+        self.seller.lang = "ru_RU"
+        status, body = self.post(BATCH, self.batch_body(2))
+        self.assertEqual(status, 201, body)
+        told = self.env["mail.mail"].search([("recipient_ids", "in", self.seller.partner_id.ids)])
+        self.assertEqual(told.mapped("subject"), ["Вам назначено лидов: 2"])
+        self.assertIn("Вам назначены лиды:", told.body_html)
 
     def test_same_key_as_single_request_and_partial_replay(self):
         _s, single = self.post(LEADS, self.batch_body(1)["leads"][0])
