@@ -586,7 +586,26 @@ def run_all(env, opts, scale):
     return bench
 
 
-ALL = {"p1", "p2", "p3", "p4"}
+# every benchmark of a scale, in one command (--only all)
+ALL = {"p1", "p2", "p3", "p4", "p6", "p6sms", "p7", "p8", "s1", "s2"}
+
+
+def bench_scale_out(opts, odoo, pg):
+    """S1 (two Odoo servers ÷ one) and S2 (reports from a streaming replica), each on a database of its
+    own made for the run and dropped at the end (they start servers that run every due cron)."""
+    import replica
+    import scaleout
+
+    rows = []
+    if "s1" in opts.only:
+        runs = scaleout.measure(odoo, pg, f"{opts.db}_s1", opts.s1_messages, max(opts.runs, 2), drop=True)
+        rows += scaleout.result_rows(runs, opts.s1_messages, command=None)
+    if "s2" in opts.only:
+        outcome = replica.measure(odoo, pg, f"{opts.db}_s2", opts.s2_read_seconds, opts.s2_seconds, drop=True)
+        rows += replica.result_rows(outcome)
+    for row in rows:
+        benchlib.say(f"{row['key']} {row['name']}: {fmt_row(row)}")
+    return rows
 
 
 def merge_results(old, new):
@@ -642,13 +661,22 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="runs per benchmark (the median is reported)")
     parser.add_argument("--naive-sample", type=int, default=10_000, help="customers in the naive ORM loop")
     parser.add_argument("--naive-runs", type=int, default=1)
-    parser.add_argument("--only", default="p1,p2,p3,p4", help="comma-separated subset of p1,p2,p3,p4,p6,p6sms,p7,p8")
+    parser.add_argument(
+        "--only",
+        default="p1,p2,p3,p4",
+        help="comma-separated subset of p1,p2,p3,p4,p6,p6sms,p7,p8,s1,s2, or all (every benchmark of the scale)",
+    )
     parser.add_argument(
         "--p6-mails", type=int, default=20_000, help="P6: due e-mail reminders sent per side and run (issue: 20,000)"
     )
     parser.add_argument(
         "--p6-sms", type=int, default=20_000, help="P6m (--only p6sms): due SMS reminders per side and run"
     )
+    parser.add_argument(
+        "--s1-messages", type=int, default=5000, help="S1: e-mails of the two-server campaign per side and run"
+    )
+    parser.add_argument("--s2-read-seconds", type=int, default=10, help="S2: seconds of report reads alone")
+    parser.add_argument("--s2-seconds", type=int, default=30, help="S2: seconds of reads beside the writes")
     parser.add_argument("--api-requests", type=int, default=2000)
     parser.add_argument("--api-seconds", type=int, default=120)
     parser.add_argument("--update", action="store_true", help="upgrade the addons of an existing database first")
@@ -658,7 +686,7 @@ def main():
         help="one transaction rolled back at the end, no API server; prints JSON (for the test)",
     )
     opts = parser.parse_args()
-    opts.only = set(opts.only.split(","))
+    opts.only = ALL if opts.only == "all" else set(opts.only.split(","))
     scale = benchlib.parse_scale(opts.scale)
     odoo, pg = benchlib.odoo_and_pg()
     if not opts.smoke:
@@ -678,6 +706,8 @@ def main():
             "p1_same_scores": getattr(bench, "p1_same", None),
             "p2_rerun_rows": getattr(bench, "p2_rerun_rows", None),
         }
+    if not opts.smoke and opts.only & {"s1", "s2"}:
+        rows += bench_scale_out(opts, odoo, pg)
     if opts.smoke:
         print("BENCH-JSON " + json.dumps({"rows": rows, **extra}))
         return

@@ -569,6 +569,27 @@ def write_results(rows, scale, command, started):
     say(f"written to {path} and {run.RESULTS / 'RESULTS.md'}")
 
 
+def measure(odoo, pg, db, messages, runs_per_side, sides=(1, 2), port_base=0, timeout=0, drop=False):
+    """``runs_per_side`` interleaved runs of each side (1 and 2 servers) on copies of ``db``; the runs."""
+    timeout = timeout or 300 + messages // 10
+    STATE.mkdir(exist_ok=True)
+    runs = []
+    try:
+        base = prepare_base(db, messages, odoo, pg)
+        order = []
+        for i in range(runs_per_side):
+            order += list(sides) if i % 2 == 0 else list(reversed(sides))
+        with SmtpSink() as sink:
+            say(f"SMTP sink on 127.0.0.1:{sink.port}; runs: {order}")
+            for n, servers in enumerate(order, 1):
+                ports = [port_base + i for i in range(servers)] if port_base else [free_port() for _ in range(servers)]
+                runs.append(one_run(odoo, pg, db, base, sink, servers, messages, ports, timeout, f"{n}-{servers}"))
+    finally:
+        if drop and db_exists(pg, db):
+            drop_db(pg, db)
+    return runs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20000, help="due e-mail reminders (one customer each)")
@@ -583,32 +604,11 @@ def main():
     parser.add_argument("--drop", action="store_true", help="drop the base database at the end")
     opts = parser.parse_args()
     sides = [int(s) for s in opts.servers.split(",")]
-    timeout = opts.timeout or 300 + opts.messages // 10
     # a SIGTERM (a test's timeout, kill) ends like Ctrl-C: servers stopped, copies dropped
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     odoo, pg = benchlib.odoo_and_pg()
-    STATE.mkdir(exist_ok=True)
     started = datetime.datetime.now(datetime.timezone.utc)
-    runs = []
-    try:
-        base = prepare_base(opts.db, opts.messages, odoo, pg)
-        order = []
-        for i in range(opts.runs):
-            order += sides if i % 2 == 0 else list(reversed(sides))
-        with SmtpSink() as sink:
-            say(f"SMTP sink on 127.0.0.1:{sink.port}; runs: {order}")
-            for n, servers in enumerate(order, 1):
-                ports = (
-                    [opts.port_base + i for i in range(servers)]
-                    if opts.port_base
-                    else [free_port() for _ in range(servers)]
-                )
-                runs.append(
-                    one_run(odoo, pg, opts.db, base, sink, servers, opts.messages, ports, timeout, f"{n}-{servers}")
-                )
-    finally:
-        if opts.drop and db_exists(pg, opts.db):
-            drop_db(pg, opts.db)
+    runs = measure(odoo, pg, opts.db, opts.messages, opts.runs, sides, opts.port_base, opts.timeout, opts.drop)
     command = "python3 bench/scaleout.py " + " ".join(sys.argv[1:])
     rows = result_rows(runs, opts.messages, command)
     for row in rows:
