@@ -47,7 +47,7 @@ EXTRA_MODULES = ["mass_mailing"]
 
 
 def ensure_modules(db, odoo, pg, modules=EXTRA_MODULES):
-    """Install Odoo's ``mass_mailing`` into the bench database (once; it is P6's baseline)."""
+    """Install ``modules`` into the bench database once (Odoo's ``mass_mailing``: P6's baseline)."""
     import psycopg2
 
     conn = psycopg2.connect(host=pg["host"], port=pg["port"], user=pg["user"], password=pg["password"], dbname=db)
@@ -59,7 +59,7 @@ def ensure_modules(db, odoo, pg, modules=EXTRA_MODULES):
         conn.close()
     if not missing:
         return
-    benchlib.say(f"installing {', '.join(missing)} in {db} (P6's baseline)")
+    benchlib.say(f"installing {', '.join(missing)} in {db}")
     args = [*odoo_args(odoo, pg, db), f"--http-port={free_port()}", "--stop-after-init", "-i", ",".join(missing)]
     log = benchlib.STATE / f"bench-install-p6-{db}.log"
     with log.open("w") as out:

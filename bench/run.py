@@ -695,6 +695,8 @@ def main():
             p6_sending.ensure_modules(opts.db, odoo, pg)
         if "p6sms" in opts.only:
             p6_sending.ensure_modules(opts.db, odoo, pg, ["mass_mailing", "mass_mailing_sms"])
+        if "p7" in opts.only:
+            p6_sending.ensure_modules(opts.db, odoo, pg, ["dealer_dashboard"])  # P7f: the dashboard's data
     benchlib.setup_odoo(odoo, pg, opts.db)
     started = datetime.datetime.now(datetime.timezone.utc)
     with benchlib.odoo_env(opts.db, commit=not opts.smoke) as env:
