@@ -331,7 +331,8 @@ class ResPartner(models.Model):
                 partner.dealer_duplicate_ids = False
                 continue
             # all the customer's VINs in one lookup (a car and a search each before); the card's own
-            # number as stored, normalised as the other contacts' numbers it is compared with
+            # number as stored, normalised as the other contacts' numbers it is compared with (no
+            # parsing of the number each time the card opens)
             vins = partner.vehicle_ids.filtered("vin").mapped("vin")
             found = self._dealer_find_duplicates(
                 phone=partner.phone, email=partner.email, vin=vins or None, phone_sanitized=partner.phone_sanitized
@@ -490,8 +491,11 @@ class ResPartner(models.Model):
             domains.append([("email_normalized", "=", normalized_email)])
         vins = {normalize_vin(v) for v in (vin if isinstance(vin, (list, tuple)) else [vin]) if v} - {None, ""}
         if vins:
-            # the owners of active cars with one of the VINs (a sub-query of the same search)
-            domains.append([("vehicle_ids", "any", [("vin", "in", list(vins))])])
+            # the cars first: as a sub-query of the contacts' search PostgreSQL cannot combine the phone,
+            # e-mail and owner conditions as index scans (4x slower at 100k visits, bench P7b)
+            vehicles = self.env["dealer.vehicle"].sudo().search([("vin", "in", list(vins))])
+            if vehicles.partner_id:
+                domains.append([("id", "in", vehicles.partner_id.ids)])
         if not domains:
             return Partner.browse()
         return Partner.search(Domain.OR(domains), limit=50 * max(len(vins), 1))
