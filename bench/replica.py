@@ -22,9 +22,9 @@ What it does, and leaves nothing behind (replica stopped and its files removed, 
    alone for ``--read-seconds``, then for ``--seconds`` while a writer creates leads and campaigns;
 4. where each went: the transactions and rows read for the database on the replica and on the
    primary in each phase (``pg_stat_database``). During the reads alone the primary keeps only
-   Odoo's own check of the registry's signals, which Odoo makes on the primary (a few
-   transactions a second, each scanning the small ``orm_signaling_*`` tables); and how soon a
-   lead written on the primary is found by a read (replica).
+   Odoo's own check of the registry's signals (a few transactions a second, one statement each,
+   each on a new connection: their rows read are mostly the system catalogues a new PostgreSQL
+   connection loads); and how soon a lead written on the primary is found by a read (replica).
 """
 
 import argparse
@@ -405,8 +405,9 @@ def result_rows(outcome):
             "rows": alone["reads"],
             "note": (
                 f"{alone['reads']} reads in {alone['seconds']} s; rows read: replica {replica['rows_read']:,}, "
-                f"primary {primary['rows_read']:,} (Odoo's check of the registry's signals, on the primary by "
-                f"design); errors {errors}"
+                f"primary {primary['rows_read']:,} (its transactions are Odoo's check of the registry's signals, "
+                f"one statement each on a new connection, whose rows are mostly the catalogue reads of a new "
+                f"PostgreSQL connection); errors {errors}"
             ),
             "unit": "transactions",
             "growth_rows": None,

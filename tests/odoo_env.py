@@ -10,7 +10,9 @@ and ``bench/``), so these tests reach exactly the PostgreSQL and Odoo that ``./s
 """
 
 import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -84,3 +86,55 @@ def run_odoo(args, log_name, timeout=300):
         ).returncode
     tail = log_path.read_text(errors="replace").splitlines()[-30:]
     return rc, "\n".join(tail)
+
+
+def _stop_group(proc):
+    """The script and every server it started (they share its process group)."""
+    for sig, wait in ((signal.SIGTERM, 60), (signal.SIGKILL, 30)):
+        if proc.poll() is not None:
+            break
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+    # servers left by a script that died first are in the same group: make sure of it
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_bench_script(script, args, timeout):
+    """``bench/<script> <args> --json`` in a process group of its own, stopped whole on a timeout or a
+    failure, so that no server it started outlives the test; returns its BENCH-JSON outcome."""
+    cmd = [sys.executable, str(ROOT / "bench" / script), *args, "--json"]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(proc)
+        out = proc.communicate()[0]
+        pytest.fail(f"bench/{script} did not finish within {timeout} s:\n{out[-4000:]}")
+    finally:
+        _stop_group(proc)
+    lines = [line for line in out.splitlines() if line.startswith("BENCH-JSON ")]
+    assert proc.returncode == 0 and lines, f"bench/{script} failed (exit {proc.returncode}):\n{out[-4000:]}"
+    return json.loads(lines[-1][len("BENCH-JSON ") :])
+
+
+def running(match):
+    """PIDs of the processes with a command-line argument (bytes) that ``match`` accepts."""
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(match(arg) for arg in args):
+            found.append(int(pid))
+    return found

@@ -10,15 +10,10 @@ rows), none failed, the writes went to the primary and a lead written there was 
 through the replica, and the replica, the server and the database are gone at the end.
 """
 
-from odoo_env import pg_cursor, require_test_db
+from odoo_env import pg_cursor, require_test_db, run_bench_script, running
 
 require_test_db()  # ./suite test gives Odoo and PostgreSQL; the test database itself is not used
 
-import json  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -31,44 +26,16 @@ TIMEOUT = 1500  # seconds: installing the addons and generating the data on a bu
 REPLICA_DIRS = (Path("/var/tmp/dealer-suite-replica"), ROOT / ".suite" / "replica")
 
 
-def stop_group(proc):
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if proc.poll() is not None:
-            break
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            continue
-
-
 @pytest.fixture(scope="module")
 def replica_run():
     db = throwaway_db("replica")
-    cmd = [
-        sys.executable,
-        str(ROOT / "bench" / "replica.py"),
-        *("--db", db, "--read-seconds", "5", "--seconds", "10", "--json", "--drop"),
-    ]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
     try:
-        out, _ = proc.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        stop_group(proc)
-        out = proc.communicate()[0]
-        pytest.fail(f"bench/replica.py did not finish within {TIMEOUT} s:\n{out[-4000:]}")
+        outcome = run_bench_script(
+            "replica.py", ["--db", db, "--read-seconds", "5", "--seconds", "10", "--drop"], TIMEOUT
+        )
     finally:
-        stop_group(proc)
         with pg_cursor("postgres") as cr:
             cr.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    lines = [line for line in out.splitlines() if line.startswith("BENCH-JSON ")]
-    assert proc.returncode == 0 and lines, f"bench/replica.py failed (exit {proc.returncode}):\n{out[-4000:]}"
-    outcome = json.loads(lines[-1][len("BENCH-JSON ") :])
     print(f"replica: {outcome['reads_only']} / {outcome['mixed']}")
     return db, outcome
 
@@ -101,11 +68,6 @@ def test_nothing_is_left_running_or_behind(replica_run):
         assert cr.fetchone()[0] == 0, "the run's database was not dropped"
     for base in REPLICA_DIRS:
         assert not base.exists() or not any(base.iterdir()), f"the replica's files are left in {base}"
-    for proc in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{proc}/cmdline", "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        assert f"--db-filter=^{db}$".encode() not in args, "the run's Odoo server is still running"
-        assert not any(b"dealer-suite-replica" in arg for arg in args), "the replica is still running"
+    server = f"--db-filter=^{db}$".encode()
+    assert running(lambda arg: arg == server) == [], "the run's Odoo server is still running"
+    assert running(lambda arg: b"dealer-suite-replica" in arg) == [], "the replica is still running"

@@ -16,45 +16,21 @@ runs in its own process group with the servers it starts: on a timeout or a fail
 group is stopped, so no server outlives the test.
 """
 
-from odoo_env import pg_cursor, require_test_db
+from odoo_env import pg_cursor, require_test_db, run_bench_script, running
 
 require_test_db()  # ./suite test gives Odoo and PostgreSQL; the test database itself is not used
 
-import json  # noqa: E402
 import os  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 
 import pytest  # noqa: E402
 
-from repo_paths import ROOT, throwaway_db  # noqa: E402
+from repo_paths import throwaway_db  # noqa: E402
 
 pytestmark = pytest.mark.slow  # ./suite test --full
 
 MESSAGES = int(os.environ.get("DEALER_SCALEOUT_MESSAGES", "300"))
 TIMEOUT = 1500  # seconds: installing the addons, two servers starting, the campaign, on a busy machine
 FINAL = {"sent", "delivered", "failed", "bounced", "skipped", "cancelled"}
-
-
-def stop_group(proc):
-    """The script and every server it started (they share its process group)."""
-    for sig, wait in ((signal.SIGTERM, 60), (signal.SIGKILL, 30)):
-        if proc.poll() is not None:
-            break
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-    # servers left by a script that died first are in the same group: make sure of it
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def drop(db):
@@ -66,27 +42,12 @@ def drop(db):
 @pytest.fixture(scope="module")
 def two_servers():
     db = throwaway_db("scaleout")
-    cmd = [
-        sys.executable,
-        str(ROOT / "bench" / "scaleout.py"),
-        *("--db", db, "--messages", str(MESSAGES), "--runs", "1", "--servers", "2"),
-        *("--json", "--no-results", "--drop"),
-    ]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
+    args = ["--db", db, "--messages", str(MESSAGES), "--runs", "1", "--servers", "2", "--no-results", "--drop"]
     try:
-        out, _ = proc.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        stop_group(proc)
-        out = proc.communicate()[0]
-        pytest.fail(f"bench/scaleout.py did not finish within {TIMEOUT} s:\n{out[-4000:]}")
+        outcome = run_bench_script("scaleout.py", args, TIMEOUT)
     finally:
-        stop_group(proc)
         drop(db)
-    lines = [line for line in out.splitlines() if line.startswith("BENCH-JSON ")]
-    assert proc.returncode == 0 and lines, f"bench/scaleout.py failed (exit {proc.returncode}):\n{out[-4000:]}"
-    (run,) = json.loads(lines[-1][len("BENCH-JSON ") :])["runs"]
+    (run,) = outcome["runs"]
     print(f"scale-out: {run['received']} mails in {run['seconds']:.1f} s; jobs per server {run['jobs']}")
     return run
 
@@ -109,23 +70,10 @@ def test_every_log_row_ends_final_and_delivered(two_servers):
     assert run["outgoing_left"] == 0
 
 
-def running_on(db):
-    """Processes whose command line names the database ``db`` (an Odoo server of the run)."""
-    found = []
-    for proc in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{proc}/cmdline", "rb") as f:
-                args = f.read().split(b"\0")
-        except OSError:
-            continue
-        if db.encode() in args or f"--db-filter=^{db}$".encode() in args:
-            found.append(int(proc))
-    return found
-
-
 def test_nothing_is_left_running_or_behind(two_servers):
     db = throwaway_db("scaleout")
-    assert running_on(f"{db}_run") == [], "an Odoo server of the run is still running"
+    names = {f"{db}_run".encode(), f"--db-filter=^{db}_run$".encode()}
+    assert running(lambda arg: arg in names) == [], "an Odoo server of the run is still running"
     with pg_cursor("postgres") as cr:
         cr.execute("SELECT datname FROM pg_database WHERE datname IN %s", [(db, f"{db}_run")])
         assert cr.fetchall() == [], "the run's databases were not dropped"
