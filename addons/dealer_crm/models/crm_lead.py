@@ -1418,14 +1418,9 @@ class CrmLead(models.Model):
         notify (an active user other than the creator): Odoo's own notice of the lead when they got
         one, one notice listing them all when they got several (a batch of a hundred requests is not
         a hundred e-mails to the same person)."""
-        by_user = {}
-        for lead in self:
-            user = lead.user_id.sudo()
-            if user and user.active and user != self.env.user:
-                by_user.setdefault(user, self.browse())
-                by_user[user] |= lead
-        for user, assigned in by_user.items():
-            partner = user.partner_id
+        told = self.filtered(lambda lead: lead.user_id.sudo().active and lead.user_id != self.env.user)
+        for user, assigned in told.grouped("user_id").items():
+            partner = user.sudo().partner_id
             leads = assigned.with_context(lang=partner.lang or None)
             if len(leads) == 1:
                 leads._message_auto_subscribe_notify(partner.ids, "mail.message_user_assigned")
@@ -1489,8 +1484,8 @@ class CrmLead(models.Model):
         leads = self.with_context(
             mail_create_nosubscribe=True, mail_notify_force_send=False, mail_auto_subscribe_no_notify=True
         ).create(vals_list)
-        leads.with_env(self.with_context(mail_notify_force_send=False).env)._dealer_notify_assignees()
         leads = leads.with_env(self.env)
+        leads.with_context(mail_notify_force_send=False)._dealer_notify_assignees()
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         responses, first_open = [], {}
         for lead, contact in zip(leads, contacts, strict=True):
