@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import sys
 from pathlib import Path
@@ -690,6 +691,9 @@ def main():
         help="one transaction rolled back at the end, no API server; prints JSON (for the test)",
     )
     opts = parser.parse_args()
+    # a run stopped with SIGTERM (kill, a CI timeout) unwinds like one stopped with Ctrl-C: the SMTP sink,
+    # the servers and the replica it started are stopped by their ``finally`` blocks, nothing is left running
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     opts.only = ALL if opts.only == "all" else set(opts.only.split(","))
     scale = benchlib.parse_scale(opts.scale)
     odoo, pg = benchlib.odoo_and_pg()
