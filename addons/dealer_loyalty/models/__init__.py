@@ -18,6 +18,7 @@ from . import (
     dealer_vehicle,
     dealer_visit,
     ir_actions_server,
+    link_tracker,
     mail_activity,
     mail_mail,
     mail_thread,

@@ -584,25 +584,20 @@ class DealerDispatch(models.Model):
                     body, {"title": f"{self.campaign_id.name}: {step.name}"}, blacklist=self._unshortened_links()
                 )
             )
-            extra = {}
-            if template.email_from:
-                extra["email_from"] = template._render_field("email_from", record.ids)[record.id]
-                # its author: Odoo would search the contacts for the address for every message; once per batch
-                memo = self._send_memo()
-                if ("author", extra["email_from"]) not in memo:
-                    memo["author", extra["email_from"]] = record._message_compute_author(None, extra["email_from"])[0]
-                extra["author_id"] = memo["author", extra["email_from"]]
+            email_from = template.email_from and template._render_field("email_from", record.ids)[record.id]
+            extra = self._notify_values(record, email_from or None)
             # a message to the customer, not an internal note: the e-mail's preview line would
             # otherwise start with "Internal communication:" in the customer's inbox; its e-mail
             # names this row (tracking, unsubscribe link and headers when it leaves)
-            message = record.with_context(**{DISPATCH_KEY: DispatchMail(self.id)}).message_notify(
-                partner_ids=self.partner_id.ids,
-                subject=subject,
-                body=body,
-                force_send=False,
-                subtype_xmlid="mail.mt_comment",
-                **extra,
-            )
+            with self._dispatch_mark().naming(self.id) as mark:
+                message = record.with_context(**{DISPATCH_KEY: mark}).message_notify(
+                    partner_ids=self.partner_id.ids,
+                    subject=subject,
+                    body=body,
+                    force_send=False,
+                    subtype_xmlid="mail.mt_comment",
+                    **extra,
+                )
             return {"state": "sent", "mail_message_id": message.id}
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
         text = self._outgoing_text(step._render_telegram_text(record), lang)
@@ -909,13 +904,14 @@ class DealerDispatch(models.Model):
         text = self._text_to_send()
         record = self._text_record()
         if self.channel == "email":
-            message = record.with_context(**{DISPATCH_KEY: DispatchMail(self.id)}).message_notify(
-                partner_ids=self.partner_id.ids,
-                subject=self.subject or (self.company_id or self.env.company).name,
-                body=Markup("<p>%s</p>") % text,
-                force_send=False,
-                subtype_xmlid="mail.mt_comment",
-            )
+            with self._dispatch_mark().naming(self.id) as mark:
+                message = record.with_context(**{DISPATCH_KEY: mark}).message_notify(
+                    partner_ids=self.partner_id.ids,
+                    subject=self.subject or (self.company_id or self.env.company).name,
+                    body=Markup("<p>%s</p>") % text,
+                    force_send=False,
+                    subtype_xmlid="mail.mt_comment",
+                )
             return {"state": "sent", "mail_message_id": message.id}
         if self.channel == "telegram":
             company = self.company_id or self.env.company
@@ -993,6 +989,7 @@ class DealerDispatch(models.Model):
         sms_ids = []
         try:
             rows = self.with_context(**{SEND_MEMO: token})
+            self.env.cr.cache[SEND_MEMO, token]["rows"] = rows
             usage = rows._cap_usage(now)
             for row in rows:
                 verdict = row._precheck(usage, now)
@@ -1036,8 +1033,40 @@ class DealerDispatch(models.Model):
                 row._deliver(now)
 
     def _send_memo(self):
-        """What the rows of the batch being sent share (the author of a sender address), kept for the batch only."""
+        """What the rows of the batch being sent share, kept for the batch only (``_process``): the rows, the
+        author of a sender address, the records' reply-tos, the short links, the e-mails' ``DispatchMail``.
+        A row that fails is rolled back to its savepoint, which empties the cursor's cache and this memo with
+        it: the rows after it find what they need again."""
         return self.env.cr.cache.get((SEND_MEMO, self.env.context.get(SEND_MEMO)), {})
+
+    def _notify_values(self, record, email_from=None):
+        """Author, sender and reply-to of this row's e-mail about ``record``, as ``message_notify`` would
+        compute them, found once for the batch being sent (``_send_memo``).
+
+        Odoo looks them up for every message: the sender's contact (a search of the contacts for the
+        address) and the record's reply-to (a search of the aliases). In a batch the author is found once
+        per sender address and the reply-tos of all the batch's records of this model with one call of
+        Odoo's ``_notify_get_reply_to_batch``, in the showroom the row is sent as (the default company
+        of a record without one).
+        """
+        memo = self._send_memo()
+        key = ("author", email_from)
+        if key not in memo:
+            memo[key] = record._message_compute_author(None, email_from)
+        author_id, email_from = memo[key]
+        key = ("reply_to", record._name, email_from, author_id, self.env.company.id)
+        if key not in memo or record.id not in memo[key]:
+            batch = memo.get("rows", self.browse())
+            ids = {row._record().id for row in batch if row._record()._name == record._name} | {record.id}
+            records = record.browse(sorted(ids))
+            memo[key] = records._notify_get_reply_to_batch(
+                defaults=dict.fromkeys(records.ids, email_from), author_ids=dict.fromkeys(records.ids, author_id)
+            )
+        return {"author_id": author_id, "email_from": email_from, "reply_to": memo[key][record.id]}
+
+    def _dispatch_mark(self):
+        """The ``DispatchMail`` of the batch being sent (one for all its rows, see there); a new one outside a batch."""
+        return self._send_memo().setdefault("mark", DispatchMail())
 
     def _deliver(self, now):
         """Send one row and record the outcome on it; True when it went out."""

@@ -1,6 +1,6 @@
 import logging
 import uuid
-from dataclasses import dataclass
+from contextlib import contextmanager
 
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
@@ -13,12 +13,28 @@ _logger = logging.getLogger(__name__)
 DISPATCH_KEY = "dealer_dispatch_mail"
 
 
-@dataclass(frozen=True)
 class DispatchMail:
     """The value of ``DISPATCH_KEY``: a Python object, which a context sent over RPC (JSON) cannot
-    hold, so that nobody can make their own e-mail carry a customer's tracking or unsubscribe link."""
+    hold, so that nobody can make their own e-mail carry a customer's tracking or unsubscribe link.
 
-    dispatch_id: int
+    One object serves a whole batch of rows (``dealer.dispatch._dispatch_mark``), naming the row
+    being handed over while ``naming`` lasts: the ORM keeps one environment per distinct context
+    and looks a new one up among all the transaction's live ones, so a context per row made every
+    ``with_context`` of the batch slower as the batch went on.
+    """
+
+    __slots__ = ("dispatch_id",)
+
+    def __init__(self, dispatch_id=None):
+        self.dispatch_id = dispatch_id
+
+    @contextmanager
+    def naming(self, dispatch_id):
+        previous, self.dispatch_id = self.dispatch_id, dispatch_id
+        try:
+            yield self
+        finally:
+            self.dispatch_id = previous
 
 
 # context key of Odoo's "Send email" server action run on a customer, a lead or a dealership record
@@ -44,7 +60,7 @@ class MailMail(models.Model):
         """The e-mails of a campaign row's message (``message_notify`` called with ``DISPATCH_KEY``)
         remember the row."""
         mark = self.env.context.get(DISPATCH_KEY)
-        if isinstance(mark, DispatchMail):
+        if isinstance(mark, DispatchMail) and mark.dispatch_id:
             for vals in vals_list:
                 vals.setdefault("dealer_dispatch_id", mark.dispatch_id)
         if self.env.context.get(EMAIL_CONSENT_KEY):

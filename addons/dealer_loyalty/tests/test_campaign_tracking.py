@@ -1,4 +1,6 @@
+import re
 from datetime import datetime
+from unittest.mock import patch
 
 from odoo.tests import freeze_time, tagged
 
@@ -94,3 +96,35 @@ class TestCampaignTracking(DealerCampaignHttpCase):
         response = self.url_open(f"/r/nosuchcode/d/{row.id}/{token}", headers=BROWSER, allow_redirects=False)
         self.assertEqual(response.status_code, 404)
         self.assertFalse(row.clicked_at)
+
+    def test_a_message_that_fails_leaves_the_next_ones_a_working_link(self):
+        """The rows of a batch share the short links they find; a row that fails takes back the short link its
+        savepoint created, and the next rows do not point at it: each customer's link opens the page."""
+        campaign = self._campaign("warranty", [("email", -30)])
+        with freeze_time("2026-12-01 06:00:00"):
+            campaign.action_start()
+        Vehicle = type(self.env["dealer.vehicle"])
+        notify, calls = Vehicle.message_notify, []
+
+        def first_one_fails(record, **kwargs):
+            calls.append(record.id)
+            if len(calls) == 1:
+                raise RuntimeError("the outbox refused the first message")
+            return notify(record, **kwargs)
+
+        with (
+            freeze_time("2026-12-01 10:05:00"),
+            patch.object(Vehicle, "message_notify", first_one_fails),
+            self.assertLogs("odoo.addons.dealer_loyalty.models.dealer_dispatch", level="ERROR"),
+        ):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        sent = rows.filtered(lambda row: row.state == "sent")
+        self.assertEqual(len(sent), len(rows) - 1, "one row failed, the others went out")
+        links = self.env["link.tracker"].search([("url", "=", "https://dealer.example.com/service?plate=1")])
+        self.assertEqual(len(links), 1)
+        for row in sent:
+            codes = re.findall(r"/r/(\w+)", str(row.mail_message_id.body))
+            self.assertEqual(codes, [links.code], f"{row.partner_id.name}'s e-mail links to the tracked link")
+            response = self.url_open(f"/r/{codes[0]}", headers=BROWSER, allow_redirects=False)
+            self.assertEqual(response.headers.get("Location"), "https://dealer.example.com/service?plate=1")
