@@ -38,6 +38,8 @@ def odoo_and_pg():
     if odoo is None:
         sys.exit("Odoo 19 not found: set ODOO_HOME or install Odoo 19 (see README, 'Prerequisites').")
     pg = ensure_postgres()
+    # the runs' logs, the SMTP sink's file: a fresh clone has no state folder until ./suite makes one
+    STATE.mkdir(parents=True, exist_ok=True)
     return odoo, pg
 
 
