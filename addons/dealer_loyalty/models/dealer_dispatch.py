@@ -989,9 +989,11 @@ class DealerDispatch(models.Model):
         sms_ids = []
         try:
             rows = self.with_context(**{SEND_MEMO: token})
-            self.env.cr.cache[SEND_MEMO, token]["rows"] = rows
             usage = rows._cap_usage(now)
             for row in rows:
+                # a row that failed was rolled back to its savepoint, which empties the cursor's cache and the
+                # memo with it (Odoo's Transaction.clear): the next rows start a new one
+                self.env.cr.cache.setdefault((SEND_MEMO, token), {"rows": rows})
                 verdict = row._precheck(usage, now)
                 if verdict and verdict[0] == "defer":
                     row.write({"scheduled_at": verdict[1]})
@@ -1036,8 +1038,10 @@ class DealerDispatch(models.Model):
         """What the rows of the batch being sent share, kept for the batch only (``_process``): the rows, the
         author of a sender address, the records' reply-tos, the short links, the e-mails' ``DispatchMail``.
         A row that fails is rolled back to its savepoint, which empties the cursor's cache and this memo with
-        it: the rows after it find what they need again."""
-        return self.env.cr.cache.get((SEND_MEMO, self.env.context.get(SEND_MEMO)), {})
+        it (a short link made for the failed row is gone too): ``_process`` starts a new one for the next row.
+        Outside a batch, a new empty memo every time."""
+        token = self.env.context.get(SEND_MEMO)
+        return self.env.cr.cache.get((SEND_MEMO, token), {}) if isinstance(token, str) else {}
 
     def _notify_values(self, record, email_from=None):
         """Author, sender and reply-to of this row's e-mail about ``record``, as ``message_notify`` would
@@ -1056,8 +1060,14 @@ class DealerDispatch(models.Model):
         author_id, email_from = memo[key]
         key = ("reply_to", record._name, email_from, author_id, self.env.company.id)
         if key not in memo or record.id not in memo[key]:
-            batch = memo.get("rows", self.browse())
-            ids = {row._record().id for row in batch if row._record()._name == record._name} | {record.id}
+            # the batch's e-mails about records of this model sent as this showroom
+            ids = {
+                row._record().id
+                for row in memo.get("rows", self.browse())
+                if row.channel == "email"
+                and row._record()._name == record._name
+                and (row.company_id or row.env.company) == self.env.company
+            } | {record.id}
             records = record.browse(sorted(ids))
             memo[key] = records._notify_get_reply_to_batch(
                 defaults=dict.fromkeys(records.ids, email_from), author_ids=dict.fromkeys(records.ids, author_id)

@@ -15,12 +15,17 @@ class LinkTracker(models.Model):
         it; Odoo then empties the cursor's cache, the batch's memo with it (``Transaction.clear``), so the
         next messages look their links up again.
         """
-        if not self.env.context.get(SEND_MEMO) or not isinstance(vals_list, list):
+        if (
+            not self.env.context.get(SEND_MEMO)
+            or not isinstance(vals_list, list)
+            # values the context completes (``default_*``) are not in the key
+            or any(key.startswith("default_") for key in self.env.context)
+        ):
             return super().search_or_create(vals_list)
         try:
             keys = [tuple(sorted(vals.items())) for vals in vals_list]
             hash(tuple(keys))
-        except TypeError:  # a value that cannot be a key (a record): as Odoo does
+        except TypeError:  # a value that cannot be a key (a list of commands): as Odoo does
             return super().search_or_create(vals_list)
         memo = self.env["dealer.dispatch"]._send_memo().setdefault("links", {})
         missing = [(key, vals) for key, vals in zip(keys, vals_list, strict=True) if key not in memo]

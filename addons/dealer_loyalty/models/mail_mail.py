@@ -20,7 +20,8 @@ class DispatchMail:
     One object serves a whole batch of rows (``dealer.dispatch._dispatch_mark``), naming the row
     being handed over while ``naming`` lasts: the ORM keeps one environment per distinct context
     and looks a new one up among all the transaction's live ones, so a context per row made every
-    ``with_context`` of the batch slower as the batch went on.
+    ``with_context`` of the batch slower as the batch went on. (A campaign with personal booking links
+    still renders each row with its own link in the context: ``dealer_workshop``.)
     """
 
     __slots__ = ("dispatch_id",)
