@@ -113,6 +113,8 @@ MATRIX = {
     "ir.cron":                        "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     # Odoo's own rights, unchanged (dealer_sale loads its contract clauses with a language)
     "ir.module.module":               "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
+    # the campaigns' tracked short links (dealer_loyalty shares them in a sending batch): Odoo's rights
+    "link.tracker":                   "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "mail.activity":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
     "mail.mail":                      "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
     # the catalogue (Odoo's products): read by every employee, kept by the service advisor and sales head
