@@ -117,6 +117,30 @@ def snapshot(bench):
         )
 
 
+def snapshot_due_leads(bench):
+    """Every service opportunity either cron could lose today joins the snapshot, not only the planted
+    ones: the data's own bookings fall due as the days pass, and a side that lost them must not leave
+    them lost for the other side (nor for the next run)."""
+    cr = bench.cr
+    bench.env.flush_all()
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
+        [SNAP_LEAD],
+    )
+    cols = ", ".join(f'"{r[0]}"' for r in cr.fetchall())
+    cr.execute(
+        f"""INSERT INTO {SNAP_LEAD} ({cols})
+            SELECT {cols} FROM crm_lead l
+             WHERE l.active AND l.dealer_interest = 'service'
+               AND (l.service_planned_at < now() AT TIME ZONE 'UTC'
+                    OR (l.service_source = 'visit' AND l.won_status = 'pending'
+                        AND l.date_deadline < CURRENT_DATE))
+               AND NOT EXISTS (SELECT 1 FROM {SNAP_LEAD} s WHERE s.id = l.id)"""
+    )
+    if cr.rowcount:
+        benchlib.say(f"P8: {cr.rowcount} of the data's own service opportunities are due today: kept to restore")
+
+
 def restore(bench, campaign_ids):
     cr = bench.cr
     bench.env.flush_all()
@@ -220,6 +244,7 @@ def bench_p8(bench, today, runs):
     strategies = env["dealer.retention.strategy"].search([])
     strategies.write({"auto_apply": True})
     snapshot(bench)
+    snapshot_due_leads(bench)
     bench.checkpoint()
     Partner = env["res.partner"]
     params = Partner._dealer_loyalty_params()

@@ -121,18 +121,18 @@ class IrActionsServer(models.Model):
         A required parameter of another addon is the value of its field (see
         ``_dealer_step_required_fields``); an addon overrides this for any other parameter.
         """
-        values = {
-            "role": self.dealer_role,
-            "days": self.dealer_days,
-            "date_field": self.dealer_date_field_id.name or None,
-            "summary": Translated.of_field(self, "dealer_summary") if self.dealer_summary else None,
-            "activity_type": self.dealer_activity_type_id or None,
-            "team": self.dealer_team_id,
-            "minutes": self.dealer_minutes or None,
+        values = {  # read when asked for: the texts are read in every installed language
+            "role": lambda: self.dealer_role,
+            "days": lambda: self.dealer_days,
+            "date_field": lambda: self.dealer_date_field_id.name or None,
+            "summary": lambda: Translated.of_field(self, "dealer_summary") if self.dealer_summary else None,
+            "activity_type": lambda: self.dealer_activity_type_id or None,
+            "team": lambda: self.dealer_team_id,
+            "minutes": lambda: self.dealer_minutes or None,
             # written in the language of who reads it (each customer's, each assignee's), not the trigger's
-            "message": Translated.of_field(self, "dealer_message") if self.dealer_message else None,
+            "message": lambda: Translated.of_field(self, "dealer_message") if self.dealer_message else None,
         }
-        return values[param] if param in values else self[self._dealer_step_required_fields()[param]]
+        return values[param]() if param in values else self[self._dealer_step_required_fields()[param]]
 
     # ------------------------------------------------------------
     # Name, checks, runner
@@ -189,5 +189,23 @@ class IrActionsServer(models.Model):
         if not records or not self.dealer_step:
             return False
         method, params = self._dealer_step_specs()[self.dealer_step]
-        getattr(records, method)(**{param: self._dealer_step_value(param) for param in params})
+        getattr(records, method)(**self._dealer_step_values(records, params))
         return False
+
+    def _dealer_step_values(self, records, params):
+        """``{parameter: value}`` of the step for ``records``.
+
+        In a batch job (``_dealer_role_memo_context``: a cron losing a thousand bookings), Odoo's
+        automation rules run this action once per record; the texts it writes in every installed
+        language (``Translated``: one environment per language and record) are then read once for
+        the job, under the action's id.
+        """
+        memo = records._dealer_batch_memo() if hasattr(records, "_dealer_batch_memo") else None
+        key = ("dealer step texts", self.id)
+        texts = memo.get(key) if memo is not None else None
+        values = {
+            param: texts[param] if texts and param in texts else self._dealer_step_value(param) for param in params
+        }
+        if memo is not None and texts is None:
+            memo[key] = {param: value for param, value in values.items() if isinstance(value, Translated)}
+        return values

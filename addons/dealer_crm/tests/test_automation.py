@@ -187,6 +187,35 @@ class TestAutomationRulesCrm(DealerAutomationCase):
         self.assertEqual(task.summary, "Звонок о продлении")
         self.assertEqual(task.user_id, assignee)
 
+    def test_in_a_batch_job_each_rule_gives_its_own_title_in_the_assignee_language(self):
+        """A cron's batch job (``_dealer_role_memo_context``) reads a step's texts once for the job:
+        two rules running once per record, as Odoo's automation runs them, still give each car
+        both tasks, each with its own title, in the assignee's language."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        cars = self._vehicle(partner_id=self.customer.id) | self._vehicle(partner_id=self.customer.id)
+        assignee = cars._dealer_role_users("fi_manager")[cars[0].id]
+        assignee.lang = "ru_RU"
+        titles = {"Renewal call": "Звонок о продлении", "Insurance offer": "Предложение страховки"}
+        actions = self.env["ir.actions.server"]
+        for english, russian in titles.items():
+            action = self._step(
+                "dealer.vehicle", dealer_step="schedule_activity", dealer_role="fi_manager", dealer_summary=english
+            )
+            action.update_field_translations("dealer_summary", {"ru_RU": russian})
+            actions |= action
+        batch = cars._dealer_role_memo_context()
+        try:
+            for action in actions:
+                for car in batch:
+                    action.with_env(batch.env).with_context(
+                        active_model="dealer.vehicle", active_ids=car.ids, active_id=car.id
+                    ).run()
+        finally:
+            batch._dealer_role_memo_drop()
+        for car in cars:
+            self.assertEqual(sorted(car.activity_ids.mapped("summary")), sorted(titles.values()), car.display_name)
+            self.assertEqual(car.activity_ids.user_id, assignee)
+
     # ------------------------------------------------------------
     # Building blocks
     # ------------------------------------------------------------
