@@ -116,3 +116,49 @@ def test_a_stopped_run_leaves_no_process_of_its_checks():
     left = subprocess.run(["pgrep", "-f", "^sleep 120$"], capture_output=True, text=True, check=False)
     assert not left.stdout.strip(), f"left running: {left.stdout}"
     assert sys.stdout.__class__.__name__ != "_JobOutput", "stdout restored"
+
+
+def _test_run(monkeypatch, phase, **opts):
+    """``./suite test`` with Odoo and PostgreSQL stood in for: ``phase`` is the addons' test phase."""
+    import argparse
+
+    dropped = []
+    monkeypatch.setattr(SUITE, "find_odoo", lambda: (["odoo-bin"], None, "fake Odoo"))
+    monkeypatch.setattr(SUITE, "odoo_version", lambda cmd: "19.0")
+    monkeypatch.setattr(SUITE, "missing_pdf_tools", dict)
+    monkeypatch.setattr(SUITE, "ensure_postgres", lambda: {"host": "fake"})
+    monkeypatch.setattr(SUITE, "odoo_phase_tests", phase)
+    monkeypatch.setattr(SUITE, "odoo_checks", lambda *args: [])
+    monkeypatch.setattr(SUITE, "drop_db", lambda pg, name: dropped.append(name))
+    monkeypatch.setattr(SUITE.signal, "signal", lambda *args: None)
+    defaults = {"no_odoo": False, "pytest_only": False, "db": None, "keep_db": False, "full": False}
+    options = argparse.Namespace(**{**defaults, "no_pytest": True, "no_lint": True, **opts})
+    return options, dropped
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), SystemExit(143), RuntimeError("the log is gone")])
+def test_a_stopped_run_drops_its_test_database(monkeypatch, stop):
+    made = []
+
+    def phase(opts, odoo, pg, db, tally):
+        made.append(db)
+        raise stop
+
+    opts, dropped = _test_run(monkeypatch, phase)
+    with pytest.raises(type(stop)):
+        SUITE.cmd_test(opts)
+    assert made and made[0].startswith(SUITE.throwaway_db("test"))
+    assert dropped == made, "the database the stopped run made is dropped"
+
+
+def test_a_run_keeps_a_database_it_was_given_or_told_to_keep(monkeypatch):
+    def phase(opts, odoo, pg, db, tally):
+        tally.check(True, "tests")
+
+    for opts in ({"db": "mine"}, {"keep_db": True}):
+        options, dropped = _test_run(monkeypatch, phase, **opts)
+        assert SUITE.cmd_test(options) == 0
+        assert dropped == []
+    options, dropped = _test_run(monkeypatch, phase)
+    assert SUITE.cmd_test(options) == 0
+    assert dropped == [SUITE.throwaway_db("test")], "a finished run drops its database once"
