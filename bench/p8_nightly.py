@@ -11,14 +11,20 @@ The steps, in the order the crons run them at night (``data/ir_cron*.xml`` of th
    hand-written score ``UPDATE``;
 4. retention strategies — ``dealer.retention.strategy._cron_apply()`` (the default strategies
    set to apply automatically), raw: the strategies' customer searches as SQL (the ORM's own
-   query text, built beforehand) and one ``UPDATE res_partner`` per strategy, first match wins;
-   tasks as ``INSERT INTO mail_activity`` for the same customers and users;
+   query text, built beforehand) and one statement per strategy, first match wins: the customers'
+   episode (``UPDATE res_partner``, the control group by the same seeded hash), its audit row
+   (``INSERT INTO dealer_campaign_enrolment``) and the role's task in the assignee's language
+   (``INSERT INTO mail_activity``: the customer's own person when they hold the role and work in
+   the customer's showroom, else the role's user of the showroom; a call only to a customer who
+   agreed to SMS/calls; none twice) — the same rows ours writes, compared after each run;
 5. campaign planning — ``dealer.campaign._cron_plan()`` with P2's three running campaigns,
    raw: P2's ``INSERT … SELECT``;
 6. deferred work — ``crm.lead._cron_dealer_deferred_not_done()`` and
 7. no-shows — ``crm.lead._cron_dealer_detect_no_show()`` on service opportunities planted for
    the benchmark (visits ÷ 200 of each: overdue deferred work, bookings past their time),
-   raw: ``UPDATE crm_lead`` (lost) + ``INSERT INTO dealer_loss_event``.
+   raw: ``UPDATE crm_lead`` (lost) + ``INSERT INTO dealer_loss_event``, and for a no-show the
+   call-back task that the automation rule *No-show: call-back task* gives the showroom's service
+   client manager (``INSERT INTO mail_activity``).
 
 Every run starts from the same state (restored from a snapshot taken once, untimed, then
 ``VACUUM ANALYZE``): every customer's figures are written, as on the first night or a night when
@@ -170,6 +176,8 @@ def restore(bench, campaign_ids):
     # planning: P2's campaigns plan from scratch
     cr.execute("DELETE FROM dealer_dispatch WHERE campaign_id = ANY(%s)", [campaign_ids])
     cr.execute("DELETE FROM dealer_campaign_enrolment WHERE campaign_id = ANY(%s)", [campaign_ids])
+    # retention: every customer starts an episode today (earlier runs' episodes of today taken back)
+    cr.execute("DELETE FROM dealer_campaign_enrolment WHERE strategy_id IS NOT NULL AND occurrence_key >= CURRENT_DATE")
     bench.env.invalidate_all()
 
 
@@ -215,15 +223,103 @@ WITH lost AS (
              WHERE l.active AND l.dealer_interest = 'service' AND %(where)s
                AND NOT EXISTS (SELECT 1 FROM dealer_visit v WHERE v.service_lead_id = l.id)) due
      WHERE l.id = due.id
- RETURNING l.id, l.company_id, l.stage_id, l.expected_revenue, l.user_id, l.partner_id, l.vehicle_id,
+ RETURNING l.id, l.name, l.company_id, l.stage_id, l.expected_revenue, l.user_id, l.partner_id, l.vehicle_id,
            l.service_source
-)
+), events AS (
 INSERT INTO dealer_loss_event (kind, date, company_id, lead_id, stage_id, reason_id, amount, advisor_id, partner_id,
                                vehicle_id, create_uid, write_uid, create_date, write_date)
 SELECT %(kind)s, %(today)s, lost.company_id, lost.id, lost.stage_id, %(reason)s,
        CASE WHEN lost.service_source = 'declined' THEN 0 ELSE COALESCE(lost.expected_revenue, 0) END,
        lost.user_id, lost.partner_id, lost.vehicle_id, %(uid)s, %(uid)s, %(now)s, %(now)s
   FROM lost
+)
+%(then)s
+"""
+
+# The language a task is written in (dealer_crm's ``_dealer_staff_lang``): the assignee's, else the
+# showroom's, else English; ``up`` is the assignee's partner, ``cp`` the showroom's.
+RAW_STAFF_LANG = """COALESCE((SELECT code FROM res_lang WHERE active AND code = up.lang),
+                 (SELECT code FROM res_lang WHERE active AND code = cp.lang), 'en_US')"""
+
+# A task for each customer a strategy treats (``_create_activities``): the customer's own person
+# for the role (the role's field on the customer, else their sales manager or salesperson when they
+# hold the role) if they work in the customer's showroom, else the role's user of that showroom;
+# written in the assignee's language; none for a customer who has it open already.
+RAW_STRATEGY = """
+WITH matched AS (
+    SELECT p.id FROM res_partner p WHERE p.id IN (%(match)s) AND %(not_taken)s
+), ended AS (
+    UPDATE res_partner p SET retention_strategy_id = NULL, retention_since = NULL, retention_control = FALSE,
+           write_date = %(now)s
+     WHERE p.retention_strategy_id = %(sid)s AND p.id NOT IN (%(match)s)
+), ongoing AS (
+    UPDATE res_partner p SET retention_since = %(today)s, write_date = %(now)s
+     WHERE p.id IN (SELECT id FROM matched) AND p.retention_strategy_id = %(sid)s AND p.retention_since IS NULL
+), upd AS (
+    UPDATE res_partner p SET retention_strategy_id = %(sid)s, retention_since = %(today)s,
+           retention_control = %(control)s, write_date = %(now)s
+     WHERE p.id IN (SELECT id FROM matched) AND p.retention_strategy_id IS DISTINCT FROM %(sid)s
+ RETURNING p.id, p.complete_name, p.company_id, p.retention_control, p.phone, p.phone_sanitized, p.consent_sms,
+           p.user_id, p.dealer_sales_user_id %(path_cols)s
+), episodes AS (
+    INSERT INTO dealer_campaign_enrolment (strategy_id, company_id, partner_id, state, occurrence_date,
+                                           occurrence_key, enrolled_at, control, create_uid, write_uid,
+                                           create_date, write_date)
+    SELECT %(sid)s, COALESCE(upd.company_id, %(company)s), upd.id, 'active', %(today)s, %(today)s, %(now)s,
+           upd.retention_control, %(uid)s, %(uid)s, %(now)s, %(now)s
+      FROM upd
+    ON CONFLICT (strategy_id, partner_id, occurrence_key) WHERE strategy_id IS NOT NULL DO NOTHING
+), applied AS (
+    UPDATE dealer_retention_strategy SET last_applied = %(now)s WHERE id = %(sid)s
+), assignee AS (
+    SELECT upd.id, upd.complete_name, COALESCE(upd.company_id, %(company)s) AS company_id,
+           COALESCE(CASE WHEN upd.company_id IS NULL
+                           OR EXISTS (SELECT 1 FROM res_company_users_rel r
+                                       WHERE r.user_id = own.uid AND r.cid = upd.company_id)
+                         THEN own.uid END, fb.uid) AS uid
+      FROM upd
+ LEFT JOIN LATERAL (
+           SELECT c.uid FROM (VALUES %(candidates)s) c(k, uid, on_path)
+             JOIN res_users ru ON ru.id = c.uid
+            WHERE CASE WHEN c.on_path THEN ru.active
+                       ELSE %(any_user)s OR (ru.active AND EXISTS (SELECT 1 FROM res_groups_users_rel g
+                                                                   WHERE g.uid = ru.id AND g.gid = %(group)s)) END
+         ORDER BY c.k LIMIT 1
+           ) own ON TRUE
+ LEFT JOIN (VALUES %(fallback)s) fb(company_id, uid) ON fb.company_id = COALESCE(upd.company_id, %(company)s)
+     WHERE %(has_role)s AND NOT upd.retention_control AND %(consent)s
+       AND NOT EXISTS (SELECT 1 FROM mail_activity a
+                        WHERE a.res_model = 'res.partner' AND a.res_id = upd.id
+                          AND a.summary IN (SELECT value FROM jsonb_each_text(%(summary)s::jsonb)))
+)
+INSERT INTO mail_activity (res_model_id, res_model, res_id, res_name, activity_type_id, summary, note, date_deadline,
+                           user_id, user_tz, automated, active, dealer_strategy_id, create_uid, write_uid,
+                           create_date, write_date)
+SELECT %(model)s, 'res.partner', a.id, a.complete_name, %(type)s,
+       COALESCE(%(summary)s::jsonb ->> up.lang, %(summary)s::jsonb ->> 'en_US'),
+       COALESCE(%(offer)s::jsonb ->> up.lang, %(offer)s::jsonb ->> 'en_US'),
+       %(today)s::date + %(days)s, a.uid, up.tz, TRUE, TRUE, %(sid)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+  FROM assignee a
+  JOIN res_users u ON u.id = a.uid
+  JOIN res_partner up ON up.id = u.partner_id
+"""
+
+# The no-show call-back (the automation rule's task step): the role's user of the booking's showroom.
+RAW_CALL_BACK = f"""
+INSERT INTO mail_activity (res_model_id, res_model, res_id, res_name, activity_type_id, summary, date_deadline,
+                           user_id, user_tz, automated, active, create_uid, write_uid, create_date, write_date)
+SELECT %(model)s, 'crm.lead', lost.id, lost.name, %(type)s,
+       COALESCE(%(summary)s::jsonb ->> {RAW_STAFF_LANG}, %(summary)s::jsonb ->> 'en_US'),
+       %(today)s::date + %(days)s, u.id, up.tz, TRUE, TRUE, %(uid)s, %(uid)s, %(now)s, %(now)s
+  FROM lost
+  JOIN (VALUES %(fallback)s) fb(company_id, uid) ON fb.company_id = COALESCE(lost.company_id, %(company)s)
+  JOIN res_users u ON u.id = fb.uid
+  JOIN res_partner up ON up.id = u.partner_id
+  JOIN res_company co ON co.id = fb.company_id
+  JOIN res_partner cp ON cp.id = co.partner_id
+ WHERE NOT EXISTS (SELECT 1 FROM mail_activity a
+                    WHERE a.res_model = 'crm.lead' AND a.res_id = lost.id
+                      AND a.summary IN (SELECT value FROM jsonb_each_text(%(summary)s::jsonb)))
 """
 
 
@@ -233,6 +329,8 @@ def bench_p8(bench, today, runs):
     import run
 
     from odoo import fields
+    from odoo.addons.dealer_crm.models.mail_thread import ROLE_PATHS
+    from odoo.addons.dealer_crm.tools.roles import ROLE_GROUPS
     from odoo.tools import SQL
 
     env = bench.env(context={})  # a cron's context: no tracking_disable
@@ -264,6 +362,37 @@ def bench_p8(bench, today, runs):
     grace_days = service_param(env, "deferred_grace_days")
     reasons = env["crm.lost.reason"]
     lost_common = {"uid": env.uid, "now": now, "today": today}
+    model_id = env["ir.model"]._get_id
+    companies = env["res.company"].search([])
+    fallback_memo = {}
+
+    def fallback(role):
+        """The role's user of each showroom (``_dealer_role_group_user``), as SQL ``VALUES`` rows."""
+        if role not in fallback_memo:
+            fallback_memo[role] = SQL(", ").join(
+                SQL("(%s::int, %s::int)", company.id, Partner._dealer_role_group_user(role, company).id or None)
+                for company in companies
+            )
+        return fallback_memo[role]
+
+    call_back = env.ref("dealer_service_lost_sales.automation_no_show_call_back_action")
+    if (
+        call_back.dealer_role in ROLE_PATHS
+        or not env.ref("dealer_service_lost_sales.automation_no_show_call_back").active
+    ):
+        raise NotImplementedError("the raw no-show call-back gives the task to the role's user of the showroom only")
+    call_back_sql = SQL(
+        RAW_CALL_BACK,
+        model=model_id("crm.lead"),
+        type=call_back.dealer_activity_type_id.id,
+        summary=SQL("(SELECT dealer_summary FROM ir_act_server WHERE id = %s)", call_back.id),
+        today=today,
+        days=call_back.dealer_days or 0,
+        fallback=fallback(call_back.dealer_role),
+        company=env.company.id,
+        uid=env.uid,
+        now=now,
+    )
     raw_deferred = SQL(
         RAW_LOST,
         reason=reasons._dealer_by_code("deferred_not_done").id,
@@ -272,6 +401,7 @@ def bench_p8(bench, today, runs):
             "l.service_source = 'visit' AND l.won_status = 'pending' AND l.date_deadline < %s",
             today - datetime.timedelta(days=grace_days),
         ),
+        then=SQL("SELECT 1"),
         **lost_common,
     )
     raw_no_show = SQL(
@@ -282,48 +412,65 @@ def bench_p8(bench, today, runs):
             "st.dealer_service_step = 'scheduling' AND l.service_planned_at < %s",
             now - datetime.timedelta(minutes=grace_min),
         ),
+        then=call_back_sql,
         **lost_common,
     )
 
     def raw_retention_sql():
-        """The strategies' customer searches (the ORM's own SQL), first match wins, one UPDATE each."""
+        """The strategies' customer searches (the ORM's own SQL), first match wins, one statement each."""
         statements = []
         taken = []
+        Enrolment = env["dealer.campaign.enrolment"]
         for strategy in (
             env["dealer.retention.strategy"].search([("auto_apply", "=", True)]).sorted(lambda s: (s.sequence, s.id))
         ):
+            if strategy.campaign_id or strategy.role == "director" or strategy.company_id:
+                raise NotImplementedError(f"raw retention: {strategy.name} (a campaign, a director or a showroom)")
             query = Partner.sudo()._search(strategy._partner_domain())
             match = query.select(SQL.identifier("res_partner", "id"))
             not_taken = SQL(" AND ").join(SQL("p.id NOT IN (%s)", q) for q in taken) if taken else SQL("TRUE")
             taken.append(match)
+            role = strategy.role
+            paths = [path for path in ROLE_PATHS.get(role, ()) if path.split(".")[0] in Partner._fields] if role else []
+            if any("." in path for path in paths):
+                raise NotImplementedError(f"raw retention: the role path {paths}")
+            candidates = [
+                *(SQL("(%s, upd.%s, TRUE)", k, SQL.identifier(f"path_{k}")) for k in range(len(paths))),
+                SQL("(%s, upd.dealer_sales_user_id, FALSE)", len(paths)),
+                SQL("(%s, upd.user_id, FALSE)", len(paths) + 1),
+            ]
+            phone_call = strategy.activity_type_id.category == "phonecall"
             statements.append(
                 SQL(
-                    """
-                WITH upd AS (
-                    UPDATE res_partner p SET retention_strategy_id = %(sid)s,
-                           retention_since = %(today)s, write_date = %(now)s
-                     WHERE p.id IN (%(match)s) AND %(not_taken)s
-                       AND p.retention_strategy_id IS DISTINCT FROM %(sid)s
-                 RETURNING p.id, p.user_id, p.company_id
-                )
-                INSERT INTO mail_activity (res_model_id, res_model, res_id, activity_type_id, summary, note,
-                                           date_deadline, user_id, create_uid, write_uid, create_date, write_date)
-                SELECT %(model)s, 'res.partner', upd.id, %(type)s, %(summary)s, %(offer)s,
-                       %(today)s::date + %(days)s, u.id, %(uid)s, %(uid)s, %(now)s, %(now)s
-                  FROM upd JOIN res_users u ON u.id = upd.user_id AND u.active AND %(role)s
-                """,
+                    RAW_STRATEGY,
                     sid=strategy.id,
-                    offer=strategy.offer or None,
-                    today=today,
-                    now=now,
                     match=match,
                     not_taken=not_taken,
-                    model=env["ir.model"]._get_id("res.partner"),
-                    type=(strategy.activity_type_id or env.ref("mail.mail_activity_data_todo")).id,
-                    summary=strategy.activity_summary or strategy.name,
-                    days=strategy.deadline_days or 0,
+                    today=today,
+                    now=now,
                     uid=env.uid,
-                    role=SQL("TRUE") if strategy.role else SQL("FALSE"),
+                    company=env.company.id,
+                    control=Enrolment._control_sql(strategy._control_seed(), SQL("p.id"), strategy._control_share()),
+                    path_cols=SQL("").join(
+                        SQL(", p.%s AS %s", SQL.identifier(path), SQL.identifier(f"path_{k}"))
+                        for k, path in enumerate(paths)
+                    ),
+                    candidates=SQL(", ").join(candidates),
+                    any_user=role in ("responsible", "sales_manager"),
+                    group=env.ref(ROLE_GROUPS[role]).id if role else None,
+                    fallback=fallback(role) if role else SQL("(NULL::int, NULL::int)"),
+                    has_role=bool(role),
+                    consent=SQL(
+                        "COALESCE(upd.phone, '') != '' AND upd.consent_sms AND NOT EXISTS"
+                        " (SELECT 1 FROM phone_blacklist b WHERE b.active AND b.number = upd.phone_sanitized)"
+                    )
+                    if phone_call
+                    else SQL("TRUE"),
+                    summary=SQL("(SELECT activity_summary FROM dealer_retention_strategy WHERE id = %s)", strategy.id),
+                    offer=SQL("(SELECT offer FROM dealer_retention_strategy WHERE id = %s)", strategy.id),
+                    model=model_id("res.partner"),
+                    type=(strategy.activity_type_id or env.ref("mail.mail_activity_data_todo")).id,
+                    days=strategy.deadline_days or 0,
                 )
             )
         return statements
@@ -355,7 +502,9 @@ def bench_p8(bench, today, runs):
     ]
 
     def outcome():
-        """What a chain wrote (the same on both sides, or the raw SQL is not an equivalent)."""
+        """What a chain wrote (the same on both sides, or the raw SQL is not an equivalent): counts, and
+        a digest of the tasks (record, assignee, title, type, deadline) and of the episodes (customer,
+        strategy, control group), so that the same number of different rows does not pass."""
         env.flush_all()
         cr.execute(
             """SELECT (SELECT count(*) FROM dealer_customer_score WHERE recency_days IS NOT NULL),
@@ -365,9 +514,19 @@ def bench_p8(bench, today, runs):
                       (SELECT count(*) FROM dealer_risk_signal),
                       (SELECT count(*) FROM res_partner WHERE risk_level IS NOT NULL),
                       (SELECT count(*) FROM res_partner WHERE retention_strategy_id IS NOT NULL),
+                      (SELECT count(*) FROM dealer_campaign_enrolment
+                        WHERE strategy_id IS NOT NULL AND occurrence_key >= CURRENT_DATE),
                       (SELECT count(*) FROM mail_activity WHERE id > (SELECT activity FROM bench_p8_marks)),
                       (SELECT count(*) FROM dealer_dispatch WHERE campaign_id = ANY(%s)),
-                      (SELECT count(*) FROM dealer_loss_event WHERE id > (SELECT loss FROM bench_p8_marks))""",
+                      (SELECT count(*) FROM dealer_loss_event WHERE id > (SELECT loss FROM bench_p8_marks)),
+                      (SELECT left(md5(string_agg(concat_ws('|', res_model, res_id, user_id, summary, activity_type_id,
+                                                            date_deadline, dealer_strategy_id),
+                                                  ',' ORDER BY res_model, res_id, summary)), 8)
+                         FROM mail_activity WHERE id > (SELECT activity FROM bench_p8_marks)),
+                      (SELECT left(md5(string_agg(concat_ws('|', partner_id, strategy_id, company_id, control),
+                                                  ',' ORDER BY strategy_id, partner_id)), 8)
+                         FROM dealer_campaign_enrolment
+                        WHERE strategy_id IS NOT NULL AND occurrence_key >= CURRENT_DATE)""",
             [campaign_ids],
         )
         names = (
@@ -377,9 +536,12 @@ def bench_p8(bench, today, runs):
             "signals",
             "risk levels",
             "in a strategy",
+            "episodes",
             "tasks",
             "messages planned",
             "loss events",
+            "tasks digest",
+            "episodes digest",
         )
         return dict(zip(names, cr.fetchone(), strict=True))
 
