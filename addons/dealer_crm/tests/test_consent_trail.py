@@ -73,3 +73,25 @@ class TestConsentTrail(TransactionCase):
         self.customer.with_context(dealer_consent_source="telegram").write({"consent_telegram": True})
         (self.customer | self.env["res.partner"].create({"name": "Other"})).write({"consent_telegram": True})
         self.assertEqual(self.customer.consent_source, "telegram", "writing the same value changes nothing")
+
+    def test_who_may_be_called(self):
+        """A call or SMS needs a number, the SMS/calls consent and the number off Odoo's phone
+        blacklist, however the number was typed (the blacklist holds it in international form)."""
+        Partner = self.env["res.partner"]
+        values = {"consent_sms": True, "country_id": self.env.ref("base.ru").id}
+        reachable = Partner.create({**values, "name": "Reachable", "phone": "+7 900 555-01-01"})
+        listed = Partner.create({**values, "name": "Listed", "phone": "8 (900) 555-01-02"})
+        no_consent = Partner.create({**values, "name": "No consent", "phone": "+79005550103", "consent_sms": False})
+        no_phone = Partner.create({**values, "name": "No phone"})
+        self.env["phone.blacklist"].sudo().add("+79005550102")
+        customers = reachable | listed | no_consent | no_phone
+        self.assertEqual(customers._dealer_may_call(), reachable)
+        self.assertEqual(customers.with_user(self.seller)._dealer_may_call(), reachable)
+        self.assertFalse(listed._dealer_may_call())
+        self.env["phone.blacklist"].sudo().remove("+79005550102")  # archived, not yet written
+        # Odoo's phone_blacklisted stays in the cache of the transaction (it depends on the number only)
+        customers.invalidate_recordset(["phone_blacklisted", "phone_sanitized_blacklisted"])
+        self.assertEqual(customers._dealer_may_call(), reachable | listed, "taken off the list: may be called")
+        self.env["phone.blacklist"].sudo().add("+79005550102")  # put back on: unarchived, not yet written
+        customers.invalidate_recordset(["phone_blacklisted", "phone_sanitized_blacklisted"])
+        self.assertEqual(customers._dealer_may_call(), reachable, "put back on the list in the same transaction")

@@ -238,11 +238,16 @@ class DealerRetentionStrategy(models.Model):
         Partner = self.env["res.partner"]
         Enrolment = self.env["dealer.campaign.enrolment"]
         taken = Partner
+        # the episode's fields are not tracked: Odoo's tracking would still read every tracked field
+        # of each customer written (their address …) to compare it afterwards, for nothing
+        untracked = {"mail_notrack": True}
         for strategy in self.sorted(lambda s: (s.sequence, s.id)):
             partners = Partner.search(strategy._partner_domain()) - taken
             taken |= partners
-            ended = Partner.sudo().search(
-                Domain("retention_strategy_id", "=", strategy.id) & ~Domain(strategy._partner_domain())
+            ended = (
+                Partner.sudo()
+                .with_context(**untracked)
+                .search(Domain("retention_strategy_id", "=", strategy.id) & ~Domain(strategy._partner_domain()))
             )
             ended.write(
                 {
@@ -258,21 +263,21 @@ class DealerRetentionStrategy(models.Model):
             seed = strategy._control_seed()
             control = new.filtered(lambda p, s=strategy, k=seed: Enrolment._is_control(k, p.id, s._control_share()))
             treated = new - control
-            treated.sudo().write(
+            treated.sudo().with_context(**untracked).write(
                 {
                     "retention_strategy_id": strategy.id,
                     "retention_since": today,
                     "retention_control": False,
                 }
             )
-            control.sudo().write(
+            control.sudo().with_context(**untracked).write(
                 {
                     "retention_strategy_id": strategy.id,
                     "retention_since": today,
                     "retention_control": True,
                 }
             )
-            ongoing.sudo().write({"retention_since": today})
+            ongoing.sudo().with_context(**untracked).write({"retention_since": today})
             strategy._record_episodes(new)
             created += strategy._create_activities(treated)
             strategy._enrol_in_campaign((partners - ongoing).filtered(lambda p: not p.retention_control))
@@ -322,7 +327,7 @@ class DealerRetentionStrategy(models.Model):
         if self.activity_type_id.category == "phonecall":
             # a call contacts the customer on their phone number: the consent of an SMS, as for
             # a campaign's call task (the offer and the enrolment still apply)
-            partners = partners.filtered(lambda p: p.phone and p.consent_sms and not p.phone_blacklisted)
+            partners = partners._dealer_may_call()
         partners = partners.sudo()
         assignees = partners._dealer_role_users_in(self.role, self.company_id)
         by_lang = partners.filtered(lambda p: p.id in assignees).grouped(

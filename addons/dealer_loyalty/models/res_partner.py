@@ -645,8 +645,7 @@ class ResPartner(models.Model):
         channel = self.dealer_preferred_channel
         if channel == "phone":
             # a call needs what an SMS needs (see dealer.dispatch._has_consent)
-            may_call = self.phone and self.consent_sms and not self.phone_blacklisted
-            return "phone" if may_call else None
+            return "phone" if self._dealer_may_call() else None
         # the channel's consent, blacklist, quiet hours and cap are checked when the row is sent
         return channel if channel in CHANNEL_ADDRESS else "email"
 

@@ -140,11 +140,21 @@ class TestAutomationRulesLoyalty(DealerAutomationCase):
                 "user_id": self.sales_1.id,
             }
         )
-        partners = by_mail | by_sms | by_telegram | by_phone | no_call
+        listed = Partner.create(
+            {
+                "name": "Blacklisted number",
+                "phone": "+79005550105",
+                "dealer_preferred_channel": "phone",
+                "user_id": self.sales_1.id,
+                "consent_sms": True,
+            }
+        )
+        self.env["phone.blacklist"].sudo().add("+79005550105")
+        partners = by_mail | by_sms | by_telegram | by_phone | no_call | listed
         with patch.object(type(self.env["dealer.telegram"]), "_telegram_post") as telegram:
             counts = partners._dealer_post_to_customer("Your car is ready.", subject="Your car")
         telegram.assert_not_called()
-        self.assertEqual(counts, {"email": 1, "sms": 1, "telegram": 1, "phone": 1, "skipped": 1})
+        self.assertEqual(counts, {"email": 1, "sms": 1, "telegram": 1, "phone": 1, "skipped": 2})
         rows = self.env["dealer.dispatch"].search([("partner_id", "in", partners.ids)])
         self.assertEqual(
             {(row.partner_id, row.channel, row.state) for row in rows},
@@ -152,3 +162,4 @@ class TestAutomationRulesLoyalty(DealerAutomationCase):
         )
         self.assertEqual(self.activities(by_phone, "Call the customer").user_id, self.sales_1)
         self.assertFalse(self.activities(no_call, "Call the customer"), "no call without consent to be phoned")
+        self.assertFalse(self.activities(listed, "Call the customer"), "no call to a number on the blacklist")
