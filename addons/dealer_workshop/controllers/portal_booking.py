@@ -559,6 +559,9 @@ class PortalBooking(http.Controller):
         env = request.env
         company = self._company(partner, dispatch)
         vehicle, new_car = self._parse_vehicle(partner, company, form)
+        same = self._same_booking(partner, vehicle, form, company)
+        if same:
+            return same
         products = self._parse_products(self._catalogue(company), form)
         kind, hours = self._job(vehicle, products)
         start, bay = self._parse_slot(form, (kind, hours), company)
@@ -586,6 +589,36 @@ class PortalBooking(http.Controller):
             # the capacity check on the booking: someone took the time a moment ago
             raise BookingError(env._("This time is no longer free. Choose another free time below.")) from None
         return lead
+
+    def _same_booking(self, partner, vehicle, form, company):
+        """The booking this customer already has of this car at the chosen time, if any: the form sent
+        twice (a double click, the browser sending it again, a request replayed by Odoo after another
+        booked the same bay at the same moment) shows that booking again — not a second booking in
+        another bay, nor a refusal of the time they have just booked, nor a second confirmation."""
+        if not (partner and vehicle):
+            return None
+        try:
+            start = fields.Datetime.to_datetime(form.get("slot"))
+        except ValueError:
+            return None
+        if not start:
+            return None
+        return (
+            request.env["crm.lead"]
+            .sudo()
+            .search(
+                [
+                    ("dealer_interest", "=", SERVICE_INTEREST),
+                    ("service_source", "=", "portal"),
+                    ("won_status", "=", "pending"),
+                    ("company_id", "=", company.id),
+                    ("partner_id", "=", partner.id),
+                    ("vehicle_id", "=", vehicle.id),
+                    ("service_planned_at", "=", start),
+                ],
+                limit=1,
+            )
+        ) or None
 
     def _online_bookings(self, partner, phone, company):
         """Upcoming visits booked on the page at the showroom by this customer or by contacts of this phone

@@ -111,6 +111,18 @@ class BookingPageCase(DealerCampaignHttpCase):
             ).text
         return dispatch, self._bookings(self.car), page
 
+    def _second_bay(self):
+        """Another bay and another advisor's reception free at the same times: a second booking of the
+        same time would not be refused for lack of room."""
+        new_test_user(
+            self.env,
+            login="second_reception",
+            groups="dealer_crm.group_service_advisor",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        return self.bay.copy({"name": "Lift 2"})
+
     def _bookings(self, vehicle):
         return self.env["crm.lead"].search([("vehicle_id", "=", vehicle.id), ("dealer_interest", "=", "service")])
 
@@ -159,6 +171,51 @@ class TestBookingPage(BookingPageCase):
             # the log keeps the mark of the manage link, the link itself is put in the message that leaves
             self.assertIn("[booking link]", confirmation.body)
             self.assertNotIn(booking_token(self.env, lead.id), confirmation.body)
+
+    def test_the_form_sent_twice_books_once(self):
+        """A double click, or the browser sending the form again: the second confirmation shows the
+        booking just made — not a second booking in the other free bay, nor a second message."""
+        self._second_bay()
+        dispatch, lead, _page = self._book_from_reminder()
+        self.assertEqual(len(lead), 1)
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            again = self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+            )
+        self.assertIn("Your visit is booked", again.text)
+        self.assertIn(f"/service/booking/{lead.id}/", again.url)
+        self.assertEqual(self._bookings(self.car), lead, "one booking")
+        messages = self.env["dealer.dispatch"].search([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+        self.assertEqual(len(messages), 1, "one confirmation")
+        with freeze_time(NOW):
+            other = self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 13:00:00"},
+            )
+        self.assertIn("Your visit is booked", other.text)
+        self.assertEqual(len(self._bookings(self.car)), 2, "another time is another visit")
+
+    def test_a_new_customer_sending_the_form_twice_books_once(self):
+        self._second_bay()
+        before = self._counts()
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._get("/service/book?lang=en_US")
+            response = self._post("/service/book/code", html, {"phone": "+7 916 555 77 21"})
+            code = re.search(r"(\d{6}) is your code", self._sms[-1]["body"]).group(1)
+            self._post("/service/book/verify", response.text, {"phone": "+79165557721", "code": code})
+            html = self._get("/service/book?step=slots&plate=C777CC77&product_ids=%s" % self.to2.id)
+            form = {"plate": "C777CC77", "product_ids": self.to2.id, "slot": self._slots(html)[0], "name": "Twice"}
+            first = self._post("/service/book/confirm", html, form)
+            second = self._post("/service/book/confirm", html, form)
+        self.assertIn("Your visit is booked", second.text)
+        self.assertEqual(first.url, second.url)
+        self.assertEqual(
+            self._counts(), (before[0] + 1, before[1] + 1, before[2] + 1), "one booking, one customer, one car"
+        )
 
     def test_due_package_from_the_mileage(self):
         """Without a next-best offer, the car's projected mileage names the due package (TO-2 at 30 000 km)."""
