@@ -56,6 +56,15 @@ class TestCustomerCard(DealerCustomerCase):
             with self.subTest(user=user.login):
                 self.assertEqual(visible_deal_buttons(form_arch(self.env(user=user))), ["action_dealer_view_leads"])
 
+    def test_staff_with_sales_rights_but_no_deal_role_keep_crms_button(self):
+        """A service advisor given Odoo's Sales rights reads deals: they keep crm's button (ours is for
+        the deal roles); an advisor without them reads no deals and sees neither."""
+        groups = "dealer_crm.group_service_advisor,sales_team.group_sale_salesman"
+        selling = new_test_user(self.env, login="t_card_advisor_sales", groups=groups)
+        self.assertEqual(visible_deal_buttons(form_arch(self.env(user=selling))), ["action_view_opportunity"])
+        advisor = new_test_user(self.env, login="t_card_advisor", groups="dealer_crm.group_service_advisor")
+        self.assertEqual(visible_deal_buttons(form_arch(self.env(user=advisor))), [])
+
     def test_deals_button_counts_and_opens_the_contacts_deals_too(self):
         customer = self.customer.with_user(self.salesman)
         self.assertEqual(customer.dealer_lead_count, 2, "own deal and the deal of the company's contact")
