@@ -377,27 +377,33 @@ class ResPartner(models.Model):
 
     def _dealer_may_call(self):
         """These customers who may be called or sent an SMS: a phone number, the consent to SMS and
-        calls, and the number not on Odoo's phone blacklist.
-
-        For a batch (a strategy's thousand call tasks): Odoo's ``phone_blacklisted`` parses each
-        customer's number again; here it is computed only for the customers whose stored number is
-        on the blacklist, found with one query (Odoo's own search of ``phone_sanitized_blacklisted``).
-        """
+        calls, and the number not on Odoo's phone blacklist (``_dealer_phone_blocked_ids``)."""
         candidates = self.filtered(lambda p: p.phone and p.consent_sms)
-        if not candidates:
-            return candidates
+        blocked = candidates._dealer_phone_blocked_ids()
+        return candidates.filtered(lambda p: p.id not in blocked)
+
+    def _dealer_phone_blocked_ids(self):
+        """Ids of these customers whose phone number is on Odoo's phone blacklist (Odoo's
+        ``phone_blacklisted``), for a batch at once.
+
+        Odoo's ``phone_blacklisted`` parses each customer's number again to look it up; here it is
+        computed only for the customers whose stored number is on the blacklist, found with one query
+        (Odoo's own search of ``phone_sanitized_blacklisted``).
+        """
+        with_phone = self.filtered("phone")
+        if not with_phone:
+            return set()
         # Odoo's search reads the tables in SQL without writing what is pending: a number put back on
         # (or taken off) the list in this transaction must count
         self.env["phone.blacklist"].flush_model(["number", "active"])
-        candidates.flush_recordset(["phone_sanitized"])
+        with_phone.flush_recordset(["phone_sanitized"])
         # sudo: the blacklist is Odoo's technical list; only these customers' ids come back
         listed = (
-            candidates.sudo()
+            with_phone.sudo()
             .with_context(active_test=False)
-            .search([("id", "in", candidates.ids), ("phone_sanitized_blacklisted", "=", True)])
+            .search([("id", "in", with_phone.ids), ("phone_sanitized_blacklisted", "=", True)])
         )
-        blocked = set(listed.filtered("phone_blacklisted").ids)
-        return candidates.filtered(lambda p: p.id not in blocked)
+        return set(listed.filtered("phone_blacklisted").ids)
 
     def _dealer_consent_source(self):
         """Through what a consent change reaches the card: the context's source when the application

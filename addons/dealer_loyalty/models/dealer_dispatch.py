@@ -406,8 +406,19 @@ class DealerDispatch(models.Model):
         if channel == "email":
             return not partner.is_blacklisted
         if channel == "sms":
-            return not partner.phone_blacklisted
+            return partner.id not in self._phone_blocked_ids(partner)
         return bool(fname or partner.telegram_chat_id)
+
+    def _phone_blocked_ids(self, partner):
+        """The customers of the batch being sent whose number is on Odoo's phone blacklist, looked up
+        once for the batch (``_send_memo``); outside a batch, ``partner`` alone."""
+        memo = self._send_memo()
+        checked, blocked = memo.get("phone blocked", (set(), set()))
+        if partner.id not in checked:
+            partners = (memo.get("rows") or self).partner_id | partner
+            checked, blocked = set(partners.ids), partners._dealer_phone_blocked_ids()
+            memo["phone blocked"] = (checked, blocked)
+        return blocked
 
     def _has_address(self):
         self.ensure_one()
@@ -985,10 +996,10 @@ class DealerDispatch(models.Model):
     def _process(self, now):
         """Process rows locked by the caller; every outcome is written in the caller's transaction."""
         token = uuid.uuid4().hex
-        self.env.cr.cache[SEND_MEMO, token] = {}
+        rows = self.with_context(**{SEND_MEMO: token})
+        self.env.cr.cache[SEND_MEMO, token] = {"rows": rows}
         sms_ids = []
         try:
-            rows = self.with_context(**{SEND_MEMO: token})
             usage = rows._cap_usage(now)
             for row in rows:
                 # a row that failed was rolled back to its savepoint, which empties the cursor's cache and the
@@ -1036,7 +1047,8 @@ class DealerDispatch(models.Model):
 
     def _send_memo(self):
         """What the rows of the batch being sent share, kept for the batch only (``_process``): the rows, the
-        author of a sender address, the records' reply-tos, the short links, the e-mails' ``DispatchMail``.
+        author of a sender address, the records' reply-tos, the short links, the e-mails' ``DispatchMail``,
+        the customers whose number is on the phone blacklist.
         A row that fails is rolled back to its savepoint, which empties the cursor's cache and this memo with
         it (a short link made for the failed row is gone too): ``_process`` starts a new one for the next row.
         Outside a batch, a new empty memo every time."""

@@ -39,6 +39,38 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(len(activities), 5)
         self.assertEqual(activities.user_id, self.fi_user)
 
+    def test_a_batch_looks_up_once_what_its_rows_share(self):
+        """The cron's batch of five customers' e-mails and SMS: the customers' reply-to addresses come
+        from one call of Odoo's batch look-up, the phone blacklist is read once for all of them — and
+        a customer whose number is on it gets no SMS, the others theirs."""
+        self.env["phone.blacklist"]._add([self.partners[3].phone_sanitized])
+        campaign = self._started([("email", -30), ("sms", -30)])
+        Thread, Partner = type(self.env["mail.thread"]), type(self.env["res.partner"])
+        reply_to, blacklist = Thread._notify_get_reply_to_batch, Partner._dealer_phone_blocked_ids
+        calls = {"reply_to": [], "blacklist": []}
+
+        def spy_reply_to(records, *args, **kwargs):
+            calls["reply_to"].append(records._name)
+            return reply_to(records, *args, **kwargs)
+
+        def spy_blacklist(partners):
+            calls["blacklist"].append(len(partners))
+            return blacklist(partners)
+
+        with (
+            patch.object(Thread, "_notify_get_reply_to_batch", spy_reply_to),
+            patch.object(Partner, "_dealer_phone_blocked_ids", spy_blacklist),
+            freeze_time("2026-12-01 10:05:00"),
+        ):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        self.assertEqual(len(rows.filtered(lambda r: r.channel == "email" and r.state in ("sent", "delivered"))), 5)
+        texted = rows.filtered(lambda r: r.channel == "sms" and r.state in ("sent", "delivered")).partner_id
+        self.assertEqual(texted, self.partners - self.partners[3])
+        record_model = rows[:1]._record()._name
+        self.assertEqual(calls["reply_to"].count(record_model), 1, "the batch's reply-tos in one look-up")
+        self.assertEqual(calls["blacklist"], [5], "the blacklist read once for the batch's five customers")
+
     def test_a_steps_responsible_of_another_showroom_never_gets_this_showrooms_tasks(self):
         """A campaign of every showroom (no company) naming a Responsible who works elsewhere: the cars of
         this showroom go to the role's person here; a campaign of this showroom cannot name them at all."""
