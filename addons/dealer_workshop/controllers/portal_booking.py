@@ -603,22 +603,21 @@ class PortalBooking(http.Controller):
             return None
         if not start:
             return None
-        return (
-            request.env["crm.lead"]
-            .sudo()
-            .search(
-                [
-                    ("dealer_interest", "=", SERVICE_INTEREST),
-                    ("service_source", "=", "portal"),
-                    ("won_status", "=", "pending"),
-                    ("company_id", "=", company.id),
-                    ("partner_id", "=", partner.id),
-                    ("vehicle_id", "=", vehicle.id),
-                    ("service_planned_at", "=", start),
-                ],
-                limit=1,
-            )
-        ) or None
+        same = Domain(
+            [("partner_id", "=", partner.id), ("vehicle_id", "=", vehicle.id), ("service_planned_at", "=", start)]
+        )
+        return request.env["crm.lead"].sudo().search(self._portal_bookings_domain(company) & same, limit=1) or None
+
+    def _portal_bookings_domain(self, company):
+        """The showroom's bookings made on this page and still to be carried out (won or lost: not any more)."""
+        return Domain(
+            [
+                ("dealer_interest", "=", SERVICE_INTEREST),
+                ("service_source", "=", "portal"),
+                ("won_status", "=", "pending"),
+                ("company_id", "=", company.id),
+            ]
+        )
 
     def _online_bookings(self, partner, phone, company):
         """Upcoming visits booked on the page at the showroom by this customer or by contacts of this phone
@@ -636,16 +635,7 @@ class PortalBooking(http.Controller):
             request.env["crm.lead"]
             .sudo()
             .search_count(
-                Domain(
-                    [
-                        ("dealer_interest", "=", SERVICE_INTEREST),
-                        ("service_source", "=", "portal"),
-                        ("won_status", "=", "pending"),
-                        ("service_planned_at", ">", fields.Datetime.now()),
-                        ("company_id", "=", company.id),
-                    ]
-                )
-                & who
+                self._portal_bookings_domain(company) & Domain("service_planned_at", ">", fields.Datetime.now()) & who
             )
         )
 
