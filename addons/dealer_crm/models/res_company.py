@@ -52,8 +52,11 @@ class ResCompany(models.Model):
     def _dealer_tz(self, fallback="UTC"):
         """The showroom's time zone name: its working calendar's, else its address's, else ``fallback``.
 
-        The one reading of "the showroom's local time" (bookings, calls, notes for the staff); no
-        showroom (an empty recordset) gives the fallback.
+        The one reading of "the showroom's local time" (bookings, calls, notes for the staff, campaign
+        send and quiet hours, workshop notices); no showroom (an empty recordset) gives the fallback.
+        The calendar comes first: it is where an admin sets the showroom's time zone (Settings >
+        Working Schedules); the contact of a company has no time zone field on its form, only the
+        one it was created with.
         """
         company = self[:1]
         tz = company.resource_calendar_id.tz or company.partner_id.tz or fallback

@@ -225,11 +225,10 @@ class DealerCampaignStep(models.Model):
         # a customer without a time zone of their own gets the local time of the showroom of their row (a campaign of
         # every showroom writes to each customer from their showroom), else of the campaign's
         known = set(self._pg_timezones())
-        showroom_tz = self.env["dealer.dispatch"]._showroom_tz
-        company_tz = showroom_tz(self.campaign_id.company_id or self.env.company)
+        company_tz = (self.campaign_id.company_id or self.env.company)._dealer_tz()
         company_tz = company_tz if company_tz in known else "UTC"
         companies = self.env["res.company"].sudo().search([])
-        company_tzs = [tz if (tz := showroom_tz(company)) in known else None for company in companies]
+        company_tzs = [tz if (tz := company._dealer_tz()) in known else None for company in companies]
         self.env.flush_all()
         self.env.cr.execute(
             SQL(

@@ -431,15 +431,8 @@ class DealerDispatch(models.Model):
     # Quiet hours and frequency cap
     # ------------------------------------------------------------
 
-    @api.model
-    def _showroom_tz(self, company):
-        """The local time of a showroom's customers who have no time zone of their own: its address's time zone,
-        else its working calendar's (``res.company._dealer_tz``: a calendar's time zone is never empty, the
-        creator's or UTC by default, so the address, which a showroom sets on purpose, comes first)."""
-        return company.partner_id.tz or company._dealer_tz()
-
     def _timezone(self):
-        tz_name = self.partner_id.tz or self._showroom_tz(self.company_id or self.env.company)
+        tz_name = self.partner_id.tz or (self.company_id or self.env.company)._dealer_tz()
         try:
             return pytz.timezone(tz_name)
         except pytz.UnknownTimeZoneError:

@@ -239,7 +239,7 @@ class TestCampaignSending(DealerCampaignCase):
 
     def test_a_customer_without_a_time_zone_gets_the_showrooms_local_time(self):
         """A card without a time zone (an import, the API) is written to at 10:00 and kept quiet at night in its
-        showroom's local time: the time zone of its address, else of its working calendar (as for bookings)."""
+        showroom's local time: the time zone of its working calendar, else of its address (as for bookings)."""
         self.company.partner_id.tz = False
         self.company.resource_calendar_id.tz = "Asia/Vladivostok"  # UTC+10
         self.partners[0].tz = False
@@ -249,16 +249,18 @@ class TestCampaignSending(DealerCampaignCase):
         # 22:30 in Vladivostok: quiet until 09:00 there
         self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 12, 30)), datetime(2026, 12, 1, 23, 0))
         self.assertIsNone(row._quiet_until(datetime(2026, 12, 1, 3, 0)), "13:00 in Vladivostok")
-        # a showroom whose address has a time zone keeps it, whatever its calendar says (UTC by default)
-        self.company.partner_id.tz = "Europe/Moscow"
-        self.company.resource_calendar_id.tz = "UTC"
+        # the working calendar is where an admin sets the showroom's time zone: it wins over the time zone its
+        # contact was created with (a company's contact has no time zone on its form)
+        self.company.partner_id.tz = "Asia/Vladivostok"
+        self.company.resource_calendar_id.tz = "Europe/Moscow"
         self.assertEqual(row._quiet_until(datetime(2026, 12, 1, 18, 30)), datetime(2026, 12, 2, 6, 0), "21:30 Moscow")
+        self.assertIsNone(row._quiet_until(datetime(2026, 12, 1, 12, 0)), "15:00 in Moscow (22:00 in Vladivostok)")
 
     def test_a_campaign_of_every_showroom_writes_at_each_showrooms_local_time(self):
         """A campaign of no showroom plans each car's message at 10:00 in the local time of the car's showroom."""
         east = self.env["res.company"].create({"name": "East showroom"})
-        east.partner_id.tz = "Asia/Vladivostok"  # UTC+10
-        self.company.partner_id.tz = "Europe/Moscow"  # UTC+3
+        east.resource_calendar_id.tz = "Asia/Vladivostok"  # UTC+10
+        self.company.resource_calendar_id.tz = "Europe/Moscow"  # UTC+3
         self.vehicles[:2].partner_id.write({"tz": False})
         self.vehicles[1].partner_id.sudo().company_id = False  # a customer of every showroom
         self.vehicles[1].sudo().company_id = east

@@ -388,12 +388,11 @@ class DealerVisit(models.Model):
     @api.model
     def _dealer_customer_tz(self, partner, bay=None, company=None):
         """The time zone a customer reads the workshop's times in: theirs, else the bay's working hours',
-        else the company's working hours' (where the car is repaired), UTC only when none is set."""
+        else the showroom's local time where the car is repaired (``res.company._dealer_tz``)."""
         return (
             (partner and partner.tz)
             or (bay and bay.calendar_id.tz)
-            or (company and company.resource_calendar_id.tz)
-            or "UTC"
+            or (company or self.env["res.company"])._dealer_tz()
         )
 
     def _dealer_local_time(self, value, lang):

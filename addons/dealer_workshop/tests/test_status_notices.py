@@ -47,6 +47,13 @@ class TestStatusNotices(RepairStatusCase):
         Visit = self.env["dealer.visit"]
         self.assertEqual(Visit._dealer_customer_tz(self.zoneless, self.moscow_bay, self.company), "Europe/Moscow")
         self.assertEqual(Visit._dealer_customer_tz(self.english, self.moscow_bay, self.company), "UTC")
+        # without a bay: the showroom's local time as bookings and campaigns read it, its working hours'
+        # time zone, else its address's
+        self.company.partner_id.tz = "Asia/Vladivostok"
+        self.assertEqual(Visit._dealer_customer_tz(self.zoneless, None, self.company), "Asia/Yekaterinburg")
+        self.company.resource_calendar_id = False
+        self.assertEqual(Visit._dealer_customer_tz(self.zoneless, None, self.company), "Asia/Vladivostok")
+        self.assertEqual(Visit._dealer_customer_tz(self.zoneless, None, None), "UTC")
 
     # ------------------------------------------------------------
     # Bookings linked afterwards
