@@ -1607,9 +1607,24 @@ class CrmLead(models.Model):
             if value:
                 name = (model, value.lower())
                 if name not in known:
-                    known[name] = self.env["utm.mixin"]._find_or_create_record(model, value).id
+                    known[name] = self._dealer_api_utm_record(model, value).id
                 vals[fname] = known[name]
         return vals
+
+    @api.model
+    def _dealer_api_utm_record(self, model, name):
+        """The UTM record named ``name`` (whatever its case), created when new.
+
+        Odoo's ``utm.mixin._find_or_create_record`` matches the name as a pattern: a source sent as ``%``
+        or ``spring_sale`` would be credited to whatever source the pattern matches (``spring-sale``)."""
+        if not any(char in name for char in "%_\\"):
+            return self.env["utm.mixin"]._find_or_create_record(model, name)
+        Model = self.env[model].with_context(active_test=False)
+        record = Model.search([("name", "=ilike", tools.escape_psql(name))], limit=1)
+        if not record:
+            auto = {"is_auto_campaign": True} if "is_auto_campaign" in Model._fields else {}
+            record = Model.create({"name": name, **auto})
+        return record
 
     @api.model
     def _dealer_api_consent(self, consent):

@@ -197,11 +197,23 @@ class DealerVisit(models.Model):
         plate = inp.text(payload, "plate", max_len=20)
         if not vin and not plate:
             raise inp.ApiInputError("vin", "vin or plate is required")
+        external_id = payload["external_id"].strip()
+        # a repair order sent again once its request has left the API's log (kept for days, then purged):
+        # the visit it made, as a replay, not a second visit (nor a clash with the visit's unique reference)
+        existing = self.search([("external_id", "=", external_id), ("company_id", "=", self.env.company.id)], limit=1)
+        if existing:
+            return {**existing._api_response(), "replayed": True}, existing, 200
         line_vals = [self._api_line_vals(line) for line in inp.items(payload, "lines")]
         self.env["product.template"]._dealer_link_catalogue(line_vals)
+        today = fields.Date.context_today(self)
+        day = inp.day(payload, "date")
+        # a repair order is closed on its day; a day after tomorrow is a typo, which would stay the car's last
+        # odometer reading and make every true reading after it look wrong
+        if day and day > fields.Date.add(today, days=1):
+            raise inp.ApiInputError("date", "date must not be in the future")
         values = {
-            "external_id": payload["external_id"].strip(),
-            "date": inp.day(payload, "date") or fields.Date.context_today(self),
+            "external_id": external_id,
+            "date": day or today,
             "odometer_km": inp.number(payload, "mileage_km", minimum=0, integer=True) or 0,
             "kind": inp.choice(payload, "kind", [k for k, _label in VISIT_KINDS], default="maintenance"),
             "maintenance_level": inp.text(payload, "maintenance_level", max_len=32),
@@ -227,10 +239,14 @@ class DealerVisit(models.Model):
                 "line_ids": [Command.create(v) for v in line_vals],
             }
         )
-        response = {
-            "visit_id": visit.id,
-            "partner_id": partner.id,
-            "vehicle_id": vehicle.id,
-            "revenue": visit.revenue,
+        return visit._api_response(), visit
+
+    def _api_response(self):
+        """What ``POST /dealer/api/v1/visits`` answers for this visit."""
+        self.ensure_one()
+        return {
+            "visit_id": self.id,
+            "partner_id": self.partner_id.id,
+            "vehicle_id": self.vehicle_id.id,
+            "revenue": self.revenue,
         }
-        return response, visit

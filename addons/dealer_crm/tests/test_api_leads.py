@@ -165,6 +165,22 @@ class TestLeadsApi(RoutedApiCase):
                 self.assertApiError(self.post(LEADS, lead_body(**over)), 400, "invalid_input", field)
         self.assertEqual(self.table_counts(*COUNTED), before)
 
+    def test_utm_names_are_names_not_patterns(self):
+        """A source is credited by its name (any case): ``%`` or ``spring_sale`` is not a pattern matching other
+        sources' names."""
+        Source = self.env["utm.source"]
+        spring = Source.create({"name": "spring-sale"})
+        for index, (name, expected) in enumerate((("%", None), ("spring_sale", None), ("SPRING-SALE", spring))):
+            with self.subTest(name=name):
+                status, body = self.post(LEADS, lead_body(external_id=f"WEB-UTM-{index}", utm={"source": name}))
+                self.assertEqual(status, 201, body)
+                source = self.env["crm.lead"].browse(body["lead_id"]).source_id
+                self.assertEqual(source.name, expected.name if expected else name)
+                if expected:
+                    self.assertEqual(source, expected)
+        _s, again = self.post(LEADS, lead_body(external_id="WEB-UTM-9", utm={"source": "Spring_Sale"}))
+        self.assertEqual(self.env["crm.lead"].browse(again["lead_id"]).source_id.name, "spring_sale", "found again")
+
     def test_trade_in_vin_registers_the_customers_car(self):
         _s, body = self.post(LEADS, lead_body(interest="trade_in", vin="XW8ZZZ61ZHG000777"))
         lead = self.env["crm.lead"].browse(body["lead_id"])
@@ -412,6 +428,8 @@ class TestCallsApi(RoutedApiCase):
         self.assertApiError(self.call(status="busy"), 400, "invalid_input", "status")
         self.assertApiError(self.call(started_at="yesterday"), 400, "invalid_input", "started_at")
         self.assertApiError(self.call(duration_s=-3), 400, "invalid_input", "duration_s")
+        # more seconds than the database's whole numbers hold: the field named, not an internal error
+        self.assertApiError(self.call(duration_s=3_000_000_000), 400, "invalid_input", "duration_s")
         self.assertApiError(self.call(agent_login="nobody-here"), 400, "invalid_input", "agent_login")
         self.assertApiError(self.call(recording_url="ftp://x"), 400, "invalid_input", "recording_url")
         self.assertEqual(self.table_counts(*COUNTED), before)

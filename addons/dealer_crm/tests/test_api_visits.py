@@ -75,6 +75,19 @@ class TestVisitsApi(DealerApiCase):
         log = self.env["dealer.api.request"].search([("endpoint", "=", "visits"), ("key", "=", "RO-1001")])
         self.assertEqual(log.replay_count, 3)
 
+    def test_a_repair_order_sent_again_after_the_log_is_purged_is_the_same_visit(self):
+        """The API's log of requests is purged after its retention days; the visit's own reference still
+        answers a repair order sent again: the same visit, nothing written twice."""
+        status, first = self.post(URL, visit_body())
+        self.assertEqual(status, 201, first)
+        self.env["dealer.api.request"].sudo().search([]).unlink()  # what the retention purge does
+        before = self.table_counts(*COUNTED[:5])
+        status, again = self.post(URL, visit_body())
+        self.assertEqual(status, 200, again)
+        self.assertEqual((again["visit_id"], again["replayed"]), (first["visit_id"], True))
+        self.assertEqual(again["revenue"], first["revenue"])
+        self.assertEqual(self.table_counts(*COUNTED[:5]), before)
+
     def test_same_key_other_body_is_a_conflict(self):
         self.post(URL, visit_body())
         self.assertApiError(self.post(URL, visit_body(mileage_km=99999)), 409, "conflict")
@@ -102,6 +115,8 @@ class TestVisitsApi(DealerApiCase):
             ({"date": "02.03.2026"}, "date"),
             ({"mileage_km": -5}, "mileage_km"),
             ({"mileage_km": "15000"}, "mileage_km"),
+            ({"mileage_km": 3_000_000_000}, "mileage_km"),
+            ({"date": "2099-01-01"}, "date"),
             ({"kind": "teleport"}, "kind"),
             ({"lines": {"name": "x"}}, "lines"),
             ({"lines": [{"name": "x", "amount": -1}]}, "amount"),

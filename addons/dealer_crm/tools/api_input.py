@@ -12,6 +12,8 @@ from datetime import date, datetime, timezone
 
 # the years a date the API takes may have (a visit, a call, a booking, a policy's end)
 MIN_YEAR, MAX_YEAR = 1950, 2100
+# a whole number is stored in PostgreSQL's integer (an odometer, seconds, an id): larger is refused here
+MAX_INTEGER = 2**31 - 1
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -126,7 +128,7 @@ def number(payload, field, required=False, minimum=None, integer=False):
         raise ApiInputError(field, _lt("%(field)s must be a whole number"), field=field)
     if minimum is not None and value < minimum:
         raise ApiInputError(field, _lt("%(field)s must be at least %(minimum)s"), field=field, minimum=minimum)
-    if abs(value) > 1e12:
+    if abs(value) > (MAX_INTEGER if integer else 1e12):
         raise ApiInputError(field, _lt("%(field)s is too large"), field=field)
     return int(value) if integer else float(value)
 

@@ -3,7 +3,7 @@
 from odoo import http
 from odoo.addons.dealer_crm.controllers.api import ApiConflict, handle, json_route
 
-from ..models.crm_lead import ServiceSlotRefused
+from ..models.crm_lead import ServiceBookingDone, ServiceSlotRefused
 
 
 def _book(env, payload):
@@ -11,6 +11,14 @@ def _book(env, payload):
     try:
         return env["crm.lead"]._dealer_service_booking_from_api(payload)
     except ServiceSlotRefused as exc:
+        raise ApiConflict(exc.field, exc.message) from None
+
+
+def _cancel(env, external_id, payload):
+    """Cancelling a booking whose visit is done (won) is a conflict (409): its revenue stays won."""
+    try:
+        return env["crm.lead"]._dealer_service_booking_cancel_from_api(external_id, payload)
+    except ServiceBookingDone as exc:
         raise ApiConflict(exc.field, exc.message) from None
 
 
@@ -24,6 +32,6 @@ class DealerServiceApi(http.Controller):
         return handle(
             "service-bookings-cancel",
             None,
-            lambda env, payload: env["crm.lead"]._dealer_service_booking_cancel_from_api(external_id, payload),
+            lambda env, payload: _cancel(env, external_id, payload),
             success_status=200,
         )

@@ -21,6 +21,13 @@ class ServiceSlotRefused(inp.ApiInputError):
         super().__init__("planned_at", message)
 
 
+class ServiceBookingDone(inp.ApiInputError):
+    """A booking whose visit is done (won) is not cancelled: its revenue is real (answered 409)."""
+
+    def __init__(self, external_id):
+        super().__init__(None, "service booking %(ref)s is done (won) and cannot be cancelled", ref=external_id)
+
+
 SERVICE_SOURCES = [
     ("web", "Website"),
     ("phone", "Phone"),
@@ -433,6 +440,9 @@ class CrmLead(models.Model):
         self.ensure_one()
         if not self.active:
             return self.browse()
+        if self.won_status == "won":
+            # whatever the stage: a done visit's revenue is real and never moves to the loss ledger
+            raise UserError(self.env._("This visit is done: a won booking cannot be cancelled."))
         if not any_stage and not self._dealer_service_upcoming():
             raise UserError(
                 self.env._(
@@ -631,6 +641,8 @@ class CrmLead(models.Model):
         if not reason:
             raise inp.ApiInputError("reason", _lt("reason %(code)s is not a known loss reason code"), code=code)
         comment = inp.text(payload, "comment", max_len=4000)
+        if lead.active and lead.won_status == "won":
+            raise ServiceBookingDone(external_id)
         lead._dealer_cancel_service(reason, comment, any_stage=True)
         event = lead.loss_event_ids.filtered(lambda e: e.kind in FULL_LOSS_KINDS)[:1]
         return {"opportunity_id": lead.id, "loss_event_id": event.id, "lost_amount": event.amount}

@@ -42,6 +42,15 @@ class TestServiceBookingsHttp(DealerApiCase):
         self.assertEqual(event.reason_id.dealer_code, "no_contact")
         self.assertEqual(event.kind, "appointment_cancelled")
 
+    def test_a_done_visit_is_not_cancelled(self):
+        """A booking whose visit is won keeps its revenue: the DMS's cancel is a conflict and writes nothing."""
+        _s, body = self.post(URL, booking())
+        lead = self.env["crm.lead"].browse(body["opportunity_id"])
+        lead.action_set_won()
+        self.assertApiError(self.post(f"{URL}/WEB-77/cancel", {"reason": "customer_cancelled"}), 409, "conflict")
+        self.assertEqual((lead.active, lead.won_status), (True, "won"))
+        self.assertFalse(lead.loss_event_ids)
+
     def test_service_request_and_service_line_call_are_service_opportunities(self):
         """A website request with interest Service and an answered call on the service line land in
         the service team's Scheduling stage, as bookings do."""
