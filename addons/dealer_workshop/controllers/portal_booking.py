@@ -218,11 +218,17 @@ class PortalBooking(http.Controller):
             )
         )
 
-    def _cars(self, partner):
+    def _cars(self, partner, company):
+        """The customer's cars this showroom can book: its own and those shared by every showroom (a car of
+        another showroom is booked there)."""
         if not partner:
             return request.env["dealer.vehicle"].sudo()
         owners = partner.commercial_partner_id | partner
-        return request.env["dealer.vehicle"].sudo().search([("partner_id", "in", owners.ids)], order="name")
+        return (
+            request.env["dealer.vehicle"]
+            .sudo()
+            .search([("partner_id", "in", owners.ids), ("company_id", "in", [company.id, False])], order="name")
+        )
 
     def _due_package(self, vehicle, catalogue):
         """The maintenance package due for the car: its open next-best offer, else the one its mileage reaches."""
@@ -296,7 +302,7 @@ class PortalBooking(http.Controller):
         """
         env = request.env
         Vehicle = env["dealer.vehicle"].sudo()
-        cars = self._cars(partner)
+        cars = self._cars(partner, company)
         if form.get("vehicle_id"):
             try:
                 vehicle = cars.filtered(lambda car: car.id == int(form["vehicle_id"]))
@@ -316,7 +322,9 @@ class PortalBooking(http.Controller):
                 raise BookingError(Vehicle._vin_error_message(vin, *problem))
         Lookup = env["dealer.workshop.car.lookup"]
         visitor, ip_address = self._visitor(partner), request.httprequest.remote_addr
-        if Lookup._dealer_refused(visitor, vin or plate_key, ip_address, company):
+        # both are looked up, so both make the car typed: a VIN kept and the plate changed is another car
+        car_key = "/".join(key for key in (vin, plate_key) if key)
+        if Lookup._dealer_refused(visitor, car_key, ip_address, company):
             # before anything is looked up: the page does not tell a stranger, plate after plate, which
             # cars are registered
             raise BookingError(
@@ -335,7 +343,7 @@ class PortalBooking(http.Controller):
         if not found or any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):
             # not theirs: counted for the visitor; for the connection (shared by many behind a proxy or a
             # carrier's NAT) only a car of the register, which is what a stranger learns something about
-            Lookup._dealer_count(visitor, vin or plate_key, ip_address if found else None, company)
+            Lookup._dealer_count(visitor, car_key, ip_address if found else None, company)
         # a car of the register that is not the booker's (another customer's, or one with no owner yet,
         # such as a car in stock) is booked by the service desk, which checks who brings it
         if any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):
@@ -425,7 +433,7 @@ class PortalBooking(http.Controller):
         """
         company = self._company(partner, dispatch)
         catalogue = self._catalogue(company)
-        cars = self._cars(partner)
+        cars = self._cars(partner, company)
         Vehicle = request.env["dealer.vehicle"].sudo()
         vehicle = cars.filtered(lambda car: str(car.id) == str(form.get("vehicle_id") or ""))
         if not vehicle and not form.get("step"):

@@ -7,6 +7,7 @@ from odoo import api, fields, models, tools
 from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.tools import SQL
 
+from .dealer_workshop_car_lookup import network
 from .res_config_settings import workshop_param
 
 MAX_ATTEMPTS = 5
@@ -100,6 +101,7 @@ class DealerWorkshopOtp(models.Model):
         problem = self._dealer_mobile_problem(phone, company, lang)
         if problem:
             return problem
+        ip_address = network(ip_address)  # an IPv6 subscriber's /64 network is one connection
         # requests of one showroom send codes one after the other: a parallel request fails to serialize
         # on the showroom's row and Odoo replays it, which then counts the codes just sent (a lock alone
         # would not do: its snapshot would still miss them) — the limits below hold under a burst too

@@ -789,6 +789,59 @@ class TestBookingPageSafety(BookingPageCase):
             self.assertIn("We cannot send more codes right now", response.text)
             self.assertEqual(len(self._sms), 4)
 
+    def test_addresses_of_one_ipv6_network_are_one_connection_for_codes(self):
+        """An IPv6 subscriber holds a /64 network: changing the address inside it does not renew the limit."""
+        Otp = self.env["dealer.workshop.otp"]
+        with freeze_time(NOW), self.mockSMSGateway():
+            for i in range(10):
+                self.assertIsNone(
+                    Otp._dealer_send_code(f"+7916555781{i}", self.company, "en_US", f"2001:db8:1:2::{i + 1:x}")
+                )
+            refused = Otp._dealer_send_code("+79165557830", self.company, "en_US", "2001:db8:1:2:ffff::1")
+            self.assertIn("Too many codes were asked from this connection", refused or "")
+            self.assertIsNone(Otp._dealer_send_code("+79165557831", self.company, "en_US", "2001:db8:1:3::1"))
+        self.assertEqual(len(self._sms), 11)
+
+    def test_a_vin_kept_and_the_plate_changed_is_another_car_typed(self):
+        """Both the VIN and the plate are looked up, so both are counted: a stranger keeping one new VIN and
+        changing the plate is refused at the sixth car, as with plates alone."""
+        plates = [f"D{n}{n}{n}DD77" for n in range(1, 7)]
+        self.env["dealer.vehicle"].create(
+            [
+                {"plate": plate, "partner_id": self.other_car.partner_id.id, "company_id": self.company.id}
+                for plate in plates
+            ]
+        )
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            good = {"vehicle_id": "", "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"}
+            for plate in plates[:5]:
+                response = self._post(
+                    "/service/book/confirm", html, {**good, "vin": "XTA210990Y1234567", "plate": plate}
+                )
+                self.assertIn("registered to another customer", response.text, plate)
+            response = self._post(
+                "/service/book/confirm", html, {**good, "vin": "XTA210990Y1234567", "plate": plates[5]}
+            )
+            self.assertIn("several cars that are not yours", response.text)
+            self.assertNotIn("registered to another customer", response.text)
+
+    def test_a_car_of_another_showroom_is_not_offered(self):
+        """The page books the showroom's cars (and those shared by all); a car registered at another showroom is
+        booked there, not offered here to fail at the last step."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        self.car.partner_id.company_id = False  # a customer of every showroom, with a car at each of two
+        elsewhere = self.env["dealer.vehicle"].create(
+            {"plate": "E555EE77", "partner_id": self.car.partner_id.id, "company_id": other.id}
+        )
+        _campaign, dispatch = self._reminder()
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+        self.assertIn(self.car.display_name, html)
+        self.assertNotIn("E555EE77", html)
+        self.assertNotIn(f'value="{elsewhere.id}"', html)
+
     def test_a_new_vin_cannot_bring_another_customers_plate(self):
         """A valid new VIN with the plate of someone else's car: refused, no second car with that plate."""
         self.other_car.plate = "B777BB77"
