@@ -1,5 +1,6 @@
 # the mixin first: a model is built from the models it inherits, which must exist by then
 from . import dealer_effect_mixin  # isort: skip
+from . import dealer_writers_mixin  # isort: skip
 from . import (
     dealer_call,
     dealer_campaign,

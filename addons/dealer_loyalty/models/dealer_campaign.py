@@ -37,7 +37,7 @@ PLAN_GRACE_DAYS = 1
 class DealerCampaign(models.Model):
     _name = "dealer.campaign"
     _description = "Reminder campaign"
-    _inherit = ["mail.thread", "dealer.effect.mixin"]
+    _inherit = ["mail.thread", "dealer.effect.mixin", "dealer.writers.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
     _effect_field = "campaign_id"
@@ -373,8 +373,7 @@ class DealerCampaign(models.Model):
     def _audience_domain(self):
         domain = Domain(safe_eval(self.audience_domain or "[]"))
         # the cron plans as superuser: a campaign of no showroom reaches only its authors' showrooms
-        author, editor = (self.create_uid or self.env.user).sudo(), (self.write_uid or self.env.user).sudo()
-        companies = self.company_id or (author.company_ids & editor.company_ids)
+        companies = self.company_id or self._dealer_writers_companies()
         domain &= Domain("company_id", "in", [*companies.ids, False])
         # an automation rule enrols only its own records (``dealer_enrol_ids`` in the context)
         ids = self.env.context.get("dealer_enrol_ids")
@@ -390,11 +389,11 @@ class DealerCampaign(models.Model):
         them)."""
         domain = self._audience_domain()
         model = self.env[self.audience_model].with_context(active_test=True)
-        readers = (self.create_uid | self.write_uid).filtered(lambda user: not user._is_superuser())
+        readers = self._dealer_writers()
         if not readers:  # shipped data, kept by the system
             return model.sudo()._search(domain)
         queries = []
-        for reader in readers.sudo():
+        for reader in readers:
             as_reader = model.with_user(reader).with_context(allowed_company_ids=reader.company_ids.ids)
             try:
                 queries.append(as_reader._search(domain))

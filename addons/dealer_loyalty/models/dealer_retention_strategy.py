@@ -18,7 +18,7 @@ class DealerRetentionStrategy(models.Model):
 
     _name = "dealer.retention.strategy"
     _description = "Retention strategy"
-    _inherit = ["dealer.effect.mixin"]
+    _inherit = ["dealer.effect.mixin", "dealer.writers.mixin"]
     _order = "sequence, id"
     _effect_field = "strategy_id"
 
@@ -185,8 +185,7 @@ class DealerRetentionStrategy(models.Model):
         if self.loyalty_status:
             domain.append(("loyalty_status", "=", self.loyalty_status))
         # the cron applies as superuser: a strategy of no showroom reaches only its authors' showrooms
-        author, editor = (self.create_uid or self.env.user).sudo(), (self.write_uid or self.env.user).sudo()
-        companies = self.company_id or (author.company_ids & editor.company_ids)
+        companies = self.company_id or self._dealer_writers_companies()
         domain.append(("company_id", "in", [*companies.ids, False]))
         return domain
 

@@ -172,6 +172,33 @@ class TestBookingPage(BookingPageCase):
             self.assertIn("[booking link]", confirmation.body)
             self.assertNotIn(booking_token(self.env, lead.id), confirmation.body)
 
+    def test_a_booking_from_a_reminder_leaves_its_campaign_running(self):
+        """Crediting the campaign with a booking is bookkeeping, not an edit: the customer booking from the
+        link does not become the campaign's editor, whose rights its audience is read with (the public user
+        may read no car: the next planning run used to stop the campaign)."""
+        marketer = new_test_user(
+            self.env,
+            login="booking_marketer",
+            groups="dealer_crm.group_marketer",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        campaign, dispatch = self._reminder()
+        campaign.with_user(marketer).write({"name": "Warranty reminder (edited)"})
+        self.assertEqual(campaign.dealer_editor_id, marketer)
+        with freeze_time(NOW):
+            html = self._get(dispatch._dealer_booking_url())
+            self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": self._slots(html)[0]},
+            )
+        self.assertEqual(self._bookings(self.car).campaign_id, campaign.utm_campaign_id, "the booking is credited")
+        self.assertEqual(campaign.dealer_editor_id, marketer)
+        with freeze_time(NOW):
+            campaign.sudo()._plan()  # as the hourly planning runs it
+        self.assertEqual(campaign.state, "running")
+
     def test_the_form_sent_twice_books_once(self):
         """A double click, or the browser sending the form again: the second confirmation shows the
         booking just made — not a second booking in the other free bay, nor a second message."""
