@@ -213,6 +213,27 @@ class TestCatalogueRights(CatalogueCase):
         )
         promo.with_user(marketer).unlink()
 
+    def test_a_showrooms_package_contents_are_its_own(self):
+        """The contents of another showroom's package are neither read nor changed; a package of every showroom
+        is everyone's, as its product is."""
+        other = self.env["res.company"].create({"name": "Catalogue other showroom"})
+        self.to2_b.product_tmpl_id.company_id = other
+        advisor = new_test_user(self.env, login="cat_advisor_a", groups="dealer_crm.group_service_advisor")
+        self.assertNotIn(other, advisor.company_ids)
+        Line = self.env["dealer.package.line"].with_user(advisor)
+        theirs = self.to2_b.product_tmpl_id.dealer_package_line_ids
+        self.assertFalse(Line.search([("id", "in", theirs.ids)]), "another showroom's package is not listed")
+        for attempt in (
+            lambda: theirs.with_user(advisor).write({"quantity": 40}),
+            lambda: theirs.with_user(advisor).unlink(),
+            lambda: Line.create({"package_tmpl_id": self.to2_b.product_tmpl_id.id, "product_id": self.oil.id}),
+        ):
+            with self.assertRaises(AccessError), mute_logger("odoo.models"):
+                attempt()
+        self.assertEqual(theirs.mapped("quantity"), [1, 6])
+        shared = self.to2_a.product_tmpl_id.dealer_package_line_ids
+        self.assertEqual(Line.search([("id", "in", shared.ids)]), shared)
+
 
 @tagged("post_install", "-at_install")
 class TestCatalogueApi(DealerApiCase):

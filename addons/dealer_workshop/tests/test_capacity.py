@@ -7,6 +7,7 @@ from odoo import Command
 from odoo.addons.dealer_service_lost_sales.tests.common import ServiceLostSalesCase
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import mute_logger
 
 # Monday 8 June 2026, 08:00 in Moscow (UTC+3): the showroom opens at 09:00 (06:00 UTC).
 NOW = "2026-06-08 05:00:00"
@@ -345,6 +346,33 @@ class TestNormHours(WorkshopCapacityCase):
         self.assertEqual(self.lead_with(self.package, self.car_model).workshop_hours, 2.0)
         self.package.dealer_labour_hours = 3.0
         self.assertEqual(self.lead_with(self.package, self.car_model).workshop_hours, 3.0)
+
+    def test_another_showrooms_norms_are_neither_read_nor_changed(self):
+        """Norm-hours follow their service's showroom: an advisor of another showroom cannot move this
+        showroom's bay time (a norm of a service of every showroom is everyone's, as the service is)."""
+        self.oil.product_tmpl_id.company_id = self.showroom
+        elsewhere = self.env["res.company"].create({"name": "Norms elsewhere"})
+        advisor = new_test_user(
+            self.env,
+            login="norm_advisor_elsewhere",
+            groups="dealer_crm.group_service_advisor",
+            company_id=elsewhere.id,
+            company_ids=[Command.set(elsewhere.ids)],
+        )
+        other_model = self.env["dealer.vehicle.model"].create({"name": "Fabia Test", "brand_id": self.brand.id})
+        Norm = self.env["dealer.workshop.norm"].with_user(advisor).with_context(allowed_company_ids=elsewhere.ids)
+        norm = self.norm.with_env(Norm.env)
+        self.assertFalse(Norm.search([("id", "=", self.norm.id)]))
+        for attempt in (
+            lambda: norm.write({"hours": 40}),
+            lambda: norm.unlink(),
+            lambda: Norm.create(
+                {"product_tmpl_id": self.oil.product_tmpl_id.id, "model_id": other_model.id, "hours": 9}
+            ),
+        ):
+            with self.assertRaises(AccessError), mute_logger("odoo.models"):
+                attempt()
+        self.assertEqual(self.lead_with(self.oil, self.car_model).workshop_hours, 1.5)
 
     def test_needs_before_a_booking_exists(self):
         kind, hours = self.env["product.template"]._dealer_workshop_needs(self.oil | self.paint, self.car_model)
