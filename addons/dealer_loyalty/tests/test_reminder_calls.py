@@ -99,6 +99,22 @@ class TestReminderCalls(DealerCampaignCase):
         report = self.env["dealer.campaign.report"].search([("campaign_id", "=", campaign.id)])
         self.assertEqual(sum(report.mapped("booking_count")), 1)
 
+    def test_a_reminders_call_is_credited_only_with_its_customers_booking(self):
+        """The form offers the customer's bookings; another customer's booking sent over RPC is refused, naming the
+        field, and the task stays open."""
+        campaign = self._running_campaign()
+        row = self._task(campaign, self.vehicles[0])
+        theirs = self.env["crm.lead"].create({"name": "Someone else's visit", "partner_id": self.partners[1].id})
+        with self.assertRaisesRegex(UserError, "Booking"):
+            self._close(self.operator, row.activity_id, outcome="booked", booking_id=theirs.id)
+        self.assertTrue(row.activity_id.active)
+        self.assertFalse(row.call_id)
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.call_booked_count, 0)
+        own = self.env["crm.lead"].create({"name": "Service", "partner_id": self.partners[0].id})
+        self._close(self.operator, row.activity_id, outcome="booked", booking_id=own.id)
+        self.assertEqual(row.call_id.booking_id, own)
+
     def test_a_call_typed_in_does_not_credit_a_campaign_or_a_strategy(self):
         """Only closing the task says which reminder or strategy a call answers: an operator's call created or
         edited over RPC naming a campaign's reminder would count as the campaign's booking."""

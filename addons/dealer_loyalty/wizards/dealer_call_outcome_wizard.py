@@ -106,6 +106,15 @@ class DealerCallOutcomeWizard(models.TransientModel):
             raise UserError(self.env._("Outcome: say how the call ended."))
         if self.outcome == "refused" and not self.lost_reason_id:
             raise UserError(self.env._("Reason of refusal: a refused call needs the customer's reason."))
+        if (
+            self.outcome == "booked"
+            and self.booking_id
+            and self.booking_id.partner_id.commercial_partner_id != self.partner_id.commercial_partner_id
+        ):
+            # the form offers only the customer's bookings; another customer's would credit their visit to the call
+            raise UserError(
+                self.env._("Booking: pick a booking of %(customer)s.", customer=self.partner_id.display_name)
+            )
         if self.outcome == "call_later" and not self.next_call_date:
             raise UserError(self.env._("Call again on: give the day the customer asked to be called."))
         if self.next_call_date and self.next_call_date < fields.Date.context_today(self):
