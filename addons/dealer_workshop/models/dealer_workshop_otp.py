@@ -141,34 +141,46 @@ class DealerWorkshopOtp(models.Model):
             minutes=minutes,
         )
         sms = self.env["sms.sms"].sudo().create({"number": phone, "body": text, "partner_id": partner.id})
-        otp._log_dispatch(partner, sms, lang)
+        logged = otp._log_dispatch(partner, sms, lang)
         # at once, and removed once sent: the code is never kept readable
         sms.send(unlink_failed=True, unlink_sent=True)
+        if sms.state == "error":
+            # the provider refused it (no credit, an account problem): the person waits for nothing, and a code
+            # that never left counts against no limit
+            logged.write({"state": "failed", "last_error": sms.failure_type or "sms"})
+            otp.unlink()
+            return env._(
+                "The SMS with the code could not be sent. Try again in a few minutes, or call us to book your visit."
+            )
         return None
 
     def _log_dispatch(self, partner, sms, lang):
         """The code's SMS in the customer's message log, without the code."""
         self.ensure_one()
         if not partner:
-            return
+            return self.env["dealer.dispatch"]
         now = fields.Datetime.now()
         label = self.with_context(lang=lang).env._("Booking confirmation code (the code is not kept)")
-        self.env["dealer.dispatch"].sudo().create(
-            {
-                "partner_id": partner.id,
-                "company_id": self.company_id.id,
-                "channel": "sms",
-                "state": "sent",
-                "occurrence_date": fields.Date.context_today(self),
-                "scheduled_at": now,
-                "sent_at": now,
-                "res_model": self._name,
-                "res_id": self.id,
-                "subject": label,
-                "body": label,
-                "sms_id": sms.id,
-                "transactional": True,
-            }
+        return (
+            self.env["dealer.dispatch"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.company_id.id,
+                    "channel": "sms",
+                    "state": "sent",
+                    "occurrence_date": fields.Date.context_today(self),
+                    "scheduled_at": now,
+                    "sent_at": now,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "subject": label,
+                    "body": label,
+                    "sms_id": sms.id,
+                    "transactional": True,
+                }
+            )
         )
 
     @api.model

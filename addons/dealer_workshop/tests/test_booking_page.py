@@ -419,6 +419,24 @@ class TestBookingPage(BookingPageCase):
         self.assertEqual((row.channel, row.state), ("sms", "sent"))
         self.assertNotRegex(row.body, r"\d{6}", "the code is not kept in the log")
 
+    def test_a_code_the_provider_refused_is_not_announced_as_sent(self):
+        """Out of SMS credit: the page says the code could not be sent (not "we sent a code"), the log says failed,
+        and the attempt does not count against the number's three codes an hour."""
+        with freeze_time(NOW), self.mockSMSGateway(sim_error="credit"):
+            html = self._get("/service/book?lang=en_US")
+            response = self._post("/service/book/code", html, {"phone": self.customer.phone})
+        self.assertIn("could not be sent", response.text)
+        self.assertNotIn("Code from the SMS", response.text)
+        row = self.env["dealer.dispatch"].search(
+            [("partner_id", "=", self.customer.id), ("res_model", "=", "dealer.workshop.otp")]
+        )
+        self.assertEqual(row.state, "failed")
+        self.assertFalse(self.env["dealer.workshop.otp"].search([("phone", "=", self.customer.phone_sanitized)]))
+        with freeze_time(NOW), self.mockSMSGateway():
+            for _i in range(3):
+                response = self._post("/service/book/code", html, {"phone": self.customer.phone})
+                self.assertIn("Code from the SMS", response.text)
+
     def test_reschedule_then_cancel_with_reason(self):
         _campaign, dispatch = self._reminder()
         with freeze_time(NOW):
