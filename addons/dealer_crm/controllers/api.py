@@ -61,7 +61,8 @@ def error(status, code, message, field=None):
 
 def _authenticate():
     header = request.httprequest.headers.get("Authorization") or ""
-    match = re.match(r"^bearer\s+(\S+)$", header.strip(), re.IGNORECASE)
+    # a key is printable ASCII (Odoo's are 40 hex digits): a NUL or a megabyte is refused before any look-up
+    match = re.match(r"^bearer\s+([!-~]{1,256})$", header.strip(), re.IGNORECASE)
     if not match:
         return None
     return request.env["res.users.apikeys"].sudo()._dealer_api_check_credentials(match.group(1))

@@ -781,10 +781,14 @@ class ResPartner(models.Model):
         Returns ``(partners, reply)``: the contacts linked or unlinked, and the text to answer in
         the chat (None: say nothing).
         """
-        message = (update or {}).get("message") or {}
-        text = (message.get("text") or "").strip()
-        chat_id = (message.get("chat") or {}).get("id")
-        if not chat_id or not text:
+        # the update is Telegram's JSON: anything not of its shape (a list, a message that is no object, a
+        # text that is no string) is not a message, rather than an error Telegram would send again and again
+        message = update.get("message") if isinstance(update, dict) else None
+        message = message if isinstance(message, dict) else {}
+        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+        text = message.get("text") if isinstance(message.get("text"), str) else ""
+        text, chat_id = text.strip(), chat.get("id")
+        if not isinstance(chat_id, int | str) or isinstance(chat_id, bool) or not chat_id or not text:
             return self.browse(), None
         command, _sep, argument = text.partition(" ")
         command = command.split("@", 1)[0].lower()
@@ -800,7 +804,9 @@ class ResPartner(models.Model):
     @api.model
     def _dealer_telegram_lang(self, message):
         """The installed language matching the Telegram user's interface language, if any."""
-        code = ((message.get("from") or {}).get("language_code") or "").replace("-", "_").lower()
+        sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+        code = sender.get("language_code") if isinstance(sender.get("language_code"), str) else ""
+        code = code.replace("-", "_").lower()
         if not code:
             return None
         for lang, _name in self.env["res.lang"].get_installed():

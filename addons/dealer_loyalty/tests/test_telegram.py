@@ -273,6 +273,29 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         self.assertEqual(self.customer.telegram_chat_id, "4242")
         self.assertTrue(self.customer.consent_telegram)
 
+    def test_an_update_of_another_shape_is_answered_not_failed(self):
+        """A message that is no object, a chat that is no object, a text or sender of another type: nothing to
+        do, and a 200 (an error would make Telegram send the same update again and again)."""
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "webhook-s3cret_42"}
+        token = self.customer.telegram_optin_token
+        for message in (
+            "hello",
+            [1, 2],
+            {"chat": [4242], "text": f"/start {token}"},
+            {"chat": {"id": 4242}, "text": 7},
+            {"chat": {"id": {"x": 1}}, "text": f"/start {token}"},
+            {"chat": {"id": 4242}, "text": "Hello", "from": "someone"},
+            {"chat": {"id": 4242}, "text": "Hello", "from": {"language_code": 5}},
+        ):
+            with self.subTest(message=message):
+                update = {"update_id": next(UPDATE_IDS), "message": message}
+                response = self.url_open(
+                    f"/dealer/telegram/webhook/{self.company.id}", data=json.dumps(update), headers=headers
+                )
+                self.assertEqual(response.status_code, 200, response.text[:300])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.telegram_chat_id, "nothing linked")
+
     def test_link_works_once(self):
         token = self.customer.telegram_optin_token
         self.assertIn(f"t.me/dealer_test_bot?start={token}", self.customer.telegram_optin_url)
