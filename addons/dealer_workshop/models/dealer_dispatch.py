@@ -105,10 +105,14 @@ class DealerDispatch(models.Model):
         return f"{base}/service/book?d={self.id}&t={token}"
 
     def _dealer_booking_link_expired(self, now=None):
-        """The link of a message sent more than BOOKING_LINK_DAYS ago no longer names its customer."""
+        """The link of a message sent more than BOOKING_LINK_DAYS ago no longer names its customer.
+
+        A message with no sending time (marked failed, though an SMS or Telegram message may still have
+        reached the customer) counts from when it was due to leave: its link expires all the same."""
         self.ensure_one()
         now = now or fields.Datetime.now()
-        return bool(self.sent_at) and self.sent_at < now - timedelta(days=BOOKING_LINK_DAYS)
+        since = self.sent_at or self.scheduled_at or self.create_date
+        return bool(since) and since < now - timedelta(days=BOOKING_LINK_DAYS)
 
     @api.model
     def _dealer_from_compact_booking_link(self, dispatch_id, token):

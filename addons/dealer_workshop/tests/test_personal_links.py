@@ -97,7 +97,12 @@ class TestPersonalLinks(DealerCampaignHttpCase):
     def test_booking_link_expires(self):
         old = self._row(self.customer, "crm.lead", self.lead.id, "Old", state="sent", sent_at="2026-08-01 10:00:00")
         recent = self._row(self.customer, "crm.lead", self.lead.id, "New", state="sent", sent_at="2026-11-20 10:00:00")
+        # marked failed, never stamped as sent (an SMS may still have reached the customer): due on 1 August
+        failed = self._row(
+            self.customer, "crm.lead", self.lead.id, "Failed", state="failed", scheduled_at="2026-08-01 10:00:00"
+        )
         with freeze_time(NOW):
+            self.assertIn("This link has expired", self.url_open(failed._dealer_booking_url()).text)
             expired = self.url_open(old._dealer_booking_url())
             self.assertEqual(expired.status_code, 200)
             self.assertIn("This link has expired", expired.text)
