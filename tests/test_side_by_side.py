@@ -162,3 +162,39 @@ def test_a_run_keeps_a_database_it_was_given_or_told_to_keep(monkeypatch):
     options, dropped = _test_run(monkeypatch, phase)
     assert SUITE.cmd_test(options) == 0
     assert dropped == [SUITE.throwaway_db("test")], "a finished run drops its database once"
+
+
+@pytest.mark.parametrize(
+    ("installed", "expected"),
+    [
+        ({"dealer_crm", "dealer_loyalty"}, ["-u", "dealer_crm,dealer_loyalty", "-i", "dealer_workshop"]),
+        (set(), ["-i", "dealer_crm,dealer_loyalty,dealer_workshop"]),
+        ({"dealer_crm", "dealer_loyalty", "dealer_workshop"}, ["-u", "dealer_crm,dealer_loyalty,dealer_workshop"]),
+    ],
+)
+def test_a_reused_database_gets_the_addons_it_lacks(monkeypatch, installed, expected):
+    """A database another command left with some addons only (``./suite i18n --modules``): the addons it lacks are
+    installed, else their tests named in ``--test-tags`` would silently not run."""
+    import argparse
+
+    calls = []
+    monkeypatch.setattr(SUITE, "db_exists", lambda pg, name: True)
+    monkeypatch.setattr(SUITE, "installed_modules", lambda pg, name, modules: installed & set(modules))
+    monkeypatch.setattr(SUITE, "drop_db", lambda pg, name: pytest.fail("a database given is not dropped"))
+    monkeypatch.setattr(
+        SUITE,
+        "run_odoo_phase",
+        lambda odoo, pg, db, extra, log_name, timeout: calls.append(extra)
+        or (0, ["odoo.tests.result: 0 failed, 0 error(s) of 3 tests when loading database"]),
+    )
+    opts = argparse.Namespace(
+        modules="dealer_crm,dealer_loyalty,dealer_workshop",
+        db="mine",
+        test_tags="/dealer_workshop:TestNormHours",
+        full=False,
+        timeout=60,
+    )
+    SUITE.odoo_phase_tests(opts, None, {"host": "fake"}, "mine", SUITE.Tally())
+    (extra,) = calls
+    assert extra[: len(expected)] == expected
+    assert extra[len(expected)].startswith("--test-tags=")
