@@ -32,7 +32,7 @@ class DealerCampaignUnsubscribe(http.Controller):
         request.update_context(lang=row._lang(row.step_id.mail_template_id))
         env = request.env
         values = {
-            "email": partner.email_normalized or partner.email or "",
+            "email": row._unsubscribe_address(),
             "company": (row.company_id or partner.company_id or env.company).name,
         }
         if done:

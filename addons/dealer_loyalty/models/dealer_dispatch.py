@@ -131,6 +131,12 @@ class DealerDispatch(models.Model):
     sending_since = fields.Datetime(readonly=True, help="When the Telegram call of this row started.")
     provider_message_id = fields.Char(string="Provider message id", readonly=True)
     mail_message_id = fields.Many2one("mail.message", index="btree_not_null", ondelete="set null", readonly=True)
+    email_to = fields.Char(
+        string="Sent to",
+        readonly=True,
+        help="The e-mail address the message was handed over for: its unsubscribe link stops this address, "
+        "whatever the customer's address is by the time they click.",
+    )
     sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null", readonly=True)
     activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
     opened_at = fields.Datetime(
@@ -602,7 +608,7 @@ class DealerDispatch(models.Model):
                     subtype_xmlid="mail.mt_comment",
                     **extra,
                 )
-            return {"state": "sent", "mail_message_id": message.id}
+            return {"state": "sent", "mail_message_id": message.id, "email_to": self.partner_id.email_normalized}
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
         text = self._outgoing_text(step._render_telegram_text(record), lang)
         company = self.company_id or self.env.company
@@ -916,7 +922,7 @@ class DealerDispatch(models.Model):
                     force_send=False,
                     subtype_xmlid="mail.mt_comment",
                 )
-            return {"state": "sent", "mail_message_id": message.id}
+            return {"state": "sent", "mail_message_id": message.id, "email_to": self.partner_id.email_normalized}
         if self.channel == "telegram":
             company = self.company_id or self.env.company
             message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
@@ -1331,8 +1337,10 @@ class DealerDispatch(models.Model):
     def _unsubscribe(self):
         """The customer asked to stop e-mails: Odoo's blacklist gets the address and e-mail consent is withdrawn.
 
-        Both are honoured by the next planning and the next send (``_consent_sql``); the
-        consent change is tracked on the customer with the source "unsubscribe link".
+        The address is the one the e-mail went to: an old or forwarded e-mail's link stops that
+        address, not the one the customer has since given (whose consent stays). Both are honoured
+        by the next planning and the next send (``_consent_sql``); the consent change is tracked on
+        the customer with the source "unsubscribe link".
         """
         for row in self.sudo():
             partner = row.partner_id
@@ -1343,10 +1351,16 @@ class DealerDispatch(models.Model):
                 "Unsubscribed from the campaign e-mail %(campaign)s.",
                 campaign=staff.campaign_id.name or staff.action_id.name or row.subject or "",
             )
-            if partner.email_normalized:
-                self.env["mail.blacklist"].sudo()._add(partner.email_normalized, message=note)
-            if partner.consent_email:
+            address = row._unsubscribe_address()
+            if address:
+                self.env["mail.blacklist"].sudo()._add(address, message=note)
+            if partner.consent_email and address == partner.email_normalized:
                 partner.with_context(dealer_consent_source="unsubscribe").write({"consent_email": False})
+
+    def _unsubscribe_address(self):
+        """The address this e-mail went to (rows handed over before it was recorded: the customer's)."""
+        self.ensure_one()
+        return self.email_to or self.partner_id.email_normalized or ""
 
     def _register_open(self):
         """First open only; a click implies an open (images are often blocked)."""

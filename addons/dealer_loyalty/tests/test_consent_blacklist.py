@@ -93,6 +93,24 @@ class TestConsentBlacklist(DealerCampaignHttpCase):
             set((later - later.filtered(lambda r: r.partner_id == self.partners[0])).mapped("state")), {"sent"}
         )
 
+    def test_an_old_emails_link_stops_the_address_it_went_to(self):
+        """The customer gave a new address after the e-mail left: the old e-mail's link (forwarded, read by whoever
+        has that mailbox now) stops the old address, not the customer's new one, whose consent stays."""
+        customer = self.partners[0]
+        old_address = customer.email_normalized
+        row = self._send([("email", -30)]).filtered(lambda r: r.partner_id == customer)
+        self.assertEqual(row.email_to, old_address, "the log says where the e-mail went")
+        customer.email = "ivan.new@example.com"
+        path = row._unsubscribe_url().split("//", 1)[1].split("/", 1)[1]
+        self.assertIn(old_address, self.url_open(f"/{path}").text, "the page names the address of the e-mail")
+        self.assertEqual(self.url_open(f"/{path}", data={"List-Unsubscribe": "One-Click"}).status_code, 200)
+        customer.invalidate_recordset()
+        blacklisted = self.env["mail.blacklist"].with_context(active_test=True).search([]).mapped("email")
+        self.assertIn(old_address, blacklisted)
+        self.assertNotIn("ivan.new@example.com", blacklisted)
+        self.assertFalse(customer.is_blacklisted)
+        self.assertTrue(customer.consent_email, "the customer's new address keeps its consent")
+
     def test_call_task_needs_phone_consent(self):
         no_consent, blacklisted = self.partners[0], self.partners[1]
         self._set_consent(no_consent, "sms", False)
