@@ -19,8 +19,9 @@ class DealerTelegramWebhook(http.Controller):
         """An update of a company's bot, authenticated by the secret Telegram sends in a header.
 
         The path names the company only: the secret never appears in a URL (nor in access logs).
-        ``/start <token>`` links the chat to the contact, ``/stop`` unlinks it, any other text of a
-        linked chat is the customer's message to the dealership. Each ``update_id`` is processed
+        ``/start <token>`` asks for the phone number of the link's contact and the user's own shared
+        number links the chat to it, ``/stop`` unlinks it, any other text of a linked chat is the
+        customer's message to the dealership. Each ``update_id`` is processed
         once per company: Telegram resends an update until it gets a 200, and a replay must not
         post a customer's message twice.
         """
@@ -45,5 +46,7 @@ class DealerTelegramWebhook(http.Controller):
         if reply:
             # Telegram executes a method returned as the webhook's answer: the reply needs no outgoing call.
             chat_id = update["message"]["chat"]["id"]
-            answer.update(method="sendMessage", chat_id=str(chat_id), text=reply)
+            answer.update(method="sendMessage", chat_id=str(chat_id), text=reply["text"])
+            if reply.get("reply_markup"):
+                answer["reply_markup"] = reply["reply_markup"]
         return request.make_json_response(answer)

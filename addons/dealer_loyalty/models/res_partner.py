@@ -203,6 +203,15 @@ class ResPartner(models.Model):
         groups="base.group_user",
         help="The opt-in link works for the company's 'Telegram link valid (days)' from this moment.",
     )
+    telegram_pending_chat_id = fields.Char(
+        string="Telegram chat to confirm",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        groups="base.group_user",
+        help="The chat that opened the card's link and has yet to share the phone number of the card. "
+        "Only then is it linked: a link opened by someone else (forwarded, read off the card) links nothing.",
+    )
     telegram_last_message_date = fields.Datetime(
         string="Last Telegram message",
         readonly=True,
@@ -230,8 +239,9 @@ class ResPartner(models.Model):
         compute="_compute_telegram_optin_url",
         # it carries the token: whoever opens it links the customer's messages to their own chat
         groups="base.group_user",
-        help="Send this link to the customer: opening it in Telegram subscribes them to the dealership's bot. "
-        "It works once, until its expiry, and only while the card is not linked to a chat.",
+        help="Send this link to the customer: opening it in Telegram and sharing the phone number of the card "
+        "with the bot subscribes them to the dealership's bot. It works once, until its expiry, and only while "
+        "the card is not linked to a chat.",
     )
 
     @api.depends("retention_strategy_id.offer", "retention_control")
@@ -737,7 +747,13 @@ class ResPartner(models.Model):
 
     def _dealer_telegram_new_token(self):
         for partner in self:
-            partner.write({"telegram_optin_token": _new_optin_token(), "telegram_optin_date": fields.Datetime.now()})
+            partner.write(
+                {
+                    "telegram_optin_token": _new_optin_token(),
+                    "telegram_optin_date": fields.Datetime.now(),
+                    "telegram_pending_chat_id": False,
+                }
+            )
 
     # ------------------------------------------------------------
     # Install and upgrade
@@ -778,8 +794,8 @@ class ResPartner(models.Model):
     def _dealer_telegram_handle_update(self, company, update):
         """Handle one Telegram update of ``company``'s bot (superuser: called by the webhook).
 
-        Returns ``(partners, reply)``: the contacts linked or unlinked, and the text to answer in
-        the chat (None: say nothing).
+        Returns ``(partners, reply)``: the contacts linked or unlinked, and the answer in the chat
+        (None: say nothing), ``{"text": ..., "reply_markup": ...}`` of Telegram's ``sendMessage``.
         """
         # the update is Telegram's JSON: anything not of its shape (a list, a message that is no object, a
         # text that is no string) is not a message, rather than an error Telegram would send again and again
@@ -788,7 +804,11 @@ class ResPartner(models.Model):
         chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
         text = message.get("text") if isinstance(message.get("text"), str) else ""
         text, chat_id = text.strip(), chat.get("id")
-        if not isinstance(chat_id, int | str) or isinstance(chat_id, bool) or not chat_id or not text:
+        if not isinstance(chat_id, int | str) or isinstance(chat_id, bool) or not chat_id:
+            return self.browse(), None
+        if isinstance(message.get("contact"), dict):
+            return self._dealer_telegram_confirm(company, str(chat_id), message, self._dealer_telegram_lang(message))
+        if not text:
             return self.browse(), None
         command, _sep, argument = text.partition(" ")
         command = command.split("@", 1)[0].lower()
@@ -814,6 +834,19 @@ class ResPartner(models.Model):
                 return lang
         return None
 
+    @api.model
+    def _dealer_telegram_answer(self, text, keyboard=None):
+        """The bot's answer: ``text``, with a button asking for the user's own phone number or without buttons."""
+        if keyboard:
+            markup = {
+                "keyboard": [[{"text": keyboard, "request_contact": True}]],
+                "one_time_keyboard": True,
+                "resize_keyboard": True,
+            }
+        else:
+            markup = {"remove_keyboard": True}
+        return {"text": text, "reply_markup": markup}
+
     def _dealer_telegram_reply(self, lang, company):
         """An environment speaking the customer's language (their card's, else their Telegram's)."""
         lang = (self[:1].lang if self else None) or lang or company.partner_id.lang
@@ -826,36 +859,128 @@ class ResPartner(models.Model):
 
     @api.model
     def _dealer_telegram_start(self, company, chat_id, token, lang):
-        """``/start <token>``: link the chat to the card whose valid, unused link this is.
+        """``/start <token>``: the card whose valid, unused link this is waits for its phone number from this chat.
 
-        Refused: an unknown, used or expired token, and a card already linked to another chat
-        (staff unlink it first: a forwarded link must not take over someone's messages).
+        The link alone proves nothing: staff can read it on the card, a customer can forward it.
+        The chat is linked once the Telegram user shares their own phone number and it is the
+        card's (``_dealer_telegram_confirm``). Refused: an unknown, used or expired token, a card
+        without a phone number, and a card already linked to another chat (staff unlink it first).
         """
         partner = self.search(
             [("telegram_optin_token", "=", token), ("company_id", "in", [company.id, False])], limit=1
         )
         if not partner:
             env = self._dealer_telegram_reply(lang, company)
-            return self.browse(), env._("This link is not valid. Ask the dealership for a new one.")
+            return self.browse(), self._dealer_telegram_answer(
+                env._("This link is not valid. Ask the dealership for a new one.")
+            )
         env = partner._dealer_telegram_reply(lang, company)
-        expires = partner._dealer_telegram_token_expiry(company)[1]
+        refused = partner._dealer_telegram_refusal(company, chat_id, env)
+        if refused:
+            return self.browse(), self._dealer_telegram_answer(refused)
+        if not partner.phone_sanitized:
+            return self.browse(), self._dealer_telegram_answer(
+                env._(
+                    "The dealership has no phone number of yours to confirm it is you. "
+                    "Ask them to add it to your card and send you a new link."
+                )
+            )
+        partner.write({"telegram_pending_chat_id": chat_id})
+        return self.browse(), self._dealer_telegram_answer(
+            env._(
+                "To confirm it is you, tap «Share my phone number» below. "
+                "It must be the number %(company)s has for you.",
+                company=company.name,
+            ),
+            keyboard=env._("Share my phone number"),
+        )
+
+    def _dealer_telegram_refusal(self, company, chat_id, env):
+        """Why this card's link may not link ``chat_id`` (expired, linked to another chat), or None."""
+        self.ensure_one()
+        expires = self._dealer_telegram_token_expiry(company)[1]
         if not expires or expires <= fields.Datetime.now():
-            return self.browse(), env._("This link has expired. Ask the dealership for a new one.")
-        if partner.telegram_chat_id and partner.telegram_chat_id != chat_id:
-            return self.browse(), env._(
+            return env._("This link has expired. Ask the dealership for a new one.")
+        if self.telegram_chat_id and self.telegram_chat_id != chat_id:
+            return env._(
                 "This card already receives messages in another Telegram chat. "
                 "Ask the dealership to unlink it and send you a new link."
             )
-        partner.with_context(dealer_consent_source="telegram").write(
+        return None
+
+    @api.model
+    def _dealer_telegram_confirm(self, company, chat_id, message, lang):
+        """A shared contact in a chat that opened a card's link: link the chat if it is the card's phone number.
+
+        Only the user's own number counts (Telegram's ``contact.user_id`` is the sender: the
+        button shares it, a contact card from the address book carries someone else's id or
+        none), in the private chat with them. A number that is not the card's links nothing and
+        leaves a note on the card for the staff; the link stays usable by its customer.
+        """
+        partners = self.search([("telegram_pending_chat_id", "=", chat_id), ("company_id", "in", [company.id, False])])
+        env = partners._dealer_telegram_reply(lang, company)
+        if not partners:
+            return partners, self._dealer_telegram_answer(
+                env._("Open the Telegram link the dealership sent you first, then share your phone number.")
+            )
+        contact, sender = message["contact"], message.get("from")
+        sender_id = sender.get("id") if isinstance(sender, dict) else None
+        own = (
+            isinstance(sender_id, int)
+            and not isinstance(sender_id, bool)
+            and contact.get("user_id") == sender_id
+            and str(sender_id) == chat_id
+        )
+        if not own:
+            return self.browse(), self._dealer_telegram_answer(
+                env._("Share your own phone number with the button below, not another contact."),
+                keyboard=env._("Share my phone number"),
+            )
+        number = contact.get("phone_number") if isinstance(contact.get("phone_number"), str) else ""
+        number = "".join(char for char in number if char.isdigit())
+        matched = partners.filtered(
+            lambda partner: number
+            and partner.phone_sanitized
+            and partner._phone_format(
+                number=f"+{number}", country=partner.country_id or company.country_id, force_format="E164"
+            )
+            == partner.phone_sanitized
+        )
+        note_env = self._dealer_telegram_note_env(company)
+        if not matched:
+            partners.write({"telegram_pending_chat_id": False})
+            note = note_env._(
+                "Someone opened this card's Telegram link and shared another phone number: the chat was not "
+                "linked. If the customer's number changed, correct it and send a new link."
+            )
+            for partner in partners:
+                partner._message_log(body=Markup("<p>%s</p>") % note)
+            return self.browse(), self._dealer_telegram_answer(
+                env._(
+                    "This is not the phone number %(company)s has for you, so this chat was not linked. "
+                    "Ask the dealership to check your number.",
+                    company=company.name,
+                )
+            )
+        refusals = [partner._dealer_telegram_refusal(company, chat_id, env) for partner in matched]
+        linked = matched.browse([partner.id for partner, refused in zip(matched, refusals, strict=True) if not refused])
+        (partners - linked).write({"telegram_pending_chat_id": False})
+        if not linked:
+            return self.browse(), self._dealer_telegram_answer(refusals[0])
+        linked.with_context(dealer_consent_source="telegram").write(
             {"telegram_chat_id": chat_id, "consent_telegram": True}
         )
-        partner._dealer_telegram_new_token()  # the link works once
-        note = self._dealer_telegram_note_env(company)._(
-            "The customer opened their Telegram link and agreed to Telegram messages."
+        linked._dealer_telegram_new_token()  # the link works once
+        note = note_env._(
+            "The customer opened their Telegram link, confirmed their phone number and agreed to Telegram messages."
         )
-        partner._message_log(body=Markup("<p>%s</p>") % note)
-        return partner, env._(
-            "You will now receive reminders from %(company)s here. Send /stop to unsubscribe.", company=company.name
+        for partner in linked:
+            partner._message_log(body=Markup("<p>%s</p>") % note)
+        return linked, self._dealer_telegram_answer(
+            env._(
+                "You will now receive reminders from %(company)s here. Send /stop to unsubscribe.",
+                company=company.name,
+            )
         )
 
     @api.model
@@ -864,7 +989,9 @@ class ResPartner(models.Model):
         partners = self.search([("telegram_chat_id", "=", chat_id), ("company_id", "in", [company.id, False])])
         env = partners._dealer_telegram_reply(lang, company)
         if not partners:
-            return partners, env._("You are not subscribed to messages from %(company)s.", company=company.name)
+            return partners, self._dealer_telegram_answer(
+                env._("You are not subscribed to messages from %(company)s.", company=company.name)
+            )
         partners.with_context(dealer_consent_source="telegram").write(
             {"telegram_chat_id": False, "consent_telegram": False}
         )
@@ -873,10 +1000,12 @@ class ResPartner(models.Model):
         )
         for partner in partners:
             partner._message_log(body=Markup("<p>%s</p>") % note)
-        return partners, env._(
-            "You will no longer receive messages from %(company)s here. To subscribe again, ask the dealership "
-            "for a new link.",
-            company=company.name,
+        return partners, self._dealer_telegram_answer(
+            env._(
+                "You will no longer receive messages from %(company)s here. To subscribe again, ask the dealership "
+                "for a new link.",
+                company=company.name,
+            )
         )
 
     @api.model
@@ -891,10 +1020,12 @@ class ResPartner(models.Model):
         partners = self.search([("telegram_chat_id", "=", chat_id), ("company_id", "in", [company.id, False])])
         if not partners:
             env = self._dealer_telegram_reply(lang, company)
-            return partners, env._(
-                "This chat is not linked to a customer of %(company)s. Open the Telegram link the dealership "
-                "sent you, then write again.",
-                company=company.name,
+            return partners, self._dealer_telegram_answer(
+                env._(
+                    "This chat is not linked to a customer of %(company)s. Open the Telegram link the dealership "
+                    "sent you, then write again.",
+                    company=company.name,
+                )
             )
         partners.write({"telegram_last_message_date": fields.Datetime.now()})
         leads = partners._dealer_open_leads(company)

@@ -184,19 +184,25 @@ class TestCampaignLanguage(LanguageMixin, DealerCampaignCase):
         self.assertEqual(tasks[self.fi_user].summary, "Call about the insurance renewal")
 
     def test_bot_answers_in_the_customers_language(self):
-        """/start and /stop answers: the card's language, else the Telegram app's, else the showroom's."""
+        """/start, its button and /stop answers: the card's language, else the Telegram app's, else the showroom's."""
         self.russian.telegram_chat_id = False
         token = self.russian.telegram_optin_token
 
-        def update(text, chat, app_lang="en"):
-            message = {"text": text, "chat": {"id": chat}, "from": {"language_code": app_lang}}
+        def update(chat, app_lang="en", **message):
+            message.update(chat={"id": chat}, **{"from": {"id": chat, "language_code": app_lang}})
             return self.env["res.partner"]._dealer_telegram_handle_update(self.company, {"message": message})[1]
 
-        started = update(f"/start {token}", 555)
-        self.assertIn("Теперь вы будете получать здесь напоминания", started, "the card says Russian, the app English")
+        asked = update(555, text=f"/start {token}")
+        self.assertIn("Чтобы подтвердить, что это вы", asked["text"], "the card says Russian, the app English")
+        self.assertEqual(asked["reply_markup"]["keyboard"][0][0]["text"], "Поделиться номером телефона")
+        started = update(555, contact={"phone_number": self.russian.phone.lstrip("+"), "user_id": 555})["text"]
+        self.assertIn("Теперь вы будете получать здесь напоминания", started)
         self.assertIn("/stop", started)
-        self.assertIn("Вы больше не будете получать здесь сообщения", update("/stop", 555))
-        self.assertIn("You will no longer receive messages", update("/stop", self.english.telegram_chat_id))
+        self.assertIn("Вы больше не будете получать здесь сообщения", update(555, text="/stop")["text"])
+        stopped = update(int(self.english.telegram_chat_id), text="/stop")["text"]
+        self.assertIn("You will no longer receive messages", stopped)
+        unknown = update(556, app_lang="ru", text="/start not-a-token")["text"]
+        self.assertIn("ссылка недействительна", unknown, "no card: the Telegram app's language")
 
     def test_retention_task_is_in_the_assignees_language(self):
         """A retention strategy's task and offer note speak each assignee's language, and are not repeated."""

@@ -256,6 +256,32 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
             path or f"/dealer/telegram/webhook/{self.company.id}", data=json.dumps(update), headers=headers
         )
 
+    def _share(self, phone, chat_id=4242, user_id="own", language="en"):
+        """The Telegram user taps the bot's button (``user_id`` "own") or sends a contact card of their book."""
+        contact = {"phone_number": phone, "first_name": "Ivan"}
+        if user_id is not None:
+            contact["user_id"] = chat_id if user_id == "own" else user_id
+        update = {
+            "update_id": next(UPDATE_IDS),
+            "message": {
+                "message_id": 6,
+                "from": {"id": chat_id, "language_code": language},
+                "chat": {"id": chat_id, "type": "private"},
+                "contact": contact,
+            },
+        }
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "webhook-s3cret_42"}
+        return self.url_open(
+            f"/dealer/telegram/webhook/{self.company.id}", data=json.dumps(update), headers=headers
+        ).json()
+
+    def _link(self, token, chat_id=4242, phone=None):
+        """Open the link in Telegram and share the phone number: Telegram sends it in digits, without '+'."""
+        started = self._post(f"/start {token}", chat_id=chat_id).json()
+        if started.get("reply_markup", {}).get("keyboard") is None:
+            return started
+        return self._share((phone or self.customer.phone).lstrip("+"), chat_id=chat_id)
+
     def test_secret_header_is_required(self):
         token = self.customer.telegram_optin_token
         for secret in (None, "", "webhook-s3cret_41", "webhook-s3cret_42 "):
@@ -265,9 +291,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         self.assertEqual(response.status_code, 404, "the secret is no longer part of any URL")
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.telegram_chat_id, "nothing linked without the secret")
-        response = self._post(f"/start {token}")
-        self.assertEqual(response.status_code, 200)
-        answer = response.json()
+        answer = self._link(token)
         self.assertEqual((answer["linked"], answer["method"], answer["chat_id"]), (True, "sendMessage", "4242"))
         self.customer.invalidate_recordset()
         self.assertEqual(self.customer.telegram_chat_id, "4242")
@@ -299,7 +323,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
     def test_link_works_once(self):
         token = self.customer.telegram_optin_token
         self.assertIn(f"t.me/dealer_test_bot?start={token}", self.customer.telegram_optin_url)
-        self.assertTrue(self._post(f"/start {token}").json()["linked"])
+        self.assertTrue(self._link(token)["linked"])
         self.customer.invalidate_recordset()
         self.assertNotEqual(self.customer.telegram_optin_token, token, "a used link is replaced")
         self.assertFalse(self.customer.telegram_optin_url, "no link to hand out while the card is linked")
@@ -318,7 +342,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.telegram_chat_id)
         self.customer.action_dealer_telegram_new_link()
-        self.assertTrue(self._post(f"/start {self.customer.telegram_optin_token}").json()["linked"])
+        self.assertTrue(self._link(self.customer.telegram_optin_token)["linked"])
 
     def test_card_linked_to_another_chat_is_not_taken_over(self):
         self.customer.telegram_chat_id = "1111"
@@ -329,7 +353,60 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         self.assertEqual(self.customer.telegram_chat_id, "1111")
         self.customer.action_dealer_telegram_unlink()
         self.assertFalse(self.customer.consent_telegram)
-        self.assertTrue(self._post(f"/start {self.customer.telegram_optin_token}", chat_id=2222).json()["linked"])
+        self.assertTrue(self._link(self.customer.telegram_optin_token, chat_id=2222)["linked"])
+
+    def test_a_link_opened_by_someone_else_links_nothing(self):
+        """Staff read the link on the card (or the customer forwards it): opening it is not enough, the Telegram
+        user must share their own phone number and it must be the card's."""
+        token = self.customer.telegram_optin_token
+        started = self._post(f"/start {token}", chat_id=7777).json()
+        self.assertFalse(started["linked"])
+        button = started["reply_markup"]["keyboard"][0][0]
+        self.assertTrue(button["request_contact"], "the bot asks for the user's own number with Telegram's button")
+        self.assertFalse(self._share("79990001122", chat_id=7777)["linked"], "the staff member's own number")
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.telegram_chat_id)
+        self.assertFalse(self.customer.consent_telegram)
+        self.assertTrue(
+            self.customer.message_ids.filtered(lambda m: "another phone number" in (m.body or "")),
+            "the card tells the staff someone tried",
+        )
+        # the customer's number as a contact card of the book: someone else's contact, not the sender's own
+        self._post(f"/start {token}", chat_id=7777)
+        for user_id in (None, 1234, "7777"):
+            with self.subTest(user_id=user_id):
+                answer = self._share(self.customer.phone.lstrip("+"), chat_id=7777, user_id=user_id)
+                self.assertFalse(answer["linked"])
+                self.assertIn("your own phone number", answer["text"])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.telegram_chat_id)
+        # a number shared in a chat that opened no link
+        self.assertIn("Open the Telegram link", self._share(self.customer.phone.lstrip("+"), chat_id=8888)["text"])
+        # the customer, with the same link, in their own Telegram
+        answer = self._link(token, chat_id=4242)
+        self.assertTrue(answer["linked"])
+        self.assertTrue(answer["reply_markup"]["remove_keyboard"])
+        self.customer.invalidate_recordset()
+        self.assertEqual((self.customer.telegram_chat_id, self.customer.consent_telegram), ("4242", True))
+        self.assertFalse(self.customer.telegram_pending_chat_id)
+
+    def test_a_card_without_a_phone_number_is_not_linked(self):
+        self.customer.phone = False
+        answer = self._post(f"/start {self.customer.telegram_optin_token}").json()
+        self.assertFalse(answer["linked"])
+        self.assertIn("no phone number of yours", answer["text"])
+        self.assertIn("Open the Telegram link", self._share("79161234500")["text"])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.telegram_chat_id)
+
+    def test_a_new_link_forgets_the_chat_waiting_to_confirm(self):
+        self._post(f"/start {self.customer.telegram_optin_token}", chat_id=7777)
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.telegram_pending_chat_id, "7777")
+        self.customer.action_dealer_telegram_new_link()
+        self.assertFalse(self._share(self.customer.phone.lstrip("+"), chat_id=7777)["linked"])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.telegram_chat_id, "the old link's chat is not linked by the new link")
 
     def test_stop_ends_telegram_messages(self):
         self.vehicles.write({"warranty_end": datetime(2026, 12, 31).date()})
