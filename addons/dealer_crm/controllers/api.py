@@ -29,7 +29,7 @@ import re
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
@@ -196,9 +196,10 @@ def handle(endpoint, key_field, work, success_status=201):
         return error(403, "forbidden", "this API key's user may not do this")
     except (UserError, ValidationError) as exc:
         return error(400, "invalid_input", str(exc), None)
-    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-        # a concurrent request with the same key: Odoo's request runner (retrying) rolls back and
-        # replays this request, which then answers as a replay; caught below it was a 500
+    except (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, ConcurrencyError):
+        # a concurrent request with the same key (or creating the same UTM name): Odoo's request runner
+        # (retrying) rolls back and replays this request, which then answers as a replay (finds the
+        # name); caught below it was a 500
         raise
     except Exception:
         _logger.exception("dealer API %s failed", endpoint)

@@ -2,11 +2,12 @@ import logging
 from ast import literal_eval
 from datetime import timedelta
 
+import psycopg2
 import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import api_input as inp
@@ -1616,15 +1617,19 @@ class CrmLead(models.Model):
         """The UTM record named ``name`` (whatever its case), created when new.
 
         Odoo's ``utm.mixin._find_or_create_record`` matches the name as a pattern: a source sent as ``%``
-        or ``spring_sale`` would be credited to whatever source the pattern matches (``spring-sale``)."""
-        if not any(char in name for char in "%_\\"):
-            return self.env["utm.mixin"]._find_or_create_record(model, name)
+        or ``spring_sale`` would be credited to whatever source the pattern matches (``spring-sale``).
+        Names are unique: when another request creates the same new name first, this request is run
+        again by Odoo (``ConcurrencyError``), and then finds it, rather than failing."""
         Model = self.env[model].with_context(active_test=False)
         record = Model.search([("name", "=ilike", tools.escape_psql(name))], limit=1)
-        if not record:
-            auto = {"is_auto_campaign": True} if "is_auto_campaign" in Model._fields else {}
-            record = Model.create({"name": name, **auto})
-        return record
+        if record:
+            return record
+        auto = {"is_auto_campaign": True} if "is_auto_campaign" in Model._fields else {}
+        try:
+            with self.env.cr.savepoint():
+                return Model.create({"name": name, **auto})
+        except psycopg2.errors.UniqueViolation:
+            raise ConcurrencyError(f"{model} {name!r} was created by a concurrent request") from None
 
     @api.model
     def _dealer_api_consent(self, consent):

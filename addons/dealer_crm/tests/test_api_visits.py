@@ -3,6 +3,7 @@ import threading
 import psycopg2
 
 from odoo import api
+from odoo.exceptions import ConcurrencyError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -228,6 +229,34 @@ class TestIdempotencyKeyRace(DealerApiCase):
         finally:
             with db.cursor() as cleanup:
                 cleanup.execute("DELETE FROM dealer_api_request WHERE endpoint = 'race-test'")
+                cleanup.commit()
+
+    @mute_logger("odoo.sql_db")  # the expected unique violation is logged as a bad query
+    def test_a_new_utm_name_sent_by_two_requests_at_once_is_one_record(self):
+        """Two leads naming the same new UTM source at the same instant: the second one's snapshot does not see
+        the first one's source, and its insert hits the unique name. It used to answer 500; now Odoo's request
+        runner runs it again (ConcurrencyError), and the run again finds the first one's source."""
+        db = db_connect(self.env.cr.dbname)
+        try:
+            with db.cursor() as first, db.cursor() as second:
+                second.execute("SELECT 1")  # its snapshot predates the first request's commit
+                first_env = api.Environment(first, self.env.uid, {})
+                second_env = api.Environment(second, self.env.uid, {})
+                created = first_env["crm.lead"]._dealer_api_utm_record("utm.source", "race-utm-source")
+                first.commit()
+                with self.assertRaises(ConcurrencyError):
+                    second_env["crm.lead"]._dealer_api_utm_record("utm.source", "race-utm-source")
+                second.rollback()  # what Odoo's request runner does before running the request again
+                second_env.invalidate_all()
+                found = second_env["crm.lead"]._dealer_api_utm_record("utm.source", "race-utm-source")
+                self.assertEqual(found.id, created.id, "the run again is credited to the one source")
+                second.commit()
+            with db.cursor() as check:
+                check.execute("SELECT count(*) FROM utm_source WHERE name = 'race-utm-source'")
+                self.assertEqual(check.fetchone()[0], 1)
+        finally:
+            with db.cursor() as cleanup:
+                cleanup.execute("DELETE FROM utm_source WHERE name = 'race-utm-source'")
                 cleanup.commit()
 
     def test_sequential_replays_are_counted(self):
