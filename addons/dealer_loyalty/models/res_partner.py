@@ -64,6 +64,8 @@ LOYALTY_CONTROLS = (
     "retention_control",
     "risk_high_since",
 )
+# Set by the bot's webhook only (staff may clear them): the chat a card's messages go to, the chat confirming it.
+TELEGRAM_CHAT_FIELDS = ("telegram_chat_id", "telegram_pending_chat_id")
 # Telegram's own limit of a message's text: longer input is cut there.
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -699,24 +701,27 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         refuse_system_fields(self, vals_list, LOYALTY_CONTROLS)
         # Odoo applies the context's defaults after this: a default chat is a chat too
-        if any(vals.get("telegram_chat_id") for vals in vals_list) or self.env.context.get("default_telegram_chat_id"):
-            self._dealer_check_telegram_chat_write()
+        for fname in TELEGRAM_CHAT_FIELDS:
+            if any(vals.get(fname) for vals in vals_list) or self.env.context.get(f"default_{fname}"):
+                self._dealer_check_telegram_chat_write(fname)
         return super().create(vals_list)
 
     def write(self, vals):
         refuse_system_fields(self, [vals], LOYALTY_CONTROLS)
-        chat = vals.get("telegram_chat_id")
-        if chat and any(partner.telegram_chat_id != str(chat) for partner in self):
-            self._dealer_check_telegram_chat_write()
+        for fname in TELEGRAM_CHAT_FIELDS:
+            chat = vals.get(fname)
+            if chat and any(partner[fname] != str(chat) for partner in self):
+                self._dealer_check_telegram_chat_write(fname)
         return super().write(vals)
 
-    def _dealer_check_telegram_chat_write(self):
+    def _dealer_check_telegram_chat_write(self, fname="telegram_chat_id"):
         """Refuse linking a card to a chat other than by the customer opening their link.
 
         Messages of the card go to its chat: whoever sets it to a chat of their own reads the
         customer's reminders and personal booking links. The bot's webhook (as superuser) links a
         chat; staff may only unlink one. An administrator may set one (an import from another
         system), and Odoo's merge of contacts keeps a merged card's (``may_write_system_fields``).
+        The chat waiting to confirm the card's phone number is the bot's too: staff only clear it.
         """
         if may_write_system_fields(self.env):
             return
@@ -724,7 +729,7 @@ class ResPartner(models.Model):
             self.env._(
                 "%(field)s is set only when the customer opens their Telegram link: send them a new link "
                 "from the card.",
-                field=self._fields["telegram_chat_id"]._description_string(self.env),
+                field=self._fields[fname]._description_string(self.env),
             )
         )
 
@@ -806,14 +811,23 @@ class ResPartner(models.Model):
         text, chat_id = text.strip(), chat.get("id")
         if not isinstance(chat_id, int | str) or isinstance(chat_id, bool) or not chat_id:
             return self.browse(), None
+        # a card is linked in the private chat with its customer only (Telegram's deep links open one)
+        private = chat.get("type", "private") == "private"
+        lang = self._dealer_telegram_lang(message)
         if isinstance(message.get("contact"), dict):
-            return self._dealer_telegram_confirm(company, str(chat_id), message, self._dealer_telegram_lang(message))
+            if not private:
+                return self.browse(), None
+            return self._dealer_telegram_confirm(company, str(chat_id), message, lang)
         if not text:
             return self.browse(), None
         command, _sep, argument = text.partition(" ")
         command = command.split("@", 1)[0].lower()
-        lang = self._dealer_telegram_lang(message)
         if command == "/start" and argument.strip():
+            if not private:
+                env = self._dealer_telegram_reply(lang, company)
+                return self.browse(), self._dealer_telegram_answer(
+                    env._("Open the link in your private chat with the bot, not in a group.")
+                )
             return self._dealer_telegram_start(company, str(chat_id), argument.strip(), lang)
         if command in STOP_WORDS:
             return self._dealer_telegram_stop(company, str(chat_id), lang)
@@ -878,7 +892,7 @@ class ResPartner(models.Model):
         refused = partner._dealer_telegram_refusal(company, chat_id, env)
         if refused:
             return self.browse(), self._dealer_telegram_answer(refused)
-        if not partner.phone_sanitized:
+        if not partner._dealer_telegram_phones(company):
             return self.browse(), self._dealer_telegram_answer(
                 env._(
                     "The dealership has no phone number of yours to confirm it is you. "
@@ -908,6 +922,23 @@ class ResPartner(models.Model):
             )
         return None
 
+    def _dealer_telegram_phones(self, company):
+        """The card's phone number as Telegram gives a user's (``+`` and digits), however it was typed.
+
+        Odoo's E.164 form of the card (read with the card's or the showroom's country when it was
+        typed), the number typed read with the link's showroom's country, and the digits typed as
+        an international number: a customer whose number is on the card is recognised.
+        """
+        self.ensure_one()
+        typed = self.phone or ""
+        country = self.country_id or company.country_id
+        numbers = {
+            self.phone_sanitized,
+            typed and self._phone_format(number=typed, country=country, force_format="E164"),
+            typed and "+" + "".join(char for char in typed if char.isdigit()),
+        }
+        return {number for number in numbers if number and len(number) > 7}
+
     @api.model
     def _dealer_telegram_confirm(self, company, chat_id, message, lang):
         """A shared contact in a chat that opened a card's link: link the chat if it is the card's phone number.
@@ -915,20 +946,24 @@ class ResPartner(models.Model):
         Only the user's own number counts (Telegram's ``contact.user_id`` is the sender: the
         button shares it, a contact card from the address book carries someone else's id or
         none), in the private chat with them. A number that is not the card's links nothing and
-        leaves a note on the card for the staff; the link stays usable by its customer.
+        leaves a note on the card for the staff; the link stays usable by its customer. The note
+        of a linked card names the number confirmed.
         """
-        partners = self.search([("telegram_pending_chat_id", "=", chat_id), ("company_id", "in", [company.id, False])])
+        domain = [("company_id", "in", [company.id, False])]
+        partners = self.search([("telegram_pending_chat_id", "=", chat_id), *domain])
         env = partners._dealer_telegram_reply(lang, company)
         if not partners:
+            if self.search_count([("telegram_chat_id", "=", chat_id), *domain], limit=1):
+                return partners, None  # a linked customer sent a contact card: not a message to link anything
             return partners, self._dealer_telegram_answer(
                 env._("Open the Telegram link the dealership sent you first, then share your phone number.")
             )
         contact, sender = message["contact"], message.get("from")
         sender_id = sender.get("id") if isinstance(sender, dict) else None
         own = (
-            isinstance(sender_id, int)
-            and not isinstance(sender_id, bool)
-            and contact.get("user_id") == sender_id
+            type(sender_id) is int
+            and type(contact.get("user_id")) is int
+            and contact["user_id"] == sender_id
             and str(sender_id) == chat_id
         )
         if not own:
@@ -937,24 +972,18 @@ class ResPartner(models.Model):
                 keyboard=env._("Share my phone number"),
             )
         number = contact.get("phone_number") if isinstance(contact.get("phone_number"), str) else ""
-        number = "".join(char for char in number if char.isdigit())
-        matched = partners.filtered(
-            lambda partner: number
-            and partner.phone_sanitized
-            and partner._phone_format(
-                number=f"+{number}", country=partner.country_id or company.country_id, force_format="E164"
-            )
-            == partner.phone_sanitized
-        )
+        number = "+" + "".join(char for char in number if char.isdigit())
+        matched = partners.filtered(lambda partner: number in partner._dealer_telegram_phones(company))
         note_env = self._dealer_telegram_note_env(company)
+        tried = note_env._(
+            "Someone opened this card's Telegram link and shared another phone number (%(number)s): the chat was "
+            "not linked. If the customer's number changed, correct it and send a new link.",
+            number=number,
+        )
+        for partner in partners - matched:
+            partner._message_log(body=Markup("<p>%s</p>") % tried)
         if not matched:
             partners.write({"telegram_pending_chat_id": False})
-            note = note_env._(
-                "Someone opened this card's Telegram link and shared another phone number: the chat was not "
-                "linked. If the customer's number changed, correct it and send a new link."
-            )
-            for partner in partners:
-                partner._message_log(body=Markup("<p>%s</p>") % note)
             return self.browse(), self._dealer_telegram_answer(
                 env._(
                     "This is not the phone number %(company)s has for you, so this chat was not linked. "
@@ -972,7 +1001,9 @@ class ResPartner(models.Model):
         )
         linked._dealer_telegram_new_token()  # the link works once
         note = note_env._(
-            "The customer opened their Telegram link, confirmed their phone number and agreed to Telegram messages."
+            "The customer opened their Telegram link, confirmed their phone number %(number)s and agreed to "
+            "Telegram messages.",
+            number=number,
         )
         for partner in linked:
             partner._message_log(body=Markup("<p>%s</p>") % note)

@@ -108,6 +108,13 @@ class TestTelegramSecrets(DealerCrmCase):
             )
         self.assertFalse(customer.telegram_chat_id)
         self.assertFalse(self.env["res.partner"].search([("telegram_chat_id", "=", "666")]))
+        # nor the chat waiting to confirm the card's number (its own number shared there would link it)
+        with self.assertRaises(AccessError) as refused:
+            as_sales.write({"telegram_pending_chat_id": "666"})
+        self.assertIn("Telegram chat to confirm", str(refused.exception))
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(sales_user).create({"name": "Fake", "telegram_pending_chat_id": "666"})
+        as_sales.action_dealer_telegram_new_link()  # staff clear it with a new link
 
         customer.write({"telegram_chat_id": "4242", "consent_telegram": True})  # the bot linked it
         as_sales.write({"name": "Chat owner", "telegram_chat_id": "4242"})  # an unchanged value passes
@@ -389,6 +396,43 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         self.customer.invalidate_recordset()
         self.assertEqual((self.customer.telegram_chat_id, self.customer.consent_telegram), ("4242", True))
         self.assertFalse(self.customer.telegram_pending_chat_id)
+
+    def test_the_link_is_confirmed_in_the_private_chat_only(self):
+        """In a group the link asks for nothing and links nothing; a linked customer's contact card is no link."""
+        token = self.customer.telegram_optin_token
+        update = {
+            "update_id": next(UPDATE_IDS),
+            "message": {
+                "from": {"id": 4242, "language_code": "en"},
+                "chat": {"id": -100123, "type": "group"},
+                "text": f"/start {token}",
+            },
+        }
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "webhook-s3cret_42"}
+        answer = self.url_open(
+            f"/dealer/telegram/webhook/{self.company.id}", data=json.dumps(update), headers=headers
+        ).json()
+        self.assertIn("private chat", answer["text"])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.telegram_pending_chat_id)
+        self.assertTrue(self._link(token)["linked"])
+        self.customer.invalidate_recordset()
+        self.assertTrue(
+            self.customer.message_ids.filtered(
+                lambda m: "confirmed their phone number" in (m.body or "") and self.customer.phone in m.body
+            ),
+            "the note of the link names the number confirmed",
+        )
+        again = self._share("79990001122", chat_id=4242)
+        self.assertNotIn("text", again, "a contact card sent by a linked customer is not answered as a link")
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.telegram_chat_id, "4242")
+
+    def test_a_number_typed_without_its_plus_is_recognised(self):
+        """A German number typed on the card without '+' (Odoo reads it as a national number of Germany): the
+        customer's Telegram number, its digits, is still the card's."""
+        self.customer.write({"phone": "4915112345678", "country_id": self.env.ref("base.de").id})
+        self.assertTrue(self._link(self.customer.telegram_optin_token, phone="4915112345678")["linked"])
 
     def test_a_card_without_a_phone_number_is_not_linked(self):
         self.customer.phone = False
