@@ -1354,7 +1354,8 @@ class DealerDispatch(models.Model):
             address = row._unsubscribe_address()
             if address:
                 self.env["mail.blacklist"].sudo()._add(address, message=note)
-            if partner.consent_email and address == partner.email_normalized:
+            # the consent is the customer's while the address is theirs (or they have none any more)
+            if partner.consent_email and address in (partner.email_normalized or "", ""):
                 partner.with_context(dealer_consent_source="unsubscribe").write({"consent_email": False})
 
     def _unsubscribe_address(self):

@@ -111,6 +111,18 @@ class TestConsentBlacklist(DealerCampaignHttpCase):
         self.assertFalse(customer.is_blacklisted)
         self.assertTrue(customer.consent_email, "the customer's new address keeps its consent")
 
+    def test_unsubscribing_a_customer_without_an_address_withdraws_the_consent(self):
+        """No address is known any more (removed from the card): the click still withdraws e-mail consent, so
+        an address typed in later gets no campaign e-mail until the customer agrees again."""
+        customer = self.partners[0]
+        row = self._send([("email", -30)]).filtered(lambda r: r.partner_id == customer)
+        row.sudo().email_to = False  # a row handed over before the address was recorded
+        customer.email = False
+        path = row._unsubscribe_url().split("//", 1)[1].split("/", 1)[1]
+        self.assertEqual(self.url_open(f"/{path}", data={"List-Unsubscribe": "One-Click"}).status_code, 200)
+        customer.invalidate_recordset()
+        self.assertFalse(customer.consent_email)
+
     def test_call_task_needs_phone_consent(self):
         no_consent, blacklisted = self.partners[0], self.partners[1]
         self._set_consent(no_consent, "sms", False)
