@@ -453,7 +453,7 @@ class DealerNextOffer(models.Model):
             """
             %(insert)s
             SELECT DISTINCT ON (v.id, l.product_id)
-                   v.id, v.partner_id, v.company_id, v.model_id, l.product_id, pt.dealer_item_kind, l.status,
+                   v.id, v.partner_id, vi.company_id, v.model_id, l.product_id, pt.dealer_item_kind, l.status,
                    'line:' || l.id,
                    CASE WHEN l.status = 'deferred'
                         THEN 80 - 20 * LEAST(%(today)s::date - vi.date, 365)::float / 365

@@ -277,6 +277,33 @@ class TestNextOffer(DealerCustomerCase):
         with self.assertRaises(AccessError):
             offers.with_user(stranger).read(["reason"])
 
+    def test_work_declined_in_another_showroom_is_that_showrooms_offer(self):
+        """A car shared by the showrooms (no showroom of its own) declined work in showroom B: the offer is B's.
+        It used to be the car's (none): showroom A's staff saw B's declined work, and the card and the car's form
+        did not open for them (the offer's reason reads B's visit)."""
+        other = self.env["res.company"].create({"name": "Showroom B"})
+        car = self._car(company_id=False)
+        car.partner_id.company_id = False
+        visit = self._visit(car, date(2026, 5, 3), [("brake pads in B", self.pads, "declined")])
+        visit.company_id = other
+        self._refresh()
+        offer = self._offers(car, "declined")
+        self.assertEqual(offer.company_id, other)
+        here = new_test_user(self.env, login="showroom_a_advisor", groups="dealer_crm.group_service_advisor")
+        there = new_test_user(
+            self.env,
+            login="showroom_b_advisor",
+            groups="dealer_crm.group_service_advisor",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        mine = car.with_user(here)
+        self.assertNotIn("brake pads in B", mine.next_offer_text or "", "showroom A does not see B's declined work")
+        self.assertNotIn("brake pads in B", mine.partner_id.dealer_next_offer_text or "")
+        mine.next_offer_ids.read(["reason", "product_id"])  # what the car's form reads: no AccessError
+        self.env.invalidate_all()  # each user reads in their own request
+        self.assertIn("brake pads in B", car.with_user(there).next_offer_text)
+
     def test_refresh_buttons_and_customer_placeholder(self):
         car = self._car()
         self._visit(car, date(2026, 5, 3), [("brake pads", self.pads, "declined")])
