@@ -14,6 +14,11 @@ from .dealer_loss_event import FULL_LOSS_KINDS
 from .res_config_settings import service_param
 
 
+class ServiceSlotTaken(ValidationError):
+    """A booking's time is not free in the workshop: raised by the workshop's capacity check (dealer_workshop),
+    told apart from the other validation errors of a booking (a 409 of the API, "no longer free" online)."""
+
+
 class ServiceSlotRefused(inp.ApiInputError):
     """The workshop has no room at the booking's ``planned_at`` (the capacity check refused it)."""
 
@@ -368,7 +373,7 @@ class CrmLead(models.Model):
         ``lines`` (service line values), ``source``, and optional ``description`` (HTML), ``comment``
         (plain text), ``external_id``, ``name`` and ``vals`` (more field values, e.g. the bay or the
         reminder the booking came from). The capacity check of the workshop runs on create: a time
-        that is no longer free raises a ValidationError and nothing is written.
+        that is no longer free raises ``ServiceSlotTaken`` and nothing is written.
         """
         vehicle, partner = values["vehicle"], values["partner"]
         description = values.get("description")
@@ -522,8 +527,9 @@ class CrmLead(models.Model):
         try:
             with self.env.cr.savepoint():
                 lead = self._dealer_book_service(booking)
-        except ValidationError as exc:
-            # the workshop's capacity check: the time is taken (answered 409, naming planned_at)
+        except ServiceSlotTaken as exc:
+            # the workshop's capacity check: the time is taken (answered 409, naming planned_at); any
+            # other refusal of the booking is bad input (400)
             raise ServiceSlotRefused(str(exc)) from None
         return {**lead._dealer_booking_response(), "replayed": False}
 

@@ -6,6 +6,7 @@ customer's own records read and written with ``sudo()``. Every input is checked 
 is written: a bad one shows its message on the page and writes nothing.
 """
 
+import logging
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools.plate import normalize_plate, plate_key_sql
 from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
+from odoo.addons.dealer_service_lost_sales.models.crm_lead import ServiceSlotTaken
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -28,6 +30,8 @@ from odoo.tools import SQL
 
 from ..models.dealer_dispatch import BOOKING_LINK
 from ..models.res_config_settings import workshop_param
+
+_logger = logging.getLogger(__name__)
 
 SESSION_KEY = "dealer_workshop_booking"
 # the loss reasons a customer may give when cancelling (codes of crm.lost.reason)
@@ -593,9 +597,13 @@ class PortalBooking(http.Controller):
                     partner, phone, name, dispatch, vehicle, new_car, products, start, bay, comment
                 )
                 queue_confirmation(lead, "booked", start)
-        except (ValidationError, UserError):
+        except ServiceSlotTaken:
             # the capacity check on the booking: someone took the time a moment ago
             raise BookingError(env._("This time is no longer free. Choose another free time below.")) from None
+        except (ValidationError, UserError) as exc:
+            # a refusal meant for the staff (its text may name bays or other customers' bookings)
+            _logger.info("Online booking refused: %s", exc)
+            raise BookingError(env._("This visit could not be booked online. Please call the service desk.")) from None
         return lead
 
     def _same_booking(self, partner, vehicle, form, company):
@@ -776,9 +784,14 @@ class PortalBooking(http.Controller):
                     _serialize_on_bay(bay)
                     lead._dealer_reschedule_service(start, workshop_bay_id=bay.id)
                     queue_confirmation(lead, "moved", start)
-            except (ValidationError, UserError):
+            except ServiceSlotTaken:
                 raise BookingError(
                     request.env._("This time is no longer free. Choose another free time below.")
+                ) from None
+            except (ValidationError, UserError) as exc:
+                _logger.info("Online move of booking %s refused: %s", lead.id, exc)
+                raise BookingError(
+                    request.env._("This visit could not be moved online. Please call the service desk.")
                 ) from None
         except BookingError as exc:
             lang, values = self._manage_values(lead, token, error=str(exc))

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools.marks import Mark, marked
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
+from odoo.addons.dealer_service_lost_sales.models.crm_lead import ServiceSlotTaken
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_date
 
@@ -242,7 +243,7 @@ class CrmLead(models.Model):
         """Give bookings without a bay a free one of their kind; refuse those that do not fit their bay.
 
         Bookings are handled in start order so that bookings made together compete for bays as
-        if made one after the other. Raises ``ValidationError`` naming the bay and the day.
+        if made one after the other. Raises ``ServiceSlotTaken`` (a ``ValidationError``) naming the bay and the day.
         """
         Bay = self.env["dealer.workshop.bay"].sudo()
         for lead in self._workshop_bookings().sorted("service_planned_at"):
@@ -265,13 +266,13 @@ class CrmLead(models.Model):
                     break
                 problems[bay] = (problem, busy)
             else:
-                raise ValidationError(lead._workshop_refusal(problems, hours))
+                raise ServiceSlotTaken(lead._workshop_refusal(problems, hours))
 
     def _workshop_check_bay(self, bay, hours):
         bay._workshop_serialize()
         _end, problem, busy = bay._workshop_fit(self.service_planned_at, hours, exclude_lead=self)
         if problem:
-            raise ValidationError(self._workshop_refusal({bay: (problem, busy)}, hours))
+            raise ServiceSlotTaken(self._workshop_refusal({bay: (problem, busy)}, hours))
 
     def _workshop_refusal(self, problems, hours):
         """The message of a refused booking: every bay tried, why, on which day (user's language and time zone)."""

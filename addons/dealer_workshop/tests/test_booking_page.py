@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import format_datetime
 
@@ -698,6 +698,46 @@ class TestBookingApiCapacity(BookingPageCase):
             error = second.json()["error"]
             self.assertEqual(error["field"], "planned_at")
             self.assertIn("Lift 1", error["message"])
+            self.assertEqual(self._counts(), before)
+
+    def test_a_refusal_other_than_a_taken_time_is_not_told_as_one(self):
+        """Another check refusing the booking (an addon's or a rule's, its text meant for the staff) is bad input
+        to the API (400, no field), and "could not be booked" on the page, not "this time is no longer free"."""
+        key = self.env["res.users.apikeys"].with_user(
+            new_test_user(self.env, login="booking_api_site2", groups="dealer_crm.group_integration")
+        ).sudo()._generate("dealer_api", "site", None)
+        self.to2.default_code = "TO2-TEST"
+        body = {
+            "external_id": "SITE-9",
+            "phone": "+79165550009",
+            "plate": "K999KK77",
+            "planned_at": "2026-12-02T08:00:00Z",
+            "operations": [{"code": "TO2-TEST", "name": "Maintenance TO-2", "amount": 18000}],
+        }
+        staff_text = "Customer 42 of Lift 1 holds a debt"
+        refuse = patch.object(
+            type(self.env["crm.lead"]), "_workshop_reserve", side_effect=ValidationError(staff_text), autospec=True
+        )
+        with freeze_time(NOW), refuse:
+            before = self._counts()
+            response = self.url_open(
+                "/dealer/api/v1/service-bookings",
+                data=json.dumps(body),
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+            )
+            self.assertEqual(response.status_code, 400, response.text)
+            self.assertEqual(response.json()["error"]["code"], "invalid_input")
+            self.assertIsNone(response.json()["error"]["field"], "not a conflict of planned_at")
+            _campaign, dispatch = self._reminder()
+            html = self._get(dispatch._dealer_booking_url())
+            page = self._post(
+                "/service/book/confirm",
+                html,
+                {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
+            ).text
+            self.assertIn("could not be booked online", page)
+            self.assertNotIn("no longer free", page)
+            self.assertNotIn(staff_text, page, "the staff's text is not shown to the public")
             self.assertEqual(self._counts(), before)
 
 
