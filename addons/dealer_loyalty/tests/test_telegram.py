@@ -246,14 +246,15 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         cls.customer = cls.partners[0]
         cls.customer.write({"telegram_chat_id": False, "consent_telegram": False})
 
-    def _post(self, text, chat_id=4242, secret="webhook-s3cret_42", path=None, language="en"):
+    def _update(self, content, chat_id=4242, secret="webhook-s3cret_42", path=None, language="en", chat_type="private"):
+        """Telegram posts one update of a user writing ``content`` (text or contact) in chat ``chat_id``."""
         update = {
             "update_id": next(UPDATE_IDS),
             "message": {
                 "message_id": 5,
-                "from": {"id": chat_id, "language_code": language},
-                "chat": {"id": chat_id, "type": "private"},
-                "text": text,
+                "from": {"id": chat_id if chat_type == "private" else 4242, "language_code": language},
+                "chat": {"id": chat_id, "type": chat_type},
+                **content,
             },
         }
         headers = {"Content-Type": "application/json"}
@@ -263,24 +264,15 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
             path or f"/dealer/telegram/webhook/{self.company.id}", data=json.dumps(update), headers=headers
         )
 
-    def _share(self, phone, chat_id=4242, user_id="own", language="en"):
+    def _post(self, text, **kwargs):
+        return self._update({"text": text}, **kwargs)
+
+    def _share(self, phone, chat_id=4242, user_id="own"):
         """The Telegram user taps the bot's button (``user_id`` "own") or sends a contact card of their book."""
         contact = {"phone_number": phone, "first_name": "Ivan"}
         if user_id is not None:
             contact["user_id"] = chat_id if user_id == "own" else user_id
-        update = {
-            "update_id": next(UPDATE_IDS),
-            "message": {
-                "message_id": 6,
-                "from": {"id": chat_id, "language_code": language},
-                "chat": {"id": chat_id, "type": "private"},
-                "contact": contact,
-            },
-        }
-        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "webhook-s3cret_42"}
-        return self.url_open(
-            f"/dealer/telegram/webhook/{self.company.id}", data=json.dumps(update), headers=headers
-        ).json()
+        return self._update({"contact": contact}, chat_id=chat_id).json()
 
     def _link(self, token, chat_id=4242, phone=None):
         """Open the link in Telegram and share the phone number: Telegram sends it in digits, without '+'."""
@@ -400,18 +392,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
     def test_the_link_is_confirmed_in_the_private_chat_only(self):
         """In a group the link asks for nothing and links nothing; a linked customer's contact card is no link."""
         token = self.customer.telegram_optin_token
-        update = {
-            "update_id": next(UPDATE_IDS),
-            "message": {
-                "from": {"id": 4242, "language_code": "en"},
-                "chat": {"id": -100123, "type": "group"},
-                "text": f"/start {token}",
-            },
-        }
-        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "webhook-s3cret_42"}
-        answer = self.url_open(
-            f"/dealer/telegram/webhook/{self.company.id}", data=json.dumps(update), headers=headers
-        ).json()
+        answer = self._post(f"/start {token}", chat_id=-100123, chat_type="group").json()
         self.assertIn("private chat", answer["text"])
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.telegram_pending_chat_id)

@@ -355,6 +355,8 @@ class TestBookingPage(BookingPageCase):
             self.assertEqual(self._sms[-1]["number"], "+79165557711")
             otp = self.env["dealer.workshop.otp"].search([("phone", "=", "+79165557711")])
             self.assertNotIn(code, otp.code_hash)
+            kept = self.env["sms.sms"].with_context(active_test=False).search([("number", "=", "+79165557711")])
+            self.assertFalse(kept.filtered(lambda sms: code in (sms.body or "")), "the code's SMS is not kept")
             wrong = "000000" if code != "000000" else "111111"
             response = self._post("/service/book/verify", response.text, {"phone": "+79165557711", "code": wrong})
             self.assertIn("The code is wrong", response.text)
@@ -663,37 +665,32 @@ class TestBookingPage(BookingPageCase):
 class TestBookingApiCapacity(BookingPageCase):
     """The DMS API and the page share one booking path: a taken time is a 409 naming planned_at."""
 
-    def test_api_booking_at_a_taken_time_is_a_conflict(self):
-        user = self.env["res.users"].create(
-            {
-                "name": "Site",
-                "login": "booking_api_site",
-                "group_ids": [(6, 0, [self.env.ref("dealer_crm.group_integration").id])],
-            }
-        )
-        key = self.env["res.users.apikeys"].with_user(user).sudo()._generate("dealer_api", "site", None)
-        body = {
-            "external_id": "SITE-1",
-            "phone": "+79165550001",
-            "plate": "K111KK77",
-            "planned_at": "2026-12-02T08:00:00Z",
-            "operations": [{"code": "", "name": "Maintenance TO-2", "amount": 18000}],
-        }
+    def setUp(self):
+        super().setUp()
+        site = new_test_user(self.env, login="booking_api_site", groups="dealer_crm.group_integration")
+        self.key = self.env["res.users.apikeys"].with_user(site).sudo()._generate("dealer_api", "site", None)
         self.to2.default_code = "TO2-TEST"
-        body["operations"][0]["code"] = "TO2-TEST"
 
-        def call(payload):
-            return self.url_open(
-                "/dealer/api/v1/service-bookings",
-                data=json.dumps(payload),
-                headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
-            )
+    def _book_over_api(self, external_id, phone, plate):
+        body = {
+            "external_id": external_id,
+            "phone": phone,
+            "plate": plate,
+            "planned_at": "2026-12-02T08:00:00Z",
+            "operations": [{"code": "TO2-TEST", "name": "Maintenance TO-2", "amount": 18000}],
+        }
+        return self.url_open(
+            "/dealer/api/v1/service-bookings",
+            data=json.dumps(body),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.key}"},
+        )
 
+    def test_api_booking_at_a_taken_time_is_a_conflict(self):
         with freeze_time(NOW):
-            first = call(body)
+            first = self._book_over_api("SITE-1", "+79165550001", "K111KK77")
             self.assertEqual(first.status_code, 201, first.text)
             before = self._counts()
-            second = call({**body, "external_id": "SITE-2", "plate": "K222KK77", "phone": "+79165550002"})
+            second = self._book_over_api("SITE-2", "+79165550002", "K222KK77")
             self.assertEqual(second.status_code, 409, second.text)
             error = second.json()["error"]
             self.assertEqual(error["field"], "planned_at")
@@ -703,28 +700,13 @@ class TestBookingApiCapacity(BookingPageCase):
     def test_a_refusal_other_than_a_taken_time_is_not_told_as_one(self):
         """Another check refusing the booking (an addon's or a rule's, its text meant for the staff) is bad input
         to the API (400, no field), and "could not be booked" on the page, not "this time is no longer free"."""
-        key = self.env["res.users.apikeys"].with_user(
-            new_test_user(self.env, login="booking_api_site2", groups="dealer_crm.group_integration")
-        ).sudo()._generate("dealer_api", "site", None)
-        self.to2.default_code = "TO2-TEST"
-        body = {
-            "external_id": "SITE-9",
-            "phone": "+79165550009",
-            "plate": "K999KK77",
-            "planned_at": "2026-12-02T08:00:00Z",
-            "operations": [{"code": "TO2-TEST", "name": "Maintenance TO-2", "amount": 18000}],
-        }
         staff_text = "Customer 42 of Lift 1 holds a debt"
         refuse = patch.object(
             type(self.env["crm.lead"]), "_workshop_reserve", side_effect=ValidationError(staff_text), autospec=True
         )
         with freeze_time(NOW), refuse:
             before = self._counts()
-            response = self.url_open(
-                "/dealer/api/v1/service-bookings",
-                data=json.dumps(body),
-                headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
-            )
+            response = self._book_over_api("SITE-9", "+79165550009", "K999KK77")
             self.assertEqual(response.status_code, 400, response.text)
             self.assertEqual(response.json()["error"]["code"], "invalid_input")
             self.assertIsNone(response.json()["error"]["field"], "not a conflict of planned_at")
