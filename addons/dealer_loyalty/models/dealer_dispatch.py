@@ -921,6 +921,8 @@ class DealerDispatch(models.Model):
                     body=Markup("<p>%s</p>") % text,
                     force_send=False,
                     subtype_xmlid="mail.mt_comment",
+                    # the showroom's message, whoever sends the queue (a message's author reads it)
+                    author_id=(self.company_id or self.env.company).partner_id.id,
                 )
             return {"state": "sent", "mail_message_id": message.id, "email_to": self.partner_id.email_normalized}
         if self.channel == "telegram":
@@ -1056,7 +1058,7 @@ class DealerDispatch(models.Model):
 
     def _notify_values(self, record, email_from=None):
         """Author, sender and reply-to of this row's e-mail about ``record``, as ``message_notify`` would
-        compute them, found once for the batch being sent (``_send_memo``).
+        compute them for the showroom as author, found once for the batch being sent (``_send_memo``).
 
         Odoo looks them up for every message: the sender's contact (a search of the contacts for the
         address) and the record's reply-to (a search of the aliases). In a batch the author is found once
@@ -1065,9 +1067,12 @@ class DealerDispatch(models.Model):
         of a record without one).
         """
         memo = self._send_memo()
-        key = ("author", email_from)
+        # the author is the showroom, never the person whose address the template sends from (nor whoever runs
+        # the queue): Odoo lets a message's author read it, and the customer's copy carries their personal links
+        showroom = self.company_id or self.env.company
+        key = ("author", email_from, showroom.id)
         if key not in memo:
-            memo[key] = record._message_compute_author(None, email_from)
+            memo[key] = record._message_compute_author(showroom.partner_id.id, email_from)
         author_id, email_from = memo[key]
         key = ("reply_to", record._name, email_from, author_id, self.env.company.id)
         if key not in memo or record.id not in memo[key]:

@@ -39,6 +39,22 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(len(activities), 5)
         self.assertEqual(activities.user_id, self.fi_user)
 
+    def test_the_sender_of_the_template_cannot_read_the_customers_copies(self):
+        """A Marketer's template sends from the Marketer's address: the e-mail still leaves from it, but its
+        message is the showroom's, not the Marketer's (Odoo lets the author read a message, and the customer's
+        copy carries their personal links)."""
+        self.marketer.partner_id.email = "marketer@dealer.example.com"
+        self.mail_template.email_from = "marketer@dealer.example.com"
+        campaign = self._started([("email", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        messages = self._dispatches(campaign).mail_message_id
+        self.assertEqual(len(messages), 5)
+        self.assertEqual(messages.author_id, self.company.partner_id)
+        self.assertEqual(set(messages.mapped("email_from")), {"marketer@dealer.example.com"}, "the sender stays")
+        as_marketer = self.env["mail.message"].with_user(self.marketer)
+        self.assertFalse(as_marketer.search([("id", "in", messages.ids)]), "the marketer reads none of them")
+
     def test_a_batch_looks_up_once_what_its_rows_share(self):
         """The cron's batch of five customers' e-mails and SMS: the customers' reply-to addresses come
         from one call of Odoo's batch look-up, the phone blacklist is read once for all of them — and
