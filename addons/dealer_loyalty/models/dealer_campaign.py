@@ -271,8 +271,17 @@ class DealerCampaign(models.Model):
                         field=field.display_name,
                     )
                 )
-            # the planning reads the dates as superuser and shows them as the enrolments' trigger dates:
-            # only a date the writer may read (constraints run as superuser)
+            # the planning reads the dates as superuser and shows them as the enrolments' and messages' trigger
+            # dates to every dealership user: no date kept for some roles only (a birth date, a passport's date)
+            if field and self.env[field.model]._fields[field.name].groups:
+                raise ValidationError(
+                    self.env._(
+                        "Trigger date field: %(field)s is kept for some roles only, and a campaign would show it "
+                        "to all staff as its trigger date: choose another date.",
+                        field=field.display_name,
+                    )
+                )
+            # and a date the writer may read (constraints run as superuser)
             model = self.env(su=False)[field.model] if field else None
             if model is not None and not model._has_field_access(model._fields[field.name], "read"):
                 raise ValidationError(

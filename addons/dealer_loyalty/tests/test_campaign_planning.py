@@ -112,9 +112,9 @@ class TestCampaignPlanning(DealerCampaignCase):
             campaign.action_start()
         self.assertEqual(self._dispatches(campaign).vehicle_id, self.vehicles[4])
 
-    def test_a_date_the_marketer_may_not_read_is_no_trigger(self):
-        """A campaign on the customers' birth dates would show every birth date as the enrolments'
-        trigger date: only whoever may read the field may build a campaign on it."""
+    def test_a_date_kept_for_some_roles_is_no_trigger(self):
+        """A campaign on the customers' birth dates would show every birth date as the enrolments' and messages'
+        trigger date to all staff: a date kept for some roles is no trigger, whoever builds the campaign."""
         field = self.env["ir.model.fields"]._get("res.partner", "dealer_birthdate")
         values = {
             "name": "Birthdays",
@@ -122,30 +122,39 @@ class TestCampaignPlanning(DealerCampaignCase):
             "date_field_id": field.id,
             "audience_domain": f"[('id', 'in', {self.partners.ids})]",
         }
-        with self.assertRaisesRegex(ValidationError, "may not read"):
+        with self.assertRaisesRegex(ValidationError, "some roles only"):
             self.env["dealer.campaign"].with_user(self.marketer).create(values)
         seller = new_test_user(
             self.env,
             login="campaign_seller_marketer",
             groups="dealer_crm.group_marketer,dealer_crm.group_sales_manager",
         )
-        campaign = self.env["dealer.campaign"].with_user(seller).create(values)
-        self.assertEqual(campaign.date_field_id, field)
+        partners = self.env["res.partner"].with_user(seller)
+        self.assertTrue(partners._has_field_access(partners._fields["dealer_birthdate"], "read"), "they may read it")
+        with self.assertRaisesRegex(ValidationError, "some roles only"):
+            self.env["dealer.campaign"].with_user(seller).create(values)
         # nor can the marketer switch an existing campaign to it
         other = (
             self.env["dealer.campaign"]
             .with_user(self.marketer)
             .create({**values, "date_field_id": False, "trigger": "warranty"})
         )
-        with self.assertRaisesRegex(ValidationError, "may not read"):
+        with self.assertRaisesRegex(ValidationError, "some roles only"):
             other.write({"trigger": "custom", "date_field_id": field.id})
         # nor start one saved before the check existed
-        campaign.write(
+        self.env.cr.execute(
+            "UPDATE dealer_campaign SET trigger = 'custom', date_field_id = %s WHERE id = %s", [field.id, other.id]
+        )
+        other.invalidate_recordset()
+        other.write(
             {"step_ids": [(0, 0, {"name": "Day", "channel": "email", "mail_template_id": self.mail_template.id})]}
         )
-        with self.assertRaisesRegex(ValidationError, "may not read"):
-            campaign.with_user(self.marketer).action_start()
-        self.assertEqual(campaign.state, "draft")
+        with self.assertRaisesRegex(ValidationError, "some roles only"):
+            other.with_user(seller).action_start()
+        self.assertEqual(other.state, "draft")
+        # a date every dealership user reads is a trigger
+        delivery = self.env["ir.model.fields"]._get("dealer.vehicle", "delivery_date")
+        other.write({"date_field_id": delivery.id, "audience_domain": f"[('id', 'in', {self.vehicles.ids})]"})
 
     def test_bad_configuration_is_refused(self):
         with self.assertRaises(ValidationError):
