@@ -142,12 +142,14 @@ class DealerWorkshopOtp(models.Model):
         )
         sms = self.env["sms.sms"].sudo().create({"number": phone, "body": text, "partner_id": partner.id})
         logged = otp._log_dispatch(partner, sms, lang)
-        # at once, and removed once sent: the code is never kept readable
+        # at once, and removed at once (Odoo's send only marks it for its daily clean-up): the code is never kept
         sms.send(unlink_failed=True, unlink_sent=True)
-        if sms.state == "error":
+        refused = sms.state == "error" and (sms.failure_type or "sms")
+        sms.unlink()
+        if refused:
             # the provider refused it (no credit, an account problem): the person waits for nothing, and a code
             # that never left counts against no limit
-            logged.write({"state": "failed", "last_error": sms.failure_type or "sms"})
+            logged.write({"state": "failed", "last_error": refused})
             otp.unlink()
             return env._(
                 "The SMS with the code could not be sent. Try again in a few minutes, or call us to book your visit."
