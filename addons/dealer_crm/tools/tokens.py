@@ -12,3 +12,11 @@ def same_token(given, expected):
     if not isinstance(given, str) or not isinstance(expected, str) or not expected:
         return False
     return consteq(given.encode(), expected.encode())
+
+
+def private_page(response):
+    """A page opened by a signed link (its token is in the URL): not kept by caches, and the URL not sent on as
+    the Referer to whatever the page links to or loads."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

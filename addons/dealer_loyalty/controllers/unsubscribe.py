@@ -1,6 +1,7 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
+from odoo.addons.dealer_crm.tools.tokens import private_page
 from odoo.http import request
 
 
@@ -39,7 +40,9 @@ class DealerCampaignUnsubscribe(http.Controller):
             message = env._("Done: %(email)s will no longer receive e-mails from %(company)s.", **values)
         else:
             message = env._("Stop the e-mails of %(company)s to %(email)s?", **values)
-        return request.render(
-            "dealer_loyalty.dealer_unsubscribe_page",
-            {"done": done, "message": message, "action": f"/dealer/loyalty/unsubscribe/{dispatch_id}/{token}"},
+        return private_page(
+            request.render(
+                "dealer_loyalty.dealer_unsubscribe_page",
+                {"done": done, "message": message, "action": f"/dealer/loyalty/unsubscribe/{dispatch_id}/{token}"},
+            )
         )

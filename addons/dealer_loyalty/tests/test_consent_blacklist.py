@@ -73,6 +73,7 @@ class TestConsentBlacklist(DealerCampaignHttpCase):
         response = self.url_open(f"/{path}")
         self.assertEqual(response.status_code, 200)
         self.assertIn("<form", response.text)
+        self.assertEqual(response.headers.get("Referrer-Policy"), "no-referrer", "the link's token stays here")
         self.assertFalse(self.partners[0].is_blacklisted, "opening the link (a mail scanner) does not unsubscribe")
         response = self.url_open(f"/{path}", data={"List-Unsubscribe": "One-Click"})
         self.assertEqual(response.status_code, 200)

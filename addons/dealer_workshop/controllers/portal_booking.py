@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 from odoo import fields, http, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools.plate import normalize_plate, plate_key_sql
-from odoo.addons.dealer_crm.tools.tokens import same_token
+from odoo.addons.dealer_crm.tools.tokens import private_page, same_token
 from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
 from odoo.addons.dealer_service_lost_sales.models.crm_lead import ServiceSlotTaken
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -425,9 +425,7 @@ class PortalBooking(http.Controller):
 
     def _render(self, template, lang, **values):
         request.update_context(lang=lang)
-        response = request.render(template, {"lang": lang, **values})
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return private_page(request.render(template, {"lang": lang, **values}))
 
     def _book_values(self, partner, phone, dispatch, form, error=None):
         """Everything the booking form shows: cars, work (due package preselected), free times.

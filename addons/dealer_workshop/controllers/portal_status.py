@@ -3,6 +3,7 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
+from odoo.addons.dealer_crm.tools.tokens import private_page
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.http import request
 
@@ -49,17 +50,17 @@ class DealerRepairStatus(CustomerPortal):
     def _dealer_expired(self, visit):
         """An old status link: it says so, in the customer's language, and shows nothing of the visit."""
         request.update_context(lang=self._dealer_lang(visit))
-        response = request.render(
-            "dealer_workshop.portal_booking_message",
-            {
-                "lang": request.env.lang,
-                "title": request.env._("This link has expired"),
-                "message": request.env._("Please call us to know where your car is."),
-                "error": True,
-            },
+        return private_page(
+            request.render(
+                "dealer_workshop.portal_booking_message",
+                {
+                    "lang": request.env.lang,
+                    "title": request.env._("This link has expired"),
+                    "message": request.env._("Please call us to know where your car is."),
+                    "error": True,
+                },
+            )
         )
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     # ------------------------------------------------------------
     # Portal
@@ -112,7 +113,7 @@ class DealerRepairStatus(CustomerPortal):
         request.update_context(lang=self._dealer_lang(visit))
         values = visit.with_env(request.env(su=True))._dealer_status_values()
         values.update(action=action, booked=booked == "1")
-        return request.render("dealer_workshop.dealer_repair_status_page", values)
+        return private_page(request.render("dealer_workshop.dealer_repair_status_page", values))
 
     def _dealer_book(self, visit, action, line_id):
         lead = visit._dealer_book_declined_later(line_id)

@@ -278,6 +278,10 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         self.assertIn(visit.vehicle_id.display_name, page.text)
         self.assertIn("Brake pads", page.text)
         self.assertNotIn("Oil change", page.text, "only declined work is offered")
+        # the link's token is in the URL: not kept by caches, not sent on as the Referer
+        self.assertEqual(
+            (page.headers.get("Cache-Control"), page.headers.get("Referrer-Policy")), ("no-store", "no-referrer")
+        )
 
         self.assertIn("6/10/26, 1:00", page.text, "promised time of an English customer in UTC")
         russian = self.url_open(self._path(self._declined_visit(self.russian)))
