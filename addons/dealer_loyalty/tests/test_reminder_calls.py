@@ -99,6 +99,23 @@ class TestReminderCalls(DealerCampaignCase):
         report = self.env["dealer.campaign.report"].search([("campaign_id", "=", campaign.id)])
         self.assertEqual(sum(report.mapped("booking_count")), 1)
 
+    def test_a_shared_cars_task_tells_other_showrooms_the_outcome_only(self):
+        """The car and its customer are read by every showroom: the closed task in the car's chatter says the
+        outcome, not this showroom's booking or the operator's note (those stay on the call)."""
+        self.env["res.company"].create({"name": "Second showroom"})
+        car, customer = self.vehicles[0], self.partners[0]
+        customer.company_id = False
+        car.company_id = False
+        row = self._task(self._running_campaign(), car)
+        booking = self.env["crm.lead"].create({"name": "Warranty check on Monday", "partner_id": customer.id})
+        task = row.activity_id
+        self._close(self.operator, task, outcome="booked", booking_id=booking.id, note="Wife drives it, call her")
+        self.assertIn("Booked", task.feedback)
+        self.assertNotIn("Warranty check on Monday", task.feedback)
+        self.assertNotIn("call her", task.feedback)
+        call = self.Call.search([("dispatch_id", "=", row.id)])
+        self.assertEqual((call.booking_id, call.note), (booking, "Wife drives it, call her"), "the call keeps them")
+
     def test_a_reminders_call_is_credited_only_with_its_customers_booking(self):
         """The form offers the customer's bookings; another customer's booking sent over RPC is refused, naming the
         field, and the task stays open."""

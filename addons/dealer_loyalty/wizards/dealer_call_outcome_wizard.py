@@ -157,9 +157,16 @@ class DealerCallOutcomeWizard(models.TransientModel):
             "strategy_id": self.strategy_id.id,
         }
 
-    def _feedback(self, call):
+    def _feedback(self, call, private=True):
+        """What the task says when closed or moved: the outcome, and its booking, reason and note unless the
+        task's record is also read by other showrooms (a shared customer or car): those stay on the call."""
         outcomes = dict(self._fields["outcome"]._description_selection(self.env))
         parts = [self.env._("Call outcome: %(outcome)s", outcome=outcomes[call.outcome])]
+        if not private:
+            parts.append(
+                self.env._("The details are on the call in %(company)s's call journal.", company=call.company_id.name)
+            )
+            return "\n".join(parts)
         if call.booking_id:
             parts.append(self.env._("Booking: %(booking)s", booking=call.booking_id.display_name))
         if call.lost_reason_id:
@@ -171,11 +178,14 @@ class DealerCallOutcomeWizard(models.TransientModel):
     def _update_task(self, call):
         """Call later (or no answer with a day to call again): the task moves; otherwise it is done."""
         activity = self.activity_id
+        record = self.env[activity.res_model].browse(activity.res_id)
+        private = not hasattr(record, "_dealer_private_to") or record._dealer_private_to(call.company_id)
+        feedback = self._feedback(call, private=private)
         if self.next_call_date and self.outcome in ("call_later", "no_answer"):
-            note = Markup("%s<p>%s</p>") % (activity.note or "", self._feedback(call))
+            note = Markup("%s<p>%s</p>") % (activity.note or "", feedback)
             activity.write({"date_deadline": self.next_call_date, "note": note})
         else:
-            activity.action_feedback(feedback=self._feedback(call))
+            activity.action_feedback(feedback=feedback)
 
     def _note_wrong_number(self):
         """The customer's card says the number reached somebody else, for whoever calls next."""
