@@ -1720,7 +1720,7 @@ class CrmLead(models.Model):
             call["started_at"],
             call["duration_seconds"],
             record.user_id,
-            call["recording_url"],
+            record if call["recording_url"] else None,
             record.company_id,
         )
         if lead:
@@ -1833,8 +1833,11 @@ class CrmLead(models.Model):
         return lead
 
     @api.model
-    def _dealer_call_note(self, direction, status, started_at, duration, agent, recording, company=None):
-        """The chatter note of a call: what it was, when (the showroom's local time, in the note's language)."""
+    def _dealer_call_note(self, direction, status, started_at, duration, agent, recorded_call=None, company=None):
+        """The chatter note of a call: what it was, when (the showroom's local time, in the note's language).
+
+        A recorded call is linked, not its recording: everybody who reads the lead or the card reads the note, the
+        recording is for the staff who take and score calls (``dealer.call.recording_url``)."""
         labels = {
             ("inbound", "answered"): self.env._("Inbound call, answered"),
             ("inbound", "missed"): self.env._("Inbound call, missed"),
@@ -1850,9 +1853,8 @@ class CrmLead(models.Model):
         if agent:
             parts.append(agent.name)
         body = Markup("<p>%s</p>") % " · ".join(parts)
-        if recording:
-            body += Markup('<p><a href="%s" target="_blank" rel="noopener">%s</a></p>') % (
-                recording,
-                self.env._("Recording"),
+        if recorded_call:
+            body += Markup("<p>%s</p>") % recorded_call._get_html_link(
+                title=self.env._("Recording: on the call in the journal")
             )
         return body

@@ -24,6 +24,19 @@ CALL_OUTCOMES = [
 HUMAN_CONTACT_SPEC = (20, 0, 3600)
 # the telephony's user: only it (and the system) reports calls as the telephony's and corrects them
 INTEGRATION_GROUP = "dealer_crm.group_integration"
+# who listens to calls' recordings: the roles that take and score calls (the director holds them all), and the
+# telephony that reports them; a recording is the customer's conversation, not every colleague's reading
+RECORDING_GROUPS = ",".join(
+    f"dealer_crm.{group}"
+    for group in (
+        "group_call_center",
+        "group_receptionist",
+        "group_sales_manager",
+        "group_service_client_manager",
+        "group_service_advisor",
+        "group_integration",
+    )
+)
 # what the telephony measured about a call: fixed once the call is in the journal (only the telephony's
 # integration user and the system may correct it), so that the answering figures cannot be rewritten
 CALL_FACTS = (
@@ -118,7 +131,11 @@ class DealerCall(models.Model):
         check_company=True,
         help="The service booking or deal the call made.",
     )
-    recording_url = fields.Char(string="Recording")
+    recording_url = fields.Char(
+        string="Recording",
+        groups=RECORDING_GROUPS,
+        help="The telephony's link to the conversation: read by the staff who take and score calls.",
+    )
     note = fields.Text()
     callback_call_id = fields.Many2one(
         "dealer.call",

@@ -60,6 +60,22 @@ class TestCallJournalApi(RoutedApiCase):
         self.assertFalse(slow_answer.answered_in_norm, "40 s of ringing is past the norm")
         self.assertEqual(slow_answer.lead_id, call.lead_id, "the customer's open lead on the line")
 
+    def test_a_recording_is_heard_by_the_staff_who_take_calls(self):
+        """A recording is the customer's conversation: the staff who take and score calls open it from the call;
+        a marketer or a cashier, who read the deal and its notes, find the call named, not the link."""
+        call = self.journal(self.call(duration_s=60, recording_url="https://pbx.example.com/rec/conversation.mp3"))
+        lead = call.lead_id
+        self.assertEqual(call.with_user(self.seller).recording_url, "https://pbx.example.com/rec/conversation.mp3")
+        for role in ("marketer", "cashier"):
+            colleague = new_test_user(self.env, login=f"rec_{role}", groups=f"dealer_crm.group_{role}")
+            notes = " ".join(str(body) for body in lead.with_user(colleague).message_ids.mapped("body"))
+            self.assertIn("Inbound call, answered", notes, "the call is noted on the deal")
+            self.assertNotIn("conversation.mp3", notes, role)
+            self.assertIn("Recording: on the call in the journal", notes, "the note leads to the call")
+            with self.assertRaises(AccessError, msg=role):
+                call.with_user(colleague).read(["recording_url"])
+            self.assertNotIn("recording_url", call.with_user(colleague).fields_get(), role)
+
     def test_a_missed_call_reads_in_the_salespersons_language_and_the_showrooms_time(self):
         """The telephony reports in English at 07:00 UTC; the Russian salesperson's call-back task is in Russian
         and the call's note says 10:00, Moscow time."""
