@@ -61,6 +61,8 @@ CALL_LINES = ["sales", "service"]
 # a reported or logged call's times beyond these are a typo or a broken PBX export, not a call
 MAX_RING_SECONDS = 3600
 MAX_DURATION_SECONDS = 86400
+# minutes a telephony's clock may run ahead of the server's: a call reported later than that is refused
+CALL_CLOCK_SKEW_MINUTES = 5
 # what stopping the response clock writes (``_dealer_stop_clocks``)
 CONTACT_FIELDS = [
     "dealer_first_contact_date",
@@ -1758,6 +1760,10 @@ class CrmLead(models.Model):
             "recording_url": recording,
             "lead": self._dealer_api_call_lead(payload),
         }
+        # a call is reported once it happened (a few minutes allowed for the telephony's clock): a call dated ahead
+        # would set its lead's response deadline there, and a missed call would never be escalated
+        if call["started_at"] > fields.Datetime.now() + timedelta(minutes=CALL_CLOCK_SKEW_MINUTES):
+            raise inp.ApiInputError("started_at", "started_at must not be in the future")
         return call
 
     @api.model

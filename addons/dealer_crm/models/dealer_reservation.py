@@ -88,6 +88,27 @@ class DealerReservation(models.Model):
                 raise ValidationError(self.env._("Prepayment cannot be negative."))
             if reservation.prepayment_date and not reservation.prepayment_amount:
                 raise ValidationError(self.env._("Enter the Prepayment amount received."))
+            # a prepayment is recorded once received: a date ahead would keep the car held for money not paid
+            if reservation.prepayment_date and reservation.prepayment_date > fields.Date.add(
+                fields.Date.context_today(reservation), days=1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s cannot be in the future: record a prepayment once it is received.",
+                        field=self._fields["prepayment_date"]._description_string(self.env),
+                    )
+                )
+
+    @api.constrains("date_start", "date_expiry")
+    def _check_date_expiry(self):
+        if any(r.date_expiry and r.date_start and r.date_expiry <= r.date_start for r in self):
+            raise ValidationError(
+                self.env._(
+                    "%(expiry)s must be after %(start)s.",
+                    expiry=self._fields["date_expiry"]._description_string(self.env),
+                    start=self._fields["date_start"]._description_string(self.env),
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -103,12 +124,18 @@ class DealerReservation(models.Model):
         vehicles.check_access("read")  # the error below names the car that holds it: only a car one may read
         taken = self.sudo().search([("vehicle_id", "in", vehicles.ids), ("state", "=", "active")])
         if taken:
-            raise ValidationError(
-                self.env._(
-                    "Vehicle %(vehicle)s is already reserved (%(reservation)s).",
-                    vehicle=taken[0].vehicle_id.display_name,
-                    reservation=taken[0].display_name,
+            # the reservation (its deal's customer) is named to whoever may read it: a shared car reserved by
+            # another showroom is only said to be taken
+            if taken[0].with_env(self.env)._filtered_access("read"):
+                raise ValidationError(
+                    self.env._(
+                        "Vehicle %(vehicle)s is already reserved (%(reservation)s).",
+                        vehicle=taken[0].vehicle_id.display_name,
+                        reservation=taken[0].display_name,
+                    )
                 )
+            raise ValidationError(
+                self.env._("Vehicle %(vehicle)s is already reserved.", vehicle=taken[0].vehicle_id.display_name)
             )
         not_in_stock = vehicles.filtered(lambda v: v.state != "stock")
         if not_in_stock:

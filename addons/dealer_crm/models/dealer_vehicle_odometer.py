@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
 
 
 class DealerVehicleOdometer(models.Model):
@@ -18,6 +19,22 @@ class DealerVehicleOdometer(models.Model):
     visit_id = fields.Many2one("dealer.visit", ondelete="set null", index="btree_not_null")
 
     _value_positive = models.Constraint("CHECK(value_km >= 0)", "An odometer reading cannot be negative.")
+
+    @api.constrains("date")
+    def _check_date(self):
+        """A reading is taken on its day: one dated ahead would stay the car's last reading for good, its projected
+        mileage wrong and every true reading after it doubted (tomorrow allowed: the showroom's day may be ahead)."""
+        latest = fields.Date.add(fields.Date.context_today(self), days=1)
+        future = self.filtered(lambda reading: reading.date > latest)
+        if future:
+            raise ValidationError(
+                self.env._(
+                    "%(date)s of the odometer reading of %(car)s cannot be in the future (%(day)s).",
+                    date=self._fields["date"]._description_string(self.env),
+                    car=future[0].vehicle_id.display_name,
+                    day=tools.format_date(self.env, future[0].date),
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

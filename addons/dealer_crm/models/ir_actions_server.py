@@ -2,10 +2,14 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.roles import DEALER_ROLES
+from ..tools.settings import check_int_settings
 from ..tools.translated import Translated
 
 # Parameters an administrator must fill in for the steps that use them (parameter → field);
 # the other dealership addons add theirs through ``_dealer_step_required_fields``.
+# a task due ten years before or after its date, a response time beyond a month: a typo, refused when the rule is saved
+STEP_DAYS_MAX = 3650
+STEP_MINUTES_MAX = 60 * 24 * 31
 REQUIRED_PARAMS = {
     "role": "dealer_role",
     "team": "dealer_team_id",
@@ -155,6 +159,8 @@ class IrActionsServer(models.Model):
         "dealer_team_id",
         "dealer_message",
         "dealer_date_field_id",
+        "dealer_days",
+        "dealer_minutes",
     )
     def _check_dealer_step(self):
         for action in self.filtered(lambda a: a.state == "dealer_step"):
@@ -182,6 +188,10 @@ class IrActionsServer(models.Model):
                     )
             if action.dealer_date_field_id and action.dealer_date_field_id.model_id != action.model_id:
                 raise ValidationError(self.env._("Counted from must be a date of the action's model."))
+            # checked when the rule is saved, not when it runs: a wrong number would refuse every record it runs on
+            check_int_settings(
+                action, {"dealer_days": (0, -STEP_DAYS_MAX, STEP_DAYS_MAX), "dealer_minutes": (0, 0, STEP_MINUTES_MAX)}
+            )
 
     def _run_action_dealer_step_multi(self, eval_context=None):
         """Call the step's method once on all the records the action runs on."""

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.checks import check_not_negative
+
 # The kinds of item a dealership sells; False (empty) = not a dealership catalogue item.
 DEALER_ITEM_KINDS = [
     ("car", "Car"),
@@ -70,6 +72,10 @@ class ProductTemplate(models.Model):
             template.dealer_package_amount = sum(
                 line.quantity * line.product_id.lst_price for line in template.dealer_package_line_ids
             )
+
+    @api.constrains("dealer_labour_hours")
+    def _check_dealer_labour_hours(self):
+        check_not_negative(self, "dealer_labour_hours")
 
     @api.onchange("dealer_item_kind")
     def _onchange_dealer_item_kind(self):

@@ -5,10 +5,14 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.settings import check_int_settings
+
 _logger = logging.getLogger(__name__)
 
 # The showroom's reservation hold when none is set (Settings > Dealership, per showroom).
 RESERVATION_HOURS_DEFAULT = 48
+# a hold shorter than an hour is released before the customer has left; longer than 90 days is no hold
+RESERVATION_HOURS_SPEC = (RESERVATION_HOURS_DEFAULT, 1, 24 * 90)
 
 
 class ResCompany(models.Model):
@@ -34,6 +38,10 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------
     # Demo data
     # ------------------------------------------------------------
+
+    @api.constrains("dealer_reservation_hours")
+    def _check_dealer_reservation_hours(self):
+        check_int_settings(self, {"dealer_reservation_hours": RESERVATION_HOURS_SPEC})
 
     @api.constrains("dealer_director_id")
     def _check_dealer_director(self):

@@ -427,6 +427,8 @@ class TestCallsApi(RoutedApiCase):
         self.assertApiError(self.call(call_id=None), 400, "invalid_input", "call_id")
         self.assertApiError(self.call(status="busy"), 400, "invalid_input", "status")
         self.assertApiError(self.call(started_at="yesterday"), 400, "invalid_input", "started_at")
+        # a call dated ahead would set its lead's response deadline there: a missed call never escalated
+        self.assertApiError(self.call(started_at="2090-01-01T10:00:00+03:00"), 400, "invalid_input", "started_at")
         self.assertApiError(self.call(duration_s=-3), 400, "invalid_input", "duration_s")
         # more seconds than the database's whole numbers hold: the field named, not an internal error
         self.assertApiError(self.call(duration_s=3_000_000_000), 400, "invalid_input", "duration_s")

@@ -145,6 +145,18 @@ class TestAutomationRulesCrm(DealerAutomationCase):
         with self.assertRaisesRegex(ValidationError, "cannot run on"):
             self._step("dealer.vehicle", dealer_step="start_clock")
 
+    def test_a_steps_numbers_are_checked_when_the_rule_is_saved(self):
+        """A negative response time or a task due in 8,000 years would refuse (or break) every record the rule
+        runs on: refused when saved, naming the field."""
+        with self.assertRaisesRegex(ValidationError, r"Respond within \(min\) must be from 0"), self.env.cr.savepoint():
+            self._step("crm.lead", dealer_step="start_clock", dealer_minutes=-5)
+        with self.assertRaisesRegex(ValidationError, "Days must be from -3650 to 3650"), self.env.cr.savepoint():
+            self._step("crm.lead", dealer_step="assign_role", dealer_role="fi_manager", dealer_days=3_000_000)
+        action = self._step("crm.lead", dealer_step="start_clock", dealer_minutes=30)
+        with self.assertRaisesRegex(ValidationError, "Respond within"), self.env.cr.savepoint():
+            action.dealer_minutes = -1
+        self.assertEqual(action.dealer_minutes, 30)
+
     def test_step_runs_from_a_list_selection_with_the_user_rights(self):
         action = self._step("crm.lead", dealer_step="assign_role", dealer_role="fi_manager")
         leads = self._lead(name="A") | self._lead(name="B")

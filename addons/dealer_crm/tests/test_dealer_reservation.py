@@ -169,6 +169,29 @@ class TestDealerReservation(DealerSalesCase):
         with self.assertRaisesRegex(ValidationError, "Prepayment"):
             self._reserve(prepayment_date="2026-03-02")
 
+    def test_hold_and_prepayment_dates_that_cannot_be(self):
+        """A prepayment dated ahead would hold the car for money not paid; a hold ending before it starts
+        releases the car at once; a hold of 0 or -5 hours likewise: each refused naming the field."""
+        with freeze_time("2026-03-02 10:00:00"):
+            with (
+                self.assertRaisesRegex(ValidationError, "Prepayment received cannot be in the future"),
+                self.env.cr.savepoint(),
+            ):
+                self._reserve(prepayment_amount=50000, prepayment_date="2026-03-20")
+            reservation = self._reserve()
+            with (
+                self.assertRaisesRegex(ValidationError, "Hold until must be after Reserved on"),
+                self.env.cr.savepoint(),
+            ):
+                reservation.date_expiry = "2026-03-01 10:00:00"
+            self.assertEqual(reservation.date_expiry, datetime(2026, 3, 4, 10, 0))
+        for hours in (0, -5):
+            with (
+                self.assertRaisesRegex(ValidationError, "Reservation hold \\(hours\\) must be from 1"),
+                self.env.cr.savepoint(),
+            ):
+                self.company.dealer_reservation_hours = hours
+
     def test_reserve_from_the_deal(self):
         action = self.same_car_lead.action_dealer_reserve_vehicle()
         form = Form(self.env["dealer.reservation"].with_context(action["context"]))

@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time
 
 from .common import DealerCustomerCase
@@ -31,6 +32,21 @@ class TestMileage(DealerCustomerCase):
         self.assertEqual(car.next_service_km, 15000)
         self.assertEqual(car.next_service_date, date(2025, 6, 1))
         self.assertEqual(car.next_service_reason, "date")
+
+    def test_a_reading_dated_ahead_is_refused(self):
+        """A reading typed with next year's date would stay the car's last reading for good: refused, naming the
+        date; tomorrow is allowed (the showroom's day may be ahead of the server's)."""
+        car = self.vehicle_with_log("XW8ZZZ1ZZPG000207", [("2025-01-01", 5000), ("2025-06-02", 11000)])
+        self.assertEqual(car.last_odometer_km, 11000)
+        Reading = self.env["dealer.vehicle.odometer"]
+        with (
+            self.assertRaisesRegex(ValidationError, "Date of the odometer reading of .* cannot be in the future"),
+            self.env.cr.savepoint(),
+        ):
+            Reading.create({"vehicle_id": car.id, "date": "2026-05-15", "value_km": 150})
+        with self.assertRaisesRegex(ValidationError, "cannot be in the future"), self.env.cr.savepoint():
+            car.odometer_ids[:1].date = "2025-07-01"
+        self.assertEqual((car.last_odometer_km, car.last_odometer_date), (11000, date(2025, 6, 2)))
 
     def test_due_by_mileage_when_driving_a_lot(self):
         # 9,000 km in 120 days: 75 km/day; 1,000 km left → 13 days after the last reading.

@@ -1,1 +1,1 @@
-from . import api_input, marks, roles, seasons, settings, sql, system_fields, tokens, translated, vin, work_time
+from . import api_input, checks, marks, roles, seasons, settings, sql, system_fields, tokens, translated, vin, work_time

@@ -1,6 +1,7 @@
 import secrets
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.settings import check_int_settings
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -42,7 +43,16 @@ class ResCompany(models.Model):
         help="At most this many campaign messages reach one customer within the cap period, across all campaigns. "
         "Messages over the cap are skipped with the reason 'cap'. 0 = no cap.",
     )
-    dealer_msg_cap_days = fields.Integer(string="Cap period (days)", default=7)
+    dealer_msg_cap_days = fields.Integer(
+        string="Cap period (days)",
+        default=7,
+        help="The number of days over which the cap counts a customer's campaign messages.",
+    )
+
+    @api.constrains("dealer_msg_cap_count", "dealer_msg_cap_days")
+    def _check_dealer_msg_cap(self):
+        """A negative cap would skip every message as over it, a period under a day would count none."""
+        check_int_settings(self, {"dealer_msg_cap_count": (3, 0, 1000), "dealer_msg_cap_days": (7, 1, 366)})
 
     @api.constrains("dealer_telegram_link_days")
     def _check_dealer_telegram_link_days(self):

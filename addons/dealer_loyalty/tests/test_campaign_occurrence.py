@@ -81,7 +81,8 @@ class TestCampaignOccurrence(DealerCampaignCase):
         self.assertEqual(len(campaign.enrolment_ids), 1)
 
         # the car is serviced: a new interval, a new reminder when it is due
-        self._service(self.car, date(2027, 1, 25), 26000)
+        with freeze_time("2027-01-25 10:00:00"):
+            self._service(self.car, date(2027, 1, 25), 26000)
         self.car._update_mileage_stats()
         due = self.car.next_service_date
         self.assertGreater(due, date(2027, 12, 1), "a year of driving later")

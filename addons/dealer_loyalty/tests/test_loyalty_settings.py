@@ -55,6 +55,19 @@ class TestLoyaltySettings(DealerLoyaltyCase):
         with self.assertRaisesRegex(ValidationError, "same, non-zero count"):
             Settings.create({"dealer_rfm_monetary_thresholds": "1000,5000"})
 
+    def test_a_cap_that_cannot_be_is_refused(self):
+        """A cap of -1 would skip every campaign message as over it, a period of 0 days would count none."""
+        company = self.env.company
+        for fname, value in (("dealer_msg_cap_count", -1), ("dealer_msg_cap_days", 0), ("dealer_msg_cap_days", -7)):
+            with (
+                self.subTest(field=fname, value=value),
+                self.assertRaisesRegex(ValidationError, "must be from"),
+                self.env.cr.savepoint(),
+            ):
+                company.write({fname: value})
+        company.write({"dealer_msg_cap_count": 0, "dealer_msg_cap_days": 30})  # 0: no cap
+        self.assertEqual((company.dealer_msg_cap_count, company.dealer_msg_cap_days), (0, 30))
+
     def test_broken_parameter_is_reported(self):
         self.env["ir.config_parameter"].sudo().set_param("dealer_loyalty.sleeping_days", "a year")
         with self.assertRaisesRegex(UserError, "sleeping_days"):

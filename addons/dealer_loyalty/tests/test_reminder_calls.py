@@ -231,6 +231,9 @@ class TestReminderCalls(DealerCampaignCase):
             ({"outcome": "call_later"}, "Call again on"),
             ({}, "Outcome"),
             ({"outcome": "talked", "duration_minutes": -1}, "Duration"),
+            # a day's length at most (beyond it Python's dates overflow), in minutes as the field is typed
+            ({"outcome": "talked", "duration_minutes": 1_100_000_000}, r"Duration \(min\): at most 1440 minutes"),
+            ({"outcome": "call_later", "next_call_date": date(2099, 1, 1)}, "Call again on: at most a year"),
         ]
         for vals, field in cases:
             with self.subTest(field=field), self.assertRaisesRegex(UserError, field):

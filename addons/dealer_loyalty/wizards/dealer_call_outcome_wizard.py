@@ -3,6 +3,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.models.crm_lead import MAX_DURATION_SECONDS
 from odoo.addons.dealer_crm.models.dealer_call import CALL_OUTCOMES
 from odoo.addons.dealer_crm.tools.marks import Mark
 from odoo.exceptions import UserError
@@ -119,8 +120,14 @@ class DealerCallOutcomeWizard(models.TransientModel):
             raise UserError(self.env._("Call again on: give the day the customer asked to be called."))
         if self.next_call_date and self.next_call_date < fields.Date.context_today(self):
             raise UserError(self.env._("Call again on: the day is in the past."))
+        if self.next_call_date and self.next_call_date > fields.Date.add(fields.Date.context_today(self), years=1):
+            raise UserError(self.env._("Call again on: at most a year from today."))
         if self.duration_minutes < 0:
             raise UserError(self.env._("Duration (min): cannot be negative."))
+        if self.duration_minutes * 60 > MAX_DURATION_SECONDS:
+            raise UserError(
+                self.env._("Duration (min): at most %(minutes)s minutes.", minutes=MAX_DURATION_SECONDS // 60)
+            )
 
     def _dealer_booking(self):
         """The booking a "booked" call made: the one picked. The service bridge books a visit itself."""

@@ -830,8 +830,17 @@ class PortalBooking(http.Controller):
         staff = request.env(context={**request.env.context, "lang": lead._dealer_staff_lang(lead.company_id.sudo())})
         text = staff._("Cancelled by the customer on the booking page.")
         when = lead.service_planned_at
-        lead._dealer_cancel_service(reason, f"{text} {comment}".strip())
-        queue_confirmation(lead, "cancelled", when)
+        try:
+            with request.env.cr.savepoint():
+                lead._dealer_cancel_service(reason, f"{text} {comment}".strip())
+                queue_confirmation(lead, "cancelled", when)
+        except (ValidationError, UserError) as exc:
+            # a refusal meant for the staff (an automation rule of the dealership, a check of the loss ledger)
+            _logger.info("Online cancellation of booking %s refused: %s", lead.id, exc)
+            lang, values = self._manage_values(
+                lead, token, error=request.env._("This visit could not be cancelled online. Please call us.")
+            )
+            return self._render("dealer_workshop.portal_booking_manage", lang, **values)
         lang, values = self._manage_values(lead, token, info=request.env._("Your visit is cancelled."))
         return self._render("dealer_workshop.portal_booking_manage", lang, **values)
 

@@ -4,6 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
+from odoo.addons.dealer_crm.tools.checks import check_not_negative
 from odoo.addons.dealer_crm.tools.marks import Mark, marked
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.addons.dealer_service_lost_sales.models.crm_lead import ServiceSlotTaken
@@ -85,6 +86,11 @@ class CrmLead(models.Model):
         ondelete="set null",
         help="The reminder whose personal booking link the customer used: the booking is that campaign's exactly.",
     )
+
+    @api.constrains("workshop_hours")
+    def _check_workshop_hours(self):
+        """Negative hours would end the job before it starts: the bay's time free for another booking."""
+        check_not_negative(self, "workshop_hours")
 
     # ------------------------------------------------------------
     # Computes

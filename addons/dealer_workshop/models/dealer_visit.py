@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 from odoo import api, fields, models, tools
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.addons.dealer_crm.tools.tokens import same_token
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
@@ -98,6 +98,20 @@ class DealerVisit(models.Model):
 
     _workshop_late_idx = models.Index("(promised_at) WHERE state = 'open' AND ready_at IS NULL")
 
+    @api.constrains("workshop_expected_at")
+    def _check_workshop_expected_at(self):
+        """The new time told to the customer of a late car is later than the one promised (a promise moved past
+        it clears it: see ``write``)."""
+        for visit in self:
+            if visit.promised_at and visit.workshop_expected_at and visit.workshop_expected_at <= visit.promised_at:
+                raise ValidationError(
+                    self.env._(
+                        "%(expected)s must be later than %(promised)s: it is the new time the customer is told.",
+                        expected=self._fields["workshop_expected_at"]._description_string(self.env),
+                        promised=self._fields["promised_at"]._description_string(self.env),
+                    )
+                )
+
     @api.depends("promised_at", "ready_at", "state")
     def _compute_workshop_late(self):
         now = fields.Datetime.now()
@@ -128,6 +142,12 @@ class DealerVisit(models.Model):
 
     def write(self, vals):
         refuse_system_fields(self, [vals], WORKSHOP_MEASURES)
+        if vals.get("promised_at") and "workshop_expected_at" not in vals:
+            # a new promise at or after the late car's expected time replaces that time: nothing late to tell
+            promised = fields.Datetime.to_datetime(vals["promised_at"])
+            overtaken = self.filtered(lambda v: v.workshop_expected_at and v.workshop_expected_at <= promised)
+            if overtaken:
+                super(DealerVisit, overtaken).write({"workshop_expected_at": False})
         res = super().write(vals)
         if "service_lead_id" in vals:
             self._dealer_fill_from_booking()

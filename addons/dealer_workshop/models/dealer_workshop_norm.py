@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.checks import check_not_negative
 
 
 class DealerWorkshopNorm(models.Model):
@@ -18,3 +19,7 @@ class DealerWorkshopNorm(models.Model):
     hours = fields.Float(string="Norm-hours", required=True, digits=(6, 2))
 
     _model_once = models.UniqueIndex("(product_tmpl_id, model_id)", "An operation has one standard time per model.")
+
+    @api.constrains("hours")
+    def _check_hours(self):
+        check_not_negative(self, "hours")

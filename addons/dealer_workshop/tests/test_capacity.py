@@ -535,6 +535,24 @@ class TestCapacityLoopholes(WorkshopCapacityCase):
         second = self.booking("2026-06-08 08:00", 1.0, workshop_bay_id=self.lift1.id)
         return first, second
 
+    def test_negative_hours_reserve_nothing_and_are_refused(self):
+        """Bay hours of -3 would end the job before it starts and leave the bay free for anyone: refused, naming the
+        field, for a booking's hours, a model's norm-hours and an item's labour."""
+        first, second = self.two_bookings()
+        with self.assertRaisesRegex(ValidationError, "Bay hours cannot be negative"), self.env.cr.savepoint():
+            second.workshop_hours = -3.0
+        self.assertEqual((second.workshop_hours, second.workshop_end_at), (1.0, datetime(2026, 6, 8, 9, 0)))
+        with self.assertRaisesRegex(ValidationError, "Norm-hours cannot be negative"), self.env.cr.savepoint():
+            self.env["dealer.workshop.norm"].search(
+                [("product_tmpl_id", "=", self.overhaul.product_tmpl_id.id)]
+            ).hours = -2
+        with (
+            self.assertRaisesRegex(ValidationError, "Labour \\(norm-hours\\) cannot be negative"),
+            self.env.cr.savepoint(),
+        ):
+            self.overhaul.dealer_labour_hours = -1.0
+        self.assertEqual(first.workshop_hours, 1.0)
+
     def test_changing_the_car_to_a_longer_norm_is_refused(self):
         first, _second = self.two_bookings()
         with self.assertRaises(ValidationError) as refused:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo.addons.dealer_crm.tests.common import DealerCrmCase
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.translate import code_translations
@@ -181,6 +181,22 @@ class TestRepairStatus(RepairStatusCase):
             [("id", "in", visits.ids), *safe_eval(action.domain)], ["workshop_bay_id"], ["__count"]
         )
         self.assertEqual(dict(mine), {self.bay1: 3, self.bay2: 1})
+
+    def test_a_new_promise_past_the_expected_time_replaces_it(self):
+        """ "Now expected at" is the late car's new time: before the promise it is refused, naming both fields; a
+        promise moved to or past it replaces it (nothing late to tell), a promise moved earlier keeps it."""
+        with freeze_time(NOW):
+            visit = self._visit(self.russian, promised=NOW + timedelta(hours=3))
+            with (
+                self.assertRaisesRegex(ValidationError, "Now expected at must be later than Promised for"),
+                self.env.cr.savepoint(),
+            ):
+                visit.workshop_expected_at = NOW + timedelta(hours=2)
+            visit.workshop_expected_at = NOW + timedelta(hours=5)
+            visit.promised_at = NOW + timedelta(hours=2)
+            self.assertEqual(visit.workshop_expected_at, NOW + timedelta(hours=5))
+            visit.promised_at = NOW + timedelta(days=1)
+            self.assertFalse(visit.workshop_expected_at)
 
     def test_late_warning_once_in_russian_before_the_deadline(self):
         with freeze_time(NOW):
