@@ -37,7 +37,9 @@ PLAN_GRACE_DAYS = 1
 class DealerCampaign(models.Model):
     _name = "dealer.campaign"
     _description = "Reminder campaign"
-    _inherit = ["mail.thread", "dealer.effect.mixin", "dealer.writers.mixin"]
+    # a campaign of no showroom reaches every showroom's customers: only someone who works in all of them changes,
+    # stops or deletes it (``dealer.shared.setting.mixin``); one showroom's marketer makes their own or a copy
+    _inherit = ["mail.thread", "dealer.effect.mixin", "dealer.writers.mixin", "dealer.shared.setting.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
     _effect_field = "campaign_id"

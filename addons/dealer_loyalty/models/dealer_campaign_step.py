@@ -121,15 +121,25 @@ class DealerCampaignStep(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         steps = super().create(vals_list)
+        steps.campaign_id._dealer_check_shared()
         steps._check_telegram_text()
         return steps
 
     def write(self, vals):
+        # a step of a campaign of every showroom is that campaign's: the same people change it
+        self.campaign_id._dealer_check_shared()
         res = super().write(vals)
+        if "campaign_id" in vals:
+            self.campaign_id._dealer_check_shared()
         self._check_telegram_text()
         return res
 
+    def unlink(self):
+        self.campaign_id._dealer_check_shared()
+        return super().unlink()
+
     def _update_field_translations(self, field_name, translations, digest=None, source_lang=""):
+        self.campaign_id._dealer_check_shared()
         res = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
         self._check_telegram_text()
         return res

@@ -18,7 +18,8 @@ class DealerRetentionStrategy(models.Model):
 
     _name = "dealer.retention.strategy"
     _description = "Retention strategy"
-    _inherit = ["dealer.effect.mixin", "dealer.writers.mixin"]
+    # a strategy of no showroom is applied to every showroom's customers: changed by someone who works in all of them
+    _inherit = ["dealer.effect.mixin", "dealer.writers.mixin", "dealer.shared.setting.mixin"]
     _order = "sequence, id"
     _effect_field = "strategy_id"
 
@@ -280,7 +281,9 @@ class DealerRetentionStrategy(models.Model):
             strategy._record_episodes(new)
             created += strategy._create_activities(treated)
             strategy._enrol_in_campaign((partners - ongoing).filtered(lambda p: not p.retention_control))
-            strategy.last_applied = fields.Datetime.now()
+            # the run's own bookkeeping, not an edit: whoever pressed "Apply now" (a marketer of one showroom on a
+            # strategy of every showroom too) neither becomes its editor nor is refused
+            strategy.sudo().last_applied = fields.Datetime.now()
         return created
 
     def _record_episodes(self, partners):

@@ -1,7 +1,8 @@
 from datetime import datetime
 
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
+from odoo.addons.dealer_crm.tests.common import user_of
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DealerCampaignCase
@@ -334,6 +335,45 @@ class TestCampaignPlanning(DealerCampaignCase):
         with freeze_time("2026-12-01 08:00:00"), self._fake_commits():
             self.env["dealer.campaign"]._cron_plan()
         self.assertEqual(campaign.message_ids[0], note, "said once")
+
+    def test_a_group_campaign_or_strategy_is_changed_only_by_someone_of_every_showroom(self):
+        """A campaign or a retention strategy of no showroom writes to every showroom's customers: a marketer of one
+        showroom reads it, but neither changes, stops nor deletes it (nor its steps: another showroom's customers
+        would get their text), nor moves their own into another showroom; someone of every showroom does."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        one = user_of(self.env, self.company, "campaign_marketer_of_one", "dealer_crm.group_marketer")
+        every = user_of(self.env, self.company, "campaign_marketer_of_all", "dealer_crm.group_marketer")
+        every.company_ids = [Command.set(self.env["res.company"].search([]).ids)]
+        campaign = self._campaign("warranty", [("email", -30)], company_id=False)
+        strategy = self.env["dealer.retention.strategy"].create({"name": "Win back for all", "offer": "10% off"})
+        self.assertFalse(strategy.company_id)
+        step = campaign.step_ids
+        for change in (
+            lambda: campaign.with_user(one).write({"name": "Renamed for all"}),
+            lambda: campaign.with_user(one).action_stop(),
+            lambda: campaign.with_user(one).unlink(),
+            lambda: step.with_user(one).write({"offset_days": -3}),
+            lambda: step.with_user(one).unlink(),
+            lambda: step.with_user(one).update_field_translations("telegram_text", {"en_US": "Hi"}),
+            lambda: strategy.with_user(one).write({"offer": "50% off for everyone"}),
+            lambda: strategy.with_user(one).unlink(),
+        ):
+            with self.assertRaisesRegex(AccessError, "applies to every showroom"):
+                change()
+        self.assertEqual(
+            (campaign.name, campaign.state, step.offset_days, strategy.offer),
+            ("Test warranty", "draft", -30, "10% off"),
+        )
+        self.assertTrue(campaign.with_user(one).read(["name"]), "every showroom reads it")
+        # their own showroom's rows, and a copy of the group's, are theirs to change; not to move elsewhere
+        own = strategy.with_user(one).copy()
+        self.assertEqual(own.company_id, self.company)
+        own.write({"offer": "15% off here"})
+        with self.assertRaises(AccessError):
+            own.write({"company_id": other.id})
+        self.assertEqual(own.company_id, self.company)
+        campaign.with_user(every).write({"name": "Renamed by the group's marketer"})
+        strategy.with_user(every).write({"offer": "12% off"})
 
     def test_results_of_a_group_campaign_are_those_of_the_reader_showrooms(self):
         """A campaign of no showroom writes to the customers of several; a marketer who works in one
