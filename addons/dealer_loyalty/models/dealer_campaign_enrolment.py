@@ -9,6 +9,7 @@ STOP_REASONS = [
     ("renewed", "Policy renewed"),
     ("opt_out", "Opted out"),
     ("stopped", "Campaign stopped"),
+    ("not_owner", "No longer the car's owner"),
 ]
 
 

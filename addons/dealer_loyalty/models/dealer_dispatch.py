@@ -61,6 +61,7 @@ SKIP_REASONS = [
     ("stopped", "Campaign stopped"),
     ("blocked", "Loyalty blocked"),
     ("superseded", "Replaced by a later message"),
+    ("not_owner", "No longer the car's owner"),
 ]
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=15)
@@ -496,6 +497,16 @@ class DealerDispatch(models.Model):
         # a customer whose loyalty is blocked gets no reminders of campaigns (blocked after the planning too)
         if self.campaign_id and not self.transactional and self.partner_id.loyalty_blocked:
             return ("skipped", "blocked")
+        # a reminder about a car goes to whoever owns it now: a car sold, traded in or whose owner was corrected
+        # since it was enrolled would tell the former owner of the new owner's dates (and their booking link)
+        car = self.vehicle_id
+        if (
+            car
+            and self.campaign_id
+            and not self.transactional
+            and (not car.active or car.partner_id.commercial_partner_id != self.partner_id.commercial_partner_id)
+        ):
+            return ("skipped", "not_owner")
         if self.channel == "activity":
             if not self.step_id._is_call():
                 return None
@@ -611,9 +622,20 @@ class DealerDispatch(models.Model):
             return {"state": "sent", "mail_message_id": message.id, "email_to": self.partner_id.email_normalized}
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
         text = self._outgoing_text(step._render_telegram_text(record), lang)
-        company = self.company_id or self.env.company
-        message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
+        message_id = self._telegram_send_text(text)
         return {"state": "delivered", "provider_message_id": message_id}
+
+    def _telegram_send_text(self, text):
+        """Send ``text`` to the customer's chat with the bot they started (Telegram lets no other bot write to
+        them first): a customer of every showroom linked through one showroom's bot hears from the others
+        through it too. Chats linked before the bot was recorded, or whose bot was since removed: the row's
+        showroom's bot."""
+        partner = self.partner_id
+        company = self.company_id or self.env.company
+        linked = partner.sudo().telegram_company_id
+        if linked and linked.dealer_telegram_bot_token:
+            company = linked
+        return self.env["dealer.telegram"]._send_message(company, partner.telegram_chat_id, text)
 
     def _sms_entry(self):
         """This row's SMS: ``(row, record, chatter text, SMS text or None for the chatter text)``.
@@ -768,6 +790,28 @@ class DealerDispatch(models.Model):
         )
         waiting = self.search(Domain("transactional", "=", True) & Domain("state", "=", "queued") & about)
         waiting.write({"state": "cancelled", "skip_reason": "superseded"})
+
+    def _superseded_by_later(self):
+        """Of these service messages, those with a later service message to the same customer about the same
+        record (any state): what they said was replaced (see ``_supersede_service_messages``)."""
+        service = self.filtered("transactional")
+        if not service:
+            return self.browse()
+        about = Domain.OR(
+            Domain("partner_id", "=", row.partner_id.id)
+            & Domain("res_model", "=", row.res_model)
+            & Domain("res_id", "=", row.res_id)
+            for row in service
+        )
+        later = self.search_fetch(
+            Domain("transactional", "=", True) & about,
+            ["partner_id", "res_model", "res_id"],
+        )
+        newest = {}
+        for row in later:
+            key = (row.partner_id.id, row.res_model, row.res_id)
+            newest[key] = max(newest.get(key, 0), row.id)
+        return service.filtered(lambda row: newest.get((row.partner_id.id, row.res_model, row.res_id), 0) > row.id)
 
     @api.model
     def _new_rule_messages(self, vals_list):
@@ -926,9 +970,7 @@ class DealerDispatch(models.Model):
                 )
             return {"state": "sent", "mail_message_id": message.id, "email_to": self.partner_id.email_normalized}
         if self.channel == "telegram":
-            company = self.company_id or self.env.company
-            message_id = self.env["dealer.telegram"]._send_message(company, self.partner_id.telegram_chat_id, text)
-            return {"state": "delivered", "provider_message_id": message_id}
+            return {"state": "delivered", "provider_message_id": self._telegram_send_text(text)}
         raise UserError(self.env._("An automation message cannot go out as %(channel)s.", channel=self.channel))
 
     def _text_record(self):
@@ -1011,6 +1053,9 @@ class DealerDispatch(models.Model):
                     row.write({"scheduled_at": verdict[1]})
                 elif verdict:
                     row.write({"state": "skipped", "skip_reason": verdict[1]})
+                    if verdict[1] == "not_owner" and row.enrolment_id.state == "active":
+                        # the car's later reminders are not for them either: their enrolment ends here
+                        row.enrolment_id.write({"state": "stopped", "stop_reason": "not_owner"})
                 elif row.channel == "sms":
                     sms_ids.append(row.id)  # sent together below; counted now for the cap of the next rows
                     if not row.transactional:
@@ -1404,6 +1449,14 @@ class DealerDispatch(models.Model):
         if not rows:
             raise UserError(self.env._("Only failed e-mails, SMS and Telegram messages can be sent again."))
         rows = rows.sudo()
+        # a service message replaced since it failed (a booking moved or cancelled, the car ready after "received")
+        # would tell what no longer holds, with a link that still works: not sent again
+        superseded = rows._superseded_by_later()
+        if superseded == rows:
+            raise UserError(self.env._("These messages were replaced by later ones about the same booking or visit."))
+        if superseded:
+            superseded.write({"state": "cancelled", "skip_reason": "superseded"})
+            rows -= superseded
         notifications = (
             self.env["mail.notification"]
             .sudo()

@@ -65,7 +65,7 @@ LOYALTY_CONTROLS = (
     "risk_high_since",
 )
 # Set by the bot's webhook only (staff may clear them): the chat a card's messages go to, the chat confirming it.
-TELEGRAM_CHAT_FIELDS = ("telegram_chat_id", "telegram_pending_chat_id")
+TELEGRAM_CHAT_FIELDS = ("telegram_chat_id", "telegram_pending_chat_id", "telegram_company_id")
 # Telegram's own limit of a message's text: longer input is cut there.
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -188,6 +188,14 @@ class ResPartner(models.Model):
         copy=False,
         index="btree_not_null",
         help="Set when the customer opened the company bot through their opt-in link; campaign messages go there.",
+    )
+    telegram_company_id = fields.Many2one(
+        "res.company",
+        string="Telegram bot of",
+        copy=False,
+        readonly=True,
+        help="The showroom whose bot the customer opened: every showroom's Telegram messages to them go through that "
+        "bot (Telegram lets a bot write only to whoever started it).",
     )
     telegram_optin_token = fields.Char(
         string="Telegram opt-in token",
@@ -710,7 +718,10 @@ class ResPartner(models.Model):
         refuse_system_fields(self, [vals], LOYALTY_CONTROLS)
         for fname in TELEGRAM_CHAT_FIELDS:
             chat = vals.get(fname)
-            if chat and any(partner[fname] != str(chat) for partner in self):
+            if chat and any(
+                str(partner[fname].id if fname == "telegram_company_id" else partner[fname]) != str(chat)
+                for partner in self
+            ):
                 self._dealer_check_telegram_chat_write(fname)
         return super().write(vals)
 
@@ -744,7 +755,7 @@ class ResPartner(models.Model):
 
     def action_dealer_telegram_unlink(self):
         """Stop Telegram messages to this card (e.g. the customer changed phones) and allow a new link."""
-        self.write({"telegram_chat_id": False, "consent_telegram": False})
+        self.write({"telegram_chat_id": False, "telegram_company_id": False, "consent_telegram": False})
         self._dealer_telegram_new_token()
         for partner in self:
             partner._message_log(body=Markup("<p>%s</p>") % self.env._("Telegram chat unlinked by staff."))
@@ -997,7 +1008,7 @@ class ResPartner(models.Model):
         if not linked:
             return self.browse(), self._dealer_telegram_answer(refusals[0])
         linked.with_context(dealer_consent_source="telegram").write(
-            {"telegram_chat_id": chat_id, "consent_telegram": True}
+            {"telegram_chat_id": chat_id, "telegram_company_id": company.id, "consent_telegram": True}
         )
         linked._dealer_telegram_new_token()  # the link works once
         note = note_env._(
@@ -1024,7 +1035,7 @@ class ResPartner(models.Model):
                 env._("You are not subscribed to messages from %(company)s.", company=company.name)
             )
         partners.with_context(dealer_consent_source="telegram").write(
-            {"telegram_chat_id": False, "consent_telegram": False}
+            {"telegram_chat_id": False, "telegram_company_id": False, "consent_telegram": False}
         )
         note = self._dealer_telegram_note_env(company)._(
             "The customer sent /stop in Telegram: Telegram consent withdrawn."

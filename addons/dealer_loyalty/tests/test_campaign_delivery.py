@@ -119,6 +119,39 @@ class TestCampaignDelivery(DealerCampaignHttpCase):
         with self.assertRaisesRegex(UserError, "Only failed"):
             row.with_user(self.marketer).action_dealer_send_again()
 
+    def test_a_service_message_replaced_since_it_failed_is_not_sent_again(self):
+        """ "Booked for 10:00" failed, then the booking was moved and "moved to 12:00" went out: sending the first
+        again would tell the customer a time that no longer holds. It is not sent; a failed one still current is."""
+        customer = self.partners[0]
+        Dispatch = self.env["dealer.dispatch"].sudo()
+
+        def notice(body):
+            return Dispatch._queue_messages(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "company_id": self.company.id,
+                        "channel": "sms",
+                        "occurrence_date": datetime(2026, 12, 1).date(),
+                        "scheduled_at": datetime(2026, 12, 1, 10, 0),
+                        "res_model": "res.partner",
+                        "res_id": customer.id,
+                        "body": body,
+                        "transactional": True,
+                    }
+                ]
+            )
+
+        booked = notice("Your visit is booked for 10:00.")
+        booked.write({"state": "failed"})
+        moved = notice("Your visit is moved to 12:00.")
+        moved.write({"state": "failed"})
+        with self.assertRaisesRegex(UserError, "replaced by later ones"):
+            booked.with_user(self.marketer).action_dealer_send_again()
+        (booked | moved).with_user(self.marketer).action_dealer_send_again()
+        self.assertEqual((booked.state, booked.skip_reason), ("cancelled", "superseded"))
+        self.assertEqual(moved.state, "queued", "the message that still holds is sent again")
+
     def test_a_retried_sms_cannot_be_resent_from_the_chatter(self):
         """The failed SMS of a retried row is cancelled: the retry sends anew, after checking consent again,
         and the chatter offers no *Resend* that would text the customer twice."""

@@ -301,6 +301,29 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual((rows[0].state, rows[0].skip_reason), ("skipped", "stopped"))
         self.assertFalse(self._mails_to(self.partners))
 
+    def test_a_car_sold_since_planning_is_not_written_about_to_its_former_owner(self):
+        """A reminder about a car goes to its owner: a car sold to another customer (or archived) since its
+        message was planned is not written about to the former owner, who would read the new owner's dates."""
+        campaign = self._started([("email", -30), ("sms", -30)])
+        sold, archived = self.vehicles[0], self.vehicles[1]
+        former, other = sold.partner_id, archived.partner_id
+        sold.partner_id = self.partners[4]
+        archived.active = False
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        for car, owner in ((sold, former), (archived, other)):
+            about = rows.filtered(lambda r, car=car: r.vehicle_id == car)
+            self.assertEqual(set(about.mapped("skip_reason")), {"not_owner"}, car.display_name)
+            mails = self._mails_to(owner).filtered(lambda m, car=car: (m.model, m.res_id) == (car._name, car.id))
+            self.assertFalse(mails, owner.name)
+            self.assertEqual(
+                about.enrolment_id.mapped("stop_reason"), ["not_owner"], "its later steps are not for them"
+            )
+        self.assertEqual(
+            set((rows - rows.filtered(lambda r: r.vehicle_id in sold | archived)).mapped("state")), {"sent"}
+        )
+
     def test_consent_withdrawn_after_planning(self):
         campaign = self._started([("email", -30), ("sms", -30)])
         self._set_consent(self.partners[0], "email", False)

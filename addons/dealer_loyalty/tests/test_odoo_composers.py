@@ -2,7 +2,7 @@
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import DealerCampaignCase
 
@@ -100,6 +100,35 @@ class TestOdooComposersKeepConsent(DealerCampaignCase):
         text(self.agreed).action_send_sms()
         texts = self.env["sms.sms"].sudo().search([("body", "=", "Your car is ready.")])
         self.assertEqual(texts.partner_id, self.agreed)
+
+    def test_an_sms_to_the_number_of_a_call_keeps_to_the_consent_too(self):
+        """A call has no chatter: Odoo's SMS to its number (the phone field's button) texts the number at once.
+        It reaches only a customer who agreed (and whose number is not blacklisted), as from the card."""
+        operator = new_test_user(self.env, login="composer_call_op", groups="dealer_crm.group_call_center")
+
+        def text(partner):
+            call = self.env["dealer.call"].create(
+                {"partner_id": partner.id, "phone": partner.phone, "user_id": operator.id}
+            )
+            composer = (
+                self.env["sms.composer"]
+                .with_user(operator)
+                .with_context(
+                    default_res_model="dealer.call",
+                    default_res_id=call.id,
+                    default_number_field_name="phone",
+                    default_composition_mode="comment",
+                )
+                .create({"body": "Call us back about your car."})
+            )
+            return composer.action_send_sms()
+
+        for partner in (self.declined, self.blacklisted):
+            with self.assertRaisesRegex(UserError, "did not agree"):
+                text(partner)
+        text(self.agreed)
+        texts = self.env["sms.sms"].sudo().search([("body", "=", "Call us back about your car.")])
+        self.assertEqual(texts.mapped("number"), [self.agreed.phone_sanitized])
 
     def test_an_automated_sms_texts_those_who_agreed_and_undoes_nothing(self):
         """Odoo's "Send SMS" action of an automation rule: the customer without consent is left out, the

@@ -197,6 +197,22 @@ class TestTelegramSending(DealerCampaignCase):
                 self.company.action_dealer_telegram_set_webhook()
         self.assertNotIn(BOT_TOKEN, str(caught.exception))
 
+    def test_a_customer_hears_through_the_bot_they_started(self):
+        """Telegram lets a bot write only to whoever started it: a customer of every showroom who linked their
+        chat through another showroom's bot gets this showroom's reminder through that bot, not a refusal."""
+        north = self.env["res.company"].create(
+            {"name": "North showroom", "dealer_telegram_bot_token": "8000000001:AAnorth"}
+        )
+        customer = self.vehicles[0].partner_id
+        customer.write({"company_id": False, "telegram_company_id": north.id})  # as North's webhook linked it
+        row = self._row()
+        self.assertEqual(row.company_id, self.company)
+        post = self._run_cron_at("2026-12-01 10:05:00", return_value=FakeResponse(200, {"ok": True, "result": {}}))
+        self.assertEqual(post.call_count, 1)
+        self.assertIn("/bot8000000001:AAnorth/sendMessage", post.call_args.args[0])
+        self.assertEqual(post.call_args.kwargs["json"]["chat_id"], customer.telegram_chat_id)
+        self.assertEqual(row.state, "delivered")
+
     def test_timeout_is_not_sent_again(self):
         row = self._row()
         timeout = requests.ReadTimeout("HTTPSConnectionPool(host='api.telegram.org', port=443): Read timed out.")
@@ -295,6 +311,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         self.customer.invalidate_recordset()
         self.assertEqual(self.customer.telegram_chat_id, "4242")
         self.assertTrue(self.customer.consent_telegram)
+        self.assertEqual(self.customer.telegram_company_id, self.company, "the bot the customer started")
 
     def test_an_update_of_another_shape_is_answered_not_failed(self):
         """A message that is no object, a chat that is no object, a text or sender of another type: nothing to
@@ -449,6 +466,7 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.consent_telegram, "consent withdrawn by the customer")
         self.assertFalse(self.customer.telegram_chat_id)
+        self.assertFalse(self.customer.telegram_company_id)
         self.assertTrue(
             self.customer.message_ids.filtered(lambda m: "/stop" in (m.body or "")),
             "the card says the customer stopped",

@@ -37,6 +37,43 @@ class SmsComposer(models.TransientModel):
             self.env["dealer.dispatch"].sudo()._tell_composer_sender("sms", refused.mapped("display_name"))
         return list(optout) + refused.ids
 
+    def _action_send_sms_numbers(self):
+        """An SMS to a number from a dealership record without a chatter (the call journal's SMS button, the call
+        outcome dialog) texts the number at once: only a number whose customer agreed to SMS (not blacklisted),
+        as in the chatter; a number of nobody's card is refused too (nothing says it may be texted)."""
+        if self.env["dealer.dispatch"]._needs_consent(self.res_model):
+            typed = (
+                self.sanitized_numbers.split(",")
+                if self.sanitized_numbers
+                else [self.recipient_single_number_itf or self.recipient_single_number or ""]
+            )
+            records = self._get_records()
+            if records is not None and not records:
+                records = None
+            # the showroom's country reads a number typed without its +
+            country = (
+                records.sudo()[:1].company_id if records is not None and "company_id" in records._fields else False
+            )
+            numbers = {
+                number: self.env["res.partner"]._phone_format(
+                    number=number, country=(country or self.env.company).country_id, raise_exception=False
+                )
+                or number
+                for number in typed
+                if number
+            }
+            __, allowed = self.env["dealer.dispatch"].sudo()._consented("sms", (), list(numbers.values()), records)
+            refused = [number for number, sanitized in numbers.items() if sanitized not in allowed]
+            if refused or not numbers:
+                raise UserError(
+                    self.env._(
+                        "No SMS sent: %(names)s did not agree to receive SMS (SMS consent on the customer's "
+                        "card) or the number is blacklisted.",
+                        names=", ".join(refused) or "-",
+                    )
+                )
+        return super()._action_send_sms_numbers()
+
     def _action_send_sms_comment(self, records=None):
         """An SMS from the chatter of a customer, a lead or a dealership record goes only to a customer
         who agreed to SMS (and whose number is not blacklisted). The same rule as the reminders and the
