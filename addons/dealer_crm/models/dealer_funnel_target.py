@@ -20,7 +20,10 @@ class DealerFunnelTarget(models.Model):
     target_ns = fields.Integer(string="Plan sales (NS)")
     target_ac = fields.Monetary(string="Plan average check (AC)", groups="dealer_crm.group_dealer_see_money")
 
-    _team_month_uniq = models.UniqueIndex("(team_id, month)", "This team already has a plan for this month.")
+    # per showroom: a team shared by the showrooms (the shipped showroom team) has each showroom's own plan
+    _team_month_uniq = models.UniqueIndex(
+        "(team_id, company_id, month)", "This team already has a plan for this month in this showroom."
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

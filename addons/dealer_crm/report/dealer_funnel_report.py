@@ -112,8 +112,9 @@ class DealerFunnelReport(models.Model):
             ), sums AS (
                 -- one row per showroom, team and month: a team shared by several showrooms (the default
                 -- showroom team has none) keeps each showroom's figures apart; a row of no company
-                -- counts for the team's showroom
-                SELECT f.team_id, f.month, COALESCE(f.company_id, t.company_id) AS company_id,
+                -- counts for the team's showroom, else the first showroom's (with its plan, in one row)
+                SELECT f.team_id, f.month,
+                       COALESCE(f.company_id, t.company_id, (SELECT min(id) FROM res_company)) AS company_id,
                        sum(plan_nv) AS plan_nv, sum(fact_nv) AS fact_nv,
                        sum(plan_ng) AS plan_ng, sum(fact_ng) AS fact_ng,
                        sum(plan_nl) AS plan_nl, sum(fact_nl) AS fact_nl,
@@ -121,10 +122,9 @@ class DealerFunnelReport(models.Model):
                        sum(plan_ac) AS plan_ac, sum(revenue) AS fact_revenue,
                        CASE WHEN sum(fact_ns) > 0 THEN sum(revenue) / sum(fact_ns) ELSE 0 END AS fact_ac
                   FROM facts f JOIN crm_team t ON t.id = f.team_id
-              GROUP BY f.team_id, f.month, COALESCE(f.company_id, t.company_id)
+              GROUP BY 1, 2, 3
             )
-            SELECT row_number() OVER (ORDER BY month, team_id, company_id) AS id, month, team_id,
-                   COALESCE(company_id, (SELECT id FROM res_company ORDER BY id LIMIT 1)) AS company_id,
+            SELECT row_number() OVER (ORDER BY month, team_id, company_id) AS id, month, team_id, company_id,
                    plan_nv, fact_nv, plan_ng, fact_ng, plan_nl, fact_nl, plan_ns, fact_ns,
                    plan_ac, fact_ac, fact_revenue, %s
               FROM sums

@@ -1,7 +1,9 @@
+import psycopg2
 from lxml import etree
 
 from odoo import fields
 from odoo.addons.dealer_crm.report.dealer_funnel_report import KPIS
+from odoo.tools import mute_logger
 
 from .common import BUYER_IDENTITY, DealerCrmCase, DealerSalesCase
 
@@ -142,6 +144,16 @@ class TestDealerFunnel(DealerSalesCase):
         seller = self.salesperson_1.with_context(allowed_company_ids=self.env.company.ids)
         seen = self.env["dealer.funnel.report"].with_user(seller).search([("team_id", "=", shared.id)])
         self.assertEqual(seen.mapped("fact_nl"), [2])
+        # each showroom plans the shared team's month for itself: one showroom's plan neither blocks nor tells
+        Target = self.env["dealer.funnel.target"]
+        Target.create({"team_id": shared.id, "company_id": self.env.company.id, "month": self.month, "target_nl": 5})
+        Target.create({"team_id": shared.id, "company_id": other.id, "month": self.month, "target_nl": 3})
+        self.env.flush_all()
+        self.env.invalidate_all()  # the report is a view: its rows read above are read again
+        rows = self.env["dealer.funnel.report"].search([("team_id", "=", shared.id), ("month", "=", self.month)])
+        self.assertEqual({(row.company_id, row.plan_nl) for row in rows}, {(self.env.company, 5), (other, 3)})
+        with self.assertRaises(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            Target.create({"team_id": shared.id, "company_id": other.id, "month": self.month})
 
 
 class TestDemoFunnel(DealerCrmCase):

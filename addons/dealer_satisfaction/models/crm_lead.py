@@ -14,8 +14,12 @@ class CrmLead(models.Model):
         groups="dealer_crm.group_dealer_user",
         help="How likely the buyer is to recommend us (0–10), from the survey after delivery.",
     )
+    # read with the reader's rights, as the score: the survey of a lead of no showroom is the delivering showroom's
     dealer_feedback_category = fields.Selection(
-        related="dealer_feedback_ids.category", string="NPS category", groups="dealer_crm.group_dealer_user"
+        related="dealer_feedback_ids.category",
+        string="NPS category",
+        groups="dealer_crm.group_dealer_user",
+        compute_sudo=False,
     )
 
     @api.depends("dealer_feedback_ids.score", "dealer_feedback_ids.state")
