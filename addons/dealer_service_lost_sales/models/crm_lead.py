@@ -177,8 +177,27 @@ class CrmLead(models.Model):
             if not reason:
                 raise UserError(self.env._("A service opportunity can only be marked lost with a Lost Reason."))
             kind = marked(self.env, "dealer_loss_kind")  # the application's button, not a request, says what kind
+            # a booking lost, restored and lost again (a no-show called back, then not coming either): its money is
+            # in the ledger once, the second loss records its reason and stage at zero amount
+            lost_before = set(
+                self.env["dealer.loss.event"]
+                .sudo()
+                .search(
+                    [
+                        ("lead_id", "in", service.ids),
+                        ("kind", "in", FULL_LOSS_KINDS),
+                        ("recovered", "=", False),
+                        ("amount", ">", 0),
+                    ]
+                )
+                .lead_id.ids
+            )
             events = [
-                lead._dealer_loss_event_vals(kind or lead._dealer_full_loss_kind(reason), lead.expected_revenue, reason)
+                lead._dealer_loss_event_vals(
+                    kind or lead._dealer_full_loss_kind(reason),
+                    0.0 if lead.id in lost_before else lead.expected_revenue,
+                    reason,
+                )
                 for lead in service
             ]
             # the reason is set before Odoo archives the leads, so rules triggered by the archiving

@@ -1,11 +1,15 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.checks import check_date_years
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 
 from .res_config_settings import service_param
 
 # what decides whether an issue repeats an earlier one
 REPEAT_KEYS = {"vehicle_id", "category", "date", "company_id"}
+# counted by the application (``_detect_repeat_repair``): the churn signal of a repeat repair is not typed away
+REPEAT_FIGURES = ("is_repeat_repair", "repeat_count")
 
 COMPLAINT_CATEGORIES = [
     ("engine", "Engine"),
@@ -84,9 +88,14 @@ class DealerCustomerIssue(models.Model):
             self.vehicle_id = self.visit_id.vehicle_id
             self.partner_id = self.visit_id.partner_id
 
+    @api.constrains("date")
+    def _check_date(self):
+        check_date_years(self, "date")
+
     @api.model_create_multi
     def create(self, vals_list):
         """A new issue is counted, and so are the later ones of its car it makes repeats (a back-dated one)."""
+        refuse_system_fields(self, vals_list, REPEAT_FIGURES)
         issues = super().create(vals_list)
         (issues | issues._repeat_later_issues())._detect_repeat_repair()
         return issues
@@ -94,6 +103,7 @@ class DealerCustomerIssue(models.Model):
     def write(self, vals):
         """Moving an issue (its car, category, date or showroom) recounts it and the later issues it left and
         joined: a complaint entered on the wrong car is a repeat repair of neither car once corrected."""
+        refuse_system_fields(self, [vals], REPEAT_FIGURES)
         if not REPEAT_KEYS & set(vals):
             return super().write(vals)
         before = self._repeat_later_issues()

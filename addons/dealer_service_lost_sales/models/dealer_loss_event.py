@@ -1,4 +1,6 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.checks import check_date_years
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 
 from .crm_lost_reason import LOSS_CATEGORIES
 
@@ -66,6 +68,20 @@ class DealerLossEvent(models.Model):
     _visit_line_uniq = models.UniqueIndex(
         "(visit_line_id) WHERE visit_line_id IS NOT NULL", "A visit line is lost only once."
     )
+
+    @api.constrains("date")
+    def _check_date(self):
+        check_date_years(self, "date")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # recovered: set when the opportunity is won back (``crm.lead._dealer_mark_recovered``), the recovery KPI
+        refuse_system_fields(self, vals_list, ["recovered"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_system_fields(self, [vals], ["recovered"])
+        return super().write(vals)
 
     @api.depends("kind", "lead_id", "vehicle_id")
     def _compute_name(self):

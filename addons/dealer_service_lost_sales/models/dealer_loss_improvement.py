@@ -1,7 +1,13 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.api_input import MAX_YEAR, MIN_YEAR
+from odoo.addons.dealer_crm.tools.checks import check_date_years
+from odoo.addons.dealer_crm.tools.settings import check_int_settings
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
+
+# ten years before and after: a longer period is a typo (and its dates overflow)
+PERIOD_DAYS_MAX = 3650
 
 
 class DealerLossImprovement(models.Model):
@@ -119,6 +125,11 @@ class DealerLossImprovement(models.Model):
 
     _period_positive = models.Constraint("CHECK(period_days > 0)", "The measured period must be at least one day.")
 
+    @api.constrains("start_date", "deadline", "period_days")
+    def _check_dates(self):
+        check_date_years(self, "start_date", "deadline")
+        check_int_settings(self, {"period_days": (90, 1, PERIOD_DAYS_MAX)})
+
     # changing what is measured forgets the recorded effect: it is recorded again when the new period closes
     MEASURED_FIELDS = ("reason_id", "start_date", "period_days", "company_id")
 
@@ -131,7 +142,7 @@ class DealerLossImprovement(models.Model):
         today = fields.Date.context_today(self)
         for action in self:
             values = {"measure_state": "not_started", "after_end": False, "after_days_measured": 0}
-            if action.reason_id and action.start_date and action.period_days > 0:
+            if action.reason_id and action._dealer_measurable_period():
                 span = timedelta(days=action.period_days)
                 after_end = action.start_date + span
                 # the "after" period is measured up to today while it runs: rates, not sums, are compared
@@ -158,7 +169,9 @@ class DealerLossImprovement(models.Model):
             other_change = other_after - other_before
             # the others' relative swing; without other losses before, their change in points
             expected = before_rate * other_after / other_before if other_before else before_rate + other_change
-            started = values["measure_state"] != "not_started"
+            # no revenue at risk before or after (a showroom's first months on the suite): nothing to compare
+            measurable = bool(values.get("before_potential") and values.get("after_potential"))
+            started = values["measure_state"] != "not_started" and measurable
             action.update(
                 {
                     "before_lost": values.get("before_lost", 0.0),
@@ -178,6 +191,13 @@ class DealerLossImprovement(models.Model):
                     "measure_state": values["measure_state"],
                 }
             )
+
+    def _dealer_measurable_period(self):
+        """Whether the periods can be measured: a start and a length in range (a form being typed in, or a row
+        saved before the check, may hold a typo whose dates overflow)."""
+        self.ensure_one()
+        start = self.start_date
+        return bool(start) and 0 < self.period_days <= PERIOD_DAYS_MAX and MIN_YEAR <= start.year <= MAX_YEAR
 
     CLOSED_FIELDS = ("closed_effect", "closed_rate_change", "closed_other_change", "closed_on")
 
@@ -211,7 +231,7 @@ class DealerLossImprovement(models.Model):
         """Store the effect of each action whose 'after' period has closed and is not recorded yet."""
         today = fields.Date.context_today(self)
         for action in self.filtered(lambda a: not a.closed_on and a.state != "cancelled"):
-            if action.measure_state == "closed":
+            if action.measure_state == "closed" and action.before_potential and action.after_potential:
                 # sudo: the daily run records a measurement, not a user's edit
                 action.sudo().write(
                     {
@@ -228,7 +248,7 @@ class DealerLossImprovement(models.Model):
         today = fields.Date.context_today(self)
         actions = self.search([("closed_on", "=", False), ("state", "in", ("in_progress", "done"))])
         actions.filtered(
-            lambda a: a.start_date and a.start_date + timedelta(days=a.period_days) <= today
+            lambda a: a._dealer_measurable_period() and a.start_date + timedelta(days=a.period_days) <= today
         )._record_closed_effects()
 
     def action_start(self):

@@ -99,8 +99,16 @@ class DealerServiceLine(models.Model):
         return res
 
     def _record_scope_reduction(self, before):
-        """A declined open line loses its amount; an accepted line made cheaper loses the difference."""
+        """A declined open line loses its amount; an accepted line made cheaper loses the difference. A declined
+        line taken back (proposed or accepted again) is no longer lost: its loss leaves the ledger, so declining
+        it again, or winning it, does not count its amount twice."""
         events = []
+        taken_back = self.filtered(lambda line: before[line.id][0] == "declined" and line.state in OPEN_STATES)
+        if taken_back:
+            # sudo: the ledger is the application's; only this line's own loss, never one recovered
+            self.env["dealer.loss.event"].sudo().search(
+                [("service_line_id", "in", taken_back.ids), ("kind", "=", "scope_reduced"), ("recovered", "=", False)]
+            ).unlink()
         for line in self:
             old_state, old_amount = before[line.id]
             if old_state in OPEN_STATES and line.state == "declined":

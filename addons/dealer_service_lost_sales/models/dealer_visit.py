@@ -60,6 +60,10 @@ class DealerVisit(models.Model):
             moved = self.sudo().filtered(lambda v: v.service_lead_id and v.vehicle_id.id != vals["vehicle_id"])
             moved._dealer_set_service_leads(dict.fromkeys(moved.ids))
         res = super().write(vals)
+        if vals.get("state") in ("open", "cancelled"):
+            # a closed visit reopened or cancelled: its declined lines are not lost (yet); closing it again
+            # records them as they are then
+            self._dealer_forget_declined_lines(self.line_ids)
         if vals.get("state") == "cancelled":
             linked = self.sudo().filtered("service_lead_id")
             linked._dealer_set_service_leads(dict.fromkeys(linked.ids))
@@ -254,6 +258,14 @@ class DealerVisit(models.Model):
         deferred_visits = lines.filtered(lambda line: line.status == "deferred").visit_id
         if deferred_visits:
             self._dealer_open_deferred_opportunities(deferred_visits)
+
+    def _dealer_forget_declined_lines(self, lines):
+        """Take ``lines``' declined-line losses out of the ledger (those not won back): the visit reopened or
+        cancelled, a line no longer declined or deleted. sudo: the ledger is the application's."""
+        if lines:
+            self.env["dealer.loss.event"].sudo().search(
+                [("visit_line_id", "in", lines.ids), ("kind", "=", "line_declined"), ("recovered", "=", False)]
+            ).unlink()
 
     def _dealer_record_declined_lines(self, declined):
         Event = self.env["dealer.loss.event"].sudo()

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .crm_lead import SERVICE_LINK_GROUPS
 
@@ -24,14 +24,47 @@ class DealerVisitLine(models.Model):
         help="The service opportunity an automation rule opened to win this declined job back.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._dealer_sync_declined_losses()
+        return lines
+
     def write(self, vals):
         res = super().write(vals)
+        if {"status", "amount", "visit_id"} & set(vals):
+            self._dealer_sync_declined_losses()
         if "loss_reason_id" in vals:
             # a reason entered after the visit was closed reaches the ledger entry already written
             self.env["dealer.loss.event"].sudo().search([("visit_line_id", "in", self.ids)]).write(
                 {"reason_id": vals["loss_reason_id"] or False}
             )
         return res
+
+    def unlink(self):
+        self.env["dealer.visit"]._dealer_forget_declined_lines(self)
+        return super().unlink()
+
+    def _dealer_sync_declined_losses(self):
+        """The ledger follows the lines of a closed visit as they are edited: a line no longer declined is not lost,
+        a declined line's loss is its amount, a line declined afterwards is lost (lines of open visits are
+        recorded when the visit is closed). A loss won back stays as it was."""
+        closed = self.sudo().filtered(lambda line: line.visit_id.state == "done")
+        if not closed:
+            return
+        Visit = self.env["dealer.visit"]
+        Visit._dealer_forget_declined_lines(closed.filtered(lambda line: line.status != "declined"))
+        declined = closed.filtered(lambda line: line.status == "declined")
+        if not declined:
+            return
+        for event in (
+            self.env["dealer.loss.event"]
+            .sudo()
+            .search([("visit_line_id", "in", declined.ids), ("kind", "=", "line_declined"), ("recovered", "=", False)])
+        ):
+            if event.amount != event.visit_line_id.amount:
+                event.amount = event.visit_line_id.amount
+        declined.visit_id._dealer_record_declined_lines(declined)
 
     def _dealer_create_service_opportunity(self, days=0, summary=None):
         """Win declined or deferred work back: one service opportunity per visit for its lines at

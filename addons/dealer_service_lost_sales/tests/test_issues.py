@@ -1,5 +1,7 @@
 from datetime import date
 
+from odoo.exceptions import AccessError, ValidationError
+
 from .common import ServiceLostSalesCase
 
 
@@ -23,6 +25,17 @@ class TestCustomerIssues(ServiceLostSalesCase):
         self.assertEqual(second.repeat_count, 1)
         third = self.issue(date(2026, 3, 20))
         self.assertEqual(third.repeat_count, 2)
+
+    def test_the_repeat_count_is_not_typed_away(self):
+        """A repeat repair is a churn signal the application counts: staff cannot clear it over RPC; an issue dated
+        in the year 9999 is refused naming the date instead of failing to save."""
+        self.issue(date(2026, 1, 10))
+        second = self.issue(date(2026, 3, 1))
+        with self.assertRaisesRegex(AccessError, "Repeat repair"):
+            second.with_user(self.advisor).write({"is_repeat_repair": False, "repeat_count": 0})
+        self.assertEqual((second.is_repeat_repair, second.repeat_count), (True, 1))
+        with self.assertRaisesRegex(ValidationError, "Date must be between the years"), self.env.cr.savepoint():
+            self.issue(date(9999, 12, 31))
 
     def test_no_repeat_outside_window_or_other_category(self):
         self.issue(date(2025, 1, 10))

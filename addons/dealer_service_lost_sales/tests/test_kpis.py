@@ -3,7 +3,7 @@ from datetime import date
 from lxml import etree
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user
 
 from .common import ServiceLostSalesCase
@@ -182,6 +182,36 @@ class TestLostSalesKpis(ServiceLostSalesCase):
         self.assertAlmostEqual(action.expected_after_rate, 40 / 3, places=2)
         self.assertAlmostEqual(action.effect, -40 / 3, places=2)
         self.assertEqual(action.measure_state, "closed")
+
+    def test_an_action_without_figures_before_it_has_no_effect_to_record(self):
+        """Started in the showroom's first month on the suite (no revenue at risk before it): nothing to compare,
+        so no effect is shown nor recorded — not "lowered the loss rate by 40 points"."""
+        action = self.env["dealer.loss.improvement"].create(
+            {
+                "name": "Call the day before",
+                "reason_id": self.reason["no_show"].id,
+                "company_id": self.company.id,
+                "start_date": date(2024, 2, 1),
+                "period_days": 31,
+                "state": "in_progress",
+            }
+        )
+        self.assertEqual(action.measure_state, "closed")
+        self.assertEqual((action.before_potential, action.effect, action.expected_after_rate), (0, 0.0, 0.0))
+        self.env["dealer.loss.improvement"]._cron_record_effects()
+        self.assertFalse(action.closed_on)
+
+    def test_an_action_of_impossible_dates_is_refused_naming_the_field(self):
+        Action = self.env["dealer.loss.improvement"]
+        common = {"name": "Typo", "reason_id": self.reason["no_show"].id, "company_id": self.company.id}
+        for vals, field in (
+            ({"start_date": date(2026, 2, 1), "period_days": 3_000_000}, "Period \\(days\\) must be from 1 to 3650"),
+            ({"start_date": date(9999, 12, 20)}, "between the years 1950 and 2100"),
+            ({"start_date": date(2026, 2, 1), "deadline": date(2, 1, 1)}, "Deadline must be between the years"),
+        ):
+            with self.subTest(field=field), self.assertRaisesRegex(ValidationError, field), self.env.cr.savepoint():
+                Action.create({**common, **vals})
+        self.assertFalse(Action.search([("name", "=", "Typo")]))
 
     def test_an_unsaved_action_shows_no_figures_of_a_showroom_the_user_does_not_work_in(self):
         """The form computes the effect while it is typed, before the company is checked: an advisor of

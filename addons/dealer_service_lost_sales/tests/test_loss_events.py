@@ -1,7 +1,7 @@
 from datetime import date, datetime, timedelta
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time
 
 from .common import ServiceLostSalesCase
@@ -124,6 +124,44 @@ class TestLossEvents(ServiceLostSalesCase):
         self.assertEqual(lead.loss_event_ids.amount, 1500)
         self.assertEqual(lead.won_status, "lost")
         self.assertTrue(fresh.active)
+
+    def test_a_booking_lost_restored_and_lost_again_is_lost_once(self):
+        """A no-show called back and restored, then not coming either: its 12,000 are in the ledger once (the
+        second loss keeps its reason and stage at zero amount), not 24,000."""
+        lead = self.service_lead([("Brakes", 12000, "accepted")])
+        self.lost_via_wizard(lead, self.reason["no_show"])
+        lead.action_restore()
+        self.lost_via_wizard(lead, self.reason["customer_cancelled"])
+        events = lead.loss_event_ids.sorted("id")
+        self.assertEqual(events.mapped("amount"), [12000, 0])
+        self.assertEqual(events[1].reason_id, self.reason["customer_cancelled"])
+        self.assertEqual(lead.loss_amount, 12000)
+
+    def test_a_declined_line_taken_back_is_no_longer_lost(self):
+        """Brakes declined (8,000 lost), then the customer agrees after all: the loss leaves the ledger, so declining
+        them again or winning the order counts the 8,000 once, not twice."""
+        lead = self.service_lead(
+            [("Oil", 5000, "accepted"), ("Brakes", 8000, "proposed")], stage_id=self.stage["in_progress"].id
+        )
+        brakes = lead.service_line_ids.filtered(lambda line: line.name == "Brakes")
+        brakes.write({"state": "declined", "loss_reason_id": self.reason["price"].id})
+        self.assertEqual(lead.loss_event_ids.mapped("amount"), [8000])
+        brakes.state = "accepted"
+        self.assertFalse(lead.loss_event_ids)
+        self.assertEqual(lead.expected_revenue, 13000)
+        brakes.state = "declined"
+        self.assertEqual(lead.loss_event_ids.mapped("amount"), [8000])
+        self.assertEqual(lead.loss_amount, 8000)
+
+    def test_what_the_ledger_counts_is_not_typed_in(self):
+        """Recovered is the application's (the recovery rate), a repeat repair's count too: an advisor's write over
+        RPC is refused naming the field."""
+        lead = self.service_lead([("Oil", 5000, "accepted")])
+        self.lost_via_wizard(lead, self.reason["capacity"])
+        event = lead.loss_event_ids.with_user(self.advisor)
+        with self.assertRaisesRegex(AccessError, "Recovered"):
+            event.write({"recovered": True})
+        self.assertFalse(lead.loss_event_ids.recovered)
 
     def test_recovered_when_won_back(self):
         lead = self.service_lead([("Oil", 5000, "accepted")])

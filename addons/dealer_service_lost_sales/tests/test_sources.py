@@ -137,6 +137,34 @@ class TestVisitSources(ServiceLostSalesCase):
         self.assertEqual(self.Event.search_count([("visit_id", "=", visit.id)]), 1)
         self.assertEqual(self.Lead.search_count([("service_visit_id", "=", visit.id)]), 1)
 
+    def test_the_ledger_follows_the_lines_of_a_closed_visit(self):
+        """The customer changes their mind after the visit was closed: brake pads done after all are not lost
+        (nor lost and realised at once), a declined job made cheaper is lost at its new amount, a job declined
+        afterwards is lost, a deleted line is not; reopening forgets the losses until the visit is closed again."""
+        visit = self.make_visit()
+        brakes = visit.line_ids.filtered(lambda line: line.name == "Brake pads")
+        wipers = visit.line_ids.filtered(lambda line: line.name == "Wipers")
+
+        def lost():
+            return sorted(self.Event.search([("visit_id", "=", visit.id)]).mapped("amount"))
+
+        self.assertEqual(lost(), [8000])
+        brakes.status = "done"
+        self.assertEqual(lost(), [])
+        brakes.write({"status": "declined", "amount": 6000})
+        self.assertEqual(lost(), [6000])
+        brakes.amount = 5000
+        self.assertEqual(lost(), [5000])
+        wipers.status = "declined"
+        self.assertEqual(lost(), [1500, 5000])
+        wipers.unlink()
+        self.assertEqual(lost(), [5000])
+        visit.action_reopen()
+        self.assertEqual(lost(), [])
+        brakes.status = "done"
+        visit.action_done()
+        self.assertEqual(lost(), [])
+
     def test_visit_created_closed_is_followed_up(self):
         visit = self.make_visit(state="done")
         self.assertEqual(self.Event.search_count([("visit_id", "=", visit.id)]), 1)
