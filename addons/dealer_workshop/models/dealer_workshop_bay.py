@@ -47,10 +47,13 @@ class DealerWorkshopBay(models.Model):
         default=lambda self: self.env.company.resource_calendar_id,
         help="When the bay works; the calendar's time off (holidays) closes it.",
     )
+    # read with the reader's rights: a working calendar shared by the showrooms holds each showroom's closures,
+    # of which the bay shows those of its reader's showrooms (another's never close it: ``_free_hours``)
     calendar_leave_ids = fields.One2many(
         related="calendar_id.global_leave_ids",
         string="Holidays",
         readonly=False,
+        compute_sudo=False,
         help="Time off of the working hours: it closes every bay on these hours.",
     )
     note = fields.Text()

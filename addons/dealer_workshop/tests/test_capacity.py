@@ -691,6 +691,39 @@ class TestHolidaysPerShowroom(WorkshopCapacityCase):
         friday = (utc("2026-06-12 00:00"), utc("2026-06-13 00:00"))
         self.assertEqual(Bay._free_hours(*friday, kinds=["body"], companies=self.showroom), {self.booth.id: 0.0})
 
+    def test_a_shared_calendar_shows_a_bay_its_own_showrooms_closures_only(self):
+        """Bays of two showrooms on one working calendar of no company: the other showroom's closure is on the
+        calendar, not on this showroom's bay as its advisor reads it (nor does it close the bay)."""
+        other = self.env["res.company"].create({"name": "Other Showroom"})
+        self.calendar.company_id = False
+        closures = self.env["resource.calendar.leaves"].sudo()
+        theirs = closures.create(
+            {
+                "name": "Other showroom's stocktaking",
+                "calendar_id": self.calendar.id,
+                "company_id": other.id,
+                "date_from": utc("2026-06-11 06:00"),
+                "date_to": utc("2026-06-11 15:00"),
+            }
+        )
+        ours = closures.create(
+            {
+                "name": "Our training day",
+                "calendar_id": self.calendar.id,
+                "company_id": self.showroom.id,
+                "date_from": utc("2026-06-12 06:00"),
+                "date_to": utc("2026-06-12 15:00"),
+            }
+        )
+        theirs.company_id, ours.company_id = other, self.showroom
+        self.assertIn(theirs, self.calendar.global_leave_ids)
+        self.env.invalidate_all()  # the advisor's request reads with a cache of its own
+        booth = self.booth.with_user(self.showroom_advisor).with_context(allowed_company_ids=self.showroom.ids)
+        shown = booth.calendar_leave_ids
+        self.assertIn(ours, shown)
+        self.assertNotIn(theirs, shown)
+        self.assertNotIn("stocktaking", str(booth.web_read({"calendar_leave_ids": {"fields": {"name": {}}}})))
+
 
 @freeze_time(NOW)
 class TestSimultaneousBookings(WorkshopCapacityCase):
