@@ -217,13 +217,16 @@ class TestShowroomIsolation(TransactionCase):
             company_id=self.company_a.id,
             company_ids=[self.company_a.id],
         )
-        campaigns = {}
-        for user in (marketer_a, self.group_director):
-            campaigns[user] = (
-                self.env["dealer.campaign"]
-                .with_user(user)
-                .create({"name": f"No showroom {user.login}", "company_id": False})
-            )
+        Campaign = self.env["dealer.campaign"]
+        # a marketer of one showroom makes no campaign of every showroom (only someone of every showroom does) …
+        with self.assertRaises(AccessError):
+            Campaign.with_user(marketer_a).create({"name": "No showroom, refused", "company_id": False})
+        # … and one they made before that rule (created as them, past the check) still reaches only A; one of a
+        # director of A and B reaches both (the database may hold other showrooms: made past the check too)
+        campaigns = {
+            user: Campaign.with_user(user).sudo().create({"name": f"No showroom {user.login}", "company_id": False})
+            for user in (marketer_a, self.group_director)
+        }
         vehicle_b = self.records_b["dealer.vehicle"]
         for user, campaign in campaigns.items():
             audience = self.env[campaign.audience_model].sudo().search(campaign._audience_domain())
@@ -248,8 +251,14 @@ class TestShowroomIsolation(TransactionCase):
         )
         partner_b.sudo().rfm_id = score
         Strategy = self.env["dealer.retention.strategy"]
-        strategy_a = Strategy.with_user(marketer_a).create({"name": "No showroom A", "company_id": False})
-        strategy_ab = Strategy.with_user(self.group_director).create({"name": "No showroom AB", "company_id": False})
+        with self.assertRaises(AccessError):
+            Strategy.with_user(marketer_a).create({"name": "No showroom, refused", "company_id": False})
+        # one made by the marketer of A before that rule (created as them, past the check) reaches only A
+        strategy_a = Strategy.with_user(marketer_a).sudo().create({"name": "No showroom A", "company_id": False})
+        self.assertEqual(strategy_a.create_uid, marketer_a)
+        strategy_ab = (
+            Strategy.with_user(self.group_director).sudo().create({"name": "No showroom AB", "company_id": False})
+        )
         Partner = self.env["res.partner"].sudo()
         self.assertNotIn(partner_b, Partner.search(strategy_a._partner_domain()))
         self.assertIn(partner_b, Partner.search(strategy_ab._partner_domain()), "guard")
