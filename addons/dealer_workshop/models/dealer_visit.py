@@ -188,11 +188,16 @@ class DealerVisit(models.Model):
             self.sudo().browse(ids).write(dict(vals))
 
     def _dealer_stage_reached(self):
-        """Ready is stamped once; the customer is told of Received and Ready once each."""
+        """Ready is stamped once; the customer is told of Received and Ready once each.
+
+        Only while the visit is open: closing it hands the car back, so a visit closed before it was marked
+        ready is stamped ready (the on-time figures) without telling the customer at the counter to come
+        and collect it.
+        """
         ready = self.filtered(lambda v: v.workshop_stage == "ready" and not v.ready_at)
         if ready:
             ready.sudo().write({"ready_at": fields.Datetime.now()})
-        promised = self.filtered("promised_at")
+        promised = self.filtered(lambda v: v.promised_at and v.state == "open")
         promised.filtered(lambda v: v.workshop_stage == "received" and not v.workshop_received_notified)._dealer_notify(
             "received"
         )

@@ -106,6 +106,11 @@ class TestRepairStatus(RepairStatusCase):
         self.assertEqual(other.workshop_stage, "ready", "a visit closed while not ready becomes ready")
         self.assertEqual(other.ready_at, NOW + timedelta(hours=6))
         self.assertTrue(other.workshop_late, "ready after the promised time")
+        self.assertTrue(self._rows(other), "the customer was told the car was received")
+        self.assertFalse(
+            self._rows(other).filtered(lambda row: "is ready" in row.body),
+            "closing the visit hands the car back: the customer at the counter is not told to come and collect it",
+        )
 
     def test_the_advisor_cannot_type_in_the_ready_time_or_the_on_time_figures(self):
         """The on-time rate is the workshop's KPI: the advisor moves the car through its stages, the
