@@ -62,6 +62,7 @@ SKIP_REASONS = [
     ("blocked", "Loyalty blocked"),
     ("superseded", "Replaced by a later message"),
     ("not_owner", "No longer the car's owner"),
+    ("passed", "Its date has passed"),
 ]
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=15)
@@ -445,6 +446,15 @@ class DealerDispatch(models.Model):
         except pytz.UnknownTimeZoneError:
             return pytz.utc
 
+    def _date_passed(self, now):
+        """A campaign's message written for before or on its trigger date (a week before the policy ends, the
+        day the booking window closes) that could not leave by then — held by the workshop's pacing, by quiet
+        hours, by retries — would tell of a date gone by: it is not sent after that day (the customer's)."""
+        self.ensure_one()
+        if not self.step_id or self.transactional or self.step_id.offset_days > 0:
+            return False
+        return pytz.utc.localize(now).astimezone(self._timezone()).date() > self.occurrence_date
+
     def _quiet_until(self, now):
         """The next allowed UTC time when ``now`` falls in the step's quiet hours, else None."""
         self.ensure_one()
@@ -513,6 +523,8 @@ class DealerDispatch(models.Model):
             if not self._has_consent():
                 return ("skipped", "consent")
             return None if self.partner_id.phone else ("skipped", "no_address")
+        if self._date_passed(now):
+            return ("skipped", "passed")
         if not self._has_consent():
             return ("skipped", "consent")
         if not self._has_address():

@@ -253,6 +253,24 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(row.state, "sent")
         self.assertEqual(len(self._mails_to(self.partners[0])), 1)
 
+    def test_a_message_for_its_day_is_not_sent_once_the_day_is_over(self):
+        """ "Your warranty ends today", held by the night's quiet hours into the next day, does not leave then
+        (the customer's day: Moscow); a message meant for after its date still goes."""
+        self.partners[0].tz = "Europe/Moscow"
+        campaign = self._started([("email", 0), ("email", 1)], day="2026-12-31")
+        rows = self._dispatches(campaign).filtered(lambda r: r.partner_id == self.partners[0])
+        on_the_day = rows.filtered(lambda r: r.step_id.offset_days == 0)
+        with freeze_time("2026-12-31 19:30:00"):  # 22:30 in Moscow: quiet until 09:00 on 1 January
+            on_the_day.scheduled_at = datetime(2026, 12, 31, 19, 0)
+            self._run_cron()
+        self.assertEqual((on_the_day.state, on_the_day.scheduled_at), ("queued", datetime(2027, 1, 1, 6, 0)))
+        with freeze_time("2027-01-01 07:05:00"):
+            self._run_cron()
+        self.assertEqual((on_the_day.state, on_the_day.skip_reason), ("skipped", "passed"))
+        after = rows.filtered(lambda r: r.step_id.offset_days == 1)
+        self.assertEqual(after.state, "sent", "the message for the day after goes on that day")
+        self.assertEqual(len(self._mails_to(self.partners[0])), 1)
+
     def test_a_customer_without_a_time_zone_gets_the_showrooms_local_time(self):
         """A card without a time zone (an import, the API) is written to at 10:00 and kept quiet at night in its
         showroom's local time: the time zone of its working calendar, else of its address (as for bookings)."""

@@ -235,16 +235,23 @@ class DealerDispatch(models.Model):
         showroom without bays of the kind is not paced. Call tasks are never held.
         """
         self.env.flush_all()
-        # rows that are not (or no longer) subject to pacing are never held
+        # rows that are not (or no longer) subject to pacing are never held; nor is a message written for before
+        # its trigger date once that date has passed: the sending skips it (``_date_passed``) instead of holding it
+        past = SQL(
+            "EXISTS (SELECT 1 FROM dealer_campaign_step s WHERE s.id = d.step_id AND s.offset_days <= 0"
+            " AND d.occurrence_date < %s::date)",
+            now,
+        )
         self.env.cr.execute(
             SQL(
                 """
             UPDATE dealer_dispatch d SET workshop_held = FALSE
              WHERE d.workshop_held
-               AND (d.state != 'queued' OR d.channel = 'activity' OR NOT EXISTS (
+               AND (d.state != 'queued' OR d.channel = 'activity' OR %(past)s OR NOT EXISTS (
                         SELECT 1 FROM dealer_campaign c
                          WHERE c.id = d.campaign_id AND c.workshop_pacing AND c.state = 'running'))
-            """
+            """,
+                past=past,
             )
         )
         budgets = self.env["dealer.campaign"]._dealer_workshop_budgets(now)
@@ -265,6 +272,7 @@ class DealerDispatch(models.Model):
                       JOIN budget b ON b.campaign_id = d.campaign_id
                                    AND b.company_id = COALESCE(d.company_id, c.company_id)
                      WHERE d.state = 'queued' AND d.scheduled_at <= %(now)s AND d.channel != 'activity'
+                       AND NOT %(past)s
                 )
                 UPDATE dealer_dispatch d SET workshop_held = (due.rank > due.budget)
                   FROM due
@@ -274,6 +282,7 @@ class DealerDispatch(models.Model):
                     companies=[key[1] for key in keys],
                     budgets=[budgets[key] for key in keys],
                     now=now,
+                    past=past,
                 )
             )
         self.invalidate_model(["workshop_held"])

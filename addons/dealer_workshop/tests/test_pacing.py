@@ -93,6 +93,24 @@ class TestPacing(DealerCampaignCase):
             self._run_cron()
         self.assertEqual(self._states(campaign), (4, 1), "16 free hours x 0.25: four messages, one waits")
 
+    def test_a_reminder_held_past_its_date_is_not_sent_late(self):
+        """Held while the tyre bay is full, a reminder written for a month before the warranty ends does not
+        leave once the warranty has ended, also while the bay is still full (let go, then skipped)."""
+        days = [datetime(2026, 12, day, 9, 0) for day in (1, 2, 3)] + [
+            datetime(2027, 1, day, 9, 0) for day in (1, 2, 3)
+        ]
+        self._fill(*days)
+        campaign = self._paced_campaign()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        self.assertEqual(self._states(campaign), (0, 5), "the tyre bay is full: every message waits")
+        with freeze_time("2027-01-01 10:05:00"):
+            self._run_cron()
+        rows = self._dispatches(campaign)
+        self.assertEqual(set(rows.mapped("state")), {"skipped"}, "the warranty has ended: nothing is sent about it")
+        self.assertEqual(set(rows.mapped("skip_reason")), {"passed"})
+        self.assertFalse(any(rows.mapped("workshop_held")))
+
     def test_half_full_workshop_sends_half(self):
         self._fill(datetime(2026, 12, 2, 9, 0))
         campaign = self._paced_campaign()
