@@ -72,9 +72,12 @@ def _read_payload():
     mimetype = request.httprequest.mimetype
     if mimetype != "application/json":
         raise ApiInputError(None, "Content-Type must be application/json")
-    # refused before it is read: by its announced length, else while reading (werkzeug stops at the limit)
+    # refused before it is read, by its announced length; a body sent in chunks announces none, and the
+    # werkzeug of Odoo's packages (2.2) would read it whole whatever the limit: a length is required
     length = request.httprequest.content_length
-    if length is not None and length > MAX_BODY:
+    if length is None:
+        raise ApiInputError(None, "a Content-Length header is required (a body sent in chunks is not read)")
+    if length > MAX_BODY:
         raise ApiInputError(None, "the body is larger than 1 MiB")
     request.httprequest.max_content_length = MAX_BODY
     try:
