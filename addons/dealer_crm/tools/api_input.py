@@ -67,6 +67,17 @@ def _unstorable(value, name=False):
     return None
 
 
+def unstorable_param(items):
+    """The name of the first ``(name, value)`` pair of a web form or query whose name or value the database
+    cannot take (see ``_unstorable``), else None."""
+    for name, value in items:
+        if isinstance(name, str) and _unstorable(name):
+            return repr(name)
+        if isinstance(value, str) and _unstorable(value):
+            return name
+    return None
+
+
 def check_storable(value, field=None):
     """Refuse a request whose strings the database cannot take, naming the first such field.
 

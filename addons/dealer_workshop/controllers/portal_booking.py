@@ -6,6 +6,7 @@ customer's own records read and written with ``sudo()``. Every input is checked 
 is written: a bad one shows its message on the page and writes nothing.
 """
 
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -14,10 +15,11 @@ from datetime import datetime, timedelta
 import babel
 import babel.dates
 import pytz
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 
 from odoo import fields, http, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
+from odoo.addons.dealer_crm.tools.api_input import unstorable_param
 from odoo.addons.dealer_crm.tools.plate import normalize_plate, plate_key_sql
 from odoo.addons.dealer_crm.tools.tokens import private_page, same_token
 from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
@@ -41,10 +43,32 @@ CONFIRM_CHANNELS = ("email", "sms", "telegram")
 VERIFIED_PHONE_MINUTES = 30
 # upcoming visits one phone number may hold from the page; more are booked by the service desk
 MAX_ONLINE_BOOKINGS_PER_PHONE = 3
+# visits one phone number may book on the page in a day, cancelled ones included (book, cancel, book again…)
+MAX_ONLINE_BOOKINGS_PER_DAY = 6
+# times one booking may be moved on the page; more moves are asked of the service desk
+MAX_ONLINE_MOVES = 5
 
 
 class BookingError(Exception):
     """Bad input on the booking page: the message is shown, nothing is written."""
+
+
+def storable_form(route):
+    """Refuse a request (400) any of whose values the database cannot take (a NUL, invalid Unicode), before the
+    route reads any: a typed plate or comment of that kind would otherwise end in a server error."""
+
+    @functools.wraps(route)
+    def checked(*args, **kwargs):
+        values = [*request.httprequest.args.items(multi=True), *request.httprequest.form.items(multi=True)]
+        values += [(str(name), value) for name, value in kwargs.items() if isinstance(value, str)]
+        bad = unstorable_param(values)
+        if bad:
+            raise BadRequest(
+                request.env._("The form's field %(field)s holds characters that cannot be kept.", field=bad)
+            )
+        return route(*args, **kwargs)
+
+    return checked
 
 
 # ------------------------------------------------------------
@@ -476,6 +500,7 @@ class PortalBooking(http.Controller):
     # ------------------------------------------------------------
 
     @http.route("/service/b/<int:d>/<string:t>", type="http", auth="public", methods=["GET"], sitemap=False)
+    @storable_form
     def book_compact(self, d, t, **kwargs):
         """An SMS's compact booking link: on to the full personal link it stands for."""
         dispatch = request.env["dealer.dispatch"]._dealer_from_compact_booking_link(d, t)
@@ -484,6 +509,7 @@ class PortalBooking(http.Controller):
         return request.redirect(dispatch._dealer_booking_url(), local=True)
 
     @http.route("/service/book", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
+    @storable_form
     def book(self, d=None, t=None, **form):
         if d or t:
             dispatch = request.env["dealer.dispatch"]._dealer_from_booking_link(d, t)
@@ -510,6 +536,7 @@ class PortalBooking(http.Controller):
         )
 
     @http.route("/service/book/code", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
+    @storable_form
     def book_code(self, phone=None, **form):
         lang = _lang()
         request.update_context(lang=lang)
@@ -526,6 +553,7 @@ class PortalBooking(http.Controller):
         return self._render("dealer_workshop.portal_booking_identify", lang, form=form, step="code", phone=number)
 
     @http.route("/service/book/verify", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
+    @storable_form
     def book_verify(self, phone=None, code=None, **form):
         lang = _lang()
         request.update_context(lang=lang)
@@ -543,6 +571,7 @@ class PortalBooking(http.Controller):
         return request.redirect("/service/book")
 
     @http.route("/service/book/confirm", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
+    @storable_form
     def book_confirm(self, **form):
         partner, phone, dispatch = self._identity()
         lang = _lang(partner)
@@ -578,14 +607,20 @@ class PortalBooking(http.Controller):
         name = (form.get("name") or "").strip()[:128]
         if not partner and not name:
             raise BookingError(env._("Enter your name."))
-        if self._online_bookings(partner, partner.phone_sanitized if partner else phone, company) >= (
-            MAX_ONLINE_BOOKINGS_PER_PHONE
-        ):
+        upcoming, today = self._online_bookings(partner, partner.phone_sanitized if partner else phone, company)
+        if upcoming >= MAX_ONLINE_BOOKINGS_PER_PHONE:
             raise BookingError(
                 env._(
                     "You already have %(count)s upcoming visits booked online. To book more, please call the "
                     "service desk.",
                     count=MAX_ONLINE_BOOKINGS_PER_PHONE,
+                )
+            )
+        if today >= MAX_ONLINE_BOOKINGS_PER_DAY:
+            raise BookingError(
+                env._(
+                    "You have booked %(count)s visits online today. To book more, please call the service desk.",
+                    count=today,
                 )
             )
         comment = (form.get("comment") or "").strip()[:2000]
@@ -634,9 +669,10 @@ class PortalBooking(http.Controller):
         )
 
     def _online_bookings(self, partner, phone, company):
-        """Upcoming visits booked on the page at the showroom by this customer or by contacts of this phone
-        number: a number proven once, a portal account or a reminder's link cannot fill the workshop with
-        made-up cars (a card without a valid number is counted by itself)."""
+        """Visits booked on the page at the showroom by this customer or by contacts of this phone number:
+        ``(upcoming ones, ones booked in the last day, cancelled or not)``. A number proven once, a portal
+        account or a reminder's link cannot fill the workshop with made-up cars, nor the lost-sales ledger with
+        bookings made and cancelled in a loop (a card without a valid number is counted by itself)."""
         who = Domain.OR(
             [
                 Domain("partner_id", "=", partner.id) if partner else Domain.FALSE,
@@ -644,14 +680,24 @@ class PortalBooking(http.Controller):
             ]
         )
         if who.is_false():
-            return 0
-        return (
-            request.env["crm.lead"]
-            .sudo()
-            .search_count(
-                self._portal_bookings_domain(company) & Domain("service_planned_at", ">", fields.Datetime.now()) & who
-            )
+            return 0, 0
+        Lead = request.env["crm.lead"].sudo()
+        now = fields.Datetime.now()
+        upcoming = Lead.search_count(
+            self._portal_bookings_domain(company) & Domain("service_planned_at", ">", now) & who
         )
+        today = Lead.with_context(active_test=False).search_count(
+            Domain(
+                [
+                    ("dealer_interest", "=", SERVICE_INTEREST),
+                    ("service_source", "=", "portal"),
+                    ("company_id", "=", company.id),
+                    ("create_date", ">", now - timedelta(days=1)),
+                ]
+            )
+            & who
+        )
+        return upcoming, today
 
     def _create_booking(self, partner, phone, name, dispatch, vehicle, new_car, products, start, bay, comment):
         env = request.env
@@ -745,6 +791,7 @@ class PortalBooking(http.Controller):
         website=True,
         sitemap=False,
     )
+    @storable_form
     def booking_page(self, lead_id, token, booked=None, **_kw):
         lead = self._booking(lead_id, token)
         if lead._dealer_manage_link_expired():
@@ -765,6 +812,7 @@ class PortalBooking(http.Controller):
         methods=["POST"],
         website=True,
     )
+    @storable_form
     def booking_reschedule(self, lead_id, token, **form):
         lead = self._booking(lead_id, token)
         if lead._dealer_manage_link_expired():
@@ -774,6 +822,13 @@ class PortalBooking(http.Controller):
         try:
             if not lead._dealer_service_upcoming():
                 raise BookingError(request.env._("This booking can no longer be moved online. Please call us."))
+            if lead.workshop_online_moves >= MAX_ONLINE_MOVES:
+                raise BookingError(
+                    request.env._(
+                        "This booking was moved online %(count)s times. To move it again, please call us.",
+                        count=lead.workshop_online_moves,
+                    )
+                )
             kind, hours = lead._dealer_workshop_needs()
             company = (lead.company_id or request.env.company).sudo()
             start, bay = self._parse_slot(form, (kind, hours), company, exclude_lead=lead)
@@ -781,6 +836,7 @@ class PortalBooking(http.Controller):
                 with request.env.cr.savepoint():
                     _serialize_on_bay(bay)
                     lead._dealer_reschedule_service(start, workshop_bay_id=bay.id)
+                    lead.workshop_online_moves += 1
                     queue_confirmation(lead, "moved", start)
             except ServiceSlotTaken:
                 raise BookingError(
@@ -804,6 +860,7 @@ class PortalBooking(http.Controller):
         methods=["POST"],
         website=True,
     )
+    @storable_form
     def booking_cancel(self, lead_id, token, reason_id=None, comment=None, **_form):
         lead = self._booking(lead_id, token)
         if lead._dealer_manage_link_expired():
@@ -873,6 +930,7 @@ class PortalBookingHome(CustomerPortal):
         return values
 
     @http.route("/my/service-bookings", type="http", auth="user", methods=["GET"], website=True)
+    @storable_form
     def my_service_bookings(self, **_kw):
         bookings = self._dealer_bookings()
         values = self._prepare_portal_layout_values()
@@ -881,6 +939,15 @@ class PortalBookingHome(CustomerPortal):
                 "bookings": bookings,
                 # an old booking's link no longer works (``_dealer_manage_link_expired``): its date is shown plain
                 "links": {lead.id: booking_url(lead) for lead in bookings if not lead._dealer_manage_link_expired()},
+                # the showroom's local time, as the booking page and the confirmation wrote it (not the time zone
+                # of the customer's account or browser)
+                "whens": {
+                    lead.id: format_local(
+                        lead.service_planned_at, lead.company_id or request.env.company, request.env.lang
+                    )
+                    for lead in bookings
+                    if lead.service_planned_at
+                },
                 "page_name": "service_bookings",
             }
         )

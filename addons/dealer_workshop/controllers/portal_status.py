@@ -7,6 +7,8 @@ from odoo.addons.dealer_crm.tools.tokens import private_page
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.http import request
 
+from .portal_booking import storable_form
+
 
 class DealerRepairStatus(CustomerPortal):
     """Where the car is in the workshop, for its customer: by the signed link of the workshop's
@@ -24,6 +26,7 @@ class DealerRepairStatus(CustomerPortal):
         methods=["GET"],
         website=True,
     )
+    @storable_form
     def dealer_status_page(self, visit_id, token, booked=None, **_kw):
         visit = request.env["dealer.visit"]._dealer_from_status_link(visit_id, token)
         if not visit:
@@ -39,6 +42,7 @@ class DealerRepairStatus(CustomerPortal):
         methods=["POST"],
         website=True,
     )
+    @storable_form
     def dealer_status_book_later(self, visit_id, token, line_id, **_kw):
         visit = request.env["dealer.visit"]._dealer_from_status_link(visit_id, token)
         if not visit:
@@ -77,12 +81,14 @@ class DealerRepairStatus(CustomerPortal):
         return request.env["dealer.visit"]._dealer_portal_visits(partner)
 
     @http.route("/my/service/status", type="http", auth="user", methods=["GET"], website=True)
+    @storable_form
     def dealer_my_status_list(self, **_kw):
         values = self._prepare_portal_layout_values()
         values.update(page_name="workshop_visits", visits=self._dealer_my_visits()._dealer_portal_rows())
         return request.render("dealer_workshop.dealer_portal_my_workshop_visits", values)
 
     @http.route("/my/service/status/<int:visit_id>", type="http", auth="user", methods=["GET"], website=True)
+    @storable_form
     def dealer_my_status_page(self, visit_id, booked=None, **_kw):
         visit = self._dealer_my_visit(visit_id)
         return self._dealer_render(visit, f"/my/service/status/{visit_id}", booked)
@@ -90,6 +96,7 @@ class DealerRepairStatus(CustomerPortal):
     @http.route(
         "/my/service/status/<int:visit_id>/book/<int:line_id>", type="http", auth="user", methods=["POST"], website=True
     )
+    @storable_form
     def dealer_my_status_book_later(self, visit_id, line_id, **_kw):
         visit = self._dealer_my_visit(visit_id)
         return self._dealer_book(visit, f"/my/service/status/{visit_id}", line_id)
@@ -107,7 +114,13 @@ class DealerRepairStatus(CustomerPortal):
     # ------------------------------------------------------------
 
     def _dealer_lang(self, visit):
-        return request.env["dealer.dispatch"].sudo().new({"partner_id": visit.partner_id.id})._lang()
+        # as the workshop's messages about the visit choose it: the customer's, else the visit's showroom's
+        return (
+            request.env["dealer.dispatch"]
+            .sudo()
+            .new({"partner_id": visit.partner_id.id, "company_id": visit.company_id.id})
+            ._lang()
+        )
 
     def _dealer_render(self, visit, action, booked):
         request.update_context(lang=self._dealer_lang(visit))

@@ -77,6 +77,13 @@ class CrmLead(models.Model):
         "changes its bay or its hours, the permission ends and the booking must fit the bay again.",
     )
     service_promised_at = fields.Datetime(string="Promised for", help="When the car was promised to be ready.")
+    workshop_online_moves = fields.Integer(
+        string="Moves on the booking page",
+        readonly=True,
+        copy=False,
+        help="How often the customer moved this booking on the booking page; past a few, the page asks them to "
+        "call the service desk.",
+    )
     dealer_dispatch_id = fields.Many2one(
         "dealer.dispatch",
         string="Booked from message",

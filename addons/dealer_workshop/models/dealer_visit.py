@@ -264,11 +264,14 @@ class DealerVisit(models.Model):
 
     def _dealer_status_link_expired(self, now=None):
         """Whether this visit's repair-status link stopped working: some weeks after the visit was
-        closed or cancelled (``link_expired``), never while the car is in the workshop."""
+        closed (``link_expired``), never while the car is in the workshop, at once when it was cancelled
+        (opened by mistake, for the wrong customer: nothing of it is shown, nothing booked from it)."""
         self.ensure_one()
         visit = self.sudo()
         if visit.state == "open":
             return False
+        if visit.state == "cancelled":
+            return True
         return link_expired(max(filter(None, (visit.ready_at, datetime.combine(visit.date, time.max)))), now)
 
     # ------------------------------------------------------------
@@ -331,7 +334,7 @@ class DealerVisit(models.Model):
         self.ensure_one()
         Line = self.env["dealer.visit.line"].sudo()
         line = Line.search([("id", "=", line_id), ("visit_id", "=", self.id), ("status", "=", "declined")])
-        if not line:
+        if not line or self.sudo().state == "cancelled":
             return self.env["crm.lead"]
         self.env.cr.execute(SQL("SELECT id FROM dealer_visit_line WHERE id = %s FOR UPDATE", line.id))
         line.invalidate_recordset(["service_opportunity_id"])

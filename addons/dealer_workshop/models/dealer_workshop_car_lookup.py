@@ -47,9 +47,16 @@ class DealerWorkshopCarLookup(models.Model):
         """Whether typing the car ``key`` now is over a limit (before anything is looked up).
 
         Lookups of one showroom are counted one after the other: a parallel request fails to serialize
-        on the showroom's row and Odoo replays it, which then sees the lookups just counted.
+        on the showroom's row and Odoo replays it, which then sees the lookups just counted. A lookup
+        already over a limit is refused before it takes that lock.
         """
+        if self._dealer_over_limit(visitor, key, ip_address):
+            return True
         self.env.cr.execute(SQL("UPDATE res_company SET write_date = write_date WHERE id = %s", company.id))
+        return self._dealer_over_limit(visitor, key, ip_address)
+
+    @api.model
+    def _dealer_over_limit(self, visitor, key, ip_address):
         since = fields.Datetime.now() - timedelta(hours=1)
         Lookup = self.sudo()
         for field, value, limit in (

@@ -17,6 +17,10 @@ MAX_CODES_PER_IP_HOUR = 10
 # codes a showroom sends an hour, all numbers and connections together: what a botnet rotating
 # addresses could make it pay for (SMS pumping); far above a busy showroom's real demand
 MAX_CODES_PER_COMPANY_HOUR = 200
+# codes one number gets a day, and wrong codes typed for it a day before it gets no more: someone who knows a
+# customer's number cannot keep guessing, 5 tries a code, hour after hour (nor have them texted all day)
+MAX_CODES_PER_DAY = 8
+MAX_WRONG_CODES_PER_DAY = 15
 CODE_DIGITS = 6
 # codes go only to mobile numbers of the showroom's country (no premium or foreign ranges)
 MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -45,7 +49,7 @@ class DealerWorkshopOtp(models.Model):
     attempts = fields.Integer()
     used = fields.Boolean()
     company_id = fields.Many2one("res.company", required=True, index=True)
-    ip_address = fields.Char(string="Asked from", help="The address the code was asked from (kept an hour).")
+    ip_address = fields.Char(string="Asked from", help="The address the code was asked from (kept a day).")
 
     @api.model
     def _hash(self, phone, code):
@@ -97,28 +101,22 @@ class DealerWorkshopOtp(models.Model):
         Otp = self.sudo()
         env = self.with_context(lang=lang).env
         now = fields.Datetime.now()
-        hour_ago = now - timedelta(hours=1)
         problem = self._dealer_mobile_problem(phone, company, lang)
         if problem:
             return problem
         ip_address = network(ip_address)  # an IPv6 subscriber's /64 network is one connection
-        # requests of one showroom send codes one after the other: a parallel request fails to serialize
-        # on the showroom's row and Odoo replays it, which then counts the codes just sent (a lock alone
-        # would not do: its snapshot would still miss them) — the limits below hold under a burst too
+        # a request over a limit is refused before it takes the showroom's lock (a flood of refused requests
+        # does not hold up the customers'); then requests of one showroom send codes one after the other: a
+        # parallel request fails to serialize on the showroom's row and Odoo replays it, which then counts the
+        # codes just sent (a lock alone would not do: its snapshot would still miss them) — the limits hold
+        # under a burst too
+        problem = self._dealer_over_limit(phone, company, ip_address, now, env)
+        if problem:
+            return problem
         self.env.cr.execute(SQL("UPDATE res_company SET write_date = write_date WHERE id = %s", company.id))
-        if Otp.search_count([("phone", "=", phone), ("create_date", ">", hour_ago)]) >= MAX_CODES_PER_HOUR:
-            return env._("Too many codes were sent to this number. Try again in an hour.")
-        if (
-            ip_address
-            and Otp.search_count([("ip_address", "=", ip_address), ("create_date", ">", hour_ago)])
-            >= MAX_CODES_PER_IP_HOUR
-        ):
-            return env._("Too many codes were asked from this connection. Try again in an hour.")
-        if (
-            Otp.search_count([("company_id", "=", company.id), ("create_date", ">", hour_ago)])
-            >= MAX_CODES_PER_COMPANY_HOUR
-        ):
-            return env._("We cannot send more codes right now. Try again in an hour, or call us to book your visit.")
+        problem = self._dealer_over_limit(phone, company, ip_address, now, env)
+        if problem:
+            return problem
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         minutes = workshop_param(self.env, "otp_minutes")
         otp = Otp.create(
@@ -141,7 +139,7 @@ class DealerWorkshopOtp(models.Model):
             minutes=minutes,
         )
         sms = self.env["sms.sms"].sudo().create({"number": phone, "body": text, "partner_id": partner.id})
-        logged = otp._log_dispatch(partner, sms, lang)
+        logged = otp._log_dispatch(partner, sms)
         # at once, and removed at once (Odoo's send only marks it for its daily clean-up): the code is never kept
         sms.send(unlink_failed=True, unlink_sent=True)
         refused = sms.state == "error" and (sms.failure_type or "sms")
@@ -156,13 +154,38 @@ class DealerWorkshopOtp(models.Model):
             )
         return None
 
-    def _log_dispatch(self, partner, sms, lang):
+    @api.model
+    def _dealer_over_limit(self, phone, company, ip_address, now, env):
+        """Why no code may be sent now (a message in ``env``'s language), else None."""
+        Otp = self.sudo()
+        hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
+        if Otp.search_count([("phone", "=", phone), ("create_date", ">", hour_ago)]) >= MAX_CODES_PER_HOUR:
+            return env._("Too many codes were sent to this number. Try again in an hour.")
+        today = Otp.search_fetch([("phone", "=", phone), ("create_date", ">", day_ago)], ["attempts"])
+        if len(today) >= MAX_CODES_PER_DAY or sum(today.mapped("attempts")) >= MAX_WRONG_CODES_PER_DAY:
+            return env._("Too many codes were sent to this number today. Please call us to book your visit.")
+        if (
+            ip_address
+            and Otp.search_count([("ip_address", "=", ip_address), ("create_date", ">", hour_ago)])
+            >= MAX_CODES_PER_IP_HOUR
+        ):
+            return env._("Too many codes were asked from this connection. Try again in an hour.")
+        if (
+            Otp.search_count([("company_id", "=", company.id), ("create_date", ">", hour_ago)])
+            >= MAX_CODES_PER_COMPANY_HOUR
+        ):
+            return env._("We cannot send more codes right now. Try again in an hour, or call us to book your visit.")
+        return None
+
+    def _log_dispatch(self, partner, sms):
         """The code's SMS in the customer's message log, without the code."""
         self.ensure_one()
         if not partner:
             return self.env["dealer.dispatch"]
         now = fields.Datetime.now()
-        label = self.with_context(lang=lang).env._("Booking confirmation code (the code is not kept)")
+        # the log's entry is read by the staff (the customer got the code's own text): in the showroom's language
+        staff = self.env["mail.thread"]._dealer_staff_lang(self.company_id)
+        label = self.with_context(lang=staff).env._("Booking confirmation code (the code is not kept)")
         return (
             self.env["dealer.dispatch"]
             .sudo()
@@ -206,5 +229,5 @@ class DealerWorkshopOtp(models.Model):
 
     @api.autovacuum
     def _gc_expired(self):
-        """Codes are of no use an hour after they expire (the hourly limit counts the last hour)."""
-        self.sudo().search([("expires_at", "<", fields.Datetime.now() - timedelta(hours=1))]).unlink()
+        """Codes are of no use a day after they expire (the daily limits count the last day)."""
+        self.sudo().search([("expires_at", "<", fields.Datetime.now() - timedelta(days=1))]).unlink()

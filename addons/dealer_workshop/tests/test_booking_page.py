@@ -11,7 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import format_datetime
 
-from ..controllers.portal_booking import booking_token
+from ..controllers.portal_booking import MAX_ONLINE_BOOKINGS_PER_DAY, MAX_ONLINE_MOVES, booking_token
 from ..models import dealer_workshop_otp as otp_module
 
 NOW = "2026-12-02 07:00:00"  # a Wednesday; the bay works 08:00-12:00 and 13:00-17:00 UTC
@@ -401,6 +401,35 @@ class TestBookingPage(BookingPageCase):
             response = self._post("/service/book/verify", html, {"phone": "+79165557712", "code": code})
             self.assertIn("expired", response.text)
 
+    def test_a_number_gets_a_few_codes_a_day_and_no_more_after_many_wrong_ones(self):
+        """Three codes an hour, hour after hour, would let someone who knows a customer's number guess all day
+        (and text them all day): a day's codes and wrong tries are capped too."""
+        phone = "+79165557713"
+        Otp = self.env["dealer.workshop.otp"]
+        with freeze_time(NOW), self.mockSMSGateway():
+            html = self._get("/service/book")
+            for i in range(otp_module.MAX_CODES_PER_DAY):
+                if i and i % otp_module.MAX_CODES_PER_HOUR == 0:  # an hour later
+                    self.env.cr.execute(
+                        "UPDATE dealer_workshop_otp SET create_date = create_date - interval '61 minutes'"
+                    )
+                response = self._post("/service/book/code", html, {"phone": phone})
+                self.assertIn("Code from the SMS", response.text, i)
+            self.env.cr.execute("UPDATE dealer_workshop_otp SET create_date = create_date - interval '61 minutes'")
+            response = self._post("/service/book/code", html, {"phone": phone})
+            self.assertIn("Too many codes were sent to this number today", response.text)
+            self.assertEqual(len(self._sms), otp_module.MAX_CODES_PER_DAY)
+
+            other = "+79165557714"
+            response = self._post("/service/book/code", html, {"phone": other})
+            self.assertIn("Code from the SMS", response.text)
+            codes = Otp.search([("phone", "=", other)])
+            codes.write({"attempts": otp_module.MAX_WRONG_CODES_PER_DAY})
+            codes.flush_recordset()
+            self.env.cr.execute("UPDATE dealer_workshop_otp SET create_date = create_date - interval '61 minutes'")
+            response = self._post("/service/book/code", html, {"phone": other})
+            self.assertIn("Too many codes were sent to this number today", response.text)
+
     def test_codes_per_connection_are_limited(self):
         with freeze_time(NOW), self.mockSMSGateway():
             html = self._get("/service/book")
@@ -505,6 +534,73 @@ class TestBookingPage(BookingPageCase):
         self.assertEqual(rows[:3].mapped("state"), ["cancelled"] * 3)
         self.assertEqual(set(rows[:3].mapped("skip_reason")), {"superseded"})
         self.assertEqual(rows[3].state, "queued")
+
+    def test_booking_and_cancelling_in_a_loop_stops_at_a_days_bookings(self):
+        """Book, cancel, book again…: a cancelled booking frees its time but still counts for the day, so a
+        reminder's link cannot fill the lost-sales ledger with made-up cancellations."""
+        _campaign, dispatch = self._reminder()
+        reason = self.env.ref("dealer_service_lost_sales.lost_reason_customer_cancelled")
+        slot = {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"}
+        with freeze_time(NOW):
+            for _i in range(MAX_ONLINE_BOOKINGS_PER_DAY):
+                html = self._get(dispatch._dealer_booking_url())
+                page = self._post("/service/book/confirm", html, slot).text
+                self.assertIn("Your visit is booked", page)
+                lead = self._bookings(self.car)
+                manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+                page = self._post(manage + "/cancel", page, {"reason_id": reason.id}).text
+                self.assertIn("Your visit is cancelled", page)
+            html = self._get(dispatch._dealer_booking_url())
+            before = self._counts()
+            page = self._post("/service/book/confirm", html, slot).text
+        self.assertIn(f"You have booked {MAX_ONLINE_BOOKINGS_PER_DAY} visits online today", page)
+        self.assertEqual(self._counts(), before, "nothing written")
+        cancelled = self.env["dealer.loss.event"].search(
+            [("reason_id", "=", reason.id), ("vehicle_id", "=", self.car.id)]
+        )
+        self.assertEqual(len(cancelled), MAX_ONLINE_BOOKINGS_PER_DAY)
+
+    def test_a_booking_is_moved_online_a_few_times_then_by_the_service_desk(self):
+        """Moving a booking back and forth sends a confirmation each time: past a few moves the page asks the
+        customer to call (the customer's phone is not texted all day long)."""
+        dispatch, lead, page = self._book_from_reminder()
+        later = next(slot for slot in self._slots(page) if slot.startswith("2026-12-03"))
+        first = "2026-12-02 08:00:00"
+        manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}/reschedule"
+        with freeze_time(NOW):
+            for i in range(MAX_ONLINE_MOVES):
+                page = self._post(manage, page, {"slot": later if i % 2 == 0 else first}).text
+                self.assertIn("Your visit is moved", page)
+            where = lead.service_planned_at
+            page = self._post(manage, page, {"slot": first if where == datetime.fromisoformat(later) else later}).text
+        self.assertIn(f"This booking was moved online {MAX_ONLINE_MOVES} times", page)
+        self.assertEqual(lead.service_planned_at, where, "not moved")
+        rows = self.env["dealer.dispatch"].search([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+        self.assertEqual(len(rows), 1 + MAX_ONLINE_MOVES, "the booking's and each move's confirmation, no more")
+
+    def test_characters_the_database_cannot_keep_are_refused_not_a_server_error(self):
+        dispatch, lead, page = self._book_from_reminder()
+        with freeze_time(NOW):
+            self.assertEqual(self.url_open("/service/book?step=slots&plate=A%00").status_code, 400)
+            html = self._get(dispatch._dealer_booking_url())
+            before = self._counts()
+            answer = self._post(
+                "/service/book/confirm",
+                html,
+                {
+                    "vehicle_id": self.car.id,
+                    "product_ids": self.to2.id,
+                    "slot": "2026-12-03 08:00:00",
+                    "comment": "a\x00b",
+                },
+            )
+            self.assertEqual(answer.status_code, 400)
+            self.assertEqual(self._counts(), before)
+            reason = self.env.ref("dealer_service_lost_sales.lost_reason_customer_cancelled")
+            manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+            answer = self._post(manage + "/cancel", page, {"reason_id": reason.id, "comment": "\x00"})
+            self.assertEqual(answer.status_code, 400)
+        self.assertTrue(lead.active, "not cancelled")
 
     def test_what_the_page_writes_for_the_staff_is_in_the_showroom_language(self):
         """A Russian-speaking customer books, moves and cancels in an English-speaking showroom: the page
@@ -651,6 +747,9 @@ class TestBookingPage(BookingPageCase):
             self.env(context={"lang": "en_US"}), datetime(2026, 12, 2, 8), tz=company_tz, dt_format="short"
         )
         self.assertIn(f"is booked for {workshop} (", row.body)
+        with freeze_time(NOW):
+            listing = self._get("/my/service-bookings")
+        self.assertIn(f">{workshop}</a>", listing, "their list of bookings tells the same time as the confirmation")
 
     def test_russian_page_from_the_customer_language(self):
         self.env["res.lang"]._activate_lang("ru_RU")

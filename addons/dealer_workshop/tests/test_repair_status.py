@@ -313,6 +313,23 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         self.assertNotIn(visit.vehicle_id.display_name, forged.text)
         self.assertNotIn("Brake pads", forged.text)
 
+    def test_the_link_of_a_cancelled_visit_shows_nothing_and_books_nothing(self):
+        """A visit opened by mistake (the wrong customer) and cancelled: its link, already sent, no longer shows
+        the car nor the declined work, and *Book it later* books nothing."""
+        visit = self._declined_visit()
+        line = visit.line_ids.filtered(lambda line: line.status == "declined")
+        page = self.url_open(self._path(visit))
+        csrf = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
+        visit.action_cancel()
+        page = self.url_open(self._path(visit))
+        self.assertIn("This link has expired", page.text)
+        self.assertNotIn(visit.vehicle_id.display_name, page.text)
+        self.assertNotIn("Brake pads", page.text)
+        answer = self.url_open(f"{self._path(visit)}/book/{line.id}", data={"csrf_token": csrf})
+        self.assertIn("This link has expired", answer.text)
+        self.assertFalse(line.service_opportunity_id, "nothing booked")
+        self.assertFalse(visit._dealer_book_declined_later(line.id), "nor by the customer's portal")
+
     def test_an_old_status_link_shows_nothing_a_car_in_the_workshop_keeps_its_link(self):
         """A status link found or forwarded long after the visit shows neither the car nor the declined
         work, and books nothing; while the car is in the workshop it works however long that takes."""
