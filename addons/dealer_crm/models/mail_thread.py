@@ -18,7 +18,7 @@ from odoo.exceptions import UserError
 from odoo.tools import email_normalize, email_normalize_all
 
 from ..tools.roles import ROLE_GROUPS
-from ..tools.translated import in_lang, variants
+from ..tools.translated import Translated, in_lang, variants
 
 # context key of the memo of the roles' fallback users during one batch job (see _dealer_role_memo_context)
 ROLE_MEMO_KEY = "dealer_role_memo"
@@ -255,7 +255,8 @@ class MailThread(models.AbstractModel):
             raise UserError(
                 self.env._("%(field)s is not a date field of %(model)s.", field=date_field, model=self._description)
             )
-        summary = summary or self.env._("Follow up")
+        # the default title in each assignee's language (an automation rule may run in the cron's English)
+        summary = summary or Translated.of_text(self.env, lambda env: env._("Follow up"))
         activity_type = activity_type or self.env.ref("mail.mail_activity_data_todo")
         taken = self._dealer_open_activity_ids(variants(summary))
         records = self.filtered(lambda r: r.id not in taken)

@@ -615,8 +615,11 @@ class ResPartner(models.Model):
             )
             if matches:
                 names = ", ".join(matches.mapped("display_name"))
+                # a note for the staff: in the showroom's language, not the one of whoever typed the card in (the
+                # booking page's visitor, an API client)
+                staff = self.with_context(lang=self._dealer_staff_lang(partner.company_id or self.env.company)).env
                 partner.message_post(
-                    body=self.env._("Possible duplicate of: %(names)s", names=names), subtype_xmlid="mail.mt_note"
+                    body=staff._("Possible duplicate of: %(names)s", names=names), subtype_xmlid="mail.mt_note"
                 )
 
     # ------------------------------------------------------------

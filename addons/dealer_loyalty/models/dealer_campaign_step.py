@@ -90,20 +90,16 @@ class DealerCampaignStep(models.Model):
         "send_hour",
     )
     def _check_channel_content(self):
-        required = {
-            "email": ("mail_template_id", "E-mail template"),
-            "sms": ("sms_template_id", "SMS template"),
-            "telegram": ("telegram_text", "Telegram text"),
-        }
+        required = {"email": "mail_template_id", "sms": "sms_template_id", "telegram": "telegram_text"}
         for step in self:
-            needed = required.values() if step.channel == "preferred" else [required.get(step.channel, (None, None))]
-            for fname, label in needed:
+            needed = required.values() if step.channel == "preferred" else [required.get(step.channel)]
+            for fname in needed:
                 if fname and not step[fname]:
                     raise ValidationError(
                         self.env._(
                             "Step %(step)s: the field %(field)s is required for this channel.",
                             step=step.name,
-                            field=label,
+                            field=self._fields[fname]._description_string(self.env),
                         )
                     )
             if step.channel == "activity" and not (step.activity_role or step.activity_user_id):

@@ -347,7 +347,8 @@ class DealerFeedback(models.Model):
         Issue = self.env["dealer.customer.issue"].sudo()
         for feedback in self:
             vehicle = feedback.visit_id.vehicle_id or feedback.lead_id.vehicle_id
-            lang = feedback.company_id.partner_id.lang or self.env.lang
+            # the staff's language (the showroom's), never the one of the customer's survey page
+            lang = self.env["mail.thread"]._dealer_staff_lang(feedback.company_id or self.env.company)
             env = self.with_context(lang=lang).env
             issue = Issue.create(
                 {
