@@ -1026,9 +1026,20 @@ class ResPartner(models.Model):
         )
 
     @api.model
+    def _dealer_telegram_chat_domain(self, company, chat_id):
+        """The cards linked to ``chat_id`` that ``company``'s bot answers for: its showroom's and the shared cards
+        linked through this bot (or before the bot was recorded). A private chat's id is the same for every bot: a
+        shared customer linked through another showroom's bot is not theirs to stop nor to write into."""
+        return [
+            ("telegram_chat_id", "=", chat_id),
+            ("company_id", "in", [company.id, False]),
+            ("telegram_company_id", "in", [company.id, False]),
+        ]
+
+    @api.model
     def _dealer_telegram_stop(self, company, chat_id, lang):
         """``/stop``: the customer withdraws Telegram consent; every card linked to this chat is unlinked."""
-        partners = self.search([("telegram_chat_id", "=", chat_id), ("company_id", "in", [company.id, False])])
+        partners = self.search(self._dealer_telegram_chat_domain(company, chat_id))
         env = partners._dealer_telegram_reply(lang, company)
         if not partners:
             return partners, self._dealer_telegram_answer(
@@ -1059,7 +1070,7 @@ class ResPartner(models.Model):
         salesperson, else the customer's responsible person, is notified in Odoo. A chat linked to
         no card gets the way to link it, and nothing is written.
         """
-        partners = self.search([("telegram_chat_id", "=", chat_id), ("company_id", "in", [company.id, False])])
+        partners = self.search(self._dealer_telegram_chat_domain(company, chat_id))
         if not partners:
             env = self._dealer_telegram_reply(lang, company)
             return partners, self._dealer_telegram_answer(

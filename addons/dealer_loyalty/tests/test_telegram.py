@@ -487,6 +487,31 @@ class TestTelegramWebhook(DealerCampaignHttpCase):
         other.invalidate_recordset()
         self.assertFalse(other.consent_telegram, "the Russian word is understood")
 
+    def test_a_chat_answers_to_the_bot_it_was_linked_through(self):
+        """A customer of every showroom linked their chat through North's bot. The same Telegram user writing to
+        this showroom's bot (a private chat's id is the same for every bot) neither withdraws the consent given
+        through North nor writes into this showroom's deals."""
+        north = self.env["res.company"].create(
+            {"name": "North showroom", "dealer_telegram_bot_token": "8000000001:AAnorth"}
+        )
+        north.dealer_telegram_webhook_secret = "north-s3cret_42"
+        self.customer.write(
+            {"company_id": False, "telegram_chat_id": "4242", "telegram_company_id": north.id, "consent_telegram": True}
+        )
+        before = len(self.customer.message_ids)
+        answer = self._post("/stop").json()
+        self.assertIn("not subscribed", answer["text"])
+        answer = self._post("Hello, when is my car ready?").json()
+        self.assertIn("not linked to a customer", answer["text"])
+        self.customer.invalidate_recordset()
+        self.assertEqual((self.customer.consent_telegram, self.customer.telegram_chat_id), (True, "4242"))
+        self.assertEqual(len(self.customer.message_ids), before, "nothing written on the card")
+
+        answer = self._post("/stop", secret="north-s3cret_42", path=f"/dealer/telegram/webhook/{north.id}").json()
+        self.assertIn("no longer receive", answer["text"])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.consent_telegram, "the bot it was linked through stops it")
+
     def test_register_webhook_sends_the_secret_as_header_token(self):
         calls = []
 
