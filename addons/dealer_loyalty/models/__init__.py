@@ -22,8 +22,10 @@ from . import (
     link_tracker,
     mail_activity,
     mail_mail,
+    mail_template,
     mail_thread,
     res_company,
     res_config_settings,
     res_partner,
+    sms_template,
 )

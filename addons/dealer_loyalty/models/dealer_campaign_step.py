@@ -134,6 +134,19 @@ class DealerCampaignStep(models.Model):
         self.campaign_id._dealer_check_shared()
         return super().unlink()
 
+    @api.model
+    def _dealer_check_template_change(self, fname, templates):
+        """A template a campaign's step sends (``fname``: ``mail_template_id`` or ``sms_template_id``) is that
+        campaign's text: changed or deleted only by whoever may change the campaign — a group campaign's by
+        someone of every showroom, a showroom's by its marketers — not by any template editor of any showroom."""
+        if self.env.su or not templates.ids:
+            return
+        campaigns = self.sudo().search([(fname, "in", templates.ids)]).campaign_id
+        if campaigns:
+            campaigns = self.env["dealer.campaign"].browse(campaigns.ids)
+            campaigns._dealer_check_shared()
+            campaigns.check_access("write")
+
     def _update_field_translations(self, field_name, translations, digest=None, source_lang=""):
         self.campaign_id._dealer_check_shared()
         res = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)

@@ -375,6 +375,33 @@ class TestCampaignPlanning(DealerCampaignCase):
         campaign.with_user(every).write({"name": "Renamed by the group's marketer"})
         strategy.with_user(every).write({"offer": "12% off"})
 
+    def test_a_campaigns_templates_are_changed_by_whoever_may_change_the_campaign(self):
+        """Odoo lets every template editor change any e-mail template: the text a group campaign sends to every
+        showroom's customers is changed only by someone of every showroom; another template stays theirs."""
+        one = user_of(self.env, self.company, "template_marketer_of_one", "dealer_crm.group_marketer")
+        seller = user_of(self.env, self.company, "template_seller", "dealer_crm.group_sales_manager")
+        every = user_of(self.env, self.company, "template_marketer_of_all", "dealer_crm.group_marketer")
+        for user in (one, seller, every):
+            user.group_ids = [Command.link(self.env.ref("mail.group_mail_template_editor").id)]
+        self.env["res.company"].create({"name": "Other showroom"})
+        every.company_ids = [Command.set(self.env["res.company"].search([]).ids)]
+        template = self.mail_template.copy({"name": "Group reminder"})
+        self._campaign("warranty", [("email", -30)], company_id=False).step_ids.mail_template_id = template
+        for user in (one, seller):
+            for change in (
+                lambda u=user: template.with_user(u).write({"body_html": "<p>Everyone: 90% off</p>"}),
+                lambda u=user: template.with_user(u).unlink(),
+                lambda u=user: template.with_user(u).update_field_translations("subject", {"en_US": "Hi"}),
+            ):
+                with self.assertRaises(AccessError):
+                    change()
+        self.assertTrue(template.exists())
+        self.assertNotIn("90%", template.body_html)
+        free = self.mail_template.copy({"name": "Not a campaign's"})
+        free.with_user(seller).write({"body_html": "<p>Their own text</p>"})
+        template.with_user(every).write({"body_html": "<p>Reviewed by the group's marketer</p>"})
+        self.assertIn("Reviewed by the group's marketer", template.body_html)
+
     def test_results_of_a_group_campaign_are_those_of_the_reader_showrooms(self):
         """A campaign of no showroom writes to the customers of several; a marketer who works in one
         reads the figures of that one (they were counted as superuser over every showroom)."""
