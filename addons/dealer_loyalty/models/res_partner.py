@@ -1027,13 +1027,17 @@ class ResPartner(models.Model):
 
     @api.model
     def _dealer_telegram_chat_domain(self, company, chat_id):
-        """The cards linked to ``chat_id`` that ``company``'s bot answers for: its showroom's and the shared cards
-        linked through this bot (or before the bot was recorded). A private chat's id is the same for every bot: a
-        shared customer linked through another showroom's bot is not theirs to stop nor to write into."""
+        """The cards linked to ``chat_id`` that ``company``'s bot answers for: those linked through this bot (the
+        bot that writes to them, whatever showroom the card has since), and, for chats linked before the bot was
+        recorded, its showroom's and the shared cards. A private chat's id is the same for every bot: a customer
+        linked through another showroom's bot is not this one's to stop nor to write into."""
         return [
             ("telegram_chat_id", "=", chat_id),
+            "|",
+            ("telegram_company_id", "=", company.id),
+            "&",
+            ("telegram_company_id", "=", False),
             ("company_id", "in", [company.id, False]),
-            ("telegram_company_id", "in", [company.id, False]),
         ]
 
     @api.model

@@ -63,9 +63,8 @@ def storable_form(route):
         values += [(str(name), value) for name, value in kwargs.items() if isinstance(value, str)]
         bad = unstorable_param(values)
         if bad:
-            raise BadRequest(
-                request.env._("The form's field %(field)s holds characters that cannot be kept.", field=bad)
-            )
+            env = request.env(context={**request.env.context, "lang": _lang()})
+            raise BadRequest(env._("The form's field %(field)s holds characters that cannot be kept.", field=bad))
         return route(*args, **kwargs)
 
     return checked
@@ -943,7 +942,7 @@ class PortalBookingHome(CustomerPortal):
                 # of the customer's account or browser)
                 "whens": {
                     lead.id: format_local(
-                        lead.service_planned_at, lead.company_id or request.env.company, request.env.lang
+                        lead.service_planned_at, (lead.company_id or request.env.company).sudo(), request.env.lang
                     )
                     for lead in bookings
                     if lead.service_planned_at

@@ -44,6 +44,7 @@ BOOKING_LINK_DAYS = 90
 class DealerDispatch(models.Model):
     _inherit = "dealer.dispatch"
 
+    skip_reason = fields.Selection(selection_add=[("visit_closed", "The visit is closed")])
     workshop_held = fields.Boolean(
         string="Held: workshop full",
         readonly=True,
@@ -214,6 +215,17 @@ class DealerDispatch(models.Model):
     # Pacing by the workshop's free capacity
     # ------------------------------------------------------------
 
+    def _precheck(self, usage, now):
+        """A workshop notice (received, ready, late) still queued when its visit was closed or cancelled — held
+        by quiet hours, retried — is not sent: the car is back with its customer."""
+        if (
+            self.transactional
+            and self.res_model == "dealer.visit"
+            and self.env["dealer.visit"].sudo().browse(self.res_id).exists().state in ("done", "cancelled")
+        ):
+            return ("skipped", "visit_closed")
+        return super()._precheck(usage, now)
+
     @api.model
     def _due_domain(self, now):
         return super()._due_domain(now) & Domain("workshop_held", "=", False)
@@ -236,10 +248,11 @@ class DealerDispatch(models.Model):
         """
         self.env.flush_all()
         # rows that are not (or no longer) subject to pacing are never held; nor is a message written for before
-        # its trigger date once that date has passed: the sending skips it (``_date_passed``) instead of holding it
+        # its trigger date once that date has passed: the sending skips it (``_date_passed``) instead of holding it.
+        # Passed in every time zone (UTC-12 is the last to leave a day): a row let go is one the sending skips
         past = SQL(
             "EXISTS (SELECT 1 FROM dealer_campaign_step s WHERE s.id = d.step_id AND s.offset_days <= 0"
-            " AND d.occurrence_date < %s::date)",
+            " AND d.occurrence_date < (%s::timestamp - interval '12 hours')::date)",
             now,
         )
         self.env.cr.execute(

@@ -17,10 +17,12 @@ MAX_CODES_PER_IP_HOUR = 10
 # codes a showroom sends an hour, all numbers and connections together: what a botnet rotating
 # addresses could make it pay for (SMS pumping); far above a busy showroom's real demand
 MAX_CODES_PER_COMPANY_HOUR = 200
-# codes one number gets a day, and wrong codes typed for it a day before it gets no more: someone who knows a
-# customer's number cannot keep guessing, 5 tries a code, hour after hour (nor have them texted all day)
+# codes one number gets a day, and wrong codes typed for it within some hours before it gets no more: someone who
+# knows a customer's number cannot keep guessing, 5 tries a code, hour after hour (nor have them texted all day);
+# the wrong tries' window is short, so that a stranger's guesses lock the customer out for hours, not a day
 MAX_CODES_PER_DAY = 8
-MAX_WRONG_CODES_PER_DAY = 15
+MAX_WRONG_CODES = 15
+WRONG_CODES_HOURS = 6
 CODE_DIGITS = 6
 # codes go only to mobile numbers of the showroom's country (no premium or foreign ranges)
 MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -161,9 +163,14 @@ class DealerWorkshopOtp(models.Model):
         hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
         if Otp.search_count([("phone", "=", phone), ("create_date", ">", hour_ago)]) >= MAX_CODES_PER_HOUR:
             return env._("Too many codes were sent to this number. Try again in an hour.")
-        today = Otp.search_fetch([("phone", "=", phone), ("create_date", ">", day_ago)], ["attempts"])
-        if len(today) >= MAX_CODES_PER_DAY or sum(today.mapped("attempts")) >= MAX_WRONG_CODES_PER_DAY:
+        today = Otp.search_fetch([("phone", "=", phone), ("create_date", ">", day_ago)], ["attempts", "create_date"])
+        if len(today) >= MAX_CODES_PER_DAY:
             return env._("Too many codes were sent to this number today. Please call us to book your visit.")
+        recent = today.filtered(lambda otp: otp.create_date > now - timedelta(hours=WRONG_CODES_HOURS))
+        if sum(recent.mapped("attempts")) >= MAX_WRONG_CODES:
+            return env._(
+                "Too many wrong codes were typed for this number. Try again later, or call us to book your visit."
+            )
         if (
             ip_address
             and Otp.search_count([("ip_address", "=", ip_address), ("create_date", ">", hour_ago)])

@@ -424,11 +424,17 @@ class TestBookingPage(BookingPageCase):
             response = self._post("/service/book/code", html, {"phone": other})
             self.assertIn("Code from the SMS", response.text)
             codes = Otp.search([("phone", "=", other)])
-            codes.write({"attempts": otp_module.MAX_WRONG_CODES_PER_DAY})
+            codes.write({"attempts": otp_module.MAX_WRONG_CODES})
             codes.flush_recordset()
             self.env.cr.execute("UPDATE dealer_workshop_otp SET create_date = create_date - interval '61 minutes'")
             response = self._post("/service/book/code", html, {"phone": other})
-            self.assertIn("Too many codes were sent to this number today", response.text)
+            self.assertIn("Too many wrong codes were typed for this number", response.text)
+            self.env.cr.execute(
+                "UPDATE dealer_workshop_otp SET create_date = create_date - make_interval(hours => %s)",
+                (otp_module.WRONG_CODES_HOURS,),
+            )
+            response = self._post("/service/book/code", html, {"phone": other})
+            self.assertIn("Code from the SMS", response.text, "a stranger's guesses lock the number out for hours")
 
     def test_codes_per_connection_are_limited(self):
         with freeze_time(NOW), self.mockSMSGateway():

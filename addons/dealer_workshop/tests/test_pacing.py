@@ -104,7 +104,7 @@ class TestPacing(DealerCampaignCase):
         with freeze_time("2026-12-01 10:05:00"):
             self._run_cron()
         self.assertEqual(self._states(campaign), (0, 5), "the tyre bay is full: every message waits")
-        with freeze_time("2027-01-01 10:05:00"):
+        with freeze_time("2027-01-01 13:05:00"):  # 1 January in every time zone
             self._run_cron()
         rows = self._dispatches(campaign)
         self.assertEqual(set(rows.mapped("state")), {"skipped"}, "the warranty has ended: nothing is sent about it")

@@ -258,6 +258,27 @@ class TestRepairStatus(RepairStatusCase):
         self.assertIn(url, again.mail_message_id.body)
         self.assertEqual(again.mail_message_id.partner_ids, self.russian)
 
+    def test_a_notice_still_queued_when_the_visit_closes_is_not_sent(self):
+        """Marked ready in the evening, the notice waits for the end of quiet hours; the customer collects the car
+        meanwhile: the next morning's "come and collect it" does not go."""
+        evening = NOW.replace(hour=20, minute=30)  # 23:30 in Moscow
+        with freeze_time(evening):
+            visit = self._visit(self.russian, promised=evening + timedelta(hours=1))
+            visit.action_workshop_ready()
+            with patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit):
+                self.env["dealer.dispatch"]._cron_send_due()
+        ready = self._rows(visit).filtered(lambda row: "готов" in row.body and row.state == "queued")
+        self.assertEqual(len(ready), 1, "held by the night's quiet hours")
+        with freeze_time(evening + timedelta(minutes=20)):
+            visit.action_done()
+        with (
+            freeze_time(evening + timedelta(hours=12)),
+            self.mock_mail_gateway(),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", no_commit),
+        ):
+            self.env["dealer.dispatch"]._cron_send_due()
+        self.assertEqual((ready.state, ready.skip_reason), ("skipped", "visit_closed"))
+
     def test_ready_notice_once_with_the_status_link(self):
         with freeze_time(NOW):
             visit = self._visit(promised=NOW + timedelta(hours=3))
