@@ -117,6 +117,9 @@ MATRIX = {
     "link.tracker":                   "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "mail.activity":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
     "mail.mail":                      "---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----",
+    # Odoo's own rights, unchanged: dealer_loyalty lets only whoever may change a campaign change the templates
+    # its steps send (a check in write/unlink, tested in its Odoo tests)
+    "mail.template":                  "rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu rwcu",
     # the catalogue (Odoo's products): read by every employee, kept by the service advisor and sales head
     "product.template":               "r--- r--- r--- rwc- r--- r--- r--- r--- r--- rwc- rwcu r---",
     "res.company":                    "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
@@ -124,6 +127,9 @@ MATRIX = {
     "res.partner":                    "rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc- rwc-",
     # Odoo's own rights, unchanged: the suite only adds the integration key (scope dealer_api)
     "res.users":                      "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
+    # Odoo's own rights, unchanged (changed by settings administrators, the director; the campaign check as for
+    # e-mail)
+    "sms.template":                   "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rwcu r---",
     "res.users.apikeys":              "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "res.users.apikeys.description":  "r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c- r-c-",
     # Odoo Sales' own rights through sales_team's groups, unchanged by dealer_sale: the roles that work
