@@ -276,6 +276,22 @@ class CrmLead(models.Model):
     # Computes
     # ------------------------------------------------------------
 
+    @api.depends("user_id", "team_id", "partner_id")
+    def _compute_company_id(self):
+        """A dealership deal keeps its showroom when Odoo would leave it with none.
+
+        Odoo drops a lead's company when its team has no company and nobody is assigned (and the customer's
+        card is shared): a head clearing the salesperson to re-route a deal, or routing to a team, would
+        then make it readable, and takeable, by every showroom. A team, salesperson or customer of a
+        showroom still moves it there, as in Odoo.
+        """
+        before = {lead: lead.company_id for lead in self}
+        res = super()._compute_company_id()
+        for lead in self:
+            if not lead.company_id and before[lead] and lead.team_id.dealer_is_dealership:
+                lead.company_id = before[lead]
+        return res
+
     @api.depends("dealer_card_proposal")
     def _compute_dealer_card_proposal_pending(self):
         for lead in self:

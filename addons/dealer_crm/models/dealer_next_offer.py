@@ -182,11 +182,16 @@ class DealerNextOffer(models.Model):
         """Offers accepted on ``lead``: kept, never offered again for the same occurrence.
 
         Staff only read offers (derived data, rebuilt every night); the acceptance is the record of
-        what a person who may write ``lead`` and read these offers did on it, written for them.
+        what a person who may write ``lead`` and read these offers did on it, written for them. An offer of a
+        car shared by the showrooms becomes the lead's showroom's: the others do not read which of its deals
+        took it (the occurrence is not offered again anywhere: the customer took it).
         """
         self.check_access("read")
         lead.check_access("write")
-        self.sudo().write({"state": "accepted", "accepted_date": fields.Datetime.now(), "lead_id": lead.id})
+        offers = self.sudo()
+        offers.write({"state": "accepted", "accepted_date": fields.Datetime.now(), "lead_id": lead.id})
+        if lead.company_id:
+            offers.filtered(lambda offer: not offer.company_id).company_id = lead.company_id
 
     def _note_accepted(self, lead):
         """The note a lead gets when these offers are accepted on it (in the staff's language)."""

@@ -40,7 +40,9 @@ class DealerWalkin(models.Model):
     )
     receptionist_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null", check_company=True)
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True, index="btree_not_null", copy=False)
+    lead_id = fields.Many2one(
+        "crm.lead", string="Lead", readonly=True, index="btree_not_null", copy=False, check_company=True
+    )
     note = fields.Text()
 
     @api.model_create_multi

@@ -49,6 +49,46 @@ class TestDealershipScope(DealerSalesCase):
         self.assertEqual(fleet.partner_id.parent_id.name, "Romashka LLC")
         self.assertEqual((fleet.partner_id | fleet.partner_id.parent_id).company_id, fleet.company_id)
 
+    def test_a_deal_cleared_of_its_salesperson_stays_in_its_showroom(self):
+        """A shared customer's deal in a team of every showroom: the head clears the salesperson to route it
+        again; the deal stays in its showroom, out of the other showrooms' sight (Odoo would leave it with no
+        company, which every showroom reads and takes)."""
+        shared_team = self.env["crm.team"].create(
+            {
+                "name": "Showroom sales (every showroom)",
+                "dealer_is_dealership": True,
+                "company_id": False,
+                "crm_team_member_ids": [Command.create({"user_id": self.salesperson_1.id})],
+            }
+        )
+        south = self.env["res.company"].create({"name": "South showroom"})
+        south_reception = new_test_user(
+            self.env,
+            login="south_reception",
+            groups="dealer_crm.group_receptionist",
+            company_id=south.id,
+            company_ids=[Command.set(south.ids)],
+        )
+        shared = self.env["res.partner"].create({"name": "Shared customer", "company_id": False})
+        lead = self._lead(team_id=shared_team.id, user_id=self.salesperson_1.id, partner_id=shared.id)
+        self.assertEqual(lead.company_id, self.company)
+        lead.with_user(self.team_head).write({"user_id": False})
+        self.assertEqual(lead.company_id, self.company, "still the showroom's deal")
+        self.assertFalse(self.env["crm.lead"].with_user(south_reception).search([("id", "=", lead.id)]))
+        lead.write({"user_id": self.salesperson_2.id})
+        self.assertEqual(lead.company_id, self.company)
+
+    def test_a_walk_in_cannot_be_tied_to_another_showrooms_lead(self):
+        """Odoo shows a linked record's name whatever its reader's rights: a receptionist who writes another
+        showroom's lead id on their walk-in would read that lead's name (customer, phone). Refused."""
+        south = self.env["res.company"].create({"name": "South showroom"})
+        theirs = self._lead(name="Ivan Petrov: new car", company_id=south.id, team_id=False)
+        self.assertEqual(theirs.company_id, south)
+        walkin = self.env["dealer.walkin"].with_user(self.receptionist).create({"name": "Visitor"})
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            walkin.with_user(self.receptionist).write({"lead_id": theirs.id})
+        self.assertFalse(walkin.lead_id)
+
     def test_a_deal_of_another_team_is_won_without_a_car(self):
         lead = self.env["crm.lead"].create(
             {"name": "Roof boxes", "type": "opportunity", "team_id": self.generic_team.id, "partner_id": False}

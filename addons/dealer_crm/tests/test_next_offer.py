@@ -277,6 +277,33 @@ class TestNextOffer(DealerCustomerCase):
         with self.assertRaises(AccessError):
             offers.with_user(stranger).read(["reason"])
 
+    def test_an_offer_of_a_shared_car_accepted_here_is_this_showrooms(self):
+        """A shared car's offer (no showroom) accepted on showroom A's deal: showroom B no longer reads it, nor
+        which of A's deals took it; it is offered again in neither showroom."""
+        car = self._car(company_id=False)
+        car.partner_id.company_id = False
+        self._due(car, 30000, 10, odometer=28900)
+        self._refresh()
+        offer = self._offers(car, "maintenance")
+        self.assertTrue(offer)
+        self.assertFalse(offer.company_id)
+        other = self.env["res.company"].create({"name": "Showroom B"})
+        there = new_test_user(
+            self.env,
+            login="offer_b_advisor",
+            groups="dealer_crm.group_service_advisor",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        self.assertTrue(self.env["dealer.next.offer"].with_user(there).search([("id", "=", offer.id)]))
+        lead = self.make_deal(car.partner_id, vehicle_id=car.id)
+        self.assertEqual(lead.company_id, self.env.company)
+        offer.with_user(self.salesman).with_context(dealer_lead_id=lead.id).action_accept()
+        self.assertEqual((offer.state, offer.company_id), ("accepted", lead.company_id))
+        self.assertFalse(self.env["dealer.next.offer"].with_user(there).search([("id", "=", offer.id)]))
+        self._refresh()
+        self.assertFalse(self._offers(car, "maintenance"), "not offered again")
+
     def test_work_declined_in_another_showroom_is_that_showrooms_offer(self):
         """A car shared by the showrooms (no showroom of its own) declined work in showroom B: the offer is B's.
         It used to be the car's (none): showroom A's staff saw B's declined work, and the card and the car's form

@@ -55,3 +55,20 @@ def refuse_system_fields(records, vals_list, fnames):
                     field=field._description_string(records.env),
                 )
             )
+
+
+def check_linked_records(records, vals_list, fnames, operation="read"):
+    """Refuse a person's ``create`` or ``write`` that links, through one of the many2one ``fnames``, a record
+    they may not ``operation`` (read, write).
+
+    Odoo shows a linked record's name to whoever reads the link, whatever their rights: another showroom's
+    visit or deal, its id written on a record of one's own, would be read through it (and acted upon by what
+    follows the link). Constraints run as superuser, so the check is made here, before anything is written.
+    """
+    env = records.env
+    if env.su:
+        return
+    for fname in fnames:
+        ids = {vals[fname] for vals in vals_list if isinstance(vals.get(fname), int) and vals[fname]}
+        if ids:
+            env[records._fields[fname].comodel_name].browse(ids).check_access(operation)

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class DealerVehicle(models.Model):
@@ -12,6 +12,7 @@ class DealerVehicle(models.Model):
         help="The open call task a reminder campaign gave for this car (the user's own first).",
     )
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_dealer_reminder_call_id(self):
         calls = self.env["mail.activity"]._dealer_reminder_calls(self)
         for vehicle in self:

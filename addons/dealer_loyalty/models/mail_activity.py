@@ -35,9 +35,16 @@ class MailActivity(models.Model):
 
     @api.model
     def _dealer_reminder_call_domain(self):
-        """Open phone-call tasks given by a campaign step or a retention strategy."""
+        """Open phone-call tasks given by a campaign step or a retention strategy of a showroom the user works
+        in: a shared car's or customer's task of another showroom is that showroom's to close (its campaign
+        counts the outcome)."""
+        companies = self.env.companies.ids
         return Domain("activity_category", "=", "phonecall") & (
-            Domain("dealer_strategy_id", "!=", False) | Domain("dealer_dispatch_ids", "!=", False)
+            (
+                Domain("dealer_strategy_id", "!=", False)
+                & Domain("dealer_strategy_id.company_id", "in", [*companies, False])
+            )
+            | Domain("dealer_dispatch_ids.company_id", "in", companies)
         )
 
     @api.model

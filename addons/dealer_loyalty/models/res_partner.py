@@ -282,6 +282,7 @@ class ResPartner(models.Model):
         help="The open call task a retention strategy or a customer campaign gave (the user's own first).",
     )
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_dealer_reminder_call_id(self):
         calls = self.env["mail.activity"]._dealer_reminder_calls(self)
         for partner in self:

@@ -1,6 +1,7 @@
 import ast
 from datetime import date
 
+from odoo import Command
 from odoo.addons.dealer_crm.tests.common import user_of
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
@@ -115,6 +116,26 @@ class TestReminderCalls(DealerCampaignCase):
         self.assertNotIn("call her", task.feedback)
         call = self.Call.search([("dispatch_id", "=", row.id)])
         self.assertEqual((call.booking_id, call.note), (booking, "Wife drives it, call her"), "the call keeps them")
+
+    def test_another_showrooms_call_task_on_a_shared_car_is_not_offered(self):
+        """A shared car's reminder call of showroom A: an operator of showroom B, who reads the car, is not
+        offered A's task to close (A's campaign would lose the outcome of its call)."""
+        south = self.env["res.company"].create({"name": "Second showroom"})
+        car, customer = self.vehicles[0], self.partners[0]
+        customer.company_id = False
+        car.company_id = False
+        row = self._task(self._running_campaign(), car)
+        self.assertEqual(car.with_user(self.operator).dealer_reminder_call_id, row.activity_id)
+        there = new_test_user(
+            self.env,
+            login="reminder_call_south",
+            groups="dealer_crm.group_call_center",
+            company_id=south.id,
+            company_ids=[Command.set(south.ids)],
+        )
+        self.assertTrue(car.with_user(there).has_access("read"), "the car is shared")
+        self.assertFalse(car.with_user(there).dealer_reminder_call_id)
+        self.assertFalse(customer.with_user(there).dealer_reminder_call_id)
 
     def test_a_reminders_call_is_credited_only_with_its_customers_booking(self):
         """The form offers the customer's bookings; another customer's booking sent over RPC is refused, naming the
@@ -241,6 +262,21 @@ class TestReminderCalls(DealerCampaignCase):
         self.assertFalse(self.Call.search([("dispatch_id", "=", row.id)]))
         self.assertTrue(row.activity_id.active)
         self.assertFalse(row.call_outcome)
+
+    def test_the_dialog_takes_no_booking_of_another_showroom(self):
+        """Odoo shows a linked record's name whatever its reader's rights: an operator who put another
+        showroom's booking id in the call dialog would read its name (customer, car). Refused."""
+        campaign = self._running_campaign()
+        row = self._task(campaign, self.vehicles[0])
+        south = self.env["res.company"].create({"name": "Second showroom"})
+        south_team = self.env["crm.team"].create({"name": "Second showroom's service", "company_id": south.id})
+        theirs = self.env["crm.lead"].create({"name": "Ivan Petrov: brakes", "team_id": south_team.id})
+        self.assertEqual(theirs.company_id, south)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            self.Wizard.with_user(self.operator).create(
+                {"activity_id": row.activity_id.id, "outcome": "booked", "booking_id": theirs.id}
+            )
+        self.assertTrue(row.activity_id.active)
 
     def test_wrong_number_is_noted_on_the_customer_card(self):
         campaign = self._running_campaign()

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.addons.dealer_crm.models.crm_lead import MAX_DURATION_SECONDS
 from odoo.addons.dealer_crm.models.dealer_call import CALL_OUTCOMES
 from odoo.addons.dealer_crm.tools.marks import Mark
+from odoo.addons.dealer_crm.tools.system_fields import check_linked_records
 from odoo.exceptions import UserError
 
 # Roles of a retention strategy whose calls are the service line's; the other strategies call for sales.
@@ -44,6 +45,16 @@ class DealerCallOutcomeWizard(models.TransientModel):
     )
     duration_minutes = fields.Integer(string="Duration (min)")
     note = fields.Text()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # only a booking the caller may read: another showroom's would show its name in the dialog
+        check_linked_records(self, vals_list, ["booking_id"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_linked_records(self, [vals], ["booking_id"])
+        return super().write(vals)
 
     @api.depends("activity_id")
     def _compute_origin(self):

@@ -8,6 +8,7 @@ from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.addons.dealer_crm.tools.api_input import _lt
 from odoo.addons.dealer_crm.tools.marks import Mark, as_application, marked
+from odoo.addons.dealer_crm.tools.system_fields import check_linked_records
 from odoo.exceptions import UserError, ValidationError
 
 from .dealer_loss_event import FULL_LOSS_KINDS
@@ -134,6 +135,9 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the origin visit is one its writer may read (another showroom's would show here, and its deferred
+        # work would count as followed up)
+        check_linked_records(self, vals_list, ["service_visit_id"])
         team = None
         default_interest = self.env.context.get("default_dealer_interest")
         for vals in vals_list:
@@ -146,6 +150,7 @@ class CrmLead(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_linked_records(self, [vals], ["service_visit_id"])
         # A lead whose Interest becomes Service is a service request from now on: it moves to the
         # service pipeline, as one created so (unless the same write names its team).
         becoming_service = self.browse()

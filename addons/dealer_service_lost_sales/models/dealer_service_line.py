@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.marks import as_application
+from odoo.addons.dealer_crm.tools.system_fields import check_linked_records
 
 OPEN_STATES = ("proposed", "accepted")
 
@@ -74,12 +75,15 @@ class DealerServiceLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # a line goes only on an opportunity its writer may change (another showroom's would take it)
+        check_linked_records(self, vals_list, ["lead_id"], "write")
         lines = super().create(vals_list)
         lines.lead_id._dealer_update_service_revenue()
         lines.lead_id._dealer_service_lines_changed()
         return lines
 
     def write(self, vals):
+        check_linked_records(self, [vals], ["lead_id"], "write")
         before = {line.id: (line.state, line.amount) for line in self} if {"state", "amount"} & set(vals) else {}
         old_leads = self.lead_id if "lead_id" in vals else self.env["crm.lead"]
         res = super().write(vals)

@@ -21,8 +21,15 @@ class DealerVisitLine(models.Model):
         copy=False,
         ondelete="set null",
         readonly=True,
+        check_company=True,
         help="The service opportunity an automation rule opened to win this declined job back.",
     )
+
+    @api.constrains("service_opportunity_id")
+    def _check_service_opportunity_company(self):
+        """An opportunity of the visit's showroom (or of none): another showroom's would show its name here,
+        and be taken for this job's follow-up."""
+        self._check_company(["service_opportunity_id"])
 
     @api.model_create_multi
     def create(self, vals_list):

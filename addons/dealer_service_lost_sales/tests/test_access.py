@@ -1,6 +1,7 @@
 from datetime import date
 
-from odoo.exceptions import AccessError
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
 from .common import ServiceLostSalesCase
@@ -93,6 +94,40 @@ class TestAccess(ServiceLostSalesCase):
         other = self.env["res.company"].create({"name": "Other showroom"})
         event = self.Event.create({"kind": "no_show", "amount": 10, "company_id": other.id})
         self.assertNotIn(event, self.Event.with_user(self.advisor).search([]))
+
+    def test_nothing_of_another_showroom_is_tied_to_this_ones_records(self):
+        """Odoo shows a linked record's name whatever its reader's rights: an advisor who wrote another
+        showroom's ids on an opportunity, a visit's line or an opportunity's line would read that showroom's
+        names, switch off its deferred-work follow-up or add lines to its deals. Each is refused."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        their_car = self.env["dealer.vehicle"].create(
+            {"plate": "O001OO77", "brand_id": self.brand.id, "company_id": other.id}
+        )
+        their_visit = self.env["dealer.visit"].create(
+            {"vehicle_id": their_car.id, "date": date(2026, 4, 1), "company_id": other.id}
+        )
+        their_team = self.env["crm.team"].create({"name": "Other showroom's service", "company_id": other.id})
+        their_lead = self.Lead.create({"name": "Ivan Petrov: brakes", "type": "opportunity", "team_id": their_team.id})
+        self.assertEqual(their_lead.company_id, other)
+        visit = self.env["dealer.visit"].create(
+            {
+                "vehicle_id": self.vehicle.id,
+                "date": date(2026, 4, 1),
+                "line_ids": [Command.create({"name": "Brakes", "amount": 100, "status": "declined"})],
+            }
+        )
+        advisor = self.env(user=self.advisor)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            advisor["crm.lead"].browse(self.lead.id).write({"service_visit_id": their_visit.id})
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            advisor["dealer.visit.line"].browse(visit.line_ids.id).write({"service_opportunity_id": their_lead.id})
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            advisor["dealer.service.line"].browse(self.lead.service_line_ids.id).write({"lead_id": their_lead.id})
+        self.assertFalse(self.lead.service_visit_id or visit.line_ids.service_opportunity_id)
+        self.assertEqual(self.lead.service_line_ids.lead_id, self.lead)
+        # their own showroom's are tied as before
+        advisor["crm.lead"].browse(self.lead.id).write({"service_visit_id": visit.id})
+        self.assertEqual(self.lead.service_visit_id, visit)
 
     def test_every_screen_opens_for_its_roles(self):
         """The actions behind the menus load their views for the roles that see the menu."""
