@@ -127,6 +127,13 @@ class DealerDispatch(models.Model):
     state = fields.Selection(DISPATCH_STATES, default="queued", required=True, index=True, readonly=True)
     skip_reason = fields.Selection(SKIP_REASONS, string="Reason", readonly=True)
     attempts = fields.Integer(readonly=True)
+    failure_type = fields.Selection(
+        selection="_failure_type_selection",
+        string="Failure",
+        readonly=True,
+        help="Why the message failed or is retried, in the reader's language; Last Error keeps what the provider "
+        "or the check said, as they said it.",
+    )
     last_error = fields.Char(readonly=True)
     next_retry_at = fields.Datetime(readonly=True)
     sent_at = fields.Datetime(index="btree_not_null", readonly=True)
@@ -1041,12 +1048,23 @@ class DealerDispatch(models.Model):
             )
         return {"state": "delivered", "activity_id": activity.id}
 
-    def _failure_vals(self, error, transient, now):
+    @api.model
+    def _failure_type_selection(self):
+        """The sending's own failures, then Odoo's mail and SMS ones (its notifications' words and translations:
+        a provider's code such as ``sms_credit`` is shown as *Insufficient Credit* in the reader's language)."""
+        odoo = self.env["mail.notification"]._fields["failure_type"]._description_selection(self.env)
+        prepare = self.env._("Could not be prepared")
+        telegram = self.env._("Refused by Telegram")
+        interrupted = self.env._("Interrupted while sending")
+        return [("prepare", prepare), ("telegram", telegram), ("interrupted", interrupted), *odoo]
+
+    def _failure_vals(self, error, transient, now, failure_type):
         """Transient errors retry at now + 2^attempts minutes up to MAX_ATTEMPTS; the rest fail for good."""
+        vals = {"failure_type": failure_type, "last_error": error}
         if transient and self.attempts < MAX_ATTEMPTS:
             retry_at = now + timedelta(minutes=2**self.attempts)
-            return {"state": "queued", "scheduled_at": retry_at, "next_retry_at": retry_at, "last_error": error}
-        return {"state": "failed", "last_error": error, "next_retry_at": False}
+            return {**vals, "state": "queued", "scheduled_at": retry_at, "next_retry_at": retry_at}
+        return {**vals, "state": "failed", "next_retry_at": False}
 
     def _process(self, now):
         """Process rows locked by the caller; every outcome is written in the caller's transaction."""
@@ -1094,6 +1112,7 @@ class DealerDispatch(models.Model):
                             **sent[row.id],
                             "attempts": row.attempts + 1,
                             "sent_at": now,
+                            "failure_type": False,
                             "last_error": False,
                             "next_retry_at": False,
                         }
@@ -1159,11 +1178,11 @@ class DealerDispatch(models.Model):
             with self.env.cr.savepoint():
                 vals = self._send_one()
         except (UserError, ValidationError) as error:
-            self.write(self._failure_vals(str(error), False, now))
+            self.write(self._failure_vals(str(error), False, now, "prepare"))
             return False
         except DealerTelegramError as error:
             # at most once: only an error proving nothing was delivered is retried (see DealerTelegramError)
-            vals = self._failure_vals(str(error), error.transient, now)
+            vals = self._failure_vals(str(error), error.transient, now, "telegram")
             if vals["state"] == "queued" and error.retry_after:
                 retry_at = max(vals["scheduled_at"], now + timedelta(seconds=error.retry_after))
                 vals.update(scheduled_at=retry_at, next_retry_at=retry_at)
@@ -1172,9 +1191,9 @@ class DealerDispatch(models.Model):
         except Exception as error:  # one bad row must not block the queue
             _logger.exception("Campaign dispatch %s failed", self.id)
             # Telegram may have received the call already: never retry it; the outbox channels rolled back.
-            self.write(self._failure_vals(scrub_bot_token(repr(error)), self.channel != "telegram", now))
+            self.write(self._failure_vals(scrub_bot_token(repr(error)), self.channel != "telegram", now, "unknown"))
             return False
-        self.write({**vals, "sent_at": now, "last_error": False, "next_retry_at": False})
+        self.write({**vals, "sent_at": now, "failure_type": False, "last_error": False, "next_retry_at": False})
         return True
 
     @api.model
@@ -1245,6 +1264,7 @@ class DealerDispatch(models.Model):
         stuck.write(
             {
                 "state": "failed",
+                "failure_type": "interrupted",
                 "last_error": self.env._(
                     "Interrupted while sending; not retried because the message may already have been delivered."
                 ),
@@ -1285,7 +1305,7 @@ class DealerDispatch(models.Model):
                 """
             WITH n AS (
                 SELECT x.id, mn.id AS notification_id, mn.notification_status AS status,
-                       COALESCE(mn.failure_reason, mn.failure_type) AS reason,
+                       mn.failure_reason AS reason, COALESCE(mn.failure_type, 'unknown') AS failure_type,
                        (mn.notification_status = 'exception' AND x.attempts < %(max)s
                         AND CASE WHEN x.channel = 'sms'
                                  THEN COALESCE(mn.failure_type, 'unknown') IN %(sms_transient)s
@@ -1305,8 +1325,9 @@ class DealerDispatch(models.Model):
                                END,
                        scheduled_at = CASE WHEN n.retry THEN n.retry_at ELSE d.scheduled_at END,
                        next_retry_at = CASE WHEN n.retry THEN n.retry_at END,
-                       last_error = CASE WHEN n.status IN ('exception', 'bounce')
-                                         THEN COALESCE(n.reason, d.last_error) ELSE d.last_error END,
+                       failure_type = CASE WHEN n.status IN ('exception', 'bounce')
+                                           THEN n.failure_type ELSE d.failure_type END,
+                       last_error = CASE WHEN n.status IN ('exception', 'bounce') THEN n.reason ELSE d.last_error END,
                        write_date = now() AT TIME ZONE 'UTC'
                   FROM n
                  WHERE n.id = d.id

@@ -171,7 +171,34 @@ class TestCampaignDelivery(DealerCampaignHttpCase):
             self._run_cron()
         self._send_sms_queue(sim_error="wrong_number_format")
         self.assertEqual(row.state, "failed")
-        self.assertTrue(row.last_error)
+        self.assertEqual(row.failure_type, "sms_number_format")
+
+    def test_the_log_says_why_a_message_failed_in_the_readers_language(self):
+        """The provider's code (``sms_credit``, ``sms_number_format``) and the sending's own failures are
+        shown in the words of the reader's language, as Odoo shows its own delivery failures; the provider's
+        own text stays beside them."""
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["sms", "dealer_loyalty"], ["ru_RU"])
+        row = self._sms_campaign()
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+            self._send_sms_queue(sim_error="credit")
+        self.assertEqual((row.state, row.failure_type), ("queued", "sms_credit"), "no credit: retried")
+
+        def shown(row, lang):
+            selection = row.with_context(lang=lang).fields_get(["failure_type"])["failure_type"]["selection"]
+            return dict(selection)[row.failure_type]
+
+        self.assertEqual(shown(row, "ru_RU"), "Недостаточный кредит")
+        self.assertEqual(shown(row, "en_US"), "Insufficient Credit")
+        self.assertNotIn("sms_credit", row.last_error or "", "no raw code shown as the error")
+        self.assertEqual(row.with_context(lang="ru_RU").fields_get(["failure_type"])["failure_type"]["string"], "Сбой")
+        # a failure of the sending itself: a message interrupted while it was being sent
+        interrupted = self.env["dealer.dispatch"].browse(row.id)
+        interrupted.sudo().write({"state": "sending", "sending_since": datetime(2026, 12, 1, 9, 0)})
+        self.env["dealer.dispatch"]._recover_interrupted(datetime(2026, 12, 1, 12, 0))
+        self.assertEqual((row.state, row.failure_type), ("failed", "interrupted"))
+        self.assertEqual(shown(row, "ru_RU"), "Прервано при отправке")
 
     def test_results_count_bookings_revenue_roi(self):
         row = self._sms_campaign()

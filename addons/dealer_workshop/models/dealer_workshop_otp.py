@@ -144,12 +144,13 @@ class DealerWorkshopOtp(models.Model):
         logged = otp._log_dispatch(partner, sms)
         # at once, and removed at once (Odoo's send only marks it for its daily clean-up): the code is never kept
         sms.send(unlink_failed=True, unlink_sent=True)
-        refused = sms.state == "error" and (sms.failure_type or "sms")
+        refused = sms.state == "error" and (sms.failure_type or "unknown")
         sms.unlink()
         if refused:
             # the provider refused it (no credit, an account problem): the person waits for nothing, and a code
-            # that never left counts against no limit
-            logged.write({"state": "failed", "last_error": refused})
+            # that never left counts against no limit; the log names the provider's reason (shown translated)
+            known = dict(logged._fields["failure_type"]._description_selection(logged.env))
+            logged.write({"state": "failed", "failure_type": refused if refused in known else "unknown"})
             otp.unlink()
             return env._(
                 "The SMS with the code could not be sent. Try again in a few minutes, or call us to book your visit."

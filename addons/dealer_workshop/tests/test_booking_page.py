@@ -467,7 +467,7 @@ class TestBookingPage(BookingPageCase):
         row = self.env["dealer.dispatch"].search(
             [("partner_id", "=", self.customer.id), ("res_model", "=", "dealer.workshop.otp")]
         )
-        self.assertEqual(row.state, "failed")
+        self.assertEqual((row.state, row.failure_type), ("failed", "sms_credit"), "the provider's reason is named")
         self.assertFalse(self.env["dealer.workshop.otp"].search([("phone", "=", self.customer.phone_sanitized)]))
         with freeze_time(NOW), self.mockSMSGateway():
             for _i in range(3):
