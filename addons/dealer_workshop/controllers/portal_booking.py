@@ -250,7 +250,7 @@ class PortalBooking(http.Controller):
         another showroom is booked there)."""
         if not partner:
             return request.env["dealer.vehicle"].sudo()
-        owners = partner.commercial_partner_id | partner
+        owners = partner if partner._dealer_staff_card() else partner.commercial_partner_id | partner
         return (
             request.env["dealer.vehicle"]
             .sudo()
@@ -366,14 +366,13 @@ class PortalBooking(http.Controller):
         if plate_key:
             domains.append(self._plate_domain(plate_key, company))
         found = Vehicle.search([*Domain.OR(domains), ("company_id", "in", [company.id, False])])
-        owner = partner.commercial_partner_id if partner else None
-        if not found or any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):
+        if not found or any(not (partner and partner._dealer_account_owns(car.partner_id)) for car in found):
             # not theirs: counted for the visitor; for the connection (shared by many behind a proxy or a
             # carrier's NAT) only a car of the register, which is what a stranger learns something about
             Lookup._dealer_count(visitor, car_key, ip_address if found else None, company)
         # a car of the register that is not the booker's (another customer's, or one with no owner yet,
         # such as a car in stock) is booked by the service desk, which checks who brings it
-        if any(not car.partner_id or car.partner_id.commercial_partner_id != owner for car in found):
+        if any(not (partner and partner._dealer_account_owns(car.partner_id)) for car in found):
             raise BookingError(
                 env._(
                     "This car is registered to another customer. Please call the service desk to book it, "
@@ -906,17 +905,13 @@ class PortalBookingHome(CustomerPortal):
 
     def _dealer_bookings(self):
         partner = request.env.user.partner_id
-        owners = partner.commercial_partner_id | partner
         # sudo: a customer's own bookings (by their contact), never anyone else's
         return (
             request.env["crm.lead"]
             .sudo()
             .with_context(active_test=False)
             .search(
-                [
-                    ("dealer_interest", "=", SERVICE_INTEREST),
-                    ("partner_id", "child_of", owners.commercial_partner_id.ids),
-                ],
+                [("dealer_interest", "=", SERVICE_INTEREST), *partner._dealer_account_domain()],
                 order="service_planned_at desc, id desc",
                 limit=100,
             )

@@ -102,10 +102,10 @@ class DealerRepairStatus(CustomerPortal):
         return self._dealer_book(visit, f"/my/service/status/{visit_id}", line_id)
 
     def _dealer_my_visit(self, visit_id):
-        """The visit when it is a car of the logged-in customer (or their company), else not found."""
+        """The visit when it is a car of the logged-in customer (or their company; a staff member's own only),
+        else not found."""
         visit = request.env["dealer.visit"].sudo().browse(visit_id).exists()
-        mine = request.env.user.partner_id.commercial_partner_id
-        if not visit or not visit.partner_id or visit.partner_id.commercial_partner_id != mine:
+        if not visit or not request.env.user.partner_id._dealer_account_owns(visit.partner_id):
             raise NotFound()
         return visit
 

@@ -303,12 +303,12 @@ class DealerVisit(models.Model):
 
     @api.model
     def _dealer_portal_visits(self, partner):
-        """The cars of ``partner`` (and of their company's contacts) in the workshop now, for their portal."""
-        commercial = partner.commercial_partner_id
+        """The cars of ``partner`` (and of their company's contacts) in the workshop now, for their portal
+        (a staff member's own only: ``res.partner._dealer_account_domain``)."""
         return (
             self.sudo()
-            .search([("partner_id", "child_of", commercial.id), ("state", "=", "open")], order="date desc, id desc")
-            .filtered(lambda visit: visit.partner_id.commercial_partner_id == commercial)
+            .search([*partner._dealer_account_domain(), ("state", "=", "open")], order="date desc, id desc")
+            .filtered(lambda visit: partner._dealer_account_owns(visit.partner_id))
         )
 
     def _dealer_portal_rows(self):

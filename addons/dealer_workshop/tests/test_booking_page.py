@@ -757,6 +757,26 @@ class TestBookingPage(BookingPageCase):
             listing = self._get("/my/service-bookings")
         self.assertIn(f">{workshop}</a>", listing, "their list of bookings tells the same time as the confirmation")
 
+    def test_staff_who_attach_their_card_to_a_customer_see_none_of_its_bookings_nor_cars(self):
+        """A staff member may edit their own contact card: linking it to a customer's company card does not
+        make that company's bookings and cars theirs on the customer's pages (neither listed with their
+        manage links, nor bookable on the booking page)."""
+        fleet = self.env["res.partner"].create({"name": "Fleet LLC", "is_company": True})
+        self.customer.parent_id = fleet
+        _dispatch, lead, _page = self._book_from_reminder()
+        staff = new_test_user(self.env, login="booking_staff", groups="dealer_crm.group_call_center")
+        staff.partner_id.with_user(staff).write({"parent_id": fleet.id})
+        self.authenticate("booking_staff", "booking_staff")
+        with freeze_time(NOW):
+            listing = self._get("/my/service-bookings")
+            self.assertNotIn(f"/service/booking/{lead.id}/", listing)
+            self.assertNotIn(self.car.display_name, listing)
+            self.assertNotIn(self.car.display_name, self._get("/service/book"), "the customer's car is not offered")
+            page = self._get(f"/service/book?step=slots&vehicle_id={self.car.id}&product_ids={self.to2.id}")
+        self.assertIn("This car is not one of yours", page)
+        self.assertNotIn("data-slot=", page, "no time offered for it")
+        self.assertEqual(self._bookings(self.car), lead, "nothing else booked for the customer's car")
+
     def test_russian_page_from_the_customer_language(self):
         self.env["res.lang"]._activate_lang("ru_RU")
         self.customer.lang = "ru_RU"

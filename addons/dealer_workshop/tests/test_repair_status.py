@@ -407,6 +407,23 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
             line.service_opportunity_id.name, "Brake pads: клиент записался на потом со страницы статуса ремонта"
         )
 
+    def test_staff_who_attach_their_card_to_a_customer_see_none_of_its_visits(self):
+        """A staff member may edit their own contact card: linking it to a customer's company card does not
+        make that company's cars in the workshop theirs on the customer's pages."""
+        fleet = self.env["res.partner"].create({"name": "Fleet LLC", "is_company": True})
+        self.russian.parent_id = fleet
+        theirs = self._declined_visit(self.russian)
+        staff = new_test_user(self.env, login="stat_staff", groups="dealer_crm.group_call_center")
+        staff.partner_id.with_user(staff).write({"parent_id": fleet.id})
+        self.assertEqual(staff.partner_id.commercial_partner_id, fleet)
+        self.authenticate("stat_staff", "stat_staff")
+        other = self.url_open(f"/my/service/status/{theirs.id}")
+        self.assertEqual(other.status_code, 404)
+        self.assertNotIn("Brake pads", other.text)
+        self.assertNotIn(f"/my/service/status/{theirs.id}", self.url_open("/my/service/status").text)
+        own = self._declined_visit(staff.partner_id)
+        self.assertEqual(self.url_open(f"/my/service/status/{own.id}").status_code, 200, "their own car is theirs")
+
     def test_portal_user_sees_only_their_own_visit(self):
         mine = self._declined_visit(self.english)
         theirs = self._declined_visit(self.russian)
