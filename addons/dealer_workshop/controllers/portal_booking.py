@@ -75,13 +75,15 @@ def storable_form(route):
 # ------------------------------------------------------------
 
 
-def booking_token(env, lead_id):
-    """The signature of a booking's manage link (view, reschedule, cancel)."""
-    return tools.hmac(env(su=True), "dealer_workshop-booking-manage", int(lead_id))
+def booking_token(lead):
+    """The signature of a booking's manage link (view, reschedule, cancel): of the booking and its customer,
+    so that a link sent before the booking's customer was corrected (to the wrong person) stops working."""
+    lead.ensure_one()
+    return tools.hmac(lead.env(su=True), "dealer_workshop-booking-manage", (lead.id, lead.sudo().partner_id.id))
 
 
 def booking_url(lead):
-    return f"{lead.get_base_url().rstrip('/')}/service/booking/{lead.id}/{booking_token(lead.env, lead.id)}"
+    return f"{lead.get_base_url().rstrip('/')}/service/booking/{lead.id}/{booking_token(lead)}"
 
 
 def _lang(partner=None):
@@ -588,7 +590,7 @@ class PortalBooking(http.Controller):
             .sudo()
             .search_count([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
         )
-        url = f"/service/booking/{lead.id}/{booking_token(request.env, lead.id)}?booked={1 if told else 2}"
+        url = f"/service/booking/{lead.id}/{booking_token(lead)}?booked={1 if told else 2}"
         return request.redirect(url)
 
     def _book(self, partner, phone, dispatch, form):
@@ -617,7 +619,8 @@ class PortalBooking(http.Controller):
         if today >= MAX_ONLINE_BOOKINGS_PER_DAY:
             raise BookingError(
                 env._(
-                    "You have booked %(count)s visits online today. To book more, please call the service desk.",
+                    "You have booked %(count)s visits online in the last 24 hours. To book more, please call the "
+                    "service desk.",
                     count=today,
                 )
             )
@@ -707,6 +710,10 @@ class PortalBooking(http.Controller):
                 .with_context(mail_create_nosubscribe=True)
                 .create({"name": name, "phone": phone, "company_id": company.id, "lang": _lang()})
             )
+        elif not partner.lang:
+            # a card with no language takes the one the customer booked in: the confirmation and every later
+            # message then speak it (before, they fell back to the showroom's)
+            partner.sudo().lang = _lang()
         if new_car:
             vehicle = env["dealer.vehicle"].sudo().create({**new_car, "partner_id": partner.id})
         _serialize_on_bay(bay)
@@ -738,14 +745,13 @@ class PortalBooking(http.Controller):
     # ------------------------------------------------------------
 
     def _booking(self, lead_id, token):
-        """The booking a signed link names (archived too), else 404: a forged link shows nothing.
+        """The booking a signed link names (archived too), else 404: a forged link, or one signed for another
+        customer of the booking, shows nothing.
 
         The routes then check that the link has not expired (``_dealer_manage_link_expired``).
         """
-        if not same_token(token, booking_token(request.env, lead_id)):
-            raise NotFound()
         lead = request.env["crm.lead"].sudo().with_context(active_test=False).browse(lead_id).exists()
-        if not lead or lead.dealer_interest != SERVICE_INTEREST:
+        if not lead or not same_token(token, booking_token(lead)) or lead.dealer_interest != SERVICE_INTEREST:
             raise NotFound()
         return lead
 

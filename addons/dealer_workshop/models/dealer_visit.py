@@ -243,24 +243,27 @@ class DealerVisit(models.Model):
     # Status link
     # ------------------------------------------------------------
 
-    @api.model
-    def _dealer_status_token(self, visit_id):
-        """The signature of a visit's repair-status link."""
-        return tools.hmac(self.env(su=True), STATUS_SCOPE, visit_id)
+    def _dealer_status_token(self):
+        """The signature of this visit's repair-status link: of the visit and its customer, so that the link
+        sent before the visit's customer was corrected (to the wrong person) stops showing it."""
+        self.ensure_one()
+        return tools.hmac(self.env(su=True), STATUS_SCOPE, (self.id, self.sudo().partner_id.id))
 
     def _dealer_status_url(self):
         self.ensure_one()
         base = self.get_base_url().rstrip("/")
-        return f"{base}/service/status/{self.id}/{self._dealer_status_token(self.id)}"
+        return f"{base}/service/status/{self.id}/{self._dealer_status_token()}"
 
     @api.model
     def _dealer_from_status_link(self, visit_id, token):
-        """The visit a status link names, or an empty recordset when the link is forged."""
+        """The visit a status link names, or an empty recordset when the link is forged or was signed for
+        another customer of the visit."""
         if not isinstance(visit_id, int) or not isinstance(token, str):
             return self.browse()
-        if not same_token(token, self._dealer_status_token(visit_id)):
+        visit = self.sudo().browse(visit_id).exists()
+        if not visit or not same_token(token, visit._dealer_status_token()):
             return self.browse()
-        return self.sudo().browse(visit_id).exists()
+        return visit
 
     def _dealer_status_link_expired(self, now=None):
         """Whether this visit's repair-status link stopped working: some weeks after the visit was

@@ -166,7 +166,9 @@ class DealerWorkshopOtp(models.Model):
             return env._("Too many codes were sent to this number. Try again in an hour.")
         today = Otp.search_fetch([("phone", "=", phone), ("create_date", ">", day_ago)], ["attempts", "create_date"])
         if len(today) >= MAX_CODES_PER_DAY:
-            return env._("Too many codes were sent to this number today. Please call us to book your visit.")
+            return env._(
+                "Too many codes were sent to this number in the last 24 hours. Please call us to book your visit."
+            )
         recent = today.filtered(lambda otp: otp.create_date > now - timedelta(hours=WRONG_CODES_HOURS))
         if sum(recent.mapped("attempts")) >= MAX_WRONG_CODES:
             return env._(

@@ -170,7 +170,7 @@ class TestBookingPage(BookingPageCase):
             self.assertEqual(confirmation.channel, "sms")
             # the log keeps the mark of the manage link, the link itself is put in the message that leaves
             self.assertIn("[booking link]", confirmation.body)
-            self.assertNotIn(booking_token(self.env, lead.id), confirmation.body)
+            self.assertNotIn(booking_token(lead), confirmation.body)
 
     def test_a_booking_from_a_reminder_leaves_its_campaign_running(self):
         """Crediting the campaign with a booking is bookkeeping, not an edit: the customer booking from the
@@ -417,7 +417,7 @@ class TestBookingPage(BookingPageCase):
                 self.assertIn("Code from the SMS", response.text, i)
             self.env.cr.execute("UPDATE dealer_workshop_otp SET create_date = create_date - interval '61 minutes'")
             response = self._post("/service/book/code", html, {"phone": phone})
-            self.assertIn("Too many codes were sent to this number today", response.text)
+            self.assertIn("Too many codes were sent to this number in the last 24 hours", response.text)
             self.assertEqual(len(self._sms), otp_module.MAX_CODES_PER_DAY)
 
             other = "+79165557714"
@@ -487,7 +487,7 @@ class TestBookingPage(BookingPageCase):
             page = response.text
             later = next(slot for slot in self._slots(page) if slot.startswith("2026-12-03"))
             moved = datetime.fromisoformat(later)
-            manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+            manage = f"/service/booking/{lead.id}/{booking_token(lead)}"
             response = self._post(manage + "/reschedule", page, {"slot": later})
             self.assertIn("Your visit is moved", response.text)
             self.assertEqual(lead.service_planned_at, moved)
@@ -499,7 +499,7 @@ class TestBookingPage(BookingPageCase):
             self.assertEqual(lead.service_planned_at, moved)
             self.assertEqual(self._counts(), before)
             reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
-            url = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}/cancel"
+            url = f"/service/booking/{lead.id}/{booking_token(lead)}/cancel"
             response = self._post(url, page, {"reason_id": "", "comment": "x"})
             self.assertIn("Choose why you cancel", response.text)
             self.assertTrue(lead.active)
@@ -526,7 +526,7 @@ class TestBookingPage(BookingPageCase):
             lead = self._bookings(self.car)
             page = response.text
             later = next(slot for slot in self._slots(page) if slot.startswith("2026-12-03"))
-            manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}/reschedule"
+            manage = f"/service/booking/{lead.id}/{booking_token(lead)}/reschedule"
             for slot in (later, first, later):
                 page = self._post(manage, page, {"slot": slot}).text
                 self.assertIn("Your visit is moved", page)
@@ -553,13 +553,13 @@ class TestBookingPage(BookingPageCase):
                 page = self._post("/service/book/confirm", html, slot).text
                 self.assertIn("Your visit is booked", page)
                 lead = self._bookings(self.car)
-                manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+                manage = f"/service/booking/{lead.id}/{booking_token(lead)}"
                 page = self._post(manage + "/cancel", page, {"reason_id": reason.id}).text
                 self.assertIn("Your visit is cancelled", page)
             html = self._get(dispatch._dealer_booking_url())
             before = self._counts()
             page = self._post("/service/book/confirm", html, slot).text
-        self.assertIn(f"You have booked {MAX_ONLINE_BOOKINGS_PER_DAY} visits online today", page)
+        self.assertIn(f"You have booked {MAX_ONLINE_BOOKINGS_PER_DAY} visits online in the last 24 hours", page)
         self.assertEqual(self._counts(), before, "nothing written")
         cancelled = self.env["dealer.loss.event"].search(
             [("reason_id", "=", reason.id), ("vehicle_id", "=", self.car.id)]
@@ -572,7 +572,7 @@ class TestBookingPage(BookingPageCase):
         dispatch, lead, page = self._book_from_reminder()
         later = next(slot for slot in self._slots(page) if slot.startswith("2026-12-03"))
         first = "2026-12-02 08:00:00"
-        manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}/reschedule"
+        manage = f"/service/booking/{lead.id}/{booking_token(lead)}/reschedule"
         with freeze_time(NOW):
             for i in range(MAX_ONLINE_MOVES):
                 page = self._post(manage, page, {"slot": later if i % 2 == 0 else first}).text
@@ -603,7 +603,7 @@ class TestBookingPage(BookingPageCase):
             self.assertEqual(answer.status_code, 400)
             self.assertEqual(self._counts(), before)
             reason = self.env.ref("dealer_service_lost_sales.lost_reason_customer_cancelled")
-            manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+            manage = f"/service/booking/{lead.id}/{booking_token(lead)}"
             answer = self._post(manage + "/cancel", page, {"reason_id": reason.id, "comment": "\x00"})
             self.assertEqual(answer.status_code, 400)
         self.assertTrue(lead.active, "not cancelled")
@@ -624,7 +624,7 @@ class TestBookingPage(BookingPageCase):
                 {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00"},
             ).text
             lead = self._bookings(self.car)
-            manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+            manage = f"/service/booking/{lead.id}/{booking_token(lead)}"
             later = next(slot for slot in self._slots(page) if slot.startswith("2026-12-03"))
             page = self._post(manage + "/reschedule", page, {"slot": later}).text
             reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
@@ -635,10 +635,11 @@ class TestBookingPage(BookingPageCase):
         self.assertIn("Cancelled by the customer on the booking page.", bodies)
         self.assertNotIn("(UTC)", bodies)
 
-    def test_the_booking_time_is_written_in_the_language_of_the_confirmation(self):
-        """A customer without a language, on a page shown in Russian: the confirmation is in the showroom's
-        language (English here), its time written the English way, not the Russian."""
+    def test_a_customer_without_a_language_is_answered_in_the_one_they_booked_in(self):
+        """A customer whose card has no language books on the page shown in Russian, in an English showroom:
+        the card keeps Russian, and the confirmation is in Russian, its time written the Russian way."""
         self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"]._load_module_terms(["dealer_workshop"], ["ru_RU"])
         self.customer.lang = False
         self.company.partner_id.lang = "en_US"
         _campaign, dispatch = self._reminder()
@@ -650,17 +651,19 @@ class TestBookingPage(BookingPageCase):
                 {"vehicle_id": self.car.id, "product_ids": self.to2.id, "slot": "2026-12-02 08:00:00", "lang": "ru_RU"},
             )
         lead = self._bookings(self.car)
+        self.assertEqual(self.customer.lang, "ru_RU")
         row = self.env["dealer.dispatch"].search([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
         english = format_datetime(self.env(context={"lang": "en_US"}), datetime(2026, 12, 2, 8), dt_format="short")
         russian = format_datetime(self.env(context={"lang": "ru_RU"}), datetime(2026, 12, 2, 8), dt_format="short")
         self.assertNotEqual(english, russian)
-        self.assertIn(f"is booked for {english} (", row.body)
+        self.assertIn(russian, row.body)
+        self.assertNotIn("is booked for", row.body, "the confirmation's words are Russian too")
 
     def test_a_manage_link_stops_some_weeks_after_the_visit(self):
         """An old confirmation found or forwarded shows neither the car nor the work, and moves or
         cancels nothing; the customer's portal lists the booking without the dead link."""
         _dispatch, lead, page = self._book_from_reminder()
-        manage = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}"
+        manage = f"/service/booking/{lead.id}/{booking_token(lead)}"
         with freeze_time("2026-12-30 08:00:00"):
             self.assertIn(self.car.display_name, self._get(manage), "four weeks after the visit: still working")
         reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
@@ -685,8 +688,14 @@ class TestBookingPage(BookingPageCase):
         dispatch, lead, _page = self._book_from_reminder()
         with freeze_time(NOW):
             self.assertEqual(self.url_open(f"/service/booking/{lead.id}/forged").status_code, 404)
-            other = booking_token(self.env, lead.id + 1)
+            other = booking_token(self.env["crm.lead"].search([("id", "!=", lead.id)], limit=1))
             self.assertEqual(self.url_open(f"/service/booking/{lead.id}/{other}").status_code, 404)
+            # the booking moved to the right customer's card: the link sent to the first one stops working
+            manage = f"/service/booking/{lead.id}/{booking_token(lead)}"
+            self.assertEqual(self.url_open(manage).status_code, 200)
+            lead.partner_id = self.env["res.partner"].create({"name": "The right customer"})
+            self.assertEqual(self.url_open(manage).status_code, 404)
+            self.assertEqual(self.url_open(f"/service/booking/{lead.id}/{booking_token(lead)}").status_code, 200)
             # a token with letters beyond ASCII is just as forged (not a server error)
             for url in (
                 f"/service/booking/{lead.id}/%C3%A9",
@@ -725,7 +734,7 @@ class TestBookingPage(BookingPageCase):
             self.assertEqual((lead.partner_id, lead.dealer_dispatch_id.id), (self.customer, False))
             self.assertIn("/my/service-bookings", self._get("/my"))
             listing = self._get("/my/service-bookings")
-        self.assertIn(f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}", listing)
+        self.assertIn(f"/service/booking/{lead.id}/{booking_token(lead)}", listing)
 
     def test_a_logged_in_customer_gets_the_workshop_time_whatever_their_own_time_zone(self):
         user = self.env["res.users"].create(
@@ -866,7 +875,7 @@ class TestBookingPageSafety(BookingPageCase):
 
     def _cancel_refused(self, lead, page):
         reason = self.env.ref("dealer_service_lost_sales.lost_reason_competitor")
-        url = f"/service/booking/{lead.id}/{booking_token(self.env, lead.id)}/cancel"
+        url = f"/service/booking/{lead.id}/{booking_token(lead)}/cancel"
         Dispatch = self.env["dealer.dispatch"]
         told = Dispatch.search_count([("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)])
         response = self._post(url, page, {"reason_id": reason.id, "comment": "Changed my mind"})

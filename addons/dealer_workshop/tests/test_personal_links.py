@@ -64,7 +64,7 @@ class TestPersonalLinks(DealerCampaignHttpCase):
         row = self._row(self.customer, "crm.lead", self.lead.id, f"Booked. To move or cancel it: {BOOKING_LINK}")
         self._send()
         self.assertEqual(row.state, "sent")
-        token = booking_token(self.env, self.lead.id)
+        token = booking_token(self.lead)
         self.assertIn(f"/service/booking/{self.lead.id}/{token}", row.sms_id.body, "the customer gets the link")
         self.assertNotIn(token, row.body, "the log keeps the mark")
         self.assertNotIn(token, row.mail_message_id.body, "the chatter copy keeps the mark")

@@ -309,7 +309,7 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         return visit
 
     def _path(self, visit, token=None):
-        return f"/service/status/{visit.id}/{token or visit._dealer_status_token(visit.id)}"
+        return f"/service/status/{visit.id}/{token or visit._dealer_status_token()}"
 
     def test_good_link_shows_the_stage_forged_shows_nothing(self):
         visit = self._declined_visit()
@@ -350,6 +350,20 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         self.assertIn("This link has expired", answer.text)
         self.assertFalse(line.service_opportunity_id, "nothing booked")
         self.assertFalse(visit._dealer_book_declined_later(line.id), "nor by the customer's portal")
+
+    def test_a_link_sent_before_the_customer_was_corrected_shows_nothing(self):
+        """The visit was opened on the wrong card and its status link texted to that person; the service
+        advisor corrects the customer: the link already sent shows nothing, the right customer's works."""
+        visit = self._declined_visit()
+        wrong = self._path(visit)
+        self.assertIn("Brake pads", self.url_open(wrong).text)
+        visit.partner_id = self.russian
+        page = self.url_open(wrong)
+        self.assertEqual(page.status_code, 404)
+        self.assertNotIn(visit.vehicle_id.display_name, page.text)
+        self.assertNotIn("Brake pads", page.text)
+        self.assertNotEqual(self._path(visit), wrong)
+        self.assertIn("Brake pads", self.url_open(self._path(visit)).text, "the right customer's link works")
 
     def test_an_old_status_link_shows_nothing_a_car_in_the_workshop_keeps_its_link(self):
         """A status link found or forwarded long after the visit shows neither the car nor the declined
