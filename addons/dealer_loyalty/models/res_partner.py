@@ -688,7 +688,9 @@ class ResPartner(models.Model):
     def _compute_telegram_optin_url(self):
         now = fields.Datetime.now()
         for partner in self:
-            company = partner.company_id or self.env.company
+            # sudo: the showroom's bot and link lifetime, also of a parent company a branch's staff read the
+            # customers of (Odoo's contact rule) but not the company itself
+            company = (partner.company_id or self.env.company).sudo()
             token, expires = partner.sudo()._dealer_telegram_token_expiry(company)
             partner.telegram_optin_expires = expires
             valid = token and expires and expires > now and not partner.telegram_chat_id

@@ -35,3 +35,22 @@ class TestScreenQueries(ScreenQueriesMixin, DealerLoyaltyCase):
         )
         odoo = Screen(self.env, "res.partner", "list", "base.view_partner_tree", odoo_only=True, groupby=["country_id"])
         self.assertScreenQueries(ours, 4, odoo)
+
+    def test_a_branch_opens_the_card_of_a_customer_of_its_parent_company(self):
+        """Odoo lets a branch's staff read the contacts of its parent company (not the company itself): the
+        customer card opens for them, whatever it shows of the parent's showroom settings (the Telegram link
+        read the parent company's bot and link lifetime with the user's rights: an access error)."""
+        parent = self.env.company
+        branch = self.env["res.company"].sudo().create({"name": "Branch showroom", "parent_id": parent.id})
+        seller = new_test_user(
+            self.env(su=True),
+            login="t_screen_branch_sales",
+            groups="dealer_crm.group_sales_manager",
+            company_id=branch.id,
+            company_ids=[(6, 0, branch.ids)],
+        )
+        customer = self.env["res.partner"].sudo().create({"name": "Customer of the parent", "company_id": parent.id})
+        self.assertTrue(customer.with_user(seller).has_access("read"), "Odoo's contact rule: a parent's contacts")
+        self.assertFalse(parent.with_user(seller).has_access("read"))
+        values = Screen(self.env(user=seller), "res.partner", "form", res_id=customer.id).run()
+        self.assertEqual(values[0]["name"], "Customer of the parent")
