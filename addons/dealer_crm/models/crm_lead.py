@@ -288,8 +288,14 @@ class CrmLead(models.Model):
         before = {lead: lead.company_id for lead in self}
         res = super()._compute_company_id()
         for lead in self:
-            if not lead.company_id and before[lead] and lead.team_id.dealer_is_dealership:
-                lead.company_id = before[lead]
+            previous = before[lead]
+            if (
+                not lead.company_id
+                and previous
+                and lead.team_id.dealer_is_dealership
+                and (not lead.user_id or previous in lead.user_id.company_ids)
+            ):
+                lead.company_id = previous
         return res
 
     @api.depends("dealer_card_proposal")

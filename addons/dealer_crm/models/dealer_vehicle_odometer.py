@@ -1,6 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
+from ..tools.system_fields import check_linked_records
+
 
 class DealerVehicleOdometer(models.Model):
     _name = "dealer.vehicle.odometer"
@@ -38,11 +40,14 @@ class DealerVehicleOdometer(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # a reading names a visit its writer may read (another showroom's would show its order number here)
+        check_linked_records(self, vals_list, ["visit_id"])
         readings = super().create(vals_list)
         readings.vehicle_id._update_mileage_stats()
         return readings
 
     def write(self, vals):
+        check_linked_records(self, [vals], ["visit_id"])
         res = super().write(vals)
         if {"date", "value_km", "vehicle_id"} & set(vals):
             self.vehicle_id._update_mileage_stats()

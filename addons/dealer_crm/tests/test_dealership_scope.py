@@ -1,7 +1,7 @@
 """The dealership's rules apply to dealership deals; Odoo's own CRM keeps its behaviour elsewhere."""
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 
 from .common import DealerSalesCase
@@ -88,6 +88,30 @@ class TestDealershipScope(DealerSalesCase):
         with self.assertRaises(UserError), self.env.cr.savepoint():
             walkin.with_user(self.receptionist).write({"lead_id": theirs.id})
         self.assertFalse(walkin.lead_id)
+
+    def test_an_odometer_reading_cannot_name_another_showrooms_visit(self):
+        """A reading names the visit it was taken at: another showroom's visit, its id typed over RPC, would show
+        its repair-order number in the car's odometer log. Refused, also through a context default."""
+        south = self.env["res.company"].create({"name": "South showroom"})
+        their_car = self._vehicle(state="customer", company_id=south.id)
+        their_visit = self.env["dealer.visit"].create(
+            {"vehicle_id": their_car.id, "date": "2026-04-01", "company_id": south.id}
+        )
+        car = self._vehicle(state="customer", plate="A123AA77")
+        Reading = self.env["dealer.vehicle.odometer"].with_user(self.salesperson_1)
+        for context in ({}, {"default_visit_id": their_visit.id}):
+            vals = (
+                {"vehicle_id": car.id, "value_km": 1000}
+                if context
+                else {
+                    "vehicle_id": car.id,
+                    "value_km": 1000,
+                    "visit_id": their_visit.id,
+                }
+            )
+            with self.subTest(context=context), self.assertRaises(AccessError), self.env.cr.savepoint():
+                Reading.with_context(**context).create(vals)
+        self.assertFalse(car.odometer_ids)
 
     def test_a_deal_of_another_team_is_won_without_a_car(self):
         lead = self.env["crm.lead"].create(

@@ -68,6 +68,10 @@ def check_linked_records(records, vals_list, fnames, operation="read"):
     env = records.env
     if env.su:
         return
+    if not records:
+        # Odoo applies a ``default_<field>`` key of the request's context after ``create`` is called
+        defaults = {fname: env.context[f"default_{fname}"] for fname in fnames if f"default_{fname}" in env.context}
+        vals_list = [{**defaults, **vals} for vals in vals_list]
     for fname in fnames:
         ids = {vals[fname] for vals in vals_list if isinstance(vals.get(fname), int) and vals[fname]}
         if ids:

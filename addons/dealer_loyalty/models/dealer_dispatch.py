@@ -1082,7 +1082,7 @@ class DealerDispatch(models.Model):
                 if verdict and verdict[0] == "defer":
                     row.write({"scheduled_at": verdict[1]})
                 elif verdict:
-                    row.write({"state": "skipped", "skip_reason": verdict[1]})
+                    row.write({"state": "skipped", "skip_reason": verdict[1], "failure_type": False})
                     if verdict[1] == "not_owner" and row.enrolment_id.state == "active":
                         # the car's later reminders are not for them either: their enrolment ends here
                         row.enrolment_id.write({"state": "stopped", "stop_reason": "not_owner"})
@@ -1488,7 +1488,7 @@ class DealerDispatch(models.Model):
         if superseded == rows:
             raise UserError(self.env._("These messages were replaced by later ones about the same booking or visit."))
         if superseded:
-            superseded.write({"state": "cancelled", "skip_reason": "superseded"})
+            superseded.write({"state": "cancelled", "skip_reason": "superseded", "failure_type": False})
             rows -= superseded
         notifications = (
             self.env["mail.notification"]

@@ -135,7 +135,11 @@ class TestReminderCalls(DealerCampaignCase):
         )
         self.assertTrue(car.with_user(there).has_access("read"), "the car is shared")
         self.assertFalse(car.with_user(there).dealer_reminder_call_id)
-        self.assertFalse(customer.with_user(there).dealer_reminder_call_id)
+        # nor closed by its id sent over RPC
+        with self.assertRaisesRegex(UserError, "not a reminder call of your showrooms"), self.env.cr.savepoint():
+            self._close(there, row.activity_id, outcome="talked")
+        self.assertTrue(row.activity_id.active)
+        self.assertFalse(self.Call.search([("dispatch_id", "=", row.id)]))
 
     def test_a_reminders_call_is_credited_only_with_its_customers_booking(self):
         """The form offers the customer's bookings; another customer's booking sent over RPC is refused, naming the
@@ -275,6 +279,11 @@ class TestReminderCalls(DealerCampaignCase):
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             self.Wizard.with_user(self.operator).create(
                 {"activity_id": row.activity_id.id, "outcome": "booked", "booking_id": theirs.id}
+            )
+        # nor through a default of the request's context (Odoo applies it after create is called)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            self.Wizard.with_user(self.operator).with_context(default_booking_id=theirs.id).create(
+                {"activity_id": row.activity_id.id, "outcome": "booked"}
             )
         self.assertTrue(row.activity_id.active)
 

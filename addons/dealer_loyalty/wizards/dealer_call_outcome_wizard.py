@@ -112,6 +112,9 @@ class DealerCallOutcomeWizard(models.TransientModel):
         activity = self.activity_id
         if not activity.exists() or not activity.active:
             raise UserError(self.env._("This call task is already closed."))
+        if not activity.filtered_domain(activity._dealer_reminder_call_domain()):
+            # another showroom's task on a shared car or customer: its campaign counts the outcome
+            raise UserError(self.env._("This call task is not a reminder call of your showrooms."))
         if not self.partner_id:
             raise UserError(self.env._("Customer: the call task is on no customer."))
         if not self.outcome:

@@ -32,6 +32,7 @@ from odoo.tools import SQL
 
 from ..models.dealer_dispatch import BOOKING_LINK
 from ..models.res_config_settings import workshop_param
+from ..tools.links import link_token
 
 _logger = logging.getLogger(__name__)
 
@@ -76,10 +77,10 @@ def storable_form(route):
 
 
 def booking_token(lead):
-    """The signature of a booking's manage link (view, reschedule, cancel): of the booking and its customer,
-    so that a link sent before the booking's customer was corrected (to the wrong person) stops working."""
+    """The signature of a booking's manage link (view, reschedule, cancel): a link sent before the booking's
+    customer was corrected (to the wrong person) stops working (``tools.links.link_token``)."""
     lead.ensure_one()
-    return tools.hmac(lead.env(su=True), "dealer_workshop-booking-manage", (lead.id, lead.sudo().partner_id.id))
+    return link_token(lead, "dealer_workshop-booking-manage")
 
 
 def booking_url(lead):

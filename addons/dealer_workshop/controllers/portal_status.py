@@ -107,6 +107,8 @@ class DealerRepairStatus(CustomerPortal):
         visit = request.env["dealer.visit"].sudo().browse(visit_id).exists()
         if not visit or not request.env.user.partner_id._dealer_account_owns(visit.partner_id):
             raise NotFound()
+        if visit.state == "cancelled":
+            raise NotFound()  # opened by mistake, for the wrong customer: nothing of it is shown (as by its link)
         return visit
 
     # ------------------------------------------------------------

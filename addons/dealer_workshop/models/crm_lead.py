@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_date
 
 from ..tools import capacity
-from ..tools.links import link_expired
+from ..tools.links import link_expired, renew_link_keys
 
 # a change of one of these may move, lengthen, re-open or free a booking's bay time
 CAPACITY_FIELDS = {
@@ -83,6 +83,13 @@ class CrmLead(models.Model):
         copy=False,
         help="How often the customer moved this booking on the booking page; past a few, the page asks them to "
         "call the service desk.",
+    )
+    dealer_link_key = fields.Char(
+        string="Link key",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Drawn anew when the customer is corrected: the signed link sent to the former customer stops working.",
     )
     dealer_dispatch_id = fields.Many2one(
         "dealer.dispatch",
@@ -161,7 +168,10 @@ class CrmLead(models.Model):
             and not self.env.user.has_group("dealer_crm.group_dealer_manager")
         ):
             vals = {**vals, "workshop_override": False}  # the director allowed the old time, not this one
+        customers = {lead.id: lead.partner_id for lead in self} if "partner_id" in vals else None
         res = super(CrmLead, self.with_context(**{SAVING_KEY: Mark()})).write(vals)
+        if customers:
+            renew_link_keys(self, customers)
         if HOURS_FIELDS & set(vals) and "workshop_hours" not in vals:
             self._workshop_fill_hours()
         # the bay's own writes (its hours filled in, a free bay given) are checked by the reservation that makes

@@ -1,13 +1,13 @@
 from datetime import datetime, time, timedelta
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
-from ..tools.links import link_expired
+from ..tools.links import link_expired, link_token, renew_link_keys
 from .res_config_settings import workshop_param
 
 WORKSHOP_STAGES = [
@@ -95,6 +95,13 @@ class DealerVisit(models.Model):
     )
     workshop_received_notified = fields.Boolean(string="Received notice sent", readonly=True, copy=False)
     workshop_ready_notified = fields.Boolean(string="Ready notice sent", readonly=True, copy=False)
+    dealer_link_key = fields.Char(
+        string="Link key",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Drawn anew when the customer is corrected: the signed link sent to the former customer stops working.",
+    )
 
     _workshop_late_idx = models.Index("(promised_at) WHERE state = 'open' AND ready_at IS NULL")
 
@@ -148,7 +155,11 @@ class DealerVisit(models.Model):
             overtaken = self.filtered(lambda v: v.workshop_expected_at and v.workshop_expected_at <= promised)
             if overtaken:
                 super(DealerVisit, overtaken).write({"workshop_expected_at": False})
+        # a new car brings its owner (dealer_crm's _compute_partner_id)
+        customers = {visit.id: visit.partner_id for visit in self} if {"partner_id", "vehicle_id"} & set(vals) else None
         res = super().write(vals)
+        if customers:
+            renew_link_keys(self, customers)
         if "service_lead_id" in vals:
             self._dealer_fill_from_booking()
         if vals.get("state") == "done":
@@ -244,10 +255,10 @@ class DealerVisit(models.Model):
     # ------------------------------------------------------------
 
     def _dealer_status_token(self):
-        """The signature of this visit's repair-status link: of the visit and its customer, so that the link
-        sent before the visit's customer was corrected (to the wrong person) stops showing it."""
+        """The signature of this visit's repair-status link: the link sent before the visit's customer was
+        corrected (to the wrong person) stops showing it (``tools.links.link_token``)."""
         self.ensure_one()
-        return tools.hmac(self.env(su=True), STATUS_SCOPE, (self.id, self.sudo().partner_id.id))
+        return link_token(self, STATUS_SCOPE)
 
     def _dealer_status_url(self):
         self.ensure_one()
@@ -256,8 +267,8 @@ class DealerVisit(models.Model):
 
     @api.model
     def _dealer_from_status_link(self, visit_id, token):
-        """The visit a status link names, or an empty recordset when the link is forged or was signed for
-        another customer of the visit."""
+        """The visit a status link names, or an empty recordset when the link is forged or was sent to the
+        visit's former customer."""
         if not isinstance(visit_id, int) or not isinstance(token, str):
             return self.browse()
         visit = self.sudo().browse(visit_id).exists()

@@ -782,8 +782,11 @@ class TestBookingPage(BookingPageCase):
             self.assertNotIn(self.car.display_name, listing)
             self.assertNotIn(self.car.display_name, self._get("/service/book"), "the customer's car is not offered")
             page = self._get(f"/service/book?step=slots&vehicle_id={self.car.id}&product_ids={self.to2.id}")
+            typed = self._get(f"/service/book?step=slots&plate={self.car.plate}&product_ids={self.to2.id}")
         self.assertIn("This car is not one of yours", page)
         self.assertNotIn("data-slot=", page, "no time offered for it")
+        self.assertIn("registered to another customer", typed, "nor when its plate is typed in")
+        self.assertNotIn("data-slot=", typed)
         self.assertEqual(self._bookings(self.car), lead, "nothing else booked for the customer's car")
 
     def test_russian_page_from_the_customer_language(self):

@@ -421,6 +421,18 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
             line.service_opportunity_id.name, "Brake pads: клиент записался на потом со страницы статуса ремонта"
         )
 
+    def test_a_link_keeps_working_when_duplicate_cards_are_merged(self):
+        """The visit was opened on a duplicate card of the customer; the cards are merged: the link already
+        sent is still the customer's and keeps working."""
+        duplicate = self.english.copy({"name": "John Smith (dup)"})
+        visit = self._declined_visit(duplicate)
+        path = self._path(visit)
+        self.assertIn("Brake pads", self.url_open(path).text)
+        self.env["base.partner.merge.automatic.wizard"]._merge((duplicate | self.english).ids, self.english)
+        visit.invalidate_recordset()
+        self.assertEqual(visit.partner_id, self.english)
+        self.assertIn("Brake pads", self.url_open(path).text, "the same customer: the link still works")
+
     def test_staff_who_attach_their_card_to_a_customer_see_none_of_its_visits(self):
         """A staff member may edit their own contact card: linking it to a customer's company card does not
         make that company's cars in the workshop theirs on the customer's pages."""
