@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_date
 
 from ..tools import capacity
-from ..tools.links import link_expired, renew_link_keys
+from ..tools.links import link_expired, link_key_field, renew_link_keys
 
 # a change of one of these may move, lengthen, re-open or free a booking's bay time
 CAPACITY_FIELDS = {
@@ -84,13 +84,7 @@ class CrmLead(models.Model):
         help="How often the customer moved this booking on the booking page; past a few, the page asks them to "
         "call the service desk.",
     )
-    dealer_link_key = fields.Char(
-        string="Link key",
-        readonly=True,
-        copy=False,
-        groups="base.group_system",
-        help="Drawn anew when the customer is corrected: the signed link sent to the former customer stops working.",
-    )
+    dealer_link_key = link_key_field()
     dealer_dispatch_id = fields.Many2one(
         "dealer.dispatch",
         string="Booked from message",

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
-from ..tools.links import link_expired, link_token, renew_link_keys
+from ..tools.links import link_expired, link_key_field, link_token, renew_link_keys
 from .res_config_settings import workshop_param
 
 WORKSHOP_STAGES = [
@@ -95,13 +95,7 @@ class DealerVisit(models.Model):
     )
     workshop_received_notified = fields.Boolean(string="Received notice sent", readonly=True, copy=False)
     workshop_ready_notified = fields.Boolean(string="Ready notice sent", readonly=True, copy=False)
-    dealer_link_key = fields.Char(
-        string="Link key",
-        readonly=True,
-        copy=False,
-        groups="base.group_system",
-        help="Drawn anew when the customer is corrected: the signed link sent to the former customer stops working.",
-    )
+    dealer_link_key = link_key_field()
 
     _workshop_late_idx = models.Index("(promised_at) WHERE state = 'open' AND ready_at IS NULL")
 

@@ -19,6 +19,17 @@ def link_expired(moment, now=None):
     return moment + timedelta(days=LINK_DAYS_AFTER) < (now or fields.Datetime.now())
 
 
+def link_key_field():
+    """The link key of a record with a customer link (a booking, a visit): see ``link_token``."""
+    return fields.Char(
+        string="Link key",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Drawn anew when the customer is corrected: the signed link sent to the former customer stops working.",
+    )
+
+
 def link_token(record, scope):
     """The signature of ``record``'s link (a booking's manage link, a visit's status link).
 
