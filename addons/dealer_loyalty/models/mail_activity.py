@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 REMINDER_GROUPS = "dealer_crm.group_dealer_user"
@@ -31,7 +32,35 @@ class MailActivity(models.Model):
 
     def write(self, vals):
         refuse_system_fields(self, [vals], ["dealer_strategy_id"])
+        self._dealer_check_showroom()
         return super().write(vals)
+
+    def unlink(self):
+        self._dealer_check_showroom()
+        return super().unlink()
+
+    def _action_done(self, feedback=False, attachment_ids=None):
+        self._dealer_check_showroom()
+        return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+
+    def _dealer_check_showroom(self):
+        """A reminder call task of a showroom the user does not work in (one on a car or a customer every
+        showroom reads) is that showroom's to close, move or delete: its campaign or strategy counts the
+        outcome of the call."""
+        if self.env.su:
+            return
+        companies = self.env.companies
+        foreign = self.sudo().filtered(
+            lambda task: (task.dealer_dispatch_ids and not task.dealer_dispatch_ids.company_id & companies)
+            or (task.dealer_strategy_id.company_id and task.dealer_strategy_id.company_id not in companies)
+        )
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "%(task)s is a reminder call of another showroom: its own staff close it.",
+                    task=foreign[0].sudo().display_name,
+                )
+            )
 
     @api.model
     def _dealer_reminder_call_domain(self):

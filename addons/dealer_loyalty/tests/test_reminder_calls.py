@@ -138,6 +138,15 @@ class TestReminderCalls(DealerCampaignCase):
         # nor closed by its id sent over RPC
         with self.assertRaisesRegex(UserError, "not a reminder call of your showrooms"), self.env.cr.savepoint():
             self._close(there, row.activity_id, outcome="talked")
+        # nor marked done, moved or deleted in the car's chatter
+        task = row.activity_id.with_user(there)
+        for action in (
+            lambda: task.action_feedback("done"),
+            lambda: task.write({"date_deadline": date(2026, 12, 20)}),
+            lambda: task.unlink(),
+        ):
+            with self.assertRaisesRegex(UserError, "reminder call of another showroom"), self.env.cr.savepoint():
+                action()
         self.assertTrue(row.activity_id.active)
         self.assertFalse(self.Call.search([("dispatch_id", "=", row.id)]))
 
