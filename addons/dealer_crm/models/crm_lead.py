@@ -288,14 +288,14 @@ class CrmLead(models.Model):
         before = {lead: lead.company_id for lead in self}
         res = super()._compute_company_id()
         for lead in self:
+            if lead.company_id or not lead.team_id.dealer_is_dealership:
+                continue
             previous = before[lead]
-            if (
-                not lead.company_id
-                and previous
-                and lead.team_id.dealer_is_dealership
-                and (not lead.user_id or previous in lead.user_id.company_ids)
-            ):
+            if previous and (not lead.user_id or previous in lead.user_id.company_ids):
                 lead.company_id = previous
+            elif lead.user_id:
+                # a salesperson of none of the writer's selected showrooms: the salesperson's showroom
+                lead.company_id = lead.user_id.company_id
         return res
 
     @api.depends("dealer_card_proposal")

@@ -57,6 +57,12 @@ def refuse_system_fields(records, vals_list, fnames):
             )
 
 
+def _is_id(value):
+    return (isinstance(value, int) and not isinstance(value, bool) and value) or (
+        isinstance(value, str) and value.strip().isdigit() and int(value)
+    )
+
+
 def check_linked_records(records, vals_list, fnames, operation="read"):
     """Refuse a person's ``create`` or ``write`` that links, through one of the many2one ``fnames``, a record
     they may not ``operation`` (read, write).
@@ -73,6 +79,7 @@ def check_linked_records(records, vals_list, fnames, operation="read"):
         defaults = {fname: env.context[f"default_{fname}"] for fname in fnames if f"default_{fname}" in env.context}
         vals_list = [{**defaults, **vals} for vals in vals_list]
     for fname in fnames:
-        ids = {vals[fname] for vals in vals_list if isinstance(vals.get(fname), int) and vals[fname]}
+        # an id sent as text ("42") is stored as the number by PostgreSQL on create
+        ids = {int(value) for vals in vals_list if _is_id(value := vals.get(fname))}
         if ids:
             env[records._fields[fname].comodel_name].browse(ids).check_access(operation)

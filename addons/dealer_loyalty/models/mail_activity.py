@@ -46,35 +46,48 @@ class MailActivity(models.Model):
     def _dealer_check_showroom(self):
         """A reminder call task of a showroom the user does not work in (one on a car or a customer every
         showroom reads) is that showroom's to close, move or delete: its campaign or strategy counts the
-        outcome of the call."""
+        outcome of the call. The person it was given to may always."""
         if self.env.su:
             return
-        companies = self.env.companies
-        foreign = self.sudo().filtered(
-            lambda task: (task.dealer_dispatch_ids and not task.dealer_dispatch_ids.company_id & companies)
-            or (task.dealer_strategy_id.company_id and task.dealer_strategy_id.company_id not in companies)
-        )
+        foreign = self._dealer_foreign_reminders()
         if foreign:
             raise UserError(
                 self.env._(
                     "%(task)s is a reminder call of another showroom: its own staff close it.",
-                    task=foreign[0].sudo().display_name,
+                    task=foreign[0].display_name,
                 )
             )
 
+    def _dealer_foreign_reminders(self):
+        """These tasks that are reminder calls (of a campaign or a strategy) of no showroom the user works in,
+        and not given to the user (as superuser: the user may not read the log or the strategy)."""
+        user = self.env.user
+        companies = user.company_ids
+        return self.sudo().filtered(
+            lambda task: task.user_id != user
+            and (
+                (task.dealer_dispatch_ids and not task.dealer_dispatch_ids.company_id & companies)
+                or (task.dealer_strategy_id.company_id and task.dealer_strategy_id.company_id not in companies)
+            )
+        )
+
     @api.model
     def _dealer_reminder_call_domain(self):
-        """Open phone-call tasks given by a campaign step or a retention strategy of a showroom the user works
-        in: a shared car's or customer's task of another showroom is that showroom's to close (its campaign
-        counts the outcome)."""
-        companies = self.env.companies.ids
-        return Domain("activity_category", "=", "phonecall") & (
-            (
+        """Open phone-call tasks given by a campaign step or a retention strategy, to the user or of a showroom
+        the user works in: a shared car's or customer's task of another showroom is that showroom's to close
+        (its campaign counts the outcome)."""
+        companies = self.env.user.company_ids.ids
+        reminder = Domain("dealer_strategy_id", "!=", False) | Domain("dealer_dispatch_ids", "!=", False)
+        ours = (
+            Domain("user_id", "=", self.env.uid)
+            # (with the strategy set: a path to False would also match the tasks of no strategy)
+            | (
                 Domain("dealer_strategy_id", "!=", False)
                 & Domain("dealer_strategy_id.company_id", "in", [*companies, False])
             )
             | Domain("dealer_dispatch_ids.company_id", "in", companies)
         )
+        return Domain("activity_category", "=", "phonecall") & reminder & ours
 
     @api.model
     def _dealer_reminder_calls(self, records):

@@ -148,6 +148,12 @@ class TestReminderCalls(DealerCampaignCase):
             with self.assertRaisesRegex(UserError, "reminder call of another showroom"), self.env.cr.savepoint():
                 action()
         self.assertTrue(row.activity_id.active)
+        # the person a task was given to closes it, whichever showroom they work in (a group campaign's task)
+        row.activity_id.sudo().user_id = there
+        self.env.invalidate_all()
+        self.assertEqual(car.with_user(there).dealer_reminder_call_id, row.activity_id)
+        self._close(there, row.activity_id, outcome="talked")
+        self.assertFalse(row.activity_id.active)
         self.assertFalse(self.Call.search([("dispatch_id", "=", row.id)]))
 
     def test_a_reminders_call_is_credited_only_with_its_customers_booking(self):

@@ -50,7 +50,11 @@ class DealerCallOutcomeWizard(models.TransientModel):
     def create(self, vals_list):
         # only a booking the caller may read: another showroom's would show its name in the dialog
         check_linked_records(self, vals_list, ["booking_id"])
-        return super().create(vals_list)
+        wizards = super().create(vals_list)
+        if not self.env.su and wizards.activity_id._dealer_foreign_reminders():
+            # nor another showroom's task (the dialog shows its campaign and its reminder)
+            raise UserError(self.env._("This call task is not a reminder call of your showrooms."))
+        return wizards
 
     def write(self, vals):
         check_linked_records(self, [vals], ["booking_id"])
@@ -112,7 +116,7 @@ class DealerCallOutcomeWizard(models.TransientModel):
         activity = self.activity_id
         if not activity.exists() or not activity.active:
             raise UserError(self.env._("This call task is already closed."))
-        if not activity.filtered_domain(activity._dealer_reminder_call_domain()):
+        if activity._dealer_foreign_reminders():
             # another showroom's task on a shared car or customer: its campaign counts the outcome
             raise UserError(self.env._("This call task is not a reminder call of your showrooms."))
         if not self.partner_id:

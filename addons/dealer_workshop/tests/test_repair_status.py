@@ -450,6 +450,17 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         own = self._declined_visit(staff.partner_id)
         self.assertEqual(self.url_open(f"/my/service/status/{own.id}").status_code, 200, "their own car is theirs")
 
+    def test_a_cancelled_visit_is_not_shown_on_the_customers_portal(self):
+        """A visit opened for the wrong customer and cancelled shows nothing on that customer's portal either."""
+        visit = self._declined_visit(self.english)
+        new_test_user(self.env, login="stat_portal_cancel", groups="base.group_portal", partner_id=self.english.id)
+        self.authenticate("stat_portal_cancel", "stat_portal_cancel")
+        self.assertEqual(self.url_open(f"/my/service/status/{visit.id}").status_code, 200)
+        visit.action_cancel()
+        page = self.url_open(f"/my/service/status/{visit.id}")
+        self.assertEqual(page.status_code, 404)
+        self.assertNotIn("Brake pads", page.text)
+
     def test_portal_user_sees_only_their_own_visit(self):
         mine = self._declined_visit(self.english)
         theirs = self._declined_visit(self.russian)
