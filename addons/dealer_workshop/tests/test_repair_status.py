@@ -364,6 +364,12 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         self.assertNotIn("Brake pads", page.text)
         self.assertNotEqual(self._path(visit), wrong)
         self.assertIn("Brake pads", self.url_open(self._path(visit)).text, "the right customer's link works")
+        # the wrong car chosen: the right one brings its owner, and the link sent before stops as well
+        sent = self._path(visit)
+        visit.vehicle_id = self._car(self.english)
+        self.assertEqual(visit.partner_id, self.english)
+        self.assertEqual(self.url_open(sent).status_code, 404)
+        self.assertIn("Brake pads", self.url_open(self._path(visit)).text)
 
     def test_an_old_status_link_shows_nothing_a_car_in_the_workshop_keeps_its_link(self):
         """A status link found or forwarded long after the visit shows neither the car nor the declined
