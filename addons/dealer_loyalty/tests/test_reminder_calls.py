@@ -156,6 +156,46 @@ class TestReminderCalls(DealerCampaignCase):
         self.assertFalse(row.activity_id.active)
         self.assertFalse(self.Call.search([("dispatch_id", "=", row.id)]))
 
+    def test_a_strategys_call_task_of_another_showroom_is_that_showrooms(self):
+        """A retention strategy's call task on a customer every showroom reads: another showroom's operator is
+        neither offered it nor may close it in the chatter; a strategy of no showroom is every showroom's."""
+        south = self.env["res.company"].create({"name": "Second showroom"})
+        customer = self.partners[0]
+        customer.company_id = False
+        strategy = self.env["dealer.retention.strategy"].create(
+            {
+                "name": "Win back",
+                "role": "call_center",
+                "activity_summary": "Win-back call",
+                "company_id": self.env.company.id,
+            }
+        )
+        task = self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": customer.id,
+                "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+                "user_id": self.operator.id,
+                "summary": "Win-back call",
+                "dealer_strategy_id": strategy.id,
+            }
+        )
+        self.assertEqual(customer.with_user(self.operator).dealer_reminder_call_id, task)
+        there = new_test_user(
+            self.env,
+            login="strategy_call_south",
+            groups="dealer_crm.group_call_center",
+            company_id=south.id,
+            company_ids=[Command.set(south.ids)],
+        )
+        self.assertFalse(customer.with_user(there).dealer_reminder_call_id)
+        with self.assertRaisesRegex(UserError, "reminder call of another showroom"), self.env.cr.savepoint():
+            task.with_user(there).action_feedback("done")
+        self.assertTrue(task.active)
+        strategy.company_id = False  # the group's strategy: every showroom's
+        self.env.invalidate_all()
+        self.assertEqual(customer.with_user(there).dealer_reminder_call_id, task)
+
     def test_a_reminders_call_is_credited_only_with_its_customers_booking(self):
         """The form offers the customer's bookings; another customer's booking sent over RPC is refused, naming the
         field, and the task stays open."""
