@@ -57,10 +57,14 @@ def refuse_system_fields(records, vals_list, fnames):
             )
 
 
-def _is_id(value):
-    return (isinstance(value, int) and not isinstance(value, bool) and value) or (
-        isinstance(value, str) and value.strip().isdigit() and int(value)
-    )
+def _record_id(value):
+    """The id a many2one value of ``create`` or ``write`` names, else 0: a number, or digits sent as text
+    (PostgreSQL stores '42' as 42 on create)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return 0
 
 
 def check_linked_records(records, vals_list, fnames, operation="read"):
@@ -79,7 +83,6 @@ def check_linked_records(records, vals_list, fnames, operation="read"):
         defaults = {fname: env.context[f"default_{fname}"] for fname in fnames if f"default_{fname}" in env.context}
         vals_list = [{**defaults, **vals} for vals in vals_list]
     for fname in fnames:
-        # an id sent as text ("42") is stored as the number by PostgreSQL on create
-        ids = {int(value) for vals in vals_list if _is_id(value := vals.get(fname))}
+        ids = {record_id for vals in vals_list if (record_id := _record_id(vals.get(fname)))}
         if ids:
             env[records._fields[fname].comodel_name].browse(ids).check_access(operation)

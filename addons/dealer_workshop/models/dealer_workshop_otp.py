@@ -149,7 +149,7 @@ class DealerWorkshopOtp(models.Model):
         if refused:
             # the provider refused it (no credit, an account problem): the person waits for nothing, and a code
             # that never left counts against no limit; the log names the provider's reason (shown translated)
-            known = dict(logged._fields["failure_type"]._description_selection(logged.env))
+            known = logged._fields["failure_type"].get_values(logged.env)
             logged.write({"state": "failed", "failure_type": refused if refused in known else "unknown"})
             otp.unlink()
             return env._(
