@@ -492,14 +492,17 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _dealer_find_duplicates(self, phone=None, email=None, vin=None, phone_sanitized=None):
+    def _dealer_find_duplicates(self, phone=None, email=None, vin=None, phone_sanitized=None, customers_only=False):
         """Contacts matching a phone (normalised like ``phone_sanitized``), an e-mail or a VIN.
 
         The lookup runs as superuser so that a contact of another showroom of the group is found
         too; the result keeps only the contacts the caller may read. Callers that need to know
-        that a hidden match exists use ``_dealer_find_duplicates_hidden_count``.
+        that a hidden match exists use ``_dealer_find_duplicates_hidden_count``. ``customers_only``:
+        not the cards of staff members nor of the group's companies (see ``_dealer_customer_cards_domain``).
         """
-        found = self._dealer_find_duplicates_all(phone=phone, email=email, vin=vin, phone_sanitized=phone_sanitized)
+        found = self._dealer_find_duplicates_all(
+            phone=phone, email=email, vin=vin, phone_sanitized=phone_sanitized, customers_only=customers_only
+        )
         return self.browse(found.ids)._filtered_access("read")
 
     @api.model
@@ -508,7 +511,17 @@ class ResPartner(models.Model):
         return len(found) - len(self.browse(found.ids)._filtered_access("read"))
 
     @api.model
-    def _dealer_find_duplicates_all(self, phone=None, email=None, vin=None, phone_sanitized=None):
+    def _dealer_customer_cards_domain(self):
+        """The cards an anonymous request (a web form, a call, a DMS order) may be matched to: not a staff
+        member's own card (an active internal user's: its phone and e-mail are on the staff's signatures,
+        and only administrators change it) nor a company of the group's (the showroom's switchboard). A
+        request with such a phone or e-mail gets a card of its own, as a new customer."""
+        return Domain("user_ids", "not any", [("share", "=", False), ("active", "=", True)]) & Domain(
+            "ref_company_ids", "=", False
+        )
+
+    @api.model
+    def _dealer_find_duplicates_all(self, phone=None, email=None, vin=None, phone_sanitized=None, customers_only=False):
         """``vin`` may be a list of VINs: the owners of any of them, up to 50 contacts per VIN.
         ``phone_sanitized``: the phone already normalised (a card's stored number)."""
         Partner = self.sudo().with_context(active_test=True)
@@ -528,11 +541,14 @@ class ResPartner(models.Model):
                 domains.append([("id", "in", vehicles.partner_id.ids)])
         if not domains:
             return Partner.browse()
-        return Partner.search(Domain.OR(domains), limit=50 * max(len(vins), 1))
+        domain = Domain.OR(domains)
+        if customers_only:
+            domain &= self._dealer_customer_cards_domain()
+        return Partner.search(domain, limit=50 * max(len(vins), 1))
 
     @api.model
     def _dealer_find_first_duplicates(self, keys):
-        """``_dealer_find_duplicates(phone, email, vin)[:1]`` of each ``(phone, email, vin)`` of
+        """``_dealer_find_duplicates(phone, email, vin, customers_only=True)[:1]`` of each ``(phone, email, vin)`` of
         ``keys``, with one search for all of them (a batch of API requests): the same contact,
         the first readable one in the contacts' order."""
         Partner = self.sudo().with_context(active_test=True)
@@ -555,7 +571,8 @@ class ResPartner(models.Model):
         domains += [Domain("id", "in", list(owner_ids))] if owner_ids else []
         if not domains:
             return [self.browse() for _key in keys]
-        found = Partner.search(Domain.OR(domains))  # in the contacts' order, as each single search
+        # in the contacts' order, as each single search
+        found = Partner.search(Domain.OR(domains) & self._dealer_customer_cards_domain())
         readable = set(self.browse(found.ids)._filtered_access("read").ids)
         first = {}  # (kind, value) -> the first readable contact with it
         for partner in found:
@@ -700,7 +717,7 @@ class ResPartner(models.Model):
         a new one belongs to the API user's showroom. Returns ``(partner, created)``.
         ``phone`` must already be normalised.
         """
-        matches = self._dealer_find_duplicates(phone=phone, email=email, vin=vin)
+        matches = self._dealer_find_duplicates(phone=phone, email=email, vin=vin, customers_only=True)
         if matches:
             return matches[0], False
         vals = {"name": name or phone or email, "phone": phone, "email": email, "company_id": self.env.company.id}

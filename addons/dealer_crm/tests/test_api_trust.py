@@ -211,6 +211,38 @@ class TestApiNeverRewritesACustomer(DealerApiCase):
         self.assertEqual((partner.consent_email, partner.consent_sms, partner.consent_telegram), (False, True, True))
         self.assertFalse(self.env["crm.lead"].browse(body["lead_id"]).dealer_card_proposal)
 
+    def test_a_request_with_a_staff_members_or_the_showrooms_number_gets_a_card_of_its_own(self):
+        """Anybody may type a salesperson's phone or e-mail (on their business card, their signature) or the
+        showroom's switchboard into a web form: the lead is not put on that staff member's own card nor on the
+        showroom's, which only administrators change and which no customer message is for."""
+        self.seller.partner_id.write({"phone": "+7 903 555 77 50", "email": "seller@dealer.example.com"})
+        self.env.company.partner_id.write({"phone": "+7 903 555 77 60", "email": "info@dealer.example.com"})
+        staff_and_showroom = self.seller.partner_id | self.env.company.partner_id
+        single = [
+            lead_body(external_id="TRUST-S1", phone="+7 903 555 77 50", email=None),
+            lead_body(external_id="TRUST-S2", phone=None, email="seller@dealer.example.com"),
+            lead_body(external_id="TRUST-S3", phone="+7 903 555 77 60", email="info@dealer.example.com"),
+        ]
+        partners = self.env["res.partner"]
+        for body in single:
+            status, answer = self.post(LEADS, body)
+            self.assertEqual(status, 201, answer)
+            self.assertTrue(answer["partner_created"], body)
+            partners |= self.env["res.partner"].browse(answer["partner_id"])
+        status, answer = self.post(
+            BATCH, {"leads": [dict(body, external_id=f"{body['external_id']}-B") for body in single]}
+        )
+        self.assertEqual(status, 201, answer)
+        partners |= self.env["res.partner"].browse([r["partner_id"] for r in answer["results"]])
+        status, answer = self.post(CALLS, {"call_id": "TRUST-SC", "caller": "+7 903 555 77 60", "status": "missed"})
+        self.assertEqual(status, 201, answer)
+        partners |= self.env["res.partner"].browse(answer["partner_id"])
+        self.assertFalse(partners & staff_and_showroom, "a request was put on a staff member's or the showroom's card")
+        self.assertFalse(
+            self.env["crm.lead"].search([("partner_id", "in", staff_and_showroom.ids)]),
+            "a lead sits on a staff member's or the showroom's card",
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestApiCustomersStayInTheirShowroom(DealerApiCase):
