@@ -1,7 +1,7 @@
 {
     "name": "Dealer CRM",
     "summary": "Car dealership CRM: customers, vehicles, visits, sales leads, roles and integration API",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "category": "Sales/CRM",
     "author": "Dealer CRM Suite",
     "website": "https://github.com/dealer-crm-suite/dealer-crm-suite",

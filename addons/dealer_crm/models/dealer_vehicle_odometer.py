@@ -10,7 +10,9 @@ class DealerVehicleOdometer(models.Model):
     _order = "date desc, id desc"
 
     vehicle_id = fields.Many2one("dealer.vehicle", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="vehicle_id.company_id", store=True)
+    # the showroom whose visit took the reading, else the car's: on a car the showrooms share, a reading taken
+    # at one showroom's visit names that visit (its order number) and is not another showroom's to change
+    company_id = fields.Many2one("res.company", compute="_compute_company_id", store=True, precompute=True)
     date = fields.Date(required=True, default=fields.Date.context_today)
     value_km = fields.Integer(string="Odometer (km)", required=True)
     source = fields.Selection(
@@ -19,6 +21,11 @@ class DealerVehicleOdometer(models.Model):
         required=True,
     )
     visit_id = fields.Many2one("dealer.visit", ondelete="set null", index="btree_not_null")
+
+    @api.depends("vehicle_id.company_id", "visit_id.company_id")
+    def _compute_company_id(self):
+        for reading in self:
+            reading.company_id = reading.visit_id.company_id or reading.vehicle_id.company_id
 
     _value_positive = models.Constraint("CHECK(value_km >= 0)", "An odometer reading cannot be negative.")
 

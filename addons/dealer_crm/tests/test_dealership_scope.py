@@ -121,6 +121,38 @@ class TestDealershipScope(DealerSalesCase):
                 Reading.with_context(**context).create(vals)
         self.assertFalse(car.odometer_ids)
 
+    def test_a_reading_taken_at_another_showrooms_visit_of_a_shared_car_is_that_showrooms(self):
+        """A car the showrooms share (of no showroom) keeps one odometer log. A reading taken at South's visit
+        names that visit: North sees neither the reading (South's repair-order number) nor may change its
+        kilometres, while the car's last reading, a fact about the car, stays shown to both."""
+        south = self.env["res.company"].create({"name": "South showroom"})
+        shared = self._vehicle(state="customer", company_id=False, partner_id=self.customer.id)
+        by_hand = self.env["dealer.vehicle.odometer"].create(
+            {"vehicle_id": shared.id, "value_km": 10000, "date": "2026-01-10"}
+        )
+        their_visit = self.env["dealer.visit"].create(
+            {
+                "vehicle_id": shared.id,
+                "partner_id": self.customer.id,
+                "date": "2026-03-01",
+                "company_id": south.id,
+                "odometer_km": 15000,
+            }
+        )
+        theirs = self.env["dealer.vehicle.odometer"].search([("visit_id", "=", their_visit.id)])
+        self.assertEqual((theirs.value_km, theirs.company_id), (15000, south))
+        north_car = shared.with_user(self.salesperson_1)
+        north_car.invalidate_recordset()
+        self.assertEqual(north_car.odometer_ids, by_hand, "North reads South's visit in the odometer log")
+        self.assertEqual(north_car.last_odometer_km, 15000)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            theirs.with_user(self.salesperson_1).write({"value_km": 1})
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            theirs.with_user(self.salesperson_1).read(["visit_id"])
+        # North's own readings of the shared car stay shared
+        by_hand.with_user(self.salesperson_1).write({"value_km": 10100})
+        self.assertEqual(by_hand.value_km, 10100)
+
     def test_a_deal_of_another_team_is_won_without_a_car(self):
         lead = self.env["crm.lead"].create(
             {"name": "Roof boxes", "type": "opportunity", "team_id": self.generic_team.id, "partner_id": False}
