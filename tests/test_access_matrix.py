@@ -60,8 +60,9 @@ MATRIX = {
     "dealer.customer.issue":          "rwc- ---- rwc- rwc- ---- ---- ---- ---- ---- rw-- rwcu ----",
     "dealer.customer.score":          "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.dispatch":                "r--- r--- r--- r--- r--- r--- r--- r--- rw-- r--- rw-- r---",
-    # satisfaction surveys: the showroom's staff read them, the system writes them, the director may correct
-    "dealer.feedback":                "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- rw-u r---",
+    # satisfaction surveys: the showroom's staff read them, the system writes them (an answer's link and
+    # customer are not a person's to change), the director may delete one
+    "dealer.feedback":                "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--u r---",
     "dealer.feedback.report":         "r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r--- r---",
     "dealer.funnel.report":           "---- ---- ---- ---- r--- ---- ---- ---- r--- r--- r--- ----",
     "dealer.funnel.target":           "r--- r--- r--- r--- r--- r--- r--- r--- rwc- rwcu rwcu r---",

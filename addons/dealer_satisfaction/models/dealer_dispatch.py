@@ -12,7 +12,14 @@ class DealerDispatch(models.Model):
         text = super()._text_to_send()
         if self.res_model == "dealer.feedback" and self.res_id and SURVEY_LINK in text:
             feedback = self.env["dealer.feedback"].sudo().browse(self.res_id).exists()
-            # only the row's own customer's survey: a row pointed at another customer's feedback sends no link
-            if feedback.user_input_id and feedback.partner_id == self.partner_id:
+            # only the row's own customer's survey: a row pointed at another customer's feedback, or a feedback
+            # pointed at another customer's answer or another survey, sends no link
+            answer = feedback.user_input_id
+            if (
+                answer
+                and feedback.partner_id == self.partner_id
+                and answer.partner_id == feedback.partner_id
+                and answer.survey_id == feedback._survey()
+            ):
                 text = text.replace(SURVEY_LINK, feedback._survey_url())
         return text

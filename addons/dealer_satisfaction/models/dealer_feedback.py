@@ -370,7 +370,8 @@ class DealerFeedback(models.Model):
             # the head of the deal's team; for a visit its advisor, who stands in for the head of service
             role = HEAD_ROLES[feedback.kind]
             source = feedback.lead_id or feedback.visit_id
-            head = source._dealer_role_users(role).get(source.id)
+            # the feedback's showroom's people: a deal of no showroom has no one of its own
+            head = source._dealer_role_users_in(role, feedback.company_id).get(source.id)
             activity = issue._dealer_schedule_role_activity(
                 role,
                 users={issue.id: head} if head else None,

@@ -195,6 +195,52 @@ class TestSatisfactionSurvey(DealerSatisfactionCase):
         self.env["dealer.risk.rule"]._compute_signals(answer_day)
         self.assertIn("low_satisfaction", self.russian.risk_signal_ids.mapped("code"))
 
+    def test_a_detractor_of_a_deal_of_no_showroom_is_called_back_by_the_feedbacks_showroom(self):
+        """A deal of no showroom (its team shared by the showrooms, no salesperson's company) gets a feedback of the
+        showroom that plans it. The call-back task carries the customer's comment: it goes to a head of that
+        showroom, not to the shared team's head who works in another showroom."""
+        south = self.env["res.company"].create({"name": "CSI South"})
+        south_head = new_test_user(
+            self.env,
+            login="csi_south_head",
+            groups="dealer_crm.group_sales_head",
+            company_id=south.id,
+            company_ids=south.ids,
+        )
+        team = self.env["crm.team"].create(
+            {
+                "name": "Shared showroom team",
+                "dealer_is_dealership": True,
+                "user_id": south_head.id,
+                "company_id": False,
+            }
+        )
+        car = self.env["dealer.vehicle"].create(
+            {"brand_id": self.brand.id, "model_id": self.car_model.id, "state": "stock", "vin": "XW8ZZZ1ZZPG000978"}
+        )
+        deal = self.env["crm.lead"].create(
+            {
+                "name": "Roadster for Ivan, shared team",
+                "type": "opportunity",
+                "partner_id": self.russian.id,
+                "team_id": team.id,
+                "vehicle_id": car.id,
+                "user_id": False,
+            }
+        )
+        deal.company_id = False
+        with freeze_time(f"{self.TODAY} 12:00:00"):
+            deal.action_set_won()
+        feedback = deal.dealer_feedback_ids
+        self.assertEqual(feedback.company_id, self.env.company)
+        self._send_due(self.TODAY + timedelta(days=1))
+        with freeze_time(f"{self.TODAY + timedelta(days=2)} 09:00:00"):
+            self._answer(feedback, 2, "Nobody called me back")
+        task = feedback.issue_id.activity_ids
+        self.assertTrue(task)
+        self.assertNotEqual(task.user_id, south_head, "another showroom's head got the customer's comment")
+        self.assertIn(self.env.company, task.user_id.company_ids)
+
     def _dispatch_due(self, day):
         with (
             freeze_time(f"{day} 10:05:00"),

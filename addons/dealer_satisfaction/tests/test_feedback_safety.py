@@ -99,6 +99,32 @@ class TestFeedbackSafety(DealerSatisfactionCase):
         self.assertFalse(self.env["mail.mail"].sudo().search([("body_html", "ilike", token)]))
         self.assertIn(f"answer_token={token}", row.sms_id.sudo().body, "the survey's own customer gets it")
 
+    def test_no_one_points_a_feedback_at_another_customers_answer(self):
+        """A director who could write a feedback would point it at their own card and at another customer's answer
+        (another showroom's too): its invitation would mail them that customer's personal link, and that
+        customer's answer would land on the director's feedback. Staff, the director included, only read
+        feedback; and a feedback pointed at an answer not of its customer and survey gets neither."""
+        _visit, theirs = self._invite(self.english)
+        token = theirs.user_input_id.access_token
+        _visit, mine = self._invite(self.russian)
+        for user in (self.director, self.sales_head, self.advisor):
+            for vals in ({"user_input_id": theirs.user_input_id.id}, {"partner_id": self.english.id}):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                    mine.with_user(user).write(vals)
+        # what the rights now refuse, done as the system: the next message and the answer stay apart
+        mine_answer = mine.user_input_id
+        mine.write({"user_input_id": theirs.user_input_id.id})
+        forged = mine.dispatch_id
+        self.assertEqual((forged.channel, forged.state), ("email", "queued"))
+        self._send_messages()
+        self.assertEqual(forged.state, "sent", forged.skip_reason or forged.last_error)
+        self.assertFalse(self.env["mail.mail"].sudo().search([("body_html", "ilike", token)]))
+        with freeze_time(f"{SENT_DAY + timedelta(days=1)} 09:00:00"):
+            self._answer(theirs, 2, "Rude staff")
+        self.assertEqual((theirs.state, theirs.score), ("answered", 2), "the customer's own feedback has it")
+        self.assertEqual((mine.state, mine.score, mine.comment), ("sent", 0, False))
+        self.assertNotEqual(mine_answer, theirs.user_input_id)
+
     # ------------------------------------------------------------
     # Expiry
     # ------------------------------------------------------------
