@@ -45,7 +45,8 @@ class CrmLead(models.Model):
     def _dealer_quotation_line_vals(self):
         """The first lines of a new quotation of this deal: its car, sold at the register's price."""
         self.ensure_one()
-        if not self.vehicle_id:
+        # the register's car and price are the dealership staff's: Odoo's Sales users start from an empty quotation
+        if not self.vehicle_id or not (self.env.su or self.env.user.has_group("dealer_crm.group_dealer_user")):
             return []
         return [
             {

@@ -4,7 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.addons.dealer_crm.models.res_partner import IDENTITY_GROUPS
 from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.addons.dealer_crm.tools.translated import Translated
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, format_date
 
 from .crm_lead import KEPT_PRINTS
@@ -41,6 +41,26 @@ class SaleOrder(models.Model):
         "its make, model, VIN, colour and model year.",
     )
 
+    @api.model
+    def _dealer_check_register_writer(self, records, vals_list):
+        """Refuse, naming the field, a car of the register put on an order or a line (``records``) by a person
+        without a dealership role: Odoo's Sales users of the company read nothing of the register, and a car
+        named by its id would show its plate, and price and describe the line as superuser. The car a deal
+        brings (computed) and the dealership staff's choice pass."""
+        env = records.env
+        if env.su or env.user.has_group("dealer_crm.group_dealer_user"):
+            return
+        for vals in vals_list:
+            value = vals.get("dealer_vehicle_id") or (not records and env.context.get("default_dealer_vehicle_id"))
+            if not value or (records and all(record.sudo().dealer_vehicle_id.id == value for record in records)):
+                continue
+            raise AccessError(
+                env._(
+                    "%(field)s: only the dealership's staff pick a car of the register.",
+                    field=records._fields["dealer_vehicle_id"]._description_string(env),
+                )
+            )
+
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------
@@ -48,10 +68,12 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         refuse_system_fields(self, vals_list, KEPT_PRINTS)
+        self._dealer_check_register_writer(self, vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
         refuse_system_fields(self, [vals], KEPT_PRINTS)
+        self._dealer_check_register_writer(self, [vals])
         return super().write(vals)
 
     @api.depends("opportunity_id")
@@ -98,12 +120,19 @@ class SaleOrder(models.Model):
     def _dealer_car_line(self):
         """The line that sells the order's car (empty when there is none)."""
         self.ensure_one()
-        return self.order_line.filtered(
-            lambda line: line.dealer_vehicle_id
-            and line.dealer_vehicle_id == self.dealer_vehicle_id
-            and not line.is_downpayment
-            and not line.display_type
-        )[:1]
+        # which line sells the order's car is read as superuser (a line's car is the dealership staff's field);
+        # the line itself is returned with the reader's rights
+        car = self.dealer_vehicle_id
+        return (
+            self.sudo()
+            .order_line.filtered(
+                lambda line: line.dealer_vehicle_id
+                and line.dealer_vehicle_id == car
+                and not line.is_downpayment
+                and not line.display_type
+            )[:1]
+            .with_env(self.env)
+        )
 
     def _dealer_keeps_prints(self):
         """Odoo's quotation report keeps the prints of the dealership's orders only: another team's quotation
@@ -224,7 +253,8 @@ class SaleOrder(models.Model):
             )
         )
         invoice = wizard._create_invoices(self)
-        invoice.invoice_line_ids.sale_line_ids.filtered("is_downpayment").dealer_reservation_id = reservation
+        # the application says which reservation the down payment settles (a person may not: see the line's write)
+        invoice.invoice_line_ids.sale_line_ids.filtered("is_downpayment").sudo().dealer_reservation_id = reservation
         return invoice
 
     def _dealer_settle_prepayment(self, reservation):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 
 
 class SaleOrderLine(models.Model):
@@ -22,8 +23,30 @@ class SaleOrderLine(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        check_company=True,
         help="The car reservation whose prepayment this down payment is.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # which reservation a down payment settles is the application's to say: a line tagged by hand with the
+        # order's reservation would keep the prepayment off the order, and another showroom's would show its
+        # car and customer
+        refuse_system_fields(self, vals_list, ("dealer_reservation_id",))
+        self.env["sale.order"]._dealer_check_register_writer(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_system_fields(self, [vals], ("dealer_reservation_id",))
+        self.env["sale.order"]._dealer_check_register_writer(self, [vals])
+        return super().write(vals)
+
+    def _dealer_reads_register(self, group):
+        """Whether the person behind this computation may read the register's ``group`` fields: prices and
+        descriptions are computed as superuser, so the register's data goes onto a line only for a person
+        who could read it themselves (or for the application's own code)."""
+        user = self.env.user
+        return user._is_superuser() or user.has_group(group)
 
     # ------------------------------------------------------------
     # Computes
@@ -47,6 +70,8 @@ class SaleOrderLine(models.Model):
     def _compute_name(self):
         """The line of a car says which car: VIN, colour and model year, in the customer's language."""
         res = super()._compute_name()
+        if not self._dealer_reads_register("dealer_crm.group_dealer_user"):
+            return res
         for line in self.filtered(lambda line: line.product_id and line.dealer_vehicle_id):
             line.name = "\n".join(
                 filter(None, [line.name, *line.with_context(lang=line.order_id._get_lang())._dealer_vehicle_details()])
@@ -74,7 +99,12 @@ class SaleOrderLine(models.Model):
         fields) still quotes the company's other products."""
         self.ensure_one()
         vehicle = self.dealer_vehicle_id
-        if vehicle and self.product_id.dealer_item_kind == "car" and vehicle.list_price:
+        if (
+            vehicle
+            and self.product_id.dealer_item_kind == "car"
+            and self._dealer_reads_register("dealer_crm.group_dealer_see_money")
+            and vehicle.list_price
+        ):
             order = self.order_id
             company = order.company_id or self.env.company
             return (vehicle.currency_id or company.currency_id)._convert(

@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.addons.dealer_crm.tests.common import load_migration
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import DealerSaleCase
@@ -127,6 +127,51 @@ class TestDealQuotation(DealerSaleCase):
         order = form.save()
         self.assertEqual(order.order_line.price_unit, 15_000, "Odoo's price of the product")
         self.assertFalse(order.order_line.dealer_vehicle_id)
+
+    def test_a_plain_sales_user_reads_nothing_of_the_register_through_a_line(self):
+        """A Sales user of the company without a dealership role has no right to the register. Naming a car of it
+        on a quotation line over RPC (by its id) would have the line priced and described as superuser: the car's
+        price, VIN, colour and model year, and its plate in the line's car. Refused; and a line whose car the
+        application set still gets neither the price nor the car's details for such a user."""
+        clerk = new_test_user(
+            self.env,
+            login="plain-sales-rpc",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        Order = self.env["sale.order"].with_user(clerk).with_context(allowed_company_ids=self.company.ids)
+        line = {"product_id": self.car_product.id, "dealer_vehicle_id": self.car.id}
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            Order.create({"partner_id": self.customer.id, "order_line": [Command.create(line)]})
+        order = Order.create(
+            {"partner_id": self.customer.id, "order_line": [Command.create({"product_id": self.car_product.id})]}
+        )
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            order.order_line.write({"dealer_vehicle_id": self.car.id})
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            order.write({"dealer_vehicle_id": self.car.id})
+        self.assertFalse(order.sudo().dealer_vehicle_id | order.order_line.sudo().dealer_vehicle_id)
+        # the order's car (a deal's, set by dealership staff) reaches the line as the application's value
+        order.sudo().dealer_vehicle_id = self.car
+        order.order_line.with_user(clerk).write({"product_id": self.mats.id})
+        order.order_line.with_user(clerk).write({"product_id": self.car_product.id})
+        self.assertEqual(order.order_line.sudo().dealer_vehicle_id, self.car)
+        order.order_line.invalidate_recordset()
+        text = order.order_line.read(["price_unit", "name"])[0]
+        self.assertNotEqual(
+            text["price_unit"], self.CAR_PRICE, "the register's price reached a user who may not read it"
+        )
+        self.assertNotIn(self.CAR_VIN, text["name"])
+
+    def test_a_down_payment_line_names_its_reservation_only_by_the_application(self):
+        """Which reservation a down payment settles is the application's: a line tagged by hand with the order's
+        reservation keeps its prepayment off the order, and another showroom's reservation would show its car
+        and customer on the line."""
+        order = self.quotation(self.mats)
+        reservation = self.env["dealer.reservation"].create({"vehicle_id": self.car.id, "lead_id": self.deal.id})
+        with self.assertRaisesRegex(AccessError, "Reservation"):
+            order.order_line[:1].with_user(self.salesman).write({"dealer_reservation_id": reservation.id})
 
 
 @tagged("post_install", "-at_install")
