@@ -47,3 +47,16 @@ class TestDealerResponseReport(DealerSalesCase):
         self.assertEqual(row.answered_count, 0)
         self.assertEqual(row.escalation_count, 1)
         self.assertFalse(row.median_minutes)
+
+    def test_a_salesperson_sees_their_own_figures_the_head_everybodys(self):
+        """The report is made of leads: a salesperson who reads only their own leads does not read a colleague's
+        counts, late answers and escalations through it; the head of the team reads everybody's."""
+        Report = self.env["dealer.lead.response.report"]
+        colleague = Report.with_user(self.salesperson_2).search([("user_id", "=", self.salesperson_1.id)])
+        self.assertFalse(colleague, "a salesperson reads a colleague's response figures")
+        groups = Report.with_user(self.salesperson_2).formatted_read_group([], ["user_id"], ["lead_count:sum"])
+        self.assertNotIn(self.salesperson_1.id, [g["user_id"] and g["user_id"][0] for g in groups])
+        own = Report.with_user(self.salesperson_1).search([("user_id", "=", self.salesperson_1.id)])
+        self.assertEqual(sum(own.mapped("lead_count")), 6)
+        head = Report.with_user(self.team_head).search([("user_id", "=", self.salesperson_1.id)])
+        self.assertEqual(sum(head.mapped("lead_count")), 6)
