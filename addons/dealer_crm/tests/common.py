@@ -7,6 +7,7 @@ real HTTP (``HttpCase``).
 """
 
 import json
+import logging
 import subprocess
 from contextlib import contextmanager
 from datetime import timedelta
@@ -260,6 +261,17 @@ class DealerAutomationCase(DealerCrmCase):
             patch.object(cron_class, "_commit_progress", lambda *args, **kwargs: float("inf")),
         ):
             self.env["base.automation"]._cron_process_time_based_actions()
+
+
+def server_access_log(path):
+    """What the server's access log writes for a request of ``path``: the record Odoo's request handler logs
+    (``odoo.service.server.CommonRequestHandler.log_request``: logger ``werkzeug``, the request line as its
+    first argument), passed through that logger's filters."""
+    logger = logging.getLogger("werkzeug")
+    args = (f"GET {path} HTTP/1.1", "200", "-")
+    record = logger.makeRecord(logger.name, logging.INFO, __file__, 0, '"%s" %s %s', args, None)
+    logger.filter(record)
+    return record.getMessage()
 
 
 def pdf_text(pdf_bytes):

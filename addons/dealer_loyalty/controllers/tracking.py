@@ -3,7 +3,12 @@ import base64
 from werkzeug.exceptions import NotFound
 
 from odoo import http
+from odoo.addons.dealer_crm.tools.tokens import hide_in_access_log
 from odoo.http import Response, request
+
+# the tracking links' signatures stay out of the server's access log
+hide_in_access_log(r"/dealer/loyalty/open/\d+/")
+hide_in_access_log(r"/r/[^/\s]+/d/\d+/")
 
 # a transparent 1x1 GIF
 PIXEL = base64.b64decode(b"R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")

@@ -1,8 +1,11 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
-from odoo.addons.dealer_crm.tools.tokens import private_page
+from odoo.addons.dealer_crm.tools.tokens import hide_in_access_log, private_page
 from odoo.http import request
+
+# the unsubscribe links' signatures stay out of the server's access log
+hide_in_access_log(r"/dealer/loyalty/unsubscribe/\d+/")
 
 
 class DealerCampaignUnsubscribe(http.Controller):

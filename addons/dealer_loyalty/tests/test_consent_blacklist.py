@@ -1,5 +1,7 @@
 from datetime import date
 
+from odoo.addons.dealer_crm.tests.common import server_access_log
+from odoo.addons.dealer_crm.tools.tokens import mask_signed_paths
 from odoo.tests import freeze_time, tagged
 
 from .common import DealerCampaignHttpCase
@@ -70,7 +72,14 @@ class TestConsentBlacklist(DealerCampaignHttpCase):
 
         path = url.split("//", 1)[1].split("/", 1)[1]
         self.assertEqual(self.url_open(f"/{path[:-4]}xxxx").status_code, 404, "a forged token does nothing")
+        # the server's access log keeps the page, not the link's signature (whoever reads the log would unsubscribe)
+        token = path.rsplit("/", 1)[1]
+        self.assertNotIn(token, server_access_log(f"/{path}"))
+        self.assertIn(f"/dealer/loyalty/unsubscribe/{row.id}/***", server_access_log(f"/{path}"))
         response = self.url_open(f"/{path}")
+        tracking = row._tracking_token(row.id)
+        for opened in (f"/dealer/loyalty/open/{row.id}/{tracking}/blank.gif", f"/r/Ab3x/d/{row.id}/{tracking}"):
+            self.assertNotIn(tracking, mask_signed_paths(f'"GET {opened} HTTP/1.1"'), "the tracking links' too")
         self.assertEqual(response.status_code, 200)
         self.assertIn("<form", response.text)
         self.assertEqual(response.headers.get("Referrer-Policy"), "no-referrer", "the link's token stays here")

@@ -21,7 +21,7 @@ from odoo import fields, http, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools.api_input import unstorable_param
 from odoo.addons.dealer_crm.tools.plate import normalize_plate, plate_key_sql
-from odoo.addons.dealer_crm.tools.tokens import private_page, same_token
+from odoo.addons.dealer_crm.tools.tokens import hide_in_access_log, private_page, same_token
 from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
 from odoo.addons.dealer_service_lost_sales.models.crm_lead import ServiceSlotTaken
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -33,6 +33,10 @@ from odoo.tools import SQL
 from ..models.dealer_dispatch import BOOKING_LINK
 from ..models.res_config_settings import workshop_param
 from ..tools.links import link_token
+
+# the booking links' signatures stay out of the server's access log
+hide_in_access_log(r"/service/b/\d+/")
+hide_in_access_log(r"/service/booking/\d+/")
 
 _logger = logging.getLogger(__name__)
 

@@ -3,11 +3,14 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
-from odoo.addons.dealer_crm.tools.tokens import private_page
+from odoo.addons.dealer_crm.tools.tokens import hide_in_access_log, private_page
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.http import request
 
 from .portal_booking import storable_form
+
+# the status links' signatures stay out of the server's access log
+hide_in_access_log(r"/service/status/\d+/")
 
 
 class DealerRepairStatus(CustomerPortal):

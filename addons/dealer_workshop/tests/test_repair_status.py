@@ -5,7 +5,7 @@ import re
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from odoo.addons.dealer_crm.tests.common import DealerCrmCase
+from odoo.addons.dealer_crm.tests.common import DealerCrmCase, server_access_log
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
@@ -333,6 +333,18 @@ class TestRepairStatusPage(RepairStatusCase, HttpCase):
         self.assertEqual(forged.status_code, 404)
         self.assertNotIn(visit.vehicle_id.display_name, forged.text)
         self.assertNotIn("Brake pads", forged.text)
+
+    def test_the_links_signature_stays_out_of_the_servers_access_log(self):
+        """Odoo logs every request's path: whoever reads the server's log (or its copy in a monitoring service)
+        would open the customer's workshop page and book on it. The log keeps the page, not the signature."""
+        visit = self._declined_visit()
+        token = visit._dealer_status_token()
+        self.assertEqual(self.url_open(self._path(visit)).status_code, 200)
+        booking = f"/service/booking/{visit.id}/{token}/cancel"
+        for path in (self._path(visit), f"{self._path(visit)}/book/7", f"/service/b/{visit.id}/{token}", booking):
+            logged = server_access_log(path)
+            self.assertNotIn(token, logged)
+            self.assertIn(path.replace(token, "***"), logged)
 
     def test_the_link_of_a_cancelled_visit_shows_nothing_and_books_nothing(self):
         """A visit opened by mistake (the wrong customer) and cancelled: its link, already sent, no longer shows
