@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 
+from ..tools.system_fields import check_access_after_move, refuse_system_fields
+
 
 class DealerCallReview(models.Model):
     """A head's score of one call: the checklist ticked while listening to the recording.
@@ -87,10 +89,14 @@ class DealerCallReview(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        """A review moved to another call is about that call's operator."""
+        """A review moved to another call is about that call's operator. Whose score it is and who scored it are
+        not a person's to change: handed to another operator it would move their monthly figures."""
+        refuse_system_fields(self, [vals], ["user_id", "reviewer_id"])
         if vals.get("call_id"):
             vals = {**vals, "user_id": self.env["dealer.call"].browse(vals["call_id"]).user_id.id}
-        return super().write(vals)
+        result = super().write(vals)
+        check_access_after_move(self, vals, ["call_id"])
+        return result
 
     @api.model
     def _checklist_commands(self, criteria):

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.system_fields import check_access_after_move
+
 
 class DealerCallReviewLine(models.Model):
     """One tick of a review: did the operator pass this point of the checklist?"""
@@ -16,3 +18,8 @@ class DealerCallReviewLine(models.Model):
     company_id = fields.Many2one(related="review_id.company_id", store=True, index=True)
 
     _criterion_once = models.Constraint("UNIQUE(review_id, criterion_id)", "A criterion is scored once per review.")
+
+    def write(self, vals):
+        result = super().write(vals)
+        check_access_after_move(self, vals, ["review_id"])
+        return result

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.system_fields import check_access_after_move
+
 
 class DealerFunnelTarget(models.Model):
     """Monthly plan of a sales team for the funnel KPIs of docs/DOMAIN.md §2 (NV, NG, NL, NS, AC)."""
@@ -35,7 +37,9 @@ class DealerFunnelTarget(models.Model):
     def write(self, vals):
         if vals.get("month"):
             vals["month"] = fields.Date.to_date(vals["month"]).replace(day=1)
-        return super().write(vals)
+        result = super().write(vals)
+        check_access_after_move(self, vals, ["company_id"])
+        return result
 
     @api.depends("month", "team_id")
     def _compute_display_name(self):

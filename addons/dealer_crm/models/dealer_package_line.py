@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.system_fields import check_access_after_move
+
 
 class DealerPackageLine(models.Model):
     """One labour operation or part of a service package (e.g. TO-2 of a model)."""
@@ -16,3 +18,8 @@ class DealerPackageLine(models.Model):
     quantity = fields.Float(default=1.0, digits="Product Unit")
 
     _quantity_positive = models.Constraint("CHECK(quantity > 0)", "A package line needs a positive quantity.")
+
+    def write(self, vals):
+        result = super().write(vals)
+        check_access_after_move(self, vals, ["package_tmpl_id"])
+        return result

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.system_fields import check_access_after_move
 from .crm_lead import DEALER_CHANNELS
 
 
@@ -29,6 +30,11 @@ class DealerTraffic(models.Model):
     _day_channel_uniq = models.UniqueIndex(
         "(company_id, team_id, date, channel)", "Traffic of this day, channel and team is already entered."
     )
+
+    def write(self, vals):
+        result = super().write(vals)
+        check_access_after_move(self, vals, ["company_id"])
+        return result
 
     @api.constrains("views_count", "visitors_count")
     def _check_counts(self):

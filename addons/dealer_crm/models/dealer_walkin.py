@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.marks import Mark, as_application
+from ..tools.system_fields import check_access_after_move
 from .crm_lead import DEALER_INTERESTS
 
 
@@ -50,6 +51,11 @@ class DealerWalkin(models.Model):
         walkins = super().create(vals_list)
         walkins.filtered("interest")._create_leads()
         return walkins
+
+    def write(self, vals):
+        result = super().write(vals)
+        check_access_after_move(self, vals, ["company_id"])
+        return result
 
     def action_create_lead(self):
         if any(w.lead_id for w in self):

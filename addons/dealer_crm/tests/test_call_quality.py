@@ -204,6 +204,22 @@ class TestCallQualityAccess(CallQualityCase):
                 {"call_id": review.call_id.id, "reviewer_id": self.advisor.id}
             )
 
+    def test_a_score_is_neither_handed_to_another_operator_nor_moved_into_another_review(self):
+        """Readonly on the form is no limit over RPC: a head who re-wrote whose review it is, or who scored it,
+        would move the operators' monthly figures; a checklist line moved into another reviewer's review would
+        change that review's score."""
+        review = self._score(self._call(self.operator), {"Greeting"})
+        theirs = self._score(self._call(self.operator_2), set(), user=self.advisor)
+        theirs.sudo().line_ids.filtered(lambda line: line.criterion_id == review.line_ids[0].criterion_id).unlink()
+        before = theirs.score_percent
+        for vals in ({"user_id": self.operator_2.id}, {"reviewer_id": self.advisor.id}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError), self.env.cr.savepoint():
+                review.with_user(self.head).write(vals)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            review.line_ids[0].with_user(self.head).write({"review_id": theirs.id})
+        self.assertEqual((review.user_id, review.reviewer_id), (self.operator, self.head))
+        self.assertEqual(theirs.score_percent, before)
+
     def test_a_head_does_not_see_another_showrooms_reviews(self):
         other_showroom = self.env["res.company"].create({"name": "Other showroom"})
         self.operator.company_ids |= other_showroom

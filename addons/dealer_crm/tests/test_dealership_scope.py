@@ -153,6 +153,56 @@ class TestDealershipScope(DealerSalesCase):
         by_hand.with_user(self.salesperson_1).write({"value_km": 10100})
         self.assertEqual(by_hand.value_km, 10100)
 
+    def test_nothing_of_this_showroom_is_moved_into_another(self):
+        """Odoo checks a record rule before a write, not after: a person of this showroom who wrote another
+        showroom into their own traffic count, funnel plan or walk-in (on the team every showroom shares), or
+        moved a line of their service package into another showroom's package, would change that showroom's
+        funnel and packages. Refused, and nothing moves."""
+        south = self.env["res.company"].create({"name": "South showroom"})
+        shared_team = self.env["crm.team"].create({"name": "Every showroom", "company_id": False})
+        their_package = self.env["product.template"].create(
+            {"name": "TO-2 South", "type": "service", "dealer_item_kind": "maintenance", "company_id": south.id}
+        )
+        own_package = self.env["product.template"].create(
+            {"name": "TO-2 North", "type": "service", "dealer_item_kind": "maintenance"}
+        )
+        labour = self.env["product.product"].create({"name": "Oil change", "type": "service"})
+        records = (
+            (
+                self.receptionist,
+                self.env["dealer.traffic"].create({"team_id": shared_team.id, "visitors_count": 5}),
+                "company_id",
+                south.id,
+            ),
+            (
+                self.team_head,
+                self.env["dealer.funnel.target"].create(
+                    {"team_id": shared_team.id, "month": "2026-12-01", "target_nl": 9}
+                ),
+                "company_id",
+                south.id,
+            ),
+            (self.receptionist, self.env["dealer.walkin"].create({"name": "Guest"}), "company_id", south.id),
+            (
+                self.team_head,
+                self.env["dealer.package.line"].create({"package_tmpl_id": own_package.id, "product_id": labour.id}),
+                "package_tmpl_id",
+                their_package.id,
+            ),
+        )
+        for user, record, fname, value in records:
+            before = record[fname]
+            with self.subTest(model=record._name):
+                with self.assertRaises(AccessError), self.env.cr.savepoint():
+                    record.with_user(user).write({fname: value})
+                self.assertEqual(record[fname], before)
+        # a move within the showrooms the person works in is theirs to make
+        self.team_head.company_ids |= south
+        records[1][1].with_user(self.team_head).with_context(allowed_company_ids=[self.env.company.id, south.id]).write(
+            {"company_id": south.id}
+        )
+        self.assertEqual(records[1][1].company_id, south)
+
     def test_a_deal_of_another_team_is_won_without_a_car(self):
         lead = self.env["crm.lead"].create(
             {"name": "Roof boxes", "type": "opportunity", "team_id": self.generic_team.id, "partner_id": False}

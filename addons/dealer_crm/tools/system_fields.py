@@ -86,3 +86,15 @@ def check_linked_records(records, vals_list, fnames, operation="read"):
         ids = {record_id for vals in vals_list if (record_id := _record_id(vals.get(fname)))}
         if ids:
             env[records._fields[fname].comodel_name].browse(ids).check_access(operation)
+
+
+def check_access_after_move(records, vals, fnames):
+    """After a person's ``write`` of ``fnames`` (the fields the model's record rules read: its showroom, the record
+    it belongs to), refuse it unless they may still write every record where it now is.
+
+    Odoo checks record rules before a write, not after: without this a person of one showroom could move their
+    record into another (a traffic count into its funnel, a bay into its workshop, a checklist line into another
+    review) and change that showroom's figures. Call after ``super().write``: the whole write is then undone.
+    """
+    if not records.env.su and any(fname in vals for fname in fnames):
+        records.check_access("write")

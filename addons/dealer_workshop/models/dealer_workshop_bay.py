@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_datetime
 
@@ -63,7 +64,9 @@ class DealerWorkshopBay(models.Model):
         nobody plans; the refusal names the bay and its next booking, to be moved first."""
         if "active" in vals and not vals["active"]:
             self._workshop_check_no_future_bookings()
-        return super().write(vals)
+        result = super().write(vals)
+        check_access_after_move(self, vals, ["company_id"])
+        return result
 
     def _workshop_check_no_future_bookings(self):
         Lead = self.env["crm.lead"].sudo()

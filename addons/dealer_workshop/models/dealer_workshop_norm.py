@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.checks import check_not_negative
+from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move
 
 
 class DealerWorkshopNorm(models.Model):
@@ -19,6 +20,11 @@ class DealerWorkshopNorm(models.Model):
     hours = fields.Float(string="Norm-hours", required=True, digits=(6, 2))
 
     _model_once = models.UniqueIndex("(product_tmpl_id, model_id)", "An operation has one standard time per model.")
+
+    def write(self, vals):
+        result = super().write(vals)
+        check_access_after_move(self, vals, ["product_tmpl_id"])
+        return result
 
     @api.constrains("hours")
     def _check_hours(self):

@@ -373,6 +373,24 @@ class TestNormHours(WorkshopCapacityCase):
             with self.assertRaises(AccessError), mute_logger("odoo.models"):
                 attempt()
         self.assertEqual(self.lead_with(self.oil, self.car_model).workshop_hours, 1.5)
+        # nor by moving one of their own norms, or one of their bays, into this showroom: Odoo checks the rules
+        # before a write, not after
+        own_service = self.oil.product_tmpl_id.copy({"company_id": elsewhere.id, "name": "Oil elsewhere"})
+        own_norm = self.env["dealer.workshop.norm"].create(
+            {"product_tmpl_id": own_service.id, "model_id": other_model.id, "hours": 0.0}
+        )
+        shared_hours = self.env["resource.calendar"].create({"name": "Hours of every showroom", "company_id": False})
+        own_bay = self.env["dealer.workshop.bay"].create(
+            {"name": "Lift elsewhere", "kind": "mechanical", "company_id": elsewhere.id, "calendar_id": shared_hours.id}
+        )
+        for record, vals in (
+            (own_norm, {"product_tmpl_id": self.oil.product_tmpl_id.id}),
+            (own_bay, {"company_id": self.showroom.id}),
+        ):
+            with self.subTest(model=record._name), self.assertRaises(AccessError), self.env.cr.savepoint():
+                record.with_env(Norm.env).write(vals)
+        self.assertEqual(own_norm.product_tmpl_id, own_service)
+        self.assertEqual(own_bay.company_id, elsewhere)
 
     def test_needs_before_a_booking_exists(self):
         kind, hours = self.env["product.template"]._dealer_workshop_needs(self.oil | self.paint, self.car_model)
