@@ -48,10 +48,10 @@ class IrActionsReport(models.Model):
     def _dealer_archive_prints(self, report, streams):
         """Store one attachment per printed record on its holder and note the print in the holder's chatter.
 
-        Who may edit the holder adds the copy with their own rights. Who may only read it (the
-        service desk reads visits, the advisor edits them) still leaves a copy: the server adds
-        the PDF it has just rendered with that user's rights, on a record they may read, with
-        the note in their name; they choose neither the content nor the record, and change
+        The copy is added by the application (what makes a file a kept print is its own: nobody marks a file
+        by hand), for who may edit the holder and for who may only read it (the service desk reads visits, the
+        advisor edits them): the server adds the PDF it has just rendered with that user's rights, on a record
+        they may read, with the note in their name; they choose neither the content nor the record, and change
         nothing already there. A document handed to a customer without a copy kept is what
         "Keep every print" exists to prevent; refusing the print would stop the service desk.
         Who may not even read the holder gets an access error and no PDF.
@@ -90,10 +90,10 @@ class IrActionsReport(models.Model):
                     "dealer_version": versions[key],
                 }
             )
-        Attachment = self.env["ir.attachment"]
-        attachments = Attachment.create(vals_by_access[True]) if vals_by_access[True] else Attachment
-        if vals_by_access[False]:
-            attachments |= Attachment.sudo().create(vals_by_access[False]).sudo(False)
+        # as the application (a kept print's marker is its own, see ir.attachment): the holders the user may write
+        # were checked above, the others are the documents' holders the print is kept on for them
+        Attachment = self.env["ir.attachment"].sudo()
+        attachments = Attachment.create(vals_by_access[True] + vals_by_access[False]).sudo(False)
         for attachment in attachments:
             holder = self.env[attachment.res_model].browse(attachment.res_id)
             if "message_ids" not in holder._fields:

@@ -1,11 +1,13 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError
 
-from ..tools.system_fields import may_write_system_fields
+from ..tools.system_fields import may_write_system_fields, refuse_system_fields
 
 # the tokens Odoo's chatter gives with each attachment of a message, which open the file without any other check
 ACCESS_TOKEN_ATTRS = ("raw_access_token", "thumbnail_access_token")
+# what makes a file a kept print: set by the application only (``ir.actions.report._dealer_archive_prints``)
+KEPT_PRINT_FIELDS = ("dealer_report_id", "dealer_version")
 
 
 class IrAttachment(models.Model):
@@ -18,8 +20,16 @@ class IrAttachment(models.Model):
     )
     dealer_version = fields.Integer(string="Print version", readonly=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a file made a kept print by hand (any file attached to a record its author may write) would stand as the
+        # dealer's proof, deletable by nobody, and push the next true print's version number
+        refuse_system_fields(self, vals_list, KEPT_PRINT_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
         self._dealer_check_kept_prints()
+        refuse_system_fields(self, [vals], KEPT_PRINT_FIELDS)
         return super().write(vals)
 
     def unlink(self):

@@ -73,6 +73,34 @@ class TestKeptPrints(DealerCustomerCase):
         self.assertIn("Printed Checklist, version 2.", notes[0].body)
         self.assertEqual(self.kept(self.visits[1]), self.env["ir.attachment"])
 
+    def test_nobody_makes_a_file_a_kept_print_by_hand(self):
+        """Odoo lets whoever may write a record attach files to it. A file marked as a kept print by hand (a forged
+        work order) would stand as the dealer's proof of what the customer was handed, deletable by nobody, and
+        push the next true print's version number: refused, on a new file and on one already attached."""
+        visit = self.visits[0]
+        Attachment = self.env["ir.attachment"].with_user(self.advisor)
+        forged = {
+            "name": "Checklist RO_0001 v7.pdf",
+            "raw": b"%PDF-1.4 forged",
+            "res_model": visit._name,
+            "res_id": visit.id,
+            "dealer_report_id": self.report.id,
+            "dealer_version": 7,
+        }
+        for fname in ("dealer_report_id", "dealer_version"):
+            vals = {key: value for key, value in forged.items() if key not in {"dealer_report_id", "dealer_version"}}
+            vals[fname] = forged[fname]
+            with self.subTest(fname=fname), self.assertRaises(AccessError), self.env.cr.savepoint():
+                Attachment.create(vals)
+        plain = Attachment.create(
+            {"name": "photo.pdf", "raw": b"%PDF-1.4", "res_model": visit._name, "res_id": visit.id}
+        )
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            plain.write({"dealer_report_id": self.report.id, "dealer_version": 7})
+        self.assertFalse(self.kept(visit))
+        self.print_pdf(self.advisor, visit)
+        self.assertEqual(self.kept(visit).mapped("name"), ["Checklist RO_0001 v1.pdf"], "the true print is version 1")
+
     def test_versions_count_per_record_and_holder(self):
         # (wkhtmltopdf with unpatched Qt, as Debian's, prints one record per call in tests)
         self.print_pdf(self.advisor, self.visits[0])
