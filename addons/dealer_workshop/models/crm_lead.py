@@ -162,16 +162,27 @@ class CrmLead(models.Model):
             and not self.env.user.has_group("dealer_crm.group_dealer_manager")
         ):
             vals = {**vals, "workshop_override": False}  # the director allowed the old time, not this one
+        if (
+            "workshop_hours" in vals
+            and not vals["workshop_hours"]
+            and not marked(self.env, "dealer_workshop_reserving")
+        ):
+            # no hours is the operations' norm-hours, as the capacity check reads it: the booking then reserves them
+            # (a booking of no hours would end where it starts and leave its bay free to a second booking)
+            vals = {key: value for key, value in vals.items() if key != "workshop_hours"}
+            refill = True
+        else:
+            refill = False
         customers = {lead.id: lead.partner_id for lead in self} if "partner_id" in vals else None
         res = super(CrmLead, self.with_context(**{SAVING_KEY: Mark()})).write(vals)
         if customers:
             renew_link_keys(self, customers)
-        if HOURS_FIELDS & set(vals) and "workshop_hours" not in vals:
+        if refill or (HOURS_FIELDS & set(vals) and "workshop_hours" not in vals):
             self._workshop_fill_hours()
         # the bay's own writes (its hours filled in, a free bay given) are checked by the reservation that makes
         # them; a person's request saying so in its context is checked like any other
         reserving = marked(self.env, "dealer_workshop_reserving")
-        if (CAPACITY_FIELDS | HOURS_FIELDS) & set(vals) and not reserving:
+        if (refill or (CAPACITY_FIELDS | HOURS_FIELDS) & set(vals)) and not reserving:
             self._workshop_reserve()
         return res
 
@@ -246,14 +257,16 @@ class CrmLead(models.Model):
             raise AccessError(self.env._("Only a director may allow over-booking of a workshop bay."))
 
     def _workshop_bookings(self):
-        """The records among these that book bay time: active, undecided service opportunities starting from now."""
+        """The records among these that book bay time: active, undecided service opportunities starting from now,
+        or started and reserving the bay beyond now (a booking entered as started a minute ago holds the bay's
+        time ahead as any other, so it is checked as any other)."""
         now = fields.Datetime.now()
         return self.filtered(
             lambda lead: lead.dealer_interest == SERVICE_INTEREST
             and lead.active
             and lead.won_status == "pending"
             and lead.service_planned_at
-            and lead.service_planned_at >= now
+            and (lead.service_planned_at >= now or (lead.workshop_end_at and lead.workshop_end_at > now))
         )
 
     def _workshop_reserve(self):

@@ -217,7 +217,7 @@ class DealerWorkshopBay(models.Model):
         if not self:
             return {}
         self.env["crm.lead"].flush_model(
-            ["workshop_bay_id", "service_planned_at", "workshop_end_at", "active", "won_status"]
+            ["workshop_bay_id", "service_planned_at", "workshop_end_at", "active", "won_status", "dealer_interest"]
         )
         self.env["dealer.visit"].flush_model(["workshop_bay_id", "service_lead_id", "state", "date", "promised_at"])
         exclude_id = exclude_lead.id if exclude_lead else 0
@@ -227,6 +227,7 @@ class DealerWorkshopBay(models.Model):
             SELECT l.workshop_bay_id, l.service_planned_at, l.workshop_end_at, NULL::date, NULL::timestamp
               FROM crm_lead l
              WHERE l.workshop_bay_id = ANY(%(bays)s) AND l.active AND l.won_status = 'pending'
+               AND l.dealer_interest = 'service'
                AND l.service_planned_at < %(to)s AND l.workshop_end_at > %(from)s AND l.id != %(exclude)s
                AND NOT EXISTS (
                    SELECT 1 FROM dealer_visit v

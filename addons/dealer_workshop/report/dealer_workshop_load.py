@@ -66,6 +66,7 @@ class DealerWorkshopLoad(models.Model):
                 SELECT l.workshop_bay_id AS bay_id, l.service_planned_at AS s, l.workshop_end_at AS e
                   FROM crm_lead l
                  WHERE l.workshop_bay_id IS NOT NULL AND l.active AND l.won_status = 'pending'
+                   AND l.dealer_interest = 'service'
                    AND l.workshop_end_at > l.service_planned_at
                    AND NOT EXISTS (
                        SELECT 1 FROM dealer_visit v

@@ -306,6 +306,27 @@ class TestOverbooking(WorkshopCapacityCase):
         with self.assertRaises(AccessError):
             lead.with_user(self.showroom_advisor).workshop_override = False
 
+    def test_no_lead_holds_a_bay_past_the_capacity_check(self):
+        """Bay time is a service booking's, checked whenever it holds the bay ahead: a lead of another interest
+        given a bay and thousands of hours holds nothing; a booking entered as started a minute ago is checked as
+        any other; a booking's hours cleared by hand are its operations' norm-hours, as the check counts them (no
+        hours would reserve nothing and leave the bay to a second booking)."""
+        blocker = self.booking("2026-06-08 06:00", 5000.0, workshop_bay_id=self.booth.id, dealer_interest="new_car")
+        self.assertTrue(blocker.workshop_bay_id)
+        self.booking("2026-06-08 06:00", 2.0, workshop_bay_id=self.booth.id)  # the booth is free for a booking
+        with freeze_time("2026-06-08 06:31:00"), self.assertRaises(ValidationError):
+            self.booking("2026-06-08 06:30", 5000.0, workshop_bay_id=self.booth.id)
+        first = self.booking(
+            "2026-06-09 06:00",
+            2.0,
+            workshop_bay_id=self.lift1.id,
+            service_line_ids=[Command.create({"name": self.oil.name, "amount": 10, "product_id": self.oil.id})],
+        )
+        first.with_user(self.showroom_advisor).write({"workshop_hours": 0})
+        self.assertEqual((first.workshop_hours, first.workshop_end_at), (1.0, utc("2026-06-09 07:00")))
+        with self.assertRaises(ValidationError):
+            self.booking("2026-06-09 06:00", 1.0, workshop_bay_id=self.lift1.id)
+
     def test_lost_booking_frees_its_time(self):
         taken = self.booking("2026-06-08 06:00", 8.0, workshop_bay_id=self.booth.id)
         with self.assertRaises(ValidationError):
