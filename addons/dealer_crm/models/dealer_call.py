@@ -54,6 +54,7 @@ CALL_FACTS = (
 # what the journal works out from those facts (answered in the norm, called back by which call and when):
 # nobody types them in, not even the telephony
 CALL_MEASURES = (
+    "logged_at",
     "answered_in_norm",
     "callback_call_id",
     "callback_minutes",
@@ -108,6 +109,12 @@ class DealerCall(models.Model):
         help="The deal or service booking the call concerns.",
     )
     started_at = fields.Datetime(string="Started", required=True, default=fields.Datetime.now, index=True)
+    logged_at = fields.Datetime(
+        string="Logged at",
+        readonly=True,
+        copy=False,
+        help="When a call logged by hand was entered: the time to call back counts until then at the earliest.",
+    )
     ring_seconds = fields.Integer(string="Time to answer", help="Seconds the customer waited before being answered.")
     duration_seconds = fields.Integer(string="Duration")
     duration_text = fields.Char(
@@ -220,10 +227,16 @@ class DealerCall(models.Model):
                 call.direction == "inbound" and call.status == "answered" and call.ring_seconds <= norm
             )
 
-    @api.depends("callback_call_id.started_at", "started_at")
+    @api.depends("callback_call_id.started_at", "callback_call_id.logged_at", "started_at")
     def _compute_callback_minutes(self):
+        """From the missed call to the call-back. A call-back logged by hand counts from when it was logged at the
+        earliest (the response clock does the same): its typed start, set a minute after the missed call, would
+        show a call-back that nobody measured."""
         for call in self:
-            later = call.callback_call_id.started_at
+            callback = call.callback_call_id
+            later = callback.started_at
+            if later and callback.source != "api" and callback.logged_at:
+                later = max(later, callback.logged_at)
             call.callback_minutes = (
                 max(0.0, (later - call.started_at).total_seconds() / 60.0) if later and call.started_at else 0.0
             )
@@ -286,6 +299,7 @@ class DealerCall(models.Model):
         for vals in vals_list:
             if not telephony:
                 vals["source"] = "manual"
+                vals["logged_at"] = fields.Datetime.now()  # a person's log: its start is their word
             if "duration_text" in vals:  # the inverse, done here: the call's facts are not written after creation
                 vals["duration_seconds"] = self._parse_duration(vals.pop("duration_text"))
         calls = super().create(vals_list)

@@ -234,6 +234,21 @@ class TestCallJournal(DealerSalesCase):
         self.assertFalse(not_theirs.callback_call_id, "another customer's missed call is not called back")
         self.assertFalse(tasks.active, "the call-back task is done")
 
+    def test_a_call_back_logged_by_hand_counts_from_when_it_was_logged(self):
+        """A call typed in with a start a minute after the missed call, three hours later, would show a call-back in
+        a minute that nobody measured: its time to call back runs until it was logged (as the response clock)."""
+        missed = self.make_calls(
+            [{"direction": "inbound", "status": "missed", "lead_id": self.lead.id, "started_at": T0, "user_id": False}]
+        )
+        with freeze_time(T0 + timedelta(hours=3)):
+            with self.log_form(self.salesperson_1, self.lead) as form:
+                form.started_at = T0 + timedelta(minutes=1)
+                form.duration_text = "0:30"
+        self.assertTrue(missed.callback_call_id)
+        self.assertEqual(missed.callback_minutes, 180.0)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            missed.callback_call_id.with_user(self.salesperson_1).write({"logged_at": T0 + timedelta(minutes=1)})
+
     def test_kpis_by_operator_line_and_hour_as_the_pivot_reads_them(self):
         lead_2 = self._lead(partner_id=self.customer.id)
         inbound = {"direction": "inbound", "line": "sales"}
