@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, formatLang
 
 from ..tools.seasons import current_tyre_season
@@ -175,8 +176,25 @@ class DealerNextOffer(models.Model):
         if not lead:
             return False
         lead.check_access("write")
+        self._check_offers_of(lead)
         lead._dealer_add_offer(self)
         return True
+
+    def _check_offers_of(self, lead):
+        """Refuse, naming it, an offer that is not of ``lead``'s car or customer: another customer's would be taken
+        from them (never offered again), and a shared car's moved into this lead's showroom."""
+        foreign = self.filtered(
+            lambda offer: not (
+                offer.vehicle_id == lead.vehicle_id or (lead.partner_id and offer.partner_id == lead.partner_id)
+            )
+        )
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "Next best offer %(offer)s is not an offer of this deal's customer or car.",
+                    offer=foreign[0].display_name,
+                )
+            )
 
     def _mark_accepted(self, lead):
         """Offers accepted on ``lead``: kept, never offered again for the same occurrence.
@@ -188,6 +206,7 @@ class DealerNextOffer(models.Model):
         """
         self.check_access("read")
         lead.check_access("write")
+        self._check_offers_of(lead)
         offers = self.sudo()
         offers.write({"state": "accepted", "accepted_date": fields.Datetime.now(), "lead_id": lead.id})
         if lead.company_id:

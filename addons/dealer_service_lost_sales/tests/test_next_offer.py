@@ -2,6 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.addons.dealer_crm.tests.common import DealerTourCase
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import ServiceLostSalesCase
@@ -59,6 +60,20 @@ class TestNextOfferOnServiceBooking(ServiceLostSalesCase):
         # accepted twice (a double click): one line
         self.offer.with_user(self.advisor).with_context(dealer_lead_id=booking.id).action_accept()
         self.assertEqual(len(booking.service_line_ids.filtered(lambda line: line.product_id == self.pads)), 1)
+
+    def test_another_customers_offer_is_not_taken_on_this_booking(self):
+        """The "Add" button names the lead in its context: over RPC any offer id could be sent with any lead. An
+        offer of another customer's car would be taken from that customer (never offered again) and its item put
+        on this booking: refused, naming the offer, and nothing changes."""
+        stranger = self.env["res.partner"].create({"name": "Another customer"})
+        their_car = self.vehicle.copy({"vin": False, "partner_id": stranger.id, "plate": False})
+        booking = self.service_lead(
+            [("Oil change", 3000.0, "proposed")], partner_id=stranger.id, vehicle_id=their_car.id
+        )
+        with self.assertRaisesRegex(UserError, "Brake pads"), self.env.cr.savepoint():
+            self.offer.with_user(self.advisor).with_context(dealer_lead_id=booking.id).action_accept()
+        self.assertEqual(self.offer.state, "open")
+        self.assertFalse(booking.service_line_ids.filtered(lambda line: line.product_id == self.pads))
 
     def test_the_promotion_of_the_offer_lowers_the_line(self):
         self.env["dealer.promotion"].create(
