@@ -486,18 +486,19 @@ class DealerLostRevenueReport(models.Model):
                                                WHERE won_status IN ('won', 'lost'));
                     END IF;
                 ELSIF TG_TABLE_NAME = 'dealer_vehicle' THEN
-                    IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
-                                WHERE n.brand_id IS DISTINCT FROM o.brand_id) THEN
+                    -- a set difference, linear whatever the plan cached for the function: a join of the two
+                    -- transition tables (no statistics) ran as a nested loop, hours for an update of 100k cars
+                    IF EXISTS (SELECT id, brand_id FROM new_rows EXCEPT SELECT id, brand_id FROM old_rows) THEN
                         PERFORM dealer_lost_revenue_mark_all();
                     END IF;
                 ELSIF TG_TABLE_NAME = 'crm_lost_reason' THEN
-                    IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
-                                WHERE n.dealer_category IS DISTINCT FROM o.dealer_category) THEN
+                    IF EXISTS (SELECT id, dealer_category FROM new_rows
+                                EXCEPT SELECT id, dealer_category FROM old_rows) THEN
                         PERFORM dealer_lost_revenue_mark_all();
                     END IF;
                 ELSIF TG_TABLE_NAME = 'crm_team' THEN
-                    IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
-                                WHERE n.dealer_is_dealership IS DISTINCT FROM o.dealer_is_dealership) THEN
+                    IF EXISTS (SELECT id, dealer_is_dealership FROM new_rows
+                                EXCEPT SELECT id, dealer_is_dealership FROM old_rows) THEN
                         PERFORM dealer_lost_revenue_mark_all();
                     END IF;
                 END IF;
