@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.system_fields import refuse_system_fields
 from ..tools.translated import Translated
 from .res_company import RESERVATION_HOURS_DEFAULT
 from .res_partner import MONEY_GROUP
@@ -149,6 +150,9 @@ class DealerReservation(models.Model):
         return reservations
 
     def write(self, vals):
+        # released or converted by its buttons only: a state written by hand ("converted" without the sale) would
+        # keep the car reserved for good, past every hold time, and the release cron would never free it
+        refuse_system_fields(self, [vals], ["state"])
         if "vehicle_id" in vals and any(r.state != "active" or r.vehicle_id.id != vals["vehicle_id"] for r in self):
             raise UserError(
                 self.env._("Vehicle of a reservation cannot be changed: release it and reserve the other car.")
@@ -167,7 +171,8 @@ class DealerReservation(models.Model):
     def action_convert(self):
         """The deal is signed: the reservation ends and the car is sold."""
         self._check_active()
-        self.write({"state": "converted"})
+        self.check_access("write")
+        self.sudo().write({"state": "converted"})
         self.vehicle_id.write({"state": "sold"})
         return True
 
@@ -185,7 +190,8 @@ class DealerReservation(models.Model):
         :param reason: why, posted on each reservation's and deal's chatter: a text, or a function
             giving the text for one reservation (a scheduled action writes it in each showroom's language)
         """
-        self.write({"state": "released"})
+        self.check_access("write")
+        self.sudo().write({"state": "released"})
         self.vehicle_id.filtered(lambda v: v.state == "reserved").write({"state": "stock"})
         bodies = {}
         for reservation in self:

@@ -165,6 +165,17 @@ class TestDealerReservation(DealerSalesCase):
         self.assertEqual(second.state, "converted")
         self.assertEqual(self.car.state, "sold")
 
+    def test_a_reservation_ends_by_its_buttons_only(self):
+        """Readonly on the form is no limit over RPC: a reservation written "converted" without the sale would keep
+        the car reserved for good, past every hold time, and the scheduled release would never free it."""
+        reservation = self._reserve()
+        for state in ("converted", "released"):
+            with self.subTest(state=state), self.assertRaises(AccessError), self.env.cr.savepoint():
+                reservation.write({"state": state})
+        self.assertEqual((reservation.state, self.car.state), ("active", "reserved"))
+        reservation.action_release()
+        self.assertEqual((reservation.state, self.car.state), ("released", "stock"))
+
     def test_prepayment_date_without_amount_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "Prepayment"):
             self._reserve(prepayment_date="2026-03-02")
