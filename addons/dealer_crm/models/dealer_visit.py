@@ -1,7 +1,7 @@
 from odoo import Command, api, fields, models
 
 from ..tools import api_input as inp
-from ..tools.system_fields import refuse_system_fields
+from ..tools.system_fields import check_access_after_move, refuse_system_fields
 
 VISIT_KINDS = [
     ("maintenance", "Maintenance"),
@@ -130,6 +130,7 @@ class DealerVisit(models.Model):
     def write(self, vals):
         refuse_system_fields(self, [vals], ["dealer_money_prints"])
         res = super().write(vals)
+        check_access_after_move(self, vals, ["company_id"])
         if {"odometer_km", "date", "vehicle_id"} & set(vals):
             self._log_odometer()
         elif {"state", "kind"} & set(vals):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.system_fields import check_access_after_move
+
 
 class DealerVisitLine(models.Model):
     _name = "dealer.visit.line"
@@ -31,6 +33,12 @@ class DealerVisitLine(models.Model):
     deferred_until = fields.Date(string="Deferred to", help="When the customer plans to do a deferred job.")
 
     _amount_positive = models.Constraint("CHECK(amount >= 0)", "A line amount cannot be negative.")
+
+    def write(self, vals):
+        res = super().write(vals)
+        # a line moved under another showroom's visit would add to that visit's revenue and losses
+        check_access_after_move(self, vals, ["visit_id"])
+        return res
 
     @api.onchange("product_id")
     def _onchange_product_id(self):

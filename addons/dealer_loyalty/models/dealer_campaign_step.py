@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.roles import DEALER_ROLES
+from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -127,6 +128,8 @@ class DealerCampaignStep(models.Model):
         res = super().write(vals)
         if "campaign_id" in vals:
             self.campaign_id._dealer_check_shared()
+        # a step moved into another showroom's running campaign would message that showroom's customers
+        check_access_after_move(self, vals, ["campaign_id"])
         self._check_telegram_text()
         return res
 

@@ -221,6 +221,15 @@ class DealerDispatch(models.Model):
                         field=self._fields["state"]._description_string(self.env),
                     )
                 )
+            # what was sent stays sent: cancelling it afterwards would take it out of the campaign's figures, hand
+            # its visits to another message and free the customer's message cap; the reason goes with the cancel
+            if vals.get("state") != "cancelled" or any(row.state not in ("queued", "cancelled") for row in self):
+                raise UserError(
+                    self.env._(
+                        "%(field)s: only a message still waiting to be sent can be cancelled.",
+                        field=self._fields["state"]._description_string(self.env),
+                    )
+                )
         return super().write(vals)
 
     # ------------------------------------------------------------

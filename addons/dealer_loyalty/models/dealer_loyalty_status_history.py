@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.addons.dealer_crm.models.res_partner import LIFECYCLE_STAGES
 from odoo.addons.dealer_crm.tools.roles import DEALER_ROLES
+from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move
 
 from .res_partner import BREAK_STAGES, LOYALTY_STATUSES
 
@@ -48,3 +49,9 @@ class DealerLoyaltyStatusHistory(models.Model):
         aggregator="sum",
         help="What the customer spent in the RFM window before the last event: the yearly business now at risk.",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        # a chain break moved into another showroom would change its figures for good (the rows are not recomputed)
+        check_access_after_move(self, vals, ["company_id"])
+        return res

@@ -209,6 +209,9 @@ class DealerRetentionStrategy(models.Model):
         return action
 
     def action_apply(self):
+        # the marketer's button: applying writes customers' strategies, offers and tasks and enrols them in the
+        # strategy's campaign as the application, so only who may change the strategy applies it
+        self.check_access("write")
         created = self._apply()
         return {
             "type": "ir.actions.client",

@@ -55,7 +55,10 @@ CHANNEL_ADDRESS = {"email": "email", "sms": "phone", "telegram": "telegram_chat_
 # Russian words are accepted as plain text).
 STOP_WORDS = ("/stop", "стоп", "отписаться", "/unsubscribe")
 # Set by the application only (``refuse_system_fields``): blocking goes through the marketers' buttons,
-# the retention strategy, its offer and its control group through the nightly run.
+# the retention strategy, its offer and its control group, the loyalty status, its dates and cohort, the churn
+# risk and the RFM figures through the nightly run (a status typed in would log a chain break against a role,
+# or hide one; a cohort or risk typed in would skew the reports and the audiences), the last Telegram message
+# through the bot.
 LOYALTY_CONTROLS = (
     "loyalty_blocked",
     "retention_strategy_id",
@@ -63,6 +66,16 @@ LOYALTY_CONTROLS = (
     "retention_since",
     "retention_control",
     "risk_high_since",
+    "loyalty_status",
+    "loyalty_status_date",
+    "loyalty_first_date",
+    "loyalty_last_date",
+    "loyalty_cohort_month",
+    "loyalty_retained_12m",
+    "risk_score",
+    "risk_level",
+    "rfm_id",
+    "telegram_last_message_date",
 )
 # Set by the bot's webhook only (staff may clear them): the chat a card's messages go to, the chat confirming it.
 TELEGRAM_CHAT_FIELDS = ("telegram_chat_id", "telegram_pending_chat_id", "telegram_company_id")

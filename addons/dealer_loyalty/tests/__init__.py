@@ -29,4 +29,5 @@ from . import (
     test_telegram_conversation,
     test_template_safety,
     test_ui_tours,
+    test_written_by_the_application,
 )

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.checks import check_date_years
-from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
+from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move, refuse_system_fields
 
 from .res_config_settings import service_param
 
@@ -105,9 +105,12 @@ class DealerCustomerIssue(models.Model):
         joined: a complaint entered on the wrong car is a repeat repair of neither car once corrected."""
         refuse_system_fields(self, [vals], REPEAT_FIGURES)
         if not REPEAT_KEYS & set(vals):
-            return super().write(vals)
+            res = super().write(vals)
+            check_access_after_move(self, vals, ["company_id"])
+            return res
         before = self._repeat_later_issues()
         res = super().write(vals)
+        check_access_after_move(self, vals, ["company_id"])
         (self | before | self._repeat_later_issues())._detect_repeat_repair()
         return res
 

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.checks import check_date_years
-from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
+from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move, refuse_system_fields
 
 from .crm_lost_reason import LOSS_CATEGORIES
 
@@ -81,7 +81,9 @@ class DealerLossEvent(models.Model):
 
     def write(self, vals):
         refuse_system_fields(self, [vals], ["recovered"])
-        return super().write(vals)
+        res = super().write(vals)
+        check_access_after_move(self, vals, ["company_id"])
+        return res
 
     @api.depends("kind", "lead_id", "vehicle_id")
     def _compute_name(self):

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.api_input import MAX_YEAR, MIN_YEAR
 from odoo.addons.dealer_crm.tools.checks import check_date_years
 from odoo.addons.dealer_crm.tools.settings import check_int_settings
-from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
+from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move, refuse_system_fields
 
 # ten years before and after: a longer period is a typo (and its dates overflow)
 PERIOD_DAYS_MAX = 3650
@@ -211,6 +211,7 @@ class DealerLossImprovement(models.Model):
         refuse_system_fields(self, [vals], self.CLOSED_FIELDS)
         moved = self.filtered(lambda action: action._dealer_measurement_moves(vals))
         res = super().write(vals)
+        check_access_after_move(self, vals, ["company_id"])
         if moved:
             super(DealerLossImprovement, moved).write(dict.fromkeys(self.CLOSED_FIELDS, False))
         return res

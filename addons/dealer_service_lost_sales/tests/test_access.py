@@ -129,6 +129,46 @@ class TestAccess(ServiceLostSalesCase):
         advisor["crm.lead"].browse(self.lead.id).write({"service_visit_id": visit.id})
         self.assertEqual(self.lead.service_visit_id, visit)
 
+    def test_nothing_of_this_showroom_is_moved_into_another(self):
+        """Odoo checks a record rule before a write, not after: an advisor who moved their visit's line under
+        another showroom's visit (its revenue and ledger), or wrote another showroom on their visit, issue or
+        ledger row, would change that showroom's figures. Refused, and nothing moves."""
+        other = self.env["res.company"].create({"name": "Other showroom"})
+        shared_car = self.env["dealer.vehicle"].create(
+            {"plate": "S001SS77", "brand_id": self.brand.id, "company_id": False}
+        )
+        their_visit = self.env["dealer.visit"].create(
+            {"vehicle_id": shared_car.id, "date": date(2026, 4, 1), "company_id": other.id, "state": "done"}
+        )
+        shared_customer = self.env["res.partner"].create({"name": "Shared customer", "company_id": False})
+        visit = self.env["dealer.visit"].create(
+            {
+                "vehicle_id": shared_car.id,
+                "partner_id": shared_customer.id,
+                "date": date(2026, 4, 1),
+                "line_ids": [Command.create({"name": "Brakes", "amount": 100, "status": "declined"})],
+            }
+        )
+        issue = self.env["dealer.customer.issue"].create(
+            {"name": "Noise", "partner_id": shared_customer.id, "category": "brakes", "user_id": False}
+        )
+        event = self.Event.create({"kind": "no_show", "amount": 10})
+        advisor = self.env(user=self.advisor)
+        moves = (
+            (visit.line_ids, {"visit_id": their_visit.id}, "visit_id"),
+            (visit, {"company_id": other.id}, "company_id"),
+            (issue, {"company_id": other.id}, "company_id"),
+            (event, {"company_id": other.id}, "company_id"),
+        )
+        for record, vals, fname in moves:
+            with self.subTest(model=record._name):
+                before = record[fname]
+                with self.assertRaises(AccessError), self.env.cr.savepoint():
+                    advisor[record._name].browse(record.ids).write(vals)
+                self.assertEqual(record[fname], before)
+        self.assertFalse(their_visit.line_ids)
+        self.assertFalse(self.Event.search([("company_id", "=", other.id)]))
+
     def test_every_screen_opens_for_its_roles(self):
         """The actions behind the menus load their views for the roles that see the menu."""
         screens = {
