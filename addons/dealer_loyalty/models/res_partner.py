@@ -59,6 +59,15 @@ STOP_WORDS = ("/stop", "стоп", "отписаться", "/unsubscribe")
 # risk and the RFM figures through the nightly run (a status typed in would log a chain break against a role,
 # or hide one; a cohort or risk typed in would skew the reports and the audiences), the last Telegram message
 # through the bot.
+# what the nightly loyalty-status statement writes on each customer
+LOYALTY_STATUS_FIELDS = (
+    "loyalty_status",
+    "loyalty_status_date",
+    "loyalty_first_date",
+    "loyalty_last_date",
+    "loyalty_cohort_month",
+    "loyalty_retained_12m",
+)
 LOYALTY_CONTROLS = (
     "loyalty_blocked",
     "retention_strategy_id",
@@ -66,12 +75,7 @@ LOYALTY_CONTROLS = (
     "retention_since",
     "retention_control",
     "risk_high_since",
-    "loyalty_status",
-    "loyalty_status_date",
-    "loyalty_first_date",
-    "loyalty_last_date",
-    "loyalty_cohort_month",
-    "loyalty_retained_12m",
+    *LOYALTY_STATUS_FIELDS,
     "risk_score",
     "risk_level",
     "rfm_id",
@@ -602,17 +606,7 @@ class ResPartner(models.Model):
     def _dealer_update_loyalty_status(self, today=None, partner_ids=None):
         self._dealer_prepare_bulk_sql()
         self.env.cr.execute(self._dealer_loyalty_status_sql(today=today, partner_ids=partner_ids))
-        self.invalidate_model(
-            [
-                "loyalty_status",
-                "loyalty_status_date",
-                "loyalty_first_date",
-                "loyalty_last_date",
-                "loyalty_cohort_month",
-                "loyalty_retained_12m",
-                "loyalty_history_ids",
-            ]
-        )
+        self.invalidate_model([*LOYALTY_STATUS_FIELDS, "loyalty_history_ids"])
         self.env["dealer.loyalty.status.history"].invalidate_model()
 
     @api.model
