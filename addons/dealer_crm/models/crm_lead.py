@@ -82,6 +82,7 @@ CLOCK_FIELDS = (
     *CONTACT_FIELDS,
     "dealer_escalation_level",
     "dealer_escalation_level_id",
+    "dealer_call_count",
 )
 # what an API request may propose for an existing customer's card (a person applies it)
 PROPOSABLE = ("phone", "email", "consent_email", "consent_sms", "consent_telegram")
@@ -343,6 +344,10 @@ class CrmLead(models.Model):
         integration API take a burst of web leads.
         """
         refuse_system_fields(self, vals_list, CLOCK_FIELDS)
+        # what an anonymous request said about the card: the API's to write (a proposal typed in would be applied
+        # by a colleague as the customer's consent), a person's to apply or dismiss
+        if not marked(self.env, "dealer_api_proposal"):
+            refuse_system_fields(self, vals_list, ["dealer_card_proposal"])
         if not self._dealer_sla_skipped():
             vals_list = self._dealer_presets(vals_list)
         leads = super().create(vals_list)
@@ -357,7 +362,7 @@ class CrmLead(models.Model):
         """Winning checks the customer's data and delivers the car; a stage move hands the deal to the
         next department. A stage move does not stop the response clock: moving a card is no contact
         with the customer (only a call or a person's message is, see ``_dealer_register_contact``)."""
-        refuse_system_fields(self, [vals], CLOCK_FIELDS)
+        refuse_system_fields(self, [vals], [*CLOCK_FIELDS, "dealer_card_proposal"])
         was_won = {lead.id for lead in self if lead.won_status == "won"}
         if vals.get("stage_id") and self.env["crm.stage"].browse(vals["stage_id"]).is_won:
             self._dealer_deals(vals).filtered(lambda lead: lead.id not in was_won)._dealer_check_won_data(vals)
@@ -445,10 +450,11 @@ class CrmLead(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-        self.dealer_card_proposal = False
+        self.action_dealer_dismiss_card_proposal()
 
     def action_dealer_dismiss_card_proposal(self):
-        self.dealer_card_proposal = False
+        self.check_access("write")
+        self.sudo().dealer_card_proposal = False
 
     def _prepare_customer_values(self, partner_name, is_company=False, parent_id=False):
         """A customer card made from a dealership lead belongs to the lead's showroom (Odoo's contacts are
@@ -1507,7 +1513,10 @@ class CrmLead(models.Model):
         # instead of an SMTP session inside the request; it is sent once the batch is made (one per
         # salesperson, not one per lead).
         leads = self.with_context(
-            mail_create_nosubscribe=True, mail_notify_force_send=False, mail_auto_subscribe_no_notify=True
+            mail_create_nosubscribe=True,
+            mail_notify_force_send=False,
+            mail_auto_subscribe_no_notify=True,
+            dealer_api_proposal=Mark(),
         ).create(vals_list)
         leads = leads.with_env(self.env)
         leads.with_context(mail_notify_force_send=False)._dealer_notify_assignees()

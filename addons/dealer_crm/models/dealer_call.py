@@ -55,6 +55,8 @@ CALL_FACTS = (
 # nobody types them in, not even the telephony
 CALL_MEASURES = (
     "logged_at",
+    "score_percent",
+    "reviewed",
     "answered_in_norm",
     "callback_call_id",
     "callback_minutes",

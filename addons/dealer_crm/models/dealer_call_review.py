@@ -65,6 +65,7 @@ class DealerCallReview(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """A review created without its lines (API, import) gets the checklist all the same."""
+        refuse_system_fields(self, vals_list, ["score_percent"])
         self.env["dealer.call"].browse(
             [vals["call_id"] for vals in vals_list if vals.get("call_id")]
         )._check_can_be_scored()
@@ -91,7 +92,7 @@ class DealerCallReview(models.Model):
     def write(self, vals):
         """A review moved to another call is about that call's operator. Whose score it is and who scored it are
         not a person's to change: handed to another operator it would move their monthly figures."""
-        refuse_system_fields(self, [vals], ["user_id", "reviewer_id"])
+        refuse_system_fields(self, [vals], ["user_id", "reviewer_id", "score_percent", "company_id"])
         if vals.get("call_id"):
             vals = {**vals, "user_id": self.env["dealer.call"].browse(vals["call_id"]).user_id.id}
         result = super().write(vals)

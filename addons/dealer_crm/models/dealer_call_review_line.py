@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..tools.system_fields import check_access_after_move
+from ..tools.system_fields import check_access_after_move, refuse_system_fields
 
 
 class DealerCallReviewLine(models.Model):
@@ -20,6 +20,8 @@ class DealerCallReviewLine(models.Model):
     _criterion_once = models.Constraint("UNIQUE(review_id, criterion_id)", "A criterion is scored once per review.")
 
     def write(self, vals):
+        # the parent's showroom, which the rule reads (a new line is checked against the rule once created)
+        refuse_system_fields(self, [vals], ["company_id"])
         result = super().write(vals)
         check_access_after_move(self, vals, ["review_id"])
         return result

@@ -118,6 +118,7 @@ class DealerReservation(models.Model):
         The unique index guards against two reservations racing; this check gives the
         user a message naming the car before the database has to refuse.
         """
+        refuse_system_fields(self, vals_list, ["state"])
         vehicle_ids = [vals.get("vehicle_id") for vals in vals_list]
         if len(set(vehicle_ids)) != len(vehicle_ids):
             raise ValidationError(self.env._("The same vehicle cannot be reserved twice."))

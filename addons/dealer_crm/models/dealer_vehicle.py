@@ -8,6 +8,7 @@ from odoo.tools.translate import LazyTranslate
 
 from ..tools.api_input import ApiInputError
 from ..tools.plate import plate_key_sql
+from ..tools.system_fields import refuse_system_fields
 from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
 
@@ -20,6 +21,17 @@ DEFAULT_FLEET_KM_PER_DAY = 40.0  # ~15,000 km a year, until the fleet's own log 
 
 # dates of the car that messages print (each has a text field "<name>_text")
 DATE_TEXTS = ("delivery_date", "warranty_end", "insurance_end", "next_service_date")
+
+# worked out from the odometer log by the application (``_update_mileage_stats``): a value typed in would enrol the car
+# in a maintenance campaign now (and never at the true date), or have true readings refused as doubtful
+MILEAGE_FIELDS = (
+    "last_odometer_km",
+    "last_odometer_date",
+    "km_per_day",
+    "next_service_date",
+    "next_service_km",
+    "next_service_reason",
+)
 
 
 class DealerVehicle(models.Model):
@@ -270,6 +282,7 @@ class DealerVehicle(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        refuse_system_fields(self, vals_list, MILEAGE_FIELDS)
         for vals in vals_list:
             if vals.get("vin"):
                 vals["vin"] = normalize_vin(vals["vin"])
@@ -284,6 +297,7 @@ class DealerVehicle(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], MILEAGE_FIELDS)
         if vals.get("vin"):
             vals["vin"] = normalize_vin(vals["vin"])
         if vals.get("vin") or vals.get("company_id") or vals.get("active"):

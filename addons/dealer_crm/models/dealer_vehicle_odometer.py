@@ -1,7 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..tools.system_fields import check_linked_records
+from ..tools.system_fields import check_linked_records, refuse_system_fields
 
 
 class DealerVehicleOdometer(models.Model):
@@ -55,6 +55,7 @@ class DealerVehicleOdometer(models.Model):
 
     def write(self, vals):
         check_linked_records(self, [vals], ["visit_id"])
+        refuse_system_fields(self, [vals], ["company_id"])  # its visit's or car's: the showroom rule reads it
         res = super().write(vals)
         if {"date", "value_km", "vehicle_id"} & set(vals):
             self.vehicle_id._update_mileage_stats()

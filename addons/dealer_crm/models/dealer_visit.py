@@ -13,6 +13,10 @@ VISIT_KINDS = [
     ("other", "Other"),
 ]
 
+# kept by the application: the kept prints, and the totals of the visit's lines (a total typed in would stay until a
+# line changes, in the campaigns' attributed revenue, RFM and the churn-risk signals)
+VISIT_SYSTEM_FIELDS = ("dealer_money_prints", "revenue", "declined_amount", "deferred_amount")
+
 
 class DealerVisit(models.Model):
     _name = "dealer.visit"
@@ -118,7 +122,7 @@ class DealerVisit(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # the kept prints are added by printing only (ir.actions.report.dealer_archive), never replaced or emptied
-        refuse_system_fields(self, vals_list, ["dealer_money_prints"])
+        refuse_system_fields(self, vals_list, VISIT_SYSTEM_FIELDS)
         for vals in vals_list:
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("dealer.visit") or self.env._("New")
@@ -128,7 +132,7 @@ class DealerVisit(models.Model):
         return visits
 
     def write(self, vals):
-        refuse_system_fields(self, [vals], ["dealer_money_prints"])
+        refuse_system_fields(self, [vals], VISIT_SYSTEM_FIELDS)
         res = super().write(vals)
         check_access_after_move(self, vals, ["company_id"])
         if {"odometer_km", "date", "vehicle_id"} & set(vals):

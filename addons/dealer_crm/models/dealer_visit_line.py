@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..tools.system_fields import check_access_after_move
+from ..tools.system_fields import check_access_after_move, refuse_system_fields
 
 
 class DealerVisitLine(models.Model):
@@ -35,6 +35,8 @@ class DealerVisitLine(models.Model):
     _amount_positive = models.Constraint("CHECK(amount >= 0)", "A line amount cannot be negative.")
 
     def write(self, vals):
+        # the parent's showroom, which the rule reads (a new line is checked against the rule once created)
+        refuse_system_fields(self, [vals], ["company_id"])
         res = super().write(vals)
         # a line moved under another showroom's visit would add to that visit's revenue and losses
         check_access_after_move(self, vals, ["visit_id"])

@@ -203,6 +203,49 @@ class TestDealershipScope(DealerSalesCase):
         )
         self.assertEqual(records[1][1].company_id, south)
 
+    def test_what_the_application_works_out_is_not_typed_in(self):
+        """Odoo enforces readonly in its forms only. Over RPC a person could type a visit's revenue (the campaigns'
+        attributed revenue, RFM), a car's next service date (enrolled in a maintenance campaign now, never at the
+        true date), a lead's call count, a request's proposal for the card (applied by a colleague as consent), a
+        call's quality score, or create a reservation already converted (the car reserved for good). Refused."""
+        advisor = new_test_user(self.env, login="scope_written_advisor", groups="dealer_crm.group_service_advisor")
+        car = self._vehicle(state="customer", plate="W001WW77")
+        visit = self.env["dealer.visit"].create({"vehicle_id": car.id, "partner_id": self.customer.id})
+        lead = self._lead(name="Written", user_id=self.salesperson_1.id)
+        call = self.env["dealer.call"].create(
+            {"direction": "inbound", "status": "answered", "phone": "+79035550001", "user_id": self.salesperson_1.id}
+        )
+        stock = self._vehicle(plate="W002WW77")
+        attempts = (
+            (advisor, lambda env: env["dealer.visit"].browse(visit.id).write({"revenue": 99000})),
+            (
+                self.salesperson_1,
+                lambda env: env["dealer.vehicle"].browse(car.id).write({"next_service_date": "2026-12-08"}),
+            ),
+            (self.salesperson_1, lambda env: env["dealer.vehicle"].browse(car.id).write({"last_odometer_km": 999999})),
+            (self.salesperson_1, lambda env: env["crm.lead"].browse(lead.id).write({"dealer_call_count": 40})),
+            (
+                self.salesperson_1,
+                lambda env: env["crm.lead"].browse(lead.id).write({"dealer_card_proposal": {"consent_email": True}}),
+            ),
+            (
+                self.team_head,
+                lambda env: env["dealer.call"].browse(call.id).write({"score_percent": 100, "reviewed": True}),
+            ),
+            (
+                self.salesperson_1,
+                lambda env: env["dealer.reservation"].create(
+                    {"vehicle_id": stock.id, "lead_id": lead.id, "state": "converted"}
+                ),
+            ),
+        )
+        for user, attempt in attempts:
+            with self.subTest(user=user.login), self.assertRaises(AccessError), self.env.cr.savepoint():
+                attempt(self.env(user=user))
+        self.assertEqual((visit.revenue, lead.dealer_call_count, call.reviewed), (0.0, 0, False))
+        self.assertFalse(lead.dealer_card_proposal or car.next_service_date == "2026-12-08")
+        self.assertEqual(stock.state, "stock")
+
     def test_a_deal_of_another_team_is_won_without_a_car(self):
         lead = self.env["crm.lead"].create(
             {"name": "Roof boxes", "type": "opportunity", "team_id": self.generic_team.id, "partner_id": False}

@@ -58,11 +58,13 @@ class DealerCall(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        refuse_system_fields(self, vals_list, ["booked_percent"])  # the outcome's: 100 for a booking
         if not marked(self.env, "dealer_call_outcome"):
             refuse_system_fields(self, vals_list, REMINDER_LINKS)
         return super().create(vals_list)
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], ["booked_percent"])
         if not marked(self.env, "dealer_call_outcome"):
             refuse_system_fields(self, [vals], REMINDER_LINKS)
             reminders = set(REMINDER_RESULTS) & set(vals) and self.filtered(lambda c: c.dispatch_id or c.strategy_id)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.addons.dealer_crm.tools.sql import without_jit
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -169,6 +170,16 @@ class DealerCampaign(models.Model):
     # ------------------------------------------------------------
     # Computes and constraints
     # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # which records the campaign reads follows from its trigger: another would break its planning statement
+        refuse_system_fields(self, vals_list, ["audience_model"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_system_fields(self, [vals], ["audience_model"])
+        return super().write(vals)
 
     @api.depends("company_id")
     def _compute_currency_id(self):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.addons.dealer_crm.tools.roles import DEALER_ROLES
-from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move
+from odoo.addons.dealer_crm.tools.system_fields import check_access_after_move, refuse_system_fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -125,6 +125,7 @@ class DealerCampaignStep(models.Model):
     def write(self, vals):
         # a step of a campaign of every showroom is that campaign's: the same people change it
         self.campaign_id._dealer_check_shared()
+        refuse_system_fields(self, [vals], ["company_id"])  # its campaign's, which the showroom rule reads
         res = super().write(vals)
         if "campaign_id" in vals:
             self.campaign_id._dealer_check_shared()

@@ -83,3 +83,17 @@ class TestWrittenByTheApplication(DealerCampaignCase):
         self.assertEqual(sent.state, "sent")
         waiting.with_user(self.marketer).write({"state": "cancelled", "skip_reason": "stopped"})
         self.assertEqual(waiting.state, "cancelled")
+
+    def test_a_campaigns_audience_and_a_calls_booking_figure_are_worked_out(self):
+        """The records a campaign reads follow from its trigger (another broke every campaign's hourly planning);
+        a call's "booked" figure follows from its outcome."""
+        campaign = self._campaign()
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            campaign.with_user(self.marketer).write({"audience_model": "res.partner"})
+        self.assertEqual(campaign.audience_model, "dealer.vehicle")
+        call = self.env["dealer.call"].create(
+            {"direction": "outbound", "status": "answered", "phone": "+79035550002", "user_id": self.fi_user.id}
+        )
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            call.with_user(self.fi_user).write({"booked_percent": 100})
+        self.assertFalse(call.booked_percent)

@@ -8,7 +8,7 @@ from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools import api_input as inp
 from odoo.addons.dealer_crm.tools.api_input import _lt
 from odoo.addons.dealer_crm.tools.marks import Mark, as_application, marked
-from odoo.addons.dealer_crm.tools.system_fields import check_linked_records
+from odoo.addons.dealer_crm.tools.system_fields import check_linked_records, refuse_system_fields
 from odoo.exceptions import UserError, ValidationError
 
 from .dealer_loss_event import FULL_LOSS_KINDS
@@ -138,6 +138,7 @@ class CrmLead(models.Model):
         # the origin visit is one its writer may read (another showroom's would show here, and its deferred
         # work would count as followed up)
         check_linked_records(self, vals_list, ["service_visit_id"])
+        refuse_system_fields(self, vals_list, ["service_accepted_amount"])  # the sum of its accepted operations
         team = None
         default_interest = self.env.context.get("default_dealer_interest")
         for vals in vals_list:
@@ -151,6 +152,7 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         check_linked_records(self, [vals], ["service_visit_id"])
+        refuse_system_fields(self, [vals], ["service_accepted_amount"])
         # A lead whose Interest becomes Service is a service request from now on: it moves to the
         # service pipeline, as one created so (unless the same write names its team).
         becoming_service = self.browse()
@@ -258,7 +260,7 @@ class CrmLead(models.Model):
             if values != (lead.expected_revenue, lead.service_accepted_amount):
                 by_values[values] |= lead
         for (expected, accepted), group in by_values.items():
-            group.write({"expected_revenue": expected, "service_accepted_amount": accepted})
+            group.sudo().write({"expected_revenue": expected, "service_accepted_amount": accepted})
 
     def _dealer_service_lines_changed(self):
         """Hook: operations of these opportunities were added, changed or removed (not through the

@@ -9,7 +9,8 @@ from .res_config_settings import service_param
 # what decides whether an issue repeats an earlier one
 REPEAT_KEYS = {"vehicle_id", "category", "date", "company_id"}
 # counted by the application (``_detect_repeat_repair``): the churn signal of a repeat repair is not typed away
-REPEAT_FIGURES = ("is_repeat_repair", "repeat_count")
+# worked out by the application: the repeat-repair figures, and whether the issue is open (its state's)
+ISSUE_SYSTEM_FIELDS = ("is_repeat_repair", "repeat_count", "is_open")
 
 COMPLAINT_CATEGORIES = [
     ("engine", "Engine"),
@@ -95,7 +96,7 @@ class DealerCustomerIssue(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """A new issue is counted, and so are the later ones of its car it makes repeats (a back-dated one)."""
-        refuse_system_fields(self, vals_list, REPEAT_FIGURES)
+        refuse_system_fields(self, vals_list, ISSUE_SYSTEM_FIELDS)
         issues = super().create(vals_list)
         (issues | issues._repeat_later_issues())._detect_repeat_repair()
         return issues
@@ -103,7 +104,7 @@ class DealerCustomerIssue(models.Model):
     def write(self, vals):
         """Moving an issue (its car, category, date or showroom) recounts it and the later issues it left and
         joined: a complaint entered on the wrong car is a repeat repair of neither car once corrected."""
-        refuse_system_fields(self, [vals], REPEAT_FIGURES)
+        refuse_system_fields(self, [vals], ISSUE_SYSTEM_FIELDS)
         if not REPEAT_KEYS & set(vals):
             res = super().write(vals)
             check_access_after_move(self, vals, ["company_id"])

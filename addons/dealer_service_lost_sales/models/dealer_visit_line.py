@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.system_fields import refuse_system_fields
 
 from .crm_lead import SERVICE_LINK_GROUPS
 
@@ -33,11 +34,15 @@ class DealerVisitLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the follow-up opportunity of a line is the application's (a line tied by hand to a won win-back deal would
+        # have its loss counted as recovered, and would never get its follow-up)
+        refuse_system_fields(self, vals_list, ["service_opportunity_id"])
         lines = super().create(vals_list)
         lines._dealer_sync_declined_losses()
         return lines
 
     def write(self, vals):
+        refuse_system_fields(self, [vals], ["service_opportunity_id"])
         res = super().write(vals)
         if {"status", "amount", "visit_id"} & set(vals):
             self._dealer_sync_declined_losses()
@@ -111,5 +116,5 @@ class DealerVisitLine(models.Model):
             vals_list.append(vals)
         leads = Lead.create(vals_list)
         for (_visit, visit_lines), lead in zip(by_visit.items(), leads, strict=True):
-            visit_lines.write({"service_opportunity_id": lead.id})
+            visit_lines.sudo().write({"service_opportunity_id": lead.id})
         return leads

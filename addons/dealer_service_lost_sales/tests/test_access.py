@@ -169,6 +169,34 @@ class TestAccess(ServiceLostSalesCase):
         self.assertFalse(their_visit.line_ids)
         self.assertFalse(self.Event.search([("company_id", "=", other.id)]))
 
+    def test_what_the_application_works_out_is_not_typed_in(self):
+        """A line tied by hand to a won win-back deal would have its loss counted as recovered; an accepted amount
+        typed in would stand in the lost-revenue report; an issue marked closed would drop out of the open issues
+        while still new. Refused."""
+        visit = self.env["dealer.visit"].create(
+            {
+                "vehicle_id": self.vehicle.id,
+                "date": date(2026, 4, 1),
+                "line_ids": [Command.create({"name": "Brakes", "amount": 100, "status": "declined"})],
+            }
+        )
+        issue = self.env["dealer.customer.issue"].create(
+            {"name": "Noise", "partner_id": self.customer.id, "category": "brakes"}
+        )
+        advisor = self.env(user=self.advisor)
+        for attempt in (
+            lambda: advisor["dealer.visit.line"]
+            .browse(visit.line_ids.id)
+            .write({"service_opportunity_id": self.lead.id}),
+            lambda: advisor["crm.lead"].browse(self.lead.id).write({"service_accepted_amount": 1000000}),
+            lambda: advisor["dealer.customer.issue"].browse(issue.id).write({"is_open": False}),
+        ):
+            with self.subTest(), self.assertRaises(AccessError), self.env.cr.savepoint():
+                attempt()
+        self.assertFalse(visit.line_ids.service_opportunity_id)
+        self.assertEqual(self.lead.service_accepted_amount, 0.0)
+        self.assertTrue(issue.is_open)
+
     def test_every_screen_opens_for_its_roles(self):
         """The actions behind the menus load their views for the roles that see the menu."""
         screens = {

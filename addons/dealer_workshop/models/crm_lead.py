@@ -128,7 +128,7 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # the message a booking came from: the booking page's (as the application), never named by a person
-        refuse_system_fields(self, vals_list, ["dealer_dispatch_id"])
+        refuse_system_fields(self, vals_list, ["dealer_dispatch_id", "workshop_online_moves"])
         # Odoo applies the context's defaults after this: a default override is an override too
         if any(vals.get("workshop_override") for vals in vals_list) or self.env.context.get(
             "default_workshop_override"
@@ -146,7 +146,9 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
-        refuse_system_fields(self, [vals], ["dealer_dispatch_id"])
+        # the message the booking came from, and how often the customer moved it on the booking page (the page's
+        # limit): the application's
+        refuse_system_fields(self, [vals], ["dealer_dispatch_id", "workshop_online_moves"])
         if vals.get("workshop_bay_id"):
             self._workshop_check_bay_in_service(vals["workshop_bay_id"])
         if "workshop_override" in vals and any(
