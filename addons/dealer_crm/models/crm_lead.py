@@ -635,7 +635,9 @@ class CrmLead(models.Model):
         today = fields.Date.context_today(self)
         sales = self.filtered(lambda lead: lead.vehicle_id and lead.dealer_interest != SERVICE_INTEREST)
         for partner, leads in sales.grouped("partner_id").items():
-            leads.vehicle_id.write({"state": "sold", "partner_id": partner.id, "delivery_date": today})
+            leads.vehicle_id.with_context(dealer_vehicle_state=Mark()).write(
+                {"state": "sold", "partner_id": partner.id, "delivery_date": today}
+            )
         self.partner_id._dealer_lifecycle_advance("customer", "won", refs={lead.partner_id.id: lead for lead in self})
 
     def _dealer_sync_lifecycle(self):

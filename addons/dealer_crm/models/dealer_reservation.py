@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.marks import Mark
 from ..tools.system_fields import refuse_system_fields
 from ..tools.translated import Translated
 from .res_company import RESERVATION_HOURS_DEFAULT
@@ -147,7 +148,7 @@ class DealerReservation(models.Model):
                 )
             )
         reservations = super().create(vals_list)
-        vehicles.write({"state": "reserved"})
+        vehicles.with_context(dealer_vehicle_state=Mark()).write({"state": "reserved"})
         return reservations
 
     def write(self, vals):
@@ -174,7 +175,7 @@ class DealerReservation(models.Model):
         self._check_active()
         self.check_access("write")
         self.sudo().write({"state": "converted"})
-        self.vehicle_id.write({"state": "sold"})
+        self.vehicle_id.with_context(dealer_vehicle_state=Mark()).write({"state": "sold"})
         return True
 
     def _check_active(self):
@@ -193,7 +194,9 @@ class DealerReservation(models.Model):
         """
         self.check_access("write")
         self.sudo().write({"state": "released"})
-        self.vehicle_id.filtered(lambda v: v.state == "reserved").write({"state": "stock"})
+        self.vehicle_id.filtered(lambda v: v.state == "reserved").with_context(dealer_vehicle_state=Mark()).write(
+            {"state": "stock"}
+        )
         bodies = {}
         for reservation in self:
             text = reason(reservation) if callable(reason) else reason

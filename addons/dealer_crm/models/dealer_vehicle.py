@@ -1,14 +1,15 @@
 import hashlib
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, escape_psql, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools.api_input import ApiInputError
+from ..tools.marks import marked
 from ..tools.plate import plate_key_sql
-from ..tools.system_fields import refuse_system_fields
+from ..tools.system_fields import check_access_after_move, may_write_system_fields, refuse_system_fields
 from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
 
@@ -22,6 +23,8 @@ DEFAULT_FLEET_KM_PER_DAY = 40.0  # ~15,000 km a year, until the fleet's own log 
 # dates of the car that messages print (each has a text field "<name>_text")
 DATE_TEXTS = ("delivery_date", "warranty_end", "insurance_end", "next_service_date")
 
+# the states only a reservation and a deal set (``_dealer_check_state_change``)
+APPLICATION_STATES = ("reserved", "sold")
 # worked out from the odometer log by the application (``_update_mileage_stats``): a value typed in would enrol the car
 # in a maintenance campaign now (and never at the true date), or have true readings refused as doubtful
 MILEAGE_FIELDS = (
@@ -283,6 +286,7 @@ class DealerVehicle(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         refuse_system_fields(self, vals_list, MILEAGE_FIELDS)
+        self._dealer_check_state_change(vals_list)
         for vals in vals_list:
             if vals.get("vin"):
                 vals["vin"] = normalize_vin(vals["vin"])
@@ -298,6 +302,7 @@ class DealerVehicle(models.Model):
 
     def write(self, vals):
         refuse_system_fields(self, [vals], MILEAGE_FIELDS)
+        self._dealer_check_state_change([vals])
         if vals.get("vin"):
             vals["vin"] = normalize_vin(vals["vin"])
         if vals.get("vin") or vals.get("company_id") or vals.get("active"):
@@ -308,7 +313,30 @@ class DealerVehicle(models.Model):
                     if vals.get("vin", vehicle.vin)
                 ]
             )
-        return super().write(vals)
+        res = super().write(vals)
+        # a car moved into another showroom (its stock, its sales) by a person who does not work there
+        check_access_after_move(self, vals, ["company_id"])
+        return res
+
+    def _dealer_check_state_change(self, vals_list):
+        """A car is reserved, released and sold by its reservation and its deal (``dealer_vehicle_state``, the
+        application's mark), never by hand: a car set to reserved without a reservation would stay blocked for
+        good, a reserved car set back to stock would be sold twice, a car set to sold would leave stock without
+        a deal. Cars are still put in stock, taken in trade and recorded as a customer's by hand."""
+        if may_write_system_fields(self.env) or marked(self.env, "dealer_vehicle_state"):
+            return
+        for vals in vals_list:
+            if "state" not in vals:
+                continue
+            new = vals["state"]
+            changed = [vehicle.state for vehicle in self if vehicle.state != new] if self else [None]
+            if changed and (new in APPLICATION_STATES or any(old in APPLICATION_STATES for old in changed)):
+                raise AccessError(
+                    self.env._(
+                        "%(field)s: a car is reserved, released and sold by its reservation and its deal, not by hand.",
+                        field=self._fields["state"]._description_string(self.env),
+                    )
+                )
 
     # ------------------------------------------------------------
     # Actions

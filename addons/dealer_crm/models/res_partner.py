@@ -40,6 +40,9 @@ CONSENT_FIELDS = ("consent_email", "consent_sms", "consent_telegram")
 # The proof of consent: when each consent last changed and through what; written by the application
 # only (``refuse_system_fields``), so that nobody can back-date a consent or claim it came from the customer.
 CONSENT_PROOF = ("consent_source", "consent_email_date", "consent_sms_date", "consent_telegram_date")
+# kept by the application: the consent's proof, and the life-cycle stage, which moves with its history
+# (``_dealer_lifecycle_advance``): a stage typed in would leave no history and block or restart the chain
+CARD_SYSTEM_FIELDS = (*CONSENT_PROOF, "dealer_stage")
 # How a consent change reached the card; the application's own writers (a customer's unsubscribe link,
 # their answer to the Telegram bot: as superuser) pass ``dealer_consent_source`` in the context.
 CONSENT_SOURCES = [
@@ -345,7 +348,7 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        refuse_system_fields(self, vals_list, CONSENT_PROOF)
+        refuse_system_fields(self, vals_list, CARD_SYSTEM_FIELDS)
         for vals in vals_list:
             if any(vals.get(fname) for fname in CONSENT_FIELDS) and not vals.get("consent_source"):
                 vals["consent_source"] = self._dealer_consent_source()
@@ -356,7 +359,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        refuse_system_fields(self, [vals], CONSENT_PROOF)
+        refuse_system_fields(self, [vals], CARD_SYSTEM_FIELDS)
         if not any(fname in vals for fname in CONSENT_FIELDS):
             return super().write(vals)
         partners = self

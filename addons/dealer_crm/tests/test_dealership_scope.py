@@ -239,12 +239,39 @@ class TestDealershipScope(DealerSalesCase):
                 ),
             ),
         )
+        south = self.env["res.company"].create({"name": "South showroom"})
+        attempts += (
+            # a car reserved or sold by hand (blocked for good, or gone from stock without a deal), a reserved car
+            # set back to stock (sold twice), a car moved into another showroom's stock, a stage with no history
+            (self.salesperson_1, lambda env: env["dealer.vehicle"].browse(stock.id).write({"state": "reserved"})),
+            (self.salesperson_1, lambda env: env["dealer.vehicle"].browse(stock.id).write({"state": "sold"})),
+            (self.salesperson_1, lambda env: env["dealer.vehicle"].create({"plate": "W003WW77", "state": "sold"})),
+            (self.salesperson_1, lambda env: env["dealer.vehicle"].browse(stock.id).write({"company_id": south.id})),
+            (
+                self.salesperson_1,
+                lambda env: env["res.partner"].browse(self.customer.id).write({"dealer_stage": "customer"}),
+            ),
+        )
         for user, attempt in attempts:
             with self.subTest(user=user.login), self.assertRaises(AccessError), self.env.cr.savepoint():
                 attempt(self.env(user=user))
         self.assertEqual((visit.revenue, lead.dealer_call_count, call.reviewed), (0.0, 0, False))
         self.assertFalse(lead.dealer_card_proposal or car.next_service_date == "2026-12-08")
+        self.assertEqual((stock.state, stock.company_id), ("stock", self.env.company))
+        self.assertEqual(self.customer.dealer_stage, "prospect")
+        # the car is reserved and released by its reservation, as before; a car is still put in stock by hand
+        reservation = (
+            self.env["dealer.reservation"]
+            .with_user(self.salesperson_1)
+            .create({"vehicle_id": stock.id, "lead_id": lead.id})
+        )
+        self.assertEqual(stock.state, "reserved")
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            stock.with_user(self.salesperson_1).write({"state": "stock"})
+        reservation.with_user(self.salesperson_1).action_release()
         self.assertEqual(stock.state, "stock")
+        car.with_user(self.salesperson_1).write({"state": "trade_in"})
+        self.assertEqual(car.state, "trade_in")
 
     def test_a_deal_of_another_team_is_won_without_a_car(self):
         lead = self.env["crm.lead"].create(

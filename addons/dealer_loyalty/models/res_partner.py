@@ -80,6 +80,8 @@ LOYALTY_CONTROLS = (
     "risk_level",
     "rfm_id",
     "telegram_last_message_date",
+    "telegram_optin_token",
+    "telegram_optin_date",
 )
 # Set by the bot's webhook only (staff may clear them): the chat a card's messages go to, the chat confirming it.
 TELEGRAM_CHAT_FIELDS = ("telegram_chat_id", "telegram_pending_chat_id", "telegram_company_id")
@@ -772,7 +774,10 @@ class ResPartner(models.Model):
         return True
 
     def _dealer_telegram_new_token(self):
-        for partner in self:
+        # the opt-in link's token and date are the application's (a date typed ahead would keep a link valid
+        # for good): drawn for a person who may change the card
+        self.check_access("write")
+        for partner in self.sudo():
             partner.write(
                 {
                     "telegram_optin_token": _new_optin_token(),

@@ -54,6 +54,7 @@ class TestWrittenByTheApplication(DealerCampaignCase):
             {"risk_level": "high"},
             {"loyalty_cohort_month": "2020-01-01"},
             {"risk_score": 99},
+            {"telegram_optin_date": "2099-01-01 00:00:00"},  # an opt-in link valid for good
         ):
             with self.subTest(vals=vals), self.assertRaises(AccessError), self.env.cr.savepoint():
                 customer.with_user(self.marketer).write(vals)

@@ -139,6 +139,10 @@ class CrmLead(models.Model):
         # work would count as followed up)
         check_linked_records(self, vals_list, ["service_visit_id"])
         refuse_system_fields(self, vals_list, ["service_accepted_amount"])  # the sum of its accepted operations
+        # a booking's reference in the DMS is the API's and the import's: a reference typed on another lead ahead
+        # would make the true booking a replay, and its cancel lose that lead
+        if not marked(self.env, "dealer_service_reference"):
+            refuse_system_fields(self, vals_list, ["service_external_id"])
         team = None
         default_interest = self.env.context.get("default_dealer_interest")
         for vals in vals_list:
@@ -152,7 +156,9 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         check_linked_records(self, [vals], ["service_visit_id"])
-        refuse_system_fields(self, [vals], ["service_accepted_amount"])
+        # the reference, and where the opportunity came from (a booking turned "declined work" would lose nothing
+        # when lost, and leave the booking page's limits): set when it is made
+        refuse_system_fields(self, [vals], ["service_accepted_amount", "service_external_id", "service_source"])
         # A lead whose Interest becomes Service is a service request from now on: it moves to the
         # service pipeline, as one created so (unless the same write names its team).
         becoming_service = self.browse()
@@ -417,7 +423,7 @@ class CrmLead(models.Model):
         )
         if external_id:
             extra["service_external_id"] = external_id
-        return self.create(
+        return self.with_context(dealer_service_reference=Mark()).create(
             self._dealer_service_opportunity_vals(
                 vehicle,
                 name,
@@ -643,7 +649,7 @@ class CrmLead(models.Model):
             service_external_id=external_id,
         )
         vals["date_deadline"] = due
-        return self.create(vals)
+        return self.with_context(dealer_service_reference=Mark()).create(vals)
 
     @api.model
     def _dealer_service_by_reference(self, external_id):

@@ -190,6 +190,9 @@ class TestAccess(ServiceLostSalesCase):
             .write({"service_opportunity_id": self.lead.id}),
             lambda: advisor["crm.lead"].browse(self.lead.id).write({"service_accepted_amount": 1000000}),
             lambda: advisor["dealer.customer.issue"].browse(issue.id).write({"is_open": False}),
+            # a booking turned "declined work" (nothing lost when lost), or given another booking's DMS reference
+            lambda: advisor["crm.lead"].browse(self.lead.id).write({"service_source": "declined"}),
+            lambda: advisor["crm.lead"].browse(self.lead.id).write({"service_external_id": "DMS-42"}),
         ):
             with self.subTest(), self.assertRaises(AccessError), self.env.cr.savepoint():
                 attempt()
