@@ -323,7 +323,9 @@ class DealerVehicle(models.Model):
         application's mark), never by hand: a car set to reserved without a reservation would stay blocked for
         good, a reserved car set back to stock would be sold twice, a car set to sold would leave stock without
         a deal. Cars are still put in stock, taken in trade and recorded as a customer's by hand."""
-        if may_write_system_fields(self.env) or marked(self.env, "dealer_vehicle_state"):
+        if not any("state" in vals for vals in vals_list) or marked(self.env, "dealer_vehicle_state"):
+            return
+        if may_write_system_fields(self.env):
             return
         for vals in vals_list:
             if "state" not in vals:

@@ -48,7 +48,12 @@ class SaleOrder(models.Model):
         named by its id would show its plate, and price and describe the line as superuser. The car a deal
         brings (computed) and the dealership staff's choice pass."""
         env = records.env
-        if env.su or env.user.has_group("dealer_crm.group_dealer_user"):
+        if env.su or not any(
+            vals.get("dealer_vehicle_id") or (not records and env.context.get("default_dealer_vehicle_id"))
+            for vals in vals_list
+        ):
+            return
+        if env.user.has_group("dealer_crm.group_dealer_user"):
             return
         for vals in vals_list:
             value = vals.get("dealer_vehicle_id") or (not records and env.context.get("default_dealer_vehicle_id"))

@@ -70,9 +70,10 @@ class SaleOrderLine(models.Model):
     def _compute_name(self):
         """The line of a car says which car: VIN, colour and model year, in the customer's language."""
         res = super()._compute_name()
-        if not self._dealer_reads_register("dealer_crm.group_dealer_user"):
+        cars = self.filtered(lambda line: line.product_id and line.dealer_vehicle_id)
+        if not cars or not self._dealer_reads_register("dealer_crm.group_dealer_user"):
             return res
-        for line in self.filtered(lambda line: line.product_id and line.dealer_vehicle_id):
+        for line in cars:
             line.name = "\n".join(
                 filter(None, [line.name, *line.with_context(lang=line.order_id._get_lang())._dealer_vehicle_details()])
             )
