@@ -72,7 +72,9 @@ class DealerNextOffer(models.Model):
     state = fields.Selection(
         [("open", "Open"), ("accepted", "Accepted")], default="open", required=True, index=True, readonly=True
     )
-    visit_line_id = fields.Many2one("dealer.visit.line", string="Declined or deferred line", ondelete="cascade")
+    visit_line_id = fields.Many2one(
+        "dealer.visit.line", string="Declined or deferred line", ondelete="cascade", index="btree_not_null"
+    )
     due_km = fields.Integer(string="Due at (km)", readonly=True)
     due_date = fields.Date(
         string="Due", readonly=True, help="Maintenance due date, season start, planned date of deferred work."

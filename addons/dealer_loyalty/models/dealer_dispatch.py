@@ -146,8 +146,10 @@ class DealerDispatch(models.Model):
         help="The e-mail address the message was handed over for: its unsubscribe link stops this address, "
         "whatever the customer's address is by the time they click.",
     )
-    sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null", readonly=True)
-    activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
+    # indexed: Odoo deletes an SMS once sent and a task once done, and each deletion looks up the rows naming it
+    # (without an index, one scan of the whole message log per SMS sent or task done)
+    sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null", readonly=True, index="btree_not_null")
+    activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True, index="btree_not_null")
     opened_at = fields.Datetime(
         string="Opened", readonly=True, help="When the customer's mail program first showed the e-mail's images."
     )

@@ -80,7 +80,9 @@ class DealerFeedback(models.Model):
     user_input_id = fields.Many2one(
         "survey.user_input", string="Survey answer", ondelete="set null", readonly=True, index="btree_not_null"
     )
-    dispatch_id = fields.Many2one("dealer.dispatch", string="Invitation", ondelete="set null", readonly=True)
+    dispatch_id = fields.Many2one(
+        "dealer.dispatch", string="Invitation", ondelete="set null", readonly=True, index="btree_not_null"
+    )
     channel = fields.Selection(
         [("email", "E-mail"), ("sms", "SMS"), ("telegram", "Telegram")], string="Channel", readonly=True
     )
@@ -105,7 +107,9 @@ class DealerFeedback(models.Model):
         aggregator="avg",
         help="The score × 10: the average over answered surveys is the satisfaction index (0–100).",
     )
-    issue_id = fields.Many2one("dealer.customer.issue", string="Issue", readonly=True, ondelete="set null")
+    issue_id = fields.Many2one(
+        "dealer.customer.issue", string="Issue", readonly=True, ondelete="set null", index="btree_not_null"
+    )
 
     _one_per_deal = models.UniqueIndex("(lead_id) WHERE lead_id IS NOT NULL", "This deal already has its survey.")
     _one_per_visit = models.UniqueIndex("(visit_id) WHERE visit_id IS NOT NULL", "This visit already has its survey.")
