@@ -448,16 +448,7 @@ class DealerVehicle(models.Model):
                 fleet=DEFAULT_FLEET_KM_PER_DAY,
             )
         )
-        self.invalidate_recordset(
-            [
-                "last_odometer_km",
-                "last_odometer_date",
-                "km_per_day",
-                "next_service_date",
-                "next_service_km",
-                "next_service_reason",
-            ]
-        )
+        self.invalidate_recordset(list(MILEAGE_FIELDS))
 
     @api.model
     def _cron_update_mileage_stats(self):
