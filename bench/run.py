@@ -42,7 +42,8 @@ class Bench:
         self.company_id = company_id
         self.opts = opts
         self.smoke = opts.smoke
-        self.rows = []
+        # the run's list (``main``): the rows measured so far are saved when a long run stops half-way
+        self.rows = opts.rows if hasattr(opts, "rows") else []
 
     def checkpoint(self, *tables):
         """Full runs commit and vacuum between runs (untimed); the smoke run keeps one transaction."""
@@ -635,6 +636,24 @@ def merge_results(old, new):
     }
 
 
+def save_partial(opts, started, rows):
+    """A run stopped half-way (an error, Ctrl-C, SIGTERM) keeps what it measured in a file of its own:
+    ``partial-<scale>.json``, which the results tables do not read; each row as measured (detail a benchmark
+    adds to its row at its end may be missing)."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"partial-{opts.scale}.json"
+    record = {
+        "scale": opts.scale,
+        "db": opts.db,
+        "started": started.isoformat(timespec="seconds"),
+        "stopped": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": "python3 bench/run.py " + " ".join(sys.argv[1:]),
+        "rows": rows,
+    }
+    path.write_text(json.dumps(record, indent=1))
+    benchlib.say(f"stopped: the {len(rows)} rows measured so far are in {path}")
+
+
 def machine_info():
     cpu = platform.processor() or platform.machine()
     try:
@@ -707,17 +726,22 @@ def main():
             p6_sending.ensure_modules(opts.db, odoo, pg, ["dealer_dashboard"])  # P7f: the dashboard's data
     benchlib.setup_odoo(odoo, pg, opts.db)
     started = datetime.datetime.now(datetime.timezone.utc)
-    with benchlib.odoo_env(opts.db, commit=not opts.smoke) as env:
-        bench = run_all(env, opts, scale)
-        if "p4" in opts.only and not opts.smoke:
-            p4_api.bench_p4(bench, odoo, pg, opts)
-        rows = bench.rows
-        extra = {
-            "p1_same_scores": getattr(bench, "p1_same", None),
-            "p2_rerun_rows": getattr(bench, "p2_rerun_rows", None),
-        }
-    if not opts.smoke and opts.only & {"s1", "s2"}:
-        rows += bench_scale_out(opts, odoo, pg)
+    opts.rows = rows = []
+    try:
+        with benchlib.odoo_env(opts.db, commit=not opts.smoke) as env:
+            bench = run_all(env, opts, scale)
+            if "p4" in opts.only and not opts.smoke:
+                p4_api.bench_p4(bench, odoo, pg, opts)
+            extra = {
+                "p1_same_scores": getattr(bench, "p1_same", None),
+                "p2_rerun_rows": getattr(bench, "p2_rerun_rows", None),
+            }
+        if not opts.smoke and opts.only & {"s1", "s2"}:
+            rows += bench_scale_out(opts, odoo, pg)
+    except BaseException:
+        if rows and not opts.smoke:
+            save_partial(opts, started, rows)
+        raise
     if opts.smoke:
         print("BENCH-JSON " + json.dumps({"rows": rows, **extra}))
         return

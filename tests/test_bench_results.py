@@ -34,3 +34,23 @@ def test_command_measured_again_in_full_is_no_longer_listed():
     assert merged["commands"] == ["run p2 --runs 3"]
     merged = run.merge_results(merged, _record("run p1", ["P1a"]))
     assert merged["commands"] == ["run p2 --runs 3", "run p1"]
+
+
+def test_a_run_stopped_half_way_keeps_its_rows_outside_the_tables(tmp_path, monkeypatch):
+    import datetime
+    import json
+    import shutil
+    from types import SimpleNamespace
+
+    import report
+
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    shutil.copy(ROOT / "bench" / "results" / "results-10k.json", tmp_path)
+    measured = [{"key": "P9z", "name": "measured before the stop", "ours": 1.0}]
+    run.save_partial(SimpleNamespace(scale="1m", db="bench_db_1m"), datetime.datetime.now(), measured)
+    saved = json.loads((tmp_path / "partial-1m.json").read_text())
+    assert saved["rows"] == measured
+    assert saved["command"].startswith("python3 bench/run.py")
+    report.write_results_md(tmp_path)
+    tables = (tmp_path / "RESULTS.md").read_text()
+    assert "P9z" not in tables and "Scale 10k" in tables
