@@ -59,20 +59,24 @@ class TestConsentTrail(TransactionCase):
         self.assertEqual(self.customer.function, "Driver")
 
     def test_source_of_other_channels(self):
-        self.customer.with_context(dealer_consent_source="unsubscribe").write({"consent_email": False})
-        self.assertEqual(self.customer.consent_source, "unsubscribe")
-        self.assertEqual(
-            [new for _author, _old, new in self._trail(self.customer, "consent_source")],
-            ["Unsubscribe link"],
-        )
+        """The integration user's change is the API's; the application names the channel a change came
+        through in the context (the addons add their channels: the unsubscribe link, the Telegram bot)."""
         # the integration user (its rights aside: sudo keeps the user)
         self.customer.with_user(self.api_user).sudo().write({"consent_telegram": True})
         self.assertEqual(self.customer.consent_source, "api")
+        self.customer.write({"consent_sms": True})
+        self.assertEqual(self.customer.consent_source, "user", "the application's own change, named by nobody")
+        self.customer.with_context(dealer_consent_source="api").write({"consent_email": False})
+        self.assertEqual(self.customer.consent_source, "api")
+        # the chatter keeps one line per transaction: where the consent stands at its end
+        self.assertEqual(
+            [new for _author, _old, new in self._trail(self.customer, "consent_source")], ["Integration API"]
+        )
 
     def test_unchanged_consent_keeps_its_source(self):
-        self.customer.with_context(dealer_consent_source="telegram").write({"consent_telegram": True})
+        self.customer.with_context(dealer_consent_source="api").write({"consent_telegram": True})
         (self.customer | self.env["res.partner"].create({"name": "Other"})).write({"consent_telegram": True})
-        self.assertEqual(self.customer.consent_source, "telegram", "writing the same value changes nothing")
+        self.assertEqual(self.customer.consent_source, "api", "writing the same value changes nothing")
 
     def test_who_may_be_called(self):
         """A call or SMS needs a number, the SMS/calls consent and the number off Odoo's phone
