@@ -1,6 +1,7 @@
 # the mixin first: the models below inherit from it
 from . import dealer_shared_setting_mixin  # isort: skip
 from . import (
+    base,
     base_automation,
     base_partner_merge_automatic_wizard,
     crm_lead,

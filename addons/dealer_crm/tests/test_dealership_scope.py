@@ -101,6 +101,40 @@ class TestDealershipScope(DealerSalesCase):
             walkin.with_user(self.receptionist).write({"lead_id": theirs.id})
         self.assertFalse(walkin.lead_id)
 
+    def test_a_refused_crossover_does_not_name_the_other_showrooms_record(self):
+        """Odoo's company-crossover error reads the linked record's name as superuser: an id typed over RPC
+        on one's own walk-in, car or visit answered with another showroom's lead, customer or car name. The
+        change is refused naming the field; one who may read the record is told its name, as in Odoo."""
+        south = self.env["res.company"].create({"name": "South showroom"})
+        their_lead = self._lead(name="Ivan Petrov: new car", company_id=south.id, team_id=False)
+        their_customer = self.env["res.partner"].create({"name": "Pyotr Sidorov", "company_id": south.id})
+        their_car = self._vehicle(state="customer", company_id=south.id, plate="Y777YY77")
+        walkin = self.env["dealer.walkin"].create({"name": "Visitor"})
+        car = self._vehicle(state="customer", plate="A123AA77")
+        visit = self.env["dealer.visit"].create({"vehicle_id": car.id, "date": "2026-04-01"})
+        advisor = new_test_user(self.env, login="scope_crossing_advisor", groups="dealer_crm.group_service_advisor")
+        for user, record, fname, theirs, secret in (
+            (self.team_head, walkin, "lead_id", their_lead, "Ivan Petrov"),
+            (self.team_head, car, "partner_id", their_customer, "Pyotr Sidorov"),
+            (advisor, visit, "vehicle_id", their_car, "Y777YY77"),
+        ):
+            with self.subTest(model=record._name):
+                with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+                    record.with_user(user).write({fname: theirs.id})
+                message = str(caught.exception)
+                self.assertNotIn(secret, message)
+                self.assertIn(record._fields[fname].string, message)
+                self.assertIn(fname, message)
+        self.assertFalse(walkin.lead_id)
+        self.assertEqual(visit.vehicle_id, car)
+        # working in both showrooms (South not the current one), the head may read the lead: Odoo's message
+        self.team_head.company_ids |= south
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            walkin.with_user(self.team_head).with_context(allowed_company_ids=[self.env.company.id, south.id]).write(
+                {"lead_id": their_lead.id}
+            )
+        self.assertIn("Ivan Petrov", str(caught.exception))
+
     def test_an_odometer_reading_cannot_name_another_showrooms_visit(self):
         """A reading names the visit it was taken at: another showroom's visit, its id typed over RPC, would show
         its repair-order number in the car's odometer log. Refused, also through a context default."""

@@ -246,11 +246,13 @@ class CrmLead(models.Model):
         """A booking is not put on an archived bay (one already on it keeps it until it is moved)."""
         bay = self.env["dealer.workshop.bay"].sudo().browse(bay_id).exists()
         if bay and not bay.active and (not self or any(lead.workshop_bay_id != bay for lead in self)):
+            # another showroom's bay is not named (its id typed over RPC would tell its name)
+            name = bay.name if self.env.su or self._dealer_readable(bay) else bay_id
             raise ValidationError(
                 self.env._(
                     'Bay "%(bay)s" is out of service (archived): choose another bay, or leave Bay empty to get a free '
                     "one.",
-                    bay=bay.name,
+                    bay=name,
                 )
             )
 

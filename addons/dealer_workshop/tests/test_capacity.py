@@ -413,6 +413,36 @@ class TestNormHours(WorkshopCapacityCase):
         self.assertEqual(own_norm.product_tmpl_id, own_service)
         self.assertEqual(own_bay.company_id, elsewhere)
 
+    def test_another_showrooms_bay_is_refused_without_its_name(self):
+        """A bay id typed over RPC on one's own booking: another showroom's bay is refused, its name untold,
+        archived or not (an archived bay's "out of service" answer named it)."""
+        elsewhere = self.env["res.company"].create({"name": "Bays elsewhere"})
+        shared_hours = self.env["resource.calendar"].create({"name": "Hours of every showroom", "company_id": False})
+        their_bays = self.env["dealer.workshop.bay"].create(
+            [
+                {"name": name, "kind": "mechanical", "company_id": elsewhere.id, "calendar_id": shared_hours.id}
+                for name in ("Secret lift", "Secret old lift")
+            ]
+        )
+        their_bays[1].active = False
+        advisor = new_test_user(
+            self.env,
+            login="bay_probe_advisor",
+            groups="dealer_crm.group_service_advisor",
+            company_id=self.showroom.id,
+            company_ids=[Command.set(self.showroom.ids)],
+        )
+        booked = self.booking("2026-06-09 06:00", 1.0)
+        mine = booked.with_user(advisor).with_context(allowed_company_ids=self.showroom.ids)
+        for bay in their_bays:
+            with self.subTest(bay=bay.name):
+                with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
+                    mine.write({"workshop_bay_id": bay.id})
+                self.assertNotIn("Secret", str(refused.exception))
+                if bay.active:
+                    self.assertIn("workshop_bay_id", str(refused.exception), "refused by Odoo's company check")
+        self.assertNotIn(booked.workshop_bay_id, their_bays)
+
     def test_needs_before_a_booking_exists(self):
         kind, hours = self.env["product.template"]._dealer_workshop_needs(self.oil | self.paint, self.car_model)
         self.assertEqual((kind, hours), ("body", 5.5))
