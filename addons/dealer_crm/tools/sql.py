@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from odoo import SUPERUSER_ID
 from odoo.tools import SQL
 
 
@@ -26,3 +27,18 @@ def without_jit(cr):
     jit = cr.fetchone()[0]
     yield
     cr.execute(SQL("SELECT set_config('jit', %s, true)", jit))
+
+
+def in_reader_companies(env, column):
+    """SQL condition: the company ``column`` (an ``SQL`` expression) is one the reader works in (the showrooms
+    of their current selection), even when ``env`` is superuser for the read; for the superuser itself (the
+    scheduled jobs), any company.
+
+    For the figures of a group's effort (no showroom) read per showroom: a row of this showroom is credited with
+    what the customer did in the showrooms its reader may see, not with another showroom's visits and money.
+    """
+    if env.uid == SUPERUSER_ID:
+        return SQL("TRUE")
+    # as superuser, the selection may name companies the reader does not work in: those are left out
+    mine = set(env.user._get_company_ids())
+    return SQL("%s = ANY(%s)", column, [cid for cid in env.companies.ids if cid in mine])

@@ -203,7 +203,7 @@ class DealerCampaign(models.Model):
         for campaign in self:
             campaign.stop_on_renewal = campaign.trigger == "insurance"
 
-    @api.depends_context("allowed_company_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_results(self):
         # the report is a view over the dispatch log and the calls that closed its call tasks
         self.env["dealer.dispatch"].flush_model(["call_id", "call_outcome"])

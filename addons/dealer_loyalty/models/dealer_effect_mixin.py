@@ -148,6 +148,7 @@ class DealerEffectMixin(models.AbstractModel):
         """What the effort costs (money), for the incremental ROI."""
         return 0.0
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_effect(self):
         self.env["dealer.campaign.enrolment"].flush_model()
         self.env["dealer.visit"].flush_model(["revenue", "state", "date", "vehicle_id", "partner_id"])

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.addons.dealer_crm.tools.sql import in_reader_companies
 from odoo.tools import SQL
 
 from ..models.dealer_campaign_step import DISPATCH_CHANNELS
@@ -103,7 +104,14 @@ class DealerCampaignReport(models.Model):
                 SELECT c.dispatch_id, bv.visit_id, bv.revenue
                   FROM credit c JOIN (%(booked)s) bv ON bv.booking_id = c.booking_id
             ), booked_revenue AS (
-                SELECT dispatch_id, sum(revenue) AS revenue FROM booked GROUP BY dispatch_id
+                -- the group's message: as for the visits below, those to the showrooms its reader works in
+                SELECT b.dispatch_id, sum(b.revenue) AS revenue
+                  FROM booked b
+                  JOIN dealer_dispatch d ON d.id = b.dispatch_id
+                  JOIN dealer_campaign c ON c.id = d.campaign_id
+                  JOIN dealer_visit v ON v.id = b.visit_id
+                 WHERE c.company_id IS NOT NULL OR %(group_visit)s
+              GROUP BY b.dispatch_id
             ), sent AS (
                 SELECT d.id, d.vehicle_id, d.partner_id, d.sent_at, d.sent_at::date AS sent_day,
                        -- a showroom's campaign: visits to that showroom; the group's campaign: any
@@ -114,16 +122,17 @@ class DealerCampaignReport(models.Model):
                  WHERE d.state IN ('sent', 'delivered') AND d.channel != 'activity'
             ), candidate AS (
                 -- a showroom's message is credited with visits to that showroom only: another showroom's
-                -- visit of a shared customer is that showroom's work (and figures), not this message's result
+                -- visit of a shared customer is that showroom's work (and figures), not this message's result;
+                -- the group's message with visits to any showroom its reader works in (``in_reader_companies``)
                 SELECT v.id AS visit_id, v.revenue, s.id AS dispatch_id, s.sent_at
                   FROM sent s JOIN dealer_visit v ON v.vehicle_id = s.vehicle_id
                  WHERE v.state != 'cancelled' AND v.date BETWEEN s.sent_day AND s.last_day
-                   AND (s.showroom_id IS NULL OR v.company_id = s.showroom_id)
+                   AND (v.company_id = s.showroom_id OR s.showroom_id IS NULL AND %(group_visit)s)
                  UNION ALL
                 SELECT v.id, v.revenue, s.id, s.sent_at
                   FROM sent s JOIN dealer_visit v ON v.partner_id = s.partner_id
                  WHERE s.vehicle_id IS NULL AND v.state != 'cancelled' AND v.date BETWEEN s.sent_day AND s.last_day
-                   AND (s.showroom_id IS NULL OR v.company_id = s.showroom_id)
+                   AND (v.company_id = s.showroom_id OR s.showroom_id IS NULL AND %(group_visit)s)
             ), touch AS (
                 SELECT DISTINCT ON (visit_id) visit_id, revenue, dispatch_id
                   FROM candidate c
@@ -156,4 +165,5 @@ class DealerCampaignReport(models.Model):
             """,
             credits=self._credited_bookings_sql(),
             booked=self._booked_visits_sql(),
+            group_visit=in_reader_companies(self.env, SQL.identifier("v", "company_id")),
         )

@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.addons.dealer_crm.tools.sql import without_jit
+from odoo.addons.dealer_crm.tools.sql import in_reader_companies, without_jit
 from odoo.tools import SQL
 
 
@@ -97,18 +97,22 @@ class DealerEffectReport(models.Model):
               FROM win w
              CROSS JOIN LATERAL (
                    -- the car's visits for a vehicle enrolment, the customer's for a customer one, to the
-                   -- showroom of a showroom's campaign (another showroom's visits of a shared customer are its own)
+                   -- showroom of a showroom's campaign (another showroom's visits of a shared customer are its own),
+                   -- to the showrooms the reader works in for the group's (``in_reader_companies``)
                    SELECT count(*) AS visits, COALESCE(sum(x.revenue), 0)::float AS revenue
                      FROM (SELECT v.revenue FROM dealer_visit v
                             WHERE w.vehicle_id IS NOT NULL AND v.vehicle_id = w.vehicle_id
-                              AND (w.showroom_id IS NULL OR v.company_id = w.showroom_id) AND v.state != 'cancelled'
+                              AND (v.company_id = w.showroom_id OR w.showroom_id IS NULL AND %(group_visit)s)
+                              AND v.state != 'cancelled'
                               AND v.date >= w.start AND v.date <= LEAST(w.window_end, %(today)s)
                             UNION ALL
                            SELECT v.revenue FROM dealer_visit v
                             WHERE w.vehicle_id IS NULL AND v.partner_id = w.partner_id
-                              AND (w.showroom_id IS NULL OR v.company_id = w.showroom_id) AND v.state != 'cancelled'
+                              AND (v.company_id = w.showroom_id OR w.showroom_id IS NULL AND %(group_visit)s)
+                              AND v.state != 'cancelled'
                               AND v.date >= w.start AND v.date <= LEAST(w.window_end, %(today)s)) x
              ) o
             """,
             today=today,
+            group_visit=in_reader_companies(self.env, SQL.identifier("v", "company_id")),
         )

@@ -482,13 +482,11 @@ class TestCampaignPlanning(DealerCampaignCase):
 
         visit("2026-12-03", 9000, other)
 
-        def results():
+        def results(env=self.env):
             self.env.flush_all()
             self.env.invalidate_all()
-            (sent,) = self.env["dealer.campaign.report"].search_read(
-                [("id", "=", row.id)], ["booking_count", "revenue"]
-            )
-            (enrolled,) = self.env["dealer.effect.report"].search_read(
+            (sent,) = env["dealer.campaign.report"].search_read([("id", "=", row.id)], ["booking_count", "revenue"])
+            (enrolled,) = env["dealer.effect.report"].search_read(
                 [("id", "=", enrolment.id)], ["visit_count", "revenue"]
             )
             return (sent["booking_count"], sent["revenue"]), (enrolled["visit_count"], enrolled["revenue"])
@@ -500,6 +498,16 @@ class TestCampaignPlanning(DealerCampaignCase):
             # the group's campaign (of no showroom) is credited with the visits to every showroom
             campaign.sudo().company_id = False
             self.assertEqual(results(), ((2, 14000.0), (2, 14000.0)), "the group's campaign")
+            # ... as far as its reader may see: this showroom's message (its row, its money) is not where this
+            # showroom's staff read what the customer spent at the other showroom
+            self.marketer.company_ids = self.company
+            here = self.env(user=self.marketer, context={"allowed_company_ids": self.company.ids})
+            self.assertEqual(results(here), ((1, 5000.0), (1, 5000.0)), "a reader of this showroom only")
+            self.assertEqual(campaign.with_env(here).revenue, 5000.0)
+            self.marketer.company_ids |= other
+            both = self.env(user=self.marketer, context={"allowed_company_ids": [self.company.id, other.id]})
+            self.assertEqual(results(both), ((2, 14000.0), (2, 14000.0)), "a reader of both showrooms")
+            self.assertEqual(campaign.with_env(both).revenue, 14000.0)
 
     def test_preferred_channel_per_customer(self):
         self.vehicles.write({"warranty_end": self._d("2026-12-31")})
