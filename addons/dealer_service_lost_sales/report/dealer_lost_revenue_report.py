@@ -2,6 +2,7 @@ import calendar
 from datetime import date, timedelta
 
 from odoo import api, fields, models
+from odoo.addons.dealer_crm.tools.marks import Mark, marked
 from odoo.fields import Domain
 from odoo.orm.domains import DomainBool, DomainCondition, DomainNary, DomainNot
 from odoo.orm.models import parse_read_group_spec
@@ -243,7 +244,7 @@ class DealerLostRevenueReport(models.Model):
     def _query_rows(self):
         """The ledger's rows; in a grouped read on monthly figures (``_read_group``), the fresh
         months' sums (``row_count`` rows each) and the other months' rows (1 each)."""
-        fresh = self.env.context.get("dealer_ledger_fresh_months")
+        fresh = marked(self.env, "dealer_ledger_fresh_months")
         if not fresh:
             return self._query_ledger()
         spans = [(date.fromisoformat(start), date.fromisoformat(until)) for start, until in fresh]
@@ -280,7 +281,7 @@ class DealerLostRevenueReport(models.Model):
     def _read_group_select(self, aggregate_spec, query):
         """% lost and recovery rate of a group are ratios of its sums (the pivot's totals too),
         never averages of the rows' ratios."""
-        if aggregate_spec == "__count" and self.env.context.get("dealer_ledger_fresh_months"):
+        if aggregate_spec == "__count" and marked(self.env, "dealer_ledger_fresh_months"):
             return SQL("COALESCE(SUM(%s), 0)", SQL.identifier(self._table, "row_count"))
         fname, _prop, func = parse_read_group_spec(aggregate_spec)
         ratios = {"lost_pct": ("lost_amount", "potential_amount"), "recovery_rate": ("recovered_count", "lost_count")}
@@ -357,7 +358,7 @@ class DealerLostRevenueReport(models.Model):
 
     def _dealer_months_reader(self, domain, groupby, aggregates, having=()):
         """The report reading summed months from their figures when these answer the read exactly."""
-        if self.env.context.get("dealer_ledger_fresh_months") or not self._dealer_months_answer(
+        if marked(self.env, "dealer_ledger_fresh_months") or not self._dealer_months_answer(
             domain, groupby, aggregates, having
         ):
             return self
@@ -372,7 +373,8 @@ class DealerLostRevenueReport(models.Model):
             """)
         )
         fresh = tuple((month.isoformat(), until.isoformat()) for month, until in self.env.cr.fetchall())
-        return self.with_context(dealer_ledger_fresh_months=fresh) if fresh else self
+        # a Mark: months named in a request's context would be read from their sums however stale
+        return self.with_context(dealer_ledger_fresh_months=Mark(fresh)) if fresh else self
 
     def _dealer_months_rebind(self, rows):
         """Group values (reasons, advisors, ...) in the caller's environment: the one that reads

@@ -170,6 +170,17 @@ class TestLostRevenueMonths(ServiceLostSalesCase):
                 self.grouped(domain, groupby, ["lost_amount:sum"], live=True),
                 f"{domain} {groupby}",
             )
+        # ... whatever months a request's context names: only the application says which figures are fresh
+        forged = [[self.m3.isoformat(), (self.m3 + relativedelta(months=1)).isoformat()]]
+        self.assertEqual(
+            sorted(
+                self.Report.with_context(dealer_ledger_fresh_months=forged)._read_group(
+                    [*self.mine], ["date:day"], ["lost_amount:sum"]
+                ),
+                key=repr,
+            ),
+            self.grouped([*self.mine], ["date:day"], ["lost_amount:sum"], live=True),
+        )
         # ... as does a filter written in SQL (Domain.custom), which the figures cannot check
         raw = Domain(self.mine) & Domain.custom(to_sql=lambda model, alias, query: SQL("TRUE"))
         self.assertFalse(self.Report._dealer_months_answer(raw, ["reason_id"], ["lost_amount:sum"], ()))
