@@ -540,7 +540,16 @@ class CrmLead(models.Model):
                 description = Markup("<p>%s</p>") % note + (description or "")
         if values["mileage_km"]:
             doubt = vehicle._odometer_doubt(values["mileage_km"])
-            if doubt:
+            if not new_car and partner != owner:
+                # nor its odometer: a stranger's reading would move the owner's projected mileage, next service
+                # and reminders; the advisor reads it on the booking and takes it when the car comes in
+                note = self.env._(
+                    "The booking gives %(km)s km; not recorded on the car: only its registered owner's bookings "
+                    "record a reading.",
+                    km=values["mileage_km"],
+                )
+                description = Markup("<p>%s</p>") % note + (description or "")
+            elif doubt:
                 description = Markup("<p>%s</p>") % doubt + (description or "")
             else:
                 # with the integration user's rights: a reading of a car of its own showroom

@@ -122,13 +122,15 @@ class TestServiceBookingsTrust(DealerApiCase):
 
     def test_an_implausible_odometer_is_noted_not_recorded(self):
         readings = self.car.odometer_ids
-        status, body = self.post(URL, booking(external_id="WEB-KM1", plate="A123BC77", mileage_km=10))
+        # the owner books (their phone): their reading is the car's, when plausible
+        owner = {"name": "Oleg Known", "phone": "+79035550101", "email": None}
+        status, body = self.post(URL, booking(external_id="WEB-KM1", plate="A123BC77", mileage_km=10, **owner))
         self.assertEqual(status, 201, body)
         self.assertEqual(self.car.odometer_ids, readings, "a reading below the last one was recorded")
         self.assertEqual(self.car.last_odometer_km, 50000)
         lead = self.env["crm.lead"].browse(body["opportunity_id"])
         self.assertIn("10 km", str(lead.description))
-        status, body = self.post(URL, booking(external_id="WEB-KM2", plate="A123BC77", mileage_km=52000))
+        status, body = self.post(URL, booking(external_id="WEB-KM2", plate="A123BC77", mileage_km=52000, **owner))
         self.assertEqual(status, 201, body)
         self.assertEqual(self.car.last_odometer_km, 52000, "a plausible reading is recorded")
         self.assertEqual((self.car.odometer_ids - readings).source, "api")
@@ -149,7 +151,15 @@ class TestServiceBookingsTrust(DealerApiCase):
         owner = self.env["res.partner"].create({"name": "Plate Owner", "phone": "+79165550188"})
         car = self.env["dealer.vehicle"].create({"plate": "E110KX77", "partner_id": owner.id, "state": "customer"})
         status, body = self.post(
-            URL, booking(external_id="WEB-STRANGER", plate="E110KX77", name="Mallory", phone="+79165550177", email=None)
+            URL,
+            booking(
+                external_id="WEB-STRANGER",
+                plate="E110KX77",
+                name="Mallory",
+                phone="+79165550177",
+                email=None,
+                mileage_km=730000,
+            ),
         )
         self.assertEqual((status, body["vehicle_id"]), (201, car.id), body)
         self.assertNotEqual(body["partner_id"], owner.id)
@@ -158,11 +168,23 @@ class TestServiceBookingsTrust(DealerApiCase):
         self.assertIn("Plate Owner", str(lead.description))
         car.invalidate_recordset()
         self.assertEqual(car.partner_id, owner, "the car keeps its owner")
+        # nor its odometer: the stranger's kilometres would move the owner's next service and reminders
+        self.assertFalse(car.odometer_ids)
+        self.assertIn("730000 km", str(lead.description))
         status, body = self.post(
             URL,
-            booking(external_id="WEB-OWNER", plate="E110KX77", name="P. Owner", phone="8 916 555-01-88", email=None),
+            booking(
+                external_id="WEB-OWNER",
+                plate="E110KX77",
+                name="P. Owner",
+                phone="8 916 555-01-88",
+                email=None,
+                mileage_km=41000,
+            ),
         )
         self.assertEqual((status, body["partner_id"]), (201, owner.id), body)
+        car.invalidate_recordset()
+        self.assertEqual(car.last_odometer_km, 41000, "the owner's reading is recorded")
 
     def test_a_known_car_without_owner_or_plate_is_not_taken_by_a_booking(self):
         """A VIN typed into a web form proves nothing about whose car it is."""
