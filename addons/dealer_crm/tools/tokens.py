@@ -34,11 +34,11 @@ _SIGNED_PATHS = []
 
 
 def hide_in_access_log(prefix):
-    """Mask, in the server's access log, the path segment after ``prefix`` (a regular expression of the path up
-    to it, e.g. ``r"/service/status/\\d+/"``): the signature of a customer's link. Odoo logs every request's path
-    (logger ``werkzeug``), so whoever reads the server's log, or the log shipped to a monitoring service, would
-    otherwise open every link a customer opened. Each addon registers its own links' paths."""
-    pattern = re.compile(f'({prefix})[^/?#\\s"]+')
+    """Mask, in the server's access log, the path segment or query value after ``prefix`` (a regular expression
+    of the request up to it, e.g. ``r"/service/status/\\d+/"``): the signature of a customer's link. Odoo logs
+    every request's path and query (logger ``werkzeug``), so whoever reads the server's log, or the log shipped to
+    a monitoring service, would otherwise open every link a customer opened. Each addon registers its own links."""
+    pattern = re.compile(f'({prefix})[^/?#&\\s"]+')
     if pattern.pattern not in {known.pattern for known in _SIGNED_PATHS}:
         _SIGNED_PATHS.append(pattern)
 

@@ -37,6 +37,8 @@ from ..tools.links import link_token
 # the booking links' signatures stay out of the server's access log
 hide_in_access_log(r"/service/b/\d+/")
 hide_in_access_log(r"/service/booking/\d+/")
+# a reminder's full link (and the booking page's own form, which carries it on) signs in its query
+hide_in_access_log(r"/service/book\?(?:[^\s\"#]*?&)??t=")
 
 _logger = logging.getLogger(__name__)
 

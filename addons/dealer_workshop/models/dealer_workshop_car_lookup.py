@@ -19,9 +19,22 @@ def network(ip_address):
         address = ipaddress.ip_address(ip_address or "")
     except ValueError:
         return ip_address or None
+    if address.version == 6 and address.ipv4_mapped:
+        return str(address.ipv4_mapped)  # an IPv4 client of a dual-stack listener or proxy (::ffff:a.b.c.d)
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+def ipv6_site(connection):
+    """The /48 network of an IPv6 connection (as :func:`network` gives it), else None."""
+    try:
+        net = ipaddress.ip_network(connection or "", strict=False)
+    except ValueError:
+        return None
+    if net.version != 6:
+        return None
+    return str(net.supernet(new_prefix=48)) if net.prefixlen > 48 else str(net)
 
 
 class DealerWorkshopCarLookup(models.Model):

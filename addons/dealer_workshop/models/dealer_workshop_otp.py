@@ -7,13 +7,17 @@ from odoo import api, fields, models, tools
 from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.tools import SQL
 
-from .dealer_workshop_car_lookup import network
+from .dealer_workshop_car_lookup import ipv6_site, network
 from .res_config_settings import workshop_param
 
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
 # codes asked from one connection an hour, whatever the numbers (SMS cost, spamming strangers)
 MAX_CODES_PER_IP_HOUR = 10
+# codes asked from one IPv6 site (a /48: what a hosting provider or a business is given, 65,536 subscriber
+# networks) an hour, of all showrooms as per connection: one server rotating its /64s would otherwise reach a
+# showroom's cap and shut the booking page's codes for everyone; far above what one site's customers ask
+MAX_CODES_PER_IPV6_SITE_HOUR = 30
 # codes a showroom sends an hour, all numbers and connections together: what a botnet rotating
 # addresses could make it pay for (SMS pumping); far above a busy showroom's real demand
 MAX_CODES_PER_COMPANY_HOUR = 200
@@ -180,6 +184,12 @@ class DealerWorkshopOtp(models.Model):
             >= MAX_CODES_PER_IP_HOUR
         ):
             return env._("Too many codes were asked from this connection. Try again in an hour.")
+        site = ipv6_site(ip_address)
+        if site:
+            # the last hour's IPv6 codes: a few hundred at most, each showroom's capped
+            recent = Otp.search_fetch([("ip_address", "=like", "%:%"), ("create_date", ">", hour_ago)], ["ip_address"])
+            if sum(ipv6_site(otp.ip_address) == site for otp in recent) >= MAX_CODES_PER_IPV6_SITE_HOUR:
+                return env._("Too many codes were asked from this connection. Try again in an hour.")
         if (
             Otp.search_count([("company_id", "=", company.id), ("create_date", ">", hour_ago)])
             >= MAX_CODES_PER_COMPANY_HOUR

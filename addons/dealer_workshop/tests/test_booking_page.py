@@ -6,6 +6,7 @@ from datetime import date, datetime
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.addons.dealer_crm.tests.common import server_access_log
 from odoo.addons.dealer_loyalty.tests.common import DealerCampaignHttpCase
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
@@ -13,6 +14,7 @@ from odoo.tools import format_datetime
 
 from ..controllers.portal_booking import MAX_ONLINE_BOOKINGS_PER_DAY, MAX_ONLINE_MOVES, booking_token
 from ..models import dealer_workshop_otp as otp_module
+from ..models.dealer_workshop_car_lookup import network
 
 NOW = "2026-12-02 07:00:00"  # a Wednesday; the bay works 08:00-12:00 and 13:00-17:00 UTC
 
@@ -137,6 +139,21 @@ class BookingPageCase(DealerCampaignHttpCase):
 
 
 class TestBookingPage(BookingPageCase):
+    def test_the_reminder_links_signature_stays_out_of_the_servers_access_log(self):
+        """The reminder's full link signs in its query (``?d=…&t=…``), and the page's form carries both on to
+        the free times: whoever reads the server's log would book as the customer for 90 days. The log keeps
+        the page and its other values, not the signature."""
+        _campaign, dispatch = self._reminder()
+        url = dispatch._dealer_booking_url()
+        path = url[url.index("/service/book") :]
+        token = dispatch._dealer_booking_token(dispatch.id)
+        self.assertIn(token, path)
+        form = f"/service/book?step=slots&lang=ru_RU&d={dispatch.id}&t={token}&vehicle_id={self.car.id}"
+        for requested in (path, form):
+            logged = server_access_log(requested)
+            self.assertNotIn(token, logged)
+            self.assertIn(requested.replace(token, "***"), logged)
+
     def test_reminder_link_books_with_exact_attribution(self):
         campaign, dispatch = self._reminder()
         with freeze_time(NOW):
@@ -1005,6 +1022,28 @@ class TestBookingPageSafety(BookingPageCase):
             self.assertIn("Too many codes were asked from this connection", refused or "")
             self.assertIsNone(Otp._dealer_send_code("+79165557831", self.company, "en_US", "2001:db8:1:3::1"))
         self.assertEqual(len(self._sms), 11)
+
+    def test_networks_of_one_ipv6_site_are_capped_together_for_codes(self):
+        """A server given a /48 rotates its 65,536 /64 networks: each is a new connection, so together they are
+        capped too (else they reach the showroom's cap, SMS paid for strangers, and shut the codes for all)."""
+        Otp = self.env["dealer.workshop.otp"]
+        with (
+            freeze_time(NOW),
+            self.mockSMSGateway(),
+            patch.object(otp_module, "MAX_CODES_PER_IPV6_SITE_HOUR", 4),
+        ):
+            for i in range(4):
+                self.assertIsNone(
+                    Otp._dealer_send_code(f"+7916555782{i}", self.company, "en_US", f"2001:db8:1:{i + 10:x}::1")
+                )
+            refused = Otp._dealer_send_code("+79165557830", self.company, "en_US", "2001:db8:1:ffff::1")
+            self.assertIn("Too many codes were asked from this connection", refused or "")
+            self.assertIsNone(Otp._dealer_send_code("+79165557831", self.company, "en_US", "2001:db8:2::1"))
+            self.assertIsNone(Otp._dealer_send_code("+79165557832", self.company, "en_US", "198.51.100.7"))
+        self.assertEqual(len(self._sms), 6)
+        # an IPv4 client seen through a dual-stack listener is its own address, not the one network "::/64"
+        self.assertEqual(network("::ffff:198.51.100.7"), "198.51.100.7")
+        self.assertEqual(network("2001:db8:1:2::5"), "2001:db8:1:2::/64")
 
     def test_a_vin_kept_and_the_plate_changed_is_another_car_typed(self):
         """Both the VIN and the plate are looked up, so both are counted: a stranger keeping one new VIN and
