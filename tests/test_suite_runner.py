@@ -67,3 +67,33 @@ def test_a_fresh_checkout_runs_the_odoo_pytest_phase():
     last = out.stdout.strip().splitlines()[-1]
     passed, failed = map(int, re.fullmatch(r"TOTAL: (\d+) passed, (\d+) failed", last).groups())
     assert out.returncode == 0 and failed == 0 and passed > 0, out.stdout[-3000:]
+
+
+def test_the_base_addon_alone_runs_its_own_tests_and_a_failure_fails_the_check(monkeypatch):
+    """dealer_crm is installed by itself: its own tests run in a database of it alone (a field of an addon it
+    does not depend on, present in the test database, fails only there), and a failure there fails CI."""
+    from repo_paths import load_suite
+
+    suite = load_suite()
+    calls = []
+    log = [
+        "2026-12-07 14:20:16,614 9254 ERROR solo odoo.addons.dealer_crm.tests.test_x: FAIL: TestX.test_y",
+        "2026-12-07 14:23:07,917 9254 ERROR solo odoo.tests.result: 1 failed, 0 error(s) of 321 tests",
+    ]
+
+    def phase(odoo, pg, db, extra, log_name, timeout):
+        calls.append(extra)
+        return (0, log if "--log-level=test" in extra else [])
+
+    monkeypatch.setattr(suite, "run_odoo_phase", phase)
+    monkeypatch.setattr(suite, "drop_db", lambda pg, db: None)
+    monkeypatch.setattr(suite, "installed_modules", lambda pg, db, names: set(names))
+    tally = suite.Tally()
+    for name, modules, demo in suite.solo_variants():
+        suite.solo_install(None, None, tally, 60, name, modules, demo)
+    tested = [extra for extra in calls if any(arg.startswith("--test-tags=") for arg in extra)]
+    assert tested == [["-i", "dealer_crm", "--test-tags=/dealer_crm,-dealer_slow", "--log-level=test"]]
+    assert any("dealer_crm alone" in failure and "TestX.test_y" in failure for failure in tally.failures)
+    assert any(
+        "dealer_crm's own tests in a database of dealer_crm alone: 321 ran, 1 failed" in f for f in tally.failures
+    )
