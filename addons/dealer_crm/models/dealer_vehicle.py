@@ -3,12 +3,12 @@ import hashlib
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, escape_psql, format_date
+from odoo.tools import SQL, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools.api_input import ApiInputError
 from ..tools.marks import marked
-from ..tools.plate import plate_key_sql
+from ..tools.plate import normalize_plate, plate_key_sql
 from ..tools.system_fields import check_access_after_move, may_write_system_fields, refuse_system_fields
 from ..tools.translated import Translated
 from ..tools.vin import normalize_vin, vin_problem
@@ -412,7 +412,10 @@ class DealerVehicle(models.Model):
             WITH fleet AS (
                 SELECT company_id, avg(km_per_day) AS rate FROM dealer_vehicle
                  WHERE km_per_day > 0
-                   AND company_id IN (SELECT company_id FROM dealer_vehicle WHERE id = ANY(%(ids)s))
+                   -- only where it is used: a car without a rate of its own (a showroom's whole fleet read
+                   -- for each reading took 48 ms at 100,000 cars)
+                   AND company_id IN (SELECT company_id FROM dealer_vehicle
+                                       WHERE id = ANY(%(ids)s) AND COALESCE(km_per_day, 0) = 0)
               GROUP BY company_id
             ), base AS (
                 SELECT v.id,
@@ -466,6 +469,24 @@ class DealerVehicle(models.Model):
         return super()._check_company_domain(companies)
 
     @api.model
+    def _dealer_plate_domain(self, plate):
+        """The cars whose plate has the key of ``plate`` (``tools.plate``: the same car however the plate is
+        typed), as a domain; found by the index on the key (a search by the plate itself, case aside, read
+        every car: 80 ms a lookup at 100,000 cars). A key of nothing matches no car."""
+        key = normalize_plate(plate)
+        if not key:
+            return [("id", "in", [])]
+        self.flush_model(["plate"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM dealer_vehicle WHERE plate IS NOT NULL AND %s = %s",
+                plate_key_sql(SQL.identifier("plate")),
+                key,
+            )
+        )
+        return [("id", "in", [row[0] for row in rows])]
+
+    @api.model
     def _api_vehicle(self, vin=None, plate=None, create=True, fill_plate=True):
         """The vehicle with this VIN (else plate) in the current company, created when unknown.
 
@@ -477,8 +498,8 @@ class DealerVehicle(models.Model):
             problem = vin_problem(vin)
             if problem:
                 raise ApiInputError("vin", self._vin_error_message(vin, *problem))
-        # =ilike for the case only: a plate's % or _ must not match other cars' plates
-        domain = [("vin", "=", vin)] if vin else [("plate", "=ilike", escape_psql(plate))]
+        # a plate however it is typed (case, Cyrillic look-alikes, spaces), read by the plate key's index
+        domain = [("vin", "=", vin)] if vin else self._dealer_plate_domain(plate)
         vehicle = self.search([*domain, ("company_id", "in", [self.env.company.id, False])], limit=1)
         if not vehicle and create:
             vehicle = self.create({"vin": vin, "plate": plate, "state": "customer"})

@@ -63,6 +63,20 @@ class TestVisitsApi(DealerApiCase):
         self.assertEqual(vehicle.partner_id.phone, "+79161234567")
         self.assertEqual(vehicle.last_odometer_km, 15230, "the visit's odometer feeds the vehicle's log")
 
+    def test_a_known_car_is_found_by_its_plate_however_the_dms_types_it(self):
+        """Without a VIN the plate finds the car, in Cyrillic or Latin, any case, with spaces or dashes (the key
+        the booking page uses, read by its index); a plate's % or _ matches no other car."""
+        status, first = self.post(URL, visit_body(external_id="RO-P1", vin=None))
+        self.assertEqual(status, 201, first)
+        for i, plate in enumerate(("а 123 вс-77", "a123bc77", "A123 BC 77")):
+            with self.subTest(plate=plate):
+                status, body = self.post(URL, visit_body(external_id=f"RO-P{i + 2}", vin=None, plate=plate))
+                self.assertEqual((status, body["vehicle_id"]), (201, first["vehicle_id"]), body)
+        for i, plate in enumerate(("A123BC%", "A_23BC77")):
+            with self.subTest(plate=plate):
+                status, body = self.post(URL, visit_body(external_id=f"RO-W{i}", vin=None, plate=plate))
+                self.assertNotEqual(body.get("vehicle_id"), first["vehicle_id"], body)
+
     def test_replay_returns_the_original_and_creates_nothing(self):
         status, first = self.post(URL, visit_body())
         self.assertEqual(status, 201)

@@ -20,7 +20,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from odoo import fields, http, tools
 from odoo.addons.dealer_crm.models.crm_lead import SERVICE_INTEREST
 from odoo.addons.dealer_crm.tools.api_input import unstorable_param
-from odoo.addons.dealer_crm.tools.plate import normalize_plate, plate_key_sql
+from odoo.addons.dealer_crm.tools.plate import normalize_plate
 from odoo.addons.dealer_crm.tools.tokens import hide_in_access_log, private_page, same_token
 from odoo.addons.dealer_crm.tools.vin import normalize_vin, vin_problem
 from odoo.addons.dealer_service_lost_sales.models.crm_lead import ServiceSlotTaken
@@ -406,18 +406,10 @@ class PortalBooking(http.Controller):
 
     def _plate_domain(self, key, company):
         """The cars of the showroom whose plate has this key (``normalize_plate``), as a domain."""
-        Vehicle = request.env["dealer.vehicle"].sudo()
-        Vehicle.flush_model(["plate", "company_id"])
-        rows = request.env.execute_query(
-            SQL(
-                "SELECT id FROM dealer_vehicle WHERE plate IS NOT NULL AND (company_id IS NULL OR company_id = %s)"
-                " AND %s = %s",
-                company.id,
-                plate_key_sql(SQL.identifier("plate")),
-                key,
-            )
-        )
-        return [("id", "in", [row[0] for row in rows])]
+        return [
+            *request.env["dealer.vehicle"].sudo()._dealer_plate_domain(key),
+            ("company_id", "in", [company.id, False]),
+        ]
 
     def _parse_products(self, catalogue, form):
         ids = request.httprequest.values.getlist("product_ids")
