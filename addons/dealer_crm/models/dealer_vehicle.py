@@ -498,9 +498,17 @@ class DealerVehicle(models.Model):
             problem = vin_problem(vin)
             if problem:
                 raise ApiInputError("vin", self._vin_error_message(vin, *problem))
+        if not vin and not normalize_plate(plate):
+            raise ApiInputError("plate", "plate must hold letters or digits")
         # a plate however it is typed (case, Cyrillic look-alikes, spaces), read by the plate key's index
         domain = [("vin", "=", vin)] if vin else self._dealer_plate_domain(plate)
-        vehicle = self.search([*domain, ("company_id", "in", [self.env.company.id, False])], limit=1)
+        cars = self.search([*domain, ("company_id", "in", [self.env.company.id, False])])
+        if len(cars) > 1:
+            # several cars of one key (typed apart before plates were matched by key, or plates that differ by
+            # a dash only): the showroom's own car, then the one typed exactly so, then the latest, as before
+            cars = cars.filtered(lambda car: car.company_id == self.env.company) or cars
+            cars = cars.filtered(lambda car: (car.plate or "").upper() == (plate or "").upper()) or cars
+        vehicle = cars[:1]
         if not vehicle and create:
             vehicle = self.create({"vin": vin, "plate": plate, "state": "customer"})
         elif plate and not vehicle.plate and fill_plate:

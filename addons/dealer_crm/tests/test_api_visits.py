@@ -76,6 +76,18 @@ class TestVisitsApi(DealerApiCase):
             with self.subTest(plate=plate):
                 status, body = self.post(URL, visit_body(external_id=f"RO-W{i}", vin=None, plate=plate))
                 self.assertNotEqual(body.get("vehicle_id"), first["vehicle_id"], body)
+        # a plate of separators only names no car: refused, not a new car at every request
+        cars = self.env["dealer.vehicle"].search_count([])
+        status, body = self.post(URL, visit_body(external_id="RO-DASH", vin=None, plate="-"))
+        self.assertEqual((status, body["error"]["field"]), (400, "plate"), body)
+        self.assertEqual(self.env["dealer.vehicle"].search_count([]), cars)
+        # two cars of one key (typed apart before): the one typed exactly so
+        showroom = self.env["dealer.vehicle"].browse(first["vehicle_id"]).company_id
+        twin = self.env["dealer.vehicle"].create({"plate": "А123ВС77", "state": "customer", "company_id": showroom.id})
+        status, body = self.post(URL, visit_body(external_id="RO-TWIN", vin=None, plate="А123ВС77"))
+        self.assertEqual(body["vehicle_id"], twin.id, body)
+        status, body = self.post(URL, visit_body(external_id="RO-TWIN2", vin=None, plate="a123bc77"))
+        self.assertEqual(body["vehicle_id"], first["vehicle_id"], body)
 
     def test_replay_returns_the_original_and_creates_nothing(self):
         status, first = self.post(URL, visit_body())
