@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -81,8 +82,11 @@ def test_the_base_addon_alone_runs_its_own_tests_and_a_failure_fails_the_check(m
         "2026-12-07 14:23:07,917 9254 ERROR solo odoo.tests.result: 1 failed, 0 error(s) of 321 tests",
     ]
 
+    limits = {}
+
     def phase(odoo, pg, db, extra, log_name, timeout):
         calls.append(extra)
+        limits["tests" if "--log-level=test" in extra else "install"] = timeout
         return (0, log if "--log-level=test" in extra else [])
 
     monkeypatch.setattr(suite, "run_odoo_phase", phase)
@@ -90,10 +94,27 @@ def test_the_base_addon_alone_runs_its_own_tests_and_a_failure_fails_the_check(m
     monkeypatch.setattr(suite, "installed_modules", lambda pg, db, names: set(names))
     tally = suite.Tally()
     for name, modules, demo in suite.solo_variants():
-        suite.solo_install(None, None, tally, 60, name, modules, demo)
+        suite.solo_install(None, None, tally, SimpleNamespace(timeout=60, test_timeout=600), name, modules, demo)
     tested = [extra for extra in calls if any(arg.startswith("--test-tags=") for arg in extra)]
     assert tested == [["-i", "dealer_crm", "--test-tags=/dealer_crm,-dealer_slow", "--log-level=test"]]
+    assert limits == {"tests": 600, "install": 60}  # a run of tests has the longer limit of its own
     assert any("dealer_crm alone" in failure and "TestX.test_y" in failure for failure in tally.failures)
     assert any(
         "dealer_crm's own tests in a database of dealer_crm alone: 321 ran, 1 failed" in f for f in tally.failures
     )
+
+
+def test_an_odoo_run_past_its_limit_is_stopped_and_says_why(monkeypatch, capsys, tmp_path):
+    from repo_paths import load_suite
+
+    suite = load_suite()
+    monkeypatch.setattr(suite, "STATE", tmp_path)
+    monkeypatch.setattr(suite, "ROOT", tmp_path.parent)
+    seconds = {"slow": 30, "quick": 0}
+    monkeypatch.setattr(suite, "odoo_args", lambda odoo, pg, db: ["sh", "-c", f"echo started; sleep {seconds[db]}"])
+    rc, lines = suite.run_odoo_phase(None, None, "slow", [], "tests.log", 1)
+    assert rc == -9 and lines == ["started"]
+    assert "passed its limit of 1s" in capsys.readouterr().out
+    rc, lines = suite.run_odoo_phase(None, None, "quick", [], "tests.log", 5)
+    assert rc == 0 and lines == ["started"]
+    assert "passed its limit" not in capsys.readouterr().out
