@@ -26,6 +26,7 @@ import pytz
 from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models, tools
+from odoo.addons.base.models.res_partner import _lang_get
 from odoo.addons.dealer_crm.models.dealer_call import CALL_OUTCOMES
 from odoo.addons.dealer_crm.models.mail_thread import AUTOMATED_POST_KEYS
 from odoo.addons.dealer_crm.tools.settings import int_param
@@ -145,6 +146,12 @@ class DealerDispatch(models.Model):
         readonly=True,
         help="The e-mail address the message was handed over for: its unsubscribe link stops this address, "
         "whatever the customer's address is by the time they click.",
+    )
+    lang = fields.Selection(
+        _lang_get,
+        string="Language",
+        readonly=True,
+        help="The language the e-mail was written in: its unsubscribe link, added when it leaves, speaks it too.",
     )
     # indexed: Odoo deletes an SMS once sent and a task once done, and each deletion looks up the rows naming it
     # (without an index, one scan of the whole message log per SMS sent or task done)
@@ -649,7 +656,12 @@ class DealerDispatch(models.Model):
                     subtype_xmlid="mail.mt_comment",
                     **extra,
                 )
-            return {"state": "sent", "mail_message_id": message.id, "email_to": self.partner_id.email_normalized}
+            return {
+                "state": "sent",
+                "mail_message_id": message.id,
+                "email_to": self.partner_id.email_normalized,
+                "lang": lang,
+            }
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
         text = self._outgoing_text(step._render_telegram_text(record), lang)
         message_id = self._telegram_send_text(text)
@@ -998,7 +1010,12 @@ class DealerDispatch(models.Model):
                     # the showroom's message, whoever sends the queue (a message's author reads it)
                     author_id=(self.company_id or self.env.company).partner_id.id,
                 )
-            return {"state": "sent", "mail_message_id": message.id, "email_to": self.partner_id.email_normalized}
+            return {
+                "state": "sent",
+                "mail_message_id": message.id,
+                "email_to": self.partner_id.email_normalized,
+                "lang": self._lang(),
+            }
         if self.channel == "telegram":
             return {"state": "delivered", "provider_message_id": self._telegram_send_text(text)}
         raise UserError(self.env._("An automation message cannot go out as %(channel)s.", channel=self.channel))
@@ -1418,9 +1435,10 @@ class DealerDispatch(models.Model):
         return f"{base}/dealer/loyalty/unsubscribe/{self.id}/{self._unsubscribe_token(self.id)}"
 
     def _unsubscribe_footer(self, body):
-        """The customer's copy ends with a link to stop the dealership's e-mails, in their language."""
+        """The customer's copy ends with a link to stop the dealership's e-mails, in the language the e-mail was
+        written in (rows handed over before it was recorded: the customer's language now)."""
         self.ensure_one()
-        lang = self._lang(self.step_id.sudo().mail_template_id)
+        lang = self.lang or self._lang(self.step_id.sudo().mail_template_id)
         label = self.with_context(lang=lang).env._("Unsubscribe from these e-mails")
         footer = Markup('<p style="font-size: 12px; color: #888888;"><a href="%s">%s</a></p>') % (
             self._unsubscribe_url(),

@@ -103,6 +103,21 @@ class TestCampaignLanguage(LanguageMixin, DealerCampaignCase):
                 self.assertIn(text, telegram[partner.telegram_chat_id])
                 self.assertIn(vehicle.name, telegram[partner.telegram_chat_id], "placeholders are filled")
 
+    def test_an_email_leaves_whole_in_the_language_it_was_written_in(self):
+        """The customer changes their card's language between the hand-over and the queue's sending: the
+        e-mail already written in Russian keeps its Russian unsubscribe line, and the log says Russian."""
+        rows = self._send_tyre_reminders(self.vehicles[:1], [])
+        row = rows.filtered(lambda r: r.channel == "email")
+        self.assertEqual((row.state, row.lang), ("sent", "ru_RU"))
+        self.russian.lang = "en_US"
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", row.mail_message_id.id)])
+        outgoing = str(mail._prepare_outgoing_body())
+        self.assertIn(RU_TEXT, outgoing)
+        self.assertIn("Отписаться от этих писем", outgoing)
+        self.assertNotIn("Unsubscribe from these e-mails", outgoing)
+        english = self._send_tyre_reminders(self.vehicles[1:2], []).filtered(lambda r: r.channel == "email")
+        self.assertEqual(english.lang, "en_US")
+
     def test_dates_are_printed_as_each_customer_reads_them(self):
         """The shipped warranty reminder tells the day the warranty ends in the customer's own date format."""
         self.vehicles[:2].write({"warranty_end": date(2026, 12, 31)})
