@@ -4,10 +4,10 @@ Exactly-once design (why the send loop looks the way it does):
 
 * Planning inserts rows with ON CONFLICT DO NOTHING on a unique index over
   (step, partner, vehicle, occurrence): a row can exist only once.
-* E-mail, SMS and activities are *handed to Odoo's own outbox* (``mail.mail`` via
-  ``message_notify``; ``sms.sms`` with its chatter message and notification, as
-  ``_message_sms(put_in_queue=True)`` makes them, for a whole batch at once) in the same
-  transaction that marks the row ``sent``.  No provider is called before commit, so a
+* E-mail, SMS and activities are *handed to Odoo's own outbox* (``mail.mail`` with its
+  message and notification, as ``message_notify`` makes them; ``sms.sms`` with its chatter
+  message and notification, as ``_message_sms(put_in_queue=True)`` makes them; each for a
+  whole batch at once) in the same transaction that marks the row ``sent``.  No provider is called before commit, so a
   crash rolls back both the row and the queued message: the rerun sends it once.
   Odoo's mail/SMS queue crons then talk to the providers; their outcome comes back
   through ``mail.notification`` in ``_cron_sync_delivery``.
@@ -33,7 +33,7 @@ from odoo.addons.dealer_crm.tools.settings import int_param
 from odoo.addons.dealer_crm.tools.tokens import same_token
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 from odoo.tools.mail import html2plaintext
 
 from .dealer_campaign_step import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DISPATCH_CHANNELS
@@ -621,51 +621,61 @@ class DealerDispatch(models.Model):
         step = self.step_id.sudo()
         if self.channel == "activity":
             return self._schedule_activity(self._record().sudo(), step)
-        record = self._record().sudo()
-        template = None
-        if self.channel in ("email", "sms"):
-            template = step.mail_template_id if self.channel == "email" else step.sms_template_id
-            self._checked_template(template, record)
-        lang = self._lang(template)
-        record = record.with_context(lang=lang)
-        template = template and template.with_context(lang=lang)
         if self.channel == "email":
-            subject = template._render_field("subject", record.ids)[record.id]
-            body = self._outgoing_text(template._render_field("body_html", record.ids)[record.id], lang, html=True)
-            # links become Odoo's tracked short links (link_tracker, whose links only administrators
-            # create: sudo); the outgoing copy of each e-mail names this row in them and in an open
-            # pixel (mail.mail._prepare_outgoing_body)
-            body = (
-                self.env["mail.render.mixin"]
-                .sudo()
-                ._shorten_links(
-                    body, {"title": f"{self.campaign_id.name}: {step.name}"}, blacklist=self._unshortened_links()
-                )
-            )
-            email_from = template.email_from and template._render_field("email_from", record.ids)[record.id]
-            extra = self._notify_values(record, email_from or None)
+            record, lang, values = self._email_entry()[1:]
             # a message to the customer, not an internal note: the e-mail's preview line would
             # otherwise start with "Internal communication:" in the customer's inbox; its e-mail
             # names this row (tracking, unsubscribe link and headers when it leaves)
             with self._dispatch_mark().naming(self.id) as mark:
                 message = record.with_context(**{DISPATCH_KEY: mark}).message_notify(
-                    partner_ids=self.partner_id.ids,
-                    subject=subject,
-                    body=body,
-                    force_send=False,
-                    subtype_xmlid="mail.mt_comment",
-                    **extra,
+                    partner_ids=self.partner_id.ids, force_send=False, subtype_xmlid="mail.mt_comment", **values
                 )
-            return {
-                "state": "sent",
-                "mail_message_id": message.id,
-                "email_to": self.partner_id.email_normalized,
-                "lang": lang,
-            }
+            return self._email_sent_values(message, lang)
+        record = self._record().sudo()
+        lang = self._lang()
+        record = record.with_context(lang=lang)
         # telegram (the dispatch channels are e-mail, SMS, Telegram and activity)
         text = self._outgoing_text(step._render_telegram_text(record), lang)
         message_id = self._telegram_send_text(text)
         return {"state": "delivered", "provider_message_id": message_id}
+
+    def _email_entry(self):
+        """This campaign row's e-mail: ``(row, record, language, message values)``, the values being the
+        subject, body, author, sender and reply-to that ``message_notify`` takes.
+
+        The step's template rendered on the car or customer in the customer's language; its links
+        made Odoo's tracked short links (``link_tracker``, whose links only administrators create:
+        sudo), except the customer's own signed ones (``_unshortened_links``). The outgoing copy of
+        each e-mail names this row in them and in an open pixel (``mail.mail._prepare_outgoing_body``).
+        Called with the row's ``_sending_context``.
+        """
+        self.ensure_one()
+        step = self.step_id.sudo()
+        record = self._record().sudo()
+        template = self._checked_template(step.mail_template_id, record)
+        lang = self._lang(template)
+        record, template = record.with_context(lang=lang), template.with_context(lang=lang)
+        subject = template._render_field("subject", record.ids)[record.id]
+        body = self._outgoing_text(template._render_field("body_html", record.ids)[record.id], lang, html=True)
+        body = (
+            self.env["mail.render.mixin"]
+            .sudo()
+            ._shorten_links(
+                body, {"title": f"{self.campaign_id.name}: {step.name}"}, blacklist=self._unshortened_links()
+            )
+        )
+        email_from = template.email_from and template._render_field("email_from", record.ids)[record.id]
+        values = {"subject": subject, "body": body, **self._notify_values(record, email_from or None)}
+        return (self, record, lang, values)
+
+    def _email_sent_values(self, message, lang):
+        """The values marking this e-mail row handed over with ``message``."""
+        return {
+            "state": "sent",
+            "mail_message_id": message.id,
+            "email_to": self.partner_id.email_normalized,
+            "lang": lang,
+        }
 
     def _telegram_send_text(self, text):
         """Send ``text`` to the customer's chat with the bot they started (Telegram lets no other bot write to
@@ -1099,7 +1109,7 @@ class DealerDispatch(models.Model):
         token = uuid.uuid4().hex
         rows = self.with_context(**{SEND_MEMO: token})
         self.env.cr.cache[SEND_MEMO, token] = {"rows": rows}
-        sms_ids = []
+        sms_ids, email_ids = [], []
         try:
             usage = rows._cap_usage(now)
             for row in rows:
@@ -1114,12 +1124,14 @@ class DealerDispatch(models.Model):
                     if verdict[1] == "not_owner" and row.enrolment_id.state == "active":
                         # the car's later reminders are not for them either: their enrolment ends here
                         row.enrolment_id.write({"state": "stopped", "stop_reason": "not_owner"})
-                elif row.channel == "sms":
-                    sms_ids.append(row.id)  # sent together below; counted now for the cap of the next rows
+                elif row.channel == "sms" or (row.channel == "email" and row.step_id):
+                    # sent together below; counted now for the cap of the next rows
+                    (sms_ids if row.channel == "sms" else email_ids).append(row.id)
                     if not row.transactional:
                         usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
                 elif row._deliver(now) and row.channel != "activity" and not row.transactional:
                     usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
+            rows.browse(email_ids)._deliver_emails(now)
         finally:
             self.env.cr.cache.pop((SEND_MEMO, token), None)
         self.browse(sms_ids)._deliver_sms(now)
@@ -1149,6 +1161,135 @@ class DealerDispatch(models.Model):
             _logger.info("A batch of %s SMS could not be sent together; sending them one by one", len(self))
             for row in self:
                 row._deliver(now)
+
+    def _deliver_emails(self, now):
+        """Hand these campaign rows' e-mails to Odoo's mail queue together (``_hand_over_email_batch``) and mark
+        them sent, in one savepoint. A row whose customer Odoo would notify otherwise than by a plain e-mail
+        (a user of the database, an archived contact), and every row when anything of the batch fails,
+        goes alone through Odoo's ``message_notify`` (``_deliver``)."""
+        if not self:
+            return
+        alone = self.browse()
+        try:
+            with self.env.cr.savepoint():
+                entries = [row._as_sent()._email_entry() for row in self]
+                sent = self._hand_over_email_batch(entries)
+                for row in self:
+                    if row.id not in sent:
+                        alone |= row
+                        continue
+                    row.write(
+                        {
+                            **sent[row.id],
+                            "attempts": row.attempts + 1,
+                            "sent_at": now,
+                            "failure_type": False,
+                            "last_error": False,
+                            "next_retry_at": False,
+                        }
+                    )
+        except Exception:
+            _logger.info("A batch of %s e-mails could not be handed over together; sending them one by one", len(self))
+            alone = self
+        for row in alone:
+            # the batch's memo (the rows' shared look-ups) may have gone with the savepoint: a new one
+            self.env.cr.cache.setdefault((SEND_MEMO, self.env.context.get(SEND_MEMO)), {"rows": self})
+            row._deliver(now)
+
+    @api.model
+    def _hand_over_email_batch(self, entries):
+        """Queue the e-mails of ``entries`` (``_email_entry``: row, record, language, message values) in Odoo's
+        mail queue at once: what ``message_notify`` makes for each, made together.
+
+        Each e-mail is a message to its customer on the car or customer (``mail.message`` of type user
+        notification, as ``message_notify`` makes it), a ``mail.mail`` naming its row and the customer's
+        e-mail notification, whose delivery ``_cron_sync_delivery`` copies back. The messages, the e-mails and
+        the notifications are each created with one ``create`` per batch, and the customers' notification data
+        read with one query; what each e-mail looks like is Odoo's own: its references and headers
+        (``_notify_by_email_get_base_mail_values``), its recipient group and layout
+        (``_notify_get_classified_recipients_iterator``, ``_notify_by_email_render_layout``), rendered on the
+        record in the row's showroom and the customer's language, as ``message_notify`` renders it.
+
+        Only customers Odoo notifies by a plain e-mail are handed over here: a contact with a user of the
+        database (whom Odoo may notify in their inbox), an archived one or the showroom's own contact is left
+        out of the result, for ``message_notify``.
+
+        :returns: ``{row id: values marking the row sent}``
+        """
+        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        by_model = {}
+        for entry in entries:
+            by_model.setdefault(entry[1]._name, []).append(entry)
+        batch = []  # (row, record, lang, message values, recipient data)
+        for model, items in by_model.items():
+            records = self.env[model].sudo().browse({entry[1].id for entry in items})
+            # one query for the batch: Odoo's own per message (``_notify_get_recipients``)
+            data = self.env["mail.followers"]._get_recipient_data(
+                records, "user_notification", comment, list({entry[0].partner_id.id for entry in items})
+            )
+            for row, record, lang, values in items:
+                recipient = data.get(record.id, {}).get(row.partner_id.id)
+                plain = (
+                    recipient
+                    and recipient["active"]
+                    and recipient["notif"] == "email"
+                    and recipient["type"] == "customer"
+                    and recipient["id"] != record._message_compute_real_author(values["author_id"]).id
+                )
+                if plain:
+                    batch.append((row, record, lang, values, recipient))
+        if not batch:
+            return {}
+        message_values = []
+        for row, record, _lang, values, _recipient in batch:
+            company = record.env.company
+            message_values.append(
+                {
+                    **values,
+                    "model": record._name,
+                    "res_id": record.id,
+                    "body": escape(values["body"]),  # escaped if text, kept if markup
+                    "is_internal": True,
+                    "message_type": "user_notification",
+                    "subtype_id": comment,
+                    "message_id": tools.mail.generate_tracking_message_id("message-notify"),
+                    "partner_ids": row.partner_id.ids,
+                    "email_add_signature": True,
+                    "record_alias_domain_id": record._mail_get_alias_domains(default_company=company)[record.id].id,
+                    "record_company_id": record._mail_get_companies(default=company)[record.id].id,
+                }
+            )
+        messages = self.env["mail.thread"].sudo()._message_create(message_values)
+        mail_values, notified = [], []  # an e-mail per recipient group, and its notifications' values
+        for (row, record, _lang, _values, recipient), message, msg_vals in zip(
+            batch, messages, message_values, strict=True
+        ):
+            base = record._notify_by_email_get_base_mail_values(
+                message, [recipient], additional_values={"auto_delete": True}
+            )
+            notification = record._notify_by_email_get_base_notification_values(message)
+            groups = record._notify_get_classified_recipients_iterator(message, [recipient], msg_vals=msg_vals)
+            for _group_lang, render_values, group in groups:
+                body = record._notify_by_email_render_layout(
+                    message, group, msg_vals=msg_vals, render_values=render_values
+                )
+                final = record._notify_by_email_get_final_mail_values(
+                    group["recipients_ids"], base, additional_values={"body_html": body}
+                )
+                mail_values.append({**final, "dealer_dispatch_id": row.id})
+                notified.append([{**notification, "res_partner_id": pid} for pid in group["recipients_ids"]])
+        mails = self.env["mail.mail"].sudo().with_context(clean_context(self.env.context)).create(mail_values)
+        self.env["mail.notification"].sudo().create(
+            [
+                {**values, "mail_mail_id": mail.id}
+                for mail, group in zip(mails, notified, strict=True)
+                for values in group
+            ]
+        )
+        return {
+            row.id: row._email_sent_values(message, lang)
+            for (row, _record, lang, _values, _recipient), message in zip(batch, messages, strict=True)
+        }
 
     def _send_memo(self):
         """What the rows of the batch being sent share, kept for the batch only (``_process``): the rows, the

@@ -1,9 +1,10 @@
+import re
 from datetime import datetime
 from unittest.mock import patch
 
 from odoo.addons.dealer_crm.tests.common import load_migration, user_of
 from odoo.exceptions import UserError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DealerCampaignCase, FakeResponse, WorkerKilled
 
@@ -459,6 +460,67 @@ class TestCampaignSending(DealerCampaignCase):
             self.assertEqual(self.env["sms.sms"].search_count([("partner_id", "=", row.partner_id.id)]), 1)
             self.assertEqual(row.sms_id.partner_id, row.partner_id)
 
+    def test_a_batch_of_emails_is_what_odoo_makes_one_by_one(self):
+        """The cron hands a batch of campaign e-mails to Odoo's outbox together: each customer's message,
+        e-mail and notification are those Odoo's ``message_notify`` makes for one customer (same body and
+        layout, subject, sender, reply-to, headers, recipients, showroom), the e-mail names its row. A
+        customer with a portal account is notified through ``message_notify`` itself."""
+        portal = self.partners[4]
+        new_test_user(self.env, login="campaign_portal", groups="base.group_portal", partner_id=portal.id)
+        self.partners[0].lang = False
+        campaign = self._started([("email", -30)])
+        rows = self._dispatches(campaign)
+        Vehicle = type(self.env["dealer.vehicle"])
+        notify, notified = Vehicle.message_notify, []
+
+        def spy(record, **kwargs):
+            notified.append(kwargs["partner_ids"])
+            return notify(record, **kwargs)
+
+        def outcome():
+            self.env.flush_all()
+            seen = {}
+            for row in rows:
+                message = row.mail_message_id
+                mail = self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
+                notification = self.env["mail.notification"].search([("mail_message_id", "=", message.id)])
+                values = {
+                    "row": (row.state, row.lang, row.email_to, row.attempts),
+                    "message": message.read(
+                        ["subject", "body", "author_id", "email_from", "reply_to", "message_type", "subtype_id"]
+                        + ["partner_ids", "record_company_id", "model", "res_id", "is_internal"]
+                    ),
+                    "mail": mail.read(["subject", "body_html", "email_from", "reply_to", "headers", "recipient_ids"])
+                    + [mail.dealer_dispatch_id == row, mail.auto_delete, mail.state],
+                    "notification": notification.read(
+                        ["res_partner_id", "notification_type", "notification_status", "is_read", "author_id"]
+                    )
+                    + [notification.mail_mail_id == mail],
+                }
+                text = repr(values)
+                # the message-ids Odoo draws for each message, and the row's short link code
+                text = re.sub(r"<[^<>@\s]+@[^<>\s]+>", "<message-id>", text)
+                seen[row] = re.sub(r"'id': \d+", "'id': _", re.sub(r"/r/\w+", "/r/code", text))
+            return seen
+
+        with self.env.cr.savepoint() as together:
+            with freeze_time("2026-12-01 10:05:00"), patch.object(Vehicle, "message_notify", spy):
+                self._run_cron()
+            batch = outcome()
+            self.assertEqual(notified, [portal.ids], "only the portal customer went through message_notify")
+            together.rollback()
+        self.env.invalidate_all()
+        self.assertEqual(set(rows.mapped("state")), {"queued"})
+        Dispatch = type(self.env["dealer.dispatch"])
+        with freeze_time("2026-12-01 10:05:00"), patch.object(Dispatch, "_hand_over_email_batch", lambda *a: {}):
+            self._run_cron()
+        alone = outcome()
+        self.assertEqual(set(rows.mapped("state")), {"sent"})
+        for row in rows:
+            with self.subTest(customer=row.partner_id.name):
+                self.assertEqual(batch[row], alone[row])
+                self.assertIn(row.partner_id.name, batch[row])
+
     def test_telegram_retry_then_success_then_permanent_failure(self):
         campaign = self._started([("telegram", -30)])
         rows = self._dispatches(campaign)
@@ -515,9 +577,11 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(len(sent_to), 4)
 
     def test_one_broken_row_does_not_block_the_queue(self):
+        """The batch's e-mails go to the outbox together; a row whose e-mail cannot be written fails the batch,
+        whose rows then go one by one: that row waits for a retry, the others go out."""
         campaign = self._started([("email", -30)])
         rows = self._dispatches(campaign)
-        origin = type(self.env["dealer.dispatch"])._send_one
+        origin = type(self.env["dealer.dispatch"])._email_entry
 
         def broken_first(row):
             if row == rows[0]:
@@ -526,7 +590,7 @@ class TestCampaignSending(DealerCampaignCase):
 
         with freeze_time("2026-12-01 10:05:00"):
             with (
-                patch.object(type(self.env["dealer.dispatch"]), "_send_one", broken_first),
+                patch.object(type(self.env["dealer.dispatch"]), "_email_entry", broken_first),
                 self.assertLogs("odoo.addons.dealer_loyalty.models.dealer_dispatch", level="ERROR"),
             ):
                 self._run_cron()

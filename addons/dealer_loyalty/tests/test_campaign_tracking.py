@@ -98,12 +98,19 @@ class TestCampaignTracking(DealerCampaignHttpCase):
         self.assertFalse(row.clicked_at)
 
     def test_a_message_that_fails_leaves_the_next_ones_a_working_link(self):
-        """The rows of a batch share the short links they find; a row that fails takes back the short link its
-        savepoint created, and the next rows do not point at it: each customer's link opens the page."""
+        """The rows of a batch share the short links they find; a batch or a row that fails takes back the short
+        link its savepoint created, and the next rows do not point at it: each customer's link opens the page.
+        (The batch is handed over together and refused here, so its rows go one by one, the first failing.)"""
         campaign = self._campaign("warranty", [("email", -30)])
         with freeze_time("2026-12-01 06:00:00"):
             campaign.action_start()
-        Vehicle = type(self.env["dealer.vehicle"])
+        Dispatch, Vehicle = type(self.env["dealer.dispatch"]), type(self.env["dealer.vehicle"])
+        hand_over, handed = Dispatch._hand_over_email_batch, []
+
+        def batch_refused(model, entries):
+            handed.append(hand_over(model, entries))  # its messages, e-mails and short links made, then undone
+            raise RuntimeError("the outbox refused the batch")
+
         notify, calls = Vehicle.message_notify, []
 
         def first_one_fails(record, **kwargs):
@@ -114,11 +121,13 @@ class TestCampaignTracking(DealerCampaignHttpCase):
 
         with (
             freeze_time("2026-12-01 10:05:00"),
+            patch.object(Dispatch, "_hand_over_email_batch", batch_refused),
             patch.object(Vehicle, "message_notify", first_one_fails),
             self.assertLogs("odoo.addons.dealer_loyalty.models.dealer_dispatch", level="ERROR"),
         ):
             self._run_cron()
         rows = self._dispatches(campaign)
+        self.assertEqual([len(sent) for sent in handed], [len(rows)], "the batch was made whole before it failed")
         sent = rows.filtered(lambda row: row.state == "sent")
         self.assertEqual(len(sent), len(rows) - 1, "one row failed, the others went out")
         links = self.env["link.tracker"].search([("url", "=", "https://dealer.example.com/service?plate=1")])
