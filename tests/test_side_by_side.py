@@ -193,6 +193,7 @@ def test_a_reused_database_gets_the_addons_it_lacks(monkeypatch, installed, expe
         test_tags="/dealer_workshop:TestNormHours",
         full=False,
         timeout=60,
+        test_timeout=600,
     )
     SUITE.odoo_phase_tests(opts, None, {"host": "fake"}, "mine", SUITE.Tally())
     (extra,) = calls
