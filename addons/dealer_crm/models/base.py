@@ -1,6 +1,8 @@
 from odoo import SUPERUSER_ID, models
 from odoo.exceptions import UserError
 
+from ..tools.sql import reader_company_ids
+
 # the lines Odoo's message shows
 SHOWN_CROSSINGS = 5
 
@@ -50,13 +52,9 @@ class Base(models.AbstractModel):
             raise UserError("\n".join(lines)) from None
 
     def _dealer_user_env(self):
-        """The current user's environment, not as superuser, in the companies of the current selection they
-        work in (code running as superuser may have selected others)."""
-        mine = set(self.env.user._get_company_ids())
-        selected = [cid for cid in self.env.context.get("allowed_company_ids") or [] if cid in mine]
-        return self.env(
-            su=False, context={**self.env.context, "allowed_company_ids": selected or [self.env.user.company_id.id]}
-        )
+        """The current user's environment, not as superuser, in the companies they read in (``reader_company_ids``:
+        those of the current selection they work in; code running as superuser may have selected others)."""
+        return self.env(su=False, context={**self.env.context, "allowed_company_ids": reader_company_ids(self.env)})
 
     def _dealer_readable(self, records):
         """Whether the current user (not as superuser) may read every one of ``records``."""

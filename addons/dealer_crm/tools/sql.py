@@ -39,6 +39,13 @@ def in_reader_companies(env, column):
     """
     if env.uid == SUPERUSER_ID:
         return SQL("TRUE")
-    # as superuser, the selection may name companies the reader does not work in: those are left out
-    mine = set(env.user._get_company_ids())
-    return SQL("%s = ANY(%s)", column, [cid for cid in env.companies.ids if cid in mine])
+    return SQL("%s = ANY(%s)", column, reader_company_ids(env))
+
+
+def reader_company_ids(env):
+    """Ids of the companies the current user reads in: those of the current selection they work in (code running
+    as superuser may have selected others, which are left out), all of theirs when none of those is (as Odoo's
+    ``env.companies`` without a selection)."""
+    mine = env.user._get_company_ids()
+    selected = [cid for cid in env.companies.ids if cid in set(mine)]
+    return selected or list(mine)
