@@ -163,16 +163,13 @@ class MailMail(models.Model):
                 )
         return email_list
 
-    def _send(self, auto_commit=False, *args, **kwargs):
-        """E-mails sent together in one transaction read their campaign rows together (their customers, steps
-        and campaigns once, not per e-mail). Odoo's queue commits after each e-mail (``auto_commit``), which
-        empties the records read: there each e-mail reads its own row only, not the batch's again."""
-        if auto_commit:
-            return super()._send(auto_commit, *args, **kwargs)
+    def _send(self, *args, **kwargs):
+        """Odoo's queue sends its e-mails one by one: the campaign rows of a batch are read together
+        (their customers, steps and campaigns once for the batch, not per e-mail)."""
         token = uuid.uuid4().hex
         self.env.cr.cache[DISPATCH_MEMO, token] = {"mails": self.ids}
         try:
-            return super(MailMail, self.with_context(**{DISPATCH_MEMO: token}))._send(auto_commit, *args, **kwargs)
+            return super(MailMail, self.with_context(**{DISPATCH_MEMO: token}))._send(*args, **kwargs)
         finally:
             self.env.cr.cache.pop((DISPATCH_MEMO, token), None)
 
