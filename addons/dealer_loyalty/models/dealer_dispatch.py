@@ -151,7 +151,8 @@ class DealerDispatch(models.Model):
         _lang_get,
         string="Language",
         readonly=True,
-        help="The language the e-mail was written in: its unsubscribe link, added when it leaves, speaks it too.",
+        help="The language the message was written in: an e-mail's unsubscribe link, added when it leaves, speaks "
+        "it too.",
     )
     # indexed: Odoo deletes an SMS once sent and a task once done, and each deletion looks up the rows naming it
     # (without an index, one scan of the whole message log per SMS sent or task done)
@@ -1024,7 +1025,7 @@ class DealerDispatch(models.Model):
                 "state": "sent",
                 "mail_message_id": message.id,
                 "email_to": self.partner_id.email_normalized,
-                "lang": self._lang(),
+                "lang": self.lang or self._lang(),  # the language its text was chosen in when it was queued
             }
         if self.channel == "telegram":
             return {"state": "delivered", "provider_message_id": self._telegram_send_text(text)}
@@ -1110,9 +1111,13 @@ class DealerDispatch(models.Model):
         rows = self.with_context(**{SEND_MEMO: token})
         self.env.cr.cache[SEND_MEMO, token] = {"rows": rows}
         sms_ids, email_ids = [], []
+        pending = set()  # customers with a message of this batch that goes out together at its end
         try:
             usage = rows._cap_usage(now)
             for row in rows:
+                if row.partner_id.id in pending and not row.transactional and row.channel != "activity":
+                    # its cap depends on whether that message goes out: left due, for the next batch
+                    continue
                 # a row that failed was rolled back to its savepoint, which empties the cursor's cache and the
                 # memo with it (Odoo's Transaction.clear): the next rows start a new one
                 self.env.cr.cache.setdefault((SEND_MEMO, token), {"rows": rows})
@@ -1125,10 +1130,10 @@ class DealerDispatch(models.Model):
                         # the car's later reminders are not for them either: their enrolment ends here
                         row.enrolment_id.write({"state": "stopped", "stop_reason": "not_owner"})
                 elif row.channel == "sms" or (row.channel == "email" and row.step_id):
-                    # sent together below; counted now for the cap of the next rows
+                    # sent together below
                     (sms_ids if row.channel == "sms" else email_ids).append(row.id)
                     if not row.transactional:
-                        usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
+                        pending.add(row.partner_id.id)
                 elif row._deliver(now) and row.channel != "activity" and not row.transactional:
                     usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
             rows.browse(email_ids)._deliver_emails(now)
@@ -1165,8 +1170,8 @@ class DealerDispatch(models.Model):
     def _deliver_emails(self, now):
         """Hand these campaign rows' e-mails to Odoo's mail queue together (``_hand_over_email_batch``) and mark
         them sent, in one savepoint. A row whose customer Odoo would notify otherwise than by a plain e-mail
-        (a user of the database, an archived contact), and every row when anything of the batch fails,
-        goes alone through Odoo's ``message_notify`` (``_deliver``)."""
+        (a user of the database, an archived contact), and every row when anything of the batch fails, goes
+        alone through Odoo's ``message_notify`` (``_deliver``)."""
         if not self:
             return
         alone = self.browse()
@@ -1188,8 +1193,12 @@ class DealerDispatch(models.Model):
                             "next_retry_at": False,
                         }
                     )
-        except Exception:
-            _logger.info("A batch of %s e-mails could not be handed over together; sending them one by one", len(self))
+        except Exception as error:
+            _logger.info(
+                "A batch of %s e-mails could not be handed over together (%s); sending them one by one",
+                len(self),
+                scrub_bot_token(repr(error)),
+            )
             alone = self
         for row in alone:
             # the batch's memo (the rows' shared look-ups) may have gone with the savepoint: a new one
@@ -1212,7 +1221,9 @@ class DealerDispatch(models.Model):
 
         Only customers Odoo notifies by a plain e-mail are handed over here: a contact with a user of the
         database (whom Odoo may notify in their inbox), an archived one or the showroom's own contact is left
-        out of the result, for ``message_notify``.
+        out of the result, for ``message_notify``. A customer has one message in a batch (``_process`` leaves
+        their next one for the next batch), so the references of an e-mail (Odoo's thread of the record's
+        messages) never name a message written after it.
 
         :returns: ``{row id: values marking the row sent}``
         """

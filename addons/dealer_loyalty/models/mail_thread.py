@@ -211,6 +211,7 @@ class MailThread(models.AbstractModel):
                         "res_id": record.id,
                         "subject": in_lang(subject, langs[partner.lang, company]) or False,
                         "body": body,
+                        "lang": langs[partner.lang, company],
                     }
                 )
             channel = channel or "skipped"

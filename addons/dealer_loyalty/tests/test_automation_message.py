@@ -63,6 +63,16 @@ class TestAutomationMessage(DealerCampaignCase):
         russian, english = self._rows(self.by_mail), self._rows(self.capped)
         self.assertEqual(russian.body, "Ваш автомобиль готов.")
         self.assertEqual(english.body, TEXT)
+        self.assertEqual((russian.lang, english.lang), ("ru_RU", "en_US"))
+        # the customer changes language before the e-mail leaves: the Russian text keeps its Russian footer
+        self.env["ir.module.module"]._load_module_terms(["dealer_loyalty"], ["ru_RU"], overwrite=True)
+        self.by_mail.lang = "en_US"
+        with freeze_time("2026-12-01 12:05:00"):
+            self._run_cron()
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", russian.mail_message_id.id)])
+        outgoing = str(mail._prepare_outgoing_body())
+        self.assertIn("Ваш автомобиль готов.", outgoing)
+        self.assertIn("Отписаться от этих писем", outgoing)
 
     def test_a_customer_without_a_language_gets_the_showroom_language(self):
         """Not the language of whoever triggered the rule (here an English-speaking user): the showroom's."""

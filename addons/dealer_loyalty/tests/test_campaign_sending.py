@@ -57,7 +57,7 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertFalse(as_marketer.search([("id", "in", messages.ids)]), "the marketer reads none of them")
 
     def test_a_batch_looks_up_once_what_its_rows_share(self):
-        """The cron's batch of five customers' e-mails and SMS: the customers' reply-to addresses come
+        """The cron's batches of five customers' e-mails and SMS: the customers' reply-to addresses come
         from one call of Odoo's batch look-up, the phone blacklist is read once for all of them — and
         a customer whose number is on it gets no SMS, the others theirs."""
         self.env["phone.blacklist"]._add([self.partners[3].phone_sanitized])
@@ -86,7 +86,9 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(texted, self.partners - self.partners[3])
         record_model = rows[:1]._record()._name
         self.assertEqual(calls["reply_to"].count(record_model), 1, "the batch's reply-tos in one look-up")
-        self.assertEqual(calls["blacklist"], [5], "the blacklist read once for the batch's five customers")
+        # each customer's e-mail goes in the first batch, their SMS in the next (a customer has one message a
+        # batch): the blacklist is read once for that batch's four customers (planning gave the fifth no SMS)
+        self.assertEqual(calls["blacklist"], [4], "the blacklist read once for the batch's customers")
 
     def test_a_steps_responsible_of_another_showroom_never_gets_this_showrooms_tasks(self):
         """A campaign of every showroom (no company) naming a Responsible who works elsewhere: the cars of
@@ -365,6 +367,28 @@ class TestCampaignSending(DealerCampaignCase):
         self.assertEqual(set(rows.mapped("state")), {"skipped"})
         self.assertEqual(set(rows.mapped("skip_reason")), {"cap"})
         self.assertFalse(self.env["sms.sms"].search([("partner_id", "in", self.partners.ids)]))
+
+    def test_a_message_that_could_not_be_written_does_not_use_up_the_cap(self):
+        """A cap of one message: the customer's e-mail due in this run cannot be written (its template fails) and
+        fails for good; their SMS due in the same run is their one message, and goes out."""
+        self.company.dealer_msg_cap_count = 1
+        first = self._started([("email", -30)])
+        second = self._started([("sms", -30)])
+        Dispatch = type(self.env["dealer.dispatch"])
+
+        failure = "The template cannot be rendered."
+
+        def broken_template(row):
+            raise UserError(failure)
+
+        with freeze_time("2026-12-01 10:05:00"), patch.object(Dispatch, "_email_entry", broken_template):
+            self._run_cron()
+        emails = self._dispatches(first)
+        self.assertEqual(set(emails.mapped("state")), {"failed"})
+        self.assertEqual(set(emails.mapped("failure_type")), {"prepare"})
+        self.assertEqual(set(self._dispatches(second).mapped("state")), {"sent"})
+        for partner in self.partners:
+            self.assertEqual(self.env["sms.sms"].search_count([("partner_id", "=", partner.id)]), 1, partner.name)
 
     def test_stop_on_booking(self):
         campaign = self._started([("email", -30), ("sms", -3)])
