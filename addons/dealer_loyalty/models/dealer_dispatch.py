@@ -1137,48 +1137,34 @@ class DealerDispatch(models.Model):
                 elif row._deliver(now) and row.channel != "activity" and not row.transactional:
                     usage[row.partner_id.id] = usage.get(row.partner_id.id, 0) + 1
             rows.browse(email_ids)._deliver_emails(now)
+            rows.browse(sms_ids)._deliver_sms(now)
         finally:
             self.env.cr.cache.pop((SEND_MEMO, token), None)
-        self.browse(sms_ids)._deliver_sms(now)
 
     def _deliver_sms(self, now):
         """Send these rows' SMS together: rendered, handed to Odoo's SMS queue at once (``_hand_over_sms_batch``)
-        and marked sent, in one savepoint. When anything of it fails, each row goes alone, as any row
-        does (``_deliver``): one bad SMS does not hold back the others."""
-        if not self:
-            return
-        try:
-            with self.env.cr.savepoint():
-                entries = [row._as_sent()._sms_entry() for row in self]
-                sent = self._hand_over_sms_batch(entries)
-                for row in self:
-                    row.write(
-                        {
-                            **sent[row.id],
-                            "attempts": row.attempts + 1,
-                            "sent_at": now,
-                            "failure_type": False,
-                            "last_error": False,
-                            "next_retry_at": False,
-                        }
-                    )
-        except Exception:
-            _logger.info("A batch of %s SMS could not be sent together; sending them one by one", len(self))
-            for row in self:
-                row._deliver(now)
+        and marked sent (``_deliver_together``)."""
+        self._deliver_together(now, "_sms_entry", "_hand_over_sms_batch", "SMS")
 
     def _deliver_emails(self, now):
         """Hand these campaign rows' e-mails to Odoo's mail queue together (``_hand_over_email_batch``) and mark
-        them sent, in one savepoint. A row whose customer Odoo would notify otherwise than by a plain e-mail
-        (a user of the database, an archived contact), and every row when anything of the batch fails, goes
-        alone through Odoo's ``message_notify`` (``_deliver``)."""
+        them sent (``_deliver_together``). A row whose customer Odoo would notify otherwise than by a plain
+        e-mail (a user of the database, an archived contact) goes alone through Odoo's ``message_notify``."""
+        self._deliver_together(now, "_email_entry", "_hand_over_email_batch", "e-mails")
+
+    def _deliver_together(self, now, entry, hand_over, what):
+        """Hand these rows' messages over together and mark them sent, in one savepoint: each row's ``entry``
+        (a method name, called in the row's ``_as_sent`` environment), all of them given to ``hand_over`` (a
+        method name; it returns ``{row id: values marking the row sent}``). A row left out of that result, and
+        every row when anything of the batch fails, goes alone, as any row does (``_deliver``): one bad message
+        does not hold back the others."""
         if not self:
             return
         alone = self.browse()
         try:
             with self.env.cr.savepoint():
-                entries = [row._as_sent()._email_entry() for row in self]
-                sent = self._hand_over_email_batch(entries)
+                entries = [getattr(row._as_sent(), entry)() for row in self]
+                sent = getattr(self, hand_over)(entries)
                 for row in self:
                     if row.id not in sent:
                         alone |= row
@@ -1195,14 +1181,16 @@ class DealerDispatch(models.Model):
                     )
         except Exception as error:
             _logger.info(
-                "A batch of %s e-mails could not be handed over together (%s); sending them one by one",
+                "A batch of %s %s could not be handed over together (%s); sending them one by one",
                 len(self),
+                what,
                 scrub_bot_token(repr(error)),
             )
             alone = self
+        token = self.env.context.get(SEND_MEMO)
         for row in alone:
-            # the batch's memo (the rows' shared look-ups) may have gone with the savepoint: a new one
-            self.env.cr.cache.setdefault((SEND_MEMO, self.env.context.get(SEND_MEMO)), {"rows": self})
+            if token:  # the batch's memo (the rows' shared look-ups) may have gone with the savepoint: a new one
+                self.env.cr.cache.setdefault((SEND_MEMO, token), {"rows": self})
             row._deliver(now)
 
     @api.model
