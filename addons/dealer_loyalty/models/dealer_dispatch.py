@@ -7,8 +7,9 @@ Exactly-once design (why the send loop looks the way it does):
 * E-mail, SMS and activities are *handed to Odoo's own outbox* (``mail.mail`` with its
   message and notification, as ``message_notify`` makes them; ``sms.sms`` with its chatter
   message and notification, as ``_message_sms(put_in_queue=True)`` makes them; each for a
-  whole batch at once) in the same transaction that marks the row ``sent``.  No provider is called before commit, so a
-  crash rolls back both the row and the queued message: the rerun sends it once.
+  whole batch at once) in the same transaction that marks the row ``sent``.  No provider is
+  called before commit, so a crash rolls back both the row and the queued message: the rerun
+  sends it once.
   Odoo's mail/SMS queue crons then talk to the providers; their outcome comes back
   through ``mail.notification`` in ``_cron_sync_delivery``.
 * Telegram is called by us over HTTP and cannot be rolled back, so each Telegram row is
@@ -1021,12 +1022,8 @@ class DealerDispatch(models.Model):
                     # the showroom's message, whoever sends the queue (a message's author reads it)
                     author_id=(self.company_id or self.env.company).partner_id.id,
                 )
-            return {
-                "state": "sent",
-                "mail_message_id": message.id,
-                "email_to": self.partner_id.email_normalized,
-                "lang": self.lang or self._lang(),  # the language its text was chosen in when it was queued
-            }
+            # the language its text was chosen in when it was queued
+            return self._email_sent_values(message, self.lang or self._lang())
         if self.channel == "telegram":
             return {"state": "delivered", "provider_message_id": self._telegram_send_text(text)}
         raise UserError(self.env._("An automation message cannot go out as %(channel)s.", channel=self.channel))
