@@ -6,12 +6,13 @@
 
 Odoo's own multi-server design: every ``odoo-bin`` runs cron threads; a cron *job* (an
 ``ir.cron`` row) is taken by one thread at a time (``FOR NO KEY UPDATE SKIP LOCKED`` on the
-row), so the servers share the work job by job.  Sending a campaign's e-mails is two jobs:
+row), so the servers share the work job by job.  Sending a campaign's e-mails is
 ``dealer.dispatch._cron_send_due`` (checks, rendering in the customer's language, links,
 the dispatch log: the rows go to Odoo's outbox, ``mail.mail``, in batches committed one by one)
-and Odoo's mail queue (``mail.mail.process_email_queue``: SMTP), which the sending starts
-(``_trigger``) after each batch.  One server runs them one after the other; two servers run
-them side by side, one job each, on the same database.
+then the campaign e-mail queue (SMTP): Odoo's mail queue run as four jobs, each for one part
+of the campaign rows (``mail.mail._dealer_send_queue_part``), which the sending starts
+(``_trigger``) after each batch.  One server runs the jobs one after the other; two servers run
+them side by side, one job each at a time, on the same database.
 
 Each server: ``odoo-bin --workers=0 --max-cron-threads=1`` on 127.0.0.1 (its own HTTP port)
 with ``ODOO_NOTIFY_CRON_CHANGES=1``, so that a job that stops with work left (Odoo gives a job
@@ -71,6 +72,7 @@ BODY = (
 CRONS = {
     "send": "dealer_loyalty.ir_cron_dealer_dispatch_send",
     "mail": "mail.ir_cron_mail_scheduler_action",
+    **{f"mail{part}": f"dealer_loyalty.ir_cron_dealer_email_queue_{part}" for part in range(1, 5)},
     "sync": "dealer_loyalty.ir_cron_dealer_dispatch_sync",
 }
 NOT_FINAL = ("queued", "sending")

@@ -1385,15 +1385,17 @@ class DealerDispatch(models.Model):
                 return
 
     def _start_outbox_queues(self):
-        """Start Odoo's mail queue for the e-mails these rows just handed to it.
+        """Start the jobs of the campaign e-mail queue that send the e-mails these rows just handed to Odoo's
+        outbox (``mail.mail._dealer_start_queues``).
 
         Left to itself the queue runs hourly: a reminder would wait that long in the outbox (an
         SMS starts its own queue when it is created). A trigger, committed with the batch, makes
-        the queue due at once, so it runs on a free cron worker, of this server or another one,
-        while the next batch is rendered (as Odoo's events and our lead API start it).
+        the jobs due at once, so they run on free cron workers, of this server or others,
+        while the next batch is rendered (as Odoo's events and our lead API start Odoo's queue).
         """
-        if any(row.channel == "email" and row.state == "sent" for row in self):
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        rows = self.filtered(lambda row: row.channel == "email" and row.state == "sent")
+        if rows:
+            self.env["mail.mail"]._dealer_start_queues(rows.ids)
 
     @api.model
     def _send_telegram(self, now):

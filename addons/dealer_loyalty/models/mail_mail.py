@@ -46,6 +46,17 @@ EMAIL_CONSENT_KEY = "dealer_email_consent"
 # context key naming the memo (in the cursor) of the batch of e-mails being sent (see _send)
 DISPATCH_MEMO = "dealer_dispatch_memo"
 
+# Campaign e-mails leave through jobs of their own, one per part of the campaign rows
+# (``ir_cron_dealer_email_queue_<part>``): Odoo's mail queue is one job, which one cron worker runs at a time,
+# while several jobs run side by side on the cron workers of several Odoo servers
+QUEUE_PARTS = 4
+QUEUE_JOB = "dealer_loyalty.ir_cron_dealer_email_queue_%s"
+
+
+def queue_part(dispatch_id):
+    """The part (1 to ``QUEUE_PARTS``) of the campaign e-mail queue that sends the e-mails of a campaign row."""
+    return dispatch_id % QUEUE_PARTS + 1
+
 
 class MailMail(models.Model):
     _inherit = "mail.mail"
@@ -55,15 +66,24 @@ class MailMail(models.Model):
     dealer_dispatch_id = fields.Many2one(
         "dealer.dispatch", string="Campaign message", readonly=True, index="btree_not_null", ondelete="set null"
     )
+    # set with the campaign row (create); empty: Odoo's mail queue sends the e-mail
+    dealer_queue_part = fields.Integer(
+        string="Campaign queue part",
+        readonly=True,
+        help="Which job of the campaign e-mail queue sends this campaign e-mail.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
         """The e-mails of a campaign row's message (``message_notify`` called with ``DISPATCH_KEY``)
-        remember the row."""
+        remember the row, and the part of the campaign e-mail queue that sends them."""
         mark = self.env.context.get(DISPATCH_KEY)
         if isinstance(mark, DispatchMail) and mark.dispatch_id:
             for vals in vals_list:
                 vals.setdefault("dealer_dispatch_id", mark.dispatch_id)
+        for vals in vals_list:
+            if vals.get("dealer_dispatch_id"):
+                vals["dealer_queue_part"] = queue_part(vals["dealer_dispatch_id"])
         if self.env.context.get(EMAIL_CONSENT_KEY):
             self._dealer_keep_to_consent(vals_list)
         return super().create(vals_list)
@@ -201,13 +221,24 @@ class MailMail(models.Model):
         nothing, so the runner takes the job as done and the rest of a large campaign waits for the
         queue's next hourly run. Reported, the runner runs the queue again at once (the same job
         loops, or is rescheduled as soon as possible, on any server's cron worker).
+
+        Run by Odoo's own job (no ``filters``), the queue leaves the campaign e-mails of each part whose
+        job is active to that job (``_dealer_send_queue_part``): each e-mail has one job that sends it,
+        and the cron runner never runs one job twice at a time, so no e-mail can leave twice. A part
+        whose job an administrator switched off is sent by Odoo's queue again.
         """
-        in_cron = self.env.context.get("ir_cron_progress_id") and not email_ids and "filters" not in self.env.context
+        in_cron = self.env.context.get("ir_cron_progress_id") and not email_ids
         if not in_cron:
             return super().process_email_queue(email_ids=email_ids, batch_size=batch_size)
+        if "filters" not in self.env.context:
+            parts = list(self._dealer_queue_jobs())
+            queue = self.with_context(filters=[("dealer_queue_part", "not in", parts)])
+            return queue.process_email_queue(email_ids=email_ids, batch_size=batch_size)
         now = fields.Datetime.now()
-        domain = Domain("state", "=", "outgoing") & (
-            Domain("scheduled_date", "=", False) | Domain("scheduled_date", "<=", now)
+        domain = (
+            Domain("state", "=", "outgoing")
+            & (Domain("scheduled_date", "=", False) | Domain("scheduled_date", "<=", now))
+            & Domain(self.env.context["filters"])
         )
         size = int(self.env["ir.config_parameter"].sudo().get_param("mail.mail.queue.batch.size", batch_size))
         batch_ids = self.search(domain, limit=size or batch_size).ids  # the batch Odoo's search takes
@@ -216,3 +247,29 @@ class MailMail(models.Model):
         # a batch that sent nothing (the SMTP server down…) asks for no rerun: the hourly run retries
         self.env["ir.cron"]._commit_progress(processed, remaining=self.search_count(domain) if processed else 0)
         return result
+
+    @api.model
+    def _dealer_send_queue_part(self, part):
+        """The job of one part of the campaign e-mails: Odoo's queue, for the e-mails of that part."""
+        return self.with_context(filters=[("dealer_queue_part", "=", part)]).process_email_queue()
+
+    @api.model
+    def _dealer_queue_jobs(self):
+        """``{part: job}`` of the campaign e-mail queue's active jobs."""
+        ids = {
+            part: self.env["ir.model.data"]._xmlid_to_res_id(QUEUE_JOB % part, raise_if_not_found=False)
+            for part in range(1, QUEUE_PARTS + 1)
+        }
+        active = self.env["ir.cron"].sudo().browse([job_id for job_id in ids.values() if job_id]).filtered("active")
+        return {part: active.browse(job_id) for part, job_id in ids.items() if job_id in active.ids}
+
+    @api.model
+    def _dealer_start_queues(self, dispatch_ids):
+        """Make the jobs that send the e-mails of these campaign rows due at once (Odoo's queue for a part
+        whose job is switched off)."""
+        parts = {queue_part(dispatch_id) for dispatch_id in dispatch_ids}
+        jobs = self._dealer_queue_jobs()
+        for part in sorted(set(parts) & set(jobs)):
+            jobs[part]._trigger()
+        if set(parts) - set(jobs):
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()

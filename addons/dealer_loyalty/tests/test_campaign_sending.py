@@ -123,24 +123,53 @@ class TestCampaignSending(DealerCampaignCase):
         for vehicle in self.vehicles:
             self.assertEqual(len(rows.filtered(lambda r, v=vehicle: r.vehicle_id == v).activity_id), 1)
 
+    def _queue_jobs(self):
+        return [self.env.ref(f"dealer_loyalty.ir_cron_dealer_email_queue_{part}") for part in range(1, 5)]
+
     def test_mail_queue_starts_with_the_batch(self):
-        """A reminder handed to Odoo's outbox does not wait for the mail queue's hourly run."""
+        """A reminder handed to Odoo's outbox does not wait for the mail queue's hourly run: the jobs of the
+        campaign e-mail queue that send the batch's e-mails are due at once (Odoo's queue for a part whose job
+        is switched off)."""
         queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        jobs = self._queue_jobs()
         Trigger = self.env["ir.cron.trigger"].sudo()
-        before = Trigger.search_count([("cron_id", "=", queue.id)])
+
+        def started():
+            return {cron: Trigger.search([("cron_id", "=", cron.id)], order="id desc") for cron in [queue, *jobs]}
+
+        before = started()
         self._started([("activity", -30), ("sms", -30)])
         with freeze_time("2026-12-01 10:05:00"):
             self._run_cron()
-        self.assertEqual(Trigger.search_count([("cron_id", "=", queue.id)]), before, "no e-mail: queue not started")
-        self._started([("email", -30)])
+        self.assertEqual(started(), before, "no e-mail: no queue started")
+        campaign = self._started([("email", -30)])
         with freeze_time("2026-12-01 10:05:00"):
             self._run_cron()
-        triggers = Trigger.search([("cron_id", "=", queue.id)], order="id desc")
-        self.assertEqual(len(triggers), before + 1, "one start per batch")
-        self.assertEqual(triggers[0].call_at, datetime(2026, 12, 1, 10, 5), "due at once")
+        rows = self._dispatches(campaign)
+        mails = self.env["mail.mail"].search([("dealer_dispatch_id", "in", rows.ids)])
+        self.assertEqual(len(mails), 5)
+        parts = {mail.dealer_dispatch_id.id % 4 + 1 for mail in mails}
+        self.assertEqual(sorted(mails.mapped("dealer_queue_part")), sorted(row.id % 4 + 1 for row in rows))
+        after = started()
+        self.assertEqual(after[queue], before[queue], "Odoo's queue leaves them to the campaign queue's jobs")
+        for part, job in enumerate(jobs, 1):
+            new = after[job] - before[job]
+            if part in parts:
+                self.assertEqual(len(new), 1, f"part {part}: one start per batch")
+                self.assertEqual(new.call_at, datetime(2026, 12, 1, 10, 5), "due at once")
+            else:
+                self.assertFalse(new, f"part {part} has no e-mail of the batch")
+        # a part whose job an administrator switched off is Odoo's queue's again
+        jobs[min(parts) - 1].active = False
+        before = started()
+        rows._start_outbox_queues()
+        after = started()
+        self.assertEqual(len(after[queue] - before[queue]), 1, "Odoo's queue started for the part switched off")
+        self.assertFalse(after[jobs[min(parts) - 1]] - before[jobs[min(parts) - 1]])
 
     def test_mail_queue_goes_on_until_the_campaign_is_out(self):
-        """Odoo's queue sends one batch per call; from the cron it says what still waits, so it is run again."""
+        """Each job of the campaign e-mail queue sends the e-mails of its part; from the cron it says what
+        still waits, so it is run again. Odoo's own queue job leaves the parts that have a job."""
         self.env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
         self._started([("email", -30)])
         with freeze_time("2026-12-01 10:05:00"):
@@ -154,21 +183,55 @@ class TestCampaignSending(DealerCampaignCase):
             return 3600.0
 
         queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
-        # the context the cron runner gives the job (ir.cron._run_job)
-        Mail = self.env["mail.mail"].with_context(cron_id=queue.id, ir_cron_progress_id=1)
+        jobs = self._queue_jobs()
+
+        def in_cron(job):
+            # the context the cron runner gives the job (ir.cron._run_job)
+            return self.env["mail.mail"].with_context(cron_id=job.id, ir_cron_progress_id=1)
+
         with (
             patch.object(type(self.env["ir.cron"]), "_commit_progress", commit_progress),
             self.mock_mail_gateway(),
         ):
-            for _call in range(5):
-                Mail.process_email_queue(batch_size=2)
-                if reported and not reported[-1][1]:
-                    break
-        self.assertEqual(reported, [(2, 3), (2, 1), (1, 0)], "sent, still waiting: the runner goes on until 0")
+            in_cron(queue).process_email_queue(batch_size=2)
+            self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "Odoo's queue job leaves them")
+            self.assertEqual(reported, [(0, 0)])
+            reported.clear()
+            self.env["ir.config_parameter"].sudo().set_param("mail.mail.queue.batch.size", 1)
+            for part, job in enumerate(jobs, 1):
+                own = mails.filtered(lambda mail, part=part: mail.dealer_queue_part == part)
+                for _call in range(5):
+                    in_cron(job)._dealer_send_queue_part(part)
+                    if reported and not reported[-1][1]:
+                        break
+                expected = [(1, len(own) - sent) for sent in range(1, len(own) + 1)] or [(0, 0)]
+                self.assertEqual(reported, expected, f"part {part}: sent, still waiting, until 0")
+                self.assertEqual(set(own.mapped("state")), {"sent"} if own else set())
+                reported.clear()
         self.assertEqual(set(mails.mapped("state")), {"sent"})
         # outside a cron (a person's "Send now") nothing is reported
         self.env["mail.mail"].process_email_queue()
-        self.assertEqual(len(reported), 3)
+        self.assertFalse(reported)
+
+    def test_a_part_switched_off_is_sent_by_odoos_queue(self):
+        """An administrator who switches a job of the campaign e-mail queue off does not stop its e-mails:
+        Odoo's queue sends them, and only them of the campaign's."""
+        self.env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
+        self._started([("email", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        mails = self._mails_to(self.partners)
+        part = mails[0].dealer_queue_part
+        self.env.ref(f"dealer_loyalty.ir_cron_dealer_email_queue_{part}").active = False
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        with (
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *args, **kwargs: 3600.0),
+            self.mock_mail_gateway(),
+        ):
+            self.env["mail.mail"].with_context(cron_id=queue.id, ir_cron_progress_id=1).process_email_queue()
+        for mail in mails:
+            expected = "sent" if mail.dealer_queue_part == part else "outgoing"
+            self.assertEqual(mail.state, expected, f"part {mail.dealer_queue_part}")
 
     def test_the_queue_reads_campaign_rows_only_for_campaign_emails(self):
         """A campaign e-mail names its row (tracking and unsubscribe link when it leaves); the queue reads
