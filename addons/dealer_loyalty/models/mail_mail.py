@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
-from odoo.tools import email_normalize, email_split, formataddr
+from odoo.tools import SQL, email_normalize, email_split, formataddr
 from odoo.tools.mail import email_split_tuples
 
 _logger = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ DISPATCH_MEMO = "dealer_dispatch_memo"
 # while several jobs run side by side on the cron workers of several Odoo servers
 QUEUE_PARTS = 4
 QUEUE_JOB = "dealer_loyalty.ir_cron_dealer_email_queue_%s"
+# first key of the PostgreSQL advisory locks of the parts (the second is the part)
+QUEUE_LOCK = 1145393493
 
 
 def queue_part(dispatch_id):
@@ -185,13 +187,59 @@ class MailMail(models.Model):
 
     def _send(self, *args, **kwargs):
         """Odoo's queue sends its e-mails one by one: the campaign rows of a batch are read together
-        (their customers, steps and campaigns once for the batch, not per e-mail)."""
-        token = uuid.uuid4().hex
-        self.env.cr.cache[DISPATCH_MEMO, token] = {"mails": self.ids}
-        try:
-            return super(MailMail, self.with_context(**{DISPATCH_MEMO: token}))._send(*args, **kwargs)
-        finally:
-            self.env.cr.cache.pop((DISPATCH_MEMO, token), None)
+        (their customers, steps and campaigns once for the batch, not per e-mail).
+
+        A campaign e-mail leaves only from the transaction that holds its part's lock, whoever sends it
+        (its part's job, Odoo's queue for a part whose job is off, a job run by hand, a person's "Send now"):
+        a part's e-mails are never sent by two transactions at once, and those another one sent meanwhile
+        are left out. The e-mails of a part locked elsewhere wait for whoever holds it.
+        """
+        parts = {part for part in self.mapped("dealer_queue_part") if part}
+        with self._dealer_part_locks(parts) as held:
+            mails = self
+            if parts:
+                self.env.cr.execute(
+                    SQL(
+                        """SELECT id FROM mail_mail
+                            WHERE id = ANY(%s)
+                              AND (COALESCE(dealer_queue_part, 0) = 0
+                                   OR dealer_queue_part = ANY(%s) AND state = 'outgoing')""",
+                        self.ids,
+                        list(held),
+                    )
+                )
+                kept = {mail_id for (mail_id,) in self.env.cr.fetchall()}
+                mails = self.browse([mail_id for mail_id in self.ids if mail_id in kept])
+                mails.invalidate_recordset(["state"])  # as it is now, not as it was read before the lock
+            token = uuid.uuid4().hex
+            self.env.cr.cache[DISPATCH_MEMO, token] = {"mails": mails.ids}
+            try:
+                return super(MailMail, mails.with_context(**{DISPATCH_MEMO: token}))._send(*args, **kwargs)
+            finally:
+                self.env.cr.cache.pop((DISPATCH_MEMO, token), None)
+
+    @contextmanager
+    def _dealer_part_locks(self, parts):
+        """Lock the campaign e-mail queue's ``parts`` that no other transaction holds; yields the parts locked.
+
+        PostgreSQL advisory locks of a session of their own: they last across the queue's commits and
+        whatever becomes of its transaction, are released at the end, and go with the connection if the
+        process dies.
+        """
+        if not parts:
+            yield set()
+            return
+        held = set()
+        with self.env.registry.cursor() as lock_cr:
+            try:
+                for part in sorted(parts):
+                    lock_cr.execute(SQL("SELECT pg_try_advisory_lock(%s, %s)", QUEUE_LOCK, part))
+                    if lock_cr.fetchone()[0]:
+                        held.add(part)
+                yield held
+            finally:
+                for part in held:
+                    lock_cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", QUEUE_LOCK, part))
 
     def _dealer_dispatch(self):
         """The campaign row this e-mail belongs to, or an empty recordset.
@@ -223,9 +271,10 @@ class MailMail(models.Model):
         loops, or is rescheduled as soon as possible, on any server's cron worker).
 
         Run by Odoo's own job (no ``filters``), the queue leaves the campaign e-mails of each part whose
-        job is active to that job (``_dealer_send_queue_part``): each e-mail has one job that sends it,
-        and the cron runner never runs one job twice at a time, so no e-mail can leave twice. A part
-        whose job an administrator switched off is sent by Odoo's queue again.
+        job is active to that job (``_dealer_send_queue_part``), so the parts leave side by side on
+        several cron workers. A part whose job an administrator switched off is sent by Odoo's queue
+        again. Whoever sends a part holds its lock (``_send``): no e-mail leaves twice, even while a
+        job is switched on or run by hand.
         """
         in_cron = self.env.context.get("ir_cron_progress_id") and not email_ids
         if not in_cron:
