@@ -129,6 +129,14 @@ class TestCampaignSending(DealerCampaignCase):
     def _queue_jobs(self):
         return [self.env.ref(f"dealer_loyalty.ir_cron_dealer_email_queue_{part}") for part in range(1, 5)]
 
+    def _campaign_emails_waiting(self):
+        """The e-mails of a campaign's five customers handed to Odoo's outbox, nothing else waiting there."""
+        self.env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
+        self._started([("email", -30)])
+        with freeze_time("2026-12-01 10:05:00"):
+            self._run_cron()
+        return self._mails_to(self.partners)
+
     def test_mail_queue_starts_with_the_batch(self):
         """A reminder handed to Odoo's outbox does not wait for the mail queue's hourly run: the jobs of the
         campaign e-mail queue that send the batch's e-mails are due at once (Odoo's queue for a part whose job
@@ -172,11 +180,7 @@ class TestCampaignSending(DealerCampaignCase):
     def test_mail_queue_goes_on_until_the_campaign_is_out(self):
         """Each job of the campaign e-mail queue sends the e-mails of its part; from the cron it says what
         still waits, so it is run again. Odoo's own queue job leaves the parts that have a job."""
-        self.env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
-        self._started([("email", -30)])
-        with freeze_time("2026-12-01 10:05:00"):
-            self._run_cron()
-        mails = self._mails_to(self.partners)
+        mails = self._campaign_emails_waiting()
         self.assertEqual(mails.mapped("state"), ["outgoing"] * 5)
         reported = []
 
@@ -219,11 +223,7 @@ class TestCampaignSending(DealerCampaignCase):
     def test_a_part_switched_off_is_sent_by_odoos_queue(self):
         """An administrator who switches a job of the campaign e-mail queue off does not stop its e-mails:
         Odoo's queue sends them, and only them of the campaign's."""
-        self.env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
-        self._started([("email", -30)])
-        with freeze_time("2026-12-01 10:05:00"):
-            self._run_cron()
-        mails = self._mails_to(self.partners)
+        mails = self._campaign_emails_waiting()
         part = mails[0].dealer_queue_part
         self.env.ref(f"dealer_loyalty.ir_cron_dealer_email_queue_{part}").active = False
         queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
@@ -239,11 +239,7 @@ class TestCampaignSending(DealerCampaignCase):
     def test_a_part_another_transaction_sends_is_left_to_it(self):
         """Whoever sends a part's e-mails holds its lock: another transaction (a job switched on or run by hand
         while Odoo's queue sends the part) leaves them, and sends none that was sent meanwhile."""
-        self.env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
-        self._started([("email", -30)])
-        with freeze_time("2026-12-01 10:05:00"):
-            self._run_cron()
-        mails = self._mails_to(self.partners)
+        mails = self._campaign_emails_waiting()
         part = mails[0].dealer_queue_part
         own = mails.filtered(lambda mail: mail.dealer_queue_part == part)
         others = mails - own
