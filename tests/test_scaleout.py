@@ -2,8 +2,9 @@
 
 A small run of bench/scaleout.py (``--servers 2``): two ``odoo-bin --workers=0
 --max-cron-threads=1`` processes on 127.0.0.1 share the crons of one database (the sending
-cron, the four jobs of the campaign e-mail queue, Odoo's mail queue, the delivery sync), with ``DEALER_SCALEOUT_MESSAGES`` (default 300) due
-e-mail reminders, into the script's SMTP sink on 127.0.0.1.  Asserted where a customer would
+cron, the four jobs of the campaign e-mail queue, Odoo's mail queue, the delivery sync), with
+``DEALER_SCALEOUT_MESSAGES`` (default 300) due e-mail reminders, into the script's SMTP sink on
+127.0.0.1.  Asserted where a customer would
 notice: no customer got the e-mail twice and no Message-Id arrived twice at the SMTP server,
 none got nothing, every row of the message log ended in a final state and was delivered.
 Nothing about speed is asserted (that is the benchmark's job).

@@ -187,7 +187,7 @@ class MailMail(models.Model):
 
     def _send(self, *args, **kwargs):
         """Odoo's queue sends its e-mails one by one: the campaign rows of a batch are read together
-        (their customers, steps and campaigns once for the batch, not per e-mail).
+        (their customers, steps and campaigns once for the batch, not per e-mail: ``_dealer_send_batch``).
 
         A campaign e-mail leaves only from the transaction that holds its part's lock, whoever sends it
         (its part's job, Odoo's queue for a part whose job is off, a job run by hand, a person's "Send now"):
@@ -195,51 +195,79 @@ class MailMail(models.Model):
         are left out. The e-mails of a part locked elsewhere wait for whoever holds it.
         """
         parts = {part for part in self.mapped("dealer_queue_part") if part}
-        with self._dealer_part_locks(parts) as held:
-            mails = self
-            if parts:
-                self.env.cr.execute(
-                    SQL(
-                        """SELECT id FROM mail_mail
-                            WHERE id = ANY(%s)
-                              AND (COALESCE(dealer_queue_part, 0) = 0
-                                   OR dealer_queue_part = ANY(%s) AND state = 'outgoing')""",
-                        self.ids,
-                        list(held),
-                    )
+        plain_ids = {mail.id for mail in self if not mail.dealer_queue_part}
+        if not parts:
+            return self._dealer_send_batch(*args, **kwargs)
+        # the queue commits after each e-mail (auto_commit): it holds the locks across its commits; any other
+        # sender holds them until its transaction ends
+        queue = kwargs.get("auto_commit", args[0] if args else False) is True
+        self.env.flush_all()
+        with self._dealer_part_locks(parts, queue) as held:
+            if queue:
+                # the transaction's snapshot starts after the locks: what another sender committed is seen (the
+                # queue commits after each e-mail anyway; nothing of it is pending here)
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.cr.execute(
+                SQL(
+                    """SELECT id FROM mail_mail
+                        WHERE id = ANY(%s) AND dealer_queue_part = ANY(%s) AND state = 'outgoing'
+                        %s""",
+                    self.ids,
+                    list(held),
+                    # a snapshot older than the lock: a row another sender changed since is a serialization
+                    # failure (the request is replayed), never a second e-mail
+                    SQL("") if queue else SQL("FOR NO KEY UPDATE"),
                 )
-                kept = {mail_id for (mail_id,) in self.env.cr.fetchall()}
-                mails = self.browse([mail_id for mail_id in self.ids if mail_id in kept])
-                mails.invalidate_recordset(["state"])  # as it is now, not as it was read before the lock
-            token = uuid.uuid4().hex
-            self.env.cr.cache[DISPATCH_MEMO, token] = {"mails": mails.ids}
-            try:
-                return super(MailMail, mails.with_context(**{DISPATCH_MEMO: token}))._send(*args, **kwargs)
-            finally:
-                self.env.cr.cache.pop((DISPATCH_MEMO, token), None)
+            )
+            kept = {mail_id for (mail_id,) in self.env.cr.fetchall()}
+            self.invalidate_recordset(["state"])  # as it is now, not as it was read before the lock
+            mails = self.browse([mail_id for mail_id in self.ids if mail_id in kept or mail_id in plain_ids])
+            return mails._dealer_send_batch(*args, **kwargs) if mails else True
+
+    def _dealer_send_batch(self, *args, **kwargs):
+        """Odoo's ``_send`` with a memo of the batch: its campaign rows are read together."""
+        token = uuid.uuid4().hex
+        self.env.cr.cache[DISPATCH_MEMO, token] = {"mails": self.ids}
+        try:
+            return super(MailMail, self.with_context(**{DISPATCH_MEMO: token}))._send(*args, **kwargs)
+        finally:
+            self.env.cr.cache.pop((DISPATCH_MEMO, token), None)
 
     @contextmanager
-    def _dealer_part_locks(self, parts):
+    def _dealer_part_locks(self, parts, queue):
         """Lock the campaign e-mail queue's ``parts`` that no other transaction holds; yields the parts locked.
 
-        PostgreSQL advisory locks of a session of their own: they last across the queue's commits and
-        whatever becomes of its transaction, are released at the end, and go with the connection if the
-        process dies.
+        PostgreSQL advisory locks. For the queue, which commits after each e-mail, locks of a session of
+        their own: they last across its commits and whatever becomes of its transaction, are released at
+        the end, and go with the connection if the process dies. For any other sender, locks of its
+        transaction, released when it commits what it sent.
         """
-        if not parts:
-            yield set()
-            return
         held = set()
+        if not queue:
+            for part in sorted(parts):
+                self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", QUEUE_LOCK, part))
+                if self.env.cr.fetchone()[0]:
+                    held.add(part)
+            yield held
+            return
         with self.env.registry.cursor() as lock_cr:
             try:
                 for part in sorted(parts):
                     lock_cr.execute(SQL("SELECT pg_try_advisory_lock(%s, %s)", QUEUE_LOCK, part))
                     if lock_cr.fetchone()[0]:
                         held.add(part)
+                lock_cr.commit()  # no transaction left open while the e-mails leave
                 yield held
             finally:
-                for part in held:
-                    lock_cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", QUEUE_LOCK, part))
+                try:
+                    lock_cr.rollback()
+                    for part in held:
+                        lock_cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", QUEUE_LOCK, part))
+                    lock_cr.commit()
+                except Exception:
+                    # a connection that may still hold the locks never goes back to the pool
+                    _logger.exception("Campaign e-mail queue: the locks of parts %s could not be released", held)
+                    lock_cr._cnx.close()
 
     def _dealer_dispatch(self):
         """The campaign row this e-mail belongs to, or an empty recordset.
