@@ -1,6 +1,7 @@
 import logging
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
@@ -220,6 +221,9 @@ class MailMail(models.Model):
                 )
             )
             kept = {mail_id for (mail_id,) in self.env.cr.fetchall()}
+            if parts - held:
+                # a part another transaction holds: its job looks again in a minute rather than at its hourly run
+                self._dealer_start_parts(parts - held, fields.Datetime.now() + timedelta(minutes=1))
             self.invalidate_recordset(["state"])  # as it is now, not as it was read before the lock
             mails = self.browse([mail_id for mail_id in self.ids if mail_id in kept or mail_id in plain_ids])
             return mails._dealer_send_batch(*args, **kwargs) if mails else True
@@ -250,24 +254,26 @@ class MailMail(models.Model):
                     held.add(part)
             yield held
             return
-        with self.env.registry.cursor() as lock_cr:
+        lock_cr = self.env.registry.cursor()
+        try:
+            for part in sorted(parts):
+                lock_cr.execute(SQL("SELECT pg_try_advisory_lock(%s, %s)", QUEUE_LOCK, part))
+                if lock_cr.fetchone()[0]:
+                    held.add(part)
+            lock_cr.commit()  # no transaction left open while the e-mails leave
+            yield held
+        finally:
             try:
-                for part in sorted(parts):
-                    lock_cr.execute(SQL("SELECT pg_try_advisory_lock(%s, %s)", QUEUE_LOCK, part))
-                    if lock_cr.fetchone()[0]:
-                        held.add(part)
-                lock_cr.commit()  # no transaction left open while the e-mails leave
-                yield held
-            finally:
-                try:
-                    lock_cr.rollback()
-                    for part in held:
-                        lock_cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", QUEUE_LOCK, part))
-                    lock_cr.commit()
-                except Exception:
-                    # a connection that may still hold the locks never goes back to the pool
-                    _logger.exception("Campaign e-mail queue: the locks of parts %s could not be released", held)
-                    lock_cr._cnx.close()
+                lock_cr.rollback()
+                for part in held:
+                    lock_cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", QUEUE_LOCK, part))
+                lock_cr.commit()
+            except Exception:
+                # a connection that may still hold the locks never goes back to the pool
+                _logger.exception("Campaign e-mail queue: the locks of parts %s could not be released", held)
+                lock_cr._cnx.close()
+            with suppress(Exception):  # a connection closed above cannot be given back, and need not be
+                lock_cr.close()
 
     def _dealer_dispatch(self):
         """The campaign row this e-mail belongs to, or an empty recordset.
@@ -344,9 +350,13 @@ class MailMail(models.Model):
     def _dealer_start_queues(self, dispatch_ids):
         """Make the jobs that send the e-mails of these campaign rows due at once (Odoo's queue for a part
         whose job is switched off)."""
-        parts = {queue_part(dispatch_id) for dispatch_id in dispatch_ids}
+        self._dealer_start_parts({queue_part(dispatch_id) for dispatch_id in dispatch_ids})
+
+    @api.model
+    def _dealer_start_parts(self, parts, at=None):
+        """Make the jobs of these parts of the campaign e-mail queue due (``at``, or at once)."""
         jobs = self._dealer_queue_jobs()
         for part in sorted(set(parts) & set(jobs)):
-            jobs[part]._trigger()
+            jobs[part]._trigger(at)
         if set(parts) - set(jobs):
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(at)

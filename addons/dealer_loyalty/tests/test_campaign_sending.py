@@ -1,10 +1,10 @@
 import re
 from collections import Counter
 from contextlib import closing
-from datetime import datetime
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from odoo import sql_db
+from odoo import fields, sql_db
 from odoo.addons.dealer_crm.tests.common import load_migration, user_of
 from odoo.addons.dealer_loyalty.models.mail_mail import QUEUE_LOCK
 from odoo.exceptions import UserError
@@ -255,6 +255,10 @@ class TestCampaignSending(DealerCampaignCase):
                 elsewhere.execute("SELECT pg_advisory_unlock(%s, %s)", [QUEUE_LOCK, part])
         self.assertEqual(set(own.mapped("state")), {"outgoing"}, "left to the transaction that holds the part")
         self.assertEqual(set(others.mapped("state")), {"sent"})
+        job = self.env.ref(f"dealer_loyalty.ir_cron_dealer_email_queue_{part}")
+        retry = self.env["ir.cron.trigger"].sudo().search([("cron_id", "=", job.id)], order="call_at desc", limit=1)
+        self.assertGreater(retry.call_at, fields.Datetime.now(), "the part's job looks again shortly, not in an hour")
+        self.assertLess(retry.call_at, fields.Datetime.now() + timedelta(minutes=5))
         # an e-mail of the part sent by another transaction after this one read it is not sent again
         gone, waiting = own[:1], own[1:]
         self.assertEqual(gone.state, "outgoing")  # read while it waited
